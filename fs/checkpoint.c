@@ -1,0 +1,462 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Checkpoint/restart of open files: the files table (fd numbers and
+ * close-on-exec) and open file objects (path, flags, offset). Files
+ * shared by dup() or fork() are one object referenced by objref.
+ *
+ * Image: FILE_TABLE { FD_ENT (FILE [STRING path] | OBJREF) }*
+ */
+#define pr_fmt(fmt) "checkpoint: " fmt
+
+#include <linux/checkpoint.h>
+#include <linux/fs.h>
+#include <linux/file.h>
+#include <linux/fdtable.h>
+#include <linux/namei.h>
+#include <linux/sched.h>
+#include <linux/sched/task.h>
+#include <linux/slab.h>
+#include <linux/mm.h>
+
+/* open(2) flags a restored file gets back */
+#define CKPT_FILE_OFLAGS	(O_ACCMODE | O_APPEND | O_NONBLOCK | O_DSYNC | \
+				 O_DIRECT | O_LARGEFILE | O_DIRECTORY | \
+				 O_NOFOLLOW | O_NOATIME | O_PATH | __O_SYNC)
+
+/**
+ * ckpt_write_fname - write a STRING record with the path of a file
+ * @ctx: checkpoint context
+ * @path: the file's path
+ *
+ * Return: 0 or a negative errno (-EBUSY for deleted files).
+ */
+int ckpt_write_fname(struct ckpt_ctx *ctx, const struct path *path)
+{
+	char *buf, *name;
+	int ret;
+
+	if (d_unlinked(path->dentry))
+		return ckpt_err(ctx, -EBUSY, "file %pd was deleted: not supported yet",
+				path->dentry);
+	buf = kmalloc(PATH_MAX, GFP_KERNEL);
+	if (!buf)
+		return -ENOMEM;
+	name = d_path(path, buf, PATH_MAX);
+	if (IS_ERR(name))
+		ret = ckpt_err(ctx, PTR_ERR(name), "cannot name file %pd",
+			       path->dentry);
+	else
+		ret = ckpt_write_string(ctx, name);
+	kfree(buf);
+	return ret;
+}
+
+/**
+ * ckpt_open_fname - read a STRING record with a path and open it
+ * @ctx: restart context
+ * @flags: open(2) flags
+ *
+ * The file is opened with the restarting task's credentials.
+ *
+ * Return: the file or an ERR_PTR.
+ */
+struct file *ckpt_open_fname(struct ckpt_ctx *ctx, int flags)
+{
+	struct file *file;
+	char *name;
+
+	name = ckpt_read_string(ctx, PATH_MAX);
+	if (IS_ERR(name))
+		return ERR_CAST(name);
+	file = filp_open(name, flags, 0);
+	if (IS_ERR(file))
+		ckpt_err(ctx, PTR_ERR(file), "cannot open %s", name);
+	kfree(name);
+	return file;
+}
+
+/* --- file objects --- */
+
+static int ckpt_file_type(struct file *file)
+{
+	umode_t mode = file_inode(file)->i_mode;
+
+	if (S_ISREG(mode) || S_ISDIR(mode))
+		return CKPT_FILE_REG;
+	if (S_ISCHR(mode))
+		return CKPT_FILE_CHR;
+	return 0;
+}
+
+static int ckpt_file_checkpoint(struct ckpt_ctx *ctx, void *ptr, int objref)
+{
+	struct file *file = ptr;
+	struct ckpt_hdr_file h = {
+		.h.type = CKPT_HDR_FILE,
+		.h.len = sizeof(h),
+		.objref = objref,
+		.f_flags = file->f_flags,
+		.f_pos = file->f_pos,
+		.i_mode = file_inode(file)->i_mode,
+	};
+	int ret;
+
+	h.file_type = ckpt_file_type(file);
+	if (!h.file_type) {
+		/* only standard streams may be pipes, sockets, ... */
+		if (ctx->cur_fd > 2)
+			return ckpt_err(ctx, -EBUSY,
+					"fd %d (%pD, mode %#o): file type not supported yet",
+					ctx->cur_fd, file, h.i_mode);
+		h.file_type = CKPT_FILE_INHERIT;
+		h.inherit_fd = ctx->cur_fd;
+	}
+	ret = ckpt_write_obj(ctx, &h.h);
+	if (!ret && h.file_type != CKPT_FILE_INHERIT)
+		ret = ckpt_write_fname(ctx, &file->f_path);
+	return ret;
+}
+
+static struct file *ckpt_file_reopen(struct ckpt_ctx *ctx,
+				     struct ckpt_hdr_file *h)
+{
+	struct file *file;
+	loff_t pos;
+
+	file = ckpt_open_fname(ctx, (h->f_flags & CKPT_FILE_OFLAGS) | O_NOCTTY);
+	if (IS_ERR(file))
+		return file;
+	if ((file_inode(file)->i_mode ^ h->i_mode) & S_IFMT) {
+		ckpt_err(ctx, -EINVAL, "%pD is no longer the same kind of file",
+			 file);
+		fput(file);
+		return ERR_PTR(-EINVAL);
+	}
+	if (h->f_pos && (file->f_mode & FMODE_LSEEK)) {
+		pos = vfs_llseek(file, h->f_pos, SEEK_SET);
+		if (pos != h->f_pos) {
+			ckpt_err(ctx, pos < 0 ? (int)pos : -EINVAL,
+				 "cannot seek %pD to %lld", file, h->f_pos);
+			fput(file);
+			return ERR_PTR(pos < 0 ? pos : -EINVAL);
+		}
+	}
+	return file;
+}
+
+static void *ckpt_file_restore(struct ckpt_ctx *ctx, struct ckpt_hdr *hdr,
+			       int *objref)
+{
+	struct ckpt_hdr_file *h;
+	struct file *file;
+
+	h = ckpt_read_body_alloc(ctx, hdr, sizeof(*h));
+	if (IS_ERR(h))
+		return h;
+	*objref = h->objref;
+	switch (h->file_type) {
+	case CKPT_FILE_REG:
+	case CKPT_FILE_CHR:
+		if (h->f_pos < 0) {
+			file = ERR_PTR(ckpt_err(ctx, -EINVAL, "negative file offset"));
+			break;
+		}
+		file = ckpt_file_reopen(ctx, h);
+		break;
+	case CKPT_FILE_INHERIT:
+		if (h->inherit_fd < 0 || h->inherit_fd > 2) {
+			file = ERR_PTR(ckpt_err(ctx, -EINVAL,
+						"bad inherited fd %d", h->inherit_fd));
+			break;
+		}
+		file = fget(h->inherit_fd);
+		if (!file)
+			file = ERR_PTR(ckpt_err(ctx, -EBADF,
+						"restarter has no fd %d to hand over",
+						h->inherit_fd));
+		break;
+	default:
+		file = ERR_PTR(ckpt_err(ctx, -EINVAL, "unknown file type %u",
+					h->file_type));
+	}
+	ckpt_hdr_put(ctx, h);
+	return file;
+}
+
+static void ckpt_file_grab(void *ptr)
+{
+	get_file(ptr);
+}
+
+static void ckpt_file_drop(void *ptr)
+{
+	fput(ptr);
+}
+
+static int ckpt_file_users(void *ptr)
+{
+	return file_count((struct file *)ptr);
+}
+
+static const struct ckpt_obj_ops ckpt_file_ops = {
+	.name = "file",
+	.obj_type = CKPT_OBJ_FILE,
+	.hdr_type = CKPT_HDR_FILE,
+	.ref_grab = ckpt_file_grab,
+	.ref_drop = ckpt_file_drop,
+	.ref_users = ckpt_file_users,
+	.checkpoint = ckpt_file_checkpoint,
+	.restore = ckpt_file_restore,
+};
+
+/* --- files table --- */
+
+struct ckpt_fd {
+	int fd;
+	u32 flags;
+	struct file *file;
+};
+
+/* Snapshot the open fds; a self-checkpoint leaves out its own image fd */
+static int ckpt_collect_fds(struct ckpt_ctx *ctx, struct files_struct *files,
+			    struct ckpt_fd **fds)
+{
+	struct fdtable *fdt;
+	struct ckpt_fd *f;
+	unsigned int fd;
+	int n = 0, max;
+
+	spin_lock(&files->file_lock);
+	fdt = files_fdtable(files);
+	max = fdt->max_fds;
+	spin_unlock(&files->file_lock);
+
+	f = kvcalloc(max, sizeof(*f), GFP_KERNEL);
+	if (!f)
+		return -ENOMEM;
+	spin_lock(&files->file_lock);
+	fdt = files_fdtable(files);
+	for (fd = 0; fd < fdt->max_fds && n < max; fd++) {
+		struct file *file = rcu_dereference_check_fdtable(files, fdt->fd[fd]);
+
+		if (!file || (file == ctx->file && (ctx->kflags & CKPT_CTX_SELF)))
+			continue;
+		f[n].fd = fd;
+		f[n].flags = close_on_exec(fd, fdt) ? CKPT_FD_CLOEXEC : 0;
+		f[n].file = get_file(file);
+		n++;
+	}
+	spin_unlock(&files->file_lock);
+	*fds = f;
+	return n;
+}
+
+static void ckpt_free_fds(struct ckpt_fd *fds, int nr)
+{
+	int i;
+
+	for (i = 0; i < nr; i++)
+		if (fds[i].file)
+			fput(fds[i].file);
+	kvfree(fds);
+}
+
+static int ckpt_files_checkpoint(struct ckpt_ctx *ctx, void *ptr, int objref)
+{
+	struct ckpt_hdr_file_table h = {
+		.h.type = CKPT_HDR_FILE_TABLE,
+		.h.len = sizeof(h),
+		.objref = objref,
+	};
+	struct ckpt_fd *fds;
+	int i, nr, ret;
+
+	nr = ckpt_collect_fds(ctx, ptr, &fds);
+	if (nr < 0)
+		return nr;
+	h.nr_fds = nr;
+	ret = ckpt_write_obj(ctx, &h.h);
+	for (i = 0; !ret && i < nr; i++) {
+		struct ckpt_hdr_fd_ent e = {
+			.h.type = CKPT_HDR_FD_ENT,
+			.h.len = sizeof(e),
+			.fd = fds[i].fd,
+			.flags = fds[i].flags,
+		};
+
+		ret = ckpt_write_obj(ctx, &e.h);
+		if (ret)
+			break;
+		ctx->cur_fd = fds[i].fd;
+		ret = ckpt_obj_checkpoint(ctx, fds[i].file, CKPT_OBJ_FILE);
+		if (ret > 0)
+			ret = 0;
+	}
+	ckpt_free_fds(fds, nr);
+	return ret;
+}
+
+/**
+ * ckpt_checkpoint_files - save a task's files table (once per table)
+ * @ctx: checkpoint context
+ * @t: the task
+ *
+ * Return: 0 or a negative errno.
+ */
+int ckpt_checkpoint_files(struct ckpt_ctx *ctx, struct task_struct *t)
+{
+	struct files_struct *files;
+	int ret;
+
+	task_lock(t);
+	files = t->files;
+	if (files)
+		atomic_inc(&files->count);
+	task_unlock(t);
+	if (!files)
+		return ckpt_err(ctx, -EBUSY, "pid %d has no files table",
+				task_pid_vnr(t));
+	ret = ckpt_obj_checkpoint(ctx, files, CKPT_OBJ_FILE_TABLE);
+	put_files_struct(files);
+	return ret < 0 ? ret : 0;
+}
+
+static bool ckpt_fd_restored(struct ckpt_fd *fds, int nr, unsigned int fd)
+{
+	int i;
+
+	for (i = 0; i < nr; i++)
+		if (fds[i].fd == fd)
+			return true;
+	return false;
+}
+
+/* Make the caller's fd table exactly @fds */
+static int ckpt_install_fds(struct ckpt_ctx *ctx, struct ckpt_fd *fds, int nr)
+{
+	unsigned int fd, max;
+	int i, ret;
+
+	spin_lock(&current->files->file_lock);
+	max = files_fdtable(current->files)->max_fds;
+	spin_unlock(&current->files->file_lock);
+	for (fd = 0; fd < max; fd++)
+		if (!ckpt_fd_restored(fds, nr, fd))
+			close_fd(fd);
+	for (i = 0; i < nr; i++) {
+		ret = replace_fd(fds[i].fd, fds[i].file,
+				 fds[i].flags & CKPT_FD_CLOEXEC ? O_CLOEXEC : 0);
+		if (ret < 0)
+			return ckpt_err(ctx, ret, "cannot install fd %d",
+					fds[i].fd);
+	}
+	return 0;
+}
+
+static void *ckpt_files_restore(struct ckpt_ctx *ctx, struct ckpt_hdr *hdr,
+				int *objref)
+{
+	struct ckpt_hdr_file_table *h;
+	struct ckpt_fd *fds = NULL;
+	int i, ret = 0, nr;
+
+	h = ckpt_read_body_alloc(ctx, hdr, sizeof(*h));
+	if (IS_ERR(h))
+		return h;
+	*objref = h->objref;
+	nr = h->nr_fds;
+	ckpt_hdr_put(ctx, h);
+	if (nr < 0 || nr > rlimit(RLIMIT_NOFILE))
+		return ERR_PTR(ckpt_err(ctx, -EINVAL, "%d fds exceed the fd limit",
+					nr));
+	fds = kvcalloc(nr, sizeof(*fds), GFP_KERNEL);
+	if (!fds && nr)
+		return ERR_PTR(-ENOMEM);
+
+	for (i = 0; i < nr; i++) {
+		struct ckpt_hdr_fd_ent *e;
+		struct file *file;
+
+		e = ckpt_read_obj_type(ctx, CKPT_HDR_FD_ENT, sizeof(*e));
+		if (IS_ERR(e)) {
+			ret = PTR_ERR(e);
+			break;
+		}
+		if (e->fd < 0 || e->fd >= rlimit(RLIMIT_NOFILE) ||
+		    (i && e->fd <= fds[i - 1].fd) ||
+		    e->flags & ~CKPT_FD_CLOEXEC)
+			ret = ckpt_err(ctx, -EINVAL, "bad fd entry %d (flags %#x)",
+				       e->fd, e->flags);
+		fds[i].fd = e->fd;
+		fds[i].flags = e->flags;
+		ckpt_hdr_put(ctx, e);
+		if (ret)
+			break;
+		file = ckpt_obj_restore(ctx, CKPT_OBJ_FILE);
+		if (IS_ERR(file)) {
+			ret = PTR_ERR(file);
+			break;
+		}
+		/* the object hash holds the reference */
+		fds[i].file = file;
+	}
+	if (!ret)
+		ret = ckpt_install_fds(ctx, fds, nr);
+	kvfree(fds);
+	if (ret)
+		return ERR_PTR(ret);
+	atomic_inc(&current->files->count);
+	return current->files;
+}
+
+/**
+ * ckpt_restore_files - restore the caller's files table
+ * @ctx: restart context
+ *
+ * Return: 0 or a negative errno.
+ */
+int ckpt_restore_files(struct ckpt_ctx *ctx)
+{
+	struct files_struct *files = ckpt_obj_restore(ctx, CKPT_OBJ_FILE_TABLE);
+
+	if (IS_ERR(files))
+		return PTR_ERR(files);
+	if (files != current->files)
+		return ckpt_err(ctx, -EINVAL,
+				"files table shared with a task of another table");
+	return 0;
+}
+
+static void ckpt_files_grab(void *ptr)
+{
+	atomic_inc(&((struct files_struct *)ptr)->count);
+}
+
+static void ckpt_files_drop(void *ptr)
+{
+	put_files_struct(ptr);
+}
+
+static int ckpt_files_users(void *ptr)
+{
+	return atomic_read(&((struct files_struct *)ptr)->count);
+}
+
+static const struct ckpt_obj_ops ckpt_files_ops = {
+	.name = "files table",
+	.obj_type = CKPT_OBJ_FILE_TABLE,
+	.hdr_type = CKPT_HDR_FILE_TABLE,
+	.ref_grab = ckpt_files_grab,
+	.ref_drop = ckpt_files_drop,
+	.ref_users = ckpt_files_users,
+	.checkpoint = ckpt_files_checkpoint,
+	.restore = ckpt_files_restore,
+};
+
+static int __init ckpt_files_init(void)
+{
+	int ret = ckpt_obj_register(&ckpt_file_ops);
+
+	return ret ? ret : ckpt_obj_register(&ckpt_files_ops);
+}
+late_initcall(ckpt_files_init);

@@ -1,0 +1,196 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * In-kernel checkpoint/restart: context, record I/O, object hash.
+ *
+ * See Documentation/checkpoint/kernel-api.rst.
+ */
+#ifndef _LINUX_CHECKPOINT_H
+#define _LINUX_CHECKPOINT_H
+
+#include <linux/types.h>
+#include <linux/list.h>
+#include <linux/kref.h>
+#include <linux/mutex.h>
+#include <linux/wait.h>
+#include <linux/err.h>
+#include <uapi/linux/checkpoint.h>
+#include <uapi/linux/checkpoint_hdr.h>
+
+struct file;
+struct task_struct;
+struct mm_struct;
+struct files_struct;
+struct ckpt_objhash;
+struct path;
+
+/* ckpt_ctx.kflags */
+#define CKPT_CTX_CHECKPOINT	0x1
+#define CKPT_CTX_RESTART	0x2
+#define CKPT_CTX_SELF		0x4	/* self-checkpoint / RESTART_TASKSELF */
+#define CKPT_CTX_WRITE_FAILED	0x8	/* image stream is broken */
+
+/* ckpt_ctx.state during restart */
+enum ckpt_restart_state {
+	CKPT_RESTART_RUNNING,
+	CKPT_RESTART_DONE,
+	CKPT_RESTART_ABORTED,
+};
+
+/**
+ * struct ckpt_ctx - state of one checkpoint or restart operation
+ * @id: checkpoint id (checkpoint) or id found in the image (restart)
+ * @uflags: flags given by the caller
+ * @kflags: CKPT_CTX_* flags
+ * @file: the image stream
+ * @logfile: where messages go, or NULL
+ * @pos: bytes of the image written or read so far
+ * @nr_records: records written or read so far
+ * @root_task: root of the checkpointed or restarted tree
+ * @tasks: tasks in traversal (image) order, each with a reference
+ * @nr_tasks: number of entries in @tasks
+ * @tree: restart: the tree section read from the image
+ * @objhash: shared objects seen so far
+ * @err: first error (negative errno), 0 if none
+ * @err_lock: protects @err and the message buffer
+ * @msgbuf: scratch buffer for log messages
+ * @ref: restart: shared by the coordinator and the restarting tasks
+ * @list: restart: entry in the list of active restarts
+ * @nr_joined: restart: tasks that called restart(0, ...)
+ * @active: restart: index of the task whose turn it is to restore
+ * @state: restart: enum ckpt_restart_state
+ * @waitq: restart: wakes tasks and coordinator on progress
+ * @cur_fd: checkpoint: the fd whose file is being saved
+ * @xstate_size: size of each saved FPU state
+ * @pgbuf: page staging buffer (CKPT_PAGES_BATCH pages)
+ */
+struct ckpt_ctx {
+	u64 id;
+	unsigned long uflags;
+	unsigned int kflags;
+	struct file *file;
+	struct file *logfile;
+	loff_t pos;
+	u64 nr_records;
+
+	struct task_struct *root_task;
+	struct task_struct **tasks;
+	int nr_tasks;
+	struct ckpt_hdr_tree_task *tree;
+
+	struct ckpt_objhash *objhash;
+
+	int err;
+	struct mutex err_lock;
+	char *msgbuf;
+
+	struct kref ref;
+	struct list_head list;
+	atomic_t nr_joined;
+	int active;
+	int state;
+	wait_queue_head_t waitq;
+
+	int cur_fd;
+	u32 xstate_size;
+	void *pgbuf;
+};
+
+/**
+ * struct ckpt_obj_ops - operations of one shared object type
+ * @name: for log messages
+ * @obj_type: enum ckpt_obj_type
+ * @hdr_type: record type that starts a saved object of this type
+ * @ref_grab: take a reference (held while the object is in the hash)
+ * @ref_drop: drop that reference
+ * @ref_users: kernel reference count, for leak detection
+ * @checkpoint: write the object's records; its first record carries @objref
+ * @restore: read the rest of the object whose first record header is @h,
+ *	rebuild it and return it with a reference, setting *@objref
+ */
+struct ckpt_obj_ops {
+	const char *name;
+	enum ckpt_obj_type obj_type;
+	enum ckpt_hdr_type hdr_type;
+	void (*ref_grab)(void *ptr);
+	void (*ref_drop)(void *ptr);
+	int (*ref_users)(void *ptr);
+	int (*checkpoint)(struct ckpt_ctx *ctx, void *ptr, int objref);
+	void *(*restore)(struct ckpt_ctx *ctx, struct ckpt_hdr *h, int *objref);
+};
+
+/* kernel/checkpoint/sys.c: messages and errors */
+__printf(2, 3) void ckpt_msg(struct ckpt_ctx *ctx, const char *fmt, ...);
+__printf(3, 4) int ckpt_err(struct ckpt_ctx *ctx, int err,
+			    const char *fmt, ...);
+
+/* kernel/checkpoint/sys.c: record I/O */
+void *ckpt_hdr_get(struct ckpt_ctx *ctx, size_t len, int type);
+void ckpt_hdr_put(struct ckpt_ctx *ctx, void *h);
+int ckpt_kwrite(struct ckpt_ctx *ctx, const void *buf, size_t len);
+int ckpt_kread(struct ckpt_ctx *ctx, void *buf, size_t len);
+int ckpt_write_hdr(struct ckpt_ctx *ctx, struct ckpt_hdr *h, size_t size);
+int ckpt_write_obj(struct ckpt_ctx *ctx, struct ckpt_hdr *h);
+int ckpt_write_string(struct ckpt_ctx *ctx, const char *str);
+int ckpt_write_error(struct ckpt_ctx *ctx, int err, const char *msg);
+int ckpt_read_hdr(struct ckpt_ctx *ctx, struct ckpt_hdr *h);
+int ckpt_read_body(struct ckpt_ctx *ctx, struct ckpt_hdr *h, size_t size);
+void *ckpt_read_body_alloc(struct ckpt_ctx *ctx, struct ckpt_hdr *h,
+			   size_t size);
+void *ckpt_read_obj_type(struct ckpt_ctx *ctx, int type, size_t size);
+int ckpt_read_hdr_type(struct ckpt_ctx *ctx, struct ckpt_hdr *h, int type,
+		       size_t size);
+char *ckpt_read_string(struct ckpt_ctx *ctx, size_t max);
+const char *ckpt_hdr_name(int type);
+
+/* kernel/checkpoint/objhash.c */
+int ckpt_obj_register(const struct ckpt_obj_ops *ops);
+int ckpt_objhash_alloc(struct ckpt_ctx *ctx);
+void ckpt_objhash_free(struct ckpt_ctx *ctx);
+int ckpt_obj_checkpoint(struct ckpt_ctx *ctx, void *ptr,
+			enum ckpt_obj_type type);
+void *ckpt_obj_restore(struct ckpt_ctx *ctx, enum ckpt_obj_type type);
+void *ckpt_obj_fetch(struct ckpt_ctx *ctx, int objref,
+		     enum ckpt_obj_type type);
+
+/* kernel/checkpoint/process.c */
+int ckpt_checkpoint_task(struct ckpt_ctx *ctx, struct task_struct *t);
+int ckpt_restore_task(struct ckpt_ctx *ctx);
+bool ckpt_task_frozen(struct task_struct *t);
+
+/* kernel/checkpoint/signal.c */
+int ckpt_checkpoint_signals(struct ckpt_ctx *ctx, struct task_struct *t);
+int ckpt_restore_signals(struct ckpt_ctx *ctx);
+
+/* kernel/checkpoint/checkpoint.c and restart.c */
+long do_checkpoint(struct ckpt_ctx *ctx, pid_t pid);
+long do_restart(struct ckpt_ctx *ctx, pid_t pid);
+long ckpt_restart_join(unsigned long flags);
+void ckpt_ctx_get(struct ckpt_ctx *ctx);
+void ckpt_ctx_put(struct ckpt_ctx *ctx);
+
+/* mm/checkpoint.c */
+int ckpt_checkpoint_mm(struct ckpt_ctx *ctx, struct task_struct *t);
+int ckpt_restore_mm(struct ckpt_ctx *ctx);
+
+/* fs/checkpoint.c */
+int ckpt_write_fname(struct ckpt_ctx *ctx, const struct path *path);
+struct file *ckpt_open_fname(struct ckpt_ctx *ctx, int flags);
+int ckpt_checkpoint_files(struct ckpt_ctx *ctx, struct task_struct *t);
+int ckpt_restore_files(struct ckpt_ctx *ctx);
+
+/* arch/x86/kernel/checkpoint.c */
+int ckpt_write_arch_header(struct ckpt_ctx *ctx);
+int ckpt_read_arch_header(struct ckpt_ctx *ctx);
+int ckpt_checkpoint_cpu(struct ckpt_ctx *ctx, struct task_struct *t);
+int ckpt_restore_cpu(struct ckpt_ctx *ctx);
+int ckpt_arch_check_task(struct ckpt_ctx *ctx, struct task_struct *t);
+unsigned long ckpt_arch_vdso(struct mm_struct *mm, unsigned long *start,
+			     unsigned long *end);
+int ckpt_arch_restore_vdso(struct ckpt_ctx *ctx, unsigned long vdso);
+
+static inline bool ckpt_is_restart(struct ckpt_ctx *ctx)
+{
+	return ctx->kflags & CKPT_CTX_RESTART;
+}
+
+#endif /* _LINUX_CHECKPOINT_H */

@@ -1,0 +1,296 @@
+/* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */
+/*
+ * Checkpoint image format.
+ *
+ * An image is a stream of records. Every record starts with a struct
+ * ckpt_hdr giving its type and its total length (header included).
+ * All fields are fixed width and little-endian; structs are laid out
+ * with explicit padding so that they are the same for every compiler.
+ * No kernel structure is ever written raw.
+ *
+ * Image layout:
+ *   HEADER, HEADER_ARCH, TREE (+ TREE_TASK records),
+ *   then for each task in tree order: TASK, its objects and state,
+ *   then TAIL.
+ * An ERROR record may appear anywhere if checkpoint failed; nothing
+ * follows it.
+ *
+ * Documented in Documentation/checkpoint/image-format.rst.
+ */
+#ifndef _UAPI_LINUX_CHECKPOINT_HDR_H
+#define _UAPI_LINUX_CHECKPOINT_HDR_H
+
+#include <linux/types.h>
+
+#define CKPT_MAGIC		0x3152432d78756e4cULL	/* "Linux-CR1" LE */
+#define CKPT_TAIL_MAGIC		0x4c494154524b4350ULL	/* "PCKRTAIL" LE */
+#define CKPT_VERSION		1
+#define CKPT_ARCH_X86_64	1
+
+/* Largest record the kernel writes or accepts. */
+#define CKPT_RECORD_MAX		(4U << 20)
+/* Pages per CKPT_HDR_PAGES record. */
+#define CKPT_PAGES_BATCH	256
+#define CKPT_COMM_LEN		16
+#define CKPT_UTS_LEN		65
+#define CKPT_AUXV_MAX		64
+#define CKPT_NSIG		64
+
+struct ckpt_hdr {
+	__u32 type;
+	__u32 len;		/* header + payload, in bytes */
+};
+
+enum ckpt_hdr_type {
+	CKPT_HDR_HEADER = 1,
+	CKPT_HDR_HEADER_ARCH,
+	CKPT_HDR_STRING,	/* NUL terminated string follows */
+
+	CKPT_HDR_OBJREF = 50,	/* reference to an object already saved */
+
+	CKPT_HDR_TREE = 100,
+	CKPT_HDR_TREE_TASK,
+
+	CKPT_HDR_TASK = 200,
+	CKPT_HDR_CPU,
+	CKPT_HDR_FPU,
+	CKPT_HDR_SIGHAND,
+	CKPT_HDR_SIGMASK,
+
+	CKPT_HDR_MM = 300,
+	CKPT_HDR_VMA,
+	CKPT_HDR_PAGES,
+
+	CKPT_HDR_FILE_TABLE = 400,
+	CKPT_HDR_FD_ENT,
+	CKPT_HDR_FILE,
+
+	CKPT_HDR_TAIL = 9000,
+	CKPT_HDR_ERROR = 9999,
+};
+
+/* Object types of the object hash (objref tags). */
+enum ckpt_obj_type {
+	CKPT_OBJ_NONE = 0,
+	CKPT_OBJ_MM,
+	CKPT_OBJ_FILE_TABLE,
+	CKPT_OBJ_FILE,
+	CKPT_OBJ_MAX
+};
+
+/* CKPT_HDR_HEADER flags, beyond the checkpoint() flags in the low bits */
+#define CKPT_IMAGE_SELF		(1U << 16)	/* self-checkpoint image */
+
+struct ckpt_hdr_header {
+	struct ckpt_hdr h;
+	__u64 magic;
+	__u16 version;
+	__u16 arch;
+	__u32 page_size;
+	__u32 flags;
+	__u32 nr_tasks;		/* repeated from TREE for quick inspection */
+	__u64 id;		/* checkpoint id returned by checkpoint() */
+	__s64 time_sec;		/* CLOCK_REALTIME at checkpoint */
+	__u32 time_nsec;
+	__s32 root_pid;		/* root pid as seen by the checkpointer */
+	char sysname[CKPT_UTS_LEN];
+	char nodename[CKPT_UTS_LEN];
+	char release[CKPT_UTS_LEN];
+	char version_str[CKPT_UTS_LEN];
+	char machine[CKPT_UTS_LEN];
+	char domainname[CKPT_UTS_LEN];
+	__u8 pad[2];
+};
+
+/* CPU state format */
+#define CKPT_FPU_XSAVE		1	/* uabi (standard format) XSAVE area */
+
+struct ckpt_hdr_header_arch {
+	struct ckpt_hdr h;
+	__u32 fpu_format;
+	__u32 xstate_size;	/* bytes in every CKPT_HDR_FPU payload */
+	__u64 xfeatures;	/* features the checkpointing CPU saved */
+};
+
+struct ckpt_hdr_string {
+	struct ckpt_hdr h;
+	/* followed by the string and its NUL, h.len - 8 bytes in all */
+};
+
+struct ckpt_hdr_objref {
+	struct ckpt_hdr h;
+	__s32 objref;
+	__u32 objtype;		/* enum ckpt_obj_type */
+};
+
+struct ckpt_hdr_tree {
+	struct ckpt_hdr h;
+	__u32 nr_tasks;		/* CKPT_HDR_TREE_TASK records that follow */
+	__u32 pad;
+};
+
+/* ckpt_hdr_tree_task.flags */
+#define CKPT_TREE_THREAD	0x1	/* not the thread-group leader */
+#define CKPT_TREE_ZOMBIE	0x2
+#define CKPT_TREE_GHOST		0x4	/* placeholder for a dead sid/pgid */
+#define CKPT_TREE_ROOT		0x8
+
+struct ckpt_hdr_tree_task {
+	struct ckpt_hdr h;
+	__s32 pid;		/* all pids as seen in the checkpointed ns */
+	__s32 tgid;
+	__s32 ppid;		/* 0 for the root */
+	__s32 sid;
+	__s32 pgid;
+	__u32 flags;
+};
+
+struct ckpt_hdr_task {
+	struct ckpt_hdr h;
+	__s32 pid;
+	__u32 exit_signal;
+	__s32 exit_code;
+	__u32 flags;
+	char comm[CKPT_COMM_LEN];
+	__u64 personality;
+	__u64 rseq;		/* registered rseq area, 0 if none */
+	__u32 rseq_sig;
+	__u32 pad;
+	__u64 robust_list;	/* set_robust_list() head */
+	__u64 clear_child_tid;	/* set_tid_address() */
+};
+
+/* Saved general purpose registers, x86_64 user view */
+struct ckpt_hdr_cpu {
+	struct ckpt_hdr h;
+	__u64 r15, r14, r13, r12, bp, bx, r11, r10;
+	__u64 r9, r8, ax, cx, dx, si, di, orig_ax;
+	__u64 ip, cs, flags, sp, ss;
+	__u64 fs_base, gs_base;
+	__u16 ds, es, fsindex, gsindex;
+	__u64 pad;
+};
+
+struct ckpt_hdr_fpu {
+	struct ckpt_hdr h;
+	__u32 format;		/* CKPT_FPU_XSAVE */
+	__u32 size;		/* bytes of state that follow */
+};
+
+struct ckpt_sigaction {
+	__u64 handler;
+	__u64 flags;
+	__u64 restorer;
+	__u64 mask;
+};
+
+struct ckpt_hdr_sighand {
+	struct ckpt_hdr h;
+	struct ckpt_sigaction action[CKPT_NSIG];
+};
+
+/* Per-task signal state: blocked mask and alternate signal stack */
+struct ckpt_hdr_sigmask {
+	struct ckpt_hdr h;
+	__u64 blocked;
+	__u64 sas_ss_sp;
+	__u64 sas_ss_size;
+	__u32 sas_ss_flags;
+	__u32 pad;
+};
+
+struct ckpt_hdr_mm {
+	struct ckpt_hdr h;
+	__s32 objref;
+	__u32 nr_vmas;		/* CKPT_HDR_VMA records that follow */
+	__u64 start_code, end_code, start_data, end_data;
+	__u64 start_brk, brk, start_stack;
+	__u64 arg_start, arg_end, env_start, env_end;
+	__u64 vdso;		/* vDSO text address, 0 if none */
+	__u32 nr_auxv;		/* u64 words used in auxv */
+	__u32 has_exe;		/* a CKPT_HDR_STRING with the exe path follows */
+	__u64 auxv[CKPT_AUXV_MAX];
+};
+
+/* ckpt_hdr_vma.prot and .flags */
+#define CKPT_VMA_READ		0x1
+#define CKPT_VMA_WRITE		0x2
+#define CKPT_VMA_EXEC		0x4
+#define CKPT_VMA_SHARED		0x8
+#define CKPT_VMA_GROWSDOWN	0x10
+
+/* ckpt_hdr_vma.vma_type */
+enum ckpt_vma_type {
+	CKPT_VMA_ANON = 1,	/* private anonymous (heap, stack, ...) */
+	CKPT_VMA_FILE,		/* file mapping; a CKPT_HDR_STRING path follows */
+	CKPT_VMA_TYPE_MAX
+};
+
+struct ckpt_hdr_vma {
+	struct ckpt_hdr h;
+	__u64 start;
+	__u64 end;
+	__u64 pgoff;		/* file offset in pages */
+	__u32 flags;		/* CKPT_VMA_* */
+	__u32 vma_type;
+};
+
+/*
+ * Page contents of one mm, after all its VMAs: any number of PAGES
+ * records, the last one with nr_pages == 0. Payload: nr_pages u64
+ * addresses, then nr_pages pages of page_size bytes.
+ */
+struct ckpt_hdr_pages {
+	struct ckpt_hdr h;
+	__u32 nr_pages;
+	__u32 pad;
+};
+
+struct ckpt_hdr_file_table {
+	struct ckpt_hdr h;
+	__s32 objref;
+	__u32 nr_fds;		/* CKPT_HDR_FD_ENT (+ file) pairs follow */
+};
+
+#define CKPT_FD_CLOEXEC		0x1
+
+struct ckpt_hdr_fd_ent {
+	struct ckpt_hdr h;
+	__s32 fd;
+	__u32 flags;		/* CKPT_FD_* */
+	/* followed by a CKPT_HDR_FILE or a CKPT_HDR_OBJREF */
+};
+
+enum ckpt_file_type {
+	CKPT_FILE_REG = 1,	/* regular file or directory, reopened by path */
+	CKPT_FILE_CHR,		/* character device, reopened by path */
+	CKPT_FILE_INHERIT,	/* standard stream kept from the restarter */
+	CKPT_FILE_TYPE_MAX
+};
+
+struct ckpt_hdr_file {
+	struct ckpt_hdr h;
+	__s32 objref;
+	__u32 file_type;	/* enum ckpt_file_type */
+	__u32 f_flags;		/* open(2) flags */
+	__s32 inherit_fd;	/* INHERIT: the restarter's fd (0, 1 or 2) */
+	__s64 f_pos;
+	__u32 i_mode;		/* file type and permission bits */
+	__u32 pad;
+	/* REG and CHR: followed by a CKPT_HDR_STRING with the path */
+};
+
+struct ckpt_hdr_tail {
+	struct ckpt_hdr h;
+	__u64 magic;
+	__u64 nr_records;	/* records before this one */
+};
+
+struct ckpt_hdr_error {
+	struct ckpt_hdr h;
+	__s32 errno_val;	/* positive errno */
+	__u32 pad;
+	/* followed by the NUL terminated message */
+};
+
+#endif /* _UAPI_LINUX_CHECKPOINT_HDR_H */

@@ -1,0 +1,205 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Checkpoint: image header, process tree section, per-task state in tree
+ * order, trailer.
+ */
+#define pr_fmt(fmt) "checkpoint: " fmt
+
+#include <linux/checkpoint.h>
+#include <linux/sched.h>
+#include <linux/sched/signal.h>
+#include <linux/sched/task.h>
+#include <linux/ptrace.h>
+#include <linux/pid.h>
+#include <linux/utsname.h>
+#include <linux/timekeeping.h>
+
+static atomic64_t ckpt_last_id = ATOMIC64_INIT(0);
+
+static int ckpt_write_header(struct ckpt_ctx *ctx)
+{
+	struct ckpt_hdr_header *h;
+	struct new_utsname *uts;
+	struct timespec64 now;
+	int ret;
+
+	h = ckpt_hdr_get(ctx, sizeof(*h), CKPT_HDR_HEADER);
+	if (!h)
+		return -ENOMEM;
+	ktime_get_real_ts64(&now);
+	h->magic = CKPT_MAGIC;
+	h->version = CKPT_VERSION;
+	h->arch = CKPT_ARCH_X86_64;
+	h->page_size = PAGE_SIZE;
+	h->flags = ctx->uflags;
+	if (ctx->kflags & CKPT_CTX_SELF)
+		h->flags |= CKPT_IMAGE_SELF;
+	h->nr_tasks = ctx->nr_tasks;
+	h->id = ctx->id;
+	h->time_sec = now.tv_sec;
+	h->time_nsec = now.tv_nsec;
+	h->root_pid = task_pid_vnr(ctx->root_task);
+
+	down_read(&uts_sem);
+	uts = utsname();
+	memcpy(h->sysname, uts->sysname, CKPT_UTS_LEN);
+	memcpy(h->nodename, uts->nodename, CKPT_UTS_LEN);
+	memcpy(h->release, uts->release, CKPT_UTS_LEN);
+	memcpy(h->version_str, uts->version, CKPT_UTS_LEN);
+	memcpy(h->machine, uts->machine, CKPT_UTS_LEN);
+	memcpy(h->domainname, uts->domainname, CKPT_UTS_LEN);
+	up_read(&uts_sem);
+
+	ret = ckpt_write_obj(ctx, &h->h);
+	ckpt_hdr_put(ctx, h);
+	return ret;
+}
+
+/*
+ * A task we can save: alive, ours to ptrace, frozen (unless it is the
+ * caller), not traced, not in vfork, in a state the arch code supports.
+ */
+static int ckpt_check_task(struct ckpt_ctx *ctx, struct task_struct *t)
+{
+	pid_t pid = task_pid_vnr(t);
+
+	if (t->flags & PF_KTHREAD)
+		return ckpt_err(ctx, -EPERM, "pid %d is a kernel thread", pid);
+	if (!ptrace_may_access(t, PTRACE_MODE_ATTACH_REALCREDS))
+		return ckpt_err(ctx, -EPERM,
+				"no permission to checkpoint pid %d", pid);
+	if (t->exit_state || (t->flags & PF_EXITING))
+		return ckpt_err(ctx, -EBUSY, "pid %d is exiting", pid);
+	if (!thread_group_empty(t))
+		return ckpt_err(ctx, -EBUSY,
+				"pid %d is multi-threaded: not supported yet",
+				pid);
+	if (t->vfork_done)
+		return ckpt_err(ctx, -EBUSY, "pid %d is in vfork()", pid);
+	if (t != current) {
+		if (t->ptrace)
+			return ckpt_err(ctx, -EBUSY, "pid %d is being traced",
+					pid);
+		if (!list_empty(&t->children))
+			return ckpt_err(ctx, -EBUSY,
+					"pid %d has children: process trees are not supported yet",
+					pid);
+		if (!ckpt_task_frozen(t))
+			return ckpt_err(ctx, -EBUSY,
+					"pid %d is not frozen (freeze its cgroup first)",
+					pid);
+		/* make sure it is off the CPU with its registers saved */
+		wait_task_inactive(t, 0);
+	}
+	return ckpt_arch_check_task(ctx, t);
+}
+
+static int ckpt_write_tree(struct ckpt_ctx *ctx)
+{
+	struct ckpt_hdr_tree tree = {
+		.h.type = CKPT_HDR_TREE,
+		.h.len = sizeof(tree),
+		.nr_tasks = ctx->nr_tasks,
+	};
+	int i, ret;
+
+	ret = ckpt_write_obj(ctx, &tree.h);
+	for (i = 0; !ret && i < ctx->nr_tasks; i++) {
+		struct task_struct *t = ctx->tasks[i];
+		struct ckpt_hdr_tree_task tt = {
+			.h.type = CKPT_HDR_TREE_TASK,
+			.h.len = sizeof(tt),
+		};
+
+		rcu_read_lock();
+		tt.pid = task_pid_vnr(t);
+		tt.tgid = task_tgid_vnr(t);
+		tt.ppid = t == ctx->root_task ? 0 :
+			task_tgid_vnr(rcu_dereference(t->real_parent));
+		tt.sid = task_session_vnr(t);
+		tt.pgid = task_pgrp_vnr(t);
+		rcu_read_unlock();
+		if (t == ctx->root_task)
+			tt.flags |= CKPT_TREE_ROOT;
+		ret = ckpt_write_obj(ctx, &tt.h);
+	}
+	return ret;
+}
+
+static int ckpt_write_tail(struct ckpt_ctx *ctx)
+{
+	struct ckpt_hdr_tail tail = {
+		.h.type = CKPT_HDR_TAIL,
+		.h.len = sizeof(tail),
+		.magic = CKPT_TAIL_MAGIC,
+		.nr_records = ctx->nr_records,
+	};
+
+	return ckpt_write_obj(ctx, &tail.h);
+}
+
+static struct task_struct *ckpt_get_root(struct ckpt_ctx *ctx, pid_t pid)
+{
+	struct task_struct *t;
+
+	if (ctx->kflags & CKPT_CTX_SELF) {
+		get_task_struct(current);
+		return current;
+	}
+	rcu_read_lock();
+	t = find_task_by_vpid(pid);
+	if (t)
+		get_task_struct(t);
+	rcu_read_unlock();
+	if (!t)
+		ckpt_err(ctx, -ESRCH, "no process with pid %d", pid);
+	return t;
+}
+
+/**
+ * do_checkpoint - write the image of a task to ctx->file
+ * @ctx: checkpoint context
+ * @pid: the task (ignored for a self-checkpoint)
+ *
+ * Return: the checkpoint id (> 0) or a negative errno.
+ */
+long do_checkpoint(struct ckpt_ctx *ctx, pid_t pid)
+{
+	int i, ret;
+
+	ctx->root_task = ckpt_get_root(ctx, pid);
+	if (!ctx->root_task)
+		return -ESRCH;
+
+	ctx->tasks = kcalloc(1, sizeof(*ctx->tasks), GFP_KERNEL);
+	if (!ctx->tasks)
+		return -ENOMEM;
+	get_task_struct(ctx->root_task);
+	ctx->tasks[0] = ctx->root_task;
+	ctx->nr_tasks = 1;
+
+	ret = ckpt_check_task(ctx, ctx->root_task);
+	if (ret)
+		return ret;
+
+	ctx->id = atomic64_inc_return(&ckpt_last_id);
+	ret = ckpt_write_header(ctx);
+	if (!ret)
+		ret = ckpt_write_arch_header(ctx);
+	if (!ret)
+		ret = ckpt_write_tree(ctx);
+	for (i = 0; !ret && i < ctx->nr_tasks; i++)
+		ret = ckpt_checkpoint_task(ctx, ctx->tasks[i]);
+	if (!ret)
+		ret = ckpt_write_tail(ctx);
+	if (ret) {
+		if (!ctx->err)
+			ckpt_err(ctx, ret, "checkpoint failed at offset %lld",
+				 ctx->pos);
+		return ret;
+	}
+	ckpt_msg(ctx, "checkpoint %llu of pid %d: %lld bytes, %llu records",
+		 ctx->id, task_pid_vnr(ctx->root_task), ctx->pos,
+		 ctx->nr_records);
+	return ctx->id;
+}

@@ -1,0 +1,261 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The object hash: shared kernel objects (an mm, a files table, an open
+ * file, ...) are saved once and referred to by a tag (objref) after
+ * that. At checkpoint objects are found by pointer, at restart by tag.
+ * Every object in the hash holds a reference taken by its type's
+ * ref_grab, dropped when the context goes away.
+ */
+#define pr_fmt(fmt) "checkpoint: " fmt
+
+#include <linux/checkpoint.h>
+#include <linux/hashtable.h>
+#include <linux/slab.h>
+
+#define CKPT_OBJHASH_BITS	8
+
+struct ckpt_obj {
+	int objref;
+	void *ptr;
+	const struct ckpt_obj_ops *ops;
+	struct hlist_node by_ptr;
+	struct hlist_node by_ref;
+	struct list_head list;
+};
+
+struct ckpt_objhash {
+	DECLARE_HASHTABLE(by_ptr, CKPT_OBJHASH_BITS);
+	DECLARE_HASHTABLE(by_ref, CKPT_OBJHASH_BITS);
+	struct list_head list;
+	int next_objref;
+};
+
+static const struct ckpt_obj_ops *ckpt_obj_ops_table[CKPT_OBJ_MAX];
+
+/**
+ * ckpt_obj_register - register the operations of an object type
+ * @ops: operations; ops->obj_type selects the slot
+ *
+ * Called at boot by each subsystem that saves shared objects.
+ *
+ * Return: 0, or -EINVAL/-EBUSY for a bad or already taken type.
+ */
+int ckpt_obj_register(const struct ckpt_obj_ops *ops)
+{
+	if (ops->obj_type <= CKPT_OBJ_NONE || ops->obj_type >= CKPT_OBJ_MAX)
+		return -EINVAL;
+	if (ckpt_obj_ops_table[ops->obj_type])
+		return -EBUSY;
+	ckpt_obj_ops_table[ops->obj_type] = ops;
+	return 0;
+}
+
+static const struct ckpt_obj_ops *ckpt_obj_ops_of(enum ckpt_obj_type type)
+{
+	if (type <= CKPT_OBJ_NONE || type >= CKPT_OBJ_MAX)
+		return NULL;
+	return ckpt_obj_ops_table[type];
+}
+
+/**
+ * ckpt_objhash_alloc - give a context its empty object hash
+ * @ctx: checkpoint context
+ *
+ * Return: 0 or -ENOMEM.
+ */
+int ckpt_objhash_alloc(struct ckpt_ctx *ctx)
+{
+	struct ckpt_objhash *oh = kzalloc(sizeof(*oh), GFP_KERNEL);
+
+	if (!oh)
+		return -ENOMEM;
+	hash_init(oh->by_ptr);
+	hash_init(oh->by_ref);
+	INIT_LIST_HEAD(&oh->list);
+	oh->next_objref = 1;
+	ctx->objhash = oh;
+	return 0;
+}
+
+/**
+ * ckpt_objhash_free - drop every object's reference and free the hash
+ * @ctx: checkpoint context
+ */
+void ckpt_objhash_free(struct ckpt_ctx *ctx)
+{
+	struct ckpt_objhash *oh = ctx->objhash;
+	struct ckpt_obj *obj, *tmp;
+
+	if (!oh)
+		return;
+	/* drop in reverse order of creation: files before their table */
+	list_for_each_entry_safe_reverse(obj, tmp, &oh->list, list) {
+		obj->ops->ref_drop(obj->ptr);
+		kfree(obj);
+	}
+	kfree(oh);
+	ctx->objhash = NULL;
+}
+
+static struct ckpt_obj *ckpt_obj_find_ptr(struct ckpt_objhash *oh, void *ptr)
+{
+	struct ckpt_obj *obj;
+
+	hash_for_each_possible(oh->by_ptr, obj, by_ptr, (unsigned long)ptr)
+		if (obj->ptr == ptr)
+			return obj;
+	return NULL;
+}
+
+static struct ckpt_obj *ckpt_obj_find_ref(struct ckpt_objhash *oh, int objref)
+{
+	struct ckpt_obj *obj;
+
+	hash_for_each_possible(oh->by_ref, obj, by_ref, objref)
+		if (obj->objref == objref)
+			return obj;
+	return NULL;
+}
+
+static struct ckpt_obj *ckpt_obj_add(struct ckpt_objhash *oh, void *ptr,
+				     int objref,
+				     const struct ckpt_obj_ops *ops)
+{
+	struct ckpt_obj *obj = kmalloc(sizeof(*obj), GFP_KERNEL);
+
+	if (!obj)
+		return NULL;
+	obj->ptr = ptr;
+	obj->objref = objref;
+	obj->ops = ops;
+	ops->ref_grab(ptr);
+	hash_add(oh->by_ptr, &obj->by_ptr, (unsigned long)ptr);
+	hash_add(oh->by_ref, &obj->by_ref, objref);
+	list_add_tail(&obj->list, &oh->list);
+	return obj;
+}
+
+/**
+ * ckpt_obj_checkpoint - save a shared object once, refer to it after
+ * @ctx: checkpoint context
+ * @ptr: the kernel object
+ * @type: its object type
+ *
+ * The first time @ptr is seen it gets a new objref and its type's
+ * checkpoint operation writes its records; later calls write an OBJREF
+ * record naming that objref.
+ *
+ * Return: the objref (> 0) or a negative errno.
+ */
+int ckpt_obj_checkpoint(struct ckpt_ctx *ctx, void *ptr,
+			enum ckpt_obj_type type)
+{
+	const struct ckpt_obj_ops *ops = ckpt_obj_ops_of(type);
+	struct ckpt_objhash *oh = ctx->objhash;
+	struct ckpt_hdr_objref ref;
+	struct ckpt_obj *obj;
+	int ret;
+
+	if (!ops)
+		return ckpt_err(ctx, -EINVAL, "no operations for object type %d",
+				type);
+	obj = ckpt_obj_find_ptr(oh, ptr);
+	if (obj) {
+		if (obj->ops != ops)
+			return ckpt_err(ctx, -EINVAL, "object %d is a %s, not a %s",
+					obj->objref, obj->ops->name, ops->name);
+		ref.h.type = CKPT_HDR_OBJREF;
+		ref.h.len = sizeof(ref);
+		ref.objref = obj->objref;
+		ref.objtype = type;
+		ret = ckpt_write_obj(ctx, &ref.h);
+		return ret ? ret : obj->objref;
+	}
+
+	obj = ckpt_obj_add(oh, ptr, oh->next_objref++, ops);
+	if (!obj)
+		return -ENOMEM;
+	ret = ops->checkpoint(ctx, ptr, obj->objref);
+	return ret ? ret : obj->objref;
+}
+
+/**
+ * ckpt_obj_fetch - look up a restored object by objref
+ * @ctx: checkpoint context
+ * @objref: tag from the image
+ * @type: the type the caller expects
+ *
+ * Return: the object (the hash keeps its reference) or an ERR_PTR with
+ * -EINVAL for an unknown tag or a tag of another type.
+ */
+void *ckpt_obj_fetch(struct ckpt_ctx *ctx, int objref, enum ckpt_obj_type type)
+{
+	const struct ckpt_obj_ops *ops = ckpt_obj_ops_of(type);
+	struct ckpt_obj *obj = ckpt_obj_find_ref(ctx->objhash, objref);
+
+	if (!obj || obj->ops != ops)
+		return ERR_PTR(ckpt_err(ctx, -EINVAL,
+					"objref %d before offset %lld is not a known %s",
+					objref, ctx->pos,
+					ops ? ops->name : "object"));
+	return obj->ptr;
+}
+
+/**
+ * ckpt_obj_restore - read a shared object slot of the image
+ * @ctx: checkpoint context
+ * @type: the object type expected here
+ *
+ * The slot is either an OBJREF record naming an object restored earlier,
+ * or the first record of a new object, which the type's restore operation
+ * reads and rebuilds. New objects enter the hash under their objref.
+ *
+ * Return: the object (the hash holds a reference) or an ERR_PTR.
+ */
+void *ckpt_obj_restore(struct ckpt_ctx *ctx, enum ckpt_obj_type type)
+{
+	const struct ckpt_obj_ops *ops = ckpt_obj_ops_of(type);
+	struct ckpt_hdr_objref ref;
+	struct ckpt_obj *obj;
+	int objref = 0;
+	void *ptr;
+	int ret;
+
+	if (!ops)
+		return ERR_PTR(-EINVAL);
+	ret = ckpt_read_hdr(ctx, &ref.h);
+	if (ret)
+		return ERR_PTR(ret);
+
+	if (ref.h.type == CKPT_HDR_OBJREF) {
+		if (ref.h.len != sizeof(ref))
+			return ERR_PTR(ckpt_err(ctx, -EINVAL,
+						"bad OBJREF record length %u",
+						ref.h.len));
+		ret = ckpt_read_body(ctx, &ref.h, sizeof(ref));
+		if (ret)
+			return ERR_PTR(ret);
+		return ckpt_obj_fetch(ctx, ref.objref, type);
+	}
+	if (ref.h.type != ops->hdr_type)
+		return ERR_PTR(ckpt_err(ctx, -EINVAL,
+					"expected a %s object, found record %s (type %u) before offset %lld",
+					ops->name, ckpt_hdr_name(ref.h.type),
+					ref.h.type, ctx->pos));
+
+	ptr = ops->restore(ctx, &ref.h, &objref);
+	if (IS_ERR(ptr))
+		return ptr;
+	if (objref <= 0 || ckpt_obj_find_ref(ctx->objhash, objref)) {
+		ops->ref_drop(ptr);
+		return ERR_PTR(ckpt_err(ctx, -EINVAL,
+					"%s objref %d is invalid or used twice",
+					ops->name, objref));
+	}
+	obj = ckpt_obj_add(ctx->objhash, ptr, objref, ops);
+	/* the hash took its own reference; drop restore's */
+	ops->ref_drop(ptr);
+	if (!obj)
+		return ERR_PTR(-ENOMEM);
+	return ptr;
+}

@@ -1,0 +1,168 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Per-task state: the TASK record and the order in which a task's
+ * resources are saved and restored.
+ */
+#define pr_fmt(fmt) "checkpoint: " fmt
+
+#include <linux/checkpoint.h>
+#include <linux/sched.h>
+#include <linux/sched/signal.h>
+#include <linux/sched/task.h>
+#include <linux/personality.h>
+#include <linux/rseq.h>
+#include <linux/freezer.h>
+
+/**
+ * ckpt_task_frozen - is a task held by a cgroup freezer?
+ * @t: the task
+ *
+ * Accepts both the cgroup v1 freezer (the task sleeps in TASK_FROZEN)
+ * and the cgroup v2 freezer (the task sits in the freezer trap of
+ * get_signal() with ->frozen set).
+ *
+ * Return: true when @t is frozen.
+ */
+bool ckpt_task_frozen(struct task_struct *t)
+{
+	if (READ_ONCE(t->__state) & TASK_FROZEN)
+		return true;
+#ifdef CONFIG_CGROUPS
+	if (t->frozen)
+		return true;
+#endif
+	return false;
+}
+
+static int ckpt_write_task(struct ckpt_ctx *ctx, struct task_struct *t)
+{
+	struct ckpt_hdr_task *h;
+	int ret;
+
+	h = ckpt_hdr_get(ctx, sizeof(*h), CKPT_HDR_TASK);
+	if (!h)
+		return -ENOMEM;
+	h->pid = task_pid_vnr(t);
+	h->exit_signal = t->exit_signal;
+	h->exit_code = t->exit_code;
+	get_task_comm(h->comm, t);
+	h->personality = t->personality;
+#ifdef CONFIG_RSEQ
+	h->rseq = (unsigned long)t->rseq;
+	h->rseq_sig = t->rseq_sig;
+#endif
+#ifdef CONFIG_FUTEX
+	h->robust_list = (unsigned long)t->robust_list;
+#endif
+	h->clear_child_tid = (unsigned long)t->clear_child_tid;
+	ret = ckpt_write_obj(ctx, &h->h);
+	ckpt_hdr_put(ctx, h);
+	return ret;
+}
+
+/**
+ * ckpt_checkpoint_task - save one task
+ * @ctx: checkpoint context
+ * @t: the task (frozen, or current)
+ *
+ * Order: TASK, address space, files table, signal state, CPU state.
+ *
+ * Return: 0 or a negative errno.
+ */
+int ckpt_checkpoint_task(struct ckpt_ctx *ctx, struct task_struct *t)
+{
+	int ret;
+
+	ret = ckpt_write_task(ctx, t);
+	if (!ret)
+		ret = ckpt_checkpoint_mm(ctx, t);
+	if (!ret)
+		ret = ckpt_checkpoint_files(ctx, t);
+	if (!ret)
+		ret = ckpt_checkpoint_signals(ctx, t);
+	if (!ret)
+		ret = ckpt_checkpoint_cpu(ctx, t);
+	return ret;
+}
+
+static int ckpt_check_user_addr(struct ckpt_ctx *ctx, const char *what, u64 addr)
+{
+	if (addr >= TASK_SIZE_MAX)
+		return ckpt_err(ctx, -EINVAL, "task %s address %#llx out of range",
+				what, addr);
+	return 0;
+}
+
+static void ckpt_apply_task(struct ckpt_hdr_task *h)
+{
+	h->comm[CKPT_COMM_LEN - 1] = '\0';
+	set_task_comm(current, h->comm);
+	if ((h->personality & PER_MASK) == PER_LINUX)
+		current->personality = h->personality;
+#ifdef CONFIG_RSEQ
+	current->rseq = u64_to_user_ptr(h->rseq);
+	current->rseq_sig = h->rseq_sig;
+	if (current->rseq)
+		rseq_set_notify_resume(current);
+#endif
+#ifdef CONFIG_FUTEX
+	current->robust_list = u64_to_user_ptr(h->robust_list);
+#endif
+	current->clear_child_tid = u64_to_user_ptr(h->clear_child_tid);
+}
+
+/**
+ * ckpt_restore_task - restore the calling task from its image section
+ * @ctx: restart context
+ *
+ * The caller's memory, files and signal state are replaced; on failure
+ * the caller is left unusable and must be killed.
+ *
+ * Return: 0 or a negative errno.
+ */
+int ckpt_restore_task(struct ckpt_ctx *ctx)
+{
+	struct ckpt_hdr_task *h;
+	int ret;
+
+	if (!thread_group_empty(current))
+		return ckpt_err(ctx, -EBUSY,
+				"restarting task must be single-threaded");
+
+	h = ckpt_read_obj_type(ctx, CKPT_HDR_TASK, sizeof(*h));
+	if (IS_ERR(h))
+		return PTR_ERR(h);
+	ret = ckpt_check_user_addr(ctx, "rseq", h->rseq);
+	if (!ret)
+		ret = ckpt_check_user_addr(ctx, "robust list", h->robust_list);
+	if (!ret)
+		ret = ckpt_check_user_addr(ctx, "child tid", h->clear_child_tid);
+	if (ret)
+		goto out;
+
+	/* the restarter's registrations point into memory about to go */
+#ifdef CONFIG_RSEQ
+	current->rseq = NULL;
+	current->rseq_sig = 0;
+#endif
+#ifdef CONFIG_FUTEX
+	current->robust_list = NULL;
+#endif
+	current->clear_child_tid = NULL;
+
+	ret = ckpt_restore_mm(ctx);
+	if (!ret)
+		ret = ckpt_restore_files(ctx);
+	if (!ret)
+		ret = ckpt_restore_signals(ctx);
+	if (!ret)
+		ret = ckpt_restore_cpu(ctx);
+	if (!ret) {
+		ckpt_apply_task(h);
+		ckpt_msg(ctx, "restored pid %d (%s) as pid %d", h->pid, h->comm,
+			 task_pid_vnr(current));
+	}
+out:
+	ckpt_hdr_put(ctx, h);
+	return ret;
+}

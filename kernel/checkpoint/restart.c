@@ -1,0 +1,363 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Restart: the coordinator reads the image header and tree section,
+ * publishes the context, and lets each restarting task restore its own
+ * state, in image order, in its own context. Nobody returns to user
+ * space before everyone succeeded; on any failure every restarting task
+ * is killed.
+ */
+#define pr_fmt(fmt) "checkpoint: " fmt
+
+#include <linux/checkpoint.h>
+#include <linux/sched.h>
+#include <linux/sched/signal.h>
+#include <linux/sched/task.h>
+#include <linux/slab.h>
+#include <linux/ptrace.h>
+#include <linux/pid.h>
+#include <linux/sched/task_stack.h>
+
+/* How long a coordinator waits for its tasks to call restart(0, ...) */
+#define CKPT_JOIN_TIMEOUT	(30 * HZ)
+
+static LIST_HEAD(ckpt_restarts);
+static DEFINE_SPINLOCK(ckpt_restarts_lock);
+static DECLARE_WAIT_QUEUE_HEAD(ckpt_restarts_wq);
+
+static int ckpt_read_header(struct ckpt_ctx *ctx)
+{
+	struct ckpt_hdr_header *h;
+	int ret = 0;
+
+	h = ckpt_read_obj_type(ctx, CKPT_HDR_HEADER, sizeof(*h));
+	if (IS_ERR(h))
+		return PTR_ERR(h);
+	if (h->magic != CKPT_MAGIC)
+		ret = ckpt_err(ctx, -EINVAL, "not a checkpoint image (bad magic)");
+	else if (h->version != CKPT_VERSION)
+		ret = ckpt_err(ctx, -EINVAL, "image version %u, expected %u",
+			       h->version, CKPT_VERSION);
+	else if (h->arch != CKPT_ARCH_X86_64 || h->page_size != PAGE_SIZE)
+		ret = ckpt_err(ctx, -EINVAL,
+			       "image is for arch %u with %u-byte pages",
+			       h->arch, h->page_size);
+	else if (h->nr_tasks != 1)
+		ret = ckpt_err(ctx, -EINVAL,
+			       "image holds %u tasks: only single-task images are supported yet",
+			       h->nr_tasks);
+	if (!ret) {
+		ctx->id = h->id;
+		h->release[CKPT_UTS_LEN - 1] = '\0';
+		ckpt_msg(ctx, "image %llu from kernel %s", h->id, h->release);
+	}
+	ckpt_hdr_put(ctx, h);
+	return ret;
+}
+
+static int ckpt_read_tree(struct ckpt_ctx *ctx)
+{
+	struct ckpt_hdr_tree *tree;
+	int i, nr, ret = 0;
+
+	tree = ckpt_read_obj_type(ctx, CKPT_HDR_TREE, sizeof(*tree));
+	if (IS_ERR(tree))
+		return PTR_ERR(tree);
+	nr = tree->nr_tasks;
+	ckpt_hdr_put(ctx, tree);
+	if (nr != 1)
+		return ckpt_err(ctx, -EINVAL, "tree section lists %d tasks", nr);
+
+	ctx->tree = kvcalloc(nr, sizeof(*ctx->tree), GFP_KERNEL);
+	if (!ctx->tree)
+		return -ENOMEM;
+	for (i = 0; !ret && i < nr; i++) {
+		struct ckpt_hdr_tree_task *tt;
+
+		tt = ckpt_read_obj_type(ctx, CKPT_HDR_TREE_TASK, sizeof(*tt));
+		if (IS_ERR(tt))
+			return PTR_ERR(tt);
+		if (tt->pid <= 0 || tt->tgid <= 0 || tt->flags & ~CKPT_TREE_ROOT)
+			ret = ckpt_err(ctx, -EINVAL,
+				       "bad tree entry %d (pid %d flags %#x)",
+				       i, tt->pid, tt->flags);
+		ctx->tree[i] = *tt;
+		ckpt_hdr_put(ctx, tt);
+	}
+	return ret;
+}
+
+static int ckpt_read_tail(struct ckpt_ctx *ctx)
+{
+	u64 expected = ctx->nr_records;
+	struct ckpt_hdr_tail *tail;
+	int ret = 0;
+
+	tail = ckpt_read_obj_type(ctx, CKPT_HDR_TAIL, sizeof(*tail));
+	if (IS_ERR(tail))
+		return PTR_ERR(tail);
+	if (tail->magic != CKPT_TAIL_MAGIC || tail->nr_records != expected)
+		ret = ckpt_err(ctx, -EINVAL,
+			       "bad image trailer (%llu records, read %llu)",
+			       tail->nr_records, expected);
+	ckpt_hdr_put(ctx, tail);
+	return ret;
+}
+
+static int ckpt_read_prologue(struct ckpt_ctx *ctx)
+{
+	int ret;
+
+	ret = ckpt_read_header(ctx);
+	if (!ret)
+		ret = ckpt_read_arch_header(ctx);
+	if (!ret)
+		ret = ckpt_read_tree(ctx);
+	return ret;
+}
+
+static int ckpt_task_index(struct ckpt_ctx *ctx, struct task_struct *t)
+{
+	int i;
+
+	for (i = 0; i < ctx->nr_tasks; i++)
+		if (ctx->tasks[i] == t)
+			return i;
+	return -1;
+}
+
+/* Find (and take a reference on) the published restart naming @t. */
+static struct ckpt_ctx *ckpt_find_restart(struct task_struct *t)
+{
+	struct ckpt_ctx *ctx, *found = NULL;
+
+	spin_lock(&ckpt_restarts_lock);
+	list_for_each_entry(ctx, &ckpt_restarts, list) {
+		if (ctx->state == CKPT_RESTART_RUNNING &&
+		    ckpt_task_index(ctx, t) >= 0) {
+			ckpt_ctx_get(ctx);
+			found = ctx;
+			break;
+		}
+	}
+	spin_unlock(&ckpt_restarts_lock);
+	return found;
+}
+
+static void ckpt_set_state(struct ckpt_ctx *ctx, int state)
+{
+	spin_lock(&ckpt_restarts_lock);
+	if (ctx->state == CKPT_RESTART_RUNNING)
+		ctx->state = state;
+	spin_unlock(&ckpt_restarts_lock);
+	wake_up_all(&ctx->waitq);
+}
+
+/* Restore the caller's own state; on failure it must never run again. */
+static long ckpt_restore_self(struct ckpt_ctx *ctx)
+{
+	int ret;
+
+	ret = ckpt_restore_task(ctx);
+	if (ret) {
+		if (!ctx->err)
+			ckpt_err(ctx, ret, "restore failed at offset %lld",
+				 ctx->pos);
+		force_sig(SIGKILL);
+	}
+	return ret;
+}
+
+static long ckpt_restart_finish(struct ckpt_ctx *ctx)
+{
+	if (ctx->uflags & RESTART_FROZEN)
+		send_sig(SIGSTOP, current, 1);
+	/* the syscall "returns" what the restored task had in %ax */
+	return task_pt_regs(current)->ax;
+}
+
+/**
+ * ckpt_restart_join - restart(0, ...) by a task that restores itself
+ * @flags: restart flags of this task
+ *
+ * Waits until a coordinator publishes a restart that names the caller,
+ * then until it is the caller's turn, restores the caller from the
+ * image and waits until the whole restart succeeded.
+ *
+ * Return: the restored task's return value, or a negative errno (the
+ * caller is then killed).
+ */
+long ckpt_restart_join(unsigned long flags)
+{
+	struct ckpt_ctx *ctx = NULL;
+	long ret;
+	int idx;
+
+	ret = wait_event_killable(ckpt_restarts_wq,
+				  (ctx = ckpt_find_restart(current)) != NULL);
+	if (ret)
+		return ret;
+
+	idx = ckpt_task_index(ctx, current);
+	atomic_inc(&ctx->nr_joined);
+	wake_up_all(&ctx->waitq);
+
+	ret = wait_event_killable(ctx->waitq, READ_ONCE(ctx->active) == idx ||
+				  READ_ONCE(ctx->state) != CKPT_RESTART_RUNNING);
+	if (!ret && READ_ONCE(ctx->state) != CKPT_RESTART_RUNNING)
+		ret = -EINTR;
+	if (!ret)
+		ret = ckpt_restore_self(ctx);
+	if (ret) {
+		ckpt_set_state(ctx, CKPT_RESTART_ABORTED);
+		goto out;
+	}
+
+	WRITE_ONCE(ctx->active, idx + 1);
+	wake_up_all(&ctx->waitq);
+
+	ret = wait_event_killable(ctx->waitq,
+				  READ_ONCE(ctx->state) != CKPT_RESTART_RUNNING);
+	if (!ret && READ_ONCE(ctx->state) == CKPT_RESTART_DONE) {
+		ret = ckpt_restart_finish(ctx);
+		goto out;
+	}
+	/* someone failed after we were restored: we must not run */
+	force_sig(SIGKILL);
+	ret = -EINTR;
+out:
+	ckpt_ctx_put(ctx);
+	return ret;
+}
+
+/* Coordinator: wait until every task restored itself, or a failure. */
+static int ckpt_wait_tasks(struct ckpt_ctx *ctx)
+{
+	unsigned long deadline = jiffies + CKPT_JOIN_TIMEOUT;
+	long ret;
+	int i;
+
+	for (;;) {
+		ret = wait_event_killable_timeout(ctx->waitq,
+				READ_ONCE(ctx->active) >= ctx->nr_tasks ||
+				READ_ONCE(ctx->state) != CKPT_RESTART_RUNNING,
+				HZ / 5);
+		if (ret < 0)
+			return ckpt_err(ctx, -EINTR, "coordinator interrupted");
+		if (READ_ONCE(ctx->state) != CKPT_RESTART_RUNNING)
+			return ctx->err ? ctx->err : -EINTR;
+		if (READ_ONCE(ctx->active) >= ctx->nr_tasks)
+			return 0;
+		for (i = READ_ONCE(ctx->active); i < ctx->nr_tasks; i++) {
+			struct task_struct *t = ctx->tasks[i];
+
+			if (t->exit_state || (t->flags & PF_EXITING))
+				return ckpt_err(ctx, -ESRCH,
+						"pid %d exited before it was restored",
+						task_pid_vnr(t));
+		}
+		if (atomic_read(&ctx->nr_joined) < ctx->nr_tasks &&
+		    time_after(jiffies, deadline))
+			return ckpt_err(ctx, -ETIMEDOUT,
+					"tasks did not call restart() within %d s",
+					CKPT_JOIN_TIMEOUT / HZ);
+	}
+}
+
+static struct task_struct *ckpt_get_child(struct ckpt_ctx *ctx, pid_t pid)
+{
+	struct task_struct *t;
+
+	rcu_read_lock();
+	t = find_task_by_vpid(pid);
+	if (t && rcu_access_pointer(t->real_parent) != current)
+		t = NULL;
+	if (t)
+		get_task_struct(t);
+	rcu_read_unlock();
+	if (!t)
+		ckpt_err(ctx, -ESRCH, "pid %d is not a child of the caller", pid);
+	return t;
+}
+
+static long ckpt_coordinate(struct ckpt_ctx *ctx, pid_t pid)
+{
+	int i, ret;
+
+	ctx->root_task = ckpt_get_child(ctx, pid);
+	if (!ctx->root_task)
+		return -ESRCH;
+
+	ret = ckpt_read_prologue(ctx);
+	if (ret)
+		goto kill;
+
+	ctx->tasks = kcalloc(1, sizeof(*ctx->tasks), GFP_KERNEL);
+	if (!ctx->tasks) {
+		ret = -ENOMEM;
+		goto kill;
+	}
+	get_task_struct(ctx->root_task);
+	ctx->tasks[0] = ctx->root_task;
+	ctx->nr_tasks = 1;
+
+	spin_lock(&ckpt_restarts_lock);
+	list_add_tail(&ctx->list, &ckpt_restarts);
+	spin_unlock(&ckpt_restarts_lock);
+	wake_up_all(&ckpt_restarts_wq);
+
+	ret = ckpt_wait_tasks(ctx);
+	if (!ret)
+		ret = ckpt_read_tail(ctx);
+	ckpt_set_state(ctx, ret ? CKPT_RESTART_ABORTED : CKPT_RESTART_DONE);
+
+	spin_lock(&ckpt_restarts_lock);
+	list_del_init(&ctx->list);
+	spin_unlock(&ckpt_restarts_lock);
+	if (!ret) {
+		ckpt_msg(ctx, "restart of image %llu done: %lld bytes, %llu records",
+			 ctx->id, ctx->pos, ctx->nr_records);
+		return 0;
+	}
+kill:
+	if (!ctx->err)
+		ckpt_err(ctx, ret, "restart failed at offset %lld", ctx->pos);
+	send_sig(SIGKILL, ctx->root_task, 1);
+	for (i = 0; i < ctx->nr_tasks; i++)
+		send_sig(SIGKILL, ctx->tasks[i], 1);
+	return ret;
+}
+
+/**
+ * do_restart - restart(pid, ...) by a coordinator or RESTART_TASKSELF
+ * @ctx: restart context
+ * @pid: the coordinator's child that becomes the restored root, or 0
+ *
+ * Return: 0 for the coordinator, the restored return value for
+ * RESTART_TASKSELF, or a negative errno.
+ */
+long do_restart(struct ckpt_ctx *ctx, pid_t pid)
+{
+	long ret;
+
+	if (pid)
+		return ckpt_coordinate(ctx, pid);
+
+	/* RESTART_TASKSELF: read everything ourselves */
+	ret = ckpt_read_prologue(ctx);
+	if (ret)
+		return ret;
+	ctx->tasks = kcalloc(1, sizeof(*ctx->tasks), GFP_KERNEL);
+	if (!ctx->tasks)
+		return -ENOMEM;
+	get_task_struct(current);
+	ctx->tasks[0] = current;
+	ctx->nr_tasks = 1;
+	ret = ckpt_restore_self(ctx);
+	if (!ret)
+		ret = ckpt_read_tail(ctx);
+	if (ret) {
+		force_sig(SIGKILL);
+		return ret;
+	}
+	return ckpt_restart_finish(ctx);
+}

@@ -1,0 +1,610 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * checkpoint() and restart() system calls, the checkpoint context,
+ * log messages and image record I/O.
+ */
+#define pr_fmt(fmt) "checkpoint: " fmt
+
+#include <linux/checkpoint.h>
+#include <linux/syscalls.h>
+#include <linux/file.h>
+#include <linux/fs.h>
+#include <linux/slab.h>
+#include <linux/vmalloc.h>
+#include <linux/sched.h>
+#include <linux/sched/signal.h>
+#include <linux/uaccess.h>
+
+#define CKPT_MSG_MAX	512
+
+static const char * const ckpt_hdr_names[] = {
+	[CKPT_HDR_HEADER] = "HEADER",
+	[CKPT_HDR_HEADER_ARCH] = "HEADER_ARCH",
+	[CKPT_HDR_STRING] = "STRING",
+	[CKPT_HDR_OBJREF] = "OBJREF",
+	[CKPT_HDR_TREE] = "TREE",
+	[CKPT_HDR_TREE_TASK] = "TREE_TASK",
+	[CKPT_HDR_TASK] = "TASK",
+	[CKPT_HDR_CPU] = "CPU",
+	[CKPT_HDR_FPU] = "FPU",
+	[CKPT_HDR_SIGHAND] = "SIGHAND",
+	[CKPT_HDR_SIGMASK] = "SIGMASK",
+	[CKPT_HDR_MM] = "MM",
+	[CKPT_HDR_VMA] = "VMA",
+	[CKPT_HDR_PAGES] = "PAGES",
+	[CKPT_HDR_FILE_TABLE] = "FILE_TABLE",
+	[CKPT_HDR_FD_ENT] = "FD_ENT",
+	[CKPT_HDR_FILE] = "FILE",
+};
+
+/**
+ * ckpt_hdr_name - name of a record type, for messages
+ * @type: record type
+ *
+ * Return: a static string, "UNKNOWN" for types we do not know.
+ */
+const char *ckpt_hdr_name(int type)
+{
+	if (type == CKPT_HDR_TAIL)
+		return "TAIL";
+	if (type == CKPT_HDR_ERROR)
+		return "ERROR";
+	if (type > 0 && type < ARRAY_SIZE(ckpt_hdr_names) &&
+	    ckpt_hdr_names[type])
+		return ckpt_hdr_names[type];
+	return "UNKNOWN";
+}
+
+static void ckpt_vlog(struct ckpt_ctx *ctx, const char *prefix,
+		      const char *fmt, va_list ap)
+{
+	loff_t pos;
+	int n;
+
+	if (!ctx->logfile)
+		return;
+	mutex_lock(&ctx->err_lock);
+	n = scnprintf(ctx->msgbuf, CKPT_MSG_MAX, "[%d:%s] %s",
+		      task_pid_vnr(current),
+		      ckpt_is_restart(ctx) ? "restart" : "checkpoint", prefix);
+	n += vscnprintf(ctx->msgbuf + n, CKPT_MSG_MAX - n - 1, fmt, ap);
+	ctx->msgbuf[n++] = '\n';
+	pos = ctx->logfile->f_pos;
+	if (kernel_write(ctx->logfile, ctx->msgbuf, n, &pos) > 0)
+		ctx->logfile->f_pos = pos;
+	mutex_unlock(&ctx->err_lock);
+}
+
+/**
+ * ckpt_msg - write a message line to the operation's log fd
+ * @ctx: checkpoint context
+ * @fmt: printf format
+ */
+void ckpt_msg(struct ckpt_ctx *ctx, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	ckpt_vlog(ctx, "", fmt, ap);
+	va_end(ap);
+}
+
+/**
+ * ckpt_err - record an error of the operation
+ * @ctx: checkpoint context
+ * @err: negative errno
+ * @fmt: printf format of the explanation
+ *
+ * Keeps the first error in @ctx, logs the message and, at checkpoint,
+ * writes an ERROR record into the image (once) so that a reader of a
+ * failed image learns why it ends there.
+ *
+ * Return: @err, so callers can write "return ckpt_err(...)".
+ */
+int ckpt_err(struct ckpt_ctx *ctx, int err, const char *fmt, ...)
+{
+	char *msg;
+	va_list ap;
+	bool first;
+
+	mutex_lock(&ctx->err_lock);
+	first = !ctx->err;
+	if (first)
+		ctx->err = err;
+	mutex_unlock(&ctx->err_lock);
+
+	va_start(ap, fmt);
+	ckpt_vlog(ctx, "error: ", fmt, ap);
+	va_end(ap);
+
+	if (!first || ckpt_is_restart(ctx) ||
+	    (ctx->kflags & CKPT_CTX_WRITE_FAILED))
+		return err;
+
+	msg = kmalloc(CKPT_MSG_MAX, GFP_KERNEL);
+	if (msg) {
+		va_start(ap, fmt);
+		vscnprintf(msg, CKPT_MSG_MAX, fmt, ap);
+		va_end(ap);
+		ckpt_write_error(ctx, err, msg);
+		kfree(msg);
+	}
+	return err;
+}
+
+/**
+ * ckpt_hdr_get - allocate a zeroed record
+ * @ctx: checkpoint context
+ * @len: size of the record struct (header included)
+ * @type: record type to put in the header
+ *
+ * Return: the record, or NULL when out of memory.
+ */
+void *ckpt_hdr_get(struct ckpt_ctx *ctx, size_t len, int type)
+{
+	struct ckpt_hdr *h = kvzalloc(len, GFP_KERNEL);
+
+	if (h) {
+		h->type = type;
+		h->len = len;
+	}
+	return h;
+}
+
+/**
+ * ckpt_hdr_put - free a record from ckpt_hdr_get() or a read helper
+ * @ctx: checkpoint context
+ * @h: the record (may be NULL)
+ */
+void ckpt_hdr_put(struct ckpt_ctx *ctx, void *h)
+{
+	kvfree(h);
+}
+
+/**
+ * ckpt_kwrite - write raw bytes to the image
+ * @ctx: checkpoint context
+ * @buf: kernel buffer
+ * @len: bytes to write
+ *
+ * Works for any writable file, including pipes and sockets: short
+ * writes are continued until everything is written.
+ *
+ * Return: 0 or a negative errno.
+ */
+int ckpt_kwrite(struct ckpt_ctx *ctx, const void *buf, size_t len)
+{
+	loff_t *ppos = (ctx->file->f_mode & FMODE_STREAM) ? NULL : &ctx->file->f_pos;
+	ssize_t n;
+
+	while (len) {
+		n = kernel_write(ctx->file, buf, len, ppos);
+		if (n <= 0) {
+			ctx->kflags |= CKPT_CTX_WRITE_FAILED;
+			if (n == -ERESTARTSYS)
+				return -EINTR;
+			return n ? (int)n : -EIO;
+		}
+		buf += n;
+		len -= n;
+		ctx->pos += n;
+	}
+	return 0;
+}
+
+/**
+ * ckpt_kread - read raw bytes from the image
+ * @ctx: checkpoint context
+ * @buf: kernel buffer
+ * @len: bytes to read
+ *
+ * Return: 0, -EINVAL (with a log line) when the image ends early, or
+ * another negative errno.
+ */
+int ckpt_kread(struct ckpt_ctx *ctx, void *buf, size_t len)
+{
+	loff_t *ppos = (ctx->file->f_mode & FMODE_STREAM) ? NULL : &ctx->file->f_pos;
+	ssize_t n;
+
+	while (len) {
+		n = kernel_read(ctx->file, buf, len, ppos);
+		if (n == 0)
+			return ckpt_err(ctx, -EINVAL,
+					"image truncated at offset %lld",
+					ctx->pos);
+		if (n < 0)
+			return n == -ERESTARTSYS ? -EINTR : (int)n;
+		buf += n;
+		len -= n;
+		ctx->pos += n;
+	}
+	return 0;
+}
+
+/**
+ * ckpt_write_hdr - write the fixed part of a record
+ * @ctx: checkpoint context
+ * @h: the record; h->len is the full length, payload may follow
+ * @size: bytes of @h to write now
+ *
+ * Return: 0 or a negative errno.
+ */
+int ckpt_write_hdr(struct ckpt_ctx *ctx, struct ckpt_hdr *h, size_t size)
+{
+	if (WARN_ON_ONCE(size > h->len || h->len > CKPT_RECORD_MAX))
+		return -EINVAL;
+	ctx->nr_records++;
+	return ckpt_kwrite(ctx, h, size);
+}
+
+/**
+ * ckpt_write_obj - write a whole record
+ * @ctx: checkpoint context
+ * @h: the record, h->len bytes
+ *
+ * Return: 0 or a negative errno.
+ */
+int ckpt_write_obj(struct ckpt_ctx *ctx, struct ckpt_hdr *h)
+{
+	return ckpt_write_hdr(ctx, h, h->len);
+}
+
+static int ckpt_write_payload(struct ckpt_ctx *ctx, int type,
+			      const void *data, size_t len)
+{
+	struct ckpt_hdr h = { .type = type, .len = sizeof(h) + len };
+	int ret;
+
+	ret = ckpt_write_hdr(ctx, &h, sizeof(h));
+	if (!ret)
+		ret = ckpt_kwrite(ctx, data, len);
+	return ret;
+}
+
+/**
+ * ckpt_write_string - write a STRING record
+ * @ctx: checkpoint context
+ * @str: NUL terminated string (the NUL is written too)
+ *
+ * Return: 0 or a negative errno.
+ */
+int ckpt_write_string(struct ckpt_ctx *ctx, const char *str)
+{
+	return ckpt_write_payload(ctx, CKPT_HDR_STRING, str, strlen(str) + 1);
+}
+
+/**
+ * ckpt_write_error - write an ERROR record
+ * @ctx: checkpoint context
+ * @err: negative errno
+ * @msg: explanation
+ *
+ * Return: 0 or a negative errno.
+ */
+int ckpt_write_error(struct ckpt_ctx *ctx, int err, const char *msg)
+{
+	struct ckpt_hdr_error e = {
+		.h.type = CKPT_HDR_ERROR,
+		.errno_val = -err,
+	};
+	size_t len = strlen(msg) + 1;
+	int ret;
+
+	e.h.len = sizeof(e) + len;
+	ret = ckpt_write_hdr(ctx, &e.h, sizeof(e));
+	if (!ret)
+		ret = ckpt_kwrite(ctx, msg, len);
+	return ret;
+}
+
+/**
+ * ckpt_read_hdr - read the header of the next record
+ * @ctx: checkpoint context
+ * @h: filled with the header
+ *
+ * The length is checked against the sane range; an ERROR record in the
+ * image (a failed checkpoint) ends the restart with its errno.
+ *
+ * Return: 0 or a negative errno.
+ */
+int ckpt_read_hdr(struct ckpt_ctx *ctx, struct ckpt_hdr *h)
+{
+	loff_t at = ctx->pos;
+	int ret;
+
+	ret = ckpt_kread(ctx, h, sizeof(*h));
+	if (ret)
+		return ret;
+	ctx->nr_records++;
+	if (h->len < sizeof(*h) || h->len > CKPT_RECORD_MAX)
+		return ckpt_err(ctx, -EINVAL,
+				"record %s (type %u) at offset %lld has bad length %u",
+				ckpt_hdr_name(h->type), h->type, at, h->len);
+	if (h->type == CKPT_HDR_ERROR)
+		return ckpt_err(ctx, -EINVAL,
+				"image holds an error record at offset %lld: the checkpoint failed",
+				at);
+	return 0;
+}
+
+/**
+ * ckpt_read_body - read the rest of a fixed-size record
+ * @ctx: checkpoint context
+ * @h: record whose header was read by ckpt_read_hdr()
+ * @size: size of the record struct; h->len must be at least that
+ *
+ * Reads @size - header bytes into the memory following @h; any payload
+ * beyond @size is left for the caller.
+ *
+ * Return: 0 or a negative errno.
+ */
+int ckpt_read_body(struct ckpt_ctx *ctx, struct ckpt_hdr *h, size_t size)
+{
+	if (h->len < size)
+		return ckpt_err(ctx, -EINVAL,
+				"record %s before offset %lld too short (%u < %zu)",
+				ckpt_hdr_name(h->type), ctx->pos, h->len, size);
+	return ckpt_kread(ctx, h + 1, size - sizeof(*h));
+}
+
+/**
+ * ckpt_read_body_alloc - read a record of exactly @size bytes
+ * @ctx: checkpoint context
+ * @h: header already read
+ * @size: expected record size
+ *
+ * Return: the record (free with ckpt_hdr_put()) or an ERR_PTR.
+ */
+void *ckpt_read_body_alloc(struct ckpt_ctx *ctx, struct ckpt_hdr *h,
+			   size_t size)
+{
+	struct ckpt_hdr *rec;
+	int ret;
+
+	if (h->len != size) {
+		ret = ckpt_err(ctx, -EINVAL,
+			       "record %s before offset %lld has length %u, expected %zu",
+			       ckpt_hdr_name(h->type), ctx->pos, h->len, size);
+		return ERR_PTR(ret);
+	}
+	rec = kvmalloc(size, GFP_KERNEL);
+	if (!rec)
+		return ERR_PTR(-ENOMEM);
+	*rec = *h;
+	ret = ckpt_read_body(ctx, rec, size);
+	if (ret) {
+		kvfree(rec);
+		return ERR_PTR(ret);
+	}
+	return rec;
+}
+
+static int ckpt_check_type(struct ckpt_ctx *ctx, struct ckpt_hdr *h, int type)
+{
+	if (h->type == type)
+		return 0;
+	return ckpt_err(ctx, -EINVAL,
+			"expected record %s, found %s (type %u) before offset %lld",
+			ckpt_hdr_name(type), ckpt_hdr_name(h->type), h->type,
+			ctx->pos);
+}
+
+/**
+ * ckpt_read_obj_type - read a whole fixed-size record of a given type
+ * @ctx: checkpoint context
+ * @type: expected record type
+ * @size: expected record size
+ *
+ * Return: the record (free with ckpt_hdr_put()) or an ERR_PTR.
+ */
+void *ckpt_read_obj_type(struct ckpt_ctx *ctx, int type, size_t size)
+{
+	struct ckpt_hdr h;
+	int ret;
+
+	ret = ckpt_read_hdr(ctx, &h);
+	if (!ret)
+		ret = ckpt_check_type(ctx, &h, type);
+	if (ret)
+		return ERR_PTR(ret);
+	return ckpt_read_body_alloc(ctx, &h, size);
+}
+
+/**
+ * ckpt_read_hdr_type - read the fixed part of a record into @h
+ * @ctx: checkpoint context
+ * @h: buffer of at least @size bytes
+ * @type: expected record type
+ * @size: bytes of fixed part; h->len may be larger (payload follows)
+ *
+ * Return: 0 or a negative errno.
+ */
+int ckpt_read_hdr_type(struct ckpt_ctx *ctx, struct ckpt_hdr *h, int type,
+		       size_t size)
+{
+	int ret;
+
+	ret = ckpt_read_hdr(ctx, h);
+	if (!ret)
+		ret = ckpt_check_type(ctx, h, type);
+	if (!ret)
+		ret = ckpt_read_body(ctx, h, size);
+	return ret;
+}
+
+/**
+ * ckpt_read_string - read a STRING record
+ * @ctx: checkpoint context
+ * @max: largest accepted length, NUL included
+ *
+ * Return: the string (free with kfree()) or an ERR_PTR.
+ */
+char *ckpt_read_string(struct ckpt_ctx *ctx, size_t max)
+{
+	struct ckpt_hdr h;
+	size_t len;
+	char *str;
+	int ret;
+
+	ret = ckpt_read_hdr(ctx, &h);
+	if (!ret)
+		ret = ckpt_check_type(ctx, &h, CKPT_HDR_STRING);
+	if (ret)
+		return ERR_PTR(ret);
+	len = h.len - sizeof(h);
+	if (len == 0 || len > max)
+		return ERR_PTR(ckpt_err(ctx, -EINVAL,
+					"string of length %zu before offset %lld out of range",
+					len, ctx->pos));
+	str = kmalloc(len, GFP_KERNEL);
+	if (!str)
+		return ERR_PTR(-ENOMEM);
+	ret = ckpt_kread(ctx, str, len);
+	if (!ret && (str[len - 1] != '\0' || strlen(str) != len - 1))
+		ret = ckpt_err(ctx, -EINVAL,
+			       "malformed string before offset %lld", ctx->pos);
+	if (ret) {
+		kfree(str);
+		return ERR_PTR(ret);
+	}
+	return str;
+}
+
+static struct ckpt_ctx *ckpt_ctx_alloc(int fd, unsigned long uflags,
+				       unsigned int kflags, int logfd)
+{
+	fmode_t mode = (kflags & CKPT_CTX_CHECKPOINT) ? FMODE_WRITE : FMODE_READ;
+	struct ckpt_ctx *ctx;
+	int ret = -ENOMEM;
+
+	ctx = kzalloc(sizeof(*ctx), GFP_KERNEL);
+	if (!ctx)
+		return ERR_PTR(-ENOMEM);
+	ctx->uflags = uflags;
+	ctx->kflags = kflags;
+	mutex_init(&ctx->err_lock);
+	kref_init(&ctx->ref);
+	INIT_LIST_HEAD(&ctx->list);
+	init_waitqueue_head(&ctx->waitq);
+
+	ctx->msgbuf = kmalloc(CKPT_MSG_MAX, GFP_KERNEL);
+	if (!ctx->msgbuf)
+		goto err;
+
+	ret = -EBADF;
+	ctx->file = fget(fd);
+	if (!ctx->file || !(ctx->file->f_mode & mode))
+		goto err;
+	if (logfd >= 0) {
+		ctx->logfile = fget(logfd);
+		if (!ctx->logfile || !(ctx->logfile->f_mode & FMODE_WRITE))
+			goto err;
+	}
+	ret = ckpt_objhash_alloc(ctx);
+	if (ret)
+		goto err;
+	return ctx;
+err:
+	ckpt_ctx_put(ctx);
+	return ERR_PTR(ret);
+}
+
+static void ckpt_ctx_release(struct kref *ref)
+{
+	struct ckpt_ctx *ctx = container_of(ref, struct ckpt_ctx, ref);
+	int i;
+
+	ckpt_objhash_free(ctx);
+	for (i = 0; i < ctx->nr_tasks; i++)
+		if (ctx->tasks[i])
+			put_task_struct(ctx->tasks[i]);
+	kfree(ctx->tasks);
+	kvfree(ctx->tree);
+	if (ctx->root_task)
+		put_task_struct(ctx->root_task);
+	if (ctx->file)
+		fput(ctx->file);
+	if (ctx->logfile)
+		fput(ctx->logfile);
+	vfree(ctx->pgbuf);
+	kfree(ctx->msgbuf);
+	kfree(ctx);
+}
+
+/**
+ * ckpt_ctx_get - take a reference on a context
+ * @ctx: checkpoint context
+ */
+void ckpt_ctx_get(struct ckpt_ctx *ctx)
+{
+	kref_get(&ctx->ref);
+}
+
+/**
+ * ckpt_ctx_put - drop a reference on a context, freeing it at the last
+ * @ctx: checkpoint context
+ */
+void ckpt_ctx_put(struct ckpt_ctx *ctx)
+{
+	kref_put(&ctx->ref, ckpt_ctx_release);
+}
+
+/*
+ * checkpoint(pid, fd, flags, logfd): save the frozen process rooted at
+ * @pid (or the caller when @pid is 0 or the caller's own pid) to @fd.
+ */
+SYSCALL_DEFINE4(checkpoint, pid_t, pid, int, fd, unsigned long, flags,
+		int, logfd)
+{
+	struct ckpt_ctx *ctx;
+	unsigned int kflags = CKPT_CTX_CHECKPOINT;
+	long ret;
+
+	if (flags & ~CHECKPOINT_USER_FLAGS)
+		return -EINVAL;
+	if (pid < 0)
+		return -EINVAL;
+	if (pid == 0 || pid == task_pid_vnr(current))
+		kflags |= CKPT_CTX_SELF;
+
+	ctx = ckpt_ctx_alloc(fd, flags, kflags, logfd);
+	if (IS_ERR(ctx))
+		return PTR_ERR(ctx);
+	ret = do_checkpoint(ctx, pid);
+	ckpt_ctx_put(ctx);
+	return ret;
+}
+
+/*
+ * restart(pid, fd, flags, logfd): a coordinator passes the pid of its
+ * child that becomes the root of the restored tree; each restoring task
+ * passes 0 (or RESTART_TASKSELF to restore itself alone).
+ */
+SYSCALL_DEFINE4(restart, pid_t, pid, int, fd, unsigned long, flags,
+		int, logfd)
+{
+	struct ckpt_ctx *ctx;
+	unsigned int kflags = CKPT_CTX_RESTART;
+	long ret;
+
+	if (flags & ~RESTART_USER_FLAGS)
+		return -EINVAL;
+	if (pid < 0)
+		return -EINVAL;
+	if ((flags & RESTART_TASKSELF) && pid)
+		return -EINVAL;
+	if (flags & (RESTART_GHOST | RESTART_KEEP_LSM | RESTART_CONN_RESET))
+		return -EOPNOTSUPP;
+
+	if (!pid && !(flags & RESTART_TASKSELF))
+		return ckpt_restart_join(flags);
+
+	if (flags & RESTART_TASKSELF)
+		kflags |= CKPT_CTX_SELF;
+	ctx = ckpt_ctx_alloc(fd, flags, kflags, logfd);
+	if (IS_ERR(ctx))
+		return PTR_ERR(ctx);
+	ret = do_restart(ctx, pid);
+	ckpt_ctx_put(ctx);
+	return ret;
+}

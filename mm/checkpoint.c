@@ -1,0 +1,600 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Checkpoint/restart of address spaces: the mm object (its fields, its
+ * VMAs) and the contents of its private pages.
+ *
+ * Image: MM [STRING exe] { VMA [STRING path] }* { PAGES }* PAGES(0)
+ */
+#define pr_fmt(fmt) "checkpoint: " fmt
+
+#include <linux/checkpoint.h>
+#include <linux/mm.h>
+#include <linux/mman.h>
+#include <linux/sched.h>
+#include <linux/sched/mm.h>
+#include <linux/file.h>
+#include <linux/fs.h>
+#include <linux/slab.h>
+#include <linux/vmalloc.h>
+#include <linux/uaccess.h>
+#include <linux/highmem.h>
+
+/* What we keep of a VMA between looking at it and writing it out */
+struct ckpt_vma_desc {
+	unsigned long start, end, pgoff;
+	u32 flags;
+	u32 type;
+	bool has_anon;		/* may hold private (COW or anonymous) pages */
+	struct file *file;
+};
+
+static int ckpt_vma_flags(struct vm_area_struct *vma)
+{
+	u32 flags = 0;
+
+	if (vma->vm_flags & VM_READ)
+		flags |= CKPT_VMA_READ;
+	if (vma->vm_flags & VM_WRITE)
+		flags |= CKPT_VMA_WRITE;
+	if (vma->vm_flags & VM_EXEC)
+		flags |= CKPT_VMA_EXEC;
+	if (vma->vm_flags & VM_SHARED)
+		flags |= CKPT_VMA_SHARED;
+	if (vma->vm_flags & VM_GROWSDOWN)
+		flags |= CKPT_VMA_GROWSDOWN;
+	return flags;
+}
+
+static int ckpt_describe_vma(struct ckpt_ctx *ctx, struct vm_area_struct *vma,
+			     struct ckpt_vma_desc *d)
+{
+	struct file *file = vma->vm_file;
+
+	if (vma->vm_flags & (VM_IO | VM_PFNMAP | VM_MIXEDMAP | VM_HUGETLB))
+		return ckpt_err(ctx, -EBUSY,
+				"mapping %#lx-%#lx is device or hugetlb memory: not supported",
+				vma->vm_start, vma->vm_end);
+	if (file && d_unlinked(file->f_path.dentry))
+		return ckpt_err(ctx, -EBUSY,
+				"mapping %#lx-%#lx is of a deleted file or shared anonymous memory: not supported yet",
+				vma->vm_start, vma->vm_end);
+	if (!file && (vma->vm_flags & VM_SHARED))
+		return ckpt_err(ctx, -EBUSY,
+				"shared anonymous mapping %#lx-%#lx: not supported yet",
+				vma->vm_start, vma->vm_end);
+
+	d->start = vma->vm_start;
+	d->end = vma->vm_end;
+	d->pgoff = file ? vma->vm_pgoff : 0;
+	d->flags = ckpt_vma_flags(vma);
+	d->type = file ? CKPT_VMA_FILE : CKPT_VMA_ANON;
+	d->has_anon = !(vma->vm_flags & VM_SHARED) && (!file || vma->anon_vma);
+	d->file = file ? get_file(file) : NULL;
+	return 0;
+}
+
+/* Snapshot the VMA list (without vDSO/vvar) so records can be written unlocked */
+static int ckpt_collect_vmas(struct ckpt_ctx *ctx, struct mm_struct *mm,
+			     struct ckpt_vma_desc **descs, int *nr)
+{
+	unsigned long vstart, vend;
+	struct vm_area_struct *vma;
+	struct ckpt_vma_desc *d;
+	int n = 0, ret = 0;
+
+	VMA_ITERATOR(vmi, mm, 0);
+
+	ckpt_arch_vdso(mm, &vstart, &vend);
+	d = kvcalloc(mm->map_count, sizeof(*d), GFP_KERNEL);
+	if (!d)
+		return -ENOMEM;
+	for_each_vma(vmi, vma) {
+		if (vma->vm_start >= vstart && vma->vm_end <= vend)
+			continue;
+		if (n >= mm->map_count) {
+			ret = -EAGAIN;
+			break;
+		}
+		ret = ckpt_describe_vma(ctx, vma, &d[n]);
+		if (ret)
+			break;
+		n++;
+	}
+	*descs = d;
+	*nr = n;
+	return ret;
+}
+
+static void ckpt_free_vmas(struct ckpt_vma_desc *d, int nr)
+{
+	int i;
+
+	for (i = 0; i < nr; i++)
+		if (d[i].file)
+			fput(d[i].file);
+	kvfree(d);
+}
+
+static void ckpt_fill_mm(struct ckpt_hdr_mm *h, struct mm_struct *mm)
+{
+	unsigned long unused;
+	int i;
+
+	h->start_code = mm->start_code;
+	h->end_code = mm->end_code;
+	h->start_data = mm->start_data;
+	h->end_data = mm->end_data;
+	h->start_brk = mm->start_brk;
+	h->brk = mm->brk;
+	h->start_stack = mm->start_stack;
+	spin_lock(&mm->arg_lock);
+	h->arg_start = mm->arg_start;
+	h->arg_end = mm->arg_end;
+	h->env_start = mm->env_start;
+	h->env_end = mm->env_end;
+	spin_unlock(&mm->arg_lock);
+	h->vdso = ckpt_arch_vdso(mm, &unused, &unused);
+	h->nr_auxv = min_t(int, AT_VECTOR_SIZE, CKPT_AUXV_MAX);
+	for (i = 0; i < h->nr_auxv; i++)
+		h->auxv[i] = mm->saved_auxv[i];
+}
+
+/* Write the pages gathered in @pages (all present, referenced) */
+static int ckpt_write_pages(struct ckpt_ctx *ctx, struct page **pages,
+			    u64 *addrs, int nr)
+{
+	struct ckpt_hdr_pages h = {
+		.h.type = CKPT_HDR_PAGES,
+		.nr_pages = nr,
+	};
+	int i, ret;
+
+	h.h.len = sizeof(h) + nr * (sizeof(u64) + PAGE_SIZE);
+	ret = ckpt_write_hdr(ctx, &h.h, sizeof(h));
+	if (!ret && nr)
+		ret = ckpt_kwrite(ctx, addrs, nr * sizeof(u64));
+	for (i = 0; !ret && i < nr; i++) {
+		void *kaddr = kmap_local_page(pages[i]);
+
+		ret = ckpt_kwrite(ctx, kaddr, PAGE_SIZE);
+		kunmap_local(kaddr);
+	}
+	return ret;
+}
+
+/*
+ * Save the private pages of [start, end): every present anonymous page,
+ * and in file mappings only the pages that were copied on write.
+ */
+static int ckpt_dump_range(struct ckpt_ctx *ctx, struct mm_struct *mm,
+			   struct ckpt_vma_desc *d, struct page **pages,
+			   u64 *addrs)
+{
+	unsigned long addr = d->start;
+	int nr, ret = 0;
+
+	while (addr < d->end && !ret) {
+		nr = 0;
+		if (mmap_read_lock_killable(mm))
+			return -EINTR;
+		for (; addr < d->end && nr < CKPT_PAGES_BATCH; addr += PAGE_SIZE) {
+			struct page *page;
+			long got;
+
+			got = get_user_pages_remote(mm, addr, 1,
+						    FOLL_DUMP | FOLL_FORCE,
+						    &page, NULL, NULL);
+			if (got == -EFAULT || got == 0)
+				continue;	/* hole or zero page */
+			if (got < 0) {
+				ret = ckpt_err(ctx, got,
+					       "cannot read page at %#lx", addr);
+				break;
+			}
+			if (d->type == CKPT_VMA_FILE && !PageAnon(page)) {
+				put_page(page);
+				continue;
+			}
+			pages[nr] = page;
+			addrs[nr++] = addr;
+		}
+		mmap_read_unlock(mm);
+		if (!ret && nr)
+			ret = ckpt_write_pages(ctx, pages, addrs, nr);
+		while (nr--)
+			put_page(pages[nr]);
+		cond_resched();
+	}
+	return ret;
+}
+
+static int ckpt_write_vma(struct ckpt_ctx *ctx, struct ckpt_vma_desc *d)
+{
+	struct ckpt_hdr_vma h = {
+		.h.type = CKPT_HDR_VMA,
+		.h.len = sizeof(h),
+		.start = d->start,
+		.end = d->end,
+		.pgoff = d->pgoff,
+		.flags = d->flags,
+		.vma_type = d->type,
+	};
+	int ret;
+
+	ret = ckpt_write_obj(ctx, &h.h);
+	if (!ret && d->file)
+		ret = ckpt_write_fname(ctx, &d->file->f_path);
+	return ret;
+}
+
+static int ckpt_mm_checkpoint(struct ckpt_ctx *ctx, void *ptr, int objref)
+{
+	struct mm_struct *mm = ptr;
+	struct ckpt_vma_desc *descs = NULL;
+	struct ckpt_hdr_mm *h;
+	struct file *exe;
+	struct page **pages = NULL;
+	u64 *addrs = NULL;
+	int i, nr = 0, ret;
+
+	h = ckpt_hdr_get(ctx, sizeof(*h), CKPT_HDR_MM);
+	if (!h)
+		return -ENOMEM;
+	if (mmap_read_lock_killable(mm)) {
+		ckpt_hdr_put(ctx, h);
+		return -EINTR;
+	}
+	ret = ckpt_collect_vmas(ctx, mm, &descs, &nr);
+	ckpt_fill_mm(h, mm);
+	mmap_read_unlock(mm);
+	if (ret)
+		goto out;
+
+	exe = get_mm_exe_file(mm);
+	h->objref = objref;
+	h->nr_vmas = nr;
+	h->has_exe = !!exe;
+	ret = ckpt_write_obj(ctx, &h->h);
+	if (!ret && exe)
+		ret = ckpt_write_fname(ctx, &exe->f_path);
+	if (exe)
+		fput(exe);
+	for (i = 0; !ret && i < nr; i++)
+		ret = ckpt_write_vma(ctx, &descs[i]);
+	if (ret)
+		goto out;
+
+	ret = -ENOMEM;
+	pages = kmalloc_array(CKPT_PAGES_BATCH, sizeof(*pages), GFP_KERNEL);
+	addrs = kmalloc_array(CKPT_PAGES_BATCH, sizeof(*addrs), GFP_KERNEL);
+	if (!pages || !addrs)
+		goto out;
+	ret = 0;
+	for (i = 0; !ret && i < nr; i++)
+		if (descs[i].has_anon)
+			ret = ckpt_dump_range(ctx, mm, &descs[i], pages, addrs);
+	if (!ret)
+		ret = ckpt_write_pages(ctx, NULL, NULL, 0);
+out:
+	kfree(pages);
+	kfree(addrs);
+	ckpt_free_vmas(descs, nr);
+	ckpt_hdr_put(ctx, h);
+	return ret;
+}
+
+/**
+ * ckpt_checkpoint_mm - save a task's address space (once per mm)
+ * @ctx: checkpoint context
+ * @t: the task
+ *
+ * Return: 0 or a negative errno.
+ */
+int ckpt_checkpoint_mm(struct ckpt_ctx *ctx, struct task_struct *t)
+{
+	struct mm_struct *mm = get_task_mm(t);
+	int ret;
+
+	if (!mm)
+		return ckpt_err(ctx, -EBUSY, "pid %d has no address space",
+				task_pid_vnr(t));
+	ret = ckpt_obj_checkpoint(ctx, mm, CKPT_OBJ_MM);
+	mmput(mm);
+	return ret < 0 ? ret : 0;
+}
+
+/* --- restart --- */
+
+static int ckpt_check_mm_hdr(struct ckpt_ctx *ctx, struct ckpt_hdr_mm *h)
+{
+	const u64 *addr = &h->start_code;
+	int i;
+
+	/* start_code .. vdso are consecutive u64 user addresses */
+	for (i = 0; &addr[i] <= &h->vdso; i++)
+		if (addr[i] >= TASK_SIZE_MAX)
+			return ckpt_err(ctx, -EINVAL,
+					"mm field %d (%#llx) out of range",
+					i, addr[i]);
+	if (h->start_code > h->end_code || h->start_data > h->end_data ||
+	    h->start_brk > h->brk || h->arg_start > h->arg_end ||
+	    h->env_start > h->env_end)
+		return ckpt_err(ctx, -EINVAL, "inconsistent mm layout");
+	if (h->nr_vmas > sysctl_max_map_count)
+		return ckpt_err(ctx, -EINVAL, "too many VMAs (%u)", h->nr_vmas);
+	if (h->nr_auxv > min_t(int, AT_VECTOR_SIZE, CKPT_AUXV_MAX) ||
+	    h->nr_auxv % 2 || h->has_exe > 1)
+		return ckpt_err(ctx, -EINVAL, "bad auxv size %u", h->nr_auxv);
+	return 0;
+}
+
+static int ckpt_restore_exe(struct ckpt_ctx *ctx, struct mm_struct *mm)
+{
+	struct file *file;
+	int ret;
+
+	file = ckpt_open_fname(ctx, O_RDONLY | O_LARGEFILE);
+	if (IS_ERR(file))
+		return PTR_ERR(file);
+	ret = file_permission(file, MAY_EXEC);
+	if (!ret)
+		ret = replace_mm_exe_file(mm, file);
+	if (ret)
+		ckpt_err(ctx, ret, "cannot set the executable to %pD", file);
+	fput(file);
+	return ret;
+}
+
+static int ckpt_restore_vma(struct ckpt_ctx *ctx, unsigned long *prev_end)
+{
+	struct ckpt_hdr_vma *h;
+	struct file *file = NULL;
+	unsigned long prot = 0, mflags, addr, len;
+	int ret = -EINVAL;
+
+	h = ckpt_read_obj_type(ctx, CKPT_HDR_VMA, sizeof(*h));
+	if (IS_ERR(h))
+		return PTR_ERR(h);
+	if (h->start < *prev_end || h->start >= h->end ||
+	    h->end > TASK_SIZE_MAX || !PAGE_ALIGNED(h->start) ||
+	    !PAGE_ALIGNED(h->end) || h->pgoff > (ULONG_MAX >> PAGE_SHIFT) ||
+	    h->vma_type == 0 || h->vma_type >= CKPT_VMA_TYPE_MAX ||
+	    h->flags & ~(CKPT_VMA_READ | CKPT_VMA_WRITE | CKPT_VMA_EXEC |
+			 CKPT_VMA_SHARED | CKPT_VMA_GROWSDOWN) ||
+	    (h->vma_type == CKPT_VMA_ANON && (h->flags & CKPT_VMA_SHARED))) {
+		ckpt_err(ctx, ret, "bad VMA record %#llx-%#llx type %u flags %#x",
+			 h->start, h->end, h->vma_type, h->flags);
+		goto out;
+	}
+	*prev_end = h->end;
+
+	if (h->flags & CKPT_VMA_READ)
+		prot |= PROT_READ;
+	if (h->flags & CKPT_VMA_WRITE)
+		prot |= PROT_WRITE;
+	if (h->flags & CKPT_VMA_EXEC)
+		prot |= PROT_EXEC;
+	mflags = MAP_FIXED_NOREPLACE;
+	mflags |= (h->flags & CKPT_VMA_SHARED) ? MAP_SHARED : MAP_PRIVATE;
+	if (h->flags & CKPT_VMA_GROWSDOWN)
+		mflags |= MAP_GROWSDOWN;
+
+	if (h->vma_type == CKPT_VMA_FILE) {
+		int oflags = O_LARGEFILE;
+
+		oflags |= ((h->flags & CKPT_VMA_SHARED) &&
+			   (h->flags & CKPT_VMA_WRITE)) ? O_RDWR : O_RDONLY;
+		file = ckpt_open_fname(ctx, oflags);
+		if (IS_ERR(file)) {
+			ret = PTR_ERR(file);
+			file = NULL;
+			goto out;
+		}
+	} else {
+		mflags |= MAP_ANONYMOUS;
+	}
+
+	len = h->end - h->start;
+	addr = vm_mmap(file, h->start, len, prot, mflags,
+		       file ? h->pgoff << PAGE_SHIFT : 0);
+	if (addr != h->start) {
+		ret = IS_ERR_VALUE(addr) ? (int)addr : -EBUSY;
+		ckpt_err(ctx, ret, "cannot map %#llx-%#llx", h->start, h->end);
+		goto out;
+	}
+	ret = 0;
+out:
+	if (file)
+		fput(file);
+	ckpt_hdr_put(ctx, h);
+	return ret;
+}
+
+/* Put one saved page in place, also in read-only private mappings */
+static int ckpt_restore_page(struct ckpt_ctx *ctx, struct mm_struct *mm,
+			     unsigned long addr, void *data)
+{
+	struct vm_area_struct *vma;
+	bool writable;
+	int ret;
+
+	if (mmap_read_lock_killable(mm))
+		return -EINTR;
+	vma = vma_lookup(mm, addr);
+	if (!vma || (vma->vm_flags & (VM_SHARED | VM_IO | VM_PFNMAP))) {
+		mmap_read_unlock(mm);
+		return ckpt_err(ctx, -EINVAL,
+				"saved page %#lx is outside any private mapping",
+				addr);
+	}
+	writable = vma->vm_flags & VM_WRITE;
+	mmap_read_unlock(mm);
+
+	if (writable)
+		ret = copy_to_user((void __user *)addr, data, PAGE_SIZE) ? -EFAULT : 0;
+	else
+		ret = access_remote_vm(mm, addr, data, PAGE_SIZE,
+				       FOLL_FORCE | FOLL_WRITE) == PAGE_SIZE ?
+			0 : -EFAULT;
+	if (ret)
+		ckpt_err(ctx, ret, "cannot restore page %#lx", addr);
+	return ret;
+}
+
+static int ckpt_restore_pages(struct ckpt_ctx *ctx, struct mm_struct *mm)
+{
+	const size_t data_off = CKPT_PAGES_BATCH * sizeof(u64);
+	unsigned long next = 0;
+	struct ckpt_hdr_pages h;
+	u64 *addrs;
+	int i, ret;
+
+	if (!ctx->pgbuf) {
+		ctx->pgbuf = vmalloc(data_off + CKPT_PAGES_BATCH * PAGE_SIZE);
+		if (!ctx->pgbuf)
+			return -ENOMEM;
+	}
+	addrs = ctx->pgbuf;
+
+	for (;;) {
+		ret = ckpt_read_hdr_type(ctx, &h.h, CKPT_HDR_PAGES, sizeof(h));
+		if (ret)
+			return ret;
+		if (h.nr_pages > CKPT_PAGES_BATCH ||
+		    h.h.len != sizeof(h) + h.nr_pages * (sizeof(u64) + PAGE_SIZE))
+			return ckpt_err(ctx, -EINVAL,
+					"bad PAGES record (%u pages, length %u)",
+					h.nr_pages, h.h.len);
+		if (!h.nr_pages)
+			return 0;
+		ret = ckpt_kread(ctx, addrs, h.nr_pages * sizeof(u64));
+		if (!ret)
+			ret = ckpt_kread(ctx, ctx->pgbuf + data_off,
+					 h.nr_pages * PAGE_SIZE);
+		for (i = 0; !ret && i < h.nr_pages; i++) {
+			if (addrs[i] < next || !PAGE_ALIGNED(addrs[i]) ||
+			    addrs[i] >= TASK_SIZE_MAX)
+				return ckpt_err(ctx, -EINVAL,
+						"bad page address %#llx", addrs[i]);
+			next = addrs[i] + PAGE_SIZE;
+			ret = ckpt_restore_page(ctx, mm, addrs[i],
+						ctx->pgbuf + data_off + i * PAGE_SIZE);
+		}
+		if (ret)
+			return ret;
+		cond_resched();
+	}
+}
+
+static void ckpt_apply_mm(struct mm_struct *mm, struct ckpt_hdr_mm *h)
+{
+	int i;
+
+	mmap_write_lock(mm);
+	mm->start_code = h->start_code;
+	mm->end_code = h->end_code;
+	mm->start_data = h->start_data;
+	mm->end_data = h->end_data;
+	mm->start_brk = h->start_brk;
+	mm->brk = h->brk;
+	mm->start_stack = h->start_stack;
+	spin_lock(&mm->arg_lock);
+	mm->arg_start = h->arg_start;
+	mm->arg_end = h->arg_end;
+	mm->env_start = h->env_start;
+	mm->env_end = h->env_end;
+	spin_unlock(&mm->arg_lock);
+	memset(mm->saved_auxv, 0, sizeof(mm->saved_auxv));
+	for (i = 0; i < h->nr_auxv; i++)
+		mm->saved_auxv[i] = h->auxv[i];
+	mmap_write_unlock(mm);
+}
+
+static void *ckpt_mm_restore(struct ckpt_ctx *ctx, struct ckpt_hdr *hdr,
+			     int *objref)
+{
+	struct mm_struct *mm = current->mm;
+	unsigned long prev_end = 0;
+	struct ckpt_hdr_mm *h;
+	int i, ret;
+
+	h = ckpt_read_body_alloc(ctx, hdr, sizeof(*h));
+	if (IS_ERR(h))
+		return h;
+	ret = ckpt_check_mm_hdr(ctx, h);
+	if (ret)
+		goto out;
+
+	/* from here on the caller's own memory is gone */
+	ret = vm_munmap(0, TASK_SIZE);
+	if (ret) {
+		ckpt_err(ctx, ret, "cannot clear the address space");
+		goto out;
+	}
+	if (h->has_exe)
+		ret = ckpt_restore_exe(ctx, mm);
+	if (!ret)
+		ret = ckpt_arch_restore_vdso(ctx, h->vdso);
+	for (i = 0; !ret && i < h->nr_vmas; i++)
+		ret = ckpt_restore_vma(ctx, &prev_end);
+	if (!ret)
+		ret = ckpt_restore_pages(ctx, mm);
+	if (ret)
+		goto out;
+	ckpt_apply_mm(mm, h);
+	*objref = h->objref;
+	mmget(mm);
+out:
+	ckpt_hdr_put(ctx, h);
+	return ret ? ERR_PTR(ret) : mm;
+}
+
+/**
+ * ckpt_restore_mm - restore the caller's address space
+ * @ctx: restart context
+ *
+ * Return: 0 or a negative errno.
+ */
+int ckpt_restore_mm(struct ckpt_ctx *ctx)
+{
+	struct mm_struct *mm = ckpt_obj_restore(ctx, CKPT_OBJ_MM);
+
+	if (IS_ERR(mm))
+		return PTR_ERR(mm);
+	if (mm != current->mm)
+		return ckpt_err(ctx, -EINVAL,
+				"address space shared with a task of another address space");
+	return 0;
+}
+
+static void ckpt_mm_grab(void *ptr)
+{
+	mmget(ptr);
+}
+
+static void ckpt_mm_drop(void *ptr)
+{
+	mmput(ptr);
+}
+
+static int ckpt_mm_users(void *ptr)
+{
+	return atomic_read(&((struct mm_struct *)ptr)->mm_users);
+}
+
+static const struct ckpt_obj_ops ckpt_mm_ops = {
+	.name = "mm",
+	.obj_type = CKPT_OBJ_MM,
+	.hdr_type = CKPT_HDR_MM,
+	.ref_grab = ckpt_mm_grab,
+	.ref_drop = ckpt_mm_drop,
+	.ref_users = ckpt_mm_users,
+	.checkpoint = ckpt_mm_checkpoint,
+	.restore = ckpt_mm_restore,
+};
+
+static int __init ckpt_mm_init(void)
+{
+	return ckpt_obj_register(&ckpt_mm_ops);
+}
+late_initcall(ckpt_mm_init);
