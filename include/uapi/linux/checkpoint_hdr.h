@@ -22,8 +22,8 @@
 
 #include <linux/types.h>
 
-#define CKPT_MAGIC		0x3152432d78756e4cULL	/* "Linux-CR1" LE */
-#define CKPT_TAIL_MAGIC		0x4c494154524b4350ULL	/* "PCKRTAIL" LE */
+#define CKPT_MAGIC		0x31524378756e694cULL	/* "LinuxCR1" */
+#define CKPT_TAIL_MAGIC		0x4c494154524b4350ULL	/* "PCKRTAIL" */
 #define CKPT_VERSION		1
 #define CKPT_ARCH_X86_64	1
 
