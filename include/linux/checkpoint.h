@@ -57,6 +57,7 @@ enum ckpt_restart_state {
  * @list: restart: entry in the list of active restarts
  * @nr_joined: restart: tasks that called restart(0, ...)
  * @active: restart: index of the task whose turn it is to restore
+ * @started: restart: tasks[0..started-1] began restoring themselves
  * @state: restart: enum ckpt_restart_state
  * @waitq: restart: wakes tasks and coordinator on progress
  * @cur_fd: checkpoint: the fd whose file is being saved
@@ -87,6 +88,7 @@ struct ckpt_ctx {
 	struct list_head list;
 	atomic_t nr_joined;
 	int active;
+	int started;
 	int state;
 	wait_queue_head_t waitq;
 

@@ -203,10 +203,19 @@ long ckpt_restart_join(unsigned long flags)
 
 	ret = wait_event_killable(ctx->waitq, READ_ONCE(ctx->active) == idx ||
 				  READ_ONCE(ctx->state) != CKPT_RESTART_RUNNING);
-	if (!ret && READ_ONCE(ctx->state) != CKPT_RESTART_RUNNING)
-		ret = -EINTR;
-	if (!ret)
-		ret = ckpt_restore_self(ctx);
+	if (ret)
+		goto out;
+	spin_lock(&ckpt_restarts_lock);
+	if (ctx->state == CKPT_RESTART_RUNNING)
+		ctx->started = idx + 1;
+	else
+		ret = ctx->err ? ctx->err : -EINTR;
+	spin_unlock(&ckpt_restarts_lock);
+	/* the restart failed before we were touched: just report it */
+	if (ret)
+		goto out;
+
+	ret = ckpt_restore_self(ctx);
 	if (ret) {
 		ckpt_set_state(ctx, CKPT_RESTART_ABORTED);
 		goto out;
@@ -247,7 +256,7 @@ static int ckpt_wait_tasks(struct ckpt_ctx *ctx)
 			return ctx->err ? ctx->err : -EINTR;
 		if (READ_ONCE(ctx->active) >= ctx->nr_tasks)
 			return 0;
-		for (i = READ_ONCE(ctx->active); i < ctx->nr_tasks; i++) {
+		for (i = max(READ_ONCE(ctx->active), 0); i < ctx->nr_tasks; i++) {
 			struct task_struct *t = ctx->tasks[i];
 
 			if (t->exit_state || (t->flags & PF_EXITING))
@@ -281,48 +290,48 @@ static struct task_struct *ckpt_get_child(struct ckpt_ctx *ctx, pid_t pid)
 
 static long ckpt_coordinate(struct ckpt_ctx *ctx, pid_t pid)
 {
-	int i, ret;
+	int i, ret, started;
 
 	ctx->root_task = ckpt_get_child(ctx, pid);
 	if (!ctx->root_task)
 		return -ESRCH;
-
-	ret = ckpt_read_prologue(ctx);
-	if (ret)
-		goto kill;
-
 	ctx->tasks = kcalloc(1, sizeof(*ctx->tasks), GFP_KERNEL);
-	if (!ctx->tasks) {
-		ret = -ENOMEM;
-		goto kill;
-	}
+	if (!ctx->tasks)
+		return -ENOMEM;
 	get_task_struct(ctx->root_task);
 	ctx->tasks[0] = ctx->root_task;
 	ctx->nr_tasks = 1;
 
+	/* tasks may join now; none restores before active says so */
+	ctx->active = -1;
 	spin_lock(&ckpt_restarts_lock);
 	list_add_tail(&ctx->list, &ckpt_restarts);
 	spin_unlock(&ckpt_restarts_lock);
 	wake_up_all(&ckpt_restarts_wq);
 
-	ret = ckpt_wait_tasks(ctx);
+	ret = ckpt_read_prologue(ctx);
+	if (!ret) {
+		WRITE_ONCE(ctx->active, 0);
+		wake_up_all(&ctx->waitq);
+		ret = ckpt_wait_tasks(ctx);
+	}
 	if (!ret)
 		ret = ckpt_read_tail(ctx);
+	if (ret && !ctx->err)
+		ckpt_err(ctx, ret, "restart failed at offset %lld", ctx->pos);
 	ckpt_set_state(ctx, ret ? CKPT_RESTART_ABORTED : CKPT_RESTART_DONE);
 
 	spin_lock(&ckpt_restarts_lock);
 	list_del_init(&ctx->list);
+	started = ctx->started;
 	spin_unlock(&ckpt_restarts_lock);
 	if (!ret) {
 		ckpt_msg(ctx, "restart of image %llu done: %lld bytes, %llu records",
 			 ctx->id, ctx->pos, ctx->nr_records);
 		return 0;
 	}
-kill:
-	if (!ctx->err)
-		ckpt_err(ctx, ret, "restart failed at offset %lld", ctx->pos);
-	send_sig(SIGKILL, ctx->root_task, 1);
-	for (i = 0; i < ctx->nr_tasks; i++)
+	/* whoever began restoring is half made: it must never run */
+	for (i = 0; i < started; i++)
 		send_sig(SIGKILL, ctx->tasks[i], 1);
 	return ret;
 }

@@ -55,7 +55,7 @@ const char *ckpt_hdr_name(int type)
 	return "UNKNOWN";
 }
 
-static void ckpt_vlog(struct ckpt_ctx *ctx, const char *prefix,
+static __printf(3, 0) void ckpt_vlog(struct ckpt_ctx *ctx, const char *prefix,
 		      const char *fmt, va_list ap)
 {
 	loff_t pos;
