@@ -23,6 +23,8 @@ PATCHES     := patches/series $(wildcard patches/*.patch)
 CONFIGS     := $(wildcard configs/*.config)
 TOOLS       := checkpoint restart ckptinfo nsexec
 TOOL_BINS   := $(addprefix $(B)/user/,$(TOOLS))
+DEMO        := counter
+DEMO_BINS   := $(addprefix $(B)/user/,$(DEMO))
 USER_CFLAGS := -static -O2 -g -Wall -Wextra -Wno-unused-parameter \
 		-I$(TOP)/include/uapi -I$(TOP)/user
 ST_DIR      := tools/testing/selftests/checkpoint
@@ -99,7 +101,8 @@ $(B)/selftests/%: $(ST_DIR)/%.c $(wildcard $(ST_DIR)/*.h) include/uapi/linux/che
 
 initramfs: $(B)/initramfs.cpio.gz
 
-$(B)/initramfs.cpio.gz: scripts/mkinitramfs scripts/init $(TOOL_BINS) $(ST_BINS) $(wildcard $(ST_DIR)/*.sh) | deps
+$(B)/initramfs.cpio.gz: scripts/mkinitramfs scripts/init scripts/demo.sh $(TOOL_BINS) $(DEMO_BINS) \
+		$(ST_BINS) $(wildcard $(ST_DIR)/*.sh) | deps
 	scripts/mkinitramfs $@
 
 check: all

@@ -1,0 +1,333 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * checkpoint - save the image of a frozen process tree.
+ *
+ *   checkpoint [options] PID
+ *
+ * See checkpoint(1).
+ */
+#include "cr_common.h"
+
+#include <getopt.h>
+#include <time.h>
+
+#define FREEZE_TIMEOUT_MS	10000
+#define FREEZE_POLL_MS		10
+
+enum {
+	OPT_FREEZE_CGROUP = 256,
+	OPT_FREEZER,
+};
+
+static const struct option long_opts[] = {
+	{ "output",		required_argument,	NULL, 'o' },
+	{ "logfile",		required_argument,	NULL, 'l' },
+	{ "subtree",		no_argument,		NULL, 's' },
+	{ "netns",		no_argument,		NULL, 'N' },
+	{ "quiet",		no_argument,		NULL, 'q' },
+	{ "verbose",		no_argument,		NULL, 'v' },
+	{ "freeze-cgroup",	required_argument,	NULL,
+	  OPT_FREEZE_CGROUP },
+	{ "freezer",		required_argument,	NULL, OPT_FREEZER },
+	{ "help",		no_argument,		NULL, 'h' },
+	{ NULL, 0, NULL, 0 }
+};
+
+static void usage(void)
+{
+	printf(
+"Usage: %s [options] PID\n"
+"Write the checkpoint image of the frozen process tree rooted at PID.\n"
+"\n"
+"  -o, --output FILE         write the image to FILE ('-': stdout, default)\n"
+"  -l, --logfile FILE        write the kernel's log messages to FILE\n"
+"                            ('-': stderr); default: shown on failure only\n"
+"  -s, --subtree             subtree checkpoint (no container leak checks)\n"
+"  -N, --netns               also save the network namespace\n"
+"      --freeze-cgroup DIR   freeze cgroup v2 DIR before, thaw it after\n"
+"      --freezer DIR         same with a cgroup v1 freezer directory\n"
+"  -q, --quiet               on failure, do not print the kernel's log\n"
+"  -v, --verbose             print the checkpoint id on stderr\n"
+"  -h, --help                display this help and exit\n"
+"\n"
+"Exit status: 0 success, 1 failure, 2 usage error.\n", cr_prog);
+}
+
+/* ---- cgroup freezing -------------------------------------------------- */
+
+/* Terminating signal caught while a cgroup is frozen, see defer_signals(). */
+static volatile sig_atomic_t caught_signal;
+
+struct freezer {
+	const char *dir;
+	int v2;			/* cgroup v2 cgroup.freeze, else v1 freezer */
+	int frozen_by_us;	/* thaw afterwards */
+};
+
+static long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000;
+}
+
+static const char *freezer_file(struct freezer *f)
+{
+	return f->v2 ? "cgroup.freeze" : "freezer.state";
+}
+
+/* Current state: 1 frozen, 0 not (yet) frozen, -1 error. */
+static int freezer_state(struct freezer *f)
+{
+	char buf[4096];
+	const char *p;
+
+	if (!f->v2) {
+		if (cr_read_file(f->dir, "freezer.state", buf,
+				 sizeof(buf)) < 0)
+			return -1;
+		return !strncmp(buf, "FROZEN", 6);
+	}
+	if (cr_read_file(f->dir, "cgroup.events", buf, sizeof(buf)) < 0)
+		return -1;
+	for (p = buf; p; p = strchr(p, '\n')) {
+		if (*p == '\n')
+			p++;
+		if (!strncmp(p, "frozen ", 7))
+			return p[7] == '1';
+	}
+	errno = ENOENT;
+	return -1;
+}
+
+/* Whether the user asked for the freeze already (then leave it alone). */
+static int freezer_requested(struct freezer *f)
+{
+	char buf[64];
+
+	if (!f->v2)
+		return freezer_state(f);
+	if (cr_read_file(f->dir, "cgroup.freeze", buf, sizeof(buf)) < 0)
+		return -1;
+	return buf[0] == '1';
+}
+
+static int freezer_freeze(struct freezer *f)
+{
+	long deadline;
+	int ret;
+
+	ret = freezer_requested(f);
+	if (ret < 0) {
+		cr_perror("%s/%s", f->dir, freezer_file(f));
+		return -1;
+	}
+	if (!ret) {
+		if (cr_write_file(f->dir, freezer_file(f),
+				  f->v2 ? "1" : "FROZEN") < 0) {
+			cr_perror("cannot freeze %s", f->dir);
+			return -1;
+		}
+		f->frozen_by_us = 1;
+	}
+
+	deadline = now_ms() + FREEZE_TIMEOUT_MS;
+	for (;;) {
+		struct timespec ts = { 0, FREEZE_POLL_MS * 1000000L };
+
+		ret = freezer_state(f);
+		if (ret < 0) {
+			cr_perror("cannot read the state of %s", f->dir);
+			return -1;
+		}
+		if (ret)
+			return 0;
+		if (caught_signal)
+			return -1;
+		if (now_ms() >= deadline) {
+			cr_error("%s did not freeze within %d s", f->dir,
+				 FREEZE_TIMEOUT_MS / 1000);
+			return -1;
+		}
+		/* v1: writing FROZEN again retries a stuck FREEZING */
+		if (!f->v2 && f->frozen_by_us)
+			cr_write_file(f->dir, "freezer.state", "FROZEN");
+		nanosleep(&ts, NULL);
+	}
+}
+
+static int freezer_thaw(struct freezer *f)
+{
+	if (!f->frozen_by_us)
+		return 0;
+	f->frozen_by_us = 0;
+	if (cr_write_file(f->dir, freezer_file(f),
+			  f->v2 ? "0" : "THAWED") < 0) {
+		cr_perror("cannot thaw %s", f->dir);
+		return -1;
+	}
+	return 0;
+}
+
+/* ---- signals while a cgroup is frozen --------------------------------- */
+
+static void catch_signal(int sig)
+{
+	caught_signal = sig;
+}
+
+/*
+ * While we hold a cgroup frozen, a terminating signal must not leave it
+ * frozen: note it, thaw, then die of it. SIGPIPE (image reader gone)
+ * becomes an EPIPE error from checkpoint().
+ */
+static void defer_signals(void)
+{
+	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT };
+	struct sigaction sa;
+	unsigned int i;
+
+	memset(&sa, 0, sizeof(sa));
+	sigemptyset(&sa.sa_mask);
+	sa.sa_handler = catch_signal;
+	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		sigaction(sigs[i], &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+}
+
+static void raise_deferred_signal(void)
+{
+	int sig = caught_signal;
+
+	if (!sig)
+		return;
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+/* ---- main ------------------------------------------------------------- */
+
+int main(int argc, char **argv)
+{
+	struct freezer freezers[2];
+	const char *output = NULL, *logfile = NULL;
+	unsigned long flags = 0;
+	int nr_freezers = 0, quiet = 0, verbose = 0;
+	int outfd, logfd, log_scratch, err, ret, i, c;
+	int status = CR_EXIT_OK;
+	pid_t pid;
+	long id;
+
+	cr_prog = "checkpoint";
+	memset(freezers, 0, sizeof(freezers));
+
+	while ((c = getopt_long(argc, argv, "o:l:sNqvh", long_opts,
+				NULL)) != -1) {
+		switch (c) {
+		case 'o':
+			output = optarg;
+			break;
+		case 'l':
+			logfile = optarg;
+			break;
+		case 's':
+			flags |= CHECKPOINT_SUBTREE;
+			break;
+		case 'N':
+			flags |= CHECKPOINT_NETNS;
+			break;
+		case 'q':
+			quiet = 1;
+			break;
+		case 'v':
+			verbose = 1;
+			break;
+		case OPT_FREEZE_CGROUP:
+		case OPT_FREEZER:
+			for (i = 0; i < nr_freezers; i++)
+				if (freezers[i].v2 == (c == OPT_FREEZE_CGROUP))
+					cr_usage_error("--%s given twice",
+						       c == OPT_FREEZER ?
+						       "freezer" :
+						       "freeze-cgroup");
+			freezers[nr_freezers].dir = optarg;
+			freezers[nr_freezers].v2 = c == OPT_FREEZE_CGROUP;
+			nr_freezers++;
+			break;
+		case 'h':
+			usage();
+			return CR_EXIT_OK;
+		default:
+			cr_usage_error(NULL);
+		}
+	}
+	if (optind >= argc)
+		cr_usage_error("missing PID");
+	if (optind + 1 < argc)
+		cr_usage_error("too many arguments");
+	pid = cr_parse_pid(argv[optind]);
+	if (pid < 0)
+		cr_usage_error("invalid PID '%s'", argv[optind]);
+
+	if (!output || !strcmp(output, "-")) {
+		output = NULL;
+		outfd = STDOUT_FILENO;
+	} else {
+		outfd = open(output, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
+			     0600);
+		if (outfd < 0) {
+			cr_perror("%s", output);
+			return CR_EXIT_FAIL;
+		}
+	}
+	if (isatty(outfd)) {
+		cr_error("refusing to write an image to a terminal "
+			 "(use -o FILE or redirect stdout)");
+		return CR_EXIT_USAGE;
+	}
+
+	logfd = cr_log_open(logfile, &log_scratch);
+	if (logfd < 0 && logfile) {
+		cr_perror("%s", logfile);
+		return CR_EXIT_FAIL;
+	}
+
+	if (nr_freezers)
+		defer_signals();
+	for (i = 0; i < nr_freezers; i++) {
+		if (freezer_freeze(&freezers[i]) < 0 || caught_signal) {
+			status = CR_EXIT_FAIL;
+			goto thaw;
+		}
+	}
+
+	id = sys_checkpoint(pid, outfd, flags, logfd);
+	err = errno;
+
+	if (id < 0) {
+		status = CR_EXIT_FAIL;
+		cr_error("%s", strerror(err));
+		if (log_scratch && !quiet)
+			cr_log_dump(logfd);
+		else if (logfile && strcmp(logfile, "-") && !quiet)
+			cr_error("kernel log in %s", logfile);
+	} else if (verbose) {
+		cr_error("pid %d: checkpoint id %ld", pid, id);
+	}
+
+thaw:
+	for (i = nr_freezers - 1; i >= 0; i--)
+		if (freezer_thaw(&freezers[i]) < 0)
+			status = CR_EXIT_FAIL;
+
+	if (output) {
+		ret = close(outfd);
+		if (ret < 0 && status == CR_EXIT_OK) {
+			cr_perror("%s", output);
+			status = CR_EXIT_FAIL;
+		}
+	}
+	raise_deferred_signal();
+	return status;
+}

@@ -1,0 +1,807 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ckptinfo - decode a checkpoint image.
+ *
+ *   ckptinfo [-v] [-e] [FILE|-]
+ *
+ * Reads the image sequentially (works on pipes) and prints every record.
+ * Damaged images (truncated, corrupted) are reported with the offset of
+ * the offending record. See ckptinfo(1).
+ */
+#include "cr_common.h"
+
+#include <endian.h>
+#include <getopt.h>
+#include <time.h>
+
+#if __BYTE_ORDER != __LITTLE_ENDIAN
+#error "ckptinfo reads little-endian images in place: port it first"
+#endif
+
+/*
+ * Records are read in place into an 8-byte aligned buffer: every struct
+ * must keep u64 fields aligned (explicit padding, size a multiple of 8).
+ */
+#define CKPT_ALIGNED(s) \
+	_Static_assert(sizeof(struct s) % 8 == 0, #s " is not padded")
+CKPT_ALIGNED(ckpt_hdr);
+CKPT_ALIGNED(ckpt_hdr_header);
+CKPT_ALIGNED(ckpt_hdr_header_arch);
+CKPT_ALIGNED(ckpt_hdr_objref);
+CKPT_ALIGNED(ckpt_hdr_tree);
+CKPT_ALIGNED(ckpt_hdr_tree_task);
+CKPT_ALIGNED(ckpt_hdr_task);
+CKPT_ALIGNED(ckpt_hdr_cpu);
+CKPT_ALIGNED(ckpt_hdr_fpu);
+CKPT_ALIGNED(ckpt_hdr_sighand);
+CKPT_ALIGNED(ckpt_hdr_sigmask);
+CKPT_ALIGNED(ckpt_hdr_mm);
+CKPT_ALIGNED(ckpt_hdr_vma);
+CKPT_ALIGNED(ckpt_hdr_pages);
+CKPT_ALIGNED(ckpt_hdr_file_table);
+CKPT_ALIGNED(ckpt_hdr_fd_ent);
+CKPT_ALIGNED(ckpt_hdr_file);
+CKPT_ALIGNED(ckpt_hdr_tail);
+CKPT_ALIGNED(ckpt_hdr_error);
+
+/* Continuation lines of a record line up under its fields. */
+#define INDENT	"                              "
+
+struct decoder {
+	int verbose;
+	int errors_only;
+	unsigned long long off;		/* offset of the current record */
+	unsigned long long nr_records;	/* records before the current one */
+	unsigned long long nr_tasks;
+	unsigned long long nr_pages;
+	unsigned long long nr_errors;
+	int seen_header;
+	int seen_tail;
+	__u32 page_size;
+	__u32 xstate_size;		/* 0 until HEADER_ARCH */
+	const char *string_role;	/* what the next STRING record is */
+	char why[256];			/* what is wrong with the record */
+};
+
+struct rec_type {
+	__u32 type;
+	const char *name;
+	size_t min_len;		/* the record's struct, header included */
+	int variable;		/* payload after the struct is expected */
+	int (*print)(struct decoder *d, const void *rec, __u32 len);
+};
+
+/* ---- output helpers --------------------------------------------------- */
+
+static __attribute__((format(printf, 2, 3)))
+void out(struct decoder *d, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (d->errors_only)
+		return;
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+}
+
+/* Record the reason a record is corrupt; print functions return this. */
+static __attribute__((format(printf, 2, 3)))
+int bad(struct decoder *d, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(d->why, sizeof(d->why), fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+/* Quoted string of at most @max bytes, stopping at a NUL. */
+static void out_str(struct decoder *d, const char *s, size_t max)
+{
+	size_t i;
+
+	if (d->errors_only)
+		return;
+	putchar('"');
+	for (i = 0; i < max && s[i]; i++) {
+		unsigned char c = s[i];
+
+		if (c == '"' || c == '\\')
+			printf("\\%c", c);
+		else if (c >= 0x20 && c < 0x7f)
+			putchar(c);
+		else if (c == '\n')
+			printf("\\n");
+		else
+			printf("\\x%02x", c);
+	}
+	putchar('"');
+}
+
+/* Names of the bits set in @v, from a table indexed by bit number. */
+static void out_bits(struct decoder *d, __u64 v, const char *const *names,
+		     unsigned int nr)
+{
+	const char *sep = "";
+	unsigned int i;
+
+	out(d, "0x%llx", (unsigned long long)v);
+	if (!v)
+		return;
+	out(d, " (");
+	for (i = 0; i < 64; i++) {
+		if (!(v & (1ULL << i)))
+			continue;
+		if (i < nr && names[i])
+			out(d, "%s%s", sep, names[i]);
+		else
+			out(d, "%sbit%u", sep, i);
+		sep = "|";
+	}
+	out(d, ")");
+}
+
+static const char *errno_name(int err)
+{
+	const char *name = strerrorname_np(err);
+
+	return name ? name : "E?";
+}
+
+static const char *enum_name(__u32 v, const char *const *names,
+			     unsigned int nr)
+{
+	if (v < nr && names[v])
+		return names[v];
+	return "unknown";
+}
+
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+
+/* ---- record printers -------------------------------------------------- */
+
+static int print_header(struct decoder *d, const void *rec, __u32 len)
+{
+	static const char *const flag_names[] = {
+		[0] = "SUBTREE", [1] = "NETNS", [16] = "SELF",
+	};
+	const struct ckpt_hdr_header *h = rec;
+	time_t t = h->time_sec;
+	char tbuf[64] = "?";
+	struct tm tm;
+
+	if (h->magic != CKPT_MAGIC)
+		return bad(d, "bad magic 0x%016llx (expected 0x%016llx)",
+			   (unsigned long long)h->magic,
+			   (unsigned long long)CKPT_MAGIC);
+	if (h->version != CKPT_VERSION)
+		return bad(d, "unsupported image version %u (expected %u)",
+			   h->version, CKPT_VERSION);
+	if (h->page_size < 4096 || (h->page_size & (h->page_size - 1)))
+		return bad(d, "bad page size %u", h->page_size);
+	d->page_size = h->page_size;
+
+	out(d, "magic ok, version %u, arch %s(%u), page_size %u\n",
+	    h->version, h->arch == CKPT_ARCH_X86_64 ? "x86_64" : "unknown",
+	    h->arch, h->page_size);
+	out(d, INDENT "flags ");
+	out_bits(d, h->flags, flag_names, ARRAY_SIZE(flag_names));
+	out(d, ", nr_tasks %u, id %llu, root_pid %d\n", h->nr_tasks,
+	    (unsigned long long)h->id, h->root_pid);
+	if (gmtime_r(&t, &tm))
+		strftime(tbuf, sizeof(tbuf), "%Y-%m-%d %H:%M:%S", &tm);
+	out(d, INDENT "time %s.%09u UTC (%lld)\n", tbuf, h->time_nsec,
+	    (long long)h->time_sec);
+	out(d, INDENT "uts ");
+	out_str(d, h->sysname, CKPT_UTS_LEN);
+	out(d, " ");
+	out_str(d, h->nodename, CKPT_UTS_LEN);
+	out(d, " ");
+	out_str(d, h->release, CKPT_UTS_LEN);
+	out(d, " ");
+	out_str(d, h->machine, CKPT_UTS_LEN);
+	out(d, "\n");
+	if (d->verbose) {
+		out(d, INDENT "version ");
+		out_str(d, h->version_str, CKPT_UTS_LEN);
+		out(d, " domainname ");
+		out_str(d, h->domainname, CKPT_UTS_LEN);
+		out(d, "\n");
+	}
+	return 0;
+}
+
+static int print_header_arch(struct decoder *d, const void *rec, __u32 len)
+{
+	const struct ckpt_hdr_header_arch *h = rec;
+
+	d->xstate_size = h->xstate_size;
+	out(d, "fpu_format %s(%u), xstate_size %u, xfeatures 0x%llx\n",
+	    h->fpu_format == CKPT_FPU_XSAVE ? "xsave" : "unknown",
+	    h->fpu_format, h->xstate_size,
+	    (unsigned long long)h->xfeatures);
+	return 0;
+}
+
+static int print_string(struct decoder *d, const void *rec, __u32 len)
+{
+	const char *s = (const char *)rec + sizeof(struct ckpt_hdr_string);
+	size_t n = len - sizeof(struct ckpt_hdr_string);
+
+	if (!n || s[n - 1])
+		return bad(d, "string is not NUL terminated");
+	if (strlen(s) != n - 1)
+		return bad(d, "string has an embedded NUL");
+	if (d->string_role)
+		out(d, "%s ", d->string_role);
+	out_str(d, s, n);
+	out(d, "\n");
+	return 0;
+}
+
+static const char *const obj_names[] = {
+	[CKPT_OBJ_NONE] = "none",
+	[CKPT_OBJ_MM] = "mm",
+	[CKPT_OBJ_FILE_TABLE] = "file_table",
+	[CKPT_OBJ_FILE] = "file",
+};
+
+static int print_objref(struct decoder *d, const void *rec, __u32 len)
+{
+	const struct ckpt_hdr_objref *h = rec;
+
+	out(d, "objref %d, objtype %s(%u)\n", h->objref,
+	    enum_name(h->objtype, obj_names, ARRAY_SIZE(obj_names)),
+	    h->objtype);
+	return 0;
+}
+
+static int print_tree(struct decoder *d, const void *rec, __u32 len)
+{
+	const struct ckpt_hdr_tree *h = rec;
+
+	out(d, "nr_tasks %u\n", h->nr_tasks);
+	return 0;
+}
+
+static int print_tree_task(struct decoder *d, const void *rec, __u32 len)
+{
+	static const char *const flag_names[] = {
+		"thread", "zombie", "ghost", "root",
+	};
+	const struct ckpt_hdr_tree_task *h = rec;
+
+	out(d, "pid %d, tgid %d, ppid %d, sid %d, pgid %d, flags ",
+	    h->pid, h->tgid, h->ppid, h->sid, h->pgid);
+	out_bits(d, h->flags, flag_names, ARRAY_SIZE(flag_names));
+	out(d, "\n");
+	return 0;
+}
+
+static int print_task(struct decoder *d, const void *rec, __u32 len)
+{
+	const struct ckpt_hdr_task *h = rec;
+
+	d->nr_tasks++;
+	out(d, "pid %d, comm ", h->pid);
+	out_str(d, h->comm, CKPT_COMM_LEN);
+	out(d, ", exit_signal %u, exit_code %d, flags 0x%x, "
+	    "personality 0x%llx\n", h->exit_signal, h->exit_code, h->flags,
+	    (unsigned long long)h->personality);
+	if (d->verbose)
+		out(d, INDENT "rseq 0x%llx sig 0x%x, robust_list 0x%llx, "
+		    "clear_child_tid 0x%llx\n", (unsigned long long)h->rseq,
+		    h->rseq_sig, (unsigned long long)h->robust_list,
+		    (unsigned long long)h->clear_child_tid);
+	return 0;
+}
+
+static int print_cpu(struct decoder *d, const void *rec, __u32 len)
+{
+	const struct ckpt_hdr_cpu *h = rec;
+
+	out(d, "ip 0x%llx, sp 0x%llx, ax 0x%llx, orig_ax %lld, "
+	    "fs_base 0x%llx\n", (unsigned long long)h->ip,
+	    (unsigned long long)h->sp, (unsigned long long)h->ax,
+	    (long long)h->orig_ax, (unsigned long long)h->fs_base);
+	if (!d->verbose)
+		return 0;
+#define R(r)	(unsigned long long)h->r
+	out(d, INDENT "bx %016llx cx %016llx dx %016llx\n",
+	    R(bx), R(cx), R(dx));
+	out(d, INDENT "si %016llx di %016llx bp %016llx\n",
+	    R(si), R(di), R(bp));
+	out(d, INDENT "r8 %016llx r9 %016llx r10 %016llx\n",
+	    R(r8), R(r9), R(r10));
+	out(d, INDENT "r11 %016llx r12 %016llx r13 %016llx\n",
+	    R(r11), R(r12), R(r13));
+	out(d, INDENT "r14 %016llx r15 %016llx flags %016llx\n",
+	    R(r14), R(r15), R(flags));
+	out(d, INDENT "cs 0x%llx ss 0x%llx ds 0x%x es 0x%x fsindex 0x%x "
+	    "gsindex 0x%x\n", R(cs), R(ss), h->ds, h->es, h->fsindex,
+	    h->gsindex);
+	out(d, INDENT "gs_base 0x%llx\n", R(gs_base));
+#undef R
+	return 0;
+}
+
+static int print_fpu(struct decoder *d, const void *rec, __u32 len)
+{
+	const struct ckpt_hdr_fpu *h = rec;
+
+	if (h->size != len - sizeof(*h))
+		return bad(d, "FPU size %u does not match record length %u",
+			   h->size, len);
+	if (d->xstate_size && h->size != d->xstate_size)
+		return bad(d, "FPU size %u differs from HEADER_ARCH "
+			   "xstate_size %u", h->size, d->xstate_size);
+	out(d, "format %s(%u), size %u\n",
+	    h->format == CKPT_FPU_XSAVE ? "xsave" : "unknown", h->format,
+	    h->size);
+	return 0;
+}
+
+static int print_sighand(struct decoder *d, const void *rec, __u32 len)
+{
+	const struct ckpt_hdr_sighand *h = rec;
+	unsigned int i, nr = 0;
+
+	for (i = 0; i < CKPT_NSIG; i++)
+		if (h->action[i].handler)
+			nr++;
+	out(d, "%u signals not SIG_DFL\n", nr);
+	if (!d->verbose)
+		return 0;
+	for (i = 0; i < CKPT_NSIG; i++) {
+		const struct ckpt_sigaction *a = &h->action[i];
+		const char *abbrev = sigabbrev_np(i + 1);
+
+		if (!a->handler)
+			continue;
+		out(d, INDENT "%2u %-6s ", i + 1, abbrev ? abbrev : "");
+		if (a->handler == 1)
+			out(d, "SIG_IGN           ");
+		else
+			out(d, "0x%016llx",
+			    (unsigned long long)a->handler);
+		out(d, " flags 0x%llx restorer 0x%llx mask 0x%llx\n",
+		    (unsigned long long)a->flags,
+		    (unsigned long long)a->restorer,
+		    (unsigned long long)a->mask);
+	}
+	return 0;
+}
+
+static int print_sigmask(struct decoder *d, const void *rec, __u32 len)
+{
+	const struct ckpt_hdr_sigmask *h = rec;
+	const char *sep = " (";
+	unsigned int i;
+
+	out(d, "blocked 0x%llx", (unsigned long long)h->blocked);
+	if (d->verbose && h->blocked) {
+		for (i = 0; i < 64; i++) {
+			const char *abbrev = sigabbrev_np(i + 1);
+
+			if (!(h->blocked & (1ULL << i)))
+				continue;
+			out(d, "%s", sep);
+			if (abbrev)
+				out(d, "%s", abbrev);
+			else
+				out(d, "%u", i + 1);
+			sep = "|";
+		}
+		out(d, ")");
+	}
+	if (h->sas_ss_size || h->sas_ss_flags || d->verbose)
+		out(d, ", sigaltstack 0x%llx size %llu flags 0x%x",
+		    (unsigned long long)h->sas_ss_sp,
+		    (unsigned long long)h->sas_ss_size, h->sas_ss_flags);
+	out(d, "\n");
+	return 0;
+}
+
+static int print_mm(struct decoder *d, const void *rec, __u32 len)
+{
+	const struct ckpt_hdr_mm *h = rec;
+	unsigned int i;
+
+	if (h->nr_auxv > CKPT_AUXV_MAX)
+		return bad(d, "nr_auxv %u > %u", h->nr_auxv, CKPT_AUXV_MAX);
+#define A(f)	(unsigned long long)h->f
+	out(d, "objref %d, nr_vmas %u, has_exe %u, nr_auxv %u\n",
+	    h->objref, h->nr_vmas, h->has_exe, h->nr_auxv);
+	out(d, INDENT "code 0x%llx-0x%llx data 0x%llx-0x%llx\n",
+	    A(start_code), A(end_code), A(start_data), A(end_data));
+	out(d, INDENT "brk 0x%llx-0x%llx stack 0x%llx vdso 0x%llx\n",
+	    A(start_brk), A(brk), A(start_stack), A(vdso));
+	out(d, INDENT "args 0x%llx-0x%llx env 0x%llx-0x%llx\n",
+	    A(arg_start), A(arg_end), A(env_start), A(env_end));
+#undef A
+	if (d->verbose) {
+		for (i = 0; i + 1 < h->nr_auxv; i += 2)
+			out(d, INDENT "auxv[%2u] %llu = 0x%llx\n", i / 2,
+			    (unsigned long long)h->auxv[i],
+			    (unsigned long long)h->auxv[i + 1]);
+	}
+	if (h->has_exe)
+		d->string_role = "exe";
+	return 0;
+}
+
+static int print_vma(struct decoder *d, const void *rec, __u32 len)
+{
+	static const char *const type_names[] = {
+		[CKPT_VMA_ANON] = "anon", [CKPT_VMA_FILE] = "file",
+	};
+	const struct ckpt_hdr_vma *h = rec;
+	__u32 f = h->flags;
+
+	out(d, "%016llx-%016llx %c%c%c%c", (unsigned long long)h->start,
+	    (unsigned long long)h->end,
+	    f & CKPT_VMA_READ ? 'r' : '-', f & CKPT_VMA_WRITE ? 'w' : '-',
+	    f & CKPT_VMA_EXEC ? 'x' : '-', f & CKPT_VMA_SHARED ? 's' : 'p');
+	out(d, " flags 0x%x%s %s(%u) pgoff 0x%llx", f,
+	    f & CKPT_VMA_GROWSDOWN ? " growsdown" : "",
+	    enum_name(h->vma_type, type_names, ARRAY_SIZE(type_names)),
+	    h->vma_type, (unsigned long long)h->pgoff);
+	if (h->end <= h->start)
+		out(d, " (empty or inverted range)");
+	else if (d->verbose)
+		out(d, " (%llu KiB)",
+		    (unsigned long long)(h->end - h->start) >> 10);
+	out(d, "\n");
+	if (h->vma_type == CKPT_VMA_FILE)
+		d->string_role = "path";
+	return 0;
+}
+
+static int print_pages(struct decoder *d, const void *rec, __u32 len)
+{
+	const struct ckpt_hdr_pages *h = rec;
+	const __u64 *addr = (const __u64 *)(h + 1);
+	unsigned long long want;
+	unsigned int i;
+
+	if (h->nr_pages > CKPT_PAGES_BATCH)
+		return bad(d, "nr_pages %u > %u", h->nr_pages,
+			   CKPT_PAGES_BATCH);
+	want = sizeof(*h) + (unsigned long long)h->nr_pages *
+	       (sizeof(__u64) + d->page_size);
+	if (want != len)
+		return bad(d, "%u pages need a record of %llu bytes, not %u",
+			   h->nr_pages, want, len);
+	d->nr_pages += h->nr_pages;
+	if (!h->nr_pages) {
+		out(d, "0 pages (end of pages)\n");
+		return 0;
+	}
+	out(d, "%u pages\n", h->nr_pages);
+	if (!d->verbose)
+		return 0;
+	for (i = 0; i < h->nr_pages; i++)
+		out(d, "%s%016llx%s", i % 4 ? " " : INDENT,
+		    (unsigned long long)addr[i],
+		    i % 4 == 3 || i + 1 == h->nr_pages ? "\n" : "");
+	return 0;
+}
+
+static int print_file_table(struct decoder *d, const void *rec, __u32 len)
+{
+	const struct ckpt_hdr_file_table *h = rec;
+
+	out(d, "objref %d, nr_fds %u\n", h->objref, h->nr_fds);
+	return 0;
+}
+
+static int print_fd_ent(struct decoder *d, const void *rec, __u32 len)
+{
+	const struct ckpt_hdr_fd_ent *h = rec;
+
+	out(d, "fd %d, flags 0x%x%s\n", h->fd, h->flags,
+	    h->flags & CKPT_FD_CLOEXEC ? " (cloexec)" : "");
+	return 0;
+}
+
+static int print_file(struct decoder *d, const void *rec, __u32 len)
+{
+	static const char *const type_names[] = {
+		[CKPT_FILE_REG] = "reg", [CKPT_FILE_CHR] = "chr",
+		[CKPT_FILE_INHERIT] = "inherit",
+	};
+	static const char *const acc[] = { "rdonly", "wronly", "rdwr", "?" };
+	const struct ckpt_hdr_file *h = rec;
+
+	out(d, "objref %d, type %s(%u), f_flags 0x%x (%s%s%s), pos %lld, "
+	    "mode 0%o", h->objref,
+	    enum_name(h->file_type, type_names, ARRAY_SIZE(type_names)),
+	    h->file_type, h->f_flags, acc[h->f_flags & O_ACCMODE],
+	    h->f_flags & O_APPEND ? "|append" : "",
+	    h->f_flags & O_NONBLOCK ? "|nonblock" : "",
+	    (long long)h->f_pos, h->i_mode);
+	if (h->file_type == CKPT_FILE_INHERIT)
+		out(d, ", inherit_fd %d", h->inherit_fd);
+	out(d, "\n");
+	if (h->file_type == CKPT_FILE_REG || h->file_type == CKPT_FILE_CHR)
+		d->string_role = "path";
+	return 0;
+}
+
+static int print_tail(struct decoder *d, const void *rec, __u32 len)
+{
+	const struct ckpt_hdr_tail *h = rec;
+
+	if (h->magic != CKPT_TAIL_MAGIC)
+		return bad(d, "bad TAIL magic 0x%016llx",
+			   (unsigned long long)h->magic);
+	if (h->nr_records != d->nr_records)
+		return bad(d, "TAIL counts %llu records, the image has %llu",
+			   (unsigned long long)h->nr_records, d->nr_records);
+	d->seen_tail = 1;
+	out(d, "magic ok, nr_records %llu\n",
+	    (unsigned long long)h->nr_records);
+	return 0;
+}
+
+static int print_error(struct decoder *d, const void *rec, __u32 len)
+{
+	const struct ckpt_hdr_error *h = rec;
+	const char *msg = (const char *)(h + 1);
+	size_t n = len - sizeof(*h);
+	int saved = d->errors_only;
+
+	d->nr_errors++;
+	/* The one record -e prints, on a line of its own. */
+	d->errors_only = 0;
+	if (saved)
+		out(d, "offset %llu: ", d->off);
+	out(d, "error %d (%s: %s): ", h->errno_val,
+	    errno_name(h->errno_val), strerror(h->errno_val));
+	out_str(d, msg, n);
+	out(d, "\n");
+	d->errors_only = saved;
+	return 0;
+}
+
+#define REC(t, n, s, v, p)	{ CKPT_HDR_##t, n, sizeof(s), v, p }
+
+static const struct rec_type rec_types[] = {
+	REC(HEADER, "HEADER", struct ckpt_hdr_header, 0, print_header),
+	REC(HEADER_ARCH, "HEADER_ARCH", struct ckpt_hdr_header_arch, 0,
+	    print_header_arch),
+	REC(STRING, "STRING", struct ckpt_hdr_string, 1, print_string),
+	REC(OBJREF, "OBJREF", struct ckpt_hdr_objref, 0, print_objref),
+	REC(TREE, "TREE", struct ckpt_hdr_tree, 0, print_tree),
+	REC(TREE_TASK, "TREE_TASK", struct ckpt_hdr_tree_task, 0,
+	    print_tree_task),
+	REC(TASK, "TASK", struct ckpt_hdr_task, 0, print_task),
+	REC(CPU, "CPU", struct ckpt_hdr_cpu, 0, print_cpu),
+	REC(FPU, "FPU", struct ckpt_hdr_fpu, 1, print_fpu),
+	REC(SIGHAND, "SIGHAND", struct ckpt_hdr_sighand, 0, print_sighand),
+	REC(SIGMASK, "SIGMASK", struct ckpt_hdr_sigmask, 0, print_sigmask),
+	REC(MM, "MM", struct ckpt_hdr_mm, 0, print_mm),
+	REC(VMA, "VMA", struct ckpt_hdr_vma, 0, print_vma),
+	REC(PAGES, "PAGES", struct ckpt_hdr_pages, 1, print_pages),
+	REC(FILE_TABLE, "FILE_TABLE", struct ckpt_hdr_file_table, 0,
+	    print_file_table),
+	REC(FD_ENT, "FD_ENT", struct ckpt_hdr_fd_ent, 0, print_fd_ent),
+	REC(FILE, "FILE", struct ckpt_hdr_file, 0, print_file),
+	REC(TAIL, "TAIL", struct ckpt_hdr_tail, 0, print_tail),
+	REC(ERROR, "ERROR", struct ckpt_hdr_error, 1, print_error),
+};
+
+static const struct rec_type *rec_type_lookup(__u32 type)
+{
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(rec_types); i++)
+		if (rec_types[i].type == type)
+			return &rec_types[i];
+	return NULL;
+}
+
+/* ---- main loop -------------------------------------------------------- */
+
+/* Report a damaged image; returns the exit code. */
+static __attribute__((format(printf, 4, 5)))
+int damaged(struct decoder *d, const char *what, unsigned long long off,
+	    const char *fmt, ...)
+{
+	va_list ap;
+
+	fflush(stdout);
+	fprintf(stderr, "%s: %s image at offset %llu: ", cr_prog, what, off);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return CR_EXIT_FAIL;
+}
+
+static int decode(struct decoder *d, int fd)
+{
+	const struct rec_type *rt;
+	struct ckpt_hdr *h;
+	__u32 last_type = 0;
+	char *buf;
+	ssize_t n;
+
+	/* u64 aligned, room for the largest record */
+	buf = malloc(CKPT_RECORD_MAX);
+	if (!buf) {
+		cr_perror("malloc");
+		return CR_EXIT_FAIL;
+	}
+	h = (struct ckpt_hdr *)buf;
+
+	for (;;) {
+		n = cr_read_full(fd, buf, sizeof(*h));
+		if (n < 0)
+			goto read_error;
+		if (n == 0)
+			break;
+		if (d->seen_tail)
+			return damaged(d, "corrupted", d->off,
+				       "data after the TAIL record");
+		if (n < (ssize_t)sizeof(*h))
+			return damaged(d, "truncated", d->off,
+				       "record header cut short after %zd "
+				       "of %zu bytes", n, sizeof(*h));
+		rt = rec_type_lookup(h->type);
+		if (!d->seen_header && h->type != CKPT_HDR_HEADER)
+			return damaged(d, "corrupted", d->off,
+				       "not a checkpoint image (first record "
+				       "type %u, not HEADER)", h->type);
+		if (!rt)
+			return damaged(d, "corrupted", d->off,
+				       "unknown record type %u (len %u)",
+				       h->type, h->len);
+		if (h->len < sizeof(*h))
+			return damaged(d, "corrupted", d->off,
+				       "%s record length %u < %zu",
+				       rt->name, h->len, sizeof(*h));
+		if (h->len > CKPT_RECORD_MAX)
+			return damaged(d, "corrupted", d->off,
+				       "%s record length %u > %u",
+				       rt->name, h->len, CKPT_RECORD_MAX);
+		if (h->len < rt->min_len)
+			return damaged(d, "corrupted", d->off,
+				       "%s record length %u shorter than its "
+				       "struct (%zu bytes)",
+				       rt->name, h->len, rt->min_len);
+		if (h->type == CKPT_HDR_HEADER && d->seen_header)
+			return damaged(d, "corrupted", d->off,
+				       "second HEADER record");
+
+		n = cr_read_full(fd, buf + sizeof(*h), h->len - sizeof(*h));
+		if (n < 0)
+			goto read_error;
+		if (n < (ssize_t)(h->len - sizeof(*h)))
+			return damaged(d, "truncated", d->off,
+				       "%s record of %u bytes cut short "
+				       "after %zd bytes", rt->name, h->len,
+				       n + sizeof(*h));
+
+		if (h->type == CKPT_HDR_HEADER)
+			d->seen_header = 1;
+		if (h->type != CKPT_HDR_STRING && h->type != CKPT_HDR_ERROR)
+			d->string_role = NULL;
+
+		out(d, "%10llu  %-11s %7u  ", d->off, rt->name, h->len);
+		if (rt->print(d, buf, h->len) < 0) {
+			out(d, "<corrupted>\n");
+			return damaged(d, "corrupted", d->off, "%s record: %s",
+				       rt->name, d->why);
+		}
+		if (!rt->variable && h->len > rt->min_len)
+			out(d, INDENT "(%zu bytes after the struct ignored)\n",
+			    h->len - rt->min_len);
+		if (h->type == CKPT_HDR_STRING)
+			d->string_role = NULL;
+
+		last_type = h->type;
+		d->nr_records++;
+		d->off += h->len;
+	}
+
+	if (d->seen_tail) {
+		out(d, "%llu records, %llu tasks, %llu pages, %llu bytes\n",
+		    d->nr_records, d->nr_tasks, d->nr_pages, d->off);
+		if (!d->nr_errors)
+			return CR_EXIT_OK;
+		if (!d->errors_only)
+			cr_error("image contains %llu ERROR record%s",
+				 d->nr_errors, d->nr_errors > 1 ? "s" : "");
+		return CR_EXIT_FAIL;
+	}
+	if (last_type == CKPT_HDR_ERROR) {
+		/* A failed checkpoint: the error record says why. */
+		if (!d->errors_only)
+			cr_error("image of a failed checkpoint "
+				 "(ends with an ERROR record)");
+		return CR_EXIT_FAIL;
+	}
+	return damaged(d, "truncated", d->off, "%s",
+		       d->seen_header ? "no TAIL record" : "empty image");
+
+read_error:
+	fflush(stdout);
+	cr_perror("read error at offset %llu", d->off);
+	return CR_EXIT_FAIL;
+}
+
+static const struct option long_opts[] = {
+	{ "verbose",	no_argument,	NULL, 'v' },
+	{ "errors",	no_argument,	NULL, 'e' },
+	{ "help",	no_argument,	NULL, 'h' },
+	{ NULL, 0, NULL, 0 }
+};
+
+static void usage(void)
+{
+	printf(
+"Usage: %s [-v] [-e] [FILE|-]\n"
+"Decode a checkpoint image (default: from stdin) and print its records.\n"
+"\n"
+"  -v, --verbose   print every field (all registers, page addresses,\n"
+"                  signal handlers, auxv, ...)\n"
+"  -e, --errors    print only ERROR records; exit 1 if there is one\n"
+"  -h, --help      display this help and exit\n"
+"\n"
+"Exit status: 0 good image, 1 damaged image, failed checkpoint or I/O\n"
+"error, 2 usage error.\n", cr_prog);
+}
+
+int main(int argc, char **argv)
+{
+	struct decoder d;
+	const char *path = NULL;
+	int fd, ret, c;
+
+	cr_prog = "ckptinfo";
+	memset(&d, 0, sizeof(d));
+
+	while ((c = getopt_long(argc, argv, "veh", long_opts, NULL)) != -1) {
+		switch (c) {
+		case 'v':
+			d.verbose = 1;
+			break;
+		case 'e':
+			d.errors_only = 1;
+			break;
+		case 'h':
+			usage();
+			return CR_EXIT_OK;
+		default:
+			cr_usage_error(NULL);
+		}
+	}
+	if (optind + 1 < argc)
+		cr_usage_error("too many arguments");
+	if (optind < argc && strcmp(argv[optind], "-"))
+		path = argv[optind];
+
+	if (path) {
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0) {
+			cr_perror("%s", path);
+			return CR_EXIT_FAIL;
+		}
+	} else {
+		fd = STDIN_FILENO;
+		if (isatty(fd)) {
+			cr_error("refusing to read an image from a terminal");
+			cr_usage_error(NULL);
+		}
+	}
+
+	ret = decode(&d, fd);
+	if (fflush(stdout) == EOF && ret == CR_EXIT_OK) {
+		cr_perror("stdout");
+		ret = CR_EXIT_FAIL;
+	}
+	return ret;
+}

@@ -1,0 +1,183 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * restart - restore a process tree from a checkpoint image.
+ *
+ *   restart [options]
+ *
+ * The tool is the restart coordinator: it forks the task that becomes
+ * the restored root; that child calls restart(0, fd, ...) and the tool
+ * calls restart(child, fd, ...). See restart(1).
+ */
+#include "cr_common.h"
+
+#include <getopt.h>
+#include <sys/prctl.h>
+
+static const struct option long_opts[] = {
+	{ "input",	required_argument,	NULL, 'i' },
+	{ "logfile",	required_argument,	NULL, 'l' },
+	{ "frozen",	no_argument,		NULL, 'F' },
+	{ "detach",	no_argument,		NULL, 'd' },
+	{ "no-wait",	no_argument,		NULL, 'W' },
+	{ "self",	no_argument,		NULL, 'S' },
+	{ "help",	no_argument,		NULL, 'h' },
+	{ NULL, 0, NULL, 0 }
+};
+
+static void usage(void)
+{
+	printf(
+"Usage: %s [options]\n"
+"Restore the process tree saved in a checkpoint image.\n"
+"\n"
+"  -i, --input FILE     read the image from FILE ('-': stdin, default)\n"
+"  -l, --logfile FILE   write the kernel's log messages to FILE\n"
+"                       ('-': stderr); default: shown on failure only\n"
+"  -F, --frozen         leave the restored tasks stopped (SIGSTOP)\n"
+"  -d, --detach         do not wait: print the restored root's pid and exit\n"
+"  -W, --no-wait        same as --detach\n"
+"  -S, --self           become the restored process (single-task image,\n"
+"                       RESTART_TASKSELF, no coordinator)\n"
+"  -h, --help           display this help and exit\n"
+"\n"
+"Without --detach, wait for the restored root and exit with its status\n"
+"(128 + signal number if it was killed). Exit status 1 if the restart\n"
+"failed, 2 on usage error.\n", cr_prog);
+}
+
+static void report_failure(int err, int logfd, int log_scratch,
+			   const char *logfile)
+{
+	cr_error("%s", strerror(err));
+	if (log_scratch)
+		cr_log_dump(logfd);
+	else if (logfile && strcmp(logfile, "-"))
+		cr_error("kernel log in %s", logfile);
+}
+
+int main(int argc, char **argv)
+{
+	const char *input = NULL, *logfile = NULL;
+	unsigned long flags = 0;
+	int detach = 0, self = 0;
+	int fd, logfd, log_scratch, status, err, c;
+	pid_t parent, child;
+	long ret;
+
+	cr_prog = "restart";
+
+	while ((c = getopt_long(argc, argv, "i:l:FdWSh", long_opts,
+				NULL)) != -1) {
+		switch (c) {
+		case 'i':
+			input = optarg;
+			break;
+		case 'l':
+			logfile = optarg;
+			break;
+		case 'F':
+			flags |= RESTART_FROZEN;
+			break;
+		case 'd':
+		case 'W':
+			detach = 1;
+			break;
+		case 'S':
+			self = 1;
+			break;
+		case 'h':
+			usage();
+			return CR_EXIT_OK;
+		default:
+			cr_usage_error(NULL);
+		}
+	}
+	if (optind < argc)
+		cr_usage_error("unexpected argument '%s'", argv[optind]);
+	if (self && detach)
+		cr_usage_error("--self and --detach are exclusive");
+
+	if (!input || !strcmp(input, "-")) {
+		input = NULL;
+		fd = STDIN_FILENO;
+	} else {
+		fd = open(input, O_RDONLY | O_CLOEXEC);
+		if (fd < 0) {
+			cr_perror("%s", input);
+			return CR_EXIT_FAIL;
+		}
+	}
+	if (isatty(fd)) {
+		cr_error("refusing to read an image from a terminal "
+			 "(use -i FILE or redirect stdin)");
+		return CR_EXIT_USAGE;
+	}
+
+	logfd = cr_log_open(logfile, &log_scratch);
+	if (logfd < 0 && logfile) {
+		cr_perror("%s", logfile);
+		return CR_EXIT_FAIL;
+	}
+
+	if (self) {
+		/* Only returns on failure. */
+		sys_restart(0, fd, flags | RESTART_TASKSELF, logfd);
+		report_failure(errno, logfd, log_scratch, logfile);
+		return CR_EXIT_FAIL;
+	}
+
+	fflush(NULL);
+	parent = getpid();
+	child = fork();
+	if (child < 0) {
+		cr_perror("fork");
+		return CR_EXIT_FAIL;
+	}
+	if (child == 0) {
+		/*
+		 * Die with the coordinator; the kernel clears the
+		 * parent-death signal of the task it restores.
+		 */
+		if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0) {
+			perror("restart: prctl");
+			_exit(CR_EXIT_FAIL);
+		}
+		if (getppid() != parent)
+			_exit(CR_EXIT_FAIL);
+		/* On success this task becomes the restored root. */
+		sys_restart(0, fd, flags, logfd);
+		perror("restart: restart(0)");
+		_exit(CR_EXIT_FAIL);
+	}
+
+	ret = sys_restart(child, fd, flags, logfd);
+	if (ret < 0) {
+		err = errno;
+		/* The kernel kills the restored tasks; make sure of ours. */
+		kill(child, SIGKILL);
+		cr_wait(child, &status);
+		report_failure(err, logfd, log_scratch, logfile);
+		return CR_EXIT_FAIL;
+	}
+
+	if (input)
+		close(fd);
+	if (log_scratch)
+		close(logfd);
+
+	if (detach) {
+		printf("%d\n", child);
+		if (fflush(stdout) == EOF) {
+			cr_perror("stdout");
+			return CR_EXIT_FAIL;
+		}
+		return CR_EXIT_OK;
+	}
+
+	cr_forward_signals(child);
+	if (cr_wait(child, &status) < 0) {
+		cr_perror("waitpid %d", child);
+		return CR_EXIT_FAIL;
+	}
+	return cr_exit_code(status);
+}
