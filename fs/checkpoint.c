@@ -217,7 +217,10 @@ struct ckpt_fd {
 	struct file *file;
 };
 
-/* Snapshot the open fds; a self-checkpoint leaves out its own image fd */
+/*
+ * Snapshot the open fds. A self-checkpoint leaves out its own image fd
+ * when that is a pipe or socket, which could not be saved.
+ */
 static int ckpt_collect_fds(struct ckpt_ctx *ctx, struct files_struct *files,
 			    struct ckpt_fd **fds)
 {
@@ -239,7 +242,8 @@ static int ckpt_collect_fds(struct ckpt_ctx *ctx, struct files_struct *files,
 	for (fd = 0; fd < fdt->max_fds && n < max; fd++) {
 		struct file *file = rcu_dereference_check_fdtable(files, fdt->fd[fd]);
 
-		if (!file || (file == ctx->file && (ctx->kflags & CKPT_CTX_SELF)))
+		if (!file || (file == ctx->file && (ctx->kflags & CKPT_CTX_SELF) &&
+			      !ckpt_file_type(file)))
 			continue;
 		f[n].fd = fd;
 		f[n].flags = close_on_exec(fd, fdt) ? CKPT_FD_CLOEXEC : 0;

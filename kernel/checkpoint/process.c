@@ -109,6 +109,8 @@ static void ckpt_apply_task(struct ckpt_hdr_task *h)
 	current->robust_list = u64_to_user_ptr(h->robust_list);
 #endif
 	current->clear_child_tid = u64_to_user_ptr(h->clear_child_tid);
+	/* the restarter's parent-death signal is not the restored task's */
+	current->pdeath_signal = 0;
 }
 
 /**

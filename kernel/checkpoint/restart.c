@@ -238,8 +238,18 @@ out:
 	return ret;
 }
 
-/* Coordinator: wait until every task restored itself, or a failure. */
-static int ckpt_wait_tasks(struct ckpt_ctx *ctx)
+static bool ckpt_tasks_ready(struct ckpt_ctx *ctx, bool restored)
+{
+	if (restored)
+		return READ_ONCE(ctx->active) >= ctx->nr_tasks;
+	return atomic_read(&ctx->nr_joined) >= ctx->nr_tasks;
+}
+
+/*
+ * Coordinator: wait until every task joined (@restored false) or
+ * restored itself (@restored true), or something failed.
+ */
+static int ckpt_wait_tasks(struct ckpt_ctx *ctx, bool restored)
 {
 	unsigned long deadline = jiffies + CKPT_JOIN_TIMEOUT;
 	long ret;
@@ -247,14 +257,14 @@ static int ckpt_wait_tasks(struct ckpt_ctx *ctx)
 
 	for (;;) {
 		ret = wait_event_killable_timeout(ctx->waitq,
-				READ_ONCE(ctx->active) >= ctx->nr_tasks ||
+				ckpt_tasks_ready(ctx, restored) ||
 				READ_ONCE(ctx->state) != CKPT_RESTART_RUNNING,
 				HZ / 5);
 		if (ret < 0)
 			return ckpt_err(ctx, -EINTR, "coordinator interrupted");
 		if (READ_ONCE(ctx->state) != CKPT_RESTART_RUNNING)
 			return ctx->err ? ctx->err : -EINTR;
-		if (READ_ONCE(ctx->active) >= ctx->nr_tasks)
+		if (ckpt_tasks_ready(ctx, restored))
 			return 0;
 		for (i = max(READ_ONCE(ctx->active), 0); i < ctx->nr_tasks; i++) {
 			struct task_struct *t = ctx->tasks[i];
@@ -302,18 +312,23 @@ static long ckpt_coordinate(struct ckpt_ctx *ctx, pid_t pid)
 	ctx->tasks[0] = ctx->root_task;
 	ctx->nr_tasks = 1;
 
-	/* tasks may join now; none restores before active says so */
+	/*
+	 * Everyone joins before the image is read, so that a bad image
+	 * fails each task's restart() before any of them is touched.
+	 */
 	ctx->active = -1;
 	spin_lock(&ckpt_restarts_lock);
 	list_add_tail(&ctx->list, &ckpt_restarts);
 	spin_unlock(&ckpt_restarts_lock);
 	wake_up_all(&ckpt_restarts_wq);
 
-	ret = ckpt_read_prologue(ctx);
+	ret = ckpt_wait_tasks(ctx, false);
+	if (!ret)
+		ret = ckpt_read_prologue(ctx);
 	if (!ret) {
 		WRITE_ONCE(ctx->active, 0);
 		wake_up_all(&ctx->waitq);
-		ret = ckpt_wait_tasks(ctx);
+		ret = ckpt_wait_tasks(ctx, true);
 	}
 	if (!ret)
 		ret = ckpt_read_tail(ctx);
