@@ -1,0 +1,210 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Refused checkpoint() and restart() calls: each fails with its errno
+ * and leaves the target unharmed (it runs on and finds its state intact).
+ */
+#include "cr_util.h"
+
+#define WL_LEN		(4UL << 20)
+#define WL_SEED		0xe7707
+
+static int wl_checksum(struct cr_ctx *ctx, void *arg)
+{
+	unsigned char *buf;
+	uint64_t sum;
+	ssize_t off;
+
+	buf = mmap(NULL, WL_LEN, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (buf == MAP_FAILED)
+		return CR_EXIT_SETUP;
+	cr_fill(buf, WL_LEN, WL_SEED);
+	sum = cr_checksum(buf, WL_LEN);
+	cr_wl_ready(ctx);
+	cr_wl_wait_go(ctx);
+	cr_barrier(buf);
+	off = cr_check_fill(buf, WL_LEN, WL_SEED);
+	if (off >= 0)
+		return CR_WL_FAIL(1, "buffer differs at offset %zd", off);
+	if (cr_checksum(buf, WL_LEN) != sum)
+		return CR_WL_FAIL(2, "checksum changed");
+	return 0;
+}
+
+/* checkpoint() is expected to fail with err. */
+#define EXPECT_CKPT_ERR(err, pid, fd, flags, logfd) do { \
+	long r_ = sys_checkpoint(pid, fd, flags, logfd); \
+	int e_ = errno; \
+	EXPECT_EQ(-1, r_) { \
+		TH_LOG("checkpoint(%d, %d, %#lx, %d) returned %ld, expected %s", \
+		       (int)(pid), (int)(fd), (unsigned long)(flags), \
+		       (int)(logfd), r_, strerror(err)); \
+	} \
+	if (r_ == -1) { \
+		EXPECT_EQ(err, e_) { \
+			TH_LOG("checkpoint(%d, %d, %#lx, %d): %s, expected %s", \
+			       (int)(pid), (int)(fd), (unsigned long)(flags), \
+			       (int)(logfd), strerror(e_), strerror(err)); \
+		} \
+	} \
+} while (0)
+
+#define EXPECT_RESTART_ERR(err, pid, fd, flags, logfd) do { \
+	long r_ = sys_restart(pid, fd, flags, logfd); \
+	int e_ = errno; \
+	EXPECT_EQ(-1, r_) { \
+		TH_LOG("restart(%d, %d, %#lx, %d) returned %ld, expected %s", \
+		       (int)(pid), (int)(fd), (unsigned long)(flags), \
+		       (int)(logfd), r_, strerror(err)); \
+	} \
+	if (r_ == -1) { \
+		EXPECT_EQ(err, e_) { \
+			TH_LOG("restart(%d, %d, %#lx, %d): %s, expected %s", \
+			       (int)(pid), (int)(fd), (unsigned long)(flags), \
+			       (int)(logfd), strerror(e_), strerror(err)); \
+		} \
+	} \
+} while (0)
+
+/* The workload was not harmed: let it go and expect it to pass. */
+static void expect_unharmed(struct __test_metadata *_metadata,
+			    struct cr_ctx *ctx)
+{
+	int status;
+
+	EXPECT_EQ(0, waitpid(ctx->wl_pid, &status, WNOHANG)) {
+		TH_LOG("workload ended during the refused calls");
+	}
+	cr_thaw(_metadata, ctx);
+	cr_go(_metadata, ctx);
+	cr_expect_exit(_metadata, ctx, &ctx->wl_pid, 0, "workload");
+}
+
+static int open_image(struct __test_metadata *_metadata, struct cr_ctx *ctx,
+		      int flags)
+{
+	int fd = open(ctx->img, flags | O_CREAT | O_CLOEXEC, 0600);
+
+	ASSERT_LE(0, fd) {
+		TH_LOG("cannot open %s: %s", ctx->img, strerror(errno));
+	}
+	return fd;
+}
+
+/* Lowest bit outside a mask of valid flags. */
+static unsigned long first_unknown_flag(unsigned long valid)
+{
+	return ~valid & (valid + 1);
+}
+
+CR_FIXTURE(cr_errors);
+
+CR_TEST(cr_errors, unfrozen_task_ebusy)
+{
+	char *log;
+	size_t len;
+	int fd;
+
+	cr_spawn(_metadata, ctx, wl_checksum, NULL);
+	fd = open_image(_metadata, ctx, O_WRONLY | O_TRUNC);
+	EXPECT_CKPT_ERR(EBUSY, ctx->wl_pid, fd, 0, ctx->logfd);
+	close(fd);
+
+	log = cr_read_whole(ctx->log, &len);
+	ASSERT_NE(NULL, log);
+	EXPECT_TRUE(cr_text_has_number(log, ctx->wl_pid)) {
+		TH_LOG("the log does not name pid %d", ctx->wl_pid);
+		cr_dump(_metadata, "c/r log", ctx->log);
+	}
+	free(log);
+
+	/* Frozen, the same task can be checkpointed: only that was wrong. */
+	cr_freeze(_metadata, ctx, ctx->wl_pid);
+	cr_checkpoint_file(_metadata, ctx, ctx->wl_pid);
+	expect_unharmed(_metadata, ctx);
+}
+
+CR_TEST(cr_errors, unknown_flags_einval)
+{
+	unsigned long bad_ckpt = first_unknown_flag(CHECKPOINT_USER_FLAGS);
+	unsigned long bad_rst = first_unknown_flag(RESTART_USER_FLAGS);
+	int fd, status;
+	pid_t pid;
+
+	cr_spawn(_metadata, ctx, wl_checksum, NULL);
+	cr_freeze(_metadata, ctx, ctx->wl_pid);
+
+	fd = open_image(_metadata, ctx, O_WRONLY | O_TRUNC);
+	EXPECT_CKPT_ERR(EINVAL, ctx->wl_pid, fd, 1UL << 40, -1);
+	EXPECT_CKPT_ERR(EINVAL, ctx->wl_pid, fd, bad_ckpt, -1);
+	EXPECT_CKPT_ERR(EINVAL, ctx->wl_pid, fd, ~0UL, ctx->logfd);
+	close(fd);
+
+	/* A good image, so that only the flags are wrong below. */
+	cr_checkpoint_file(_metadata, ctx, ctx->wl_pid);
+	fd = open_image(_metadata, ctx, O_RDONLY);
+	EXPECT_RESTART_ERR(EINVAL, ctx->wl_pid, fd, 1UL << 40, -1);
+	EXPECT_RESTART_ERR(EINVAL, ctx->wl_pid, fd, bad_rst, -1);
+
+	/* The restarting side checks its flags too. */
+	fflush(stdout);
+	fflush(stderr);
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		long r = sys_restart(0, fd, 1UL << 40, -1);
+
+		_exit(r == -1 && errno == EINVAL ? 0 : CR_EXIT_HELPER_FAILED);
+	}
+	ctx->aux_pid = pid;
+	ASSERT_EQ(0, cr_wait_timeout(pid, &status, 20000)) {
+		TH_LOG("restart(0, fd, 1 << 40, -1) blocked instead of failing");
+	}
+	ctx->aux_pid = 0;
+	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) {
+		TH_LOG("restart(0, fd, 1 << 40, -1) did not fail with EINVAL");
+	}
+	close(fd);
+
+	expect_unharmed(_metadata, ctx);
+}
+
+CR_TEST(cr_errors, bad_fd_ebadf)
+{
+	int fd;
+
+	cr_spawn(_metadata, ctx, wl_checksum, NULL);
+	cr_freeze(_metadata, ctx, ctx->wl_pid);
+
+	EXPECT_CKPT_ERR(EBADF, ctx->wl_pid, -1, 0, -1);
+	EXPECT_CKPT_ERR(EBADF, ctx->wl_pid, 1000, 0, -1);	/* not open */
+	fd = open_image(_metadata, ctx, O_RDONLY);
+	EXPECT_CKPT_ERR(EBADF, ctx->wl_pid, fd, 0, -1);		/* read-only */
+	close(fd);
+	EXPECT_EQ(0, cr_file_size(ctx->img));
+
+	/* A writable fd works: only the fds were wrong. */
+	cr_checkpoint_file(_metadata, ctx, ctx->wl_pid);
+	expect_unharmed(_metadata, ctx);
+}
+
+CR_TEST(cr_errors, no_such_pid_esrch)
+{
+	int fd, status;
+	pid_t pid;
+
+	/* A pid that just existed, and does no more. */
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0)
+		_exit(0);
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_EQ(-1, kill(pid, 0));
+	ASSERT_EQ(ESRCH, errno);
+
+	fd = open_image(_metadata, ctx, O_WRONLY | O_TRUNC);
+	EXPECT_CKPT_ERR(ESRCH, pid, fd, 0, -1);
+	close(fd);
+}
+
+TEST_HARNESS_MAIN

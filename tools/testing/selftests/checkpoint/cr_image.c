@@ -1,0 +1,354 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The image stream: checkpoint into a pipe read concurrently by restart
+ * (the image is never stored), and restart of truncated or corrupted
+ * images, which must fail with EINVAL without the restarting task ever
+ * running as the workload.
+ */
+#include "cr_util.h"
+
+#define WL_LEN		(4UL << 20)
+#define WL_SEED		0x919e
+
+static int wl_checksum(struct cr_ctx *ctx, void *arg)
+{
+	size_t len = arg ? *(size_t *)arg : WL_LEN;
+	unsigned char *buf;
+	uint64_t sum;
+	ssize_t off;
+
+	buf = mmap(NULL, len, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (buf == MAP_FAILED)
+		return CR_EXIT_SETUP;
+	cr_fill(buf, len, WL_SEED);
+	sum = cr_checksum(buf, len);
+	cr_wl_ready(ctx);
+	cr_wl_wait_go(ctx);
+	cr_barrier(buf);
+	off = cr_check_fill(buf, len, WL_SEED);
+	if (off >= 0)
+		return CR_WL_FAIL(1, "buffer differs at offset %zd", off);
+	if (cr_checksum(buf, len) != sum)
+		return CR_WL_FAIL(2, "checksum changed");
+	return 0;
+}
+
+CR_FIXTURE(cr_image);
+
+/* ---- through a pipe ------------------------------------------------------ */
+
+CR_TEST(cr_image, checkpoint_through_pipe)
+{
+	int p[2], err = 0, kret, status = 0;
+	char st[128];
+	long ret;
+	pid_t pid;
+
+	cr_spawn(_metadata, ctx, wl_checksum, NULL);
+	cr_freeze(_metadata, ctx, ctx->wl_pid);
+
+	ASSERT_EQ(0, pipe(p));
+	fflush(stdout);
+	fflush(stderr);
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		/* The checkpointer: writes the image into the pipe. */
+		close(p[0]);
+		ret = sys_checkpoint(ctx->wl_pid, p[1], 0, ctx->logfd);
+		if (ret <= 0) {
+			fprintf(stderr, "# checkpoint(%d) into a pipe: %ld (%s)\n",
+				ctx->wl_pid, ret, strerror(errno));
+			_exit(CR_EXIT_HELPER_FAILED);
+		}
+		_exit(0);
+	}
+	ctx->aux_pid = pid;
+	/* Only the checkpointer may hold the write end: EOF if it dies. */
+	close(p[1]);
+
+	ret = cr_restart_fd(ctx, p[0], 0, &err);
+	close(p[0]);	/* a checkpointer still writing gets EPIPE */
+	kret = cr_wait_timeout(ctx->aux_pid, &status, CR_WAIT_MS);
+	ctx->aux_pid = 0;
+	cr_status_str(status, st, sizeof(st));
+	ASSERT_EQ(0, ret) {
+		TH_LOG("restart() from a pipe: %s; checkpointer %s",
+		       strerror(err), kret ? "hung" : st);
+		cr_dump_logs(_metadata, ctx);
+	}
+	ASSERT_EQ(0, kret);
+	ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) {
+		TH_LOG("checkpointer %s", st);
+		cr_dump_logs(_metadata, ctx);
+	}
+
+	/* The original is still frozen: it never sees the go file. */
+	cr_kill_original(_metadata, ctx);
+	cr_go(_metadata, ctx);
+	cr_expect_exit(_metadata, ctx, &ctx->rs_pid, 0, "restored workload");
+}
+
+/* ---- damaged images ------------------------------------------------------- */
+
+/*
+ * Restart from a damaged image file. Expect restart() to fail with
+ * EINVAL, a log message, and the restarting task to die (killed by the
+ * kernel, or its restart(0) returned an error) without ever running as
+ * the workload. The go file exists, so a wrongly restored workload would
+ * exit 0 at once.
+ */
+static void expect_refused(struct __test_metadata *_metadata,
+			   struct cr_ctx *ctx, const char *path,
+			   const char *what)
+{
+	off_t log_before = cr_file_size(ctx->log);
+	int fd, err = 0, status, ret;
+	bool ok = true;
+	char st[128];
+	long rret;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	ASSERT_LE(0, fd);
+	rret = cr_restart_fd(ctx, fd, 0, &err);
+	close(fd);
+	ret = cr_wait_timeout(ctx->rs_pid, &status, 5000);
+	ctx->rs_pid = 0;
+
+	if (rret != -1) {
+		TH_LOG("%s: restart() returned %ld, expected -1/EINVAL",
+		       what, rret);
+		ok = false;
+	} else if (err != EINVAL) {
+		TH_LOG("%s: restart() failed with %s, expected EINVAL",
+		       what, strerror(err));
+		ok = false;
+	}
+	if (ret) {
+		TH_LOG("%s: restarting task did not die", what);
+		ok = false;
+	} else if (!(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL) &&
+		   !(WIFEXITED(status) &&
+		     WEXITSTATUS(status) == CR_EXIT_RESTART_RETURNED)) {
+		cr_status_str(status, st, sizeof(st));
+		TH_LOG("%s: restarting task %s; expected SIGKILL or a failed restart(0)",
+		       what, st);
+		ok = false;
+	}
+	if (cr_file_size(ctx->log) <= log_before) {
+		TH_LOG("%s: nothing logged", what);
+		ok = false;
+	}
+	if (!ok)
+		cr_dump_logs(_metadata, ctx);
+	EXPECT_TRUE(ok);
+}
+
+/* A small workload checkpointed to ctx->img, original gone, go file set. */
+static void make_image(struct __test_metadata *_metadata, struct cr_ctx *ctx,
+		       struct cr_image *im)
+{
+	static size_t len = 1UL << 20;
+	int ret;
+
+	cr_spawn(_metadata, ctx, wl_checksum, &len);
+	cr_freeze(_metadata, ctx, ctx->wl_pid);
+	cr_checkpoint_file(_metadata, ctx, ctx->wl_pid);
+	cr_kill_original(_metadata, ctx);
+	cr_go(_metadata, ctx);
+	ret = cr_image_scan(ctx->img, im);
+	ASSERT_EQ(0, ret) {
+		TH_LOG("%s", im->err);
+	}
+	ASSERT_NE(NULL, cr_image_find(im, CKPT_HDR_VMA, 0));
+	ASSERT_NE(NULL, cr_image_pages(im));
+	ASSERT_NE(NULL, cr_image_find(im, CKPT_HDR_TREE, 0));
+	ASSERT_NE(NULL, cr_image_find(im, CKPT_HDR_TAIL, 0));
+}
+
+/* The intact image still restarts: the refusals were about the damage. */
+static void expect_intact_restarts(struct __test_metadata *_metadata,
+				   struct cr_ctx *ctx)
+{
+	cr_restart_file(_metadata, ctx);
+	cr_expect_exit(_metadata, ctx, &ctx->rs_pid, 0, "restored workload");
+}
+
+CR_TEST(cr_image, truncated_image_refused)
+{
+	const struct cr_rec *vma, *pages, *tail;
+	struct {
+		const char *what;
+		uint64_t len;
+	} cuts[6];
+	struct cr_image im;
+	unsigned int i, n = 0;
+	unsigned char *img;
+	size_t len;
+
+	make_image(_metadata, ctx, &im);
+	vma = cr_image_find(&im, CKPT_HDR_VMA, 0);
+	pages = cr_image_pages(&im);
+	tail = cr_image_find(&im, CKPT_HDR_TAIL, 0);
+	cuts[n].what = "empty image";
+	cuts[n++].len = 0;
+	cuts[n].what = "cut inside the HEADER record";
+	cuts[n++].len = 20;
+	cuts[n].what = "cut inside the first VMA record";
+	cuts[n++].len = vma->off + sizeof(struct ckpt_hdr) + 4;
+	cuts[n].what = "cut in the middle of the memory pages";
+	cuts[n++].len = pages->off + pages->len / 2;
+	cuts[n].what = "cut just before the TAIL record";
+	cuts[n++].len = tail->off;
+	cuts[n].what = "cut inside the TAIL record";
+	cuts[n++].len = tail->off + tail->len - 4;
+	cr_image_free(&im);
+
+	img = cr_read_whole(ctx->img, &len);
+	ASSERT_NE(NULL, img);
+	for (i = 0; i < n; i++) {
+		ASSERT_LT(cuts[i].len, len);
+		ASSERT_EQ(0, cr_write_whole(ctx->data, img, cuts[i].len));
+		TH_LOG("%s (%llu of %zu bytes)", cuts[i].what,
+		       (unsigned long long)cuts[i].len, len);
+		expect_refused(_metadata, ctx, ctx->data, cuts[i].what);
+	}
+	free(img);
+	expect_intact_restarts(_metadata, ctx);
+}
+
+enum corruption {
+	BAD_MAGIC,
+	BAD_VERSION,
+	TREE_NR_TASKS_HUGE,
+	VMA_LEN_HUGE,
+	VMA_LEN_BELOW_HEADER,
+	VMA_LEN_SHORT,
+	VMA_WRONG_RECORD_TYPE,
+	VMA_BAD_TYPE,
+	VMA_UNALIGNED,
+	VMA_EMPTY,
+	TAIL_BAD_MAGIC,
+	TAIL_BAD_COUNT,
+	NR_CORRUPTIONS
+};
+
+static const char * const corruption_names[NR_CORRUPTIONS] = {
+	[BAD_MAGIC] = "HEADER magic flipped",
+	[BAD_VERSION] = "HEADER version unknown",
+	[TREE_NR_TASKS_HUGE] = "TREE nr_tasks huge",
+	[VMA_LEN_HUGE] = "VMA record length huge",
+	[VMA_LEN_BELOW_HEADER] = "VMA record length below the header size",
+	[VMA_LEN_SHORT] = "VMA record length too short for a VMA",
+	[VMA_WRONG_RECORD_TYPE] = "VMA record with an unknown record type",
+	[VMA_BAD_TYPE] = "VMA vma_type unknown",
+	[VMA_UNALIGNED] = "VMA start not page aligned",
+	[VMA_EMPTY] = "VMA end not above start",
+	[TAIL_BAD_MAGIC] = "TAIL magic flipped",
+	[TAIL_BAD_COUNT] = "TAIL record count wrong",
+};
+
+#define AT(img, rec, type, field) \
+	((img) + (rec)->off + offsetof(type, field))
+
+static void put32(unsigned char *p, uint32_t v)
+{
+	memcpy(p, &v, sizeof(v));
+}
+
+static void put64(unsigned char *p, uint64_t v)
+{
+	memcpy(p, &v, sizeof(v));
+}
+
+static uint64_t get64(const unsigned char *p)
+{
+	uint64_t v;
+
+	memcpy(&v, p, sizeof(v));
+	return v;
+}
+
+static void corrupt(unsigned char *img, const struct cr_image *im,
+		    enum corruption c)
+{
+	const struct cr_rec *tree = cr_image_find(im, CKPT_HDR_TREE, 0);
+	const struct cr_rec *vma = cr_image_find(im, CKPT_HDR_VMA, 0);
+	const struct cr_rec *tail = cr_image_find(im, CKPT_HDR_TAIL, 0);
+	uint64_t start;
+
+	switch (c) {
+	case BAD_MAGIC:
+		img[offsetof(struct ckpt_hdr_header, magic)] ^= 0xff;
+		break;
+	case BAD_VERSION:
+		img[offsetof(struct ckpt_hdr_header, version)] += 100;
+		break;
+	case TREE_NR_TASKS_HUGE:
+		put32(AT(img, tree, struct ckpt_hdr_tree, nr_tasks), 0xffffffff);
+		break;
+	case VMA_LEN_HUGE:
+		put32(AT(img, vma, struct ckpt_hdr, len), 0xfffffff0);
+		break;
+	case VMA_LEN_BELOW_HEADER:
+		put32(AT(img, vma, struct ckpt_hdr, len), 4);
+		break;
+	case VMA_LEN_SHORT:
+		put32(AT(img, vma, struct ckpt_hdr, len),
+		      sizeof(struct ckpt_hdr) + 4);
+		break;
+	case VMA_WRONG_RECORD_TYPE:
+		put32(AT(img, vma, struct ckpt_hdr, type), 0x7ffe);
+		break;
+	case VMA_BAD_TYPE:
+		put32(AT(img, vma, struct ckpt_hdr_vma, vma_type), 0x7777);
+		break;
+	case VMA_UNALIGNED:
+		start = get64(AT(img, vma, struct ckpt_hdr_vma, start));
+		put64(AT(img, vma, struct ckpt_hdr_vma, start), start + 1);
+		break;
+	case VMA_EMPTY:
+		start = get64(AT(img, vma, struct ckpt_hdr_vma, start));
+		put64(AT(img, vma, struct ckpt_hdr_vma, end), start);
+		break;
+	case TAIL_BAD_MAGIC:
+		img[tail->off + offsetof(struct ckpt_hdr_tail, magic)] ^= 0xff;
+		break;
+	case TAIL_BAD_COUNT:
+		put64(AT(img, tail, struct ckpt_hdr_tail, nr_records),
+		      get64(AT(img, tail, struct ckpt_hdr_tail, nr_records)) + 1);
+		break;
+	default:
+		break;
+	}
+}
+
+CR_TEST(cr_image, corrupted_image_refused)
+{
+	unsigned char *img, *bad;
+	struct cr_image im;
+	size_t len;
+	int c;
+
+	make_image(_metadata, ctx, &im);
+	img = cr_read_whole(ctx->img, &len);
+	ASSERT_NE(NULL, img);
+	ASSERT_EQ(im.size, len);
+	bad = malloc(len);
+	ASSERT_NE(NULL, bad);
+	for (c = 0; c < NR_CORRUPTIONS; c++) {
+		memcpy(bad, img, len);
+		corrupt(bad, &im, c);
+		ASSERT_NE(0, memcmp(bad, img, len));
+		ASSERT_EQ(0, cr_write_whole(ctx->data, bad, len));
+		TH_LOG("%s", corruption_names[c]);
+		expect_refused(_metadata, ctx, ctx->data, corruption_names[c]);
+	}
+	free(bad);
+	free(img);
+	cr_image_free(&im);
+	expect_intact_restarts(_metadata, ctx);
+}
+
+TEST_HARNESS_MAIN

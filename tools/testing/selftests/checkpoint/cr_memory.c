@@ -1,0 +1,366 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Memory across checkpoint/restart: anonymous memory, stack, brk heap,
+ * a large dirty buffer, private file mappings and protections; frozen
+ * with the cgroup v2 freezer and with the v1 freezer.
+ */
+#include "cr_util.h"
+
+/* ---- counter, stack, brk and malloc heap ------------------------------ */
+
+#define COUNT_TARGET	1000000ULL
+#define STACK_LEN	(128 * 1024)
+#define BRK_LEN		(1024 * 1024)
+#define SMALL_LEN	1000
+#define BIG_LEN		(512 * 1024)	/* above the mmap threshold */
+
+struct counter {
+	volatile uint64_t count;
+	volatile uint64_t done;
+};
+
+static int wl_anon_counter(struct cr_ctx *ctx, void *arg)
+{
+	unsigned char stackbuf[STACK_LEN];
+	unsigned char *brkbuf, *brk_end, *more, *small, *big;
+	long page = sysconf(_SC_PAGESIZE);
+	struct counter *c;
+	ssize_t off;
+
+	c = mmap(NULL, page, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (c == MAP_FAILED)
+		return CR_EXIT_SETUP;
+	while (c->count < COUNT_TARGET)
+		c->count++;
+	c->done = 1;
+
+	cr_fill(stackbuf, sizeof(stackbuf), 0x57ac);
+	brkbuf = sbrk(BRK_LEN);
+	if (brkbuf == (void *)-1)
+		return CR_EXIT_SETUP;
+	cr_fill(brkbuf, BRK_LEN, 0xb4c);
+	brk_end = sbrk(0);
+	small = malloc(SMALL_LEN);
+	big = malloc(BIG_LEN);
+	if (!small || !big)
+		return CR_EXIT_SETUP;
+	cr_fill(small, SMALL_LEN, 0x5a11);
+	cr_fill(big, BIG_LEN, 0xb16);
+	cr_barrier(stackbuf);
+
+	cr_wl_ready(ctx);
+	cr_wl_wait_go(ctx);
+	cr_barrier(stackbuf);
+
+	if (!c->done || c->count != COUNT_TARGET)
+		return CR_WL_FAIL(1, "counter %llu done %llu, expected %llu done 1",
+				  (unsigned long long)c->count,
+				  (unsigned long long)c->done, COUNT_TARGET);
+	while (c->count < 2 * COUNT_TARGET)
+		c->count++;
+	if (c->count != 2 * COUNT_TARGET)
+		return CR_WL_FAIL(2, "counter went to %llu",
+				  (unsigned long long)c->count);
+	off = cr_check_fill(stackbuf, sizeof(stackbuf), 0x57ac);
+	if (off >= 0)
+		return CR_WL_FAIL(3, "stack buffer differs at offset %zd", off);
+	off = cr_check_fill(brkbuf, BRK_LEN, 0xb4c);
+	if (off >= 0)
+		return CR_WL_FAIL(4, "brk heap differs at offset %zd", off);
+	if (sbrk(0) != brk_end)
+		return CR_WL_FAIL(5, "program break %p, expected %p",
+				  sbrk(0), brk_end);
+	/* The restored break must still be able to grow. */
+	more = sbrk(page);
+	if (more != brk_end)
+		return CR_WL_FAIL(6, "sbrk(%ld) returned %p, expected %p",
+				  page, more, brk_end);
+	memset(more, 0x77, page);
+	if (more[0] != 0x77 || more[page - 1] != 0x77)
+		return CR_WL_FAIL(6, "new brk page not writable");
+	off = cr_check_fill(small, SMALL_LEN, 0x5a11);
+	if (off >= 0)
+		return CR_WL_FAIL(7, "small malloc block differs at %zd", off);
+	off = cr_check_fill(big, BIG_LEN, 0xb16);
+	if (off >= 0)
+		return CR_WL_FAIL(8, "large malloc block differs at %zd", off);
+	/* malloc still works on the restored heap. */
+	free(small);
+	small = malloc(4 * SMALL_LEN);
+	if (!small)
+		return CR_WL_FAIL(9, "malloc after restart failed");
+	memset(small, 1, 4 * SMALL_LEN);
+	free(small);
+	free(big);
+	return 0;
+}
+
+CR_FIXTURE(cr_memory);
+
+CR_TEST(cr_memory, anon_counter_stack_brk)
+{
+	cr_cycle(_metadata, ctx, wl_anon_counter, NULL);
+}
+
+CR_TEST(cr_memory, anon_counter_freezer_v1)
+{
+	if (!cr_freezer_v1_available())
+		SKIP(return, "cgroup v1 freezer not mounted at %s",
+		     cr_freezer_root(CR_FREEZER_V1));
+	ctx->freezer = CR_FREEZER_V1;
+	cr_cycle(_metadata, ctx, wl_anon_counter, NULL);
+}
+
+/* ---- 64 MiB dirty buffer ---------------------------------------------- */
+
+#define DIRTY_LEN	(64UL << 20)
+#define ZERO_LEN	(16UL << 20)
+#define DIRTY_SEED	0xd1e7f00dULL
+
+static int wl_dirty(struct cr_ctx *ctx, void *arg)
+{
+	unsigned char *buf, *zero;
+	uint64_t sum;
+	ssize_t off;
+
+	buf = mmap(NULL, DIRTY_LEN + ZERO_LEN, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (buf == MAP_FAILED)
+		return CR_EXIT_SETUP;
+	zero = buf + DIRTY_LEN;		/* never touched before checkpoint */
+	cr_fill(buf, DIRTY_LEN, DIRTY_SEED);
+	sum = cr_checksum(buf, DIRTY_LEN);
+
+	cr_wl_ready(ctx);
+	cr_wl_wait_go(ctx);
+	cr_barrier(buf);
+
+	off = cr_check_fill(buf, DIRTY_LEN, DIRTY_SEED);
+	if (off >= 0)
+		return CR_WL_FAIL(1, "dirty buffer differs at offset %zd (page %zd)",
+				  off, off / 4096);
+	if (cr_checksum(buf, DIRTY_LEN) != sum)
+		return CR_WL_FAIL(2, "checksum %#llx, expected %#llx",
+				  (unsigned long long)cr_checksum(buf, DIRTY_LEN),
+				  (unsigned long long)sum);
+	off = cr_check_zero(zero, ZERO_LEN);
+	if (off >= 0)
+		return CR_WL_FAIL(3, "untouched region not zero at offset %zd",
+				  off);
+	/* And it is still ours to write. */
+	zero[0] = 1;
+	zero[ZERO_LEN - 1] = 1;
+	return 0;
+}
+
+CR_TEST(cr_memory, dirty_64mib_checksum)
+{
+	cr_cycle(_metadata, ctx, wl_dirty, NULL);
+}
+
+/* ---- private file mappings and protections ------------------------------ */
+
+#define FM_PAGES	16
+#define FM_RO_PGOFF	8		/* read-only mapping: pages 8..11 */
+#define FM_RO_PAGES	4
+#define FM_ANON_PAGES	3
+
+static const int fm_dirty_pages[] = { 1, 5, 6, 15 };
+
+static unsigned char fm_file_byte(size_t off)
+{
+	return (unsigned char)(off * 131 + (off >> 12) * 7 + 0x3c);
+}
+
+static unsigned char fm_dirty_byte(size_t off)
+{
+	return (unsigned char)(~fm_file_byte(off) ^ 0x11);
+}
+
+static bool fm_is_dirty(int page)
+{
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(fm_dirty_pages); i++)
+		if (fm_dirty_pages[i] == page)
+			return true;
+	return false;
+}
+
+/* Check the file itself still has the original pattern; -1 or offset. */
+static ssize_t fm_check_file(const char *path, size_t len)
+{
+	unsigned char *buf;
+	size_t got, i;
+	ssize_t ret = -1;
+
+	buf = cr_read_whole(path, &got);
+	if (!buf)
+		return 0;
+	if (got != len)
+		ret = got;
+	for (i = 0; ret < 0 && i < len; i++)
+		if (buf[i] != fm_file_byte(i))
+			ret = i;
+	free(buf);
+	return ret;
+}
+
+static int fm_check_map(const void *addr, const char *perms,
+			unsigned long offset, const char *path)
+{
+	struct cr_map m;
+
+	if (cr_maps_lookup(addr, &m)) {
+		fprintf(stderr, "no mapping at %p\n", addr);
+		return -1;
+	}
+	if (strcmp(m.perms, perms) || m.offset != offset ||
+	    strcmp(m.path, path)) {
+		fprintf(stderr, "mapping at %p: %s %lx '%s', expected %s %lx '%s'\n",
+			addr, m.perms, m.offset, m.path, perms, offset, path);
+		return -1;
+	}
+	return 0;
+}
+
+static int wl_file_mappings(struct cr_ctx *ctx, void *arg)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	size_t len = FM_PAGES * page, i;
+	unsigned char *buf, *rw, *ro, *anon;
+	volatile unsigned char sink;
+	int fd, p;
+	ssize_t off;
+
+	buf = malloc(len);
+	if (!buf)
+		return CR_EXIT_SETUP;
+	for (i = 0; i < len; i++)
+		buf[i] = fm_file_byte(i);
+	fd = open(ctx->data, O_RDWR | O_CREAT | O_TRUNC, 0644);
+	if (fd < 0 || cr_write_all(fd, buf, len))
+		return CR_EXIT_SETUP;
+	free(buf);
+	rw = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
+	ro = mmap(NULL, FM_RO_PAGES * page, PROT_READ, MAP_PRIVATE, fd,
+		  FM_RO_PGOFF * page);
+	/* The mappings alone keep the file: no fd in the image for it. */
+	close(fd);
+	if (rw == MAP_FAILED || ro == MAP_FAILED)
+		return CR_EXIT_SETUP;
+	for (p = 0; p < FM_PAGES; p++) {
+		if (!fm_is_dirty(p))
+			continue;
+		for (i = p * page; i < (p + 1) * page; i++)
+			rw[i] = fm_dirty_byte(i);
+	}
+	sink = rw[3 * page + 100];	/* page 3 faulted in, clean */
+	sink = ro[page];
+	(void)sink;
+
+	anon = mmap(NULL, FM_ANON_PAGES * page, PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (anon == MAP_FAILED)
+		return CR_EXIT_SETUP;
+	cr_fill(anon, FM_ANON_PAGES * page, 0xa707);
+	if (mprotect(anon, FM_ANON_PAGES * page, PROT_READ))
+		return CR_EXIT_SETUP;
+
+	cr_wl_ready(ctx);
+	cr_wl_wait_go(ctx);
+	cr_barrier(rw);
+
+	for (i = 0; i < len; i++) {
+		unsigned char want = fm_is_dirty(i / page) ?
+				     fm_dirty_byte(i) : fm_file_byte(i);
+
+		if (rw[i] != want)
+			return CR_WL_FAIL(1, "rw mapping page %zu offset %zu: %#x, expected %#x (%s page)",
+					  i / page, i, rw[i], want,
+					  fm_is_dirty(i / page) ? "modified" :
+					  "unmodified");
+	}
+	for (i = 0; i < FM_RO_PAGES * page; i++)
+		if (ro[i] != fm_file_byte(FM_RO_PGOFF * page + i))
+			return CR_WL_FAIL(2, "ro mapping differs at offset %zu",
+					  i);
+	off = cr_check_fill(anon, FM_ANON_PAGES * page, 0xa707);
+	if (off >= 0)
+		return CR_WL_FAIL(3, "read-only anonymous region differs at %zd",
+				  off);
+	if (fm_check_map(rw, "rw-p", 0, ctx->data))
+		return CR_WL_FAIL(4, "rw file mapping attributes");
+	if (fm_check_map(ro, "r--p", FM_RO_PGOFF * page, ctx->data))
+		return CR_WL_FAIL(5, "ro file mapping attributes");
+	if (fm_check_map(anon, "r--p", 0, ""))
+		return CR_WL_FAIL(6, "read-only anonymous region attributes");
+	off = fm_check_file(ctx->data, len);
+	if (off >= 0)
+		return CR_WL_FAIL(7, "file changed on disk at offset %zd", off);
+	/* Still copy-on-write: writing a clean page leaves the file alone. */
+	rw[2 * page] = 0xaa;
+	if (rw[2 * page] != 0xaa)
+		return CR_WL_FAIL(8, "write to the private mapping lost");
+	off = fm_check_file(ctx->data, len);
+	if (off >= 0)
+		return CR_WL_FAIL(8, "private write reached the file at %zd",
+				  off);
+	return 0;
+}
+
+CR_TEST(cr_memory, private_file_mappings)
+{
+	long page = sysconf(_SC_PAGESIZE);
+
+	cr_cycle(_metadata, ctx, wl_file_mappings, NULL);
+	/* The test's own view of the file: never written through. */
+	EXPECT_EQ(-1, fm_check_file(ctx->data, FM_PAGES * page));
+}
+
+/* ---- the original is unharmed by a checkpoint ------------------------------ */
+
+#define ORIG_LEN	(4UL << 20)
+
+static int wl_checksum(struct cr_ctx *ctx, void *arg)
+{
+	unsigned char *buf;
+	uint64_t sum;
+	ssize_t off;
+
+	buf = mmap(NULL, ORIG_LEN, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (buf == MAP_FAILED)
+		return CR_EXIT_SETUP;
+	cr_fill(buf, ORIG_LEN, 0x0419);
+	sum = cr_checksum(buf, ORIG_LEN);
+	cr_wl_ready(ctx);
+	cr_wl_wait_go(ctx);
+	cr_barrier(buf);
+	off = cr_check_fill(buf, ORIG_LEN, 0x0419);
+	if (off >= 0)
+		return CR_WL_FAIL(1, "buffer differs at offset %zd", off);
+	if (cr_checksum(buf, ORIG_LEN) != sum)
+		return CR_WL_FAIL(2, "checksum changed");
+	return 0;
+}
+
+/*
+ * A successful checkpoint leaves the original as it was: thawed, it runs
+ * on and finds its memory intact; the image then restarts as well.
+ */
+CR_TEST(cr_memory, original_resumes_after_checkpoint)
+{
+	cr_spawn(_metadata, ctx, wl_checksum, NULL);
+	cr_freeze(_metadata, ctx, ctx->wl_pid);
+	cr_checkpoint_file(_metadata, ctx, ctx->wl_pid);
+	cr_thaw(_metadata, ctx);
+	cr_go(_metadata, ctx);
+	cr_expect_exit(_metadata, ctx, &ctx->wl_pid, 0, "original workload");
+
+	cr_restart_file(_metadata, ctx);
+	cr_expect_exit(_metadata, ctx, &ctx->rs_pid, 0, "restored workload");
+}
+
+TEST_HARNESS_MAIN
