@@ -288,7 +288,7 @@ static struct task_struct *ckpt_get_child(struct ckpt_ctx *ctx, pid_t pid)
 
 	rcu_read_lock();
 	t = find_task_by_vpid(pid);
-	if (t && rcu_access_pointer(t->real_parent) != current)
+	if (t && !same_thread_group(rcu_dereference(t->real_parent), current))
 		t = NULL;
 	if (t)
 		get_task_struct(t);

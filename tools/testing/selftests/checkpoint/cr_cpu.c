@@ -397,6 +397,8 @@ static int wl_tls(struct cr_ctx *ctx, void *arg)
 
 CR_TEST(cr_cpu, tls_fs_gs_base)
 {
+	/* a restarter with its own FS base: restart must set the saved one */
+	ctx->restart_in_thread = true;
 	cr_cycle(_metadata, ctx, wl_tls, NULL);
 }
 

@@ -48,6 +48,7 @@
 #include <sys/syscall.h>
 #include <sys/types.h>
 #include <sys/wait.h>
+#include <pthread.h>
 
 #include <linux/checkpoint.h>
 #include <linux/checkpoint_hdr.h>
@@ -126,6 +127,9 @@ struct cr_ctx {
 	pid_t rs_pid;			/* restarting/restored task */
 	pid_t aux_pid;			/* any other helper child */
 	long ckpt_id;			/* last id checkpoint() returned */
+	bool restart_in_thread;		/* fork the restarting task from a
+					 * thread, so its TLS (FS base) differs
+					 * from the workload's */
 };
 
 typedef int (*cr_workload_fn)(struct cr_ctx *ctx, void *arg);
@@ -1154,10 +1158,44 @@ static inline void cr_kill_original(struct __test_metadata *_metadata,
  * child is ctx->rs_pid.
  */
 static inline long cr_restart_fd(struct cr_ctx *ctx, int fd,
+				 unsigned long flags, int *err);
+
+struct cr_restart_args {
+	struct cr_ctx *ctx;
+	int fd;
+	unsigned long flags;
+	int err;
+	long ret;
+};
+
+static inline void *cr_restart_thread(void *p)
+{
+	struct cr_restart_args *a = p;
+
+	a->ctx->restart_in_thread = false;
+	a->ret = cr_restart_fd(a->ctx, a->fd, a->flags, &a->err);
+	a->ctx->restart_in_thread = true;
+	return NULL;
+}
+
+static inline long cr_restart_fd(struct cr_ctx *ctx, int fd,
 				 unsigned long flags, int *err)
 {
 	long ret;
 	pid_t pid;
+
+	if (ctx->restart_in_thread) {
+		struct cr_restart_args a = { ctx, fd, flags, 0, -1 };
+		pthread_t th;
+
+		if (pthread_create(&th, NULL, cr_restart_thread, &a)) {
+			*err = EAGAIN;
+			return -1;
+		}
+		pthread_join(th, NULL);
+		*err = a.err;
+		return a.ret;
+	}
 
 	fflush(stdout);
 	fflush(stderr);
