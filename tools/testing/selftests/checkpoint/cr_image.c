@@ -351,4 +351,116 @@ CR_TEST(cr_image, corrupted_image_refused)
 	expect_intact_restarts(_metadata, ctx);
 }
 
+/*
+ * Random damage to the records that describe the process (everything but
+ * page contents): whatever restart() makes of it, it must return 0 or
+ * -1/errno, log something when it fails, never hang, and never leave a
+ * restarting task behind. A kernel oops or WARN fails the whole run.
+ */
+#ifndef FUZZ_ROUNDS
+#define FUZZ_ROUNDS	200
+#endif
+
+static const char *rec_name(uint32_t type)
+{
+	static char buf[16];
+
+	switch (type) {
+	case CKPT_HDR_HEADER: return "HEADER";
+	case CKPT_HDR_TREE_TASK: return "TREE_TASK";
+	case CKPT_HDR_TASK: return "TASK";
+	case CKPT_HDR_CPU: return "CPU";
+	case CKPT_HDR_FPU: return "FPU";
+	case CKPT_HDR_MM: return "MM";
+	case CKPT_HDR_VMA: return "VMA";
+	case CKPT_HDR_PAGES: return "PAGES";
+	case CKPT_HDR_FILE: return "FILE";
+	case CKPT_HDR_STRING: return "STRING";
+	}
+	snprintf(buf, sizeof(buf), "type %u", type);
+	return buf;
+}
+#ifndef FUZZ_SEED
+#define FUZZ_SEED	0xf0221eULL
+#endif
+
+CR_TEST(cr_image, random_corruption_no_harm)
+{
+	uint64_t rng = FUZZ_SEED;
+	unsigned char *img, *bad;
+	struct cr_image im;
+	int round, failed = 0, restored = 0;
+	size_t len;
+
+	make_image(_metadata, ctx, &im);
+	img = cr_read_whole(ctx->img, &len);
+	ASSERT_NE(NULL, img);
+	bad = malloc(len);
+	ASSERT_NE(NULL, bad);
+
+	for (round = 0; round < FUZZ_ROUNDS; round++) {
+		const struct cr_rec *r;
+		uint64_t off, span;
+		int i, n, err = 0, status, fd;
+		char st[128];
+		long ret;
+
+		/* a record, and its metadata part only for PAGES */
+		do {
+			r = &im.recs[cr_xorshift64(&rng) % im.nr_recs];
+		} while (r->type == CKPT_HDR_HEADER &&
+			 cr_xorshift64(&rng) % 4);
+		span = r->type == CKPT_HDR_PAGES ?
+		       sizeof(struct ckpt_hdr_pages) + 8ULL * r->nr_pages :
+		       r->len;
+		memcpy(bad, img, len);
+		n = 1 + cr_xorshift64(&rng) % 4;
+		for (i = 0; i < n; i++) {
+			off = r->off + cr_xorshift64(&rng) % span;
+			bad[off] ^= 1 + cr_xorshift64(&rng) % 255;
+		}
+		ASSERT_EQ(0, cr_write_whole(ctx->data, bad, len));
+
+		fd = open(ctx->data, O_RDONLY | O_CLOEXEC);
+		ASSERT_LE(0, fd);
+		ret = cr_restart_fd(ctx, fd, 0, &err);
+		close(fd);
+		if (ret == 0) {
+			/* it made sense of it: the program decides its fate */
+			restored++;
+			if (cr_wait_timeout(ctx->rs_pid, &status, 5000)) {
+				kill(ctx->rs_pid, SIGKILL);
+				cr_wait_timeout(ctx->rs_pid, &status, 5000);
+			}
+			ctx->rs_pid = 0;
+			continue;
+		}
+		failed++;
+		EXPECT_EQ(-1, ret) {
+			TH_LOG("round %d (%s at %llu): restart() returned %ld",
+			       round, rec_name(r->type),
+			       (unsigned long long)r->off, ret);
+		}
+		ASSERT_EQ(0, cr_wait_timeout(ctx->rs_pid, &status, 5000)) {
+			TH_LOG("round %d (%s at %llu): restarting task still there after %s",
+			       round, rec_name(r->type),
+			       (unsigned long long)r->off, strerror(err));
+			kill(ctx->rs_pid, SIGKILL);
+		}
+		ctx->rs_pid = 0;
+		cr_status_str(status, st, sizeof(st));
+		EXPECT_TRUE((WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL) ||
+			    (WIFEXITED(status) &&
+			     WEXITSTATUS(status) == CR_EXIT_RESTART_RETURNED)) {
+			TH_LOG("round %d: restarting task %s", round, st);
+		}
+	}
+	TH_LOG("%d damaged images refused, %d restored", failed, restored);
+	EXPECT_LT(0, failed);
+	free(bad);
+	free(img);
+	cr_image_free(&im);
+	expect_intact_restarts(_metadata, ctx);
+}
+
 TEST_HARNESS_MAIN
