@@ -17,11 +17,41 @@
 #include <linux/sched/task.h>
 #include <linux/slab.h>
 #include <linux/mm.h>
+#include <linux/mount.h>
 
 /* open(2) flags a restored file gets back */
 #define CKPT_FILE_OFLAGS	(O_ACCMODE | O_APPEND | O_NONBLOCK | O_DSYNC | \
 				 O_DIRECT | O_LARGEFILE | O_DIRECTORY | \
 				 O_NOFOLLOW | O_NOATIME | O_PATH | __O_SYNC)
+
+/**
+ * ckpt_file_reachable - can a file be found again by its path?
+ * @file: the file
+ *
+ * Files on kernel-internal mounts (pipes, sockets, shared anonymous
+ * memory, memfds, anonymous inodes) and deleted files cannot.
+ *
+ * Return: true when reopening by path gives the same file.
+ */
+bool ckpt_file_reachable(struct file *file)
+{
+	return !(file->f_path.mnt->mnt_flags & MNT_INTERNAL) &&
+	       !d_unlinked(file->f_path.dentry);
+}
+
+/* A few words on what a file is, for messages about unsupported files */
+static const char *ckpt_file_kind(struct file *file)
+{
+	umode_t mode = file_inode(file)->i_mode;
+
+	if (S_ISFIFO(mode))
+		return "pipe";
+	if (S_ISSOCK(mode))
+		return "socket";
+	if (d_unlinked(file->f_path.dentry))
+		return "deleted file";
+	return "anonymous file";
+}
 
 /**
  * ckpt_write_fname - write a STRING record with the path of a file
@@ -35,8 +65,9 @@ int ckpt_write_fname(struct ckpt_ctx *ctx, const struct path *path)
 	char *buf, *name;
 	int ret;
 
-	if (d_unlinked(path->dentry))
-		return ckpt_err(ctx, -EBUSY, "file %pd was deleted: not supported yet",
+	if (d_unlinked(path->dentry) || (path->mnt->mnt_flags & MNT_INTERNAL))
+		return ckpt_err(ctx, -EBUSY,
+				"file %pd cannot be reached by path: not supported yet",
 				path->dentry);
 	buf = kmalloc(PATH_MAX, GFP_KERNEL);
 	if (!buf)
@@ -81,6 +112,8 @@ static int ckpt_file_type(struct file *file)
 {
 	umode_t mode = file_inode(file)->i_mode;
 
+	if (!ckpt_file_reachable(file))
+		return 0;
 	if (S_ISREG(mode) || S_ISDIR(mode))
 		return CKPT_FILE_REG;
 	if (S_ISCHR(mode))
@@ -106,8 +139,9 @@ static int ckpt_file_checkpoint(struct ckpt_ctx *ctx, void *ptr, int objref)
 		/* only standard streams may be pipes, sockets, ... */
 		if (ctx->cur_fd > 2)
 			return ckpt_err(ctx, -EBUSY,
-					"fd %d (%pD, mode %#o): file type not supported yet",
-					ctx->cur_fd, file, h.i_mode);
+					"fd %d is a %s (%pd): not supported yet",
+					ctx->cur_fd, ckpt_file_kind(file),
+					file->f_path.dentry);
 		h.file_type = CKPT_FILE_INHERIT;
 		h.inherit_fd = ctx->cur_fd;
 	}

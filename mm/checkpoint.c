@@ -54,9 +54,9 @@ static int ckpt_describe_vma(struct ckpt_ctx *ctx, struct vm_area_struct *vma,
 		return ckpt_err(ctx, -EBUSY,
 				"mapping %#lx-%#lx is device or hugetlb memory: not supported",
 				vma->vm_start, vma->vm_end);
-	if (file && d_unlinked(file->f_path.dentry))
+	if (file && !ckpt_file_reachable(file))
 		return ckpt_err(ctx, -EBUSY,
-				"mapping %#lx-%#lx is of a deleted file or shared anonymous memory: not supported yet",
+				"mapping %#lx-%#lx is shared anonymous memory, a memfd or a deleted file: not supported yet",
 				vma->vm_start, vma->vm_end);
 	if (!file && (vma->vm_flags & VM_SHARED))
 		return ckpt_err(ctx, -EBUSY,

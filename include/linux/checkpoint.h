@@ -175,6 +175,7 @@ int ckpt_checkpoint_mm(struct ckpt_ctx *ctx, struct task_struct *t);
 int ckpt_restore_mm(struct ckpt_ctx *ctx);
 
 /* fs/checkpoint.c */
+bool ckpt_file_reachable(struct file *file);
 int ckpt_write_fname(struct ckpt_ctx *ctx, const struct path *path);
 struct file *ckpt_open_fname(struct ckpt_ctx *ctx, int flags);
 int ckpt_checkpoint_files(struct ckpt_ctx *ctx, struct task_struct *t);

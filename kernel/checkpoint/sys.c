@@ -117,7 +117,8 @@ int ckpt_err(struct ckpt_ctx *ctx, int err, const char *fmt, ...)
 	ckpt_vlog(ctx, "error: ", fmt, ap);
 	va_end(ap);
 
-	if (!first || ckpt_is_restart(ctx) ||
+	/* an image that was refused before it began stays empty */
+	if (!first || ckpt_is_restart(ctx) || !ctx->nr_records ||
 	    (ctx->kflags & CKPT_CTX_WRITE_FAILED))
 		return err;
 

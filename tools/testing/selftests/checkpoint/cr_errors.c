@@ -207,4 +207,114 @@ CR_TEST(cr_errors, no_such_pid_esrch)
 	close(fd);
 }
 
+enum unsupported_kind {
+	UNSUPPORTED_PIPE_FD = 1,	/* a pipe at fd 5 */
+	UNSUPPORTED_SHARED_ANON,	/* MAP_SHARED | MAP_ANONYMOUS memory */
+};
+
+/* wl_checksum, holding a resource checkpoint cannot save (yet) */
+static int wl_unsupported(struct cr_ctx *ctx, void *arg)
+{
+	int kind = *(int *)arg;
+	int p[2];
+	char *shm;
+
+	if (kind == UNSUPPORTED_PIPE_FD) {
+		if (pipe(p) || dup2(p[0], 5) != 5)
+			return CR_EXIT_SETUP;
+		close(p[0]);
+		close(p[1]);
+	} else {
+		shm = mmap(NULL, 1 << 16, PROT_READ | PROT_WRITE,
+			   MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+		if (shm == MAP_FAILED)
+			return CR_EXIT_SETUP;
+		shm[0] = 1;
+	}
+	return wl_checksum(ctx, NULL);
+}
+
+static void expect_log_has(struct __test_metadata *_metadata,
+			   struct cr_ctx *ctx, const char *what)
+{
+	char *log;
+	size_t len;
+
+	log = cr_read_whole(ctx->log, &len);
+	ASSERT_NE(NULL, log);
+	EXPECT_NE(NULL, strstr(log, what)) {
+		TH_LOG("the log does not mention \"%s\"", what);
+		cr_dump(_metadata, "c/r log", ctx->log);
+	}
+	free(log);
+}
+
+CR_TEST(cr_errors, unsupported_resource_ebusy)
+{
+	int kinds[] = { UNSUPPORTED_PIPE_FD, UNSUPPORTED_SHARED_ANON };
+	const char *said[] = { "fd 5", "shared anonymous" };
+	unsigned int i;
+	int fd;
+
+	for (i = 0; i < 2; i++) {
+		cr_spawn(_metadata, ctx, wl_unsupported, &kinds[i]);
+		cr_freeze(_metadata, ctx, ctx->wl_pid);
+		fd = open_image(_metadata, ctx, O_WRONLY | O_TRUNC);
+		EXPECT_CKPT_ERR(EBUSY, ctx->wl_pid, fd, 0, ctx->logfd);
+		close(fd);
+		expect_log_has(_metadata, ctx, said[i]);
+		expect_unharmed(_metadata, ctx);
+		unlink(ctx->go);
+	}
+}
+
+#define OTHER_UID	1000
+#define INTRUDER_UID	1001
+
+static int wl_other_user(struct cr_ctx *ctx, void *arg)
+{
+	if (setresgid(OTHER_UID, OTHER_UID, OTHER_UID) ||
+	    setresuid(OTHER_UID, OTHER_UID, OTHER_UID))
+		return CR_EXIT_SETUP;
+	return wl_checksum(ctx, NULL);
+}
+
+/* Another (unprivileged) user may not checkpoint it; root may. */
+CR_TEST(cr_errors, other_user_eperm)
+{
+	int fd, status;
+	pid_t pid;
+
+	cr_spawn(_metadata, ctx, wl_other_user, NULL);
+	cr_freeze(_metadata, ctx, ctx->wl_pid);
+	fd = open_image(_metadata, ctx, O_WRONLY | O_TRUNC);
+
+	fflush(stdout);
+	fflush(stderr);
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		long r;
+
+		if (setresgid(INTRUDER_UID, INTRUDER_UID, INTRUDER_UID) ||
+		    setresuid(INTRUDER_UID, INTRUDER_UID, INTRUDER_UID))
+			_exit(CR_EXIT_SETUP);
+		r = sys_checkpoint(ctx->wl_pid, fd, 0, ctx->logfd);
+		_exit(r == -1 && errno == EPERM ? 0 : CR_EXIT_HELPER_FAILED);
+	}
+	ctx->aux_pid = pid;
+	ASSERT_EQ(0, cr_wait_timeout(pid, &status, 20000));
+	ctx->aux_pid = 0;
+	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) {
+		TH_LOG("uid %d could checkpoint uid %d's process (or not with EPERM)",
+		       INTRUDER_UID, OTHER_UID);
+	}
+	close(fd);
+	EXPECT_EQ(0, cr_file_size(ctx->img));
+	expect_log_has(_metadata, ctx, "no permission");
+
+	cr_checkpoint_file(_metadata, ctx, ctx->wl_pid);
+	expect_unharmed(_metadata, ctx);
+}
+
 TEST_HARNESS_MAIN

@@ -265,7 +265,8 @@ int main(int argc, char **argv)
 
 		if (pid < 0) {
 			perror("makeprocs: fork");
-			kill(0, SIGKILL);	/* our children, and us */
+			while (--i > 0)
+				kill(children[i], SIGKILL);
 			return 1;
 		}
 		if (pid == 0) {
