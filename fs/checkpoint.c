@@ -87,21 +87,41 @@ int ckpt_write_fname(struct ckpt_ctx *ctx, const struct path *path)
  * @ctx: restart context
  * @flags: open(2) flags
  *
- * The file is opened with the restarting task's credentials.
+ * The file is opened with the restarting task's credentials, without
+ * blocking and without becoming a controlling terminal; whatever is
+ * found there must not be a FIFO or a socket (an image names regular
+ * files, directories and character devices only). O_NONBLOCK is cleared
+ * again unless @flags asked for it.
  *
  * Return: the file or an ERR_PTR.
  */
 struct file *ckpt_open_fname(struct ckpt_ctx *ctx, int flags)
 {
 	struct file *file;
+	umode_t mode;
 	char *name;
 
 	name = ckpt_read_string(ctx, PATH_MAX);
 	if (IS_ERR(name))
 		return ERR_CAST(name);
-	file = filp_open(name, flags, 0);
-	if (IS_ERR(file))
+	file = filp_open(name, flags | O_NONBLOCK | O_NOCTTY, 0);
+	if (IS_ERR(file)) {
 		ckpt_err(ctx, PTR_ERR(file), "cannot open %s", name);
+		goto out;
+	}
+	mode = file_inode(file)->i_mode;
+	if (S_ISFIFO(mode) || S_ISSOCK(mode)) {
+		ckpt_err(ctx, -EINVAL, "%s is a FIFO or socket", name);
+		fput(file);
+		file = ERR_PTR(-EINVAL);
+		goto out;
+	}
+	if (!(flags & O_NONBLOCK)) {
+		spin_lock(&file->f_lock);
+		file->f_flags &= ~O_NONBLOCK;
+		spin_unlock(&file->f_lock);
+	}
+out:
 	kfree(name);
 	return file;
 }
@@ -157,7 +177,7 @@ static struct file *ckpt_file_reopen(struct ckpt_ctx *ctx,
 	struct file *file;
 	loff_t pos;
 
-	file = ckpt_open_fname(ctx, (h->f_flags & CKPT_FILE_OFLAGS) | O_NOCTTY);
+	file = ckpt_open_fname(ctx, h->f_flags & CKPT_FILE_OFLAGS);
 	if (IS_ERR(file))
 		return file;
 	if ((file_inode(file)->i_mode ^ h->i_mode) & S_IFMT) {

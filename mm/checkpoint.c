@@ -307,15 +307,18 @@ int ckpt_checkpoint_mm(struct ckpt_ctx *ctx, struct task_struct *t)
 
 static int ckpt_check_mm_hdr(struct ckpt_ctx *ctx, struct ckpt_hdr_mm *h)
 {
-	const u64 *addr = &h->start_code;
+	const u64 addrs[] = {
+		h->start_code, h->end_code, h->start_data, h->end_data,
+		h->start_brk, h->brk, h->start_stack, h->arg_start,
+		h->arg_end, h->env_start, h->env_end, h->vdso,
+	};
 	int i;
 
-	/* start_code .. vdso are consecutive u64 user addresses */
-	for (i = 0; &addr[i] <= &h->vdso; i++)
-		if (addr[i] >= TASK_SIZE_MAX)
+	for (i = 0; i < ARRAY_SIZE(addrs); i++)
+		if (addrs[i] >= TASK_SIZE_MAX)
 			return ckpt_err(ctx, -EINVAL,
 					"mm field %d (%#llx) out of range",
-					i, addr[i]);
+					i, addrs[i]);
 	if (h->start_code > h->end_code || h->start_data > h->end_data ||
 	    h->start_brk > h->brk || h->arg_start > h->arg_end ||
 	    h->env_start > h->env_end)
@@ -336,7 +339,9 @@ static int ckpt_restore_exe(struct ckpt_ctx *ctx, struct mm_struct *mm)
 	file = ckpt_open_fname(ctx, O_RDONLY | O_LARGEFILE);
 	if (IS_ERR(file))
 		return PTR_ERR(file);
-	ret = file_permission(file, MAY_EXEC);
+	ret = S_ISREG(file_inode(file)->i_mode) ? 0 : -EACCES;
+	if (!ret)
+		ret = file_permission(file, MAY_EXEC);
 	if (!ret)
 		ret = replace_mm_exe_file(mm, file);
 	if (ret)

@@ -135,6 +135,9 @@ int ckpt_restore_task(struct ckpt_ctx *ctx)
 	if (IS_ERR(h))
 		return PTR_ERR(h);
 	ret = ckpt_check_user_addr(ctx, "rseq", h->rseq);
+	if (!ret && !IS_ALIGNED(h->rseq, 32))
+		ret = ckpt_err(ctx, -EINVAL, "misaligned rseq area %#llx",
+			       h->rseq);
 	if (!ret)
 		ret = ckpt_check_user_addr(ctx, "robust list", h->robust_list);
 	if (!ret)
