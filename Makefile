@@ -118,7 +118,8 @@ lint: $(KSRC)/.config
 	@scripts/sync-overlay $(KSRC)
 	$(KMAKE) W=1 kernel/checkpoint/ mm/checkpoint.o fs/checkpoint.o arch/x86/kernel/checkpoint.o
 	cd $(TOP) && $(KSRC)/scripts/checkpatch.pl --no-tree --terse -f \
-		$$(git ls-files 'kernel/checkpoint/*.[ch]' 'include/*.h' '*/checkpoint.c')
+		$$(git ls-files 'kernel/checkpoint/*.[ch]' 'include/*checkpoint*.h' \
+			mm/checkpoint.c fs/checkpoint.c arch/x86/kernel/checkpoint.c)
 
 clean:
 	rm -rf $(B)
