@@ -22,12 +22,14 @@ struct mm_struct;
 struct files_struct;
 struct ckpt_objhash;
 struct path;
+struct pid_namespace;
 
 /* ckpt_ctx.kflags */
 #define CKPT_CTX_CHECKPOINT	0x1
 #define CKPT_CTX_RESTART	0x2
 #define CKPT_CTX_SELF		0x4	/* self-checkpoint / RESTART_TASKSELF */
 #define CKPT_CTX_WRITE_FAILED	0x8	/* image stream is broken */
+#define CKPT_CTX_CONTAINER	0x10	/* root is init of its pid ns */
 
 /* ckpt_ctx.state during restart */
 enum ckpt_restart_state {
@@ -48,14 +50,19 @@ enum ckpt_restart_state {
  * @root_task: root of the checkpointed or restarted tree
  * @tasks: tasks in traversal (image) order, each with a reference
  * @nr_tasks: number of entries in @tasks
- * @tree: restart: the tree section read from the image
+ * @tree: the tree section (every task, zombies and ghosts included)
+ * @nr_tree: entries in @tree
+ * @hdr_nr_tasks: restart: tree size announced by the header
+ * @root_ns: checkpoint: pid namespace the image's pids belong to
  * @objhash: shared objects seen so far
  * @err: first error (negative errno), 0 if none
  * @err_lock: protects @err and the message buffer
  * @msgbuf: scratch buffer for log messages
  * @ref: restart: shared by the coordinator and the restarting tasks
  * @list: restart: entry in the list of active restarts
- * @nr_joined: restart: tasks that called restart(0, ...)
+ * @root_joined: restart: the root called restart(0, ...)
+ * @tasks_ready: restart: @tasks is known
+ * @nr_joined: restart: tasks of @tasks that called restart(0, ...)
  * @active: restart: index of the task whose turn it is to restore
  * @started: restart: tasks[0..started-1] began restoring themselves
  * @state: restart: enum ckpt_restart_state
@@ -77,6 +84,9 @@ struct ckpt_ctx {
 	struct task_struct **tasks;
 	int nr_tasks;
 	struct ckpt_hdr_tree_task *tree;
+	int nr_tree;
+	u32 hdr_nr_tasks;
+	struct pid_namespace *root_ns;
 
 	struct ckpt_objhash *objhash;
 
@@ -86,6 +96,8 @@ struct ckpt_ctx {
 
 	struct kref ref;
 	struct list_head list;
+	bool root_joined;
+	bool tasks_ready;
 	atomic_t nr_joined;
 	int active;
 	int started;
@@ -158,6 +170,15 @@ void *ckpt_obj_fetch(struct ckpt_ctx *ctx, int objref,
 int ckpt_checkpoint_task(struct ckpt_ctx *ctx, struct task_struct *t);
 int ckpt_restore_task(struct ckpt_ctx *ctx);
 bool ckpt_task_frozen(struct task_struct *t);
+
+/* kernel/checkpoint/tree.c */
+int ckpt_collect_tree(struct ckpt_ctx *ctx);
+int ckpt_write_tree(struct ckpt_ctx *ctx);
+int ckpt_read_tree(struct ckpt_ctx *ctx);
+int ckpt_tree_find_tasks(struct ckpt_ctx *ctx);
+bool ckpt_task_below(struct task_struct *t, struct task_struct *root);
+const struct ckpt_hdr_tree_task *ckpt_tree_task_entry(struct ckpt_ctx *ctx,
+						      struct task_struct *t);
 
 /* kernel/checkpoint/signal.c */
 int ckpt_checkpoint_signals(struct ckpt_ctx *ctx, struct task_struct *t);

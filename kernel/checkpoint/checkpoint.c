@@ -34,7 +34,9 @@ static int ckpt_write_header(struct ckpt_ctx *ctx)
 	h->flags = ctx->uflags;
 	if (ctx->kflags & CKPT_CTX_SELF)
 		h->flags |= CKPT_IMAGE_SELF;
-	h->nr_tasks = ctx->nr_tasks;
+	h->nr_tasks = ctx->nr_tree;
+	if (ctx->kflags & CKPT_CTX_CONTAINER)
+		h->flags |= CKPT_IMAGE_CONTAINER;
 	h->id = ctx->id;
 	h->time_sec = now.tv_sec;
 	h->time_nsec = now.tv_nsec;
@@ -52,77 +54,6 @@ static int ckpt_write_header(struct ckpt_ctx *ctx)
 
 	ret = ckpt_write_obj(ctx, &h->h);
 	ckpt_hdr_put(ctx, h);
-	return ret;
-}
-
-/*
- * A task we can save: alive, ours to ptrace, frozen (unless it is the
- * caller), not traced, not in vfork, in a state the arch code supports.
- */
-static int ckpt_check_task(struct ckpt_ctx *ctx, struct task_struct *t)
-{
-	pid_t pid = task_pid_vnr(t);
-
-	if (t->flags & PF_KTHREAD)
-		return ckpt_err(ctx, -EPERM, "pid %d is a kernel thread", pid);
-	if (!ptrace_may_access(t, PTRACE_MODE_ATTACH_REALCREDS))
-		return ckpt_err(ctx, -EPERM,
-				"no permission to checkpoint pid %d", pid);
-	if (t->exit_state || (t->flags & PF_EXITING))
-		return ckpt_err(ctx, -EBUSY, "pid %d is exiting", pid);
-	if (!thread_group_empty(t))
-		return ckpt_err(ctx, -EBUSY,
-				"pid %d is multi-threaded: not supported yet",
-				pid);
-	if (t->vfork_done)
-		return ckpt_err(ctx, -EBUSY, "pid %d is in vfork()", pid);
-	if (t != current) {
-		if (t->ptrace)
-			return ckpt_err(ctx, -EBUSY, "pid %d is being traced",
-					pid);
-		if (!list_empty(&t->children))
-			return ckpt_err(ctx, -EBUSY,
-					"pid %d has children: process trees are not supported yet",
-					pid);
-		if (!ckpt_task_frozen(t))
-			return ckpt_err(ctx, -EBUSY,
-					"pid %d is not frozen (freeze its cgroup first)",
-					pid);
-		/* make sure it is off the CPU with its registers saved */
-		wait_task_inactive(t, 0);
-	}
-	return ckpt_arch_check_task(ctx, t);
-}
-
-static int ckpt_write_tree(struct ckpt_ctx *ctx)
-{
-	struct ckpt_hdr_tree tree = {
-		.h.type = CKPT_HDR_TREE,
-		.h.len = sizeof(tree),
-		.nr_tasks = ctx->nr_tasks,
-	};
-	int i, ret;
-
-	ret = ckpt_write_obj(ctx, &tree.h);
-	for (i = 0; !ret && i < ctx->nr_tasks; i++) {
-		struct task_struct *t = ctx->tasks[i];
-		struct ckpt_hdr_tree_task tt = {
-			.h.type = CKPT_HDR_TREE_TASK,
-			.h.len = sizeof(tt),
-		};
-
-		rcu_read_lock();
-		tt.pid = task_pid_vnr(t);
-		tt.tgid = task_tgid_vnr(t);
-		tt.ppid = t == ctx->root_task ? 0 :
-			task_tgid_vnr(rcu_dereference(t->real_parent));
-		tt.sid = task_session_vnr(t);
-		tt.pgid = task_pgrp_vnr(t);
-		rcu_read_unlock();
-		if (t == ctx->root_task)
-			tt.flags |= CKPT_TREE_ROOT;
-		ret = ckpt_write_obj(ctx, &tt.h);
-	}
 	return ret;
 }
 
@@ -170,15 +101,7 @@ long do_checkpoint(struct ckpt_ctx *ctx, pid_t pid)
 	ctx->root_task = ckpt_get_root(ctx, pid);
 	if (!ctx->root_task)
 		return -ESRCH;
-
-	ctx->tasks = kcalloc(1, sizeof(*ctx->tasks), GFP_KERNEL);
-	if (!ctx->tasks)
-		return -ENOMEM;
-	get_task_struct(ctx->root_task);
-	ctx->tasks[0] = ctx->root_task;
-	ctx->nr_tasks = 1;
-
-	ret = ckpt_check_task(ctx, ctx->root_task);
+	ret = ckpt_collect_tree(ctx);
 	if (ret)
 		return ret;
 
@@ -198,8 +121,8 @@ long do_checkpoint(struct ckpt_ctx *ctx, pid_t pid)
 				 ctx->pos);
 		return ret;
 	}
-	ckpt_msg(ctx, "checkpoint %llu of pid %d: %lld bytes, %llu records",
-		 ctx->id, task_pid_vnr(ctx->root_task), ctx->pos,
+	ckpt_msg(ctx, "checkpoint %llu of pid %d: %d tasks, %lld bytes, %llu records",
+		 ctx->id, task_pid_vnr(ctx->root_task), ctx->nr_tree, ctx->pos,
 		 ctx->nr_records);
 	return ctx->id;
 }

@@ -42,7 +42,7 @@ static int ckpt_write_task(struct ckpt_ctx *ctx, struct task_struct *t)
 	h = ckpt_hdr_get(ctx, sizeof(*h), CKPT_HDR_TASK);
 	if (!h)
 		return -ENOMEM;
-	h->pid = task_pid_vnr(t);
+	h->pid = task_pid_nr_ns(t, ctx->root_ns);
 	h->exit_signal = t->exit_signal;
 	h->exit_code = t->exit_code;
 	get_task_comm(h->comm, t);
@@ -127,14 +127,17 @@ int ckpt_restore_task(struct ckpt_ctx *ctx)
 	struct ckpt_hdr_task *h;
 	int ret;
 
-	if (!thread_group_empty(current))
-		return ckpt_err(ctx, -EBUSY,
-				"restarting task must be single-threaded");
+	const struct ckpt_hdr_tree_task *e = ckpt_tree_task_entry(ctx, current);
 
 	h = ckpt_read_obj_type(ctx, CKPT_HDR_TASK, sizeof(*h));
 	if (IS_ERR(h))
 		return PTR_ERR(h);
-	ret = ckpt_check_user_addr(ctx, "rseq", h->rseq);
+	ret = 0;
+	if (!e || h->pid != e->pid)
+		ret = ckpt_err(ctx, -EINVAL, "TASK record of pid %d, expected %d",
+			       h->pid, e ? e->pid : 0);
+	if (!ret)
+		ret = ckpt_check_user_addr(ctx, "rseq", h->rseq);
 	if (!ret && !IS_ALIGNED(h->rseq, 32))
 		ret = ckpt_err(ctx, -EINVAL, "misaligned rseq area %#llx",
 			       h->rseq);

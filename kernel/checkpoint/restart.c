@@ -41,48 +41,13 @@ static int ckpt_read_header(struct ckpt_ctx *ctx)
 		ret = ckpt_err(ctx, -EINVAL,
 			       "image is for arch %u with %u-byte pages",
 			       h->arch, h->page_size);
-	else if (h->nr_tasks != 1)
-		ret = ckpt_err(ctx, -EINVAL,
-			       "image holds %u tasks: only single-task images are supported yet",
-			       h->nr_tasks);
 	if (!ret) {
 		ctx->id = h->id;
+		ctx->hdr_nr_tasks = h->nr_tasks;
 		h->release[CKPT_UTS_LEN - 1] = '\0';
 		ckpt_msg(ctx, "image %llu from kernel %s", h->id, h->release);
 	}
 	ckpt_hdr_put(ctx, h);
-	return ret;
-}
-
-static int ckpt_read_tree(struct ckpt_ctx *ctx)
-{
-	struct ckpt_hdr_tree *tree;
-	int i, nr, ret = 0;
-
-	tree = ckpt_read_obj_type(ctx, CKPT_HDR_TREE, sizeof(*tree));
-	if (IS_ERR(tree))
-		return PTR_ERR(tree);
-	nr = tree->nr_tasks;
-	ckpt_hdr_put(ctx, tree);
-	if (nr != 1)
-		return ckpt_err(ctx, -EINVAL, "tree section lists %d tasks", nr);
-
-	ctx->tree = kvcalloc(nr, sizeof(*ctx->tree), GFP_KERNEL);
-	if (!ctx->tree)
-		return -ENOMEM;
-	for (i = 0; !ret && i < nr; i++) {
-		struct ckpt_hdr_tree_task *tt;
-
-		tt = ckpt_read_obj_type(ctx, CKPT_HDR_TREE_TASK, sizeof(*tt));
-		if (IS_ERR(tt))
-			return PTR_ERR(tt);
-		if (tt->pid <= 0 || tt->tgid <= 0 || tt->flags & ~CKPT_TREE_ROOT)
-			ret = ckpt_err(ctx, -EINVAL,
-				       "bad tree entry %d (pid %d flags %#x)",
-				       i, tt->pid, tt->flags);
-		ctx->tree[i] = *tt;
-		ckpt_hdr_put(ctx, tt);
-	}
 	return ret;
 }
 
@@ -112,6 +77,10 @@ static int ckpt_read_prologue(struct ckpt_ctx *ctx)
 		ret = ckpt_read_arch_header(ctx);
 	if (!ret)
 		ret = ckpt_read_tree(ctx);
+	if (!ret && ctx->nr_tree != ctx->hdr_nr_tasks)
+		ret = ckpt_err(ctx, -EINVAL,
+			       "header counts %u tasks, tree section %d",
+			       ctx->hdr_nr_tasks, ctx->nr_tree);
 	return ret;
 }
 
@@ -125,7 +94,7 @@ static int ckpt_task_index(struct ckpt_ctx *ctx, struct task_struct *t)
 	return -1;
 }
 
-/* Find (and take a reference on) the published restart naming @t. */
+/* Find (and take a reference on) the running restart of @t's tree. */
 static struct ckpt_ctx *ckpt_find_restart(struct task_struct *t)
 {
 	struct ckpt_ctx *ctx, *found = NULL;
@@ -133,7 +102,7 @@ static struct ckpt_ctx *ckpt_find_restart(struct task_struct *t)
 	spin_lock(&ckpt_restarts_lock);
 	list_for_each_entry(ctx, &ckpt_restarts, list) {
 		if (ctx->state == CKPT_RESTART_RUNNING &&
-		    ckpt_task_index(ctx, t) >= 0) {
+		    ckpt_task_below(t, ctx->root_task)) {
 			ckpt_ctx_get(ctx);
 			found = ctx;
 			break;
@@ -175,16 +144,22 @@ static long ckpt_restart_finish(struct ckpt_ctx *ctx)
 	return task_pt_regs(current)->ax;
 }
 
+static bool ckpt_running(struct ckpt_ctx *ctx)
+{
+	return READ_ONCE(ctx->state) == CKPT_RESTART_RUNNING;
+}
+
 /**
  * ckpt_restart_join - restart(0, ...) by a task that restores itself
  * @flags: restart flags of this task
  *
- * Waits until a coordinator publishes a restart that names the caller,
- * then until it is the caller's turn, restores the caller from the
- * image and waits until the whole restart succeeded.
+ * Waits until a coordinator publishes a restart of a tree the caller
+ * belongs to, until the coordinator knows the tree, then until it is the
+ * caller's turn; restores the caller from the image and waits until the
+ * whole restart succeeded. A restart that fails before the caller began
+ * restoring itself returns the error and leaves the caller as it was.
  *
- * Return: the restored task's return value, or a negative errno (the
- * caller is then killed).
+ * Return: the restored task's return value, or a negative errno.
  */
 long ckpt_restart_join(unsigned long flags)
 {
@@ -196,13 +171,30 @@ long ckpt_restart_join(unsigned long flags)
 				  (ctx = ckpt_find_restart(current)) != NULL);
 	if (ret)
 		return ret;
+	if (current == ctx->root_task) {
+		WRITE_ONCE(ctx->root_joined, true);
+		wake_up_all(&ctx->waitq);
+	}
 
+	ret = wait_event_killable(ctx->waitq, READ_ONCE(ctx->tasks_ready) ||
+				  !ckpt_running(ctx));
+	if (ret)
+		goto out;
+	if (!ckpt_running(ctx)) {
+		ret = ctx->err ? ctx->err : -EINTR;
+		goto out;
+	}
 	idx = ckpt_task_index(ctx, current);
+	if (idx < 0) {
+		ret = ckpt_err(ctx, -ESRCH, "pid %d is not a task of the image",
+			       task_pid_vnr(current));
+		goto out;
+	}
 	atomic_inc(&ctx->nr_joined);
 	wake_up_all(&ctx->waitq);
 
 	ret = wait_event_killable(ctx->waitq, READ_ONCE(ctx->active) == idx ||
-				  READ_ONCE(ctx->state) != CKPT_RESTART_RUNNING);
+				  !ckpt_running(ctx));
 	if (ret)
 		goto out;
 	spin_lock(&ckpt_restarts_lock);
@@ -224,8 +216,7 @@ long ckpt_restart_join(unsigned long flags)
 	WRITE_ONCE(ctx->active, idx + 1);
 	wake_up_all(&ctx->waitq);
 
-	ret = wait_event_killable(ctx->waitq,
-				  READ_ONCE(ctx->state) != CKPT_RESTART_RUNNING);
+	ret = wait_event_killable(ctx->waitq, !ckpt_running(ctx));
 	if (!ret && READ_ONCE(ctx->state) == CKPT_RESTART_DONE) {
 		ret = ckpt_restart_finish(ctx);
 		goto out;
@@ -238,44 +229,60 @@ out:
 	return ret;
 }
 
-static bool ckpt_tasks_ready(struct ckpt_ctx *ctx, bool restored)
+enum ckpt_wait_for {
+	CKPT_WAIT_ROOT,		/* the root called restart(0) */
+	CKPT_WAIT_JOINED,	/* every task of the tree did */
+	CKPT_WAIT_RESTORED,	/* every task restored itself */
+};
+
+static bool ckpt_tasks_ready(struct ckpt_ctx *ctx, enum ckpt_wait_for what)
 {
-	if (restored)
+	switch (what) {
+	case CKPT_WAIT_ROOT:
+		return READ_ONCE(ctx->root_joined);
+	case CKPT_WAIT_JOINED:
+		return atomic_read(&ctx->nr_joined) >= ctx->nr_tasks;
+	default:
 		return READ_ONCE(ctx->active) >= ctx->nr_tasks;
-	return atomic_read(&ctx->nr_joined) >= ctx->nr_tasks;
+	}
 }
 
-/*
- * Coordinator: wait until every task joined (@restored false) or
- * restored itself (@restored true), or something failed.
- */
-static int ckpt_wait_tasks(struct ckpt_ctx *ctx, bool restored)
+static int ckpt_check_alive(struct ckpt_ctx *ctx, enum ckpt_wait_for what)
+{
+	struct task_struct *t = ctx->root_task;
+	int i = max(READ_ONCE(ctx->active), 0);
+
+	for (;;) {
+		if (t->exit_state || (t->flags & PF_EXITING))
+			return ckpt_err(ctx, -ESRCH,
+					"pid %d exited before it was restored",
+					task_pid_vnr(t));
+		if (what == CKPT_WAIT_ROOT || i >= ctx->nr_tasks)
+			return 0;
+		t = ctx->tasks[i++];
+	}
+}
+
+/* Coordinator: wait until @what happened, or something failed. */
+static int ckpt_wait_tasks(struct ckpt_ctx *ctx, enum ckpt_wait_for what)
 {
 	unsigned long deadline = jiffies + CKPT_JOIN_TIMEOUT;
 	long ret;
-	int i;
 
 	for (;;) {
 		ret = wait_event_killable_timeout(ctx->waitq,
-				ckpt_tasks_ready(ctx, restored) ||
-				READ_ONCE(ctx->state) != CKPT_RESTART_RUNNING,
+				ckpt_tasks_ready(ctx, what) || !ckpt_running(ctx),
 				HZ / 5);
 		if (ret < 0)
 			return ckpt_err(ctx, -EINTR, "coordinator interrupted");
-		if (READ_ONCE(ctx->state) != CKPT_RESTART_RUNNING)
+		if (!ckpt_running(ctx))
 			return ctx->err ? ctx->err : -EINTR;
-		if (ckpt_tasks_ready(ctx, restored))
+		if (ckpt_tasks_ready(ctx, what))
 			return 0;
-		for (i = max(READ_ONCE(ctx->active), 0); i < ctx->nr_tasks; i++) {
-			struct task_struct *t = ctx->tasks[i];
-
-			if (t->exit_state || (t->flags & PF_EXITING))
-				return ckpt_err(ctx, -ESRCH,
-						"pid %d exited before it was restored",
-						task_pid_vnr(t));
-		}
-		if (atomic_read(&ctx->nr_joined) < ctx->nr_tasks &&
-		    time_after(jiffies, deadline))
+		ret = ckpt_check_alive(ctx, what);
+		if (ret)
+			return ret;
+		if (what != CKPT_WAIT_RESTORED && time_after(jiffies, deadline))
 			return ckpt_err(ctx, -ETIMEDOUT,
 					"tasks did not call restart() within %d s",
 					CKPT_JOIN_TIMEOUT / HZ);
@@ -305,16 +312,10 @@ static long ckpt_coordinate(struct ckpt_ctx *ctx, pid_t pid)
 	ctx->root_task = ckpt_get_child(ctx, pid);
 	if (!ctx->root_task)
 		return -ESRCH;
-	ctx->tasks = kcalloc(1, sizeof(*ctx->tasks), GFP_KERNEL);
-	if (!ctx->tasks)
-		return -ENOMEM;
-	get_task_struct(ctx->root_task);
-	ctx->tasks[0] = ctx->root_task;
-	ctx->nr_tasks = 1;
 
 	/*
-	 * Everyone joins before the image is read, so that a bad image
-	 * fails each task's restart() before any of them is touched.
+	 * The root joins before the image is read, so that a bad image
+	 * fails the tasks' restart() before any of them is touched.
 	 */
 	ctx->active = -1;
 	spin_lock(&ckpt_restarts_lock);
@@ -322,13 +323,20 @@ static long ckpt_coordinate(struct ckpt_ctx *ctx, pid_t pid)
 	spin_unlock(&ckpt_restarts_lock);
 	wake_up_all(&ckpt_restarts_wq);
 
-	ret = ckpt_wait_tasks(ctx, false);
+	ret = ckpt_wait_tasks(ctx, CKPT_WAIT_ROOT);
 	if (!ret)
 		ret = ckpt_read_prologue(ctx);
+	if (!ret)
+		ret = ckpt_tree_find_tasks(ctx);
+	if (!ret) {
+		WRITE_ONCE(ctx->tasks_ready, true);
+		wake_up_all(&ctx->waitq);
+		ret = ckpt_wait_tasks(ctx, CKPT_WAIT_JOINED);
+	}
 	if (!ret) {
 		WRITE_ONCE(ctx->active, 0);
 		wake_up_all(&ctx->waitq);
-		ret = ckpt_wait_tasks(ctx, true);
+		ret = ckpt_wait_tasks(ctx, CKPT_WAIT_RESTORED);
 	}
 	if (!ret)
 		ret = ckpt_read_tail(ctx);
@@ -341,8 +349,8 @@ static long ckpt_coordinate(struct ckpt_ctx *ctx, pid_t pid)
 	started = ctx->started;
 	spin_unlock(&ckpt_restarts_lock);
 	if (!ret) {
-		ckpt_msg(ctx, "restart of image %llu done: %lld bytes, %llu records",
-			 ctx->id, ctx->pos, ctx->nr_records);
+		ckpt_msg(ctx, "restart of image %llu done: %d tasks, %lld bytes, %llu records",
+			 ctx->id, ctx->nr_tasks, ctx->pos, ctx->nr_records);
 		return 0;
 	}
 	/* whoever began restoring is half made: it must never run */
@@ -370,12 +378,14 @@ long do_restart(struct ckpt_ctx *ctx, pid_t pid)
 	ret = ckpt_read_prologue(ctx);
 	if (ret)
 		return ret;
-	ctx->tasks = kcalloc(1, sizeof(*ctx->tasks), GFP_KERNEL);
-	if (!ctx->tasks)
-		return -ENOMEM;
-	get_task_struct(current);
-	ctx->tasks[0] = current;
-	ctx->nr_tasks = 1;
+	if (ctx->nr_tree != 1)
+		return ckpt_err(ctx, -EINVAL,
+				"image of %d tasks: RESTART_TASKSELF restores one",
+				ctx->nr_tree);
+	ctx->root_task = get_task_struct(current);
+	ret = ckpt_tree_find_tasks(ctx);
+	if (ret)
+		return ret;
 	ret = ckpt_restore_self(ctx);
 	if (!ret)
 		ret = ckpt_read_tail(ctx);

@@ -14,6 +14,7 @@
 #include <linux/sched.h>
 #include <linux/sched/signal.h>
 #include <linux/uaccess.h>
+#include <linux/pid_namespace.h>
 
 #define CKPT_MSG_MAX	512
 
@@ -519,8 +520,10 @@ static void ckpt_ctx_release(struct kref *ref)
 	for (i = 0; i < ctx->nr_tasks; i++)
 		if (ctx->tasks[i])
 			put_task_struct(ctx->tasks[i]);
-	kfree(ctx->tasks);
+	kvfree(ctx->tasks);
 	kvfree(ctx->tree);
+	if (ctx->root_ns)
+		put_pid_ns(ctx->root_ns);
 	if (ctx->root_task)
 		put_task_struct(ctx->root_task);
 	if (ctx->file)

@@ -80,6 +80,7 @@ enum ckpt_obj_type {
 
 /* CKPT_HDR_HEADER flags, beyond the checkpoint() flags in the low bits */
 #define CKPT_IMAGE_SELF		(1U << 16)	/* self-checkpoint image */
+#define CKPT_IMAGE_CONTAINER	(1U << 17)	/* root is init of its pid ns */
 
 struct ckpt_hdr_header {
 	struct ckpt_hdr h;
@@ -131,18 +132,29 @@ struct ckpt_hdr_tree {
 
 /* ckpt_hdr_tree_task.flags */
 #define CKPT_TREE_THREAD	0x1	/* not the thread-group leader */
-#define CKPT_TREE_ZOMBIE	0x2
+#define CKPT_TREE_ZOMBIE	0x2	/* dead, not yet reaped: no task state */
 #define CKPT_TREE_GHOST		0x4	/* placeholder for a dead sid/pgid */
 #define CKPT_TREE_ROOT		0x8
+#define CKPT_TREE_SUBREAPER	0x10	/* PR_SET_CHILD_SUBREAPER was set */
+#define CKPT_TREE_FLAGS		0x1f
 
+/*
+ * One task of the tree. Pids are numbers in the image's pid namespace:
+ * the root's own namespace when the root is its init (a container),
+ * else the namespace of the root. sid or pgid 0: the session or group
+ * is outside the tree (a subtree), the restarted tree keeps the
+ * restarter's.
+ */
 struct ckpt_hdr_tree_task {
 	struct ckpt_hdr h;
-	__s32 pid;		/* all pids as seen in the checkpointed ns */
+	__s32 pid;
 	__s32 tgid;
 	__s32 ppid;		/* 0 for the root */
 	__s32 sid;
 	__s32 pgid;
 	__u32 flags;
+	__s32 exit_code;	/* zombies: wait status of the dead task */
+	__u32 pad;
 };
 
 struct ckpt_hdr_task {

@@ -1,0 +1,449 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The process tree: which tasks a checkpoint saves (the root, its
+ * threads, its descendants, zombies included) and the tree section of
+ * the image that lets user space rebuild the same hierarchy (pids,
+ * parents, sessions, process groups, dead session and group leaders)
+ * before the tasks restore themselves.
+ */
+#define pr_fmt(fmt) "checkpoint: " fmt
+
+#include <linux/checkpoint.h>
+#include <linux/sched.h>
+#include <linux/sched/signal.h>
+#include <linux/sched/task.h>
+#include <linux/pid_namespace.h>
+#include <linux/ptrace.h>
+#include <linux/slab.h>
+#include <linux/mm.h>
+
+/* Largest tree an image may describe */
+#define CKPT_TREE_MAX	PID_MAX_LIMIT
+
+struct ckpt_walk {
+	struct task_struct **all;
+	int nr;
+	int cap;
+};
+
+static bool ckpt_walk_add(struct ckpt_walk *w, struct task_struct *t)
+{
+	if (t->exit_state == EXIT_DEAD)
+		return true;	/* being reaped: not part of the tree */
+	if (w->nr >= w->cap)
+		return false;
+	get_task_struct(t);
+	w->all[w->nr++] = t;
+	return true;
+}
+
+/*
+ * Breadth first from the root: each process is followed by its other
+ * threads, then come the children of all its threads.
+ */
+static bool ckpt_walk_tree(struct ckpt_walk *w, struct task_struct *root)
+{
+	struct task_struct *t, *th, *child;
+	int i;
+
+	read_lock(&tasklist_lock);
+	if (!ckpt_walk_add(w, root))
+		goto overflow;
+	for (i = 0; i < w->nr; i++) {
+		t = w->all[i];
+		if (!thread_group_leader(t))
+			continue;
+		for_each_thread(t, th)
+			if (th != t && !th->exit_state && !ckpt_walk_add(w, th))
+				goto overflow;
+		for_each_thread(t, th)
+			list_for_each_entry(child, &th->children, sibling)
+				if (!ckpt_walk_add(w, child))
+					goto overflow;
+	}
+	read_unlock(&tasklist_lock);
+	return true;
+overflow:
+	read_unlock(&tasklist_lock);
+	return false;
+}
+
+static void ckpt_walk_free(struct ckpt_walk *w)
+{
+	while (w->nr)
+		put_task_struct(w->all[--w->nr]);
+	kvfree(w->all);
+	w->all = NULL;
+}
+
+static int ckpt_walk(struct ckpt_ctx *ctx, struct ckpt_walk *w)
+{
+	for (w->cap = 64; w->cap <= CKPT_TREE_MAX; w->cap *= 4) {
+		w->nr = 0;
+		w->all = kvcalloc(w->cap, sizeof(*w->all), GFP_KERNEL);
+		if (!w->all)
+			return -ENOMEM;
+		if (ckpt_walk_tree(w, ctx->root_task))
+			return 0;
+		ckpt_walk_free(w);
+	}
+	return ckpt_err(ctx, -E2BIG, "process tree too large");
+}
+
+/*
+ * A task we can save: ours to ptrace, frozen (unless it is the caller),
+ * not traced, not in vfork, in a state the arch code supports.
+ */
+static int ckpt_check_task(struct ckpt_ctx *ctx, struct task_struct *t)
+{
+	pid_t pid = task_pid_vnr(t);
+
+	if (t->flags & PF_KTHREAD)
+		return ckpt_err(ctx, -EPERM, "pid %d is a kernel thread", pid);
+	if (!ptrace_may_access(t, PTRACE_MODE_ATTACH_REALCREDS))
+		return ckpt_err(ctx, -EPERM,
+				"no permission to checkpoint pid %d", pid);
+	if (t->exit_state || (t->flags & PF_EXITING))
+		return ckpt_err(ctx, -EBUSY, "pid %d is exiting", pid);
+	if (t->vfork_done)
+		return ckpt_err(ctx, -EBUSY, "pid %d is in vfork()", pid);
+	if (t != current) {
+		if (t->ptrace)
+			return ckpt_err(ctx, -EBUSY, "pid %d is being traced",
+					pid);
+		if (!ckpt_task_frozen(t))
+			return ckpt_err(ctx, -EBUSY,
+					"pid %d is not frozen (freeze its cgroup first)",
+					pid);
+		/* make sure it is off the CPU with its registers saved */
+		wait_task_inactive(t, 0);
+	} else if (!thread_group_empty(t)) {
+		return ckpt_err(ctx, -EBUSY,
+				"self-checkpoint of a multi-threaded process is not supported");
+	}
+	return ckpt_arch_check_task(ctx, t);
+}
+
+static struct ckpt_hdr_tree_task *ckpt_tree_entry(struct ckpt_ctx *ctx,
+						  pid_t pid)
+{
+	int i;
+
+	for (i = 0; i < ctx->nr_tree; i++)
+		if (ctx->tree[i].pid == pid)
+			return &ctx->tree[i];
+	return NULL;
+}
+
+/*
+ * A session or process group of the tree whose leader is not in it:
+ * in a subtree a living leader outside is fine (the restarted tree
+ * keeps the restarter's, written as 0); a dead leader becomes a ghost.
+ */
+static int ckpt_tree_leader(struct ckpt_ctx *ctx, s32 *id, s32 sid,
+			    bool is_sid)
+{
+	struct ckpt_hdr_tree_task *g;
+	struct task_struct *leader;
+	bool container = ctx->kflags & CKPT_CTX_CONTAINER;
+
+	if (*id <= 0 || ckpt_tree_entry(ctx, *id))
+		return 0;
+	rcu_read_lock();
+	leader = pid_task(find_pid_ns(*id, ctx->root_ns), PIDTYPE_PID);
+	rcu_read_unlock();
+	if (leader) {
+		if (container)
+			return ckpt_err(ctx, -EBUSY,
+					"%s %d of the container is led by a task outside the tree",
+					is_sid ? "session" : "process group", *id);
+		*id = 0;
+		return 0;
+	}
+	g = &ctx->tree[ctx->nr_tree++];
+	g->h.type = CKPT_HDR_TREE_TASK;
+	g->h.len = sizeof(*g);
+	g->pid = *id;
+	g->tgid = *id;
+	g->ppid = ctx->tree[0].pid;
+	g->sid = is_sid ? *id : sid;
+	g->pgid = *id;
+	g->flags = CKPT_TREE_GHOST;
+	return 0;
+}
+
+static void ckpt_fill_entry(struct ckpt_ctx *ctx, struct task_struct *t,
+			    struct ckpt_hdr_tree_task *e)
+{
+	struct pid_namespace *ns = ctx->root_ns;
+
+	e->h.type = CKPT_HDR_TREE_TASK;
+	e->h.len = sizeof(*e);
+	rcu_read_lock();
+	e->pid = task_pid_nr_ns(t, ns);
+	e->tgid = task_tgid_nr_ns(t, ns);
+	e->ppid = t == ctx->root_task ? 0 :
+		task_tgid_nr_ns(rcu_dereference(t->real_parent), ns);
+	e->sid = task_session_nr_ns(t, ns);
+	e->pgid = task_pgrp_nr_ns(t, ns);
+	rcu_read_unlock();
+	if (t == ctx->root_task)
+		e->flags |= CKPT_TREE_ROOT;
+	if (!thread_group_leader(t))
+		e->flags |= CKPT_TREE_THREAD;
+	else if (t->signal->is_child_subreaper)
+		e->flags |= CKPT_TREE_SUBREAPER;
+}
+
+/**
+ * ckpt_collect_tree - find and check the tasks a checkpoint saves
+ * @ctx: checkpoint context, with root_task set
+ *
+ * Fills ctx->tree (every task, zombies and ghosts included, in image
+ * order) and ctx->tasks (the living tasks whose state is saved, in the
+ * same order). A self-checkpoint saves the caller alone.
+ *
+ * Return: 0 or a negative errno (the log says which task and why).
+ */
+int ckpt_collect_tree(struct ckpt_ctx *ctx)
+{
+	struct task_struct *root = ctx->root_task;
+	struct ckpt_walk w = {};
+	int i, nr, ret;
+
+	if (!thread_group_leader(root))
+		return ckpt_err(ctx, -EINVAL,
+				"pid %d is a thread, not a process",
+				task_pid_vnr(root));
+	ctx->root_ns = get_pid_ns(task_active_pid_ns(root));
+	if (ctx->root_ns->child_reaper == root &&
+	    !(ctx->kflags & CKPT_CTX_SELF))
+		ctx->kflags |= CKPT_CTX_CONTAINER;
+
+	if (ctx->kflags & CKPT_CTX_SELF) {
+		w.all = kvcalloc(1, sizeof(*w.all), GFP_KERNEL);
+		if (!w.all)
+			return -ENOMEM;
+		w.all[w.nr++] = get_task_struct(root);
+	} else {
+		ret = ckpt_walk(ctx, &w);
+		if (ret)
+			return ret;
+	}
+
+	/* room for every task plus a ghost session and group each */
+	ret = -ENOMEM;
+	ctx->tree = kvcalloc(3 * w.nr, sizeof(*ctx->tree), GFP_KERNEL);
+	ctx->tasks = kvcalloc(w.nr, sizeof(*ctx->tasks), GFP_KERNEL);
+	if (!ctx->tree || !ctx->tasks)
+		goto out;
+
+	for (i = 0; i < w.nr; i++) {
+		struct task_struct *t = w.all[i];
+		struct ckpt_hdr_tree_task *e = &ctx->tree[ctx->nr_tree++];
+
+		ckpt_fill_entry(ctx, t, e);
+		if (t->exit_state == EXIT_ZOMBIE && thread_group_leader(t)) {
+			if (!thread_group_empty(t)) {
+				ret = ckpt_err(ctx, -EBUSY,
+					       "pid %d: dead leader of living threads",
+					       task_pid_vnr(t));
+				goto out;
+			}
+			e->flags |= CKPT_TREE_ZOMBIE;
+			e->exit_code = t->exit_code;
+			continue;
+		}
+		ret = ckpt_check_task(ctx, t);
+		if (ret)
+			goto out;
+		ctx->tasks[ctx->nr_tasks++] = get_task_struct(t);
+	}
+
+	nr = ctx->nr_tree;
+	for (i = 0; i < nr; i++) {
+		struct ckpt_hdr_tree_task *e = &ctx->tree[i];
+
+		ret = ckpt_tree_leader(ctx, &e->sid, 0, true);
+		if (!ret)
+			ret = ckpt_tree_leader(ctx, &e->pgid, e->sid, false);
+		if (ret)
+			goto out;
+	}
+	ret = 0;
+out:
+	ckpt_walk_free(&w);
+	return ret;
+}
+
+/**
+ * ckpt_write_tree - write the TREE section
+ * @ctx: checkpoint context
+ *
+ * Return: 0 or a negative errno.
+ */
+int ckpt_write_tree(struct ckpt_ctx *ctx)
+{
+	struct ckpt_hdr_tree tree = {
+		.h.type = CKPT_HDR_TREE,
+		.h.len = sizeof(tree),
+		.nr_tasks = ctx->nr_tree,
+	};
+	int i, ret;
+
+	ret = ckpt_write_obj(ctx, &tree.h);
+	for (i = 0; !ret && i < ctx->nr_tree; i++)
+		ret = ckpt_write_obj(ctx, &ctx->tree[i].h);
+	return ret;
+}
+
+static int ckpt_check_entry(struct ckpt_ctx *ctx, int i,
+			    struct ckpt_hdr_tree_task *e)
+{
+	bool root = e->flags & CKPT_TREE_ROOT;
+
+	if (e->pid <= 0 || e->tgid <= 0 || e->ppid < 0 || e->sid < 0 ||
+	    e->pgid < 0 || e->flags & ~CKPT_TREE_FLAGS || root != (i == 0) ||
+	    (root && (e->flags & (CKPT_TREE_ZOMBIE | CKPT_TREE_GHOST))) ||
+	    (!(e->flags & CKPT_TREE_THREAD) != (e->pid == e->tgid)) ||
+	    (i && !ckpt_tree_entry(ctx, e->ppid)) ||
+	    ckpt_tree_entry(ctx, e->pid))
+		return ckpt_err(ctx, -EINVAL,
+				"bad tree entry %d (pid %d tgid %d ppid %d flags %#x)",
+				i, e->pid, e->tgid, e->ppid, e->flags);
+	return 0;
+}
+
+/**
+ * ckpt_read_tree - read the TREE section
+ * @ctx: restart context
+ *
+ * Every entry is checked: one root first, parents listed before their
+ * children, no pid twice, known flags only.
+ *
+ * Return: 0 or a negative errno.
+ */
+int ckpt_read_tree(struct ckpt_ctx *ctx)
+{
+	struct ckpt_hdr_tree *tree;
+	int i, nr, ret = 0;
+
+	tree = ckpt_read_obj_type(ctx, CKPT_HDR_TREE, sizeof(*tree));
+	if (IS_ERR(tree))
+		return PTR_ERR(tree);
+	nr = tree->nr_tasks;
+	ckpt_hdr_put(ctx, tree);
+	if (nr <= 0 || nr > CKPT_TREE_MAX)
+		return ckpt_err(ctx, -EINVAL, "tree section lists %d tasks", nr);
+
+	ctx->tree = kvcalloc(nr, sizeof(*ctx->tree), GFP_KERNEL);
+	if (!ctx->tree)
+		return -ENOMEM;
+	for (i = 0; !ret && i < nr; i++) {
+		struct ckpt_hdr_tree_task *e;
+
+		e = ckpt_read_obj_type(ctx, CKPT_HDR_TREE_TASK, sizeof(*e));
+		if (IS_ERR(e))
+			return PTR_ERR(e);
+		ret = ckpt_check_entry(ctx, i, e);
+		ctx->tree[ctx->nr_tree++] = *e;
+		ckpt_hdr_put(ctx, e);
+	}
+	return ret;
+}
+
+/**
+ * ckpt_task_below - is a task the root of a tree or one of its descendants?
+ * @t: the task
+ * @root: the root
+ *
+ * Return: true when @t is in @root's thread group or below it.
+ */
+bool ckpt_task_below(struct task_struct *t, struct task_struct *root)
+{
+	bool below = false;
+
+	rcu_read_lock();
+	for (;;) {
+		if (same_thread_group(t, root)) {
+			below = true;
+			break;
+		}
+		if (t->pid <= 1 || t == rcu_dereference(t->real_parent))
+			break;
+		t = rcu_dereference(t->real_parent);
+	}
+	rcu_read_unlock();
+	return below;
+}
+
+/**
+ * ckpt_tree_find_tasks - the tasks that will restore the tree entries
+ * @ctx: restart context, tree read, root_task set
+ *
+ * The root entry is the coordinator's child; every other living entry
+ * must be a descendant of it with exactly the image's pid (user space
+ * rebuilt the tree with those pids) and, for threads, the image's tgid.
+ * Zombies and ghosts restore nothing.
+ *
+ * Return: 0 or a negative errno.
+ */
+int ckpt_tree_find_tasks(struct ckpt_ctx *ctx)
+{
+	struct pid_namespace *ns = task_active_pid_ns(ctx->root_task);
+	int i;
+
+	ctx->tasks = kvcalloc(ctx->nr_tree, sizeof(*ctx->tasks), GFP_KERNEL);
+	if (!ctx->tasks)
+		return -ENOMEM;
+	for (i = 0; i < ctx->nr_tree; i++) {
+		struct ckpt_hdr_tree_task *e = &ctx->tree[i];
+		struct task_struct *t;
+		bool ok;
+
+		if (e->flags & (CKPT_TREE_ZOMBIE | CKPT_TREE_GHOST))
+			continue;
+		if (i == 0) {
+			ctx->tasks[ctx->nr_tasks++] = get_task_struct(ctx->root_task);
+			continue;
+		}
+		rcu_read_lock();
+		t = find_task_by_pid_ns(e->pid, ns);
+		ok = t && ckpt_task_below(t, ctx->root_task) &&
+		     (!(e->flags & CKPT_TREE_THREAD) ||
+		      task_tgid_nr_ns(t, ns) == e->tgid) &&
+		     thread_group_leader(t) == !(e->flags & CKPT_TREE_THREAD);
+		if (ok)
+			get_task_struct(t);
+		rcu_read_unlock();
+		if (!ok)
+			return ckpt_err(ctx, -ESRCH,
+					"pid %d of the image is not a %s under the restarted root",
+					e->pid, e->flags & CKPT_TREE_THREAD ?
+					"thread" : "process");
+		ctx->tasks[ctx->nr_tasks++] = t;
+	}
+	return 0;
+}
+
+/**
+ * ckpt_tree_task_entry - the tree entry of a restoring task
+ * @ctx: restart context
+ * @t: a task of ctx->tasks
+ *
+ * Return: its entry, or NULL if @t is not a task of the restart.
+ */
+const struct ckpt_hdr_tree_task *ckpt_tree_task_entry(struct ckpt_ctx *ctx,
+						      struct task_struct *t)
+{
+	int i, n = 0;
+
+	for (i = 0; i < ctx->nr_tree; i++) {
+		if (ctx->tree[i].flags & (CKPT_TREE_ZOMBIE | CKPT_TREE_GHOST))
+			continue;
+		if (n < ctx->nr_tasks && ctx->tasks[n] == t)
+			return &ctx->tree[i];
+		n++;
+	}
+	return NULL;
+}
