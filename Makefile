@@ -111,7 +111,15 @@ check: all
 demo: all
 	scripts/vm-run --timeout 300 -- /usr/share/linux-cr/demo.sh
 
-bench: all
+# crbench: timing helpers of the benchmark (in build/user/, so also in the
+# initramfs once it is rebuilt; scripts/bench copies it into the VM anyway).
+# CRIU (Debian's criu) for the comparison columns: installed when run as
+# root; without it those columns say n/a.
+bench: all $(B)/user/crbench
+	@command -v criu >/dev/null 2>&1 || [ -x /usr/sbin/criu ] || \
+		{ [ "$$(id -u)" = 0 ] && DEBIAN_FRONTEND=noninteractive \
+			apt-get install -y -q criu; } || \
+		echo "bench: criu not installed: no CRIU columns" >&2
 	scripts/bench
 
 lint: $(KSRC)/.config

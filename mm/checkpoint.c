@@ -18,6 +18,7 @@
 #include <linux/vmalloc.h>
 #include <linux/uaccess.h>
 #include <linux/highmem.h>
+#include <linux/uio.h>
 
 /* What we keep of a VMA between looking at it and writing it out */
 struct ckpt_vma_desc {
@@ -141,7 +142,7 @@ static void ckpt_fill_mm(struct ckpt_hdr_mm *h, struct mm_struct *mm)
 
 /* Write the pages gathered in @pages (all present, referenced) */
 static int ckpt_write_pages(struct ckpt_ctx *ctx, struct page **pages,
-			    u64 *addrs, int nr)
+			    u64 *addrs, struct kvec *vec, int nr)
 {
 	struct ckpt_hdr_pages h = {
 		.h.type = CKPT_HDR_PAGES,
@@ -151,15 +152,16 @@ static int ckpt_write_pages(struct ckpt_ctx *ctx, struct page **pages,
 
 	h.h.len = sizeof(h) + nr * (sizeof(u64) + PAGE_SIZE);
 	ret = ckpt_write_hdr(ctx, &h.h, sizeof(h));
-	if (!ret && nr)
-		ret = ckpt_kwrite(ctx, addrs, nr * sizeof(u64));
-	for (i = 0; !ret && i < nr; i++) {
-		void *kaddr = kmap_local_page(pages[i]);
-
-		ret = ckpt_kwrite(ctx, kaddr, PAGE_SIZE);
-		kunmap_local(kaddr);
+	if (ret || !nr)
+		return ret;
+	/* x86_64 has no highmem: every page has a kernel address */
+	vec[0].iov_base = addrs;
+	vec[0].iov_len = nr * sizeof(u64);
+	for (i = 0; i < nr; i++) {
+		vec[i + 1].iov_base = page_address(pages[i]);
+		vec[i + 1].iov_len = PAGE_SIZE;
 	}
-	return ret;
+	return ckpt_kwritev(ctx, vec, nr + 1, h.h.len - sizeof(h));
 }
 
 /*
@@ -168,7 +170,7 @@ static int ckpt_write_pages(struct ckpt_ctx *ctx, struct page **pages,
  */
 static int ckpt_dump_range(struct ckpt_ctx *ctx, struct mm_struct *mm,
 			   struct ckpt_vma_desc *d, struct page **pages,
-			   u64 *addrs)
+			   u64 *addrs, struct kvec *vec)
 {
 	unsigned long addr = d->start;
 	int nr, ret = 0;
@@ -200,7 +202,7 @@ static int ckpt_dump_range(struct ckpt_ctx *ctx, struct mm_struct *mm,
 		}
 		mmap_read_unlock(mm);
 		if (!ret && nr)
-			ret = ckpt_write_pages(ctx, pages, addrs, nr);
+			ret = ckpt_write_pages(ctx, pages, addrs, vec, nr);
 		while (nr--)
 			put_page(pages[nr]);
 		cond_resched();
@@ -234,6 +236,7 @@ static int ckpt_mm_checkpoint(struct ckpt_ctx *ctx, void *ptr, int objref)
 	struct ckpt_hdr_mm *h;
 	struct file *exe;
 	struct page **pages = NULL;
+	struct kvec *vec = NULL;
 	u64 *addrs = NULL;
 	int i, nr = 0, ret;
 
@@ -267,15 +270,18 @@ static int ckpt_mm_checkpoint(struct ckpt_ctx *ctx, void *ptr, int objref)
 	ret = -ENOMEM;
 	pages = kmalloc_array(CKPT_PAGES_BATCH, sizeof(*pages), GFP_KERNEL);
 	addrs = kmalloc_array(CKPT_PAGES_BATCH, sizeof(*addrs), GFP_KERNEL);
-	if (!pages || !addrs)
+	vec = kmalloc_array(CKPT_PAGES_BATCH + 1, sizeof(*vec), GFP_KERNEL);
+	if (!pages || !addrs || !vec)
 		goto out;
 	ret = 0;
 	for (i = 0; !ret && i < nr; i++)
 		if (descs[i].has_anon)
-			ret = ckpt_dump_range(ctx, mm, &descs[i], pages, addrs);
+			ret = ckpt_dump_range(ctx, mm, &descs[i], pages, addrs,
+					      vec);
 	if (!ret)
-		ret = ckpt_write_pages(ctx, NULL, NULL, 0);
+		ret = ckpt_write_pages(ctx, NULL, NULL, NULL, 0);
 out:
+	kfree(vec);
 	kfree(pages);
 	kfree(addrs);
 	ckpt_free_vmas(descs, nr);

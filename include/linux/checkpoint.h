@@ -23,6 +23,7 @@ struct files_struct;
 struct ckpt_objhash;
 struct path;
 struct pid_namespace;
+struct kvec;
 
 /* ckpt_ctx.kflags */
 #define CKPT_CTX_CHECKPOINT	0x1
@@ -141,6 +142,7 @@ __printf(3, 4) int ckpt_err(struct ckpt_ctx *ctx, int err,
 void *ckpt_hdr_get(struct ckpt_ctx *ctx, size_t len, int type);
 void ckpt_hdr_put(struct ckpt_ctx *ctx, void *h);
 int ckpt_kwrite(struct ckpt_ctx *ctx, const void *buf, size_t len);
+int ckpt_kwritev(struct ckpt_ctx *ctx, struct kvec *vec, int nr, size_t len);
 int ckpt_kread(struct ckpt_ctx *ctx, void *buf, size_t len);
 int ckpt_write_hdr(struct ckpt_ctx *ctx, struct ckpt_hdr *h, size_t size);
 int ckpt_write_obj(struct ckpt_ctx *ctx, struct ckpt_hdr *h);

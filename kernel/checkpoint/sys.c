@@ -14,6 +14,7 @@
 #include <linux/sched.h>
 #include <linux/sched/signal.h>
 #include <linux/uaccess.h>
+#include <linux/uio.h>
 #include <linux/pid_namespace.h>
 
 #define CKPT_MSG_MAX	512
@@ -164,34 +165,53 @@ void ckpt_hdr_put(struct ckpt_ctx *ctx, void *h)
 }
 
 /**
- * ckpt_kwrite - write raw bytes to the image
+ * ckpt_kwritev - write a vector of kernel buffers to the image
  * @ctx: checkpoint context
- * @buf: kernel buffer
- * @len: bytes to write
+ * @vec: the buffers (consumed: base and length are advanced)
+ * @nr: number of buffers
+ * @len: their total length
  *
- * Works for any writable file, including pipes and sockets: short
- * writes are continued until everything is written.
+ * Works for any file with ->write_iter, pipes, sockets and /dev/null
+ * included: short writes are continued until everything is written.
  *
  * Return: 0 or a negative errno.
  */
-int ckpt_kwrite(struct ckpt_ctx *ctx, const void *buf, size_t len)
+int ckpt_kwritev(struct ckpt_ctx *ctx, struct kvec *vec, int nr, size_t len)
 {
-	loff_t *ppos = (ctx->file->f_mode & FMODE_STREAM) ? NULL : &ctx->file->f_pos;
+	struct file *file = ctx->file;
+	loff_t *ppos = (file->f_mode & FMODE_STREAM) ? NULL : &file->f_pos;
+	struct iov_iter iter;
 	ssize_t n;
 
-	while (len) {
-		n = kernel_write(ctx->file, buf, len, ppos);
+	iov_iter_kvec(&iter, WRITE, vec, nr, len);
+	while (iov_iter_count(&iter)) {
+		file_start_write(file);
+		n = vfs_iter_write(file, &iter, ppos, 0);
+		file_end_write(file);
 		if (n <= 0) {
 			ctx->kflags |= CKPT_CTX_WRITE_FAILED;
 			if (n == -ERESTARTSYS)
 				return -EINTR;
 			return n ? (int)n : -EIO;
 		}
-		buf += n;
-		len -= n;
 		ctx->pos += n;
 	}
 	return 0;
+}
+
+/**
+ * ckpt_kwrite - write raw bytes to the image
+ * @ctx: checkpoint context
+ * @buf: kernel buffer
+ * @len: bytes to write
+ *
+ * Return: 0 or a negative errno.
+ */
+int ckpt_kwrite(struct ckpt_ctx *ctx, const void *buf, size_t len)
+{
+	struct kvec vec = { .iov_base = (void *)buf, .iov_len = len };
+
+	return ckpt_kwritev(ctx, &vec, 1, len);
 }
 
 /**
