@@ -4,14 +4,39 @@
  *
  *   restart [options]
  *
- * The tool is the restart coordinator: it forks the task that becomes
- * the restored root; that child calls restart(0, fd, ...) and the tool
- * calls restart(child, fd, ...). See restart(1).
+ * The tool is the restart coordinator: it reads the tree section of the
+ * image and rebuilds the process tree (cr_forest.h); every task of it
+ * calls restart(0, fd, ...) and the tool calls restart(root, fd, ...).
+ * An image that comes through a pipe is fed to the kernel again, from
+ * its first byte, by a thread. See restart(1).
  */
 #include "cr_common.h"
+#include "cr_forest.h"
 
 #include <getopt.h>
+#include <pthread.h>
 #include <sys/prctl.h>
+
+struct feeder {
+	int in, out;
+	const char *prefix;
+	size_t prefix_len;
+};
+
+/* Give the kernel the image again: the bytes already read, then the rest */
+static void *feed(void *arg)
+{
+	struct feeder *fd = arg;
+	char buf[65536];
+	ssize_t n;
+
+	if (cr_write_full(fd->out, fd->prefix, fd->prefix_len) == 0)
+		while ((n = read(fd->in, buf, sizeof(buf))) > 0)
+			if (cr_write_full(fd->out, buf, n))
+				break;
+	close(fd->out);
+	return NULL;
+}
 
 static const struct option long_opts[] = {
 	{ "input",	required_argument,	NULL, 'i' },
@@ -61,7 +86,7 @@ int main(int argc, char **argv)
 	unsigned long flags = 0;
 	int detach = 0, self = 0;
 	int fd, logfd, log_scratch, status, err, c;
-	pid_t parent, child;
+	pid_t child;
 	long ret;
 
 	cr_prog = "restart";
@@ -126,31 +151,48 @@ int main(int argc, char **argv)
 		return CR_EXIT_FAIL;
 	}
 
-	fflush(NULL);
-	parent = getpid();
-	child = fork();
-	if (child < 0) {
-		cr_perror("fork");
+	struct cr_forest f = { .flags = flags, .logfd = logfd, .kfd = fd };
+	struct feeder feeder = { .in = fd };
+	pthread_t feeder_thread;
+	int kpipe[2];
+	off_t start;
+
+	start = lseek(fd, 0, SEEK_CUR);
+	if (cr_forest_load(&f, fd))
+		return CR_EXIT_FAIL;
+	if (start < 0) {
+		/* not seekable: feed the kernel through a pipe of our own */
+		if (pipe(kpipe)) {
+			cr_perror("pipe");
+			return CR_EXIT_FAIL;
+		}
+		f.kfd = kpipe[0];
+	}
+	child = cr_forest_grow(&f);
+	if (child < 0)
+		return CR_EXIT_FAIL;
+	if (start >= 0 && lseek(fd, start, SEEK_SET) != start) {
+		cr_perror("rewinding the image");
+		kill(child, SIGKILL);
+		cr_wait(child, &status);
 		return CR_EXIT_FAIL;
 	}
-	if (child == 0) {
-		/*
-		 * Die with the coordinator; the kernel clears the
-		 * parent-death signal of the task it restores.
-		 */
-		if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0) {
-			perror("restart: prctl");
-			_exit(CR_EXIT_FAIL);
+	cr_forest_go(&f);
+	if (start < 0) {
+		feeder.out = kpipe[1];
+		feeder.prefix = f.prefix;
+		feeder.prefix_len = f.prefix_len;
+		errno = pthread_create(&feeder_thread, NULL, feed, &feeder);
+		if (errno) {
+			cr_perror("pthread_create");
+			kill(child, SIGKILL);
+			cr_wait(child, &status);
+			return CR_EXIT_FAIL;
 		}
-		if (getppid() != parent)
-			_exit(CR_EXIT_FAIL);
-		/* On success this task becomes the restored root. */
-		sys_restart(0, fd, flags, logfd);
-		perror("restart: restart(0)");
-		_exit(CR_EXIT_FAIL);
+		pthread_detach(feeder_thread);
 	}
 
-	ret = sys_restart(child, fd, flags, logfd);
+	ret = sys_restart(child, f.kfd, flags, logfd);
 	if (ret < 0) {
 		err = errno;
 		/* The kernel kills the restored tasks; make sure of ours. */

@@ -1,0 +1,434 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * MakeForest: rebuild the process tree of a checkpoint image in user
+ * space -- every task with its pid, parent, session and process group,
+ * threads, zombies and ghost placeholders for dead session and group
+ * leaders -- before the tasks enter restart(0, ...).
+ *
+ * Each rebuilt process, once it forked its own children and threads,
+ * writes one byte to the "ready" pipe; the coordinator counts them. Then
+ * it closes the "go" pipe: ghosts exit (after their children inherited
+ * their session), the root reaps them and every task calls restart(0).
+ * If the tree cannot be built, the coordinator writes bytes into the go
+ * pipe instead: whoever reads one exits.
+ */
+#ifndef _CR_FOREST_H
+#define _CR_FOREST_H
+
+#include "cr_common.h"
+
+#include <sched.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <linux/sched.h>
+
+#define CR_THREAD_STACK	(64 * 1024)
+
+struct cr_node {
+	struct ckpt_hdr_tree_task e;
+	int creator;		/* node that forks this one, -1 for the root */
+	bool by_ghost;		/* its creator is a ghost that exits later */
+};
+
+struct cr_forest {
+	int n;
+	struct cr_node *nodes;
+	uint32_t hdr_flags;
+	int nr_procs;		/* nodes that report ready (all but threads) */
+	unsigned long flags;	/* restart flags */
+	int kfd, logfd;
+	int ready[2], go[2];
+	char *prefix;		/* the image bytes read to learn the tree */
+	size_t prefix_len;
+};
+
+static inline int cr_forest_read(struct cr_forest *f, int fd, void *buf,
+				 size_t len, const char *what)
+{
+	char *p;
+
+	if (cr_read_full(fd, buf, len) != (ssize_t)len) {
+		cr_error("image ends inside its %s", what);
+		return -1;
+	}
+	p = realloc(f->prefix, f->prefix_len + len);
+	if (!p) {
+		cr_error("out of memory");
+		return -1;
+	}
+	memcpy(p + f->prefix_len, buf, len);
+	f->prefix = p;
+	f->prefix_len += len;
+	return 0;
+}
+
+/* Read one record of a known type and exact size */
+static inline int cr_forest_rec(struct cr_forest *f, int fd, void *rec,
+				uint32_t type, size_t size, const char *what)
+{
+	struct ckpt_hdr *h = rec;
+
+	if (cr_forest_read(f, fd, h, sizeof(*h), what))
+		return -1;
+	if (h->type != type || h->len != size) {
+		cr_error("bad %s record (type %u, length %u)", what, h->type,
+			 h->len);
+		return -1;
+	}
+	return cr_forest_read(f, fd, h + 1, size - sizeof(*h), what);
+}
+
+static inline int cr_forest_index(struct cr_forest *f, pid_t pid)
+{
+	int i;
+
+	for (i = 0; i < f->n; i++)
+		if (f->nodes[i].e.pid == pid)
+			return i;
+	return -1;
+}
+
+/*
+ * Who forks each task: its parent, except for a task whose session is
+ * not its parent's: it is forked by the ghost of that session, which
+ * exits so that the task is handed to its real parent, the root (init
+ * of the container, or a subreaper).
+ */
+static inline int cr_forest_plan(struct cr_forest *f)
+{
+	int i;
+
+	for (i = 1; i < f->n; i++) {
+		struct cr_node *nd = &f->nodes[i];
+		struct ckpt_hdr_tree_task *e = &nd->e;
+		int par, lead;
+
+		if (e->flags & CKPT_TREE_THREAD) {
+			nd->creator = cr_forest_index(f, e->tgid);
+			continue;
+		}
+		par = cr_forest_index(f, e->ppid);
+		if (par < 0 || (f->nodes[par].e.flags & CKPT_TREE_THREAD)) {
+			cr_error("pid %d: parent %d is not in the image",
+				 e->pid, e->ppid);
+			return -1;
+		}
+		nd->creator = par;
+		if (!e->sid || e->sid == e->pid ||
+		    e->sid == f->nodes[par].e.sid)
+			continue;
+		lead = cr_forest_index(f, e->sid);
+		if (par != 0 || lead < 0 ||
+		    !(f->nodes[lead].e.flags & CKPT_TREE_GHOST)) {
+			cr_error("pid %d: session %d cannot be rebuilt under parent %d",
+				 e->pid, e->sid, e->ppid);
+			return -1;
+		}
+		nd->creator = lead;
+		nd->by_ghost = true;
+	}
+	return 0;
+}
+
+/* Read HEADER, HEADER_ARCH and the TREE section of the image on fd. */
+static inline int cr_forest_load(struct cr_forest *f, int fd)
+{
+	struct ckpt_hdr_header hdr;
+	struct ckpt_hdr_tree tree;
+	struct ckpt_hdr h;
+	char arch[256];
+	int i;
+
+	if (cr_forest_rec(f, fd, &hdr, CKPT_HDR_HEADER, sizeof(hdr), "header"))
+		return -1;
+	if (hdr.magic != CKPT_MAGIC || hdr.version != CKPT_VERSION) {
+		cr_error("not a checkpoint image of version %d", CKPT_VERSION);
+		return -1;
+	}
+	f->hdr_flags = hdr.flags;
+	if (cr_forest_read(f, fd, &h, sizeof(h), "arch header"))
+		return -1;
+	if (h.type != CKPT_HDR_HEADER_ARCH || h.len < sizeof(h) ||
+	    h.len - sizeof(h) > sizeof(arch)) {
+		cr_error("bad arch header record");
+		return -1;
+	}
+	if (cr_forest_read(f, fd, arch, h.len - sizeof(h), "arch header"))
+		return -1;
+	if (cr_forest_rec(f, fd, &tree, CKPT_HDR_TREE, sizeof(tree), "tree"))
+		return -1;
+	if (!tree.nr_tasks || tree.nr_tasks > 4 * 1024 * 1024) {
+		cr_error("bad tree size %u", tree.nr_tasks);
+		return -1;
+	}
+	f->n = tree.nr_tasks;
+	f->nodes = calloc(f->n, sizeof(*f->nodes));
+	if (!f->nodes) {
+		cr_error("out of memory");
+		return -1;
+	}
+	for (i = 0; i < f->n; i++) {
+		struct cr_node *nd = &f->nodes[i];
+
+		if (cr_forest_rec(f, fd, &nd->e, CKPT_HDR_TREE_TASK,
+				  sizeof(nd->e), "tree"))
+			return -1;
+		nd->creator = -1;
+		if (!(nd->e.flags & CKPT_TREE_THREAD))
+			f->nr_procs++;
+	}
+	if (!(f->nodes[0].e.flags & CKPT_TREE_ROOT)) {
+		cr_error("the tree does not start with its root");
+		return -1;
+	}
+	return cr_forest_plan(f);
+}
+
+static inline long cr_raw4(long nr, long a, long b, long c, long d)
+{
+	register long r10 __asm__("r10") = d;
+	long ret;
+
+	__asm__ __volatile__("syscall"
+			     : "=a"(ret)
+			     : "0"(nr), "D"(a), "S"(b), "d"(c), "r"(r10)
+			     : "rcx", "r11", "memory");
+	return ret;
+}
+
+/* A thread of the forest: only raw system calls, it has no TLS of its own */
+static void cr_forest_thread(void *arg)
+{
+	struct cr_forest *f = arg;
+
+	cr_raw4(__NR_restart, 0, f->kfd, f->flags, f->logfd);
+	cr_raw4(__NR_exit, 1, 0, 0, 0);
+}
+
+/* clone3() a thread running fn(arg) on its own stack; returns its tid */
+static inline long cr_clone3_thread(struct clone_args *args,
+				    void (*fn)(void *), void *arg)
+{
+	register void (*r12)(void *) __asm__("r12") = fn;
+	register void *r13 __asm__("r13") = arg;
+	long ret;
+
+	__asm__ __volatile__("syscall\n\t"
+			     "test %%rax, %%rax\n\t"
+			     "jnz 1f\n\t"
+			     "xor %%ebp, %%ebp\n\t"
+			     "mov %%r13, %%rdi\n\t"
+			     "call *%%r12\n\t"
+			     "ud2\n"
+			     "1:"
+			     : "=a"(ret)
+			     : "0"((long)__NR_clone3), "D"(args),
+			       "S"(sizeof(*args)), "r"(r12), "r"(r13)
+			     : "rcx", "r11", "memory");
+	return ret;
+}
+
+static inline pid_t cr_clone_pid(pid_t pid, uint64_t flags)
+{
+	struct clone_args a = {
+		.flags = flags,
+		.exit_signal = SIGCHLD,
+	};
+
+	if (pid > 0) {
+		a.set_tid = (uintptr_t)&pid;
+		a.set_tid_size = 1;
+	}
+	return syscall(__NR_clone3, &a, sizeof(a));
+}
+
+static inline void cr_forest_die(const struct ckpt_hdr_tree_task *e)
+{
+	int st = e->exit_code;
+	struct rlimit none = { 0, 0 };
+	sigset_t all;
+
+	if (WIFSIGNALED(st)) {
+		setrlimit(RLIMIT_CORE, &none);
+		signal(WTERMSIG(st), SIG_DFL);
+		sigfillset(&all);
+		sigprocmask(SIG_UNBLOCK, &all, NULL);
+		syscall(SYS_kill, syscall(SYS_getpid), WTERMSIG(st));
+	}
+	_exit(WIFEXITED(st) ? WEXITSTATUS(st) : 1);
+}
+
+static void cr_forest_task(struct cr_forest *f, int i) __attribute__((noreturn));
+
+static inline int cr_forest_spawn(struct cr_forest *f, int i)
+{
+	struct ckpt_hdr_tree_task *e = &f->nodes[i].e;
+	pid_t pid;
+
+	if (e->flags & CKPT_TREE_THREAD) {
+		struct clone_args a = {
+			.flags = CLONE_VM | CLONE_FS | CLONE_FILES |
+				 CLONE_SIGHAND | CLONE_THREAD | CLONE_SYSVSEM,
+		};
+		void *stack = mmap(NULL, CR_THREAD_STACK, PROT_READ | PROT_WRITE,
+				   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+		if (stack == MAP_FAILED)
+			return -1;
+		a.stack = (uintptr_t)stack;
+		a.stack_size = CR_THREAD_STACK;
+		a.set_tid = (uintptr_t)&e->pid;
+		a.set_tid_size = 1;
+		if (cr_clone3_thread(&a, cr_forest_thread, f) < 0) {
+			cr_error("cannot create thread %d", e->pid);
+			return -1;
+		}
+		return 0;
+	}
+	pid = cr_clone_pid(e->pid, 0);
+	if (pid < 0) {
+		cr_perror("cannot create pid %d", e->pid);
+		return -1;
+	}
+	if (pid == 0)
+		cr_forest_task(f, i);
+	return 0;
+}
+
+/* Set up node i in the task just created for it, fork its own nodes */
+static void cr_forest_task(struct cr_forest *f, int i)
+{
+	struct cr_node *nd = &f->nodes[i];
+	struct ckpt_hdr_tree_task *e = &nd->e;
+	char c = 1;
+	int k, pass;
+
+	close(f->go[1]);
+	close(f->ready[0]);
+	if (!nd->by_ghost)
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (e->sid == e->pid) {
+		if (setsid() < 0)
+			goto fail;
+	} else if (e->pgid == e->pid) {
+		if (setpgid(0, 0) < 0)
+			goto fail;
+	} else if (e->pgid && getpgid(0) != e->pgid) {
+		if (setpgid(0, e->pgid) < 0)
+			goto fail;
+	}
+	if ((e->flags & CKPT_TREE_SUBREAPER) &&
+	    prctl(PR_SET_CHILD_SUBREAPER, 1) < 0)
+		goto fail;
+
+	/* ghosts first, then group leaders, then the others, then threads */
+	for (pass = 0; pass < 4; pass++) {
+		for (k = 1; k < f->n; k++) {
+			struct ckpt_hdr_tree_task *ke = &f->nodes[k].e;
+			int p = (ke->flags & CKPT_TREE_THREAD) ? 3 :
+				(ke->flags & CKPT_TREE_GHOST) ? 0 :
+				ke->pgid == ke->pid ? 1 : 2;
+
+			if (f->nodes[k].creator != i || p != pass)
+				continue;
+			if (cr_forest_spawn(f, k))
+				goto fail;
+		}
+	}
+	if (write(f->ready[1], &c, 1) != 1)
+		goto fail;
+	close(f->ready[1]);
+
+	if (e->flags & CKPT_TREE_ZOMBIE)
+		cr_forest_die(e);
+	if (read(f->go[0], &c, 1) != 0)
+		_exit(CR_EXIT_FAIL);	/* the tree could not be built */
+	close(f->go[0]);
+	if (e->flags & CKPT_TREE_GHOST)
+		_exit(0);
+	if (nd->by_ghost) {
+		/* wait to be handed to the root, then die with it */
+		while (getppid() == f->nodes[nd->creator].e.pid)
+			usleep(1000);
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+	}
+	if (i == 0) {
+		/* the root reaps the ghosts it forked */
+		for (k = 1; k < f->n; k++)
+			if ((f->nodes[k].e.flags & CKPT_TREE_GHOST) &&
+			    f->nodes[k].creator == 0)
+				waitpid(f->nodes[k].e.pid, NULL, __WALL);
+	}
+	/* On success this task becomes the restored one. */
+	sys_restart(0, f->kfd, f->flags, f->logfd);
+	cr_perror("pid %d: restart(0)", e->pid);
+	_exit(CR_EXIT_FAIL);
+fail:
+	cr_perror("rebuilding pid %d", e->pid);
+	_exit(CR_EXIT_FAIL);
+}
+
+/*
+ * Fork the root (in a new pid namespace for a container image) and let
+ * the forest grow from it; wait until every task reported ready.
+ * Returns the root's pid, or -1 (with the forest killed).
+ */
+static inline pid_t cr_forest_grow(struct cr_forest *f)
+{
+	struct ckpt_hdr_tree_task *root = &f->nodes[0].e;
+	bool container = f->hdr_flags & CKPT_IMAGE_CONTAINER;
+	int got = 0;
+	pid_t pid;
+	char c;
+
+	if (pipe(f->ready) || pipe(f->go)) {
+		cr_perror("pipe");
+		return -1;
+	}
+	fflush(NULL);
+	if (container) {
+		pid = cr_clone_pid(0, CLONE_NEWPID);
+	} else {
+		pid = cr_clone_pid(root->pid, 0);
+		/* a lone process may come back under any pid */
+		if (pid < 0 && f->n == 1 && (errno == EEXIST || errno == EPERM))
+			pid = cr_clone_pid(0, 0);
+	}
+	if (pid < 0) {
+		cr_perror("cannot create the root (pid %d)", root->pid);
+		return -1;
+	}
+	if (pid == 0)
+		cr_forest_task(f, 0);
+
+	close(f->ready[1]);
+	close(f->go[0]);
+	while (got < f->nr_procs && read(f->ready[0], &c, 1) == 1)
+		got++;
+	close(f->ready[0]);
+	if (got < f->nr_procs) {
+		cr_error("could not rebuild the process tree (%d of %d tasks)",
+			 got, f->nr_procs);
+		for (got = 0; got < f->nr_procs; got++)
+			if (write(f->go[1], &c, 1) != 1)
+				break;
+		close(f->go[1]);
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+		return -1;
+	}
+	return pid;
+}
+
+/* Let ghosts go and the tasks enter restart(0) */
+static inline void cr_forest_go(struct cr_forest *f)
+{
+	close(f->go[1]);
+}
+
+#endif /* _CR_FOREST_H */
