@@ -182,7 +182,7 @@ static void ckpt_fill_entry(struct ckpt_ctx *ctx, struct task_struct *t,
 	rcu_read_lock();
 	e->pid = task_pid_nr_ns(t, ns);
 	e->tgid = task_tgid_nr_ns(t, ns);
-	e->ppid = t == ctx->root_task ? 0 :
+	e->ppid = same_thread_group(t, ctx->root_task) ? 0 :
 		task_tgid_nr_ns(rcu_dereference(t->real_parent), ns);
 	e->sid = task_session_nr_ns(t, ns);
 	e->pgid = task_pgrp_nr_ns(t, ns);
@@ -300,14 +300,25 @@ int ckpt_write_tree(struct ckpt_ctx *ctx)
 static int ckpt_check_entry(struct ckpt_ctx *ctx, int i,
 			    struct ckpt_hdr_tree_task *e)
 {
+	const struct ckpt_hdr_tree_task *leader = ckpt_tree_entry(ctx, e->tgid);
 	bool root = e->flags & CKPT_TREE_ROOT;
+	bool thread = e->flags & CKPT_TREE_THREAD;
+	bool bad;
 
-	if (e->pid <= 0 || e->tgid <= 0 || e->ppid < 0 || e->sid < 0 ||
-	    e->pgid < 0 || e->flags & ~CKPT_TREE_FLAGS || root != (i == 0) ||
-	    (root && (e->flags & (CKPT_TREE_ZOMBIE | CKPT_TREE_GHOST))) ||
-	    (!(e->flags & CKPT_TREE_THREAD) != (e->pid == e->tgid)) ||
-	    (i && !ckpt_tree_entry(ctx, e->ppid)) ||
-	    ckpt_tree_entry(ctx, e->pid))
+	bad = e->pid <= 0 || e->tgid <= 0 || e->ppid < 0 || e->sid < 0 ||
+	      e->pgid < 0 || e->flags & ~CKPT_TREE_FLAGS ||
+	      root != (i == 0) || thread == (e->pid == e->tgid) ||
+	      ckpt_tree_entry(ctx, e->pid);
+	if (root)
+		bad |= !!(e->flags & (CKPT_TREE_ZOMBIE | CKPT_TREE_GHOST));
+	else if (thread)
+		/* a thread follows its process, whose parent it shares */
+		bad |= !leader || (leader->flags & CKPT_TREE_THREAD) ||
+		       leader->ppid != e->ppid ||
+		       !!(e->flags & (CKPT_TREE_ZOMBIE | CKPT_TREE_GHOST));
+	else
+		bad |= !ckpt_tree_entry(ctx, e->ppid);
+	if (bad)
 		return ckpt_err(ctx, -EINVAL,
 				"bad tree entry %d (pid %d tgid %d ppid %d flags %#x)",
 				i, e->pid, e->tgid, e->ppid, e->flags);

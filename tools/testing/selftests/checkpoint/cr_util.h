@@ -49,6 +49,7 @@
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <pthread.h>
+#include <linux/sched.h>
 
 #include <linux/checkpoint.h>
 #include <linux/checkpoint_hdr.h>
@@ -127,6 +128,8 @@ struct cr_ctx {
 	pid_t rs_pid;			/* restarting/restored task */
 	pid_t aux_pid;			/* any other helper child */
 	long ckpt_id;			/* last id checkpoint() returned */
+	unsigned long spawn_flags;	/* clone flags of the workload, e.g.
+					 * CLONE_NEWPID for a container */
 	bool restart_in_thread;		/* fork the restarting task from a
 					 * thread, so its TLS (FS base) differs
 					 * from the workload's */
@@ -861,7 +864,16 @@ static inline void cr_spawn(struct __test_metadata *_metadata,
 	unlink(ctx->go);
 	fflush(stdout);
 	fflush(stderr);
-	pid = fork();
+	if (ctx->spawn_flags) {
+		struct clone_args ca = {
+			.flags = ctx->spawn_flags,
+			.exit_signal = SIGCHLD,
+		};
+
+		pid = syscall(__NR_clone3, &ca, sizeof(ca));
+	} else {
+		pid = fork();
+	}
 	ASSERT_LE(0, pid);
 	if (pid == 0) {
 		close(p[0]);
