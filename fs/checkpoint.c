@@ -354,6 +354,53 @@ static int ckpt_files_checkpoint(struct ckpt_ctx *ctx, void *ptr, int objref)
 	return ret;
 }
 
+/* Collect pass: every open file of the table, standard streams exempt */
+static int ckpt_files_collect(struct ckpt_ctx *ctx, void *ptr)
+{
+	struct ckpt_fd *fds;
+	int i, nr, ret = 0;
+
+	nr = ckpt_collect_fds(ctx, ptr, &fds);
+	if (nr < 0)
+		return nr;
+	for (i = 0; !ret && i < nr; i++)
+		ret = ckpt_obj_collect(ctx, fds[i].file, CKPT_OBJ_FILE,
+				       fds[i].fd <= 2);
+	ckpt_free_fds(fds, nr);
+	return ret;
+}
+
+static struct files_struct *ckpt_get_files(struct task_struct *t)
+{
+	struct files_struct *files;
+
+	task_lock(t);
+	files = t->files;
+	if (files)
+		atomic_inc(&files->count);
+	task_unlock(t);
+	return files;
+}
+
+/**
+ * ckpt_collect_files - collect pass over a task's files table
+ * @ctx: checkpoint context
+ * @t: the task
+ *
+ * Return: 0 or a negative errno.
+ */
+int ckpt_collect_files(struct ckpt_ctx *ctx, struct task_struct *t)
+{
+	struct files_struct *files = ckpt_get_files(t);
+	int ret;
+
+	if (!files)
+		return 0;
+	ret = ckpt_obj_collect(ctx, files, CKPT_OBJ_FILE_TABLE, false);
+	put_files_struct(files);
+	return ret;
+}
+
 /**
  * ckpt_checkpoint_files - save a task's files table (once per table)
  * @ctx: checkpoint context
@@ -363,14 +410,9 @@ static int ckpt_files_checkpoint(struct ckpt_ctx *ctx, void *ptr, int objref)
  */
 int ckpt_checkpoint_files(struct ckpt_ctx *ctx, struct task_struct *t)
 {
-	struct files_struct *files;
+	struct files_struct *files = ckpt_get_files(t);
 	int ret;
 
-	task_lock(t);
-	files = t->files;
-	if (files)
-		atomic_inc(&files->count);
-	task_unlock(t);
 	if (!files)
 		return ckpt_err(ctx, -EBUSY, "pid %d has no files table",
 				task_pid_vnr(t));
@@ -507,6 +549,7 @@ static const struct ckpt_obj_ops ckpt_files_ops = {
 	.ref_grab = ckpt_files_grab,
 	.ref_drop = ckpt_files_drop,
 	.ref_users = ckpt_files_users,
+	.collect = ckpt_files_collect,
 	.checkpoint = ckpt_files_checkpoint,
 	.restore = ckpt_files_restore,
 };

@@ -309,6 +309,55 @@ int ckpt_checkpoint_mm(struct ckpt_ctx *ctx, struct task_struct *t)
 	return ret < 0 ? ret : 0;
 }
 
+/**
+ * ckpt_collect_mm - collect pass over a task's address space
+ * @ctx: checkpoint context
+ * @t: the task
+ *
+ * Return: 0 or a negative errno.
+ */
+int ckpt_collect_mm(struct ckpt_ctx *ctx, struct task_struct *t)
+{
+	struct mm_struct *mm = get_task_mm(t);
+	int ret;
+
+	if (!mm)
+		return 0;
+	ret = ckpt_obj_collect(ctx, mm, CKPT_OBJ_MM, false);
+	mmput(mm);
+	return ret;
+}
+
+/**
+ * ckpt_count_mm_files - count the file references of an address space
+ * @ctx: checkpoint context
+ * @t: a task, the first of the tree with its mm
+ *
+ * Mapped files and the executable hold references to open files that
+ * the collect pass found in fd tables; they are references from inside.
+ */
+void ckpt_count_mm_files(struct ckpt_ctx *ctx, struct task_struct *t)
+{
+	struct mm_struct *mm = get_task_mm(t);
+	struct vm_area_struct *vma;
+
+	if (!mm)
+		return;
+	mmap_read_lock(mm);
+	{
+		VMA_ITERATOR(vmi, mm, 0);
+
+		for_each_vma(vmi, vma)
+			if (vma->vm_file)
+				ckpt_obj_count_ref(ctx, vma->vm_file);
+	}
+	mmap_read_unlock(mm);
+	rcu_read_lock();
+	ckpt_obj_count_ref(ctx, rcu_dereference(mm->exe_file));
+	rcu_read_unlock();
+	mmput(mm);
+}
+
 /* --- restart --- */
 
 static int ckpt_check_mm_hdr(struct ckpt_ctx *ctx, struct ckpt_hdr_mm *h)

@@ -31,6 +31,7 @@ struct kvec;
 #define CKPT_CTX_SELF		0x4	/* self-checkpoint / RESTART_TASKSELF */
 #define CKPT_CTX_WRITE_FAILED	0x8	/* image stream is broken */
 #define CKPT_CTX_CONTAINER	0x10	/* root is init of its pid ns */
+#define CKPT_CTX_LEAKCHECK	0x20	/* objects must be private to the tree */
 
 /* ckpt_ctx.state during restart */
 enum ckpt_restart_state {
@@ -118,6 +119,7 @@ struct ckpt_ctx {
  * @ref_grab: take a reference (held while the object is in the hash)
  * @ref_drop: drop that reference
  * @ref_users: kernel reference count, for leak detection
+ * @collect: collect pass: count what the object refers to (optional)
  * @checkpoint: write the object's records; its first record carries @objref
  * @restore: read the rest of the object whose first record header is @h,
  *	rebuild it and return it with a reference, setting *@objref
@@ -129,6 +131,7 @@ struct ckpt_obj_ops {
 	void (*ref_grab)(void *ptr);
 	void (*ref_drop)(void *ptr);
 	int (*ref_users)(void *ptr);
+	int (*collect)(struct ckpt_ctx *ctx, void *ptr);
 	int (*checkpoint)(struct ckpt_ctx *ctx, void *ptr, int objref);
 	void *(*restore)(struct ckpt_ctx *ctx, struct ckpt_hdr *h, int *objref);
 };
@@ -167,6 +170,11 @@ int ckpt_obj_checkpoint(struct ckpt_ctx *ctx, void *ptr,
 void *ckpt_obj_restore(struct ckpt_ctx *ctx, enum ckpt_obj_type type);
 void *ckpt_obj_fetch(struct ckpt_ctx *ctx, int objref,
 		     enum ckpt_obj_type type);
+int ckpt_obj_collect(struct ckpt_ctx *ctx, void *ptr, enum ckpt_obj_type type,
+		     bool exempt);
+void ckpt_obj_count_ref(struct ckpt_ctx *ctx, void *ptr);
+int ckpt_obj_leak_check(struct ckpt_ctx *ctx);
+int ckpt_obj_check_visited(struct ckpt_ctx *ctx);
 
 /* kernel/checkpoint/process.c */
 int ckpt_checkpoint_task(struct ckpt_ctx *ctx, struct task_struct *t);
@@ -196,6 +204,8 @@ void ckpt_ctx_put(struct ckpt_ctx *ctx);
 /* mm/checkpoint.c */
 int ckpt_checkpoint_mm(struct ckpt_ctx *ctx, struct task_struct *t);
 int ckpt_restore_mm(struct ckpt_ctx *ctx);
+int ckpt_collect_mm(struct ckpt_ctx *ctx, struct task_struct *t);
+void ckpt_count_mm_files(struct ckpt_ctx *ctx, struct task_struct *t);
 
 /* fs/checkpoint.c */
 bool ckpt_file_reachable(struct file *file);
@@ -203,6 +213,7 @@ int ckpt_write_fname(struct ckpt_ctx *ctx, const struct path *path);
 struct file *ckpt_open_fname(struct ckpt_ctx *ctx, int flags);
 int ckpt_checkpoint_files(struct ckpt_ctx *ctx, struct task_struct *t);
 int ckpt_restore_files(struct ckpt_ctx *ctx);
+int ckpt_collect_files(struct ckpt_ctx *ctx, struct task_struct *t);
 
 /* arch/x86/kernel/checkpoint.c */
 int ckpt_write_arch_header(struct ckpt_ctx *ctx);

@@ -87,6 +87,26 @@ static struct task_struct *ckpt_get_root(struct ckpt_ctx *ctx, pid_t pid)
 	return t;
 }
 
+/* Collect pass of a container checkpoint: who refers to what */
+static int ckpt_collect(struct ckpt_ctx *ctx)
+{
+	int i, j, ret = 0;
+
+	for (i = 0; !ret && i < ctx->nr_tasks; i++) {
+		ret = ckpt_collect_mm(ctx, ctx->tasks[i]);
+		if (!ret)
+			ret = ckpt_collect_files(ctx, ctx->tasks[i]);
+	}
+	for (i = 0; !ret && i < ctx->nr_tasks; i++) {
+		for (j = 0; j < i; j++)
+			if (ctx->tasks[j]->mm == ctx->tasks[i]->mm)
+				break;
+		if (j == i)
+			ckpt_count_mm_files(ctx, ctx->tasks[i]);
+	}
+	return ret ? ret : ckpt_obj_leak_check(ctx);
+}
+
 /**
  * do_checkpoint - write the image of a task to ctx->file
  * @ctx: checkpoint context
@@ -104,6 +124,14 @@ long do_checkpoint(struct ckpt_ctx *ctx, pid_t pid)
 	ret = ckpt_collect_tree(ctx);
 	if (ret)
 		return ret;
+	/* a tree that is not a subtree must not share anything outside */
+	if (!(ctx->uflags & CHECKPOINT_SUBTREE) &&
+	    !(ctx->kflags & CKPT_CTX_SELF)) {
+		ret = ckpt_collect(ctx);
+		if (ret)
+			return ret;
+		ctx->kflags |= CKPT_CTX_LEAKCHECK;
+	}
 
 	ctx->id = atomic64_inc_return(&ckpt_last_id);
 	ret = ckpt_write_header(ctx);
@@ -113,6 +141,8 @@ long do_checkpoint(struct ckpt_ctx *ctx, pid_t pid)
 		ret = ckpt_write_tree(ctx);
 	for (i = 0; !ret && i < ctx->nr_tasks; i++)
 		ret = ckpt_checkpoint_task(ctx, ctx->tasks[i]);
+	if (!ret && (ctx->kflags & CKPT_CTX_LEAKCHECK))
+		ret = ckpt_obj_check_visited(ctx);
 	if (!ret)
 		ret = ckpt_write_tail(ctx);
 	if (ret) {

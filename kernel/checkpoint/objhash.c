@@ -16,6 +16,10 @@
 
 struct ckpt_obj {
 	int objref;
+	int tree_refs;		/* references found inside the tree */
+	bool collected;		/* found by the collect pass */
+	bool visited;		/* saved by the real pass */
+	bool exempt;		/* no leak check (a standard stream) */
 	void *ptr;
 	const struct ckpt_obj_ops *ops;
 	struct hlist_node by_ptr;
@@ -127,6 +131,10 @@ static struct ckpt_obj *ckpt_obj_add(struct ckpt_objhash *oh, void *ptr,
 		return NULL;
 	obj->ptr = ptr;
 	obj->objref = objref;
+	obj->tree_refs = 0;
+	obj->collected = false;
+	obj->visited = false;
+	obj->exempt = false;
 	obj->ops = ops;
 	ops->ref_grab(ptr);
 	hash_add(oh->by_ptr, &obj->by_ptr, (unsigned long)ptr);
@@ -160,6 +168,12 @@ int ckpt_obj_checkpoint(struct ckpt_ctx *ctx, void *ptr,
 		return ckpt_err(ctx, -EINVAL, "no operations for object type %d",
 				type);
 	obj = ckpt_obj_find_ptr(oh, ptr);
+	if (obj && !obj->visited && obj->collected) {
+		/* first time in the real pass: save it now */
+		obj->visited = true;
+		ret = ops->checkpoint(ctx, ptr, obj->objref);
+		return ret ? ret : obj->objref;
+	}
 	if (obj) {
 		if (obj->ops != ops)
 			return ckpt_err(ctx, -EINVAL, "object %d is a %s, not a %s",
@@ -172,11 +186,117 @@ int ckpt_obj_checkpoint(struct ckpt_ctx *ctx, void *ptr,
 		return ret ? ret : obj->objref;
 	}
 
+	if (ctx->kflags & CKPT_CTX_LEAKCHECK)
+		return ckpt_err(ctx, -EBUSY,
+				"a %s appeared in the tree during checkpoint",
+				ops->name);
 	obj = ckpt_obj_add(oh, ptr, oh->next_objref++, ops);
 	if (!obj)
 		return -ENOMEM;
+	obj->visited = true;
 	ret = ops->checkpoint(ctx, ptr, obj->objref);
 	return ret ? ret : obj->objref;
+}
+
+/**
+ * ckpt_obj_collect - count a reference from inside the tree
+ * @ctx: checkpoint context
+ * @ptr: the object
+ * @type: its type
+ * @exempt: a reference that excuses the object from the leak check
+ *
+ * The collect pass, before anything is written, meets every reference
+ * the tree's tasks hold to shared objects. The first meeting adds the
+ * object to the hash and lets its type collect what it refers to.
+ *
+ * Return: 0 or a negative errno.
+ */
+int ckpt_obj_collect(struct ckpt_ctx *ctx, void *ptr, enum ckpt_obj_type type,
+		     bool exempt)
+{
+	const struct ckpt_obj_ops *ops = ckpt_obj_ops_of(type);
+	struct ckpt_obj *obj;
+
+	if (!ops)
+		return -EINVAL;
+	obj = ckpt_obj_find_ptr(ctx->objhash, ptr);
+	if (obj) {
+		obj->tree_refs++;
+		obj->exempt |= exempt;
+		return 0;
+	}
+	obj = ckpt_obj_add(ctx->objhash, ptr, ctx->objhash->next_objref++, ops);
+	if (!obj)
+		return -ENOMEM;
+	obj->collected = true;
+	obj->tree_refs = 1;
+	obj->exempt = exempt;
+	return ops->collect ? ops->collect(ctx, ptr) : 0;
+}
+
+/**
+ * ckpt_obj_count_ref - count one more in-tree reference to a known object
+ * @ctx: checkpoint context
+ * @ptr: the object; nothing happens if it is not in the hash
+ */
+void ckpt_obj_count_ref(struct ckpt_ctx *ctx, void *ptr)
+{
+	struct ckpt_obj *obj = ckpt_obj_find_ptr(ctx->objhash, ptr);
+
+	if (obj)
+		obj->tree_refs++;
+}
+
+/**
+ * ckpt_obj_leak_check - are the collected objects private to the tree?
+ * @ctx: checkpoint context
+ *
+ * An object whose kernel reference count exceeds the references found
+ * in the tree (plus the hash's own) is also used from outside: a
+ * container checkpoint of it would not be self-contained.
+ *
+ * Return: 0, or -EBUSY naming the first leaked object.
+ */
+int ckpt_obj_leak_check(struct ckpt_ctx *ctx)
+{
+	struct ckpt_obj *obj;
+
+	list_for_each_entry(obj, &ctx->objhash->list, list) {
+		int users;
+
+		if (!obj->collected || obj->exempt || !obj->ops->ref_users)
+			continue;
+		users = obj->ops->ref_users(obj->ptr) - 1;
+		if (users == obj->tree_refs)
+			continue;
+		if (obj->ops->obj_type == CKPT_OBJ_FILE)
+			return ckpt_err(ctx, -EBUSY,
+					"leak: open file %pD is shared with a task outside the tree (%d references, %d inside)",
+					(struct file *)obj->ptr, users,
+					obj->tree_refs);
+		return ckpt_err(ctx, -EBUSY,
+				"leak: a %s is shared with a task outside the tree (%d references, %d inside)",
+				obj->ops->name, users, obj->tree_refs);
+	}
+	return 0;
+}
+
+/**
+ * ckpt_obj_check_visited - did the real pass save every collected object?
+ * @ctx: checkpoint context
+ *
+ * Return: 0, or -EBUSY if an object went away during the checkpoint.
+ */
+int ckpt_obj_check_visited(struct ckpt_ctx *ctx)
+{
+	struct ckpt_obj *obj;
+
+	list_for_each_entry(obj, &ctx->objhash->list, list)
+		if (obj->collected && !obj->visited)
+			return ckpt_err(ctx, -EBUSY,
+					"a %s of the tree vanished during checkpoint",
+					obj->ops->name);
+	return 0;
 }
 
 /**

@@ -573,4 +573,97 @@ CR_TEST(cr_tree, failed_restart_leaves_nothing)
 	cr_image_free(&im);
 }
 
+#define LEAK_FD		5
+
+/* root and a child; the root holds a file at LEAK_FD */
+static int wl_leaky(struct cr_ctx *ctx, void *arg)
+{
+	pid_t kid;
+	int fd, status;
+
+	fd = open(ctx->data2, O_RDWR | O_CREAT | O_TRUNC, 0644);
+	if (fd < 0 || dup2(fd, LEAK_FD) != LEAK_FD)
+		return CR_EXIT_SETUP;
+	close(fd);
+	kid = fork();
+	if (kid == 0) {
+		close(ctx->ready_fd);
+		mark_ready(ctx, 1);
+		cr_wl_wait_go(ctx);
+		_exit(0);
+	}
+	if (wait_ready(ctx, 1))
+		return CR_EXIT_SETUP;
+	cr_wl_ready(ctx);
+	cr_wl_wait_go(ctx);
+	if (write(LEAK_FD, "ok", 2) != 2)
+		return CR_WL_FAIL(1, "write: %s", strerror(errno));
+	if (waitpid(kid, &status, 0) != kid || status)
+		return CR_WL_FAIL(2, "child status %#x", status);
+	return 0;
+}
+
+/*
+ * A file of the tree also held by a task outside (here: the test, which
+ * took it with pidfd_getfd()) is a leak: a container checkpoint fails
+ * with EBUSY naming the file, and the tree carries on unharmed after
+ * thaw; as a subtree (the user takes responsibility) it checkpoints.
+ */
+CR_TEST(cr_tree, leaked_file_refused_unless_subtree)
+{
+	struct wl_call call = { wl_leaky, NULL };
+	int pidfd, stolen, fd, err, status;
+	char *log;
+	size_t len;
+	long ret;
+
+	prctl(PR_SET_CHILD_SUBREAPER, 1);
+	cr_cgroup_create(_metadata, ctx);
+	cr_spawn(_metadata, ctx, wl_in_cgroup, &call);
+	pidfd = syscall(SYS_pidfd_open, ctx->wl_pid, 0);
+	ASSERT_LE(0, pidfd);
+	stolen = syscall(SYS_pidfd_getfd, pidfd, LEAK_FD, 0);
+	ASSERT_LE(0, stolen) {
+		TH_LOG("pidfd_getfd: %s", strerror(errno));
+	}
+	close(pidfd);
+	cr_freeze(_metadata, ctx, ctx->wl_pid);
+
+	fd = open(ctx->img, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	ASSERT_LE(0, fd);
+	ret = sys_checkpoint(ctx->wl_pid, fd, 0, ctx->logfd);
+	err = errno;
+	EXPECT_EQ(-1, ret);
+	EXPECT_EQ(EBUSY, err);
+	log = cr_read_whole(ctx->log, &len);
+	ASSERT_NE(NULL, log);
+	EXPECT_NE(NULL, strstr(log, "leak")) {
+		cr_dump(_metadata, "c/r log", ctx->log);
+	}
+	EXPECT_NE(NULL, strstr(log, strrchr(ctx->data2, '/') + 1)) {
+		TH_LOG("the log does not name the shared file");
+	}
+	free(log);
+
+	/* the same tree as a subtree */
+	ASSERT_EQ(0, ftruncate(fd, 0));
+	ret = sys_checkpoint(ctx->wl_pid, fd, CHECKPOINT_SUBTREE, ctx->logfd);
+	EXPECT_LT(0, ret) {
+		TH_LOG("subtree checkpoint: %s", strerror(errno));
+		cr_dump_logs(_metadata, ctx);
+	}
+	close(fd);
+	close(stolen);
+
+	/* nothing was harmed: the tree finishes its work */
+	cr_thaw(_metadata, ctx);
+	cr_go(_metadata, ctx);
+	ASSERT_EQ(0, cr_wait_timeout(ctx->wl_pid, &status, CR_WAIT_MS));
+	ctx->wl_pid = 0;
+	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) {
+		TH_LOG("tree status %#x after the refused checkpoint", status);
+		cr_dump_logs(_metadata, ctx);
+	}
+}
+
 TEST_HARNESS_MAIN
