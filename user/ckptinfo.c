@@ -165,7 +165,7 @@ static const char *enum_name(__u32 v, const char *const *names,
 static int print_header(struct decoder *d, const void *rec, __u32 len)
 {
 	static const char *const flag_names[] = {
-		[0] = "SUBTREE", [1] = "NETNS", [16] = "SELF",
+		[0] = "SUBTREE", [1] = "NETNS", [16] = "SELF", [17] = "CONTAINER",
 	};
 	const struct ckpt_hdr_header *h = rec;
 	time_t t = h->time_sec;
@@ -269,13 +269,15 @@ static int print_tree(struct decoder *d, const void *rec, __u32 len)
 static int print_tree_task(struct decoder *d, const void *rec, __u32 len)
 {
 	static const char *const flag_names[] = {
-		"thread", "zombie", "ghost", "root",
+		"thread", "zombie", "ghost", "root", "subreaper",
 	};
 	const struct ckpt_hdr_tree_task *h = rec;
 
 	out(d, "pid %d, tgid %d, ppid %d, sid %d, pgid %d, flags ",
 	    h->pid, h->tgid, h->ppid, h->sid, h->pgid);
 	out_bits(d, h->flags, flag_names, ARRAY_SIZE(flag_names));
+	if (h->flags & CKPT_TREE_ZOMBIE)
+		out(d, ", exit status 0x%x", h->exit_code);
 	out(d, "\n");
 	return 0;
 }
