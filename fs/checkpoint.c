@@ -4,7 +4,8 @@
  * close-on-exec) and open file objects (path, flags, offset). Files
  * shared by dup() or fork() are one object referenced by objref.
  *
- * Image: FILE_TABLE { FD_ENT (FILE [STRING path] | OBJREF) }*
+ * Image: FILE_TABLE { FD_ENT (FILE [STRING path] | OBJREF) }*,
+ *        FS STRING(root) STRING(cwd) or OBJREF
  */
 #define pr_fmt(fmt) "checkpoint: " fmt
 
@@ -12,6 +13,7 @@
 #include <linux/fs.h>
 #include <linux/file.h>
 #include <linux/fdtable.h>
+#include <linux/fs_struct.h>
 #include <linux/namei.h>
 #include <linux/sched.h>
 #include <linux/sched/task.h>
@@ -554,10 +556,213 @@ static const struct ckpt_obj_ops ckpt_files_ops = {
 	.restore = ckpt_files_restore,
 };
 
+/* --- fs: working and root directory, umask --- */
+
+static int ckpt_fs_checkpoint(struct ckpt_ctx *ctx, void *ptr, int objref)
+{
+	struct fs_struct *fs = ptr;
+	struct ckpt_hdr_fs h = {
+		.h.type = CKPT_HDR_FS,
+		.h.len = sizeof(h),
+		.objref = objref,
+	};
+	struct path root, pwd;
+	int ret;
+
+	spin_lock(&fs->lock);
+	h.umask = fs->umask;
+	spin_unlock(&fs->lock);
+	get_fs_root(fs, &root);
+	get_fs_pwd(fs, &pwd);
+	ret = ckpt_write_obj(ctx, &h.h);
+	if (!ret)
+		ret = ckpt_write_fname(ctx, &root);
+	if (!ret)
+		ret = ckpt_write_fname(ctx, &pwd);
+	path_put(&root);
+	path_put(&pwd);
+	return ret;
+}
+
+/* Open a saved directory; it must be one, and we must be allowed in */
+static struct file *ckpt_open_dir(struct ckpt_ctx *ctx, const char *what)
+{
+	struct file *dir = ckpt_open_fname(ctx, O_PATH | O_DIRECTORY);
+	int ret;
+
+	if (IS_ERR(dir))
+		return dir;
+	ret = path_permission(&dir->f_path, MAY_EXEC | MAY_CHDIR);
+	if (ret) {
+		ckpt_err(ctx, ret, "no permission to enter %s directory %pD",
+			 what, dir);
+		fput(dir);
+		return ERR_PTR(ret);
+	}
+	return dir;
+}
+
+static void *ckpt_fs_restore(struct ckpt_ctx *ctx, struct ckpt_hdr *hdr,
+			     int *objref)
+{
+	struct fs_struct *fs = current->fs;
+	struct file *root = NULL, *pwd = NULL;
+	struct ckpt_hdr_fs *h;
+	struct path cur;
+	int ret = 0;
+
+	h = ckpt_read_body_alloc(ctx, hdr, sizeof(*h));
+	if (IS_ERR(h))
+		return h;
+	*objref = h->objref;
+	if (h->umask & ~0777)
+		ret = ckpt_err(ctx, -EINVAL, "bad umask %#o", h->umask);
+	if (!ret) {
+		root = ckpt_open_dir(ctx, "root");
+		if (IS_ERR(root))
+			ret = PTR_ERR(root);
+	}
+	if (!ret) {
+		pwd = ckpt_open_dir(ctx, "working");
+		if (IS_ERR(pwd))
+			ret = PTR_ERR(pwd);
+	}
+	if (!ret) {
+		/* a different root is a chroot(): same rule */
+		get_fs_root(fs, &cur);
+		if (!path_equal(&cur, &root->f_path) &&
+		    !ns_capable(current_user_ns(), CAP_SYS_CHROOT))
+			ret = ckpt_err(ctx, -EPERM,
+				       "no permission to chroot to %pD", root);
+		path_put(&cur);
+	}
+	if (!ret) {
+		set_fs_root(fs, &root->f_path);
+		set_fs_pwd(fs, &pwd->f_path);
+		spin_lock(&fs->lock);
+		fs->umask = h->umask;
+		fs->users++;
+		spin_unlock(&fs->lock);
+	}
+	if (!IS_ERR_OR_NULL(root))
+		fput(root);
+	if (!IS_ERR_OR_NULL(pwd))
+		fput(pwd);
+	ckpt_hdr_put(ctx, h);
+	return ret ? ERR_PTR(ret) : fs;
+}
+
+static void ckpt_fs_grab(void *ptr)
+{
+	struct fs_struct *fs = ptr;
+
+	spin_lock(&fs->lock);
+	fs->users++;
+	spin_unlock(&fs->lock);
+}
+
+static void ckpt_fs_drop(void *ptr)
+{
+	struct fs_struct *fs = ptr;
+	bool last;
+
+	spin_lock(&fs->lock);
+	last = !--fs->users;
+	spin_unlock(&fs->lock);
+	if (last)
+		free_fs_struct(fs);
+}
+
+static int ckpt_fs_users(void *ptr)
+{
+	return ((struct fs_struct *)ptr)->users;
+}
+
+static const struct ckpt_obj_ops ckpt_fs_ops = {
+	.name = "fs (cwd and root)",
+	.obj_type = CKPT_OBJ_FS,
+	.hdr_type = CKPT_HDR_FS,
+	.ref_grab = ckpt_fs_grab,
+	.ref_drop = ckpt_fs_drop,
+	.ref_users = ckpt_fs_users,
+	.checkpoint = ckpt_fs_checkpoint,
+	.restore = ckpt_fs_restore,
+};
+
+static struct fs_struct *ckpt_get_fs(struct task_struct *t)
+{
+	struct fs_struct *fs;
+
+	task_lock(t);
+	fs = t->fs;
+	if (fs)
+		ckpt_fs_grab(fs);
+	task_unlock(t);
+	return fs;
+}
+
+/**
+ * ckpt_checkpoint_fs - save a task's cwd, root and umask (once per fs)
+ * @ctx: checkpoint context
+ * @t: the task
+ *
+ * Return: 0 or a negative errno.
+ */
+int ckpt_checkpoint_fs(struct ckpt_ctx *ctx, struct task_struct *t)
+{
+	struct fs_struct *fs = ckpt_get_fs(t);
+	int ret;
+
+	if (!fs)
+		return ckpt_err(ctx, -EBUSY, "pid %d has no fs", task_pid_vnr(t));
+	ret = ckpt_obj_checkpoint(ctx, fs, CKPT_OBJ_FS);
+	ckpt_fs_drop(fs);
+	return ret < 0 ? ret : 0;
+}
+
+/**
+ * ckpt_collect_fs - collect pass over a task's fs
+ * @ctx: checkpoint context
+ * @t: the task
+ *
+ * Return: 0 or a negative errno.
+ */
+int ckpt_collect_fs(struct ckpt_ctx *ctx, struct task_struct *t)
+{
+	struct fs_struct *fs = ckpt_get_fs(t);
+	int ret;
+
+	if (!fs)
+		return 0;
+	ret = ckpt_obj_collect(ctx, fs, CKPT_OBJ_FS, false);
+	ckpt_fs_drop(fs);
+	return ret;
+}
+
+/**
+ * ckpt_restore_fs - restore the caller's cwd, root and umask
+ * @ctx: restart context
+ *
+ * Return: 0 or a negative errno.
+ */
+int ckpt_restore_fs(struct ckpt_ctx *ctx)
+{
+	struct fs_struct *fs = ckpt_obj_restore(ctx, CKPT_OBJ_FS);
+
+	if (IS_ERR(fs))
+		return PTR_ERR(fs);
+	if (fs != current->fs)
+		return ckpt_err(ctx, -EINVAL,
+				"fs shared with a task of another fs");
+	return 0;
+}
+
 static int __init ckpt_files_init(void)
 {
 	int ret = ckpt_obj_register(&ckpt_file_ops);
 
-	return ret ? ret : ckpt_obj_register(&ckpt_files_ops);
+	if (!ret)
+		ret = ckpt_obj_register(&ckpt_files_ops);
+	return ret ? ret : ckpt_obj_register(&ckpt_fs_ops);
 }
 late_initcall(ckpt_files_init);

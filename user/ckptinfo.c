@@ -60,6 +60,7 @@ struct decoder {
 	__u32 page_size;
 	__u32 xstate_size;		/* 0 until HEADER_ARCH */
 	const char *string_role;	/* what the next STRING record is */
+	const char *next_role;		/* and the one after it */
 	char why[256];			/* what is wrong with the record */
 };
 
@@ -246,6 +247,8 @@ static const char *const obj_names[] = {
 	[CKPT_OBJ_MM] = "mm",
 	[CKPT_OBJ_FILE_TABLE] = "file_table",
 	[CKPT_OBJ_FILE] = "file",
+	[CKPT_OBJ_FS] = "fs",
+	[CKPT_OBJ_SIGHAND] = "sighand",
 };
 
 static int print_objref(struct decoder *d, const void *rec, __u32 len)
@@ -353,7 +356,7 @@ static int print_sighand(struct decoder *d, const void *rec, __u32 len)
 	for (i = 0; i < CKPT_NSIG; i++)
 		if (h->action[i].handler)
 			nr++;
-	out(d, "%u signals not SIG_DFL\n", nr);
+	out(d, "objref %d, %u signals not SIG_DFL\n", h->objref, nr);
 	if (!d->verbose)
 		return 0;
 	for (i = 0; i < CKPT_NSIG; i++) {
@@ -532,6 +535,16 @@ static int print_file(struct decoder *d, const void *rec, __u32 len)
 	return 0;
 }
 
+static int print_fs(struct decoder *d, const void *rec, __u32 len)
+{
+	const struct ckpt_hdr_fs *h = rec;
+
+	out(d, "objref %d, umask 0%o\n", h->objref, h->umask);
+	d->string_role = "root";
+	d->next_role = "cwd";
+	return 0;
+}
+
 static int print_tail(struct decoder *d, const void *rec, __u32 len)
 {
 	const struct ckpt_hdr_tail *h = rec;
@@ -591,6 +604,7 @@ static const struct rec_type rec_types[] = {
 	    print_file_table),
 	REC(FD_ENT, "FD_ENT", struct ckpt_hdr_fd_ent, 0, print_fd_ent),
 	REC(FILE, "FILE", struct ckpt_hdr_file, 0, print_file),
+	REC(FS, "FS", struct ckpt_hdr_fs, 0, print_fs),
 	REC(TAIL, "TAIL", struct ckpt_hdr_tail, 0, print_tail),
 	REC(ERROR, "ERROR", struct ckpt_hdr_error, 1, print_error),
 };
@@ -701,8 +715,10 @@ static int decode(struct decoder *d, int fd)
 		if (!rt->variable && h->len > rt->min_len)
 			out(d, INDENT "(%zu bytes after the struct ignored)\n",
 			    h->len - rt->min_len);
-		if (h->type == CKPT_HDR_STRING)
-			d->string_role = NULL;
+		if (h->type == CKPT_HDR_STRING) {
+			d->string_role = d->next_role;
+			d->next_role = NULL;
+		}
 
 		last_type = h->type;
 		d->nr_records++;

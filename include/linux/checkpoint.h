@@ -193,6 +193,7 @@ const struct ckpt_hdr_tree_task *ckpt_tree_task_entry(struct ckpt_ctx *ctx,
 /* kernel/checkpoint/signal.c */
 int ckpt_checkpoint_signals(struct ckpt_ctx *ctx, struct task_struct *t);
 int ckpt_restore_signals(struct ckpt_ctx *ctx);
+int ckpt_collect_signals(struct ckpt_ctx *ctx, struct task_struct *t);
 
 /* kernel/checkpoint/checkpoint.c and restart.c */
 long do_checkpoint(struct ckpt_ctx *ctx, pid_t pid);
@@ -214,6 +215,9 @@ struct file *ckpt_open_fname(struct ckpt_ctx *ctx, int flags);
 int ckpt_checkpoint_files(struct ckpt_ctx *ctx, struct task_struct *t);
 int ckpt_restore_files(struct ckpt_ctx *ctx);
 int ckpt_collect_files(struct ckpt_ctx *ctx, struct task_struct *t);
+int ckpt_checkpoint_fs(struct ckpt_ctx *ctx, struct task_struct *t);
+int ckpt_restore_fs(struct ckpt_ctx *ctx);
+int ckpt_collect_fs(struct ckpt_ctx *ctx, struct task_struct *t);
 
 /* arch/x86/kernel/checkpoint.c */
 int ckpt_write_arch_header(struct ckpt_ctx *ctx);

@@ -96,6 +96,10 @@ static int ckpt_collect(struct ckpt_ctx *ctx)
 		ret = ckpt_collect_mm(ctx, ctx->tasks[i]);
 		if (!ret)
 			ret = ckpt_collect_files(ctx, ctx->tasks[i]);
+		if (!ret)
+			ret = ckpt_collect_fs(ctx, ctx->tasks[i]);
+		if (!ret)
+			ret = ckpt_collect_signals(ctx, ctx->tasks[i]);
 	}
 	for (i = 0; !ret && i < ctx->nr_tasks; i++) {
 		for (j = 0; j < i; j++)

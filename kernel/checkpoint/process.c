@@ -65,7 +65,7 @@ static int ckpt_write_task(struct ckpt_ctx *ctx, struct task_struct *t)
  * @ctx: checkpoint context
  * @t: the task (frozen, or current)
  *
- * Order: TASK, address space, files table, signal state, CPU state.
+ * Order: TASK, address space, files table, fs, signal state, CPU state.
  *
  * Return: 0 or a negative errno.
  */
@@ -78,6 +78,8 @@ int ckpt_checkpoint_task(struct ckpt_ctx *ctx, struct task_struct *t)
 		ret = ckpt_checkpoint_mm(ctx, t);
 	if (!ret)
 		ret = ckpt_checkpoint_files(ctx, t);
+	if (!ret)
+		ret = ckpt_checkpoint_fs(ctx, t);
 	if (!ret)
 		ret = ckpt_checkpoint_signals(ctx, t);
 	if (!ret)
@@ -161,6 +163,8 @@ int ckpt_restore_task(struct ckpt_ctx *ctx)
 	ret = ckpt_restore_mm(ctx);
 	if (!ret)
 		ret = ckpt_restore_files(ctx);
+	if (!ret)
+		ret = ckpt_restore_fs(ctx);
 	if (!ret)
 		ret = ckpt_restore_signals(ctx);
 	if (!ret)

@@ -11,22 +11,20 @@
 #include <linux/signal.h>
 #include <linux/slab.h>
 
-static int ckpt_write_sighand(struct ckpt_ctx *ctx, struct task_struct *t)
+static int ckpt_sighand_checkpoint(struct ckpt_ctx *ctx, void *ptr,
+				   int objref)
 {
+	struct sighand_struct *sighand = ptr;
 	struct ckpt_hdr_sighand *h;
-	unsigned long flags;
 	int i, ret;
 
 	h = ckpt_hdr_get(ctx, sizeof(*h), CKPT_HDR_SIGHAND);
 	if (!h)
 		return -ENOMEM;
-	if (!lock_task_sighand(t, &flags)) {
-		ckpt_hdr_put(ctx, h);
-		return ckpt_err(ctx, -ESRCH, "pid %d lost its signal handlers",
-				task_pid_vnr(t));
-	}
+	h->objref = objref;
+	spin_lock_irq(&sighand->siglock);
 	for (i = 0; i < CKPT_NSIG && i < _NSIG; i++) {
-		struct sigaction *sa = &t->sighand->action[i].sa;
+		struct sigaction *sa = &sighand->action[i].sa;
 
 		h->action[i].handler = (unsigned long)sa->sa_handler;
 		h->action[i].flags = sa->sa_flags;
@@ -35,10 +33,42 @@ static int ckpt_write_sighand(struct ckpt_ctx *ctx, struct task_struct *t)
 #endif
 		h->action[i].mask = sa->sa_mask.sig[0];
 	}
-	unlock_task_sighand(t, &flags);
+	spin_unlock_irq(&sighand->siglock);
 
 	ret = ckpt_write_obj(ctx, &h->h);
 	ckpt_hdr_put(ctx, h);
+	return ret;
+}
+
+static struct sighand_struct *ckpt_get_sighand(struct task_struct *t)
+{
+	struct sighand_struct *sighand;
+	unsigned long flags;
+
+	sighand = lock_task_sighand(t, &flags);
+	if (!sighand)
+		return NULL;
+	refcount_inc(&sighand->count);
+	unlock_task_sighand(t, &flags);
+	return sighand;
+}
+
+/**
+ * ckpt_collect_signals - collect pass over a task's signal handlers
+ * @ctx: checkpoint context
+ * @t: the task
+ *
+ * Return: 0 or a negative errno.
+ */
+int ckpt_collect_signals(struct ckpt_ctx *ctx, struct task_struct *t)
+{
+	struct sighand_struct *sighand = ckpt_get_sighand(t);
+	int ret;
+
+	if (!sighand)
+		return 0;
+	ret = ckpt_obj_collect(ctx, sighand, CKPT_OBJ_SIGHAND, false);
+	__cleanup_sighand(sighand);
 	return ret;
 }
 
@@ -55,10 +85,15 @@ int ckpt_checkpoint_signals(struct ckpt_ctx *ctx, struct task_struct *t)
 		.h.type = CKPT_HDR_SIGMASK,
 		.h.len = sizeof(m),
 	};
+	struct sighand_struct *sighand = ckpt_get_sighand(t);
 	int ret;
 
-	ret = ckpt_write_sighand(ctx, t);
-	if (ret)
+	if (!sighand)
+		return ckpt_err(ctx, -ESRCH, "pid %d lost its signal handlers",
+				task_pid_vnr(t));
+	ret = ckpt_obj_checkpoint(ctx, sighand, CKPT_OBJ_SIGHAND);
+	__cleanup_sighand(sighand);
+	if (ret < 0)
 		return ret;
 	m.blocked = t->blocked.sig[0];
 	m.sas_ss_sp = t->sas_ss_sp;
@@ -67,14 +102,16 @@ int ckpt_checkpoint_signals(struct ckpt_ctx *ctx, struct task_struct *t)
 	return ckpt_write_obj(ctx, &m.h);
 }
 
-static int ckpt_restore_sighand(struct ckpt_ctx *ctx)
+static void *ckpt_sighand_restore(struct ckpt_ctx *ctx, struct ckpt_hdr *hdr,
+				  int *objref)
 {
 	struct ckpt_hdr_sighand *h;
 	int sig, ret = 0;
 
-	h = ckpt_read_obj_type(ctx, CKPT_HDR_SIGHAND, sizeof(*h));
+	h = ckpt_read_body_alloc(ctx, hdr, sizeof(*h));
 	if (IS_ERR(h))
-		return PTR_ERR(h);
+		return h;
+	*objref = h->objref;
 	for (sig = 1; sig <= CKPT_NSIG && sig <= _NSIG; sig++) {
 		struct ckpt_sigaction *a = &h->action[sig - 1];
 		struct k_sigaction ka = {};
@@ -101,8 +138,43 @@ static int ckpt_restore_sighand(struct ckpt_ctx *ctx)
 		}
 	}
 	ckpt_hdr_put(ctx, h);
-	return ret;
+	if (ret)
+		return ERR_PTR(ret);
+	refcount_inc(&current->sighand->count);
+	return current->sighand;
 }
+
+static void ckpt_sighand_grab(void *ptr)
+{
+	refcount_inc(&((struct sighand_struct *)ptr)->count);
+}
+
+static void ckpt_sighand_drop(void *ptr)
+{
+	__cleanup_sighand(ptr);
+}
+
+static int ckpt_sighand_users(void *ptr)
+{
+	return refcount_read(&((struct sighand_struct *)ptr)->count);
+}
+
+static const struct ckpt_obj_ops ckpt_sighand_ops = {
+	.name = "signal handler table",
+	.obj_type = CKPT_OBJ_SIGHAND,
+	.hdr_type = CKPT_HDR_SIGHAND,
+	.ref_grab = ckpt_sighand_grab,
+	.ref_drop = ckpt_sighand_drop,
+	.ref_users = ckpt_sighand_users,
+	.checkpoint = ckpt_sighand_checkpoint,
+	.restore = ckpt_sighand_restore,
+};
+
+static int __init ckpt_signal_init(void)
+{
+	return ckpt_obj_register(&ckpt_sighand_ops);
+}
+late_initcall(ckpt_signal_init);
 
 /**
  * ckpt_restore_signals - restore the caller's handlers, mask, altstack
@@ -113,12 +185,16 @@ static int ckpt_restore_sighand(struct ckpt_ctx *ctx)
 int ckpt_restore_signals(struct ckpt_ctx *ctx)
 {
 	struct ckpt_hdr_sigmask *m;
+	struct sighand_struct *sighand;
 	sigset_t blocked;
-	int ret;
+	int ret = 0;
 
-	ret = ckpt_restore_sighand(ctx);
-	if (ret)
-		return ret;
+	sighand = ckpt_obj_restore(ctx, CKPT_OBJ_SIGHAND);
+	if (IS_ERR(sighand))
+		return PTR_ERR(sighand);
+	if (sighand != current->sighand)
+		return ckpt_err(ctx, -EINVAL,
+				"signal handlers shared with a task of another table");
 	m = ckpt_read_obj_type(ctx, CKPT_HDR_SIGMASK, sizeof(*m));
 	if (IS_ERR(m))
 		return PTR_ERR(m);

@@ -37,6 +37,7 @@ static const char * const ckpt_hdr_names[] = {
 	[CKPT_HDR_FILE_TABLE] = "FILE_TABLE",
 	[CKPT_HDR_FD_ENT] = "FD_ENT",
 	[CKPT_HDR_FILE] = "FILE",
+	[CKPT_HDR_FS] = "FS",
 };
 
 /**

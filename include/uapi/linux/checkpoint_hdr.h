@@ -64,6 +64,7 @@ enum ckpt_hdr_type {
 	CKPT_HDR_FILE_TABLE = 400,
 	CKPT_HDR_FD_ENT,
 	CKPT_HDR_FILE,
+	CKPT_HDR_FS,
 
 	CKPT_HDR_TAIL = 9000,
 	CKPT_HDR_ERROR = 9999,
@@ -75,6 +76,8 @@ enum ckpt_obj_type {
 	CKPT_OBJ_MM,
 	CKPT_OBJ_FILE_TABLE,
 	CKPT_OBJ_FILE,
+	CKPT_OBJ_FS,
+	CKPT_OBJ_SIGHAND,
 	CKPT_OBJ_MAX
 };
 
@@ -198,6 +201,8 @@ struct ckpt_sigaction {
 
 struct ckpt_hdr_sighand {
 	struct ckpt_hdr h;
+	__s32 objref;
+	__u32 pad;
 	struct ckpt_sigaction action[CKPT_NSIG];
 };
 
@@ -290,6 +295,13 @@ struct ckpt_hdr_file {
 	__u32 i_mode;		/* file type and permission bits */
 	__u32 pad;
 	/* REG and CHR: followed by a CKPT_HDR_STRING with the path */
+};
+
+/* cwd and root directory: two CKPT_HDR_STRING paths follow, root first */
+struct ckpt_hdr_fs {
+	struct ckpt_hdr h;
+	__s32 objref;
+	__u32 umask;
 };
 
 struct ckpt_hdr_tail {

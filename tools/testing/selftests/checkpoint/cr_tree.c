@@ -101,6 +101,7 @@ static pid_t group_leader[MAX_NODES];
 static int run_node(struct cr_ctx *ctx, const struct tree *t, int idx)
 {
 	const struct node *nd = &t->nodes[idx];
+	char dir[CR_PATH_LEN + 8], cwd[CR_PATH_LEN + 8] = "";
 	pid_t kids[MAX_NODES];
 	struct ident was;
 	int i, nr = 0;
@@ -140,9 +141,20 @@ static int run_node(struct cr_ctx *ctx, const struct tree *t, int idx)
 		for (i = 1; i < t->n; i++)
 			if (wait_ready(ctx, i))
 				return CR_EXIT_SETUP;
+		/* the root also has its own working directory and umask */
+		snprintf(dir, sizeof(dir), "%s.dir", ctx->data);
+		if ((mkdir(dir, 0755) && errno != EEXIST) || chdir(dir))
+			return CR_EXIT_SETUP;
+		umask(027);
 		cr_wl_ready(ctx);
 	}
 	cr_wl_wait_go(ctx);
+	if (idx == 0) {
+		if (!getcwd(cwd, sizeof(cwd)) || strcmp(cwd, dir))
+			return CR_WL_FAIL(30, "cwd %s, expected %s", cwd, dir);
+		if (umask(0) != 027)
+			return CR_WL_FAIL(31, "umask changed");
+	}
 	return reap_children(kids, nr, check_ident(&was, idx));
 }
 
