@@ -249,6 +249,7 @@ static const char *const obj_names[] = {
 	[CKPT_OBJ_FILE] = "file",
 	[CKPT_OBJ_FS] = "fs",
 	[CKPT_OBJ_SIGHAND] = "sighand",
+	[CKPT_OBJ_CRED] = "cred",
 };
 
 static int print_objref(struct decoder *d, const void *rec, __u32 len)
@@ -535,6 +536,23 @@ static int print_file(struct decoder *d, const void *rec, __u32 len)
 	return 0;
 }
 
+static int print_cred(struct decoder *d, const void *rec, __u32 len)
+{
+	const struct ckpt_hdr_cred *h = rec;
+	const __u32 *groups = (const __u32 *)(h + 1);
+	__u32 i;
+
+	if (len != sizeof(*h) + (__u64)h->ngroups * sizeof(__u32))
+		return bad(d, "%u groups do not fit %u bytes", h->ngroups, len);
+	out(d, "objref %d, uid %u/%u/%u/%u, gid %u/%u/%u/%u, %u groups",
+	    h->objref, h->uid, h->euid, h->suid, h->fsuid, h->gid, h->egid,
+	    h->sgid, h->fsgid, h->ngroups);
+	for (i = 0; d->verbose && i < h->ngroups; i++)
+		out(d, "%s%u", i ? "," : " ", groups[i]);
+	out(d, "\n");
+	return 0;
+}
+
 static int print_fs(struct decoder *d, const void *rec, __u32 len)
 {
 	const struct ckpt_hdr_fs *h = rec;
@@ -605,6 +623,7 @@ static const struct rec_type rec_types[] = {
 	REC(FD_ENT, "FD_ENT", struct ckpt_hdr_fd_ent, 0, print_fd_ent),
 	REC(FILE, "FILE", struct ckpt_hdr_file, 0, print_file),
 	REC(FS, "FS", struct ckpt_hdr_fs, 0, print_fs),
+	REC(CRED, "CRED", struct ckpt_hdr_cred, 1, print_cred),
 	REC(TAIL, "TAIL", struct ckpt_hdr_tail, 0, print_tail),
 	REC(ERROR, "ERROR", struct ckpt_hdr_error, 1, print_error),
 };

@@ -202,6 +202,11 @@ long ckpt_restart_join(unsigned long flags);
 void ckpt_ctx_get(struct ckpt_ctx *ctx);
 void ckpt_ctx_put(struct ckpt_ctx *ctx);
 
+/* kernel/checkpoint/cred.c */
+int ckpt_checkpoint_cred(struct ckpt_ctx *ctx, struct task_struct *t);
+int ckpt_collect_cred(struct ckpt_ctx *ctx, struct task_struct *t);
+int ckpt_restore_cred(struct ckpt_ctx *ctx);
+
 /* mm/checkpoint.c */
 int ckpt_checkpoint_mm(struct ckpt_ctx *ctx, struct task_struct *t);
 int ckpt_restore_mm(struct ckpt_ctx *ctx);

@@ -100,6 +100,8 @@ static int ckpt_collect(struct ckpt_ctx *ctx)
 			ret = ckpt_collect_fs(ctx, ctx->tasks[i]);
 		if (!ret)
 			ret = ckpt_collect_signals(ctx, ctx->tasks[i]);
+		if (!ret)
+			ret = ckpt_collect_cred(ctx, ctx->tasks[i]);
 	}
 	for (i = 0; !ret && i < ctx->nr_tasks; i++) {
 		for (j = 0; j < i; j++)

@@ -65,7 +65,8 @@ static int ckpt_write_task(struct ckpt_ctx *ctx, struct task_struct *t)
  * @ctx: checkpoint context
  * @t: the task (frozen, or current)
  *
- * Order: TASK, address space, files table, fs, signal state, CPU state.
+ * Order: TASK, address space, files table, fs, signal state,
+ * credentials, CPU state.
  *
  * Return: 0 or a negative errno.
  */
@@ -82,6 +83,8 @@ int ckpt_checkpoint_task(struct ckpt_ctx *ctx, struct task_struct *t)
 		ret = ckpt_checkpoint_fs(ctx, t);
 	if (!ret)
 		ret = ckpt_checkpoint_signals(ctx, t);
+	if (!ret)
+		ret = ckpt_checkpoint_cred(ctx, t);
 	if (!ret)
 		ret = ckpt_checkpoint_cpu(ctx, t);
 	return ret;
@@ -167,6 +170,8 @@ int ckpt_restore_task(struct ckpt_ctx *ctx)
 		ret = ckpt_restore_fs(ctx);
 	if (!ret)
 		ret = ckpt_restore_signals(ctx);
+	if (!ret)
+		ret = ckpt_restore_cred(ctx);
 	if (!ret)
 		ret = ckpt_restore_cpu(ctx);
 	if (!ret) {

@@ -31,6 +31,7 @@ static const char * const ckpt_hdr_names[] = {
 	[CKPT_HDR_FPU] = "FPU",
 	[CKPT_HDR_SIGHAND] = "SIGHAND",
 	[CKPT_HDR_SIGMASK] = "SIGMASK",
+	[CKPT_HDR_CRED] = "CRED",
 	[CKPT_HDR_MM] = "MM",
 	[CKPT_HDR_VMA] = "VMA",
 	[CKPT_HDR_PAGES] = "PAGES",

@@ -56,6 +56,7 @@ enum ckpt_hdr_type {
 	CKPT_HDR_FPU,
 	CKPT_HDR_SIGHAND,
 	CKPT_HDR_SIGMASK,
+	CKPT_HDR_CRED,
 
 	CKPT_HDR_MM = 300,
 	CKPT_HDR_VMA,
@@ -78,6 +79,7 @@ enum ckpt_obj_type {
 	CKPT_OBJ_FILE,
 	CKPT_OBJ_FS,
 	CKPT_OBJ_SIGHAND,
+	CKPT_OBJ_CRED,
 	CKPT_OBJ_MAX
 };
 
@@ -295,6 +297,18 @@ struct ckpt_hdr_file {
 	__u32 i_mode;		/* file type and permission bits */
 	__u32 pad;
 	/* REG and CHR: followed by a CKPT_HDR_STRING with the path */
+};
+
+/*
+ * Credentials, as ids of the checkpointer's user namespace; ngroups
+ * supplementary group ids (u32) follow.
+ */
+struct ckpt_hdr_cred {
+	struct ckpt_hdr h;
+	__s32 objref;
+	__u32 ngroups;
+	__u32 uid, euid, suid, fsuid;
+	__u32 gid, egid, sgid, fsgid;
 };
 
 /* cwd and root directory: two CKPT_HDR_STRING paths follow, root first */

@@ -5,6 +5,8 @@
  */
 #include "cr_util.h"
 
+#include <grp.h>
+
 #define WL_LEN		(4UL << 20)
 #define WL_SEED		0xe7707
 
@@ -315,6 +317,83 @@ CR_TEST(cr_errors, other_user_eperm)
 
 	cr_checkpoint_file(_metadata, ctx, ctx->wl_pid);
 	expect_unharmed(_metadata, ctx);
+}
+
+static int wl_ids(struct cr_ctx *ctx, void *arg)
+{
+	gid_t groups[] = { 2000, OTHER_UID }, got[8];
+	uid_t r, e, s;
+	int n;
+
+	if (setgroups(2, groups) || setresgid(OTHER_UID, OTHER_UID, OTHER_UID) ||
+	    setresuid(OTHER_UID, OTHER_UID, OTHER_UID))
+		return CR_EXIT_SETUP;
+	n = wl_checksum(ctx, NULL);
+	if (n)
+		return n;
+	if (getresuid(&r, &e, &s) || r != OTHER_UID || e != OTHER_UID ||
+	    s != OTHER_UID)
+		return CR_WL_FAIL(20, "uids %u/%u/%u", r, e, s);
+	if (getresgid(&r, &e, &s) || r != OTHER_UID || e != OTHER_UID ||
+	    s != OTHER_UID)
+		return CR_WL_FAIL(21, "gids %u/%u/%u", r, e, s);
+	n = getgroups(8, got);
+	if (n != 2 || got[0] + got[1] != 2000 + OTHER_UID)
+		return CR_WL_FAIL(22, "%d supplementary groups", n);
+	return 0;
+}
+
+/*
+ * A process of another user comes back with its ids when root restarts
+ * it; a restarter of a third user may not take them (EPERM, or EACCES
+ * for the files it may not open) and leaves nothing behind.
+ */
+CR_TEST(cr_errors, credentials_restored_or_refused)
+{
+	int fd, err, status;
+	pid_t pid;
+	long ret;
+
+	cr_spawn(_metadata, ctx, wl_ids, NULL);
+	cr_freeze(_metadata, ctx, ctx->wl_pid);
+	cr_checkpoint_file(_metadata, ctx, ctx->wl_pid);
+	cr_kill_original(_metadata, ctx);
+	cr_go(_metadata, ctx);
+
+	/* uid 1001 restarting uid 1000's image: refused */
+	fflush(stdout);
+	fflush(stderr);
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		int status2;
+
+		fd = open(ctx->img, O_RDONLY);
+		if (fd < 0 || setresgid(INTRUDER_UID, INTRUDER_UID, INTRUDER_UID) ||
+		    setresuid(INTRUDER_UID, INTRUDER_UID, INTRUDER_UID))
+			_exit(CR_EXIT_SETUP);
+		ret = cr_restart_fd(ctx, fd, 0, &err);
+		/* refused at the first thing it may not do: a file, or the ids */
+		if (ret != -1 || (err != EPERM && err != EACCES))
+			_exit(CR_EXIT_HELPER_FAILED);
+		/* the restarting task was killed, not restored */
+		if (cr_wait_timeout(ctx->rs_pid, &status2, 5000) ||
+		    WIFEXITED(status2))
+			_exit(CR_EXIT_HELPER_FAILED + 1);
+		_exit(0);
+	}
+	ctx->aux_pid = pid;
+	ASSERT_EQ(0, cr_wait_timeout(pid, &status, 20000));
+	ctx->aux_pid = 0;
+	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) {
+		TH_LOG("unprivileged restart of another user's image: status %#x",
+		       status);
+		cr_dump_logs(_metadata, ctx);
+	}
+
+	/* root may */
+	cr_restart_file(_metadata, ctx);
+	cr_expect_exit(_metadata, ctx, &ctx->rs_pid, 0, "restored workload");
 }
 
 TEST_HARNESS_MAIN

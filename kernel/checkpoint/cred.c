@@ -1,0 +1,253 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Credentials: user and group ids and supplementary groups. A restarted
+ * task gets them back only through the checks of setgroups(),
+ * setresgid(), setresuid() and setfs[ug]id(), from the restarter's own
+ * credentials: an image can ask for ids, never grant them.
+ */
+#define pr_fmt(fmt) "checkpoint: " fmt
+
+#include <linux/checkpoint.h>
+#include <linux/cred.h>
+#include <linux/sched.h>
+#include <linux/slab.h>
+#include <linux/uidgid.h>
+#include <linux/user_namespace.h>
+
+/* kernel/sys.c: the bodies of the id system calls, with their checks */
+long __sys_setresuid(uid_t ruid, uid_t euid, uid_t suid);
+long __sys_setresgid(gid_t rgid, gid_t egid, gid_t sgid);
+long __sys_setfsuid(uid_t uid);
+long __sys_setfsgid(gid_t gid);
+
+static int ckpt_cred_checkpoint(struct ckpt_ctx *ctx, void *ptr, int objref)
+{
+	const struct cred *cred = ptr;
+	struct user_namespace *ns = current_user_ns();
+	struct group_info *gi = cred->group_info;
+	struct ckpt_hdr_cred *h;
+	u32 *groups;
+	int i, ret;
+
+	h = ckpt_hdr_get(ctx, sizeof(*h) + gi->ngroups * sizeof(u32),
+			 CKPT_HDR_CRED);
+	if (!h)
+		return -ENOMEM;
+	h->objref = objref;
+	h->uid = from_kuid_munged(ns, cred->uid);
+	h->euid = from_kuid_munged(ns, cred->euid);
+	h->suid = from_kuid_munged(ns, cred->suid);
+	h->fsuid = from_kuid_munged(ns, cred->fsuid);
+	h->gid = from_kgid_munged(ns, cred->gid);
+	h->egid = from_kgid_munged(ns, cred->egid);
+	h->sgid = from_kgid_munged(ns, cred->sgid);
+	h->fsgid = from_kgid_munged(ns, cred->fsgid);
+	h->ngroups = gi->ngroups;
+	groups = (u32 *)(h + 1);
+	for (i = 0; i < gi->ngroups; i++)
+		groups[i] = from_kgid_munged(ns, gi->gid[i]);
+	ret = ckpt_write_obj(ctx, &h->h);
+	ckpt_hdr_put(ctx, h);
+	return ret;
+}
+
+static bool ckpt_groups_equal(const struct group_info *a,
+			      const struct group_info *b)
+{
+	int i;
+
+	if (a->ngroups != b->ngroups)
+		return false;
+	for (i = 0; i < a->ngroups; i++)
+		if (!gid_eq(a->gid[i], b->gid[i]))
+			return false;
+	return true;
+}
+
+/* Become @h's ids by the same rules as the system calls */
+static int ckpt_apply_ids(struct ckpt_ctx *ctx, const struct ckpt_hdr_cred *h)
+{
+	struct user_namespace *ns = current_user_ns();
+	const u32 *groups = (const u32 *)(h + 1);
+	struct group_info *gi;
+	long ret;
+	int i;
+
+	gi = groups_alloc(h->ngroups);
+	if (!gi)
+		return -ENOMEM;
+	for (i = 0; i < h->ngroups; i++) {
+		gi->gid[i] = make_kgid(ns, groups[i]);
+		if (!gid_valid(gi->gid[i])) {
+			put_group_info(gi);
+			return ckpt_err(ctx, -EINVAL, "group %u has no mapping",
+					groups[i]);
+		}
+	}
+	groups_sort(gi);
+	if (!ckpt_groups_equal(gi, current_cred()->group_info)) {
+		ret = may_setgroups() ? set_current_groups(gi) : -EPERM;
+		if (ret) {
+			put_group_info(gi);
+			return ckpt_err(ctx, ret,
+					"no permission to set %u supplementary groups",
+					h->ngroups);
+		}
+	}
+	put_group_info(gi);
+
+	ret = __sys_setresgid(h->gid, h->egid, h->sgid);
+	if (!ret) {
+		__sys_setfsgid(h->fsgid);
+		if (!gid_eq(current_fsgid(), make_kgid(ns, h->fsgid)))
+			ret = -EPERM;
+	}
+	if (ret)
+		return ckpt_err(ctx, ret, "no permission to take group ids %u/%u/%u",
+				h->gid, h->egid, h->sgid);
+	ret = __sys_setresuid(h->uid, h->euid, h->suid);
+	if (!ret) {
+		__sys_setfsuid(h->fsuid);
+		if (!uid_eq(current_fsuid(), make_kuid(ns, h->fsuid)))
+			ret = -EPERM;
+	}
+	if (ret)
+		return ckpt_err(ctx, ret, "no permission to take user ids %u/%u/%u",
+				h->uid, h->euid, h->suid);
+	return 0;
+}
+
+static void *ckpt_cred_restore(struct ckpt_ctx *ctx, struct ckpt_hdr *hdr,
+			       int *objref)
+{
+	struct ckpt_hdr_cred *h;
+	size_t size;
+	int ret;
+
+	if (hdr->len < sizeof(*h) || hdr->len > sizeof(*h) + NGROUPS_MAX * sizeof(u32))
+		return ERR_PTR(ckpt_err(ctx, -EINVAL, "bad CRED record length %u",
+					hdr->len));
+	size = hdr->len;
+	h = kvmalloc(size, GFP_KERNEL);
+	if (!h)
+		return ERR_PTR(-ENOMEM);
+	h->h = *hdr;
+	ret = ckpt_read_body(ctx, &h->h, size);
+	if (!ret && size != sizeof(*h) + h->ngroups * sizeof(u32))
+		ret = ckpt_err(ctx, -EINVAL, "CRED record of %u groups has %zu bytes",
+			       h->ngroups, size);
+	if (!ret)
+		ret = ckpt_apply_ids(ctx, h);
+	*objref = h->objref;
+	kvfree(h);
+	return ret ? ERR_PTR(ret) : (void *)get_current_cred();
+}
+
+/* Take the ids of a credential another task of the restart restored */
+static int ckpt_share_cred(struct ckpt_ctx *ctx, const struct cred *cred)
+{
+	struct user_namespace *ns = current_user_ns();
+	struct group_info *gi = cred->group_info;
+	struct ckpt_hdr_cred *h;
+	u32 *groups;
+	int i, ret;
+
+	h = kvmalloc(sizeof(*h) + gi->ngroups * sizeof(u32), GFP_KERNEL);
+	if (!h)
+		return -ENOMEM;
+	h->uid = from_kuid_munged(ns, cred->uid);
+	h->euid = from_kuid_munged(ns, cred->euid);
+	h->suid = from_kuid_munged(ns, cred->suid);
+	h->fsuid = from_kuid_munged(ns, cred->fsuid);
+	h->gid = from_kgid_munged(ns, cred->gid);
+	h->egid = from_kgid_munged(ns, cred->egid);
+	h->sgid = from_kgid_munged(ns, cred->sgid);
+	h->fsgid = from_kgid_munged(ns, cred->fsgid);
+	h->ngroups = gi->ngroups;
+	groups = (u32 *)(h + 1);
+	for (i = 0; i < gi->ngroups; i++)
+		groups[i] = from_kgid_munged(ns, gi->gid[i]);
+	ret = ckpt_apply_ids(ctx, h);
+	kvfree(h);
+	return ret;
+}
+
+/**
+ * ckpt_checkpoint_cred - save a task's credentials (once per cred)
+ * @ctx: checkpoint context
+ * @t: the task
+ *
+ * Return: 0 or a negative errno.
+ */
+int ckpt_checkpoint_cred(struct ckpt_ctx *ctx, struct task_struct *t)
+{
+	const struct cred *cred = get_task_cred(t);
+	int ret;
+
+	ret = ckpt_obj_checkpoint(ctx, (void *)cred, CKPT_OBJ_CRED);
+	put_cred(cred);
+	return ret < 0 ? ret : 0;
+}
+
+/**
+ * ckpt_collect_cred - collect pass: note a task's credentials
+ * @ctx: checkpoint context
+ * @t: the task
+ *
+ * Credentials are referenced from all over the kernel (open files keep
+ * the opener's): they are collected for the real pass, not leak-checked.
+ *
+ * Return: 0 or a negative errno.
+ */
+int ckpt_collect_cred(struct ckpt_ctx *ctx, struct task_struct *t)
+{
+	const struct cred *cred = get_task_cred(t);
+	int ret;
+
+	ret = ckpt_obj_collect(ctx, (void *)cred, CKPT_OBJ_CRED, true);
+	put_cred(cred);
+	return ret;
+}
+
+/**
+ * ckpt_restore_cred - give the caller its saved credentials
+ * @ctx: restart context
+ *
+ * Return: 0 or a negative errno (-EPERM when the restarter may not).
+ */
+int ckpt_restore_cred(struct ckpt_ctx *ctx)
+{
+	const struct cred *cred = ckpt_obj_restore(ctx, CKPT_OBJ_CRED);
+
+	if (IS_ERR(cred))
+		return PTR_ERR(cred);
+	if (cred == current_cred())
+		return 0;
+	return ckpt_share_cred(ctx, cred);
+}
+
+static void ckpt_cred_grab(void *ptr)
+{
+	get_cred(ptr);
+}
+
+static void ckpt_cred_drop(void *ptr)
+{
+	put_cred(ptr);
+}
+
+static const struct ckpt_obj_ops ckpt_cred_ops = {
+	.name = "credentials",
+	.obj_type = CKPT_OBJ_CRED,
+	.hdr_type = CKPT_HDR_CRED,
+	.ref_grab = ckpt_cred_grab,
+	.ref_drop = ckpt_cred_drop,
+	.checkpoint = ckpt_cred_checkpoint,
+	.restore = ckpt_cred_restore,
+};
+
+static int __init ckpt_cred_init(void)
+{
+	return ckpt_obj_register(&ckpt_cred_ops);
+}
+late_initcall(ckpt_cred_init);
