@@ -406,6 +406,10 @@ static int print_sigmask(struct decoder *d, const void *rec, __u32 len)
 		out(d, ", sigaltstack 0x%llx size %llu flags 0x%x",
 		    (unsigned long long)h->sas_ss_sp,
 		    (unsigned long long)h->sas_ss_size, h->sas_ss_flags);
+	if (h->pending || h->shared_pending || d->verbose)
+		out(d, ", pending 0x%llx, group pending 0x%llx",
+		    (unsigned long long)h->pending,
+		    (unsigned long long)h->shared_pending);
 	out(d, "\n");
 	return 0;
 }

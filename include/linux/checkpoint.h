@@ -68,7 +68,8 @@ enum ckpt_restart_state {
  * @active: restart: index of the task whose turn it is to restore
  * @started: restart: tasks[0..started-1] began restoring themselves
  * @state: restart: enum ckpt_restart_state
- * @waitq: restart: wakes tasks and coordinator on progress
+ * @waitq: restart: tasks wait here for the tree and the outcome
+ * @coordq: restart: the coordinator waits here for the tasks
  * @cur_fd: checkpoint: the fd whose file is being saved
  * @xstate_size: size of each saved FPU state
  * @pgbuf: page staging buffer (CKPT_PAGES_BATCH pages)
@@ -105,6 +106,7 @@ struct ckpt_ctx {
 	int started;
 	int state;
 	wait_queue_head_t waitq;
+	wait_queue_head_t coordq;
 
 	int cur_fd;
 	u32 xstate_size;
@@ -192,7 +194,8 @@ const struct ckpt_hdr_tree_task *ckpt_tree_task_entry(struct ckpt_ctx *ctx,
 
 /* kernel/checkpoint/signal.c */
 int ckpt_checkpoint_signals(struct ckpt_ctx *ctx, struct task_struct *t);
-int ckpt_restore_signals(struct ckpt_ctx *ctx);
+int ckpt_restore_signals(struct ckpt_ctx *ctx, u64 pending[2]);
+void ckpt_restore_pending(const u64 pending[2]);
 int ckpt_collect_signals(struct ckpt_ctx *ctx, struct task_struct *t);
 
 /* kernel/checkpoint/checkpoint.c and restart.c */

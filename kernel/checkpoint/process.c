@@ -133,6 +133,7 @@ int ckpt_restore_task(struct ckpt_ctx *ctx)
 	int ret;
 
 	const struct ckpt_hdr_tree_task *e = ckpt_tree_task_entry(ctx, current);
+	u64 pending[2] = { 0, 0 };
 
 	h = ckpt_read_obj_type(ctx, CKPT_HDR_TASK, sizeof(*h));
 	if (IS_ERR(h))
@@ -169,13 +170,14 @@ int ckpt_restore_task(struct ckpt_ctx *ctx)
 	if (!ret)
 		ret = ckpt_restore_fs(ctx);
 	if (!ret)
-		ret = ckpt_restore_signals(ctx);
+		ret = ckpt_restore_signals(ctx, pending);
 	if (!ret)
 		ret = ckpt_restore_cred(ctx);
 	if (!ret)
 		ret = ckpt_restore_cpu(ctx);
 	if (!ret) {
 		ckpt_apply_task(h);
+		ckpt_restore_pending(pending);
 		ckpt_msg(ctx, "restored pid %d (%s) as pid %d", h->pid, h->comm,
 			 task_pid_vnr(current));
 	}

@@ -16,6 +16,7 @@
 #include <linux/ptrace.h>
 #include <linux/pid.h>
 #include <linux/sched/task_stack.h>
+#include <linux/wait_bit.h>
 
 /* How long a coordinator waits for its tasks to call restart(0, ...) */
 #define CKPT_JOIN_TIMEOUT	(30 * HZ)
@@ -112,13 +113,29 @@ static struct ckpt_ctx *ckpt_find_restart(struct task_struct *t)
 	return found;
 }
 
+/*
+ * Each task waits for its turn on its own slot of ctx->tasks (a hashed
+ * wait queue), so that a turn wakes one task, not the whole tree.
+ */
+static void ckpt_wake_turn(struct ckpt_ctx *ctx, int idx)
+{
+	if (idx >= 0 && idx < ctx->nr_tasks)
+		wake_up_var(&ctx->tasks[idx]);
+}
+
 static void ckpt_set_state(struct ckpt_ctx *ctx, int state)
 {
+	int i;
+
 	spin_lock(&ckpt_restarts_lock);
 	if (ctx->state == CKPT_RESTART_RUNNING)
 		ctx->state = state;
 	spin_unlock(&ckpt_restarts_lock);
 	wake_up_all(&ctx->waitq);
+	wake_up_all(&ctx->coordq);
+	if (READ_ONCE(ctx->tasks_ready))
+		for (i = 0; i < ctx->nr_tasks; i++)
+			ckpt_wake_turn(ctx, i);
 }
 
 /* Restore the caller's own state; on failure it must never run again. */
@@ -173,7 +190,7 @@ long ckpt_restart_join(unsigned long flags)
 		return ret;
 	if (current == ctx->root_task) {
 		WRITE_ONCE(ctx->root_joined, true);
-		wake_up_all(&ctx->waitq);
+		wake_up(&ctx->coordq);
 	}
 
 	ret = wait_event_killable(ctx->waitq, READ_ONCE(ctx->tasks_ready) ||
@@ -191,10 +208,11 @@ long ckpt_restart_join(unsigned long flags)
 		goto out;
 	}
 	atomic_inc(&ctx->nr_joined);
-	wake_up_all(&ctx->waitq);
+	wake_up(&ctx->coordq);
 
-	ret = wait_event_killable(ctx->waitq, READ_ONCE(ctx->active) == idx ||
-				  !ckpt_running(ctx));
+	ret = wait_var_event_killable(&ctx->tasks[idx],
+				      READ_ONCE(ctx->active) == idx ||
+				      !ckpt_running(ctx));
 	if (ret)
 		goto out;
 	spin_lock(&ckpt_restarts_lock);
@@ -214,7 +232,8 @@ long ckpt_restart_join(unsigned long flags)
 	}
 
 	WRITE_ONCE(ctx->active, idx + 1);
-	wake_up_all(&ctx->waitq);
+	ckpt_wake_turn(ctx, idx + 1);
+	wake_up(&ctx->coordq);
 
 	ret = wait_event_killable(ctx->waitq, !ckpt_running(ctx));
 	if (!ret && READ_ONCE(ctx->state) == CKPT_RESTART_DONE) {
@@ -270,7 +289,7 @@ static int ckpt_wait_tasks(struct ckpt_ctx *ctx, enum ckpt_wait_for what)
 	long ret;
 
 	for (;;) {
-		ret = wait_event_killable_timeout(ctx->waitq,
+		ret = wait_event_killable_timeout(ctx->coordq,
 				ckpt_tasks_ready(ctx, what) || !ckpt_running(ctx),
 				HZ / 5);
 		if (ret < 0)
@@ -335,7 +354,7 @@ static long ckpt_coordinate(struct ckpt_ctx *ctx, pid_t pid)
 	}
 	if (!ret) {
 		WRITE_ONCE(ctx->active, 0);
-		wake_up_all(&ctx->waitq);
+		ckpt_wake_turn(ctx, 0);
 		ret = ckpt_wait_tasks(ctx, CKPT_WAIT_RESTORED);
 	}
 	if (!ret)

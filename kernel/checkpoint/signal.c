@@ -86,6 +86,7 @@ int ckpt_checkpoint_signals(struct ckpt_ctx *ctx, struct task_struct *t)
 		.h.len = sizeof(m),
 	};
 	struct sighand_struct *sighand = ckpt_get_sighand(t);
+	unsigned long flags;
 	int ret;
 
 	if (!sighand)
@@ -95,6 +96,12 @@ int ckpt_checkpoint_signals(struct ckpt_ctx *ctx, struct task_struct *t)
 	__cleanup_sighand(sighand);
 	if (ret < 0)
 		return ret;
+	if (!lock_task_sighand(t, &flags))
+		return ckpt_err(ctx, -ESRCH, "pid %d is exiting",
+				task_pid_vnr(t));
+	m.pending = t->pending.signal.sig[0];
+	m.shared_pending = t->signal->shared_pending.signal.sig[0];
+	unlock_task_sighand(t, &flags);
 	m.blocked = t->blocked.sig[0];
 	m.sas_ss_sp = t->sas_ss_sp;
 	m.sas_ss_size = t->sas_ss_size;
@@ -177,12 +184,36 @@ static int __init ckpt_signal_init(void)
 late_initcall(ckpt_signal_init);
 
 /**
+ * ckpt_restore_pending - pend the saved signals of the caller again
+ * @pending: task-private and thread-group masks from ckpt_restore_signals()
+ *
+ * They are sent as by the kernel (their siginfo was not kept); SIGKILL
+ * and SIGSTOP are not restored. Called last: a pending signal would cut
+ * short reading the rest of the image from a pipe.
+ */
+void ckpt_restore_pending(const u64 pending[2])
+{
+	const enum pid_type type[2] = { PIDTYPE_PID, PIDTYPE_TGID };
+	int i, sig;
+
+	for (i = 0; i < 2; i++) {
+		u64 mask = pending[i] & ~(sigmask(SIGKILL) | sigmask(SIGSTOP));
+
+		for (sig = 1; sig <= CKPT_NSIG && sig <= _NSIG; sig++)
+			if (mask & (1ULL << (sig - 1)))
+				do_send_sig_info(sig, SEND_SIG_PRIV, current,
+						 type[i]);
+	}
+}
+
+/**
  * ckpt_restore_signals - restore the caller's handlers, mask, altstack
  * @ctx: restart context
+ * @pending: set to the saved pending signals, for ckpt_restore_pending()
  *
  * Return: 0 or a negative errno.
  */
-int ckpt_restore_signals(struct ckpt_ctx *ctx)
+int ckpt_restore_signals(struct ckpt_ctx *ctx, u64 pending[2])
 {
 	struct ckpt_hdr_sigmask *m;
 	struct sighand_struct *sighand;
@@ -209,6 +240,8 @@ int ckpt_restore_signals(struct ckpt_ctx *ctx)
 		current->sas_ss_sp = m->sas_ss_sp;
 		current->sas_ss_size = m->sas_ss_size;
 		current->sas_ss_flags = m->sas_ss_flags & SS_AUTODISARM;
+		pending[0] = m->pending;
+		pending[1] = m->shared_pending;
 	}
 	ckpt_hdr_put(ctx, m);
 	return ret;

@@ -510,6 +510,7 @@ static struct ckpt_ctx *ckpt_ctx_alloc(int fd, unsigned long uflags,
 	kref_init(&ctx->ref);
 	INIT_LIST_HEAD(&ctx->list);
 	init_waitqueue_head(&ctx->waitq);
+	init_waitqueue_head(&ctx->coordq);
 
 	ctx->msgbuf = kmalloc(CKPT_MSG_MAX, GFP_KERNEL);
 	if (!ctx->msgbuf)

@@ -208,7 +208,11 @@ struct ckpt_hdr_sighand {
 	struct ckpt_sigaction action[CKPT_NSIG];
 };
 
-/* Per-task signal state: blocked mask and alternate signal stack */
+/*
+ * Per-task signal state: blocked mask, alternate signal stack, and the
+ * signals pending for the task and for its whole thread group (numbers
+ * only: the siginfo of a pending signal is not kept).
+ */
 struct ckpt_hdr_sigmask {
 	struct ckpt_hdr h;
 	__u64 blocked;
@@ -216,6 +220,8 @@ struct ckpt_hdr_sigmask {
 	__u64 sas_ss_size;
 	__u32 sas_ss_flags;
 	__u32 pad;
+	__u64 pending;
+	__u64 shared_pending;
 };
 
 struct ckpt_hdr_mm {
