@@ -14,12 +14,6 @@
 #include <linux/uidgid.h>
 #include <linux/user_namespace.h>
 
-/* kernel/sys.c: the bodies of the id system calls, with their checks */
-long __sys_setresuid(uid_t ruid, uid_t euid, uid_t suid);
-long __sys_setresgid(gid_t rgid, gid_t egid, gid_t sgid);
-long __sys_setfsuid(uid_t uid);
-long __sys_setfsgid(gid_t gid);
-
 static int ckpt_cred_checkpoint(struct ckpt_ctx *ctx, void *ptr, int objref)
 {
 	const struct cred *cred = ptr;
