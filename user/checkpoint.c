@@ -270,28 +270,9 @@ int main(int argc, char **argv)
 	if (pid < 0)
 		cr_usage_error("invalid PID '%s'", argv[optind]);
 
-	if (!output || !strcmp(output, "-")) {
+	outfd = cr_open_image_and_log(output, 1, logfile, &logfd, &log_scratch);
+	if (output && !strcmp(output, "-"))
 		output = NULL;
-		outfd = STDOUT_FILENO;
-	} else {
-		outfd = open(output, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
-			     0600);
-		if (outfd < 0) {
-			cr_perror("%s", output);
-			return CR_EXIT_FAIL;
-		}
-	}
-	if (isatty(outfd)) {
-		cr_error("refusing to write an image to a terminal "
-			 "(use -o FILE or redirect stdout)");
-		return CR_EXIT_USAGE;
-	}
-
-	logfd = cr_log_open(logfile, &log_scratch);
-	if (logfd < 0 && logfile) {
-		cr_perror("%s", logfile);
-		return CR_EXIT_FAIL;
-	}
 
 	if (nr_freezers)
 		defer_signals();

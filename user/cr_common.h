@@ -232,6 +232,44 @@ static inline int cr_log_open(const char *path, int *scratch)
 	return fd;
 }
 
+/*
+ * Open the image and the log of a checkpoint or restart. @image NULL or
+ * "-" is stdout (@write) or stdin; an image is never a terminal. *logfd
+ * is the log file, or a scratch memfd shown on failure (*scratch set).
+ * Returns the image fd, or exits the tool on failure or misuse.
+ */
+static inline int cr_open_image_and_log(const char *image, int write,
+					const char *logfile, int *logfd,
+					int *scratch)
+{
+	int fd;
+
+	if (!image || !strcmp(image, "-")) {
+		fd = write ? STDOUT_FILENO : STDIN_FILENO;
+	} else {
+		fd = write ? open(image, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
+				  0600) :
+			     open(image, O_RDONLY | O_CLOEXEC);
+		if (fd < 0) {
+			cr_perror("%s", image);
+			exit(CR_EXIT_FAIL);
+		}
+	}
+	if (isatty(fd)) {
+		cr_error("refusing to %s an image %s a terminal (use %s FILE or redirect %s)",
+			 write ? "write" : "read", write ? "to" : "from",
+			 write ? "-o" : "-i", write ? "stdout" : "stdin");
+		exit(CR_EXIT_USAGE);
+	}
+	*logfd = cr_log_open(logfile, scratch);
+	if (*logfd < 0 && logfile) {
+		cr_perror("%s", logfile);
+		exit(CR_EXIT_FAIL);
+	}
+	return fd;
+}
+
+
 /* Copy what the kernel logged into a scratch log fd to stderr. */
 static inline void cr_log_dump(int fd)
 {

@@ -122,27 +122,9 @@ int main(int argc, char **argv)
 	if (self && detach)
 		cr_usage_error("--self and --detach are exclusive");
 
-	if (!input || !strcmp(input, "-")) {
+	fd = cr_open_image_and_log(input, 0, logfile, &logfd, &log_scratch);
+	if (input && !strcmp(input, "-"))
 		input = NULL;
-		fd = STDIN_FILENO;
-	} else {
-		fd = open(input, O_RDONLY | O_CLOEXEC);
-		if (fd < 0) {
-			cr_perror("%s", input);
-			return CR_EXIT_FAIL;
-		}
-	}
-	if (isatty(fd)) {
-		cr_error("refusing to read an image from a terminal "
-			 "(use -i FILE or redirect stdin)");
-		return CR_EXIT_USAGE;
-	}
-
-	logfd = cr_log_open(logfile, &log_scratch);
-	if (logfd < 0 && logfile) {
-		cr_perror("%s", logfile);
-		return CR_EXIT_FAIL;
-	}
 
 	if (self) {
 		/* Only returns on failure. */

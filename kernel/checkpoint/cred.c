@@ -14,20 +14,20 @@
 #include <linux/uidgid.h>
 #include <linux/user_namespace.h>
 
-static int ckpt_cred_checkpoint(struct ckpt_ctx *ctx, void *ptr, int objref)
+/* A CRED record of @cred's ids, as the caller's user namespace sees them */
+static struct ckpt_hdr_cred *ckpt_cred_record(struct ckpt_ctx *ctx,
+					      const struct cred *cred)
 {
-	const struct cred *cred = ptr;
 	struct user_namespace *ns = current_user_ns();
 	struct group_info *gi = cred->group_info;
 	struct ckpt_hdr_cred *h;
 	u32 *groups;
-	int i, ret;
+	int i;
 
 	h = ckpt_hdr_get(ctx, sizeof(*h) + gi->ngroups * sizeof(u32),
 			 CKPT_HDR_CRED);
 	if (!h)
-		return -ENOMEM;
-	h->objref = objref;
+		return NULL;
 	h->uid = from_kuid_munged(ns, cred->uid);
 	h->euid = from_kuid_munged(ns, cred->euid);
 	h->suid = from_kuid_munged(ns, cred->suid);
@@ -40,6 +40,17 @@ static int ckpt_cred_checkpoint(struct ckpt_ctx *ctx, void *ptr, int objref)
 	groups = (u32 *)(h + 1);
 	for (i = 0; i < gi->ngroups; i++)
 		groups[i] = from_kgid_munged(ns, gi->gid[i]);
+	return h;
+}
+
+static int ckpt_cred_checkpoint(struct ckpt_ctx *ctx, void *ptr, int objref)
+{
+	struct ckpt_hdr_cred *h = ckpt_cred_record(ctx, ptr);
+	int ret;
+
+	if (!h)
+		return -ENOMEM;
+	h->objref = objref;
 	ret = ckpt_write_obj(ctx, &h->h);
 	ckpt_hdr_put(ctx, h);
 	return ret;
@@ -140,29 +151,13 @@ static void *ckpt_cred_restore(struct ckpt_ctx *ctx, struct ckpt_hdr *hdr,
 /* Take the ids of a credential another task of the restart restored */
 static int ckpt_share_cred(struct ckpt_ctx *ctx, const struct cred *cred)
 {
-	struct user_namespace *ns = current_user_ns();
-	struct group_info *gi = cred->group_info;
-	struct ckpt_hdr_cred *h;
-	u32 *groups;
-	int i, ret;
+	struct ckpt_hdr_cred *h = ckpt_cred_record(ctx, cred);
+	int ret;
 
-	h = kvmalloc(sizeof(*h) + gi->ngroups * sizeof(u32), GFP_KERNEL);
 	if (!h)
 		return -ENOMEM;
-	h->uid = from_kuid_munged(ns, cred->uid);
-	h->euid = from_kuid_munged(ns, cred->euid);
-	h->suid = from_kuid_munged(ns, cred->suid);
-	h->fsuid = from_kuid_munged(ns, cred->fsuid);
-	h->gid = from_kgid_munged(ns, cred->gid);
-	h->egid = from_kgid_munged(ns, cred->egid);
-	h->sgid = from_kgid_munged(ns, cred->sgid);
-	h->fsgid = from_kgid_munged(ns, cred->fsgid);
-	h->ngroups = gi->ngroups;
-	groups = (u32 *)(h + 1);
-	for (i = 0; i < gi->ngroups; i++)
-		groups[i] = from_kgid_munged(ns, gi->gid[i]);
 	ret = ckpt_apply_ids(ctx, h);
-	kvfree(h);
+	ckpt_hdr_put(ctx, h);
 	return ret;
 }
 

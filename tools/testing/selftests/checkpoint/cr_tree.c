@@ -174,10 +174,18 @@ static void kill_tree(struct __test_metadata *_metadata, struct cr_ctx *ctx)
 	ASSERT_EQ(0, cr_wait_timeout(ctx->wl_pid, &status, CR_WAIT_MS));
 	ctx->wl_pid = 0;
 	cr_cg_file(ctx, "cgroup.procs", path, sizeof(path));
+	/*
+	 * Until the cgroup is empty and every orphan (handed to us, the
+	 * subreaper) is reaped: a zombie would keep its pid, or the session
+	 * it belongs to, from the restart.
+	 */
 	for (i = 0; i < 500; i++) {
-		while (waitpid(-1, NULL, WNOHANG) > 0)
+		pid_t r;
+
+		while ((r = waitpid(-1, NULL, WNOHANG)) > 0)
 			;
-		if (cr_read_str(path, buf, sizeof(buf)) == 0)
+		if (r < 0 && errno == ECHILD &&
+		    cr_read_str(path, buf, sizeof(buf)) == 0)
 			return;
 		cr_sleep_ms(10);
 	}
@@ -676,6 +684,98 @@ CR_TEST(cr_tree, leaked_file_refused_unless_subtree)
 		TH_LOG("tree status %#x after the refused checkpoint", status);
 		cr_dump_logs(_metadata, ctx);
 	}
+}
+
+/* Pids of the image's live tasks (not zombies or ghosts) */
+static int image_pids(const char *img, pid_t *pids, int max)
+{
+	struct ckpt_hdr_tree_task tt;
+	struct cr_image im;
+	unsigned int i;
+	int fd, n = 0;
+
+	if (cr_image_scan(img, &im))
+		return -1;
+	fd = open(img, O_RDONLY | O_CLOEXEC);
+	for (i = 0; fd >= 0 && i < im.nr_recs && n < max; i++) {
+		if (im.recs[i].type != CKPT_HDR_TREE_TASK ||
+		    pread(fd, &tt, sizeof(tt), im.recs[i].off) != sizeof(tt))
+			continue;
+		if (!(tt.flags & (CKPT_TREE_ZOMBIE | CKPT_TREE_GHOST)))
+			pids[n++] = tt.pid;
+	}
+	close(fd);
+	cr_image_free(&im);
+	return n;
+}
+
+static int count_alive(const pid_t *pids, int n)
+{
+	int i, alive = 0;
+
+	while (waitpid(-1, NULL, WNOHANG) > 0)
+		;
+	for (i = 0; i < n; i++)
+		if (!kill(pids[i], 0))
+			alive++;
+	return alive;
+}
+
+/*
+ * The restart tool (the coordinator) killed at various moments of a
+ * restart: afterwards either the whole tree runs, restored (the kill
+ * came after the end), or nothing of it is left; never a part of it.
+ */
+CR_TEST(cr_tree, coordinator_killed_midway)
+{
+	pid_t pids[MAX_NODES], tool;
+	int n, delay, alive, i, status, whole = 0, none = 0;
+
+	tree_cycle(_metadata, ctx, wl_tree, (void *)&ten, CHECKPOINT_SUBTREE);
+	n = image_pids(ctx->img, pids, MAX_NODES);
+	ASSERT_EQ(10, n);
+	unlink(ctx->go);
+
+	for (delay = 0; delay <= 120; delay += 6) {
+		fflush(stdout);
+		fflush(stderr);
+		tool = fork();
+		ASSERT_LE(0, tool);
+		if (tool == 0) {
+			execl(RESTART_TOOL, "restart", "-i", ctx->img, "-l",
+			      ctx->log, (char *)NULL);
+			_exit(127);
+		}
+		cr_sleep_ms(delay);
+		kill(tool, SIGKILL);
+		ASSERT_EQ(0, cr_wait_timeout(tool, &status, CR_WAIT_MS));
+		/* let the kernel and the death signals do their work */
+		for (i = 0; i < 300; i++) {
+			alive = count_alive(pids, n);
+			if (alive == 0 || alive == n)
+				break;
+			cr_sleep_ms(10);
+		}
+		if (alive == n)
+			whole++;
+		else
+			none++;
+		if (alive == n && !kill(pids[0], 0)) {
+			/* restored before the kill: it must work */
+			cr_go(_metadata, ctx);
+			for (i = 0; i < 500 && count_alive(pids, n); i++)
+				cr_sleep_ms(10);
+			unlink(ctx->go);
+		}
+		alive = count_alive(pids, n);
+		ASSERT_EQ(0, alive) {
+			TH_LOG("coordinator killed after %d ms: %d of %d tasks left",
+			       delay, alive, n);
+			cr_dump_logs(_metadata, ctx);
+		}
+	}
+	TH_LOG("killed %d times: the tree came back whole %d times, not at all %d",
+	       whole + none, whole, none);
 }
 
 TEST_HARNESS_MAIN
