@@ -167,6 +167,7 @@ static int print_header(struct decoder *d, const void *rec, __u32 len)
 {
 	static const char *const flag_names[] = {
 		[0] = "SUBTREE", [1] = "NETNS", [16] = "SELF", [17] = "CONTAINER",
+		[18] = "OWN_UTS",
 	};
 	const struct ckpt_hdr_header *h = rec;
 	time_t t = h->time_sec;
@@ -250,6 +251,8 @@ static const char *const obj_names[] = {
 	[CKPT_OBJ_FS] = "fs",
 	[CKPT_OBJ_SIGHAND] = "sighand",
 	[CKPT_OBJ_CRED] = "cred",
+	[CKPT_OBJ_SIGNAL] = "signal",
+	[CKPT_OBJ_UTS_NS] = "uts_ns",
 };
 
 static int print_objref(struct decoder *d, const void *rec, __u32 len)
@@ -557,6 +560,43 @@ static int print_cred(struct decoder *d, const void *rec, __u32 len)
 	return 0;
 }
 
+static int print_signal(struct decoder *d, const void *rec, __u32 len)
+{
+	const struct ckpt_hdr_signal *h = rec;
+	__u32 i;
+
+	if (h->nr_rlim > CKPT_RLIM_NLIMITS)
+		return bad(d, "%u resource limits", h->nr_rlim);
+	out(d, "objref %d, %u rlimits, itimer real %llu ns every %llu ns\n",
+	    h->objref, h->nr_rlim, (unsigned long long)h->it_real_value,
+	    (unsigned long long)h->it_real_interval);
+	for (i = 0; d->verbose && i < h->nr_rlim; i++) {
+		out(d, INDENT "rlimit %u: ", i);
+		if (h->rlim[i].cur == ~0ULL)
+			out(d, "unlimited");
+		else
+			out(d, "%llu", (unsigned long long)h->rlim[i].cur);
+		if (h->rlim[i].max == ~0ULL)
+			out(d, " / unlimited\n");
+		else
+			out(d, " / %llu\n", (unsigned long long)h->rlim[i].max);
+	}
+	return 0;
+}
+
+static int print_uts_ns(struct decoder *d, const void *rec, __u32 len)
+{
+	const struct ckpt_hdr_uts_ns *h = rec;
+
+	out(d, "objref %d, %s, nodename ", h->objref,
+	    h->own ? "own namespace" : "the checkpointer's");
+	out_str(d, h->nodename, CKPT_UTS_LEN);
+	out(d, ", domainname ");
+	out_str(d, h->domainname, CKPT_UTS_LEN);
+	out(d, "\n");
+	return 0;
+}
+
 static int print_fs(struct decoder *d, const void *rec, __u32 len)
 {
 	const struct ckpt_hdr_fs *h = rec;
@@ -628,6 +668,8 @@ static const struct rec_type rec_types[] = {
 	REC(FILE, "FILE", struct ckpt_hdr_file, 0, print_file),
 	REC(FS, "FS", struct ckpt_hdr_fs, 0, print_fs),
 	REC(CRED, "CRED", struct ckpt_hdr_cred, 1, print_cred),
+	REC(SIGNAL, "SIGNAL", struct ckpt_hdr_signal, 0, print_signal),
+	REC(UTS_NS, "UTS_NS", struct ckpt_hdr_uts_ns, 0, print_uts_ns),
 	REC(TAIL, "TAIL", struct ckpt_hdr_tail, 0, print_tail),
 	REC(ERROR, "ERROR", struct ckpt_hdr_error, 1, print_error),
 };

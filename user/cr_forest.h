@@ -382,6 +382,7 @@ static inline pid_t cr_forest_grow(struct cr_forest *f)
 {
 	struct ckpt_hdr_tree_task *root = &f->nodes[0].e;
 	bool container = f->hdr_flags & CKPT_IMAGE_CONTAINER;
+	uint64_t ns = (f->hdr_flags & CKPT_IMAGE_OWN_UTS) ? CLONE_NEWUTS : 0;
 	int got = 0;
 	pid_t pid;
 	char c;
@@ -392,12 +393,12 @@ static inline pid_t cr_forest_grow(struct cr_forest *f)
 	}
 	fflush(NULL);
 	if (container) {
-		pid = cr_clone_pid(0, CLONE_NEWPID);
+		pid = cr_clone_pid(0, CLONE_NEWPID | ns);
 	} else {
-		pid = cr_clone_pid(root->pid, 0);
+		pid = cr_clone_pid(root->pid, ns);
 		/* a lone process may come back under any pid */
 		if (pid < 0 && f->n == 1 && (errno == EEXIST || errno == EPERM))
-			pid = cr_clone_pid(0, 0);
+			pid = cr_clone_pid(0, ns);
 	}
 	if (pid < 0) {
 		cr_perror("cannot create the root (pid %d)", root->pid);

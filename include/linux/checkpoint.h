@@ -24,6 +24,7 @@ struct ckpt_objhash;
 struct path;
 struct pid_namespace;
 struct kvec;
+struct uts_namespace;
 
 /* ckpt_ctx.kflags */
 #define CKPT_CTX_CHECKPOINT	0x1
@@ -71,6 +72,8 @@ enum ckpt_restart_state {
  * @waitq: restart: tasks wait here for the tree and the outcome
  * @coordq: restart: the coordinator waits here for the tasks
  * @cur_fd: checkpoint: the fd whose file is being saved
+ * @cur_task: checkpoint: the task whose process state is being saved
+ * @coord_uts_ns: restart: the coordinator's UTS namespace (not a reference)
  * @xstate_size: size of each saved FPU state
  * @pgbuf: page staging buffer (CKPT_PAGES_BATCH pages)
  */
@@ -109,6 +112,8 @@ struct ckpt_ctx {
 	wait_queue_head_t coordq;
 
 	int cur_fd;
+	struct task_struct *cur_task;
+	struct uts_namespace *coord_uts_ns;
 	u32 xstate_size;
 	void *pgbuf;
 };
@@ -218,6 +223,12 @@ long __sys_setfsgid(gid_t gid);
 int ckpt_checkpoint_cred(struct ckpt_ctx *ctx, struct task_struct *t);
 int ckpt_collect_cred(struct ckpt_ctx *ctx, struct task_struct *t);
 int ckpt_restore_cred(struct ckpt_ctx *ctx);
+
+/* kernel/checkpoint/ns.c */
+int ckpt_checkpoint_ns(struct ckpt_ctx *ctx, struct task_struct *t);
+int ckpt_collect_ns(struct ckpt_ctx *ctx, struct task_struct *t);
+int ckpt_restore_ns(struct ckpt_ctx *ctx);
+bool ckpt_image_own_uts(struct task_struct *t);
 
 /* mm/checkpoint.c */
 int ckpt_checkpoint_mm(struct ckpt_ctx *ctx, struct task_struct *t);

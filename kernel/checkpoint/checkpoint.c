@@ -37,6 +37,8 @@ static int ckpt_write_header(struct ckpt_ctx *ctx)
 	h->nr_tasks = ctx->nr_tree;
 	if (ctx->kflags & CKPT_CTX_CONTAINER)
 		h->flags |= CKPT_IMAGE_CONTAINER;
+	if (ckpt_image_own_uts(ctx->root_task))
+		h->flags |= CKPT_IMAGE_OWN_UTS;
 	h->id = ctx->id;
 	h->time_sec = now.tv_sec;
 	h->time_nsec = now.tv_nsec;
@@ -102,6 +104,8 @@ static int ckpt_collect(struct ckpt_ctx *ctx)
 			ret = ckpt_collect_signals(ctx, ctx->tasks[i]);
 		if (!ret)
 			ret = ckpt_collect_cred(ctx, ctx->tasks[i]);
+		if (!ret)
+			ret = ckpt_collect_ns(ctx, ctx->tasks[i]);
 	}
 	for (i = 0; !ret && i < ctx->nr_tasks; i++) {
 		for (j = 0; j < i; j++)

@@ -66,7 +66,7 @@ static int ckpt_write_task(struct ckpt_ctx *ctx, struct task_struct *t)
  * @t: the task (frozen, or current)
  *
  * Order: TASK, address space, files table, fs, signal state,
- * credentials, CPU state.
+ * namespaces, credentials, CPU state.
  *
  * Return: 0 or a negative errno.
  */
@@ -83,6 +83,9 @@ int ckpt_checkpoint_task(struct ckpt_ctx *ctx, struct task_struct *t)
 		ret = ckpt_checkpoint_fs(ctx, t);
 	if (!ret)
 		ret = ckpt_checkpoint_signals(ctx, t);
+	/* namespaces before credentials: naming a host needs privilege */
+	if (!ret)
+		ret = ckpt_checkpoint_ns(ctx, t);
 	if (!ret)
 		ret = ckpt_checkpoint_cred(ctx, t);
 	if (!ret)
@@ -171,6 +174,8 @@ int ckpt_restore_task(struct ckpt_ctx *ctx)
 		ret = ckpt_restore_fs(ctx);
 	if (!ret)
 		ret = ckpt_restore_signals(ctx, pending);
+	if (!ret)
+		ret = ckpt_restore_ns(ctx);
 	if (!ret)
 		ret = ckpt_restore_cred(ctx);
 	if (!ret)

@@ -17,6 +17,7 @@
 #include <linux/pid.h>
 #include <linux/sched/task_stack.h>
 #include <linux/wait_bit.h>
+#include <linux/nsproxy.h>
 
 /* How long a coordinator waits for its tasks to call restart(0, ...) */
 #define CKPT_JOIN_TIMEOUT	(30 * HZ)
@@ -331,6 +332,7 @@ static long ckpt_coordinate(struct ckpt_ctx *ctx, pid_t pid)
 	ctx->root_task = ckpt_get_child(ctx, pid);
 	if (!ctx->root_task)
 		return -ESRCH;
+	ctx->coord_uts_ns = current->nsproxy->uts_ns;
 
 	/*
 	 * The root joins before the image is read, so that a bad image
@@ -402,6 +404,7 @@ long do_restart(struct ckpt_ctx *ctx, pid_t pid)
 				"image of %d tasks: RESTART_TASKSELF restores one",
 				ctx->nr_tree);
 	ctx->root_task = get_task_struct(current);
+	ctx->coord_uts_ns = current->nsproxy->uts_ns;
 	ret = ckpt_tree_find_tasks(ctx);
 	if (ret)
 		return ret;

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Signal state: handlers (SIGHAND), blocked mask and alternate signal
- * stack (SIGMASK).
+ * Signal state: handlers (SIGHAND), process-wide limits and timers
+ * (SIGNAL), blocked mask, alternate stack and pending signals (SIGMASK).
  */
 #define pr_fmt(fmt) "checkpoint: " fmt
 
@@ -10,6 +10,9 @@
 #include <linux/sched/signal.h>
 #include <linux/signal.h>
 #include <linux/slab.h>
+#include <linux/resource.h>
+#include <linux/time.h>
+#include <linux/hrtimer.h>
 
 static int ckpt_sighand_checkpoint(struct ckpt_ctx *ctx, void *ptr,
 				   int objref)
@@ -69,6 +72,8 @@ int ckpt_collect_signals(struct ckpt_ctx *ctx, struct task_struct *t)
 		return 0;
 	ret = ckpt_obj_collect(ctx, sighand, CKPT_OBJ_SIGHAND, false);
 	__cleanup_sighand(sighand);
+	if (!ret)
+		ret = ckpt_obj_collect(ctx, t->signal, CKPT_OBJ_SIGNAL, true);
 	return ret;
 }
 
@@ -94,6 +99,10 @@ int ckpt_checkpoint_signals(struct ckpt_ctx *ctx, struct task_struct *t)
 				task_pid_vnr(t));
 	ret = ckpt_obj_checkpoint(ctx, sighand, CKPT_OBJ_SIGHAND);
 	__cleanup_sighand(sighand);
+	if (ret < 0)
+		return ret;
+	ctx->cur_task = t;
+	ret = ckpt_obj_checkpoint(ctx, t->signal, CKPT_OBJ_SIGNAL);
 	if (ret < 0)
 		return ret;
 	if (!lock_task_sighand(t, &flags))
@@ -177,9 +186,95 @@ static const struct ckpt_obj_ops ckpt_sighand_ops = {
 	.restore = ckpt_sighand_restore,
 };
 
+/* --- process-wide state: resource limits, ITIMER_REAL --- */
+
+static int ckpt_signal_checkpoint(struct ckpt_ctx *ctx, void *ptr, int objref)
+{
+	struct task_struct *t = ctx->cur_task;
+	struct signal_struct *sig = ptr;
+	struct ckpt_hdr_signal h = {
+		.h.type = CKPT_HDR_SIGNAL,
+		.h.len = sizeof(h),
+		.objref = objref,
+		.nr_rlim = min(RLIM_NLIMITS, CKPT_RLIM_NLIMITS),
+	};
+	struct hrtimer *timer = &sig->real_timer;
+	ktime_t rem = 0;
+	int i;
+
+	task_lock(t->group_leader);
+	for (i = 0; i < h.nr_rlim; i++) {
+		h.rlim[i].cur = sig->rlim[i].rlim_cur;
+		h.rlim[i].max = sig->rlim[i].rlim_max;
+	}
+	task_unlock(t->group_leader);
+
+	spin_lock_irq(&t->sighand->siglock);
+	if (hrtimer_active(timer)) {
+		rem = hrtimer_expires_remaining(timer);
+		if (rem <= 0)
+			rem = 1;	/* due: fire at once after restart */
+	}
+	h.it_real_value = rem;
+	h.it_real_interval = sig->it_real_incr;
+	spin_unlock_irq(&t->sighand->siglock);
+	return ckpt_write_obj(ctx, &h.h);
+}
+
+static void *ckpt_signal_restore(struct ckpt_ctx *ctx, struct ckpt_hdr *hdr,
+				 int *objref)
+{
+	struct itimerspec64 it = {};
+	struct ckpt_hdr_signal *h;
+	struct rlimit r;
+	int i, ret = 0;
+
+	h = ckpt_read_body_alloc(ctx, hdr, sizeof(*h));
+	if (IS_ERR(h))
+		return h;
+	*objref = h->objref;
+	if (h->nr_rlim > min(RLIM_NLIMITS, CKPT_RLIM_NLIMITS) ||
+	    h->it_real_value > KTIME_MAX || h->it_real_interval > KTIME_MAX)
+		ret = ckpt_err(ctx, -EINVAL, "bad SIGNAL record");
+	/* through prlimit()'s checks: raising a hard limit needs privilege */
+	for (i = 0; !ret && i < h->nr_rlim; i++) {
+		r.rlim_cur = h->rlim[i].cur;
+		r.rlim_max = h->rlim[i].max;
+		ret = do_prlimit(current, i, &r, NULL);
+		if (ret)
+			ckpt_err(ctx, ret, "cannot restore resource limit %d", i);
+	}
+	if (!ret && h->it_real_value) {
+		it.it_value = ns_to_timespec64(h->it_real_value);
+		it.it_interval = ns_to_timespec64(h->it_real_interval);
+		ret = do_setitimer(ITIMER_REAL, &it, NULL);
+		if (ret)
+			ckpt_err(ctx, ret, "cannot restore the real-time interval timer");
+	}
+	ckpt_hdr_put(ctx, h);
+	return ret ? ERR_PTR(ret) : current->signal;
+}
+
+/* The signal struct lives as long as the tasks the context holds */
+static void ckpt_signal_noref(void *ptr)
+{
+}
+
+static const struct ckpt_obj_ops ckpt_signal_ops = {
+	.name = "process signal state",
+	.obj_type = CKPT_OBJ_SIGNAL,
+	.hdr_type = CKPT_HDR_SIGNAL,
+	.ref_grab = ckpt_signal_noref,
+	.ref_drop = ckpt_signal_noref,
+	.checkpoint = ckpt_signal_checkpoint,
+	.restore = ckpt_signal_restore,
+};
+
 static int __init ckpt_signal_init(void)
 {
-	return ckpt_obj_register(&ckpt_sighand_ops);
+	int ret = ckpt_obj_register(&ckpt_sighand_ops);
+
+	return ret ? ret : ckpt_obj_register(&ckpt_signal_ops);
 }
 late_initcall(ckpt_signal_init);
 
@@ -217,6 +312,7 @@ int ckpt_restore_signals(struct ckpt_ctx *ctx, u64 pending[2])
 {
 	struct ckpt_hdr_sigmask *m;
 	struct sighand_struct *sighand;
+	struct signal_struct *signal;
 	sigset_t blocked;
 	int ret = 0;
 
@@ -226,6 +322,12 @@ int ckpt_restore_signals(struct ckpt_ctx *ctx, u64 pending[2])
 	if (sighand != current->sighand)
 		return ckpt_err(ctx, -EINVAL,
 				"signal handlers shared with a task of another table");
+	signal = ckpt_obj_restore(ctx, CKPT_OBJ_SIGNAL);
+	if (IS_ERR(signal))
+		return PTR_ERR(signal);
+	if (signal != current->signal)
+		return ckpt_err(ctx, -EINVAL,
+				"process state shared with a task of another process");
 	m = ckpt_read_obj_type(ctx, CKPT_HDR_SIGMASK, sizeof(*m));
 	if (IS_ERR(m))
 		return PTR_ERR(m);

@@ -57,6 +57,8 @@ enum ckpt_hdr_type {
 	CKPT_HDR_SIGHAND,
 	CKPT_HDR_SIGMASK,
 	CKPT_HDR_CRED,
+	CKPT_HDR_SIGNAL,
+	CKPT_HDR_UTS_NS,
 
 	CKPT_HDR_MM = 300,
 	CKPT_HDR_VMA,
@@ -80,12 +82,15 @@ enum ckpt_obj_type {
 	CKPT_OBJ_FS,
 	CKPT_OBJ_SIGHAND,
 	CKPT_OBJ_CRED,
+	CKPT_OBJ_SIGNAL,
+	CKPT_OBJ_UTS_NS,
 	CKPT_OBJ_MAX
 };
 
 /* CKPT_HDR_HEADER flags, beyond the checkpoint() flags in the low bits */
 #define CKPT_IMAGE_SELF		(1U << 16)	/* self-checkpoint image */
 #define CKPT_IMAGE_CONTAINER	(1U << 17)	/* root is init of its pid ns */
+#define CKPT_IMAGE_OWN_UTS	(1U << 18)	/* root has its own UTS ns */
 
 struct ckpt_hdr_header {
 	struct ckpt_hdr h;
@@ -206,6 +211,36 @@ struct ckpt_hdr_sighand {
 	__s32 objref;
 	__u32 pad;
 	struct ckpt_sigaction action[CKPT_NSIG];
+};
+
+/*
+ * A UTS namespace; own: it is not the checkpointer's, so the restarted
+ * tree needs a new one where these names are set.
+ */
+struct ckpt_hdr_uts_ns {
+	struct ckpt_hdr h;
+	__s32 objref;
+	__u32 own;
+	char nodename[CKPT_UTS_LEN];
+	char domainname[CKPT_UTS_LEN];
+	__u8 pad[6];
+};
+
+#define CKPT_RLIM_NLIMITS	16
+
+struct ckpt_rlimit {
+	__u64 cur;
+	__u64 max;		/* ~0ULL: RLIM_INFINITY */
+};
+
+/* Process-wide (signal struct) state: resource limits and ITIMER_REAL */
+struct ckpt_hdr_signal {
+	struct ckpt_hdr h;
+	__s32 objref;
+	__u32 nr_rlim;		/* entries of rlim used */
+	struct ckpt_rlimit rlim[CKPT_RLIM_NLIMITS];
+	__u64 it_real_value;	/* ns until it fires, 0: not armed */
+	__u64 it_real_interval;	/* ns */
 };
 
 /*

@@ -7,6 +7,9 @@
  */
 #include "cr_util.h"
 
+#include <sys/resource.h>
+#include <sys/time.h>
+
 #define ALTSTACK_SIZE	(64 * 1024)
 
 static volatile sig_atomic_t handled;
@@ -98,6 +101,51 @@ CR_TEST(cr_signals, handlers_mask_altstack_pending)
 	cr_restart_file(_metadata, ctx);
 	cr_go(_metadata, ctx);
 	cr_expect_exit(_metadata, ctx, &ctx->rs_pid, 0, "restored workload");
+}
+
+static volatile sig_atomic_t alarms;
+
+static void on_alarm(int sig)
+{
+	alarms++;
+}
+
+/* An interval timer (SIGALRM every 50 ms) and lowered resource limits */
+static int wl_timer_limits(struct cr_ctx *ctx, void *arg)
+{
+	struct itimerval itv = { { 0, 50000 }, { 0, 50000 } }, now;
+	struct rlimit nofile = { 64, 128 }, stack, r;
+	int before, i;
+
+	if (signal(SIGALRM, on_alarm) == SIG_ERR ||
+	    setrlimit(RLIMIT_NOFILE, &nofile) || getrlimit(RLIMIT_STACK, &stack))
+		return CR_EXIT_SETUP;
+	stack.rlim_cur = 4 << 20;
+	if (setrlimit(RLIMIT_STACK, &stack) || setitimer(ITIMER_REAL, &itv, NULL))
+		return CR_EXIT_SETUP;
+	cr_wl_ready(ctx);
+	cr_wl_wait_go(ctx);
+
+	if (getrlimit(RLIMIT_NOFILE, &r) || r.rlim_cur != 64 || r.rlim_max != 128)
+		return CR_WL_FAIL(1, "RLIMIT_NOFILE %lu/%lu", (unsigned long)r.rlim_cur,
+				  (unsigned long)r.rlim_max);
+	if (getrlimit(RLIMIT_STACK, &r) || r.rlim_cur != 4 << 20)
+		return CR_WL_FAIL(2, "RLIMIT_STACK %lu", (unsigned long)r.rlim_cur);
+	if (getitimer(ITIMER_REAL, &now) || now.it_interval.tv_usec != 50000)
+		return CR_WL_FAIL(3, "ITIMER_REAL interval %ld us",
+				  (long)now.it_interval.tv_usec);
+	/* and it keeps firing */
+	before = alarms;
+	for (i = 0; i < 200 && alarms < before + 3; i++)
+		cr_sleep_ms(10);
+	if (alarms < before + 3)
+		return CR_WL_FAIL(4, "SIGALRM stopped after restart");
+	return 0;
+}
+
+CR_TEST(cr_signals, interval_timer_and_limits)
+{
+	cr_cycle(_metadata, ctx, wl_timer_limits, NULL);
 }
 
 TEST_HARNESS_MAIN

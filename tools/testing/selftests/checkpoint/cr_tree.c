@@ -525,6 +525,35 @@ CR_TEST(cr_tree, container_with_ghost_session)
 	tree_cycle(_metadata, ctx, wl_container, NULL, 0);
 }
 
+#define CONTAINER_HOST	"cr-container"
+
+static int wl_uts(struct cr_ctx *ctx, void *arg)
+{
+	char name[64] = "";
+
+	if (sethostname(CONTAINER_HOST, strlen(CONTAINER_HOST)))
+		return CR_EXIT_SETUP;
+	cr_wl_ready(ctx);
+	cr_wl_wait_go(ctx);
+	if (gethostname(name, sizeof(name)) || strcmp(name, CONTAINER_HOST))
+		return CR_WL_FAIL(1, "host name \"%s\"", name);
+	return 0;
+}
+
+/* a container with its own host name gets it back, in a new namespace */
+CR_TEST(cr_tree, container_host_name)
+{
+	char before[64] = "", after[64] = "";
+
+	ASSERT_EQ(0, gethostname(before, sizeof(before)));
+	ctx->spawn_flags = CLONE_NEWPID | CLONE_NEWUTS;
+	tree_cycle(_metadata, ctx, wl_uts, NULL, 0);
+	ASSERT_EQ(0, gethostname(after, sizeof(after)));
+	EXPECT_STREQ(before, after) {
+		TH_LOG("the restart renamed the host");
+	}
+}
+
 /*
  * An image damaged inside the second task's state: the restart fails,
  * and no task of the tree is left behind.
