@@ -167,7 +167,8 @@ static int print_header(struct decoder *d, const void *rec, __u32 len)
 {
 	static const char *const flag_names[] = {
 		[0] = "SUBTREE", [1] = "NETNS", [16] = "SELF", [17] = "CONTAINER",
-		[18] = "OWN_UTS",
+		[18] = "OWN_UTS", [19] = "OWN_IPC", [20] = "OWN_MNT",
+		[21] = "OWN_NET",
 	};
 	const struct ckpt_hdr_header *h = rec;
 	time_t t = h->time_sec;

@@ -382,11 +382,20 @@ static inline pid_t cr_forest_grow(struct cr_forest *f)
 {
 	struct ckpt_hdr_tree_task *root = &f->nodes[0].e;
 	bool container = f->hdr_flags & CKPT_IMAGE_CONTAINER;
-	uint64_t ns = (f->hdr_flags & CKPT_IMAGE_OWN_UTS) ? CLONE_NEWUTS : 0;
+	uint64_t ns = 0;
 	int got = 0;
 	pid_t pid;
 	char c;
 
+	/* the namespaces the tree had of its own come back new */
+	if (f->hdr_flags & CKPT_IMAGE_OWN_UTS)
+		ns |= CLONE_NEWUTS;
+	if (f->hdr_flags & CKPT_IMAGE_OWN_IPC)
+		ns |= CLONE_NEWIPC;
+	if (f->hdr_flags & CKPT_IMAGE_OWN_MNT)
+		ns |= CLONE_NEWNS;
+	if (f->hdr_flags & CKPT_IMAGE_OWN_NET)
+		ns |= CLONE_NEWNET;
 	if (pipe(f->ready) || pipe(f->go)) {
 		cr_perror("pipe");
 		return -1;

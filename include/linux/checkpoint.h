@@ -74,6 +74,7 @@ enum ckpt_restart_state {
  * @cur_fd: checkpoint: the fd whose file is being saved
  * @cur_task: checkpoint: the task whose process state is being saved
  * @coord_uts_ns: restart: the coordinator's UTS namespace (not a reference)
+ * @ns_flags: checkpoint: CKPT_IMAGE_OWN_* namespaces of the root
  * @xstate_size: size of each saved FPU state
  * @pgbuf: page staging buffer (CKPT_PAGES_BATCH pages)
  */
@@ -114,6 +115,7 @@ struct ckpt_ctx {
 	int cur_fd;
 	struct task_struct *cur_task;
 	struct uts_namespace *coord_uts_ns;
+	u32 ns_flags;
 	u32 xstate_size;
 	void *pgbuf;
 };
@@ -228,7 +230,7 @@ int ckpt_restore_cred(struct ckpt_ctx *ctx);
 int ckpt_checkpoint_ns(struct ckpt_ctx *ctx, struct task_struct *t);
 int ckpt_collect_ns(struct ckpt_ctx *ctx, struct task_struct *t);
 int ckpt_restore_ns(struct ckpt_ctx *ctx);
-bool ckpt_image_own_uts(struct task_struct *t);
+int ckpt_check_ns(struct ckpt_ctx *ctx, u32 *flags);
 
 /* mm/checkpoint.c */
 int ckpt_checkpoint_mm(struct ckpt_ctx *ctx, struct task_struct *t);

@@ -37,8 +37,7 @@ static int ckpt_write_header(struct ckpt_ctx *ctx)
 	h->nr_tasks = ctx->nr_tree;
 	if (ctx->kflags & CKPT_CTX_CONTAINER)
 		h->flags |= CKPT_IMAGE_CONTAINER;
-	if (ckpt_image_own_uts(ctx->root_task))
-		h->flags |= CKPT_IMAGE_OWN_UTS;
+	h->flags |= ctx->ns_flags;
 	h->id = ctx->id;
 	h->time_sec = now.tv_sec;
 	h->time_nsec = now.tv_nsec;
@@ -132,6 +131,8 @@ long do_checkpoint(struct ckpt_ctx *ctx, pid_t pid)
 	if (!ctx->root_task)
 		return -ESRCH;
 	ret = ckpt_collect_tree(ctx);
+	if (!ret)
+		ret = ckpt_check_ns(ctx, &ctx->ns_flags);
 	if (ret)
 		return ret;
 	/* a tree that is not a subtree must not share anything outside */

@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Namespaces. For now the UTS namespace: its host and domain names are
- * saved once per namespace. A tree with a UTS namespace of its own must
- * be restarted in a new one (the restart tool makes it): restart never
- * renames the restarter's host.
+ * Namespaces. The UTS namespace's host and domain names are saved once
+ * per namespace; a tree with a UTS namespace of its own is restarted in
+ * a new one (the restart tool makes it): restart never renames the
+ * restarter's host. IPC, mount and network namespaces of the tree's own
+ * are flagged in the header and come back new and empty.
  */
 #define pr_fmt(fmt) "checkpoint: " fmt
 
@@ -14,6 +15,7 @@
 #include <linux/sched/task.h>
 #include <linux/slab.h>
 #include <linux/utsname.h>
+#include <linux/ipc_namespace.h>
 #include <linux/user_namespace.h>
 
 static int ckpt_uts_checkpoint(struct ckpt_ctx *ctx, void *ptr, int objref)
@@ -164,20 +166,79 @@ int ckpt_restore_ns(struct ckpt_ctx *ctx)
 	return 0;
 }
 
-/**
- * ckpt_image_own_uts - does the root live in a UTS namespace of its own?
- * @t: the root of a checkpoint
- *
- * Return: true when its UTS namespace is not the checkpointer's.
- */
-bool ckpt_image_own_uts(struct task_struct *t)
+static bool ckpt_ipc_empty(struct ipc_namespace *ns)
 {
-	struct uts_namespace *ns = ckpt_get_uts(t);
-	bool own = ns && ns != current->nsproxy->uts_ns;
+	int i;
 
-	if (ns)
-		put_uts_ns(ns);
-	return own;
+	for (i = 0; i < ARRAY_SIZE(ns->ids); i++)
+		if (READ_ONCE(ns->ids[i].in_use))
+			return false;
+	return true;
+}
+
+/**
+ * ckpt_check_ns - check the tree's namespaces and tell which are its own
+ * @ctx: checkpoint context, tasks collected
+ * @flags: set to the CKPT_IMAGE_OWN_* namespaces of the root
+ *
+ * Every task must share the root's UTS, IPC, mount and network
+ * namespaces (nested ones are not supported yet). Namespaces other than
+ * the checkpointer's are recreated at restart: the UTS names are saved,
+ * the others come back new, so an IPC namespace of the tree's own must
+ * not hold SysV IPC objects yet.
+ *
+ * Return: 0, or -EBUSY naming the task or namespace.
+ */
+int ckpt_check_ns(struct ckpt_ctx *ctx, u32 *flags)
+{
+	struct nsproxy *root, *mine = current->nsproxy, *ns;
+	int i, ret = 0;
+
+	*flags = 0;
+	task_lock(ctx->root_task);
+	root = ctx->root_task->nsproxy;
+	if (root)
+		get_nsproxy(root);
+	task_unlock(ctx->root_task);
+	if (!root)
+		return ckpt_err(ctx, -EBUSY, "the root has no namespaces");
+
+	for (i = 0; !ret && i < ctx->nr_tasks; i++) {
+		struct task_struct *t = ctx->tasks[i];
+		const char *which = NULL;
+
+		task_lock(t);
+		ns = t->nsproxy;
+		if (!ns)
+			which = "any";
+		else if (ns->uts_ns != root->uts_ns)
+			which = "UTS";
+		else if (ns->ipc_ns != root->ipc_ns)
+			which = "IPC";
+		else if (ns->mnt_ns != root->mnt_ns)
+			which = "mount";
+		else if (ns->net_ns != root->net_ns)
+			which = "network";
+		task_unlock(t);
+		if (which)
+			ret = ckpt_err(ctx, -EBUSY,
+				       "pid %d is not in the root's %s namespace: nested namespaces are not supported yet",
+				       task_pid_vnr(t), which);
+	}
+	if (root->uts_ns != mine->uts_ns)
+		*flags |= CKPT_IMAGE_OWN_UTS;
+	if (root->ipc_ns != mine->ipc_ns) {
+		*flags |= CKPT_IMAGE_OWN_IPC;
+		if (!ret && !ckpt_ipc_empty(root->ipc_ns))
+			ret = ckpt_err(ctx, -EBUSY,
+				       "the tree's IPC namespace holds SysV IPC objects: not supported yet");
+	}
+	if (root->mnt_ns != mine->mnt_ns)
+		*flags |= CKPT_IMAGE_OWN_MNT;
+	if (root->net_ns != mine->net_ns)
+		*flags |= CKPT_IMAGE_OWN_NET;
+	put_nsproxy(root);
+	return ret;
 }
 
 static int __init ckpt_ns_init(void)

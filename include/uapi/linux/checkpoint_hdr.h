@@ -91,6 +91,9 @@ enum ckpt_obj_type {
 #define CKPT_IMAGE_SELF		(1U << 16)	/* self-checkpoint image */
 #define CKPT_IMAGE_CONTAINER	(1U << 17)	/* root is init of its pid ns */
 #define CKPT_IMAGE_OWN_UTS	(1U << 18)	/* root has its own UTS ns */
+#define CKPT_IMAGE_OWN_IPC	(1U << 19)	/* ... IPC ns (without objects) */
+#define CKPT_IMAGE_OWN_MNT	(1U << 20)	/* ... mount ns */
+#define CKPT_IMAGE_OWN_NET	(1U << 21)	/* ... network ns */
 
 struct ckpt_hdr_header {
 	struct ckpt_hdr h;

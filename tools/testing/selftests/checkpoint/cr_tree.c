@@ -8,6 +8,8 @@
 #include "cr_util.h"
 
 #include <sys/prctl.h>
+#include <sys/ipc.h>
+#include <sys/sem.h>
 
 #define MAX_NODES	16
 #define RESTART_TOOL	"/usr/bin/restart"
@@ -527,9 +529,25 @@ CR_TEST(cr_tree, container_with_ghost_session)
 
 #define CONTAINER_HOST	"cr-container"
 
+/* Is this task in a namespace of its own, not the host's (init's)? */
+static bool own_ns(const char *which)
+{
+	char mine[64] = "", hosts[64] = "", path[64];
+
+	snprintf(path, sizeof(path), "/proc/self/ns/%s", which);
+	if (readlink(path, mine, sizeof(mine) - 1) < 0)
+		return false;
+	snprintf(path, sizeof(path), "/proc/1/ns/%s", which);
+	if (readlink(path, hosts, sizeof(hosts) - 1) < 0)
+		return false;
+	return strcmp(mine, hosts) != 0;
+}
+
 static int wl_uts(struct cr_ctx *ctx, void *arg)
 {
+	const char *const kinds[] = { "uts", "ipc", "mnt", "net" };
 	char name[64] = "";
+	int i;
 
 	if (sethostname(CONTAINER_HOST, strlen(CONTAINER_HOST)))
 		return CR_EXIT_SETUP;
@@ -537,16 +555,24 @@ static int wl_uts(struct cr_ctx *ctx, void *arg)
 	cr_wl_wait_go(ctx);
 	if (gethostname(name, sizeof(name)) || strcmp(name, CONTAINER_HOST))
 		return CR_WL_FAIL(1, "host name \"%s\"", name);
+	for (i = 0; i < 4; i++)
+		if (!own_ns(kinds[i]))
+			return CR_WL_FAIL(2 + i, "restarted in the host's %s namespace",
+					  kinds[i]);
 	return 0;
 }
 
-/* a container with its own host name gets it back, in a new namespace */
-CR_TEST(cr_tree, container_host_name)
+/*
+ * A container with its own UTS, IPC, mount and network namespaces comes
+ * back in new ones, with its host name; the host keeps its own.
+ */
+CR_TEST(cr_tree, container_namespaces)
 {
 	char before[64] = "", after[64] = "";
 
 	ASSERT_EQ(0, gethostname(before, sizeof(before)));
-	ctx->spawn_flags = CLONE_NEWPID | CLONE_NEWUTS;
+	ctx->spawn_flags = CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC |
+			   CLONE_NEWNS | CLONE_NEWNET;
 	tree_cycle(_metadata, ctx, wl_uts, NULL, 0);
 	ASSERT_EQ(0, gethostname(after, sizeof(after)));
 	EXPECT_STREQ(before, after) {
@@ -805,6 +831,48 @@ CR_TEST(cr_tree, coordinator_killed_midway)
 	}
 	TH_LOG("killed %d times: the tree came back whole %d times, not at all %d",
 	       whole + none, whole, none);
+}
+
+static int wl_sysv(struct cr_ctx *ctx, void *arg)
+{
+	int id = semget(IPC_PRIVATE, 1, IPC_CREAT | 0600);
+
+	if (id < 0)
+		return CR_EXIT_SETUP;
+	cr_wl_ready(ctx);
+	cr_wl_wait_go(ctx);
+	return semctl(id, 0, IPC_RMID) ? CR_WL_FAIL(1, "semaphore gone") : 0;
+}
+
+/* SysV IPC objects in the container's IPC namespace are refused (yet) */
+CR_TEST(cr_tree, container_sysv_ipc_refused)
+{
+	struct wl_call call = { wl_sysv, NULL };
+	int fd, err, status;
+	char *log;
+	size_t len;
+	long ret;
+
+	ctx->spawn_flags = CLONE_NEWPID | CLONE_NEWIPC;
+	cr_cgroup_create(_metadata, ctx);
+	cr_spawn(_metadata, ctx, wl_in_cgroup, &call);
+	cr_freeze(_metadata, ctx, ctx->wl_pid);
+	fd = open(ctx->img, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	ASSERT_LE(0, fd);
+	ret = sys_checkpoint(ctx->wl_pid, fd, 0, ctx->logfd);
+	err = errno;
+	close(fd);
+	EXPECT_EQ(-1, ret);
+	EXPECT_EQ(EBUSY, err);
+	log = cr_read_whole(ctx->log, &len);
+	ASSERT_NE(NULL, log);
+	EXPECT_NE(NULL, strstr(log, "SysV IPC"));
+	free(log);
+	cr_thaw(_metadata, ctx);
+	cr_go(_metadata, ctx);
+	ASSERT_EQ(0, cr_wait_timeout(ctx->wl_pid, &status, CR_WAIT_MS));
+	ctx->wl_pid = 0;
+	EXPECT_EQ(0, status);
 }
 
 TEST_HARNESS_MAIN
