@@ -263,12 +263,16 @@ static inline void cr_forest_die(const struct ckpt_hdr_tree_task *e)
 	_exit(WIFEXITED(st) ? WEXITSTATUS(st) : 1);
 }
 
-static void cr_forest_task(struct cr_forest *f, int i) __attribute__((noreturn));
+static void cr_forest_task(struct cr_forest *f, int i, int setup_fd)
+	__attribute__((noreturn));
 
 static inline int cr_forest_spawn(struct cr_forest *f, int i)
 {
 	struct ckpt_hdr_tree_task *e = &f->nodes[i].e;
+	int setup[2];
+	bool ok;
 	pid_t pid;
+	char c;
 
 	if (e->flags & CKPT_TREE_THREAD) {
 		struct clone_args a = {
@@ -290,26 +294,47 @@ static inline int cr_forest_spawn(struct cr_forest *f, int i)
 		}
 		return 0;
 	}
+	/*
+	 * Wait until the new task has its session and process group: a
+	 * task created next may join that group.
+	 */
+	if (pipe(setup))
+		return -1;
 	pid = cr_clone_pid(e->pid, 0);
 	if (pid < 0) {
 		cr_perror("cannot create pid %d", e->pid);
+		close(setup[0]);
+		close(setup[1]);
 		return -1;
 	}
-	if (pid == 0)
-		cr_forest_task(f, i);
-	return 0;
+	if (pid == 0) {
+		close(setup[0]);
+		cr_forest_task(f, i, setup[1]);
+	}
+	close(setup[1]);
+	ok = read(setup[0], &c, 1) == 1;
+	close(setup[0]);
+	return ok ? 0 : -1;
 }
 
-/* Set up node i in the task just created for it, fork its own nodes */
-static void cr_forest_task(struct cr_forest *f, int i)
+/*
+ * Set up node i in the task just created for it (a byte to setup_fd
+ * when its session and group are in place), fork its own nodes.
+ */
+static void cr_forest_task(struct cr_forest *f, int i, int setup_fd)
 {
 	struct cr_node *nd = &f->nodes[i];
 	struct ckpt_hdr_tree_task *e = &nd->e;
 	char c = 1;
 	int k, pass;
 
-	close(f->go[1]);
-	close(f->ready[0]);
+	/* not ours to keep; and their numbers get reused */
+	if (f->go[1] >= 0)
+		close(f->go[1]);
+	if (f->ready[0] >= 0)
+		close(f->ready[0]);
+	f->go[1] = -1;
+	f->ready[0] = -1;
 	if (!nd->by_ghost)
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
 	if (e->sid == e->pid) {
@@ -325,6 +350,11 @@ static void cr_forest_task(struct cr_forest *f, int i)
 	if ((e->flags & CKPT_TREE_SUBREAPER) &&
 	    prctl(PR_SET_CHILD_SUBREAPER, 1) < 0)
 		goto fail;
+	if (setup_fd >= 0) {
+		if (write(setup_fd, &c, 1) != 1)
+			goto fail;
+		close(setup_fd);
+	}
 
 	/* ghosts first, then group leaders, then the others, then threads */
 	for (pass = 0; pass < 4; pass++) {
@@ -414,7 +444,7 @@ static inline pid_t cr_forest_grow(struct cr_forest *f)
 		return -1;
 	}
 	if (pid == 0)
-		cr_forest_task(f, 0);
+		cr_forest_task(f, 0, -1);
 
 	close(f->ready[1]);
 	close(f->go[0]);

@@ -13,6 +13,7 @@
 #include <linux/mutex.h>
 #include <linux/wait.h>
 #include <linux/err.h>
+#include <linux/xarray.h>
 #include <uapi/linux/checkpoint.h>
 #include <uapi/linux/checkpoint_hdr.h>
 
@@ -55,6 +56,9 @@ enum ckpt_restart_state {
  * @nr_tasks: number of entries in @tasks
  * @tree: the tree section (every task, zombies and ghosts included)
  * @nr_tree: entries in @tree
+ * @tree_pids: index of each @tree entry by pid
+ * @task_entry: restart: @tree entry of each of @tasks
+ * @entry_task: restart: index in @tasks of each @tree entry, or -1
  * @hdr_nr_tasks: restart: tree size announced by the header
  * @root_ns: checkpoint: pid namespace the image's pids belong to
  * @objhash: shared objects seen so far
@@ -92,6 +96,9 @@ struct ckpt_ctx {
 	int nr_tasks;
 	struct ckpt_hdr_tree_task *tree;
 	int nr_tree;
+	struct xarray tree_pids;
+	int *task_entry;
+	int *entry_task;
 	u32 hdr_nr_tasks;
 	struct pid_namespace *root_ns;
 
@@ -197,7 +204,8 @@ int ckpt_read_tree(struct ckpt_ctx *ctx);
 int ckpt_tree_find_tasks(struct ckpt_ctx *ctx);
 bool ckpt_task_below(struct task_struct *t, struct task_struct *root);
 const struct ckpt_hdr_tree_task *ckpt_tree_task_entry(struct ckpt_ctx *ctx,
-						      struct task_struct *t);
+						      int idx);
+int ckpt_tree_task_index(struct ckpt_ctx *ctx, struct task_struct *t);
 
 /* kernel/checkpoint/signal.c */
 int ckpt_checkpoint_signals(struct ckpt_ctx *ctx, struct task_struct *t);

@@ -135,16 +135,17 @@ int ckpt_restore_task(struct ckpt_ctx *ctx)
 	struct ckpt_hdr_task *h;
 	int ret;
 
-	const struct ckpt_hdr_tree_task *e = ckpt_tree_task_entry(ctx, current);
+	const struct ckpt_hdr_tree_task *e =
+		ckpt_tree_task_entry(ctx, max(ctx->active, 0));
 	u64 pending[2] = { 0, 0 };
 
 	h = ckpt_read_obj_type(ctx, CKPT_HDR_TASK, sizeof(*h));
 	if (IS_ERR(h))
 		return PTR_ERR(h);
 	ret = 0;
-	if (!e || h->pid != e->pid)
+	if (h->pid != e->pid)
 		ret = ckpt_err(ctx, -EINVAL, "TASK record of pid %d, expected %d",
-			       h->pid, e ? e->pid : 0);
+			       h->pid, e->pid);
 	if (!ret)
 		ret = ckpt_check_user_addr(ctx, "rseq", h->rseq);
 	if (!ret && !IS_ALIGNED(h->rseq, 32))

@@ -86,16 +86,6 @@ static int ckpt_read_prologue(struct ckpt_ctx *ctx)
 	return ret;
 }
 
-static int ckpt_task_index(struct ckpt_ctx *ctx, struct task_struct *t)
-{
-	int i;
-
-	for (i = 0; i < ctx->nr_tasks; i++)
-		if (ctx->tasks[i] == t)
-			return i;
-	return -1;
-}
-
 /* Find (and take a reference on) the running restart of @t's tree. */
 static struct ckpt_ctx *ckpt_find_restart(struct task_struct *t)
 {
@@ -202,7 +192,7 @@ long ckpt_restart_join(unsigned long flags)
 		ret = ctx->err ? ctx->err : -EINTR;
 		goto out;
 	}
-	idx = ckpt_task_index(ctx, current);
+	idx = ckpt_tree_task_index(ctx, current);
 	if (idx < 0) {
 		ret = ckpt_err(ctx, -ESRCH, "pid %d is not a task of the image",
 			       task_pid_vnr(current));

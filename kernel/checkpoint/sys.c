@@ -512,6 +512,7 @@ static struct ckpt_ctx *ckpt_ctx_alloc(int fd, unsigned long uflags,
 	kref_init(&ctx->ref);
 	INIT_LIST_HEAD(&ctx->list);
 	init_waitqueue_head(&ctx->waitq);
+	xa_init(&ctx->tree_pids);
 	init_waitqueue_head(&ctx->coordq);
 
 	ctx->msgbuf = kmalloc(CKPT_MSG_MAX, GFP_KERNEL);
@@ -547,6 +548,9 @@ static void ckpt_ctx_release(struct kref *ref)
 			put_task_struct(ctx->tasks[i]);
 	kvfree(ctx->tasks);
 	kvfree(ctx->tree);
+	kvfree(ctx->task_entry);
+	kvfree(ctx->entry_task);
+	xa_destroy(&ctx->tree_pids);
 	if (ctx->root_ns)
 		put_pid_ns(ctx->root_ns);
 	if (ctx->root_task)

@@ -127,12 +127,18 @@ static int ckpt_check_task(struct ckpt_ctx *ctx, struct task_struct *t)
 static struct ckpt_hdr_tree_task *ckpt_tree_entry(struct ckpt_ctx *ctx,
 						  pid_t pid)
 {
-	int i;
+	void *v = pid > 0 ? xa_load(&ctx->tree_pids, pid) : NULL;
 
-	for (i = 0; i < ctx->nr_tree; i++)
-		if (ctx->tree[i].pid == pid)
-			return &ctx->tree[i];
-	return NULL;
+	return v ? &ctx->tree[xa_to_value(v)] : NULL;
+}
+
+/* Make the last entry of ctx->tree findable by its pid */
+static int ckpt_tree_index_last(struct ckpt_ctx *ctx)
+{
+	int i = ctx->nr_tree - 1;
+
+	return xa_err(xa_store(&ctx->tree_pids, ctx->tree[i].pid,
+			       xa_mk_value(i), GFP_KERNEL));
 }
 
 /*
@@ -169,7 +175,7 @@ static int ckpt_tree_leader(struct ckpt_ctx *ctx, s32 *id, s32 sid,
 	g->sid = is_sid ? *id : sid;
 	g->pgid = *id;
 	g->flags = CKPT_TREE_GHOST;
-	return 0;
+	return ckpt_tree_index_last(ctx);
 }
 
 static void ckpt_fill_entry(struct ckpt_ctx *ctx, struct task_struct *t,
@@ -243,6 +249,9 @@ int ckpt_collect_tree(struct ckpt_ctx *ctx)
 		struct ckpt_hdr_tree_task *e = &ctx->tree[ctx->nr_tree++];
 
 		ckpt_fill_entry(ctx, t, e);
+		ret = ckpt_tree_index_last(ctx);
+		if (ret)
+			goto out;
 		if (t->exit_state == EXIT_ZOMBIE && thread_group_leader(t)) {
 			if (!thread_group_empty(t)) {
 				ret = ckpt_err(ctx, -EBUSY,
@@ -359,6 +368,9 @@ int ckpt_read_tree(struct ckpt_ctx *ctx)
 		ret = ckpt_check_entry(ctx, i, e);
 		ctx->tree[ctx->nr_tree++] = *e;
 		ckpt_hdr_put(ctx, e);
+		if (!ret)
+			ret = ckpt_tree_index_last(ctx);
+		cond_resched();
 	}
 	return ret;
 }
@@ -405,15 +417,20 @@ int ckpt_tree_find_tasks(struct ckpt_ctx *ctx)
 	int i;
 
 	ctx->tasks = kvcalloc(ctx->nr_tree, sizeof(*ctx->tasks), GFP_KERNEL);
-	if (!ctx->tasks)
+	ctx->task_entry = kvcalloc(ctx->nr_tree, sizeof(int), GFP_KERNEL);
+	ctx->entry_task = kvmalloc_array(ctx->nr_tree, sizeof(int), GFP_KERNEL);
+	if (!ctx->tasks || !ctx->task_entry || !ctx->entry_task)
 		return -ENOMEM;
 	for (i = 0; i < ctx->nr_tree; i++) {
 		struct ckpt_hdr_tree_task *e = &ctx->tree[i];
 		struct task_struct *t;
 		bool ok;
 
+		ctx->entry_task[i] = -1;
 		if (e->flags & (CKPT_TREE_ZOMBIE | CKPT_TREE_GHOST))
 			continue;
+		ctx->task_entry[ctx->nr_tasks] = i;
+		ctx->entry_task[i] = ctx->nr_tasks;
 		if (i == 0) {
 			ctx->tasks[ctx->nr_tasks++] = get_task_struct(ctx->root_task);
 			continue;
@@ -433,6 +450,7 @@ int ckpt_tree_find_tasks(struct ckpt_ctx *ctx)
 					e->pid, e->flags & CKPT_TREE_THREAD ?
 					"thread" : "process");
 		ctx->tasks[ctx->nr_tasks++] = t;
+		cond_resched();
 	}
 	return 0;
 }
@@ -440,21 +458,34 @@ int ckpt_tree_find_tasks(struct ckpt_ctx *ctx)
 /**
  * ckpt_tree_task_entry - the tree entry of a restoring task
  * @ctx: restart context
- * @t: a task of ctx->tasks
+ * @idx: the task's index in ctx->tasks
  *
- * Return: its entry, or NULL if @t is not a task of the restart.
+ * Return: its entry.
  */
 const struct ckpt_hdr_tree_task *ckpt_tree_task_entry(struct ckpt_ctx *ctx,
-						      struct task_struct *t)
+						      int idx)
 {
-	int i, n = 0;
+	return &ctx->tree[ctx->task_entry[idx]];
+}
 
-	for (i = 0; i < ctx->nr_tree; i++) {
-		if (ctx->tree[i].flags & (CKPT_TREE_ZOMBIE | CKPT_TREE_GHOST))
-			continue;
-		if (n < ctx->nr_tasks && ctx->tasks[n] == t)
-			return &ctx->tree[i];
-		n++;
-	}
-	return NULL;
+/**
+ * ckpt_tree_task_index - where a task of the restart is in ctx->tasks
+ * @ctx: restart context, tasks found
+ * @t: the task
+ *
+ * Return: its index, or -1 if @t is not a task of the restart.
+ */
+int ckpt_tree_task_index(struct ckpt_ctx *ctx, struct task_struct *t)
+{
+	struct pid_namespace *ns = task_active_pid_ns(ctx->root_task);
+	void *v;
+	int i;
+
+	if (t == ctx->root_task)
+		return 0;
+	v = xa_load(&ctx->tree_pids, task_pid_nr_ns(t, ns));
+	if (!v)
+		return -1;
+	i = ctx->entry_task[xa_to_value(v)];
+	return i >= 0 && ctx->tasks[i] == t ? i : -1;
 }
