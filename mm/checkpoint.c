@@ -179,26 +179,36 @@ static int ckpt_dump_range(struct ckpt_ctx *ctx, struct mm_struct *mm,
 		nr = 0;
 		if (mmap_read_lock_killable(mm))
 			return -EINTR;
-		for (; addr < d->end && nr < CKPT_PAGES_BATCH; addr += PAGE_SIZE) {
-			struct page *page;
-			long got;
+		while (addr < d->end && nr < CKPT_PAGES_BATCH) {
+			long want = min_t(long, (d->end - addr) >> PAGE_SHIFT,
+					  CKPT_PAGES_BATCH - nr);
+			long got, i, base;
 
-			got = get_user_pages_remote(mm, addr, 1,
+			/* pins the run of present pages up to the first hole */
+			got = get_user_pages_remote(mm, addr, want,
 						    FOLL_DUMP | FOLL_FORCE,
-						    &page, NULL, NULL);
-			if (got == -EFAULT || got == 0)
-				continue;	/* hole or zero page */
+						    pages + nr, NULL, NULL);
+			if (got == -EFAULT || got == 0) {
+				addr += PAGE_SIZE;	/* hole or zero page */
+				continue;
+			}
 			if (got < 0) {
 				ret = ckpt_err(ctx, got,
 					       "cannot read page at %#lx", addr);
 				break;
 			}
-			if (d->type == CKPT_VMA_FILE && !PageAnon(page)) {
-				put_page(page);
-				continue;
+			base = nr;
+			for (i = 0; i < got; i++, addr += PAGE_SIZE) {
+				struct page *page = pages[base + i];
+
+				/* file mappings: only the copied-on-write pages */
+				if (d->type == CKPT_VMA_FILE && !PageAnon(page)) {
+					put_page(page);
+					continue;
+				}
+				pages[nr] = page;
+				addrs[nr++] = addr;
 			}
-			pages[nr] = page;
-			addrs[nr++] = addr;
 		}
 		mmap_read_unlock(mm);
 		if (!ret && nr)
@@ -470,27 +480,41 @@ out:
 	return ret;
 }
 
-/* Put one saved page in place, also in read-only private mappings */
+/* The private mapping the last restored page fell in */
+struct ckpt_vma_cache {
+	unsigned long start, end;
+	bool writable;
+};
+
+/*
+ * Put one saved page in place, also in read-only private mappings. The
+ * mappings cannot change meanwhile (the restoring task is the only one
+ * of its mm that runs), so a lookup serves all the pages of a mapping.
+ */
 static int ckpt_restore_page(struct ckpt_ctx *ctx, struct mm_struct *mm,
-			     unsigned long addr, void *data)
+			     unsigned long addr, void *data,
+			     struct ckpt_vma_cache *vc)
 {
 	struct vm_area_struct *vma;
-	bool writable;
 	int ret;
 
-	if (mmap_read_lock_killable(mm))
-		return -EINTR;
-	vma = vma_lookup(mm, addr);
-	if (!vma || (vma->vm_flags & (VM_SHARED | VM_IO | VM_PFNMAP))) {
+	if (addr < vc->start || addr >= vc->end) {
+		if (mmap_read_lock_killable(mm))
+			return -EINTR;
+		vma = vma_lookup(mm, addr);
+		if (!vma || (vma->vm_flags & (VM_SHARED | VM_IO | VM_PFNMAP))) {
+			mmap_read_unlock(mm);
+			return ckpt_err(ctx, -EINVAL,
+					"saved page %#lx is outside any private mapping",
+					addr);
+		}
+		vc->start = vma->vm_start;
+		vc->end = vma->vm_end;
+		vc->writable = vma->vm_flags & VM_WRITE;
 		mmap_read_unlock(mm);
-		return ckpt_err(ctx, -EINVAL,
-				"saved page %#lx is outside any private mapping",
-				addr);
 	}
-	writable = vma->vm_flags & VM_WRITE;
-	mmap_read_unlock(mm);
 
-	if (writable)
+	if (vc->writable)
 		ret = copy_to_user((void __user *)addr, data, PAGE_SIZE) ? -EFAULT : 0;
 	else
 		ret = access_remote_vm(mm, addr, data, PAGE_SIZE,
@@ -504,6 +528,7 @@ static int ckpt_restore_page(struct ckpt_ctx *ctx, struct mm_struct *mm,
 static int ckpt_restore_pages(struct ckpt_ctx *ctx, struct mm_struct *mm)
 {
 	const size_t data_off = CKPT_PAGES_BATCH * sizeof(u64);
+	struct ckpt_vma_cache vc = {};
 	unsigned long next = 0;
 	struct ckpt_hdr_pages h;
 	u64 *addrs;
@@ -538,7 +563,8 @@ static int ckpt_restore_pages(struct ckpt_ctx *ctx, struct mm_struct *mm)
 						"bad page address %#llx", addrs[i]);
 			next = addrs[i] + PAGE_SIZE;
 			ret = ckpt_restore_page(ctx, mm, addrs[i],
-						ctx->pgbuf + data_off + i * PAGE_SIZE);
+						ctx->pgbuf + data_off + i * PAGE_SIZE,
+						&vc);
 		}
 		if (ret)
 			return ret;
