@@ -402,4 +402,145 @@ CR_TEST(cr_cpu, tls_fs_gs_base)
 	cr_cycle(_metadata, ctx, wl_tls, NULL);
 }
 
+/* ---- every general register, frozen while running in user space -------- */
+
+#define NR_SPIN_REGS	15
+
+static const char * const spin_names[NR_SPIN_REGS] = {
+	"rax", "rbx", "rcx", "rdx", "rsi", "rdi", "rbp", "r8", "r9", "r10",
+	"r11", "r12", "r13", "r14", "r15"
+};
+
+/* in and out of cr_spin_regs(); out[NR_SPIN_REGS] is rflags */
+uint64_t cr_spin_in[NR_SPIN_REGS], cr_spin_out[NR_SPIN_REGS + 1];
+volatile int cr_spin_go;
+
+/*
+ * void cr_spin_regs(void): loads all general registers but rsp from
+ * cr_spin_in, sets DF, and spins in user space (no system call) until
+ * cr_spin_go is set (by a signal handler, which gives every register
+ * back on sigreturn); then stores them and rflags in cr_spin_out.
+ */
+__asm__(
+"	.text\n"
+"	.globl	cr_spin_regs\n"
+"	.type	cr_spin_regs, @function\n"
+"cr_spin_regs:\n"
+"	pushq	%rbx\n"
+"	pushq	%rbp\n"
+"	pushq	%r12\n"
+"	pushq	%r13\n"
+"	pushq	%r14\n"
+"	pushq	%r15\n"
+"	movq	cr_spin_in+0(%rip), %rax\n"
+"	movq	cr_spin_in+8(%rip), %rbx\n"
+"	movq	cr_spin_in+16(%rip), %rcx\n"
+"	movq	cr_spin_in+24(%rip), %rdx\n"
+"	movq	cr_spin_in+32(%rip), %rsi\n"
+"	movq	cr_spin_in+40(%rip), %rdi\n"
+"	movq	cr_spin_in+48(%rip), %rbp\n"
+"	movq	cr_spin_in+56(%rip), %r8\n"
+"	movq	cr_spin_in+64(%rip), %r9\n"
+"	movq	cr_spin_in+72(%rip), %r10\n"
+"	movq	cr_spin_in+80(%rip), %r11\n"
+"	movq	cr_spin_in+88(%rip), %r12\n"
+"	movq	cr_spin_in+96(%rip), %r13\n"
+"	movq	cr_spin_in+104(%rip), %r14\n"
+"	movq	cr_spin_in+112(%rip), %r15\n"
+"	std\n"
+"1:\n"
+"	pause\n"
+"	cmpl	$0, cr_spin_go(%rip)\n"
+"	je	1b\n"
+"	pushfq\n"
+"	popq	cr_spin_out+120(%rip)\n"
+"	cld\n"
+"	movq	%rax, cr_spin_out+0(%rip)\n"
+"	movq	%rbx, cr_spin_out+8(%rip)\n"
+"	movq	%rcx, cr_spin_out+16(%rip)\n"
+"	movq	%rdx, cr_spin_out+24(%rip)\n"
+"	movq	%rsi, cr_spin_out+32(%rip)\n"
+"	movq	%rdi, cr_spin_out+40(%rip)\n"
+"	movq	%rbp, cr_spin_out+48(%rip)\n"
+"	movq	%r8, cr_spin_out+56(%rip)\n"
+"	movq	%r9, cr_spin_out+64(%rip)\n"
+"	movq	%r10, cr_spin_out+72(%rip)\n"
+"	movq	%r11, cr_spin_out+80(%rip)\n"
+"	movq	%r12, cr_spin_out+88(%rip)\n"
+"	movq	%r13, cr_spin_out+96(%rip)\n"
+"	movq	%r14, cr_spin_out+104(%rip)\n"
+"	movq	%r15, cr_spin_out+112(%rip)\n"
+"	popq	%r15\n"
+"	popq	%r14\n"
+"	popq	%r13\n"
+"	popq	%r12\n"
+"	popq	%rbp\n"
+"	popq	%rbx\n"
+"	ret\n"
+"	.size	cr_spin_regs, .-cr_spin_regs\n"
+);
+
+void cr_spin_regs(void);
+
+static void on_spin_go(int sig)
+{
+	cr_spin_go = 1;
+}
+
+static int wl_spin(struct cr_ctx *ctx, void *arg)
+{
+	struct sigaction sa = { .sa_handler = on_spin_go,
+				.sa_flags = SA_RESTART };
+	int i, fail = 0;
+
+	sigemptyset(&sa.sa_mask);
+	if (sigaction(SIGUSR1, &sa, NULL))
+		return CR_EXIT_SETUP;
+	for (i = 0; i < NR_SPIN_REGS; i++)
+		cr_spin_in[i] = 0xfedcba9876543210ULL ^
+				(0x0101010101010101ULL * (i + 3)) ^
+				((uint64_t)i << 56);
+	cr_wl_ready(ctx);
+	cr_spin_regs();
+
+	for (i = 0; i < NR_SPIN_REGS; i++)
+		if (cr_spin_out[i] != cr_spin_in[i])
+			REG_FAIL(1 + i, "%s = %#llx, expected %#llx",
+				 spin_names[i],
+				 (unsigned long long)cr_spin_out[i],
+				 (unsigned long long)cr_spin_in[i]);
+	if (!(cr_spin_out[NR_SPIN_REGS] & X86_EFLAGS_DF))
+		REG_FAIL(20, "direction flag lost (rflags %#llx)",
+			 (unsigned long long)cr_spin_out[NR_SPIN_REGS]);
+	return fail;
+}
+
+/*
+ * A task frozen in the middle of user-space code, not in a system
+ * call: every general register (rax, rcx and r11 too, which a system
+ * call would clobber) and the instruction pointer come back exactly.
+ */
+CR_TEST(cr_cpu, all_registers_in_user_code)
+{
+	char path[64], stat[512], *p;
+	int i;
+
+	cr_spawn(_metadata, ctx, wl_spin, NULL);
+	/* running, in user space */
+	snprintf(path, sizeof(path), "/proc/%d/stat", ctx->wl_pid);
+	for (i = 0; i < 200; i++) {
+		cr_sleep_ms(10);
+		if (cr_read_str(path, stat, sizeof(stat)) > 0 &&
+		    (p = strrchr(stat, ')')) && p[2] == 'R')
+			break;
+	}
+	cr_freeze(_metadata, ctx, ctx->wl_pid);
+	cr_checkpoint_file(_metadata, ctx, ctx->wl_pid);
+	cr_kill_original(_metadata, ctx);
+	cr_restart_file(_metadata, ctx);
+	cr_sleep_ms(100);
+	ASSERT_EQ(0, kill(ctx->rs_pid, SIGUSR1));
+	cr_expect_exit(_metadata, ctx, &ctx->rs_pid, 0, "restored workload");
+}
+
 TEST_HARNESS_MAIN

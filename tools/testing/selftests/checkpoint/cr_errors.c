@@ -6,6 +6,7 @@
 #include "cr_util.h"
 
 #include <grp.h>
+#include <sys/fsuid.h>
 
 #define WL_LEN		(4UL << 20)
 #define WL_SEED		0xe7707
@@ -394,6 +395,67 @@ CR_TEST(cr_errors, credentials_restored_or_refused)
 	/* root may */
 	cr_restart_file(_metadata, ctx);
 	cr_expect_exit(_metadata, ctx, &ctx->rs_pid, 0, "restored workload");
+}
+
+/*
+ * Ids that all differ: real, effective, saved and filesystem user and
+ * group ids and three supplementary groups. The effective uid stays 0
+ * (the workload keeps its capabilities, so a filesystem uid of its own
+ * is allowed, and root may restart it).
+ */
+static const uid_t ids_uid[4] = { 1011, 0, 1013, 1014 };
+static const gid_t ids_gid[4] = { 1001, 1002, 1003, 1004 };
+static const gid_t ids_groups[3] = { 2001, 2002, 2003 };
+
+static int wl_distinct_ids(struct cr_ctx *ctx, void *arg)
+{
+	gid_t got[8];
+	uid_t r, e, s;
+	gid_t gr, ge, gs;
+	int n, i;
+
+	if (setgroups(3, ids_groups) ||
+	    setresgid(ids_gid[0], ids_gid[1], ids_gid[2]))
+		return CR_EXIT_SETUP;
+	setfsgid(ids_gid[3]);
+	if (setresuid(ids_uid[0], ids_uid[1], ids_uid[2]))
+		return CR_EXIT_SETUP;
+	setfsuid(ids_uid[3]);
+	if (setfsuid(-1) != (int)ids_uid[3] || setfsgid(-1) != (int)ids_gid[3])
+		return CR_EXIT_SETUP;
+	cr_wl_ready(ctx);
+	cr_wl_wait_go(ctx);
+
+	if (getresuid(&r, &e, &s))
+		return CR_WL_FAIL(1, "getresuid: %m");
+	if (r != ids_uid[0] || e != ids_uid[1] || s != ids_uid[2])
+		return CR_WL_FAIL(2, "uids %u/%u/%u, expected %u/%u/%u", r, e, s,
+				  ids_uid[0], ids_uid[1], ids_uid[2]);
+	n = setfsuid(-1);
+	if (n != (int)ids_uid[3])
+		return CR_WL_FAIL(3, "fsuid %d, expected %u", n, ids_uid[3]);
+	if (getresgid(&gr, &ge, &gs))
+		return CR_WL_FAIL(4, "getresgid: %m");
+	if (gr != ids_gid[0] || ge != ids_gid[1] || gs != ids_gid[2])
+		return CR_WL_FAIL(5, "gids %u/%u/%u, expected %u/%u/%u", gr, ge,
+				  gs, ids_gid[0], ids_gid[1], ids_gid[2]);
+	n = setfsgid(-1);
+	if (n != (int)ids_gid[3])
+		return CR_WL_FAIL(6, "fsgid %d, expected %u", n, ids_gid[3]);
+	n = getgroups(8, got);
+	if (n != 3)
+		return CR_WL_FAIL(7, "%d supplementary groups, expected 3", n);
+	for (i = 0; i < 3; i++)
+		if (got[i] != ids_groups[i])
+			return CR_WL_FAIL(8, "supplementary group %d is %u, expected %u",
+					  i, got[i], ids_groups[i]);
+	return 0;
+}
+
+/* Every id and group comes back in its own place */
+CR_TEST(cr_errors, credentials_distinct_ids)
+{
+	cr_cycle(_metadata, ctx, wl_distinct_ids, NULL);
 }
 
 TEST_HARNESS_MAIN

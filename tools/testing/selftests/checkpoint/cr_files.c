@@ -198,4 +198,95 @@ CR_TEST(cr_files, regular_file_offsets_and_flags)
 	EXPECT_EQ(DATA2_LEN + 2, len);
 }
 
+/* Status flags a regular file keeps, and a 64-bit offset */
+struct flag_fd {
+	int fd;
+	int flags;		/* open(2) flags */
+	off_t pos;
+};
+
+#define BIG_POS		((5LL << 30) + 4321)	/* beyond 32 bits */
+
+static const struct flag_fd flag_fds[] = {
+	{ 30, O_RDWR | O_NONBLOCK, 7 },
+	{ 31, O_WRONLY | O_SYNC, 11 },
+	{ 32, O_RDONLY | O_NOATIME, 13 },
+	{ 33, O_WRONLY | O_DSYNC | O_APPEND, 0 },
+	{ 34, O_RDONLY | O_NONBLOCK | O_NOATIME | O_CLOEXEC, BIG_POS },
+	{ 35, O_PATH, 0 },
+};
+
+static int wl_flags(struct cr_ctx *ctx, void *arg)
+{
+	int fl_was[ARRAY_SIZE(flag_fds)], fd_was[ARRAY_SIZE(flag_fds)];
+	unsigned int i;
+	int dir_fl, fl;
+	off_t pos;
+
+	for (i = 0; i < ARRAY_SIZE(flag_fds); i++) {
+		const struct flag_fd *f = &flag_fds[i];
+
+		if (open_at(ctx->data, f->flags | O_CREAT, f->fd))
+			return CR_EXIT_SETUP;
+		if (f->pos && lseek(f->fd, f->pos, SEEK_SET) != f->pos)
+			return CR_EXIT_SETUP;
+		fl_was[i] = fcntl(f->fd, F_GETFL);
+		fd_was[i] = fcntl(f->fd, F_GETFD);
+		if (fl_was[i] < 0 || fd_was[i] < 0)
+			return CR_EXIT_SETUP;
+	}
+	/* a directory opened O_DIRECTORY, as a working tree walker has */
+	if (open_at("/tmp", O_RDONLY | O_DIRECTORY, 36))
+		return CR_EXIT_SETUP;
+	dir_fl = fcntl(36, F_GETFL);
+	cr_wl_ready(ctx);
+	cr_wl_wait_go(ctx);
+
+	for (i = 0; i < ARRAY_SIZE(flag_fds); i++) {
+		const struct flag_fd *f = &flag_fds[i];
+
+		fl = fcntl(f->fd, F_GETFL);
+		if (fl != fl_was[i])
+			return CR_WL_FAIL(1, "fd %d status flags %#x, expected %#x",
+					  f->fd, fl, fl_was[i]);
+		fl = fcntl(f->fd, F_GETFD);
+		if (fl != fd_was[i])
+			return CR_WL_FAIL(2, "fd %d descriptor flags %#x, expected %#x",
+					  f->fd, fl, fd_was[i]);
+		if (f->flags & O_PATH)
+			continue;
+		pos = lseek(f->fd, 0, SEEK_CUR);
+		if (pos != f->pos)
+			return CR_WL_FAIL(3, "fd %d offset %lld, expected %lld",
+					  f->fd, (long long)pos, (long long)f->pos);
+	}
+	fl = fcntl(36, F_GETFL);
+	if (fl != dir_fl)
+		return CR_WL_FAIL(4, "directory fd status flags %#x, expected %#x",
+				  fl, dir_fl);
+	/* O_APPEND still appends through the O_DSYNC descriptor */
+	if (write(33, "Z", 1) != 1 || lseek(33, 0, SEEK_CUR) != BIG_POS + 1)
+		return CR_WL_FAIL(5, "append landed at %lld, expected %lld",
+				  (long long)lseek(33, 0, SEEK_CUR),
+				  (long long)BIG_POS + 1);
+	return 0;
+}
+
+/*
+ * O_NONBLOCK, O_SYNC, O_DSYNC, O_NOATIME, O_APPEND, O_PATH and
+ * O_DIRECTORY descriptors come back with exactly their status flags, and
+ * an offset beyond 4 GiB is kept.
+ */
+CR_TEST(cr_files, status_flags_exact)
+{
+	int fd;
+
+	/* a sparse file as long as the largest offset */
+	fd = open(ctx->data, O_RDWR | O_CREAT | O_TRUNC, 0644);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, ftruncate(fd, BIG_POS));
+	close(fd);
+	cr_cycle(_metadata, ctx, wl_flags, NULL);
+}
+
 TEST_HARNESS_MAIN

@@ -7,6 +7,8 @@
  */
 #include "cr_util.h"
 
+#include <sys/utsname.h>
+
 #define WL_LEN		(4UL << 20)
 #define WL_SEED		0x919e
 
@@ -459,6 +461,150 @@ CR_TEST(cr_image, random_corruption_no_harm)
 	EXPECT_LT(0, failed);
 	free(bad);
 	free(img);
+	cr_image_free(&im);
+	expect_intact_restarts(_metadata, ctx);
+}
+
+/* ---- every validated field --------------------------------------------- */
+
+/* One bad value in one field of the first record of a type */
+struct bad_field {
+	const char *what;
+	uint32_t type;		/* record type */
+	size_t off;		/* field offset in the record */
+	int size;		/* 1, 2, 4 or 8 bytes */
+	int64_t val;
+	bool add;		/* add val to the field instead of storing it */
+};
+
+#define BAD(t, st, field, v, a) \
+	{ #t "." #field, CKPT_HDR_##t, offsetof(struct ckpt_hdr_##st, field), \
+	  sizeof(((struct ckpt_hdr_##st *)0)->field), (v), (a) }
+
+static const struct bad_field bad_fields[] = {
+	BAD(HEADER, header, arch, 7, false),
+	BAD(HEADER, header, page_size, 8192, false),
+	BAD(HEADER, header, nr_tasks, 1, true),
+	BAD(HEADER_ARCH, header_arch, fpu_format, 9, false),
+	BAD(HEADER_ARCH, header_arch, xstate_size, 64, true),
+	BAD(HEADER_ARCH, header_arch, xfeatures, 1LL << 62, true),
+	BAD(TREE_TASK, tree_task, flags, 0x100, true),
+	BAD(TREE_TASK, tree_task, pid, -1, false),
+	BAD(TASK, task, pid, 1, true),
+	BAD(TASK, task, rseq, 0x10000010, false),
+	BAD(TASK, task, robust_list, 1LL << 62, false),
+	BAD(TASK, task, clear_child_tid, 1LL << 62, false),
+	BAD(CPU, cpu, cs, 0x10, false),
+	BAD(CPU, cpu, ip, 1LL << 62, false),
+	BAD(CPU, cpu, sp, 1LL << 62, false),
+	BAD(CPU, cpu, fs_base, 1LL << 62, false),
+	BAD(FPU, fpu, format, 2, false),
+	BAD(SIGHAND, sighand, action[1].handler, 1LL << 62, false),
+	BAD(SIGNAL, signal, nr_rlim, 17, false),
+	BAD(SIGNAL, signal, it_real_value, INT64_MIN, false),
+	BAD(SIGMASK, sigmask, sas_ss_flags, 4, false),
+	BAD(SIGMASK, sigmask, sas_ss_sp, 1LL << 62, false),
+	BAD(UTS_NS, uts_ns, own, 2, false),
+	BAD(MM, mm, nr_auxv, 3, false),
+	BAD(MM, mm, has_exe, 2, false),
+	BAD(MM, mm, start_code, 1LL << 62, false),
+	BAD(MM, mm, nr_vmas, 1 << 30, false),
+	BAD(VMA, vma, flags, 0x100, true),
+	BAD(VMA, vma, pgoff, 1LL << 60, false),
+	BAD(FILE_TABLE, file_table, nr_fds, 1 << 30, false),
+	BAD(FD_ENT, fd_ent, fd, -1, false),
+	BAD(FD_ENT, fd_ent, flags, 2, false),
+	BAD(FILE, file, file_type, 9, false),
+	BAD(FILE, file, f_pos, -5, false),
+	BAD(FILE, file, i_mode, 0010000, true),	/* S_IFCHR -> another type */
+	BAD(CRED, cred, ngroups, 1, true),
+	BAD(FS, fs, umask, 01000, true),
+};
+
+static void set_field(unsigned char *p, int size, int64_t val, bool add)
+{
+	uint64_t v = 0;
+
+	memcpy(&v, p, size);
+	v = add ? v + val : (uint64_t)val;
+	memcpy(p, &v, size);
+}
+
+/*
+ * Every field restart validates, set to a value it must refuse: restart
+ * fails with EINVAL and a message, and the task never runs.
+ */
+CR_TEST(cr_image, bad_field_values_refused)
+{
+	struct cr_image im;
+	unsigned char *img, *bad;
+	unsigned int i;
+	size_t len;
+
+	make_image(_metadata, ctx, &im);
+	img = cr_read_whole(ctx->img, &len);
+	ASSERT_NE(NULL, img);
+	bad = malloc(len);
+	ASSERT_NE(NULL, bad);
+	for (i = 0; i < ARRAY_SIZE(bad_fields); i++) {
+		const struct bad_field *b = &bad_fields[i];
+		const struct cr_rec *r = cr_image_find(&im, b->type, 0);
+
+		ASSERT_NE(NULL, r) {
+			TH_LOG("no record of type %u for %s", b->type, b->what);
+		}
+		ASSERT_LE(b->off + b->size, r->len);
+		memcpy(bad, img, len);
+		set_field(bad + r->off + b->off, b->size, b->val, b->add);
+		ASSERT_EQ(0, cr_write_whole(ctx->data, bad, len));
+		expect_refused(_metadata, ctx, ctx->data, b->what);
+	}
+	free(bad);
+	free(img);
+	cr_image_free(&im);
+	expect_intact_restarts(_metadata, ctx);
+}
+
+/* What the HEADER and HEADER_ARCH records say of the checkpoint */
+CR_TEST(cr_image, header_fields)
+{
+	struct ckpt_hdr_header_arch ha;
+	struct timespec before, after;
+	struct utsname uts;
+	struct cr_image im;
+	int fd;
+
+	ASSERT_EQ(0, uname(&uts));
+	clock_gettime(CLOCK_REALTIME, &before);
+	make_image(_metadata, ctx, &im);
+	clock_gettime(CLOCK_REALTIME, &after);
+	EXPECT_EQ(CKPT_MAGIC, im.hdr.magic);
+	EXPECT_EQ(CKPT_VERSION, im.hdr.version);
+	EXPECT_EQ(CKPT_ARCH_X86_64, im.hdr.arch);
+	EXPECT_EQ(getpagesize(), im.hdr.page_size);
+	/* a plain checkpoint of a task in our namespaces */
+	EXPECT_EQ(0, im.hdr.flags);
+	EXPECT_EQ(1, im.hdr.nr_tasks);
+	EXPECT_EQ(ctx->ckpt_id, (long)im.hdr.id);
+	EXPECT_LE(before.tv_sec, im.hdr.time_sec);
+	EXPECT_GE(after.tv_sec, im.hdr.time_sec);
+	EXPECT_GT(1000000000, im.hdr.time_nsec);
+	EXPECT_STREQ(uts.sysname, im.hdr.sysname);
+	EXPECT_STREQ(uts.nodename, im.hdr.nodename);
+	EXPECT_STREQ(uts.release, im.hdr.release);
+	EXPECT_STREQ(uts.version, im.hdr.version_str);
+	EXPECT_STREQ(uts.machine, im.hdr.machine);
+	EXPECT_STREQ(uts.domainname, im.hdr.domainname);
+
+	fd = open(ctx->img, O_RDONLY | O_CLOEXEC);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(sizeof(ha), pread(fd, &ha, sizeof(ha), im.recs[1].off));
+	close(fd);
+	EXPECT_EQ(CKPT_FPU_XSAVE, ha.fpu_format);
+	/* the legacy area and the XSAVE header at least */
+	EXPECT_LE(576, ha.xstate_size);
+	/* x87 and SSE state are always there */
+	EXPECT_EQ(3, ha.xfeatures & 3);
 	cr_image_free(&im);
 	expect_intact_restarts(_metadata, ctx);
 }

@@ -6,11 +6,16 @@
  * the checkpoint was taken.
  */
 #include "cr_util.h"
+#include "cr_tree.h"
 
 #include <sys/resource.h>
 #include <sys/time.h>
 
 #define ALTSTACK_SIZE	(64 * 1024)
+
+#ifndef SS_AUTODISARM
+#define SS_AUTODISARM	(1U << 31)	/* linux/signal.h, not in glibc */
+#endif
 
 static volatile sig_atomic_t handled;
 static volatile uintptr_t handler_sp;
@@ -38,7 +43,8 @@ static int wl_signals(struct cr_ctx *ctx, void *arg)
 {
 	struct sigaction sa = { .sa_handler = on_usr2,
 				.sa_flags = SA_RESTART | SA_ONSTACK };
-	stack_t ss = { .ss_sp = altstack, .ss_size = ALTSTACK_SIZE }, got_ss;
+	stack_t ss = { .ss_sp = altstack, .ss_size = ALTSTACK_SIZE,
+		       .ss_flags = SS_AUTODISARM }, got_ss;
 	sigset_t block, now, pend;
 
 	sigemptyset(&sa.sa_mask);
@@ -67,9 +73,11 @@ static int wl_signals(struct cr_ctx *ctx, void *arg)
 	    !sigismember(&now, SIGHUP) || sigismember(&now, SIGUSR2))
 		return CR_WL_FAIL(3, "blocked mask changed");
 	if (sigaltstack(NULL, &got_ss) || got_ss.ss_sp != altstack ||
-	    got_ss.ss_size != ALTSTACK_SIZE)
-		return CR_WL_FAIL(4, "alternate stack %p/%zu", got_ss.ss_sp,
-				  got_ss.ss_size);
+	    got_ss.ss_size != ALTSTACK_SIZE ||
+	    got_ss.ss_flags != SS_AUTODISARM)
+		return CR_WL_FAIL(4, "alternate stack %p/%zu flags %#x, expected %p/%d flags SS_AUTODISARM",
+				  got_ss.ss_sp, got_ss.ss_size, got_ss.ss_flags,
+				  altstack, ALTSTACK_SIZE);
 	if (sigpending(&pend) || !sigismember(&pend, SIGUSR1) ||
 	    !sigismember(&pend, SIGHUP))
 		return CR_WL_FAIL(5, "the signals pending at checkpoint are gone");
@@ -84,6 +92,167 @@ static int wl_signals(struct cr_ctx *ctx, void *arg)
 	sigprocmask(SIG_UNBLOCK, &block, NULL);
 	if (handled != 111)
 		return CR_WL_FAIL(7, "pending signals delivered: %d", (int)handled);
+	return 0;
+}
+
+/*
+ * Two threads, each with its own blocked mask and its own pending
+ * signals (standard and real-time), and signals pending for the whole
+ * process.
+ */
+#define SIG_MAIN_OWN	37	/* pending for the main thread only */
+#define SIG_THR_OWN	39	/* pending for the second thread only */
+#define SIG_SHARED_RT	50	/* pending for the process */
+
+static const int main_blocked[] = { SIGUSR1, SIG_MAIN_OWN, 64, SIGWINCH,
+				    SIG_SHARED_RT };
+static const int thr_blocked[] = { SIGUSR2, SIGHUP, SIG_THR_OWN, SIGWINCH,
+				   SIG_SHARED_RT };
+static const int main_pending[] = { SIG_MAIN_OWN, SIGWINCH, SIG_SHARED_RT };
+static const int thr_pending[] = { SIGUSR2, SIG_THR_OWN, SIGWINCH,
+				   SIG_SHARED_RT };
+
+static struct cr_ctx *thr_ctx;
+static volatile int thr_stage, thr_result, main_checked;
+static volatile pid_t shared_handled_by[2];
+
+static void on_shared(int sig)
+{
+	shared_handled_by[sig == SIGWINCH ? 0 : 1] = gettid();
+}
+
+static void make_set(sigset_t *set, const int *sigs, int n)
+{
+	sigemptyset(set);
+	while (n--)
+		sigaddset(set, sigs[n]);
+}
+
+/* The first 64 signals of a set, as the kernel's mask */
+static unsigned long long set_bits(const sigset_t *set)
+{
+	unsigned long long m = 0;
+	int sig;
+
+	for (sig = 1; sig <= 64; sig++)
+		if (sigismember(set, sig))
+			m |= 1ULL << (sig - 1);
+	return m;
+}
+
+/* 0 if set holds exactly the n signals of sigs, else the first wrong one */
+static int set_differs(const sigset_t *set, const int *sigs, int n)
+{
+	sigset_t want;
+	int sig;
+
+	make_set(&want, sigs, n);
+	for (sig = 1; sig <= 64; sig++)
+		if (sigismember(set, sig) != sigismember(&want, sig))
+			return sig;
+	return 0;
+}
+
+#define SET_DIFFERS(set, sigs) set_differs(set, sigs, ARRAY_SIZE(sigs))
+
+static void *thr_signals(void *arg)
+{
+	sigset_t set;
+	int sig, i;
+
+	make_set(&set, thr_blocked, ARRAY_SIZE(thr_blocked));
+	if (pthread_sigmask(SIG_SETMASK, &set, NULL) ||
+	    syscall(SYS_tgkill, getpid(), gettid(), SIGUSR2) ||
+	    syscall(SYS_tgkill, getpid(), gettid(), SIG_THR_OWN)) {
+		thr_result = CR_EXIT_SETUP;
+		return NULL;
+	}
+	thr_stage = 1;
+	cr_wl_wait_go(thr_ctx);
+
+	pthread_sigmask(SIG_SETMASK, NULL, &set);
+	sig = SET_DIFFERS(&set, thr_blocked);
+	if (sig) {
+		thr_result = CR_WL_FAIL(10, "second thread: signal %d %sblocked (mask %#llx)",
+					sig, sigismember(&set, sig) ? "" : "not ",
+					set_bits(&set));
+		return NULL;
+	}
+	sigpending(&set);
+	sig = SET_DIFFERS(&set, thr_pending);
+	if (sig) {
+		thr_result = CR_WL_FAIL(11, "second thread: signal %d %spending (%#llx)",
+					sig, sigismember(&set, sig) ? "" : "not ",
+					set_bits(&set));
+		return NULL;
+	}
+	/* the process-wide ones are delivered here once we unblock them */
+	for (i = 0; i < 3000 && !main_checked; i++)
+		cr_sleep_ms(5);
+	sigemptyset(&set);
+	sigaddset(&set, SIGWINCH);
+	sigaddset(&set, SIG_SHARED_RT);
+	pthread_sigmask(SIG_UNBLOCK, &set, NULL);
+	if (shared_handled_by[0] != gettid() || shared_handled_by[1] != gettid()) {
+		thr_result = CR_WL_FAIL(12, "process signals handled by %d and %d, not by the thread that unblocked them (%d)",
+					shared_handled_by[0],
+					shared_handled_by[1], gettid());
+		return NULL;
+	}
+	thr_stage = 2;
+	return NULL;
+}
+
+static int wl_thread_signals(struct cr_ctx *ctx, void *arg)
+{
+	struct sigaction sa = { .sa_handler = on_shared };
+	pthread_t th;
+	sigset_t set;
+	int sig, i;
+
+	thr_ctx = ctx;
+	sigemptyset(&sa.sa_mask);
+	make_set(&set, main_blocked, ARRAY_SIZE(main_blocked));
+	if (sigaction(SIGWINCH, &sa, NULL) ||
+	    sigaction(SIG_SHARED_RT, &sa, NULL) ||
+	    sigprocmask(SIG_SETMASK, &set, NULL) ||
+	    pthread_create(&th, NULL, thr_signals, NULL))
+		return CR_EXIT_SETUP;
+	while (!thr_stage && !thr_result)
+		cr_sleep_ms(1);
+	if (thr_result ||
+	    syscall(SYS_tgkill, getpid(), gettid(), SIG_MAIN_OWN) ||
+	    kill(getpid(), SIGWINCH) || kill(getpid(), SIG_SHARED_RT))
+		return CR_EXIT_SETUP;
+	cr_wl_ready(ctx);
+	cr_wl_wait_go(ctx);
+
+	sigprocmask(SIG_SETMASK, NULL, &set);
+	sig = SET_DIFFERS(&set, main_blocked);
+	if (sig)
+		return CR_WL_FAIL(1, "main thread: signal %d %sblocked (mask %#llx)",
+				  sig, sigismember(&set, sig) ? "" : "not ",
+				  set_bits(&set));
+	sigpending(&set);
+	sig = SET_DIFFERS(&set, main_pending);
+	if (sig)
+		return CR_WL_FAIL(2, "main thread: signal %d %spending (%#llx)",
+				  sig, sigismember(&set, sig) ? "" : "not ",
+				  set_bits(&set));
+	main_checked = 1;
+	for (i = 0; i < 3000 && thr_stage < 2 && !thr_result; i++)
+		cr_sleep_ms(5);
+	pthread_join(th, NULL);
+	if (thr_result)
+		return thr_result;
+	if (thr_stage < 2)
+		return CR_WL_FAIL(3, "the second thread did not finish its checks");
+	/* they were the process's: gone here too */
+	sigpending(&set);
+	if (sigismember(&set, SIGWINCH) || sigismember(&set, SIG_SHARED_RT))
+		return CR_WL_FAIL(4, "process-wide signals still pending in the main thread");
+	if (!sigismember(&set, SIG_MAIN_OWN))
+		return CR_WL_FAIL(5, "signal %d no longer pending", SIG_MAIN_OWN);
 	return 0;
 }
 
@@ -146,6 +315,221 @@ static int wl_timer_limits(struct cr_ctx *ctx, void *arg)
 CR_TEST(cr_signals, interval_timer_and_limits)
 {
 	cr_cycle(_metadata, ctx, wl_timer_limits, NULL);
+}
+
+/* The kernel's view of a signal action (rt_sigaction with an 8-byte mask) */
+struct ksigaction {
+	uint64_t handler;
+	uint64_t flags;
+	uint64_t restorer;
+	uint64_t mask;
+};
+
+#define NSIG_KERNEL	64
+
+static int get_ksigaction(int sig, struct ksigaction *k)
+{
+	memset(k, 0, sizeof(*k));
+	return syscall(SYS_rt_sigaction, sig, NULL, k, 8);
+}
+
+static volatile sig_atomic_t hits_a, hits_b;
+
+static void handler_a(int sig)
+{
+	hits_a++;
+}
+
+static void handler_b(int sig, siginfo_t *si, void *uc)
+{
+	hits_b++;
+}
+
+struct action_spec {
+	int sig;
+	void *handler;		/* SIG_IGN, SIG_DFL, handler_a, handler_b */
+	int flags;
+	int mask[2];		/* signals in sa_mask, 0 ends */
+};
+
+/* distinct handlers, flags and masks, also on real-time signals */
+static int set_actions(void)
+{
+	const struct action_spec spec[] = {
+		{ SIGHUP, handler_b, SA_SIGINFO | SA_RESTART, { SIGINT, 38 } },
+		{ SIGINT, SIG_IGN, 0, { 0 } },
+		{ SIGQUIT, handler_a, SA_NODEFER | SA_RESETHAND, { 0 } },
+		{ SIGUSR1, handler_a, SA_ONSTACK, { 64 } },
+		{ SIGTERM, SIG_IGN, 0, { 0 } },
+		{ SIGCHLD, SIG_DFL, SA_NOCLDSTOP, { 0 } },
+		{ 35, handler_b, SA_SIGINFO, { SIGUSR2, 43 } },
+		{ 64, handler_a, SA_RESTART, { SIGHUP } },
+	};
+	unsigned int i, j;
+
+	for (i = 0; i < ARRAY_SIZE(spec); i++) {
+		struct sigaction sa = {};
+
+		if (spec[i].flags & SA_SIGINFO)
+			sa.sa_sigaction = spec[i].handler;
+		else
+			sa.sa_handler = spec[i].handler;
+		sa.sa_flags = spec[i].flags;
+		sigemptyset(&sa.sa_mask);
+		for (j = 0; j < 2 && spec[i].mask[j]; j++)
+			sigaddset(&sa.sa_mask, spec[i].mask[j]);
+		if (sigaction(spec[i].sig, &sa, NULL))
+			return -1;
+	}
+	return 0;
+}
+
+static int wl_all_actions(struct cr_ctx *ctx, void *arg)
+{
+	struct ksigaction was[NSIG_KERNEL + 1], now;
+	int sig;
+
+	if (set_actions())
+		return CR_EXIT_SETUP;
+	for (sig = 1; sig <= NSIG_KERNEL; sig++)
+		if (sig != SIGKILL && sig != SIGSTOP &&
+		    get_ksigaction(sig, &was[sig]))
+			return CR_EXIT_SETUP;
+	cr_wl_ready(ctx);
+	cr_wl_wait_go(ctx);
+
+	for (sig = 1; sig <= NSIG_KERNEL; sig++) {
+		if (sig == SIGKILL || sig == SIGSTOP)
+			continue;
+		if (get_ksigaction(sig, &now))
+			return CR_WL_FAIL(1, "rt_sigaction(%d): %m", sig);
+		if (now.handler != was[sig].handler)
+			return CR_WL_FAIL(2, "signal %d: handler %#llx, expected %#llx",
+					  sig, (unsigned long long)now.handler,
+					  (unsigned long long)was[sig].handler);
+		if (now.flags != was[sig].flags)
+			return CR_WL_FAIL(3, "signal %d: flags %#llx, expected %#llx",
+					  sig, (unsigned long long)now.flags,
+					  (unsigned long long)was[sig].flags);
+		if (now.restorer != was[sig].restorer)
+			return CR_WL_FAIL(4, "signal %d: restorer %#llx, expected %#llx",
+					  sig, (unsigned long long)now.restorer,
+					  (unsigned long long)was[sig].restorer);
+		if (now.mask != was[sig].mask)
+			return CR_WL_FAIL(5, "signal %d: mask %#llx, expected %#llx",
+					  sig, (unsigned long long)now.mask,
+					  (unsigned long long)was[sig].mask);
+	}
+	/* and they work: through the restorer, SA_RESETHAND honoured */
+	raise(64);
+	raise(35);
+	if (hits_a != 1 || hits_b != 1)
+		return CR_WL_FAIL(6, "handlers ran %d and %d times, expected 1 and 1",
+				  (int)hits_a, (int)hits_b);
+	raise(SIGQUIT);
+	if (get_ksigaction(SIGQUIT, &now) || now.handler != (uintptr_t)SIG_DFL)
+		return CR_WL_FAIL(7, "SA_RESETHAND did not reset SIGQUIT");
+	return 0;
+}
+
+/*
+ * Every signal's action (handler, flags, restorer, 64-bit mask) is
+ * exactly what it was, real-time signals included.
+ */
+CR_TEST(cr_signals, every_action_exact)
+{
+	cr_cycle(_metadata, ctx, wl_all_actions, NULL);
+}
+
+/* Distinct soft and hard values for every resource limit */
+static const struct rlimit limits[RLIMIT_NLIMITS] = {
+	[RLIMIT_CPU]		= { 100001, 200002 },
+	[RLIMIT_FSIZE]		= { 1ULL << 40, (1ULL << 40) + 4096 },
+	[RLIMIT_DATA]		= { 3ULL << 40, RLIM_INFINITY },
+	[RLIMIT_STACK]		= { 6 << 20, 1ULL << 30 },
+	[RLIMIT_CORE]		= { 12345, 23456 },
+	[RLIMIT_RSS]		= { 1ULL << 39, (1ULL << 39) + 1 },
+	[RLIMIT_NPROC]		= { 5001, 6002 },
+	[RLIMIT_NOFILE]		= { 200, 300 },
+	[RLIMIT_MEMLOCK]	= { 1 << 20, 2 << 20 },
+	[RLIMIT_AS]		= { 5ULL << 40, 6ULL << 40 },
+	[RLIMIT_LOCKS]		= { 1001, 2002 },
+	[RLIMIT_SIGPENDING]	= { 3003, 4004 },
+	[RLIMIT_MSGQUEUE]	= { 819201, 819302 },
+	[RLIMIT_NICE]		= { 5, 6 },
+	[RLIMIT_RTPRIO]		= { 1, 2 },
+	[RLIMIT_RTTIME]		= { 1000001, 2000002 },
+};
+
+#define TIMER_VALUE_S		40	/* first expiry, s */
+#define TIMER_INTERVAL_US	2500000	/* then every 2.5 s */
+
+static int wl_limits_values(struct cr_ctx *ctx, void *arg)
+{
+	struct itimerval itv = {
+		.it_value = { TIMER_VALUE_S, 0 },
+		.it_interval = { 0, 0 },
+	}, now;
+	struct rlimit r;
+	long long us;
+	int i;
+
+	itv.it_interval.tv_sec = TIMER_INTERVAL_US / 1000000;
+	itv.it_interval.tv_usec = TIMER_INTERVAL_US % 1000000;
+	if (signal(SIGALRM, on_alarm) == SIG_ERR)
+		return CR_EXIT_SETUP;
+	for (i = 0; i < RLIMIT_NLIMITS; i++)
+		if (setrlimit(i, &limits[i]))
+			return CR_EXIT_SETUP;
+	if (setitimer(ITIMER_REAL, &itv, NULL))
+		return CR_EXIT_SETUP;
+	cr_wl_ready(ctx);
+	cr_wl_wait_go(ctx);
+
+	for (i = 0; i < RLIMIT_NLIMITS; i++) {
+		if (getrlimit(i, &r))
+			return CR_WL_FAIL(1, "getrlimit(%d): %m", i);
+		if (r.rlim_cur != limits[i].rlim_cur ||
+		    r.rlim_max != limits[i].rlim_max)
+			return CR_WL_FAIL(2, "limit %d: %llu/%llu, expected %llu/%llu",
+					  i, (unsigned long long)r.rlim_cur,
+					  (unsigned long long)r.rlim_max,
+					  (unsigned long long)limits[i].rlim_cur,
+					  (unsigned long long)limits[i].rlim_max);
+	}
+	if (getitimer(ITIMER_REAL, &now))
+		return CR_WL_FAIL(3, "getitimer: %m");
+	us = now.it_interval.tv_sec * 1000000LL + now.it_interval.tv_usec;
+	if (us != TIMER_INTERVAL_US)
+		return CR_WL_FAIL(4, "ITIMER_REAL interval %lld us, expected %d",
+				  us, TIMER_INTERVAL_US);
+	/* still counting down the first, long expiry */
+	us = now.it_value.tv_sec * 1000000LL + now.it_value.tv_usec;
+	if (us > TIMER_VALUE_S * 1000000LL || us < TIMER_VALUE_S * 1000000LL / 2)
+		return CR_WL_FAIL(5, "ITIMER_REAL fires in %lld us, expected under %d s but more than %d s",
+				  us, TIMER_VALUE_S, TIMER_VALUE_S / 2);
+	if (alarms)
+		return CR_WL_FAIL(6, "SIGALRM came %d times already", (int)alarms);
+	return 0;
+}
+
+/*
+ * All 16 resource limits (soft and hard), and an interval timer whose
+ * first expiry is far later than its interval.
+ */
+CR_TEST(cr_signals, limits_and_timer_values)
+{
+	cr_cycle(_metadata, ctx, wl_limits_values, NULL);
+}
+
+/*
+ * Two threads with their own masks and pending signals, RT included,
+ * and process-wide pending signals: each comes back where it was (the
+ * restart tool makes the threads).
+ */
+CR_TEST(cr_signals, threads_own_masks_and_pending)
+{
+	tree_cycle(_metadata, ctx, wl_thread_signals, NULL, CHECKPOINT_SUBTREE);
 }
 
 TEST_HARNESS_MAIN
