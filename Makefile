@@ -5,6 +5,7 @@
 #   make demo     checkpoint, kill and restart a counting program in QEMU
 #   make bench    timings (never part of pass/fail)
 #   make lint     W=1 build of our kernel objects and checkpatch
+#   make mutate   source mutants against the suite (slow; MUTANTS="a b" for some)
 
 SHELL       := /bin/bash
 TOP         := $(CURDIR)
@@ -13,9 +14,9 @@ KSRC        := $(B)/linux
 KTARBALL    := /usr/src/linux-source-6.1.tar.xz
 JOBS        ?= $(shell nproc)
 KCC         := $(shell command -v ccache >/dev/null 2>&1 && echo "ccache gcc" || echo gcc)
-KMAKE        = $(MAKE) -C $(KSRC) -j$(JOBS) CC="$(KCC)" \
-		KBUILD_BUILD_TIMESTAMP="linux-cr" KBUILD_BUILD_USER=cr \
+KMAKE_VARS   = CC="$(KCC)" KBUILD_BUILD_TIMESTAMP="linux-cr" KBUILD_BUILD_USER=cr \
 		KBUILD_BUILD_HOST=cr
+KMAKE        = $(MAKE) -C $(KSRC) -j$(JOBS) $(KMAKE_VARS)
 
 DEB_PKGS    := linux-source-6.1 qemu-system-x86 busybox-static flex bison bc \
 		libelf-dev libssl-dev cpio xz-utils ccache gcc make libc6-dev
@@ -34,7 +35,8 @@ ST_CFLAGS   := -static -O1 -g -Wall -D_GNU_SOURCE -pthread \
 		-I$(TOP)/include/uapi -I$(KSRC)/tools/testing/selftests \
 		-I$(TOP)/$(ST_DIR)
 
-.PHONY: all deps kernel tools selftests initramfs check demo bench lint clean
+.PHONY: all deps kernel tools selftests initramfs check demo bench lint mutate \
+	print-build-vars clean
 
 all: kernel tools selftests initramfs
 
@@ -128,6 +130,19 @@ lint: $(KSRC)/.config
 	cd $(TOP) && $(KSRC)/scripts/checkpatch.pl --no-tree --terse -f \
 		$$(git ls-files 'kernel/checkpoint/*.[ch]' 'include/*checkpoint*.h' \
 			mm/checkpoint.c fs/checkpoint.c arch/x86/kernel/checkpoint.c)
+
+# Mutation testing (scripts/mutate --help): each mutant of
+# $(ST_DIR)/mutants.txt built into build/mutate/ and run against the suite.
+# Takes long (see README); not part of check.
+mutate: all
+	scripts/mutate $(MUTANTS)
+
+# For scripts/mutate: the kernel make variables and tool flags of the rules
+# above, as bash assignments.
+print-build-vars:
+	@echo 'kmake_vars=($(KMAKE_VARS))'
+	@echo 'user_cflags=($(USER_CFLAGS))'
+	@echo 'jobs=$(JOBS)'
 
 clean:
 	rm -rf $(B)
