@@ -305,6 +305,11 @@ static int print_task(struct decoder *d, const void *rec, __u32 len)
 		    "clear_child_tid 0x%llx\n", (unsigned long long)h->rseq,
 		    h->rseq_sig, (unsigned long long)h->robust_list,
 		    (unsigned long long)h->clear_child_tid);
+	if (h->sleep_flags)
+		out(d, INDENT "frozen in a sleep on clock %d with %lld ns left, "
+		    "flags 0x%x, rmtp 0x%llx\n", h->sleep_clockid,
+		    (long long)h->sleep_remaining, h->sleep_flags,
+		    (unsigned long long)h->sleep_rmtp);
 	return 0;
 }
 

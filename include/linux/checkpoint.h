@@ -125,6 +125,7 @@ struct ckpt_ctx {
 	u32 ns_flags;
 	u32 xstate_size;
 	void *pgbuf;
+	long reissued_nr;
 };
 
 /**
@@ -266,6 +267,11 @@ int ckpt_arch_check_task(struct ckpt_ctx *ctx, struct task_struct *t);
 unsigned long ckpt_arch_vdso(struct mm_struct *mm, unsigned long *start,
 			     unsigned long *end);
 int ckpt_arch_restore_vdso(struct ckpt_ctx *ctx, unsigned long vdso);
+void ckpt_arch_restart_syscall(void);
+
+/* kernel/checkpoint/sleep.c */
+void ckpt_save_sleep(struct task_struct *t, struct ckpt_hdr_task *h);
+int ckpt_restore_sleep(struct ckpt_ctx *ctx, const struct ckpt_hdr_task *h);
 
 static inline bool ckpt_is_restart(struct ckpt_ctx *ctx)
 {

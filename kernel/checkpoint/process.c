@@ -55,6 +55,7 @@ static int ckpt_write_task(struct ckpt_ctx *ctx, struct task_struct *t)
 	h->robust_list = (unsigned long)t->robust_list;
 #endif
 	h->clear_child_tid = (unsigned long)t->clear_child_tid;
+	ckpt_save_sleep(t, h);
 	ret = ckpt_write_obj(ctx, &h->h);
 	ckpt_hdr_put(ctx, h);
 	return ret;
@@ -181,6 +182,8 @@ int ckpt_restore_task(struct ckpt_ctx *ctx)
 		ret = ckpt_restore_cred(ctx);
 	if (!ret)
 		ret = ckpt_restore_cpu(ctx);
+	if (!ret)
+		ret = ckpt_restore_sleep(ctx, h);
 	if (!ret) {
 		ckpt_apply_task(h);
 		ckpt_restore_pending(pending);

@@ -285,9 +285,11 @@ int ckpt_restore_cpu(struct ckpt_ctx *ctx)
 	regs->flags = (regs->flags & ~CKPT_EFLAGS_USER) |
 		      (h->flags & CKPT_EFLAGS_USER) | X86_EFLAGS_IF;
 	regs->orig_ax = -1;
+	ctx->reissued_nr = -1;
 	if ((long)h->orig_ax >= 0 && ckpt_syscall_interrupted(h->ax)) {
 		regs->ax = h->orig_ax;
 		regs->ip -= 2;	/* back over the syscall instruction */
+		ctx->reissued_nr = h->orig_ax;
 	}
 
 	ret = do_arch_prctl_64(current, ARCH_SET_FS, h->fs_base);
@@ -301,6 +303,18 @@ int ckpt_restore_cpu(struct ckpt_ctx *ctx)
 out:
 	ckpt_hdr_put(ctx, h);
 	return ret;
+}
+
+/**
+ * ckpt_arch_restart_syscall - go on through restart_syscall() instead
+ *
+ * For a caller whose restored registers re-issue a system call (see
+ * ckpt_restore_cpu()) and whose restart block was set up to go on with
+ * it.
+ */
+void ckpt_arch_restart_syscall(void)
+{
+	task_pt_regs(current)->ax = __NR_restart_syscall;
 }
 
 /**

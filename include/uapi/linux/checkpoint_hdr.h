@@ -183,7 +183,16 @@ struct ckpt_hdr_task {
 	__u32 pad;
 	__u64 robust_list;	/* set_robust_list() head */
 	__u64 clear_child_tid;	/* set_tid_address() */
+	/* a relative nanosleep()/clock_nanosleep() the task was frozen in */
+	__u32 sleep_flags;	/* CKPT_SLEEP_*, 0: not in such a sleep */
+	__s32 sleep_clockid;	/* CLOCK_MONOTONIC, CLOCK_BOOTTIME or CLOCK_TAI */
+	__s64 sleep_remaining;	/* ns it still had to sleep */
+	__u64 sleep_rmtp;	/* where it wants the time left if interrupted */
 };
+
+/* ckpt_hdr_task.sleep_flags */
+#define CKPT_SLEEP_ACTIVE	0x1
+#define CKPT_SLEEP_RMTP		0x2	/* sleep_rmtp is set */
 
 /* Saved general purpose registers, x86_64 user view */
 struct ckpt_hdr_cpu {
