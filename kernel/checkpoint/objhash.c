@@ -355,6 +355,11 @@ void *ckpt_obj_restore(struct ckpt_ctx *ctx, enum ckpt_obj_type type)
 		ret = ckpt_read_body(ctx, &ref.h, sizeof(ref));
 		if (ret)
 			return ERR_PTR(ret);
+		if (ref.objtype != type)
+			return ERR_PTR(ckpt_err(ctx, -EINVAL,
+						"OBJREF %d of type %u where a %s is expected",
+						ref.objref, ref.objtype,
+						ops->name));
 		return ckpt_obj_fetch(ctx, ref.objref, type);
 	}
 	if (ref.h.type != ops->hdr_type)

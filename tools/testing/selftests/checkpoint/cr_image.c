@@ -147,6 +147,14 @@ static void expect_refused(struct __test_metadata *_metadata,
 	EXPECT_TRUE(ok);
 }
 
+/* wl_checksum with a dup()ed descriptor: an OBJREF record in the image */
+static int wl_checksum_dup(struct cr_ctx *ctx, void *arg)
+{
+	if (dup2(1, 5) != 5)
+		return CR_EXIT_SETUP;
+	return wl_checksum(ctx, arg);
+}
+
 /* A small workload checkpointed to ctx->img, original gone, go file set. */
 static void make_image(struct __test_metadata *_metadata, struct cr_ctx *ctx,
 		       struct cr_image *im)
@@ -154,7 +162,7 @@ static void make_image(struct __test_metadata *_metadata, struct cr_ctx *ctx,
 	static size_t len = 1UL << 20;
 	int ret;
 
-	cr_spawn(_metadata, ctx, wl_checksum, &len);
+	cr_spawn(_metadata, ctx, wl_checksum_dup, &len);
 	cr_freeze(_metadata, ctx, ctx->wl_pid);
 	cr_checkpoint_file(_metadata, ctx, ctx->wl_pid);
 	cr_kill_original(_metadata, ctx);
@@ -495,6 +503,7 @@ static const struct bad_field bad_fields[] = {
 	BAD(TASK, task, robust_list, 1LL << 62, false),
 	BAD(TASK, task, clear_child_tid, 1LL << 62, false),
 	BAD(CPU, cpu, cs, 0x10, false),
+	BAD(CPU, cpu, ss, 0x18, false),
 	BAD(CPU, cpu, ip, 1LL << 62, false),
 	BAD(CPU, cpu, sp, 1LL << 62, false),
 	BAD(CPU, cpu, fs_base, 1LL << 62, false),
@@ -518,6 +527,8 @@ static const struct bad_field bad_fields[] = {
 	BAD(FILE, file, f_pos, -5, false),
 	BAD(FILE, file, i_mode, 0010000, true),	/* S_IFCHR -> another type */
 	BAD(CRED, cred, ngroups, 1, true),
+	BAD(OBJREF, objref, objtype, 1, true),
+	BAD(OBJREF, objref, objref, 1000, false),
 	BAD(FS, fs, umask, 01000, true),
 };
 
