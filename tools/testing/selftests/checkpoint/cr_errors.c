@@ -252,8 +252,43 @@ static void expect_log_has(struct __test_metadata *_metadata,
 	free(log);
 }
 
+/*
+ * The image of a checkpoint that failed once the image had begun ends
+ * with an ERROR record: its errno and message, in *err and msg.
+ */
+static int image_error(const char *path, int *err, char *msg, size_t size)
+{
+	struct ckpt_hdr_error e;
+	struct ckpt_hdr h;
+	off_t off = 0;
+	int fd, ret = -1;
+	ssize_t n;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	while (pread(fd, &h, sizeof(h), off) == sizeof(h) && h.len >= sizeof(h)) {
+		if (h.type == CKPT_HDR_ERROR) {
+			if (h.len <= sizeof(e) || h.len - sizeof(e) > size ||
+			    pread(fd, &e, sizeof(e), off) != sizeof(e))
+				break;
+			n = pread(fd, msg, h.len - sizeof(e), off + sizeof(e));
+			if (n != h.len - sizeof(e) || msg[n - 1])
+				break;
+			*err = e.errno_val;
+			ret = 0;
+			break;
+		}
+		off += h.len;
+	}
+	close(fd);
+	return ret;
+}
+
 CR_TEST(cr_errors, unsupported_resource_ebusy)
 {
+	char msg[512];
+	int errno_val = 0;
 	int kinds[] = { UNSUPPORTED_PIPE_FD, UNSUPPORTED_SHARED_ANON };
 	const char *said[] = { "fd 5", "shared anonymous" };
 	unsigned int i;
@@ -266,6 +301,14 @@ CR_TEST(cr_errors, unsupported_resource_ebusy)
 		EXPECT_CKPT_ERR(EBUSY, ctx->wl_pid, fd, 0, ctx->logfd);
 		close(fd);
 		expect_log_has(_metadata, ctx, said[i]);
+		/* the image ends with the error, for ckptinfo and restart */
+		ASSERT_EQ(0, image_error(ctx->img, &errno_val, msg, sizeof(msg))) {
+			TH_LOG("no ERROR record in the image of the failed checkpoint");
+		}
+		EXPECT_EQ(EBUSY, errno_val);
+		EXPECT_NE(NULL, strstr(msg, said[i])) {
+			TH_LOG("ERROR record says \"%s\"", msg);
+		}
 		expect_unharmed(_metadata, ctx);
 		unlink(ctx->go);
 	}
