@@ -108,7 +108,7 @@ $(B)/initramfs.cpio.gz: scripts/mkinitramfs scripts/init scripts/demo.sh $(TOOL_
 	scripts/mkinitramfs $@
 
 check: all
-	scripts/run-check
+	CHECK_HOST=1 scripts/run-check
 
 demo: all
 	scripts/vm-run --timeout 300 -- /usr/share/linux-cr/demo.sh
