@@ -102,8 +102,36 @@ static int ckpt_check_user_addr(struct ckpt_ctx *ctx, const char *what, u64 addr
 	return 0;
 }
 
-static void ckpt_apply_task(struct ckpt_hdr_task *h)
+/*
+ * A thread's exit_signal is -1; a process's is the signal its parent
+ * chose (clone3()'s exit_signal, 0 for none).
+ */
+static int ckpt_check_exit_signal(struct ckpt_ctx *ctx,
+				  const struct ckpt_hdr_task *h,
+				  const struct ckpt_hdr_tree_task *e)
 {
+	bool thread = e->flags & CKPT_TREE_THREAD;
+
+	if (thread ? (s32)h->exit_signal != -1 : !valid_signal(h->exit_signal))
+		return ckpt_err(ctx, -EINVAL, "pid %d: bad exit signal %d for a %s",
+				h->pid, (s32)h->exit_signal,
+				thread ? "thread" : "process");
+	return 0;
+}
+
+static void ckpt_apply_task(struct ckpt_hdr_task *h,
+			    const struct ckpt_hdr_tree_task *e)
+{
+	/*
+	 * A process of the tree is the child of the same parent as before,
+	 * which waits for the same signal; the root's parent is the
+	 * restarter (as after reparenting: SIGCHLD); threads keep -1.
+	 */
+	if (!(e->flags & (CKPT_TREE_THREAD | CKPT_TREE_ROOT))) {
+		write_lock_irq(&tasklist_lock);
+		current->exit_signal = h->exit_signal;
+		write_unlock_irq(&tasklist_lock);
+	}
 	h->comm[CKPT_COMM_LEN - 1] = '\0';
 	set_task_comm(current, h->comm);
 	if ((h->personality & PER_MASK) == PER_LINUX)
@@ -156,6 +184,8 @@ int ckpt_restore_task(struct ckpt_ctx *ctx)
 		ret = ckpt_check_user_addr(ctx, "robust list", h->robust_list);
 	if (!ret)
 		ret = ckpt_check_user_addr(ctx, "child tid", h->clear_child_tid);
+	if (!ret)
+		ret = ckpt_check_exit_signal(ctx, h, e);
 	if (ret)
 		goto out;
 
@@ -185,7 +215,7 @@ int ckpt_restore_task(struct ckpt_ctx *ctx)
 	if (!ret)
 		ret = ckpt_restore_sleep(ctx, h);
 	if (!ret) {
-		ckpt_apply_task(h);
+		ckpt_apply_task(h, e);
 		ckpt_restore_pending(pending);
 		ckpt_msg(ctx, "restored pid %d (%s) as pid %d", h->pid, h->comm,
 			 task_pid_vnr(current));
