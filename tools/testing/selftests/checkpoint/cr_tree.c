@@ -5,14 +5,12 @@
  * zombies, threads, shared file offsets, a container with a dead session
  * leader, and a restart that fails half way.
  */
-#include "cr_util.h"
+#include "cr_tree.h"
 
-#include <sys/prctl.h>
 #include <sys/ipc.h>
 #include <sys/sem.h>
 
 #define MAX_NODES	16
-#define RESTART_TOOL	"/usr/bin/restart"
 
 enum node_action { NONE, SETSID, NEWPGRP, JOINPGRP };
 
@@ -31,33 +29,6 @@ struct tree {
 struct ident {
 	pid_t pid, ppid, sid, pgid;
 };
-
-static void ready_file(struct cr_ctx *ctx, int idx, char *buf, size_t size)
-{
-	snprintf(buf, size, "%s.ready.%d", ctx->data, idx);
-}
-
-static void mark_ready(struct cr_ctx *ctx, int idx)
-{
-	char path[CR_PATH_LEN + 32];
-
-	ready_file(ctx, idx, path, sizeof(path));
-	close(open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0644));
-}
-
-static int wait_ready(struct cr_ctx *ctx, int idx)
-{
-	char path[CR_PATH_LEN + 32];
-	int i;
-
-	ready_file(ctx, idx, path, sizeof(path));
-	for (i = 0; i < 2000; i++) {
-		if (!access(path, F_OK))
-			return 0;
-		cr_sleep_ms(5);
-	}
-	return -1;
-}
 
 static struct ident me(void)
 {
@@ -163,107 +134,6 @@ static int run_node(struct cr_ctx *ctx, const struct tree *t, int idx)
 static int wl_tree(struct cr_ctx *ctx, void *arg)
 {
 	return run_node(ctx, arg, 0);
-}
-
-/* Kill every task of the original tree (the cgroup) and reap the root */
-static void kill_tree(struct __test_metadata *_metadata, struct cr_ctx *ctx)
-{
-	char path[CR_PATH_LEN + 32], buf[256];
-	int i, status;
-
-	ASSERT_EQ(0, cr_cg_write(ctx, "cgroup.kill", "1"));
-	cr_thaw(_metadata, ctx);
-	ASSERT_EQ(0, cr_wait_timeout(ctx->wl_pid, &status, CR_WAIT_MS));
-	ctx->wl_pid = 0;
-	cr_cg_file(ctx, "cgroup.procs", path, sizeof(path));
-	/*
-	 * Until the cgroup is empty and every orphan (handed to us, the
-	 * subreaper) is reaped: a zombie would keep its pid, or the session
-	 * it belongs to, from the restart.
-	 */
-	for (i = 0; i < 500; i++) {
-		pid_t r;
-
-		while ((r = waitpid(-1, NULL, WNOHANG)) > 0)
-			;
-		if (r < 0 && errno == ECHILD &&
-		    cr_read_str(path, buf, sizeof(buf)) == 0)
-			return;
-		cr_sleep_ms(10);
-	}
-	ASSERT_TRUE(false) {
-		TH_LOG("the original tree did not die: %s", buf);
-	}
-}
-
-/* Restart ctx->img with the restart tool; return its wait status */
-static int restart_tool(struct __test_metadata *_metadata, struct cr_ctx *ctx,
-			const char *img)
-{
-	int status;
-	pid_t pid;
-
-	fflush(stdout);
-	fflush(stderr);
-	pid = fork();
-	if (pid == 0) {
-		execl(RESTART_TOOL, "restart", "-i", img, "-l", ctx->log,
-		      (char *)NULL);
-		_exit(127);
-	}
-	if (pid < 0 || cr_wait_timeout(pid, &status, CR_WAIT_MS)) {
-		TH_LOG("the restart tool did not finish");
-		return -1;
-	}
-	return status;
-}
-
-struct wl_call {
-	cr_workload_fn fn;
-	void *arg;
-};
-
-/* Join the test's cgroup (so that all the tree is frozen), then run */
-static int wl_in_cgroup(struct cr_ctx *ctx, void *arg)
-{
-	struct wl_call *call = arg;
-
-	if (cr_cg_write(ctx, "cgroup.procs", "0"))
-		return CR_EXIT_SETUP;
-	return call->fn(ctx, call->arg);
-}
-
-/* The whole cycle of a tree: spawn, freeze, checkpoint, kill, restart */
-static void tree_cycle(struct __test_metadata *_metadata, struct cr_ctx *ctx,
-		       cr_workload_fn fn, void *arg, unsigned long flags)
-{
-	struct wl_call call = { fn, arg };
-	char st[128];
-	long ret;
-	int status, fd, err;
-
-	prctl(PR_SET_CHILD_SUBREAPER, 1);
-	/* the workload moves itself in before it forks anything */
-	cr_cgroup_create(_metadata, ctx);
-	cr_spawn(_metadata, ctx, wl_in_cgroup, &call);
-	cr_freeze(_metadata, ctx, ctx->wl_pid);
-	fd = open(ctx->img, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	ASSERT_LE(0, fd);
-	ret = sys_checkpoint(ctx->wl_pid, fd, flags, ctx->logfd);
-	err = errno;
-	close(fd);
-	ASSERT_LT(0, ret) {
-		TH_LOG("checkpoint: %s", strerror(err));
-		cr_dump_logs(_metadata, ctx);
-	}
-	kill_tree(_metadata, ctx);
-	cr_go(_metadata, ctx);
-	status = restart_tool(_metadata, ctx, ctx->img);
-	cr_status_str(status, st, sizeof(st));
-	ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) {
-		TH_LOG("restored tree: root %s", st);
-		cr_dump_logs(_metadata, ctx);
-	}
 }
 
 static const struct tree ten = {
@@ -461,6 +331,132 @@ CR_TEST(cr_tree, shared_file_offset)
 }
 
 /*
+ * Node A of root -> A -> B -> C is a child subreaper. After the restart
+ * B exits: its orphan C must be handed to A (not to the test, the
+ * subreaper above the tree, nor to init), and A reaps it.
+ */
+static int wl_subreaper(struct cr_ctx *ctx, void *arg)
+{
+	pid_t a, b, c, r;
+	char num[32] = "";
+	int status, sub = -1, i, ret = 0;
+
+	a = fork();
+	if (a < 0)
+		return CR_EXIT_SETUP;
+	if (a == 0) {
+		close(ctx->ready_fd);
+		ctx->ready_fd = -1;
+		if (prctl(PR_SET_CHILD_SUBREAPER, 1))
+			_exit(CR_EXIT_SETUP);
+		a = getpid();
+		b = fork();
+		if (b < 0)
+			_exit(CR_EXIT_SETUP);
+		if (b == 0) {
+			b = getpid();
+			c = fork();
+			if (c < 0)
+				_exit(CR_EXIT_SETUP);
+			if (c == 0) {
+				mark_ready(ctx, 3);
+				cr_wl_wait_go(ctx);
+				/* B exits after the restart: wait to be handed on */
+				for (i = 0; i < 1000 && getppid() == b; i++)
+					cr_sleep_ms(10);
+				if (getppid() != a)
+					_exit(CR_WL_FAIL(5, "C: parent %d after B (%d) exited, expected the subreaper A (%d)",
+							 getppid(), b, a));
+				_exit(0);
+			}
+			snprintf(num, sizeof(num), "%d", c);
+			if (wait_ready(ctx, 3) ||
+			    cr_write_whole(ctx->data2, num, strlen(num)))
+				_exit(CR_EXIT_SETUP);
+			mark_ready(ctx, 2);
+			cr_wl_wait_go(ctx);
+			_exit(0);	/* C is orphaned */
+		}
+		if (wait_ready(ctx, 2) ||
+		    cr_read_str(ctx->data2, num, sizeof(num)) <= 0)
+			_exit(CR_EXIT_SETUP);
+		c = atoi(num);
+		mark_ready(ctx, 1);
+		cr_wl_wait_go(ctx);
+		if (prctl(PR_GET_CHILD_SUBREAPER, &sub) || sub != 1)
+			_exit(CR_WL_FAIL(1, "A: PR_GET_CHILD_SUBREAPER %d, expected 1",
+					 sub));
+		if (waitpid(b, &status, 0) != b || status)
+			_exit(CR_WL_FAIL(2, "A: child B %d: status %#x", b,
+					 status));
+		r = waitpid(-1, &status, 0);
+		if (r < 0)
+			_exit(CR_WL_FAIL(3, "A: orphan C %d was not handed to A: %s",
+					 c, strerror(errno)));
+		if (r != c)
+			_exit(CR_WL_FAIL(4, "A: reaped %d, expected the orphan C %d",
+					 r, c));
+		_exit(WIFEXITED(status) ? WEXITSTATUS(status) : 6);
+	}
+	if (wait_ready(ctx, 1))
+		return CR_EXIT_SETUP;
+	cr_wl_ready(ctx);
+	cr_wl_wait_go(ctx);
+	if (waitpid(a, &status, 0) != a)
+		return CR_WL_FAIL(7, "root: cannot reap A %d: %s", a,
+				  strerror(errno));
+	if (status)
+		ret = WIFEXITED(status) ? WEXITSTATUS(status) : 8;
+	return ret;
+}
+
+/* a child subreaper inside the tree (not its root) stays one */
+CR_TEST(cr_tree, subreaper_inside_tree)
+{
+	tree_cycle(_metadata, ctx, wl_subreaper, NULL, CHECKPOINT_SUBTREE);
+}
+
+#define WAITED_CODE	23
+
+/*
+ * The root is blocked in waitpid() for its child when checkpointed; the
+ * child exits after the restart: the system call, issued again, returns
+ * the child and its status (not -ERESTARTSYS, not EINTR).
+ */
+static int wl_blocked_wait(struct cr_ctx *ctx, void *arg)
+{
+	int status = -1;
+	pid_t kid, r;
+
+	kid = fork();
+	if (kid < 0)
+		return CR_EXIT_SETUP;
+	if (kid == 0) {
+		close(ctx->ready_fd);
+		mark_ready(ctx, 1);
+		cr_wl_wait_go(ctx);
+		_exit(WAITED_CODE);
+	}
+	if (wait_ready(ctx, 1))
+		return CR_EXIT_SETUP;
+	cr_wl_ready(ctx);
+	r = waitpid(kid, &status, 0);
+	if (r != kid)
+		return CR_WL_FAIL(1, "waitpid(%d) returned %d: %s (errno %d)",
+				  kid, r, strerror(errno), errno);
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != WAITED_CODE)
+		return CR_WL_FAIL(2, "child status %#x, expected exit %d",
+				  status, WAITED_CODE);
+	return 0;
+}
+
+CR_TEST(cr_tree, parent_blocked_in_waitpid)
+{
+	tree_cycle_in(_metadata, ctx, wl_blocked_wait, NULL,
+		      CHECKPOINT_SUBTREE, __NR_wait4);
+}
+
+/*
  * A container: init (pid 1) of a new pid namespace; pid 2 made a session,
  * forked pid 3 into it and died, so 3 was handed to init and its session
  * leader is a ghost; pid 4 is a plain child.
@@ -528,6 +524,7 @@ CR_TEST(cr_tree, container_with_ghost_session)
 }
 
 #define CONTAINER_HOST	"cr-container"
+#define CONTAINER_DOMAIN	"cr-domain"
 
 /* Is this task in a namespace of its own, not the host's (init's)? */
 static bool own_ns(const char *which)
@@ -546,15 +543,21 @@ static bool own_ns(const char *which)
 static int wl_uts(struct cr_ctx *ctx, void *arg)
 {
 	const char *const kinds[] = { "uts", "ipc", "mnt", "net" };
-	char name[64] = "";
+	char name[64] = "", domain[64] = "";
 	int i;
 
-	if (sethostname(CONTAINER_HOST, strlen(CONTAINER_HOST)))
+	if (sethostname(CONTAINER_HOST, strlen(CONTAINER_HOST)) ||
+	    setdomainname(CONTAINER_DOMAIN, strlen(CONTAINER_DOMAIN)))
 		return CR_EXIT_SETUP;
 	cr_wl_ready(ctx);
 	cr_wl_wait_go(ctx);
 	if (gethostname(name, sizeof(name)) || strcmp(name, CONTAINER_HOST))
-		return CR_WL_FAIL(1, "host name \"%s\"", name);
+		return CR_WL_FAIL(1, "host name \"%s\", expected \"%s\"", name,
+				  CONTAINER_HOST);
+	if (getdomainname(domain, sizeof(domain)) ||
+	    strcmp(domain, CONTAINER_DOMAIN))
+		return CR_WL_FAIL(6, "domain name \"%s\", expected \"%s\"",
+				  domain, CONTAINER_DOMAIN);
 	for (i = 0; i < 4; i++)
 		if (!own_ns(kinds[i]))
 			return CR_WL_FAIL(2 + i, "restarted in the host's %s namespace",
@@ -564,19 +567,26 @@ static int wl_uts(struct cr_ctx *ctx, void *arg)
 
 /*
  * A container with its own UTS, IPC, mount and network namespaces comes
- * back in new ones, with its host name; the host keeps its own.
+ * back in new ones, with its host and domain names; the host keeps its
+ * own.
  */
 CR_TEST(cr_tree, container_namespaces)
 {
-	char before[64] = "", after[64] = "";
+	char before[64] = "", after[64] = "", dbefore[64] = "", dafter[64] = "";
 
 	ASSERT_EQ(0, gethostname(before, sizeof(before)));
+	ASSERT_EQ(0, getdomainname(dbefore, sizeof(dbefore)));
+	ASSERT_STRNE(CONTAINER_DOMAIN, dbefore);
 	ctx->spawn_flags = CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC |
 			   CLONE_NEWNS | CLONE_NEWNET;
 	tree_cycle(_metadata, ctx, wl_uts, NULL, 0);
 	ASSERT_EQ(0, gethostname(after, sizeof(after)));
 	EXPECT_STREQ(before, after) {
 		TH_LOG("the restart renamed the host");
+	}
+	ASSERT_EQ(0, getdomainname(dafter, sizeof(dafter)));
+	EXPECT_STREQ(dbefore, dafter) {
+		TH_LOG("the restart changed the host's domain name");
 	}
 }
 
@@ -693,6 +703,7 @@ CR_TEST(cr_tree, leaked_file_refused_unless_subtree)
 	long ret;
 
 	prctl(PR_SET_CHILD_SUBREAPER, 1);
+	clear_ready(ctx);
 	cr_cgroup_create(_metadata, ctx);
 	cr_spawn(_metadata, ctx, wl_in_cgroup, &call);
 	pidfd = syscall(SYS_pidfd_open, ctx->wl_pid, 0);
@@ -776,61 +787,193 @@ static int count_alive(const pid_t *pids, int n)
 	return alive;
 }
 
+/* Start the restart tool on ctx->img, its log in ctx->log (emptied) */
+static pid_t start_tool(struct __test_metadata *_metadata, struct cr_ctx *ctx)
+{
+	pid_t tool;
+
+	ASSERT_EQ(0, truncate(ctx->log, 0));
+	fflush(stdout);
+	fflush(stderr);
+	tool = fork();
+	ASSERT_LE(0, tool);
+	if (tool == 0) {
+		execl(RESTART_TOOL, "restart", "-i", ctx->img, "-l", ctx->log,
+		      (char *)NULL);
+		_exit(127);
+	}
+	return tool;
+}
+
+/* Does the log of the last restart contain s? */
+static bool log_has(struct cr_ctx *ctx, const char *s)
+{
+	size_t len;
+	char *log = cr_read_whole(ctx->log, &len);
+	bool ret = log && strstr(log, s);
+
+	free(log);
+	return ret;
+}
+
+static long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+#define DONE_MSG	"restart of image"	/* "... %llu done: ..." */
+#define RESTORED_MSG	"restored pid"
+#define KILL_STEPS	12	/* kills spread over 1.5 times a restart */
+#define KILL_MORE	16	/* more, aimed where none has landed yet */
+
+enum kill_outcome {
+	KILLED_EARLY,		/* nothing left: no task of the tree existed yet */
+	KILLED_MID,		/* nothing left: some existed or were restored */
+	KILLED_LATE,		/* the whole tree restored, and it works */
+};
+
+/*
+ * The restored tree (the restart tool is gone, so the root is ours, the
+ * subreaper's): let it go and expect it to find its state intact.
+ */
+static void expect_tree_ok(struct __test_metadata *_metadata,
+			   struct cr_ctx *ctx, pid_t root, long delay)
+{
+	char st[128];
+	int status;
+
+	cr_go(_metadata, ctx);
+	ASSERT_EQ(0, cr_wait_timeout(root, &status, CR_WAIT_MS)) {
+		TH_LOG("coordinator killed after %ld ms: the restored root %d did not exit",
+		       delay, root);
+	}
+	unlink(ctx->go);
+	cr_status_str(status, st, sizeof(st));
+	ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) {
+		TH_LOG("coordinator killed after %ld ms: the tree came back whole but its root %s",
+		       delay, st);
+		cr_dump_logs(_metadata, ctx);
+	}
+}
+
+/* Start a restart, kill the restart tool after delay ms, judge what is left */
+static enum kill_outcome kill_tool_after(struct __test_metadata *_metadata,
+					 struct cr_ctx *ctx, const pid_t *pids,
+					 int n, long delay)
+{
+	int i, alive, before, status;
+	bool restored, done, whole;
+	pid_t tool;
+
+	tool = start_tool(_metadata, ctx);
+	cr_sleep_ms(delay);
+	before = count_alive(pids, n);
+	kill(tool, SIGKILL);
+	ASSERT_EQ(0, cr_wait_timeout(tool, &status, CR_WAIT_MS));
+	restored = log_has(ctx, RESTORED_MSG);
+	done = log_has(ctx, DONE_MSG);
+	/* let the kernel and the death signals do their work */
+	for (i = 0; i < 300; i++) {
+		alive = count_alive(pids, n);
+		if (alive == 0 || (alive == n && done))
+			break;
+		cr_sleep_ms(10);
+	}
+	whole = alive == n;
+	ASSERT_TRUE(whole || !done) {
+		TH_LOG("coordinator killed after %ld ms: the restart was done, yet %d of %d tasks are left",
+		       delay, alive, n);
+		cr_dump_logs(_metadata, ctx);
+	}
+	if (whole) {
+		expect_tree_ok(_metadata, ctx, pids[0], delay);
+		alive = count_alive(pids, n);
+	}
+	ASSERT_EQ(0, alive) {
+		TH_LOG("coordinator killed after %ld ms: %d of %d tasks left",
+		       delay, alive, n);
+		cr_dump_logs(_metadata, ctx);
+	}
+	if (whole)
+		return KILLED_LATE;
+	return before || restored ? KILLED_MID : KILLED_EARLY;
+}
+
 /*
  * The restart tool (the coordinator) killed at various moments of a
  * restart: afterwards either the whole tree runs, restored (the kill
- * came after the end), or nothing of it is left; never a part of it.
+ * came after the end), and works (its root exits 0), or nothing of it
+ * is left; never a part of it. The kills are spread over the time a
+ * whole restart takes here, then aimed between the latest that came too
+ * early and the earliest that came too late, so that some land while
+ * the tasks of the tree exist and restore themselves, and some after
+ * the end: the test insists on both.
  */
 CR_TEST(cr_tree, coordinator_killed_midway)
 {
+	int n, k, i, status, nr[KILLED_LATE + 1] = { 0 };
+	long t0, full, delay, early = 0, late = -1, longest = 0;
+	enum kill_outcome out;
 	pid_t pids[MAX_NODES], tool;
-	int n, delay, alive, i, status, whole = 0, none = 0;
 
 	tree_cycle(_metadata, ctx, wl_tree, (void *)&ten, CHECKPOINT_SUBTREE);
 	n = image_pids(ctx->img, pids, MAX_NODES);
 	ASSERT_EQ(10, n);
 	unlink(ctx->go);
 
-	for (delay = 0; delay <= 120; delay += 6) {
-		fflush(stdout);
-		fflush(stderr);
-		tool = fork();
-		ASSERT_LE(0, tool);
-		if (tool == 0) {
-			execl(RESTART_TOOL, "restart", "-i", ctx->img, "-l",
-			      ctx->log, (char *)NULL);
-			_exit(127);
-		}
-		cr_sleep_ms(delay);
-		kill(tool, SIGKILL);
-		ASSERT_EQ(0, cr_wait_timeout(tool, &status, CR_WAIT_MS));
-		/* let the kernel and the death signals do their work */
-		for (i = 0; i < 300; i++) {
-			alive = count_alive(pids, n);
-			if (alive == 0 || alive == n)
-				break;
-			cr_sleep_ms(10);
-		}
-		if (alive == n)
-			whole++;
-		else
-			none++;
-		if (alive == n && !kill(pids[0], 0)) {
-			/* restored before the kill: it must work */
-			cr_go(_metadata, ctx);
-			for (i = 0; i < 500 && count_alive(pids, n); i++)
-				cr_sleep_ms(10);
-			unlink(ctx->go);
-		}
-		alive = count_alive(pids, n);
-		ASSERT_EQ(0, alive) {
-			TH_LOG("coordinator killed after %d ms: %d of %d tasks left",
-			       delay, alive, n);
-			cr_dump_logs(_metadata, ctx);
-		}
+	/* how long a whole restart takes, up to the kernel's last word */
+	t0 = now_ms();
+	tool = start_tool(_metadata, ctx);
+	for (i = 0; i < 3000 && !log_has(ctx, DONE_MSG); i++)
+		cr_sleep_ms(2);
+	full = now_ms() - t0;
+	ASSERT_TRUE(log_has(ctx, DONE_MSG)) {
+		TH_LOG("the uninterrupted restart did not finish");
+		cr_dump_logs(_metadata, ctx);
 	}
-	TH_LOG("killed %d times: the tree came back whole %d times, not at all %d",
-	       whole + none, whole, none);
+	cr_go(_metadata, ctx);
+	ASSERT_EQ(0, cr_wait_timeout(tool, &status, CR_WAIT_MS));
+	unlink(ctx->go);
+	ASSERT_EQ(0, status) {
+		TH_LOG("uninterrupted restart: tool status %#x", status);
+		cr_dump_logs(_metadata, ctx);
+	}
+
+	for (k = 0; k <= KILL_STEPS + KILL_MORE; k++) {
+		if (k <= KILL_STEPS) {
+			delay = full * 3 * k / (2 * KILL_STEPS);
+		} else if (!nr[KILLED_LATE]) {
+			delay = 2 * longest + 10;
+		} else if (!nr[KILLED_MID] && late - early > 1) {
+			delay = (early + late) / 2;
+		} else {
+			break;
+		}
+		if (delay > 10000)
+			delay = 10000;
+		out = kill_tool_after(_metadata, ctx, pids, n, delay);
+		nr[out]++;
+		if (delay > longest)
+			longest = delay;
+		if (out == KILLED_EARLY && delay > early)
+			early = delay;
+		if (out == KILLED_LATE && (late < 0 || delay < late))
+			late = delay;
+	}
+	TH_LOG("a restart takes %ld ms; killed %d times: the tree came back whole %d times, not at all %d (%d of them mid-restart)",
+	       full, nr[KILLED_EARLY] + nr[KILLED_MID] + nr[KILLED_LATE],
+	       nr[KILLED_LATE], nr[KILLED_EARLY] + nr[KILLED_MID],
+	       nr[KILLED_MID]);
+	EXPECT_LT(0, nr[KILLED_LATE]) {
+		TH_LOG("no kill came after the end of a restart");
+	}
+	EXPECT_LT(0, nr[KILLED_MID]) {
+		TH_LOG("no kill landed while the tree was being rebuilt or restored (latest too early %ld ms, earliest too late %ld ms)",
+		       early, late);
+	}
 }
 
 static int wl_sysv(struct cr_ctx *ctx, void *arg)

@@ -1,0 +1,224 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * cr_tree.h - process trees through checkpoint and the restart tool,
+ * shared by the selftests that need a tree, threads, or a restart by an
+ * executable other than the workload's (cr_tree.c, cr_proc.c).
+ *
+ * The workload moves itself into the test's cgroup before it forks
+ * anything (wl_in_cgroup()), so that freezing the cgroup freezes the
+ * whole tree; the test is a child subreaper, so the tasks of a tree
+ * whose restart tool died are handed to it. Like cr_util.h, everything
+ * here is static inline.
+ */
+#ifndef CR_TREE_H
+#define CR_TREE_H
+
+#include "cr_util.h"
+
+#include <sys/prctl.h>
+
+#define RESTART_TOOL	"/usr/bin/restart"
+
+/* ---- the workload side: nodes of a tree report ready by files ------------ */
+
+static inline void ready_file(struct cr_ctx *ctx, int idx, char *buf,
+			      size_t size)
+{
+	snprintf(buf, size, "%s.ready.%d", ctx->data, idx);
+}
+
+static inline void mark_ready(struct cr_ctx *ctx, int idx)
+{
+	char path[CR_PATH_LEN + 32];
+
+	ready_file(ctx, idx, path, sizeof(path));
+	close(open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0644));
+}
+
+#define CR_READY_MAX	64	/* node indexes that may have a ready file */
+
+/*
+ * Remove the ready files of a previous run of the same test (the names
+ * depend on the test only): a stale one would let a node go on before
+ * the one it waits for is set up.
+ */
+static inline void clear_ready(struct cr_ctx *ctx)
+{
+	char path[CR_PATH_LEN + 32];
+	int i;
+
+	for (i = 0; i < CR_READY_MAX; i++) {
+		ready_file(ctx, i, path, sizeof(path));
+		unlink(path);
+	}
+}
+
+/* Wait (10 s at most) for node idx to be ready; 0 or -1 */
+static inline int wait_ready(struct cr_ctx *ctx, int idx)
+{
+	char path[CR_PATH_LEN + 32];
+	int i;
+
+	ready_file(ctx, idx, path, sizeof(path));
+	for (i = 0; i < 2000; i++) {
+		if (!access(path, F_OK))
+			return 0;
+		cr_sleep_ms(5);
+	}
+	return -1;
+}
+
+/* ---- the test side ------------------------------------------------------- */
+
+/* Kill every task of the original tree (the cgroup) and reap the root */
+static inline void kill_tree(struct __test_metadata *_metadata,
+			     struct cr_ctx *ctx)
+{
+	char path[CR_PATH_LEN + 32], buf[256] = "";
+	int i, status;
+
+	ASSERT_EQ(0, cr_cg_write(ctx, "cgroup.kill", "1"));
+	cr_thaw(_metadata, ctx);
+	ASSERT_EQ(0, cr_wait_timeout(ctx->wl_pid, &status, CR_WAIT_MS));
+	ctx->wl_pid = 0;
+	cr_cg_file(ctx, "cgroup.procs", path, sizeof(path));
+	/*
+	 * Until the cgroup is empty and every orphan (handed to us, the
+	 * subreaper) is reaped: a zombie would keep its pid, or the session
+	 * it belongs to, from the restart.
+	 */
+	for (i = 0; i < 500; i++) {
+		pid_t r;
+
+		while ((r = waitpid(-1, NULL, WNOHANG)) > 0)
+			;
+		if (r < 0 && errno == ECHILD &&
+		    cr_read_str(path, buf, sizeof(buf)) == 0)
+			return;
+		cr_sleep_ms(10);
+	}
+	ASSERT_TRUE(false) {
+		TH_LOG("the original tree did not die: %s", buf);
+	}
+}
+
+/* Restart img with the restart tool; return its wait status */
+static inline int restart_tool(struct __test_metadata *_metadata,
+			       struct cr_ctx *ctx, const char *img)
+{
+	int status;
+	pid_t pid;
+
+	fflush(stdout);
+	fflush(stderr);
+	pid = fork();
+	if (pid == 0) {
+		execl(RESTART_TOOL, "restart", "-i", img, "-l", ctx->log,
+		      (char *)NULL);
+		_exit(127);
+	}
+	if (pid < 0 || cr_wait_timeout(pid, &status, CR_WAIT_MS)) {
+		TH_LOG("the restart tool did not finish");
+		return -1;
+	}
+	return status;
+}
+
+struct wl_call {
+	cr_workload_fn fn;
+	void *arg;
+};
+
+/* Join the test's cgroup (so that all the tree is frozen), then run */
+static inline int wl_in_cgroup(struct cr_ctx *ctx, void *arg)
+{
+	struct wl_call *call = arg;
+
+	if (cr_cg_write(ctx, "cgroup.procs", "0"))
+		return CR_EXIT_SETUP;
+	return call->fn(ctx, call->arg);
+}
+
+/*
+ * Wait (10 s at most) until pid sleeps in system call nr, as
+ * /proc/PID/syscall tells: its first field is the number of the call a
+ * blocked task is in ("running" while it runs).
+ */
+static inline void wait_in_syscall(struct __test_metadata *_metadata,
+				   pid_t pid, long nr)
+{
+	char path[64], buf[256] = "";
+	int i;
+
+	snprintf(path, sizeof(path), "/proc/%d/syscall", pid);
+	for (i = 0; i < 1000; i++) {
+		if (cr_read_str(path, buf, sizeof(buf)) > 0 &&
+		    strtol(buf, NULL, 10) == nr && buf[0] != 'r')
+			return;
+		cr_sleep_ms(10);
+	}
+	ASSERT_TRUE(false) {
+		TH_LOG("pid %d never blocked in system call %ld: %s", pid, nr,
+		       buf);
+	}
+}
+
+/*
+ * tree_cycle_in - the whole cycle of a tree: spawn, freeze, checkpoint,
+ * kill, restart with the restart tool, which must exit 0 (the root's
+ * status)
+ * @fn, @arg: the workload (its root), which calls cr_wl_ready() when its
+ *	tree is set up
+ * @flags: checkpoint() flags
+ * @in_syscall: when not -1, the root is frozen only once it sleeps in
+ *	that system call (it entered the call after cr_wl_ready())
+ *
+ * The go file exists before the restart: the restored tree runs on at
+ * once.
+ */
+static inline void tree_cycle_in(struct __test_metadata *_metadata,
+				 struct cr_ctx *ctx, cr_workload_fn fn,
+				 void *arg, unsigned long flags,
+				 long in_syscall)
+{
+	struct wl_call call = { fn, arg };
+	char st[128];
+	long ret;
+	int status, fd, err;
+
+	prctl(PR_SET_CHILD_SUBREAPER, 1);
+	clear_ready(ctx);
+	/* the workload moves itself in before it forks anything */
+	cr_cgroup_create(_metadata, ctx);
+	cr_spawn(_metadata, ctx, wl_in_cgroup, &call);
+	if (in_syscall != -1)
+		wait_in_syscall(_metadata, ctx->wl_pid, in_syscall);
+	cr_freeze(_metadata, ctx, ctx->wl_pid);
+	fd = open(ctx->img, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	ASSERT_LE(0, fd);
+	ret = sys_checkpoint(ctx->wl_pid, fd, flags, ctx->logfd);
+	err = errno;
+	close(fd);
+	ASSERT_LT(0, ret) {
+		TH_LOG("checkpoint: %s", strerror(err));
+		cr_dump_logs(_metadata, ctx);
+	}
+	kill_tree(_metadata, ctx);
+	cr_go(_metadata, ctx);
+	status = restart_tool(_metadata, ctx, ctx->img);
+	clear_ready(ctx);
+	cr_status_str(status, st, sizeof(st));
+	ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) {
+		TH_LOG("restored tree: root %s", st);
+		cr_dump_logs(_metadata, ctx);
+	}
+}
+
+static inline void tree_cycle(struct __test_metadata *_metadata,
+			      struct cr_ctx *ctx, cr_workload_fn fn, void *arg,
+			      unsigned long flags)
+{
+	tree_cycle_in(_metadata, ctx, fn, arg, flags, -1);
+}
+
+#endif /* CR_TREE_H */
