@@ -141,6 +141,16 @@ static void sleep_round(struct __test_metadata *_metadata, struct cr_ctx *ctx,
 	cr_restart_file(_metadata, ctx);
 }
 
+/* Start fn sleeping, checkpoint it 1 s into its sleep, restart it */
+static void sleeper_cycle(struct __test_metadata *_metadata,
+			  struct cr_ctx *ctx, cr_workload_fn fn, int64_t *away)
+{
+	cr_spawn(_metadata, ctx, fn, NULL);
+	wait_in_syscall(_metadata, ctx->wl_pid, SYS_clock_nanosleep);
+	cr_sleep_ms(SLEEP_BEFORE_NS / 1000000);
+	sleep_round(_metadata, ctx, away, 1);
+}
+
 /*
  * A task in nanosleep() when it is frozen: after restart the sleep goes
  * on (no EINTR, no -ERESTART_RESTARTBLOCK leaking out) for the time it
@@ -151,10 +161,7 @@ CR_TEST(cr_syscalls, nanosleep_goes_on)
 {
 	int64_t away = 0;
 
-	cr_spawn(_metadata, ctx, wl_nanosleep, NULL);
-	wait_in_syscall(_metadata, ctx->wl_pid, SYS_clock_nanosleep);
-	cr_sleep_ms(SLEEP_BEFORE_NS / 1000000);
-	sleep_round(_metadata, ctx, &away, 1);
+	sleeper_cycle(_metadata, ctx, wl_nanosleep, &away);
 	cr_expect_exit(_metadata, ctx, &ctx->rs_pid, 0, "restored workload");
 }
 
@@ -163,10 +170,7 @@ CR_TEST(cr_syscalls, nanosleep_restarted_twice)
 {
 	int64_t away = 0;
 
-	cr_spawn(_metadata, ctx, wl_nanosleep, NULL);
-	wait_in_syscall(_metadata, ctx->wl_pid, SYS_clock_nanosleep);
-	cr_sleep_ms(SLEEP_BEFORE_NS / 1000000);
-	sleep_round(_metadata, ctx, &away, 1);
+	sleeper_cycle(_metadata, ctx, wl_nanosleep, &away);
 	ctx->wl_pid = ctx->rs_pid;
 	ctx->rs_pid = 0;
 	wait_in_syscall(_metadata, ctx->wl_pid, SYS_restart_syscall);
@@ -222,10 +226,7 @@ CR_TEST(cr_syscalls, nanosleep_interrupted_after_restart)
 {
 	int64_t away = 0;
 
-	cr_spawn(_metadata, ctx, wl_nanosleep_eintr, NULL);
-	wait_in_syscall(_metadata, ctx->wl_pid, SYS_clock_nanosleep);
-	cr_sleep_ms(SLEEP_BEFORE_NS / 1000000);
-	sleep_round(_metadata, ctx, &away, 1);
+	sleeper_cycle(_metadata, ctx, wl_nanosleep_eintr, &away);
 	/* the time left it wrote at the freeze is a second stale now */
 	cr_sleep_ms(1000);
 	ASSERT_EQ(0, kill(ctx->rs_pid, SIGUSR1));
