@@ -305,6 +305,8 @@ static int print_task(struct decoder *d, const void *rec, __u32 len)
 		    "clear_child_tid 0x%llx\n", (unsigned long long)h->rseq,
 		    h->rseq_sig, (unsigned long long)h->robust_list,
 		    (unsigned long long)h->clear_child_tid);
+	if (h->pdeath_signal)
+		out(d, INDENT "parent-death signal %u\n", h->pdeath_signal);
 	if (h->sleep_flags)
 		out(d, INDENT "frozen in a sleep on clock %d with %lld ns left, "
 		    "flags 0x%x, rmtp 0x%llx\n", h->sleep_clockid,

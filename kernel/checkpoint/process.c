@@ -55,6 +55,7 @@ static int ckpt_write_task(struct ckpt_ctx *ctx, struct task_struct *t)
 	h->robust_list = (unsigned long)t->robust_list;
 #endif
 	h->clear_child_tid = (unsigned long)t->clear_child_tid;
+	h->pdeath_signal = t->pdeath_signal;
 	ckpt_save_sleep(t, h);
 	ret = ckpt_write_obj(ctx, &h->h);
 	ckpt_hdr_put(ctx, h);
@@ -146,8 +147,12 @@ static void ckpt_apply_task(struct ckpt_hdr_task *h,
 	current->robust_list = u64_to_user_ptr(h->robust_list);
 #endif
 	current->clear_child_tid = u64_to_user_ptr(h->clear_child_tid);
-	/* the restarter's parent-death signal is not the restored task's */
-	current->pdeath_signal = 0;
+	/*
+	 * Set after the credentials, whose change clears it. The root's
+	 * parent is now the restarter: the root gets its signal when that
+	 * one dies.
+	 */
+	current->pdeath_signal = h->pdeath_signal;
 }
 
 /**
@@ -186,6 +191,10 @@ int ckpt_restore_task(struct ckpt_ctx *ctx)
 		ret = ckpt_check_user_addr(ctx, "child tid", h->clear_child_tid);
 	if (!ret)
 		ret = ckpt_check_exit_signal(ctx, h, e);
+	if (!ret && (h->flags || h->pad2 || !valid_signal(h->pdeath_signal)))
+		ret = ckpt_err(ctx, -EINVAL,
+			       "pid %d: bad TASK record (flags %#x, parent-death signal %u)",
+			       h->pid, h->flags, h->pdeath_signal);
 	if (ret)
 		goto out;
 

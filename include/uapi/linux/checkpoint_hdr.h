@@ -175,7 +175,7 @@ struct ckpt_hdr_task {
 	__s32 pid;
 	__u32 exit_signal;
 	__s32 exit_code;
-	__u32 flags;
+	__u32 flags;		/* reserved, 0 */
 	char comm[CKPT_COMM_LEN];
 	__u64 personality;
 	__u64 rseq;		/* registered rseq area, 0 if none */
@@ -188,6 +188,8 @@ struct ckpt_hdr_task {
 	__s32 sleep_clockid;	/* CLOCK_MONOTONIC, CLOCK_BOOTTIME or CLOCK_TAI */
 	__s64 sleep_remaining;	/* ns it still had to sleep */
 	__u64 sleep_rmtp;	/* where it wants the time left if interrupted */
+	__u32 pdeath_signal;	/* PR_SET_PDEATHSIG, 0: none */
+	__u32 pad2;
 };
 
 /* ckpt_hdr_task.sleep_flags */

@@ -416,6 +416,76 @@ CR_TEST(cr_tree, subreaper_inside_tree)
 	tree_cycle(_metadata, ctx, wl_subreaper, NULL, CHECKPOINT_SUBTREE);
 }
 
+/*
+ * root -> A -> B; B asked for SIGUSR1 when its parent dies
+ * (PR_SET_PDEATHSIG). After the restart A exits: B gets SIGUSR1 and is
+ * handed to the root, a subreaper, which reaps both.
+ */
+static volatile sig_atomic_t pdeath_got;
+
+static void on_pdeath(int sig)
+{
+	pdeath_got = sig;
+}
+
+static int wl_pdeath(struct cr_ctx *ctx, void *arg)
+{
+	int status, ret = 0, i, sig = -1;
+	pid_t a, b, r;
+
+	if (prctl(PR_SET_CHILD_SUBREAPER, 1))
+		return CR_EXIT_SETUP;
+	a = fork();
+	if (a < 0)
+		return CR_EXIT_SETUP;
+	if (a == 0) {
+		close(ctx->ready_fd);
+		b = fork();
+		if (b < 0)
+			_exit(CR_EXIT_SETUP);
+		if (b == 0) {
+			if (signal(SIGUSR1, on_pdeath) == SIG_ERR ||
+			    prctl(PR_SET_PDEATHSIG, SIGUSR1))
+				_exit(CR_EXIT_SETUP);
+			mark_ready(ctx, 2);
+			cr_wl_wait_go(ctx);
+			if (prctl(PR_GET_PDEATHSIG, &sig) || sig != SIGUSR1)
+				_exit(CR_WL_FAIL(1, "B: parent-death signal %d, expected SIGUSR1",
+						 sig));
+			/* A exits now */
+			for (i = 0; i < 1000 && !pdeath_got; i++)
+				cr_sleep_ms(10);
+			if (pdeath_got != SIGUSR1)
+				_exit(CR_WL_FAIL(2, "B: no SIGUSR1 when its parent A exited"));
+			_exit(0);
+		}
+		if (wait_ready(ctx, 2))
+			_exit(CR_EXIT_SETUP);
+		mark_ready(ctx, 1);
+		cr_wl_wait_go(ctx);
+		_exit(0);
+	}
+	if (wait_ready(ctx, 1))
+		return CR_EXIT_SETUP;
+	cr_wl_ready(ctx);
+	cr_wl_wait_go(ctx);
+	for (i = 0; i < 2; i++) {
+		r = waitpid(-1, &status, 0);
+		if (r < 0)
+			return CR_WL_FAIL(3, "root: %d children reaped: %s", i,
+					  strerror(errno));
+		if (status && !ret)
+			ret = WIFEXITED(status) ? WEXITSTATUS(status) : 4;
+	}
+	return ret;
+}
+
+/* the parent-death signal of a task of the tree is kept */
+CR_TEST(cr_tree, parent_death_signal)
+{
+	tree_cycle(_metadata, ctx, wl_pdeath, NULL, CHECKPOINT_SUBTREE);
+}
+
 #define WAITED_CODE	23
 
 /*
