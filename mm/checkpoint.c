@@ -393,7 +393,12 @@ static int ckpt_check_mm_hdr(struct ckpt_ctx *ctx, struct ckpt_hdr_mm *h)
 	if (h->nr_auxv > min_t(int, AT_VECTOR_SIZE, CKPT_AUXV_MAX) ||
 	    h->nr_auxv % 2 || h->has_exe > 1)
 		return ckpt_err(ctx, -EINVAL, "bad auxv size %u", h->nr_auxv);
-	return 0;
+	/* /proc/PID/auxv reads up to the AT_NULL entry: it must be there */
+	for (i = 0; i < h->nr_auxv; i += 2)
+		if (h->auxv[i] == AT_NULL)
+			return 0;
+	return ckpt_err(ctx, -EINVAL, "auxv of %u words has no AT_NULL entry",
+			h->nr_auxv);
 }
 
 static int ckpt_restore_exe(struct ckpt_ctx *ctx, struct mm_struct *mm)

@@ -579,6 +579,37 @@ CR_TEST(cr_image, bad_field_values_refused)
 	expect_intact_restarts(_metadata, ctx);
 }
 
+/*
+ * An auxv without its AT_NULL entry: /proc/PID/auxv would read past the
+ * end of the kernel's array. Restart refuses it.
+ */
+CR_TEST(cr_image, auxv_without_at_null_refused)
+{
+	const struct cr_rec *mm;
+	struct ckpt_hdr_mm h;
+	struct cr_image im;
+	unsigned char *img;
+	unsigned int i;
+	size_t len;
+
+	make_image(_metadata, ctx, &im);
+	mm = cr_image_find(&im, CKPT_HDR_MM, 0);
+	ASSERT_NE(NULL, mm);
+	img = cr_read_whole(ctx->img, &len);
+	ASSERT_NE(NULL, img);
+	memcpy(&h, img + mm->off, sizeof(h));
+	ASSERT_LT(0, h.nr_auxv);
+	for (i = 0; i < h.nr_auxv; i++)
+		if (!h.auxv[i])
+			h.auxv[i] = 0x41 + i;
+	memcpy(img + mm->off, &h, sizeof(h));
+	ASSERT_EQ(0, cr_write_whole(ctx->data, img, len));
+	free(img);
+	expect_refused(_metadata, ctx, ctx->data, "auxv without AT_NULL");
+	cr_image_free(&im);
+	expect_intact_restarts(_metadata, ctx);
+}
+
 /* What the HEADER and HEADER_ARCH records say of the checkpoint */
 CR_TEST(cr_image, header_fields)
 {
