@@ -17,6 +17,7 @@
 #include <linux/namei.h>
 #include <linux/sched.h>
 #include <linux/sched/task.h>
+#include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/mm.h>
 #include <linux/mount.h>
@@ -351,6 +352,8 @@ static int ckpt_files_checkpoint(struct ckpt_ctx *ctx, void *ptr, int objref)
 		ret = ckpt_obj_checkpoint(ctx, fds[i].file, CKPT_OBJ_FILE);
 		if (ret > 0)
 			ret = 0;
+		if (!(i % 1024))
+			cond_resched();
 	}
 	ckpt_free_fds(fds, nr);
 	return ret;
@@ -423,34 +426,37 @@ int ckpt_checkpoint_files(struct ckpt_ctx *ctx, struct task_struct *t)
 	return ret < 0 ? ret : 0;
 }
 
-static bool ckpt_fd_restored(struct ckpt_fd *fds, int nr, unsigned int fd)
-{
-	int i;
-
-	for (i = 0; i < nr; i++)
-		if (fds[i].fd == fd)
-			return true;
-	return false;
-}
-
-/* Make the caller's fd table exactly @fds */
+/*
+ * Make the caller's fd table exactly @fds (sorted by fd, as restart
+ * checked): one pass over the table and one over @fds.
+ */
 static int ckpt_install_fds(struct ckpt_ctx *ctx, struct ckpt_fd *fds, int nr)
 {
 	unsigned int fd, max;
-	int i, ret;
+	int i = 0, ret;
 
 	spin_lock(&current->files->file_lock);
 	max = files_fdtable(current->files)->max_fds;
 	spin_unlock(&current->files->file_lock);
-	for (fd = 0; fd < max; fd++)
-		if (!ckpt_fd_restored(fds, nr, fd))
+	for (fd = 0; fd < max; fd++) {
+		while (i < nr && fds[i].fd < fd)
+			i++;
+		if (i == nr || fds[i].fd != fd)
 			close_fd(fd);
+		if (!(fd % 1024))
+			cond_resched();
+	}
 	for (i = 0; i < nr; i++) {
 		ret = replace_fd(fds[i].fd, fds[i].file,
 				 fds[i].flags & CKPT_FD_CLOEXEC ? O_CLOEXEC : 0);
 		if (ret < 0)
 			return ckpt_err(ctx, ret, "cannot install fd %d",
 					fds[i].fd);
+		if (!(i % 1024)) {
+			if (fatal_signal_pending(current))
+				return -EINTR;
+			cond_resched();
+		}
 	}
 	return 0;
 }
@@ -501,6 +507,13 @@ static void *ckpt_files_restore(struct ckpt_ctx *ctx, struct ckpt_hdr *hdr,
 		}
 		/* the object hash holds the reference */
 		fds[i].file = file;
+		if (!(i % 1024)) {
+			if (fatal_signal_pending(current)) {
+				ret = -EINTR;
+				break;
+			}
+			cond_resched();
+		}
 	}
 	if (!ret)
 		ret = ckpt_install_fds(ctx, fds, nr);

@@ -6,6 +6,8 @@
  */
 #include "cr_util.h"
 
+#include <sys/resource.h>
+
 #define DATA_LEN	1000
 #define DATA_POS	500
 #define DATA2_LEN	10
@@ -287,6 +289,58 @@ CR_TEST(cr_files, status_flags_exact)
 	ASSERT_EQ(0, ftruncate(fd, BIG_POS));
 	close(fd);
 	cr_cycle(_metadata, ctx, wl_flags, NULL);
+}
+
+#define MANY_FDS	131072
+#define MANY_BASE	200
+
+/* MANY_FDS descriptors, all dup()s of one open file */
+static int wl_many_fds(struct cr_ctx *ctx, void *arg)
+{
+	int fd, base, n = 0;
+	off_t pos;
+
+	base = open(ctx->data, O_RDWR | O_CREAT | O_TRUNC, 0644);
+	if (base < 0)
+		return CR_EXIT_SETUP;
+	for (fd = MANY_BASE; fd < MANY_BASE + MANY_FDS; fd++)
+		if (dup2(base, fd) != fd)
+			return CR_EXIT_SETUP;
+	close(base);
+	cr_wl_ready(ctx);
+	cr_wl_wait_go(ctx);
+
+	for (fd = 3; fd < MANY_BASE + MANY_FDS + 64; fd++) {
+		bool want = fd >= MANY_BASE && fd < MANY_BASE + MANY_FDS;
+
+		if ((fcntl(fd, F_GETFD) >= 0) != want)
+			return CR_WL_FAIL(1, "fd %d is %s", fd,
+					  want ? "not open" : "open");
+		n += want;
+	}
+	/* one open file: a write through the last moves the first's offset */
+	if (write(MANY_BASE + MANY_FDS - 1, "many", 4) != 4)
+		return CR_WL_FAIL(2, "write: %m");
+	pos = lseek(MANY_BASE, 0, SEEK_CUR);
+	if (pos != 4)
+		return CR_WL_FAIL(3, "fd %d offset %lld, expected 4: not shared",
+				  MANY_BASE, (long long)pos);
+	return n == MANY_FDS ? 0 : CR_WL_FAIL(4, "%d fds, expected %d", n,
+					      MANY_FDS);
+}
+
+/*
+ * 131072 descriptors sharing one file come back, all of them and
+ * nothing more, in one linear pass (no stall).
+ */
+CR_TEST(cr_files, many_descriptors)
+{
+	struct rlimit r = { MANY_BASE + MANY_FDS + 1024,
+			    MANY_BASE + MANY_FDS + 1024 };
+
+	/* for the workload and for the task that restarts it */
+	ASSERT_EQ(0, setrlimit(RLIMIT_NOFILE, &r));
+	cr_cycle(_metadata, ctx, wl_many_fds, NULL);
 }
 
 TEST_HARNESS_MAIN
