@@ -46,23 +46,24 @@ static int ckpt_vma_flags(struct vm_area_struct *vma)
 	return flags;
 }
 
-static int ckpt_describe_vma(struct ckpt_ctx *ctx, struct vm_area_struct *vma,
-			     struct ckpt_vma_desc *d)
+/* Why a mapping cannot be saved, or NULL if it can */
+static const char *ckpt_vma_unsupported(struct vm_area_struct *vma)
 {
 	struct file *file = vma->vm_file;
 
 	if (vma->vm_flags & (VM_IO | VM_PFNMAP | VM_MIXEDMAP | VM_HUGETLB))
-		return ckpt_err(ctx, -EBUSY,
-				"mapping %#lx-%#lx is device or hugetlb memory: not supported",
-				vma->vm_start, vma->vm_end);
+		return "device or hugetlb memory";
 	if (file && !ckpt_file_reachable(file))
-		return ckpt_err(ctx, -EBUSY,
-				"mapping %#lx-%#lx is shared anonymous memory, a memfd or a deleted file: not supported yet",
-				vma->vm_start, vma->vm_end);
+		return "shared anonymous memory, a memfd or a deleted file";
 	if (!file && (vma->vm_flags & VM_SHARED))
-		return ckpt_err(ctx, -EBUSY,
-				"shared anonymous mapping %#lx-%#lx: not supported yet",
-				vma->vm_start, vma->vm_end);
+		return "a shared anonymous mapping";
+	return NULL;
+}
+
+static void ckpt_describe_vma(struct vm_area_struct *vma,
+			      struct ckpt_vma_desc *d)
+{
+	struct file *file = vma->vm_file;
 
 	d->start = vma->vm_start;
 	d->end = vma->vm_end;
@@ -71,12 +72,17 @@ static int ckpt_describe_vma(struct ckpt_ctx *ctx, struct vm_area_struct *vma,
 	d->type = file ? CKPT_VMA_FILE : CKPT_VMA_ANON;
 	d->has_anon = !(vma->vm_flags & VM_SHARED) && (!file || vma->anon_vma);
 	d->file = file ? get_file(file) : NULL;
-	return 0;
 }
 
-/* Snapshot the VMA list (without vDSO/vvar) so records can be written unlocked */
-static int ckpt_collect_vmas(struct ckpt_ctx *ctx, struct mm_struct *mm,
-			     struct ckpt_vma_desc **descs, int *nr)
+/*
+ * Snapshot the VMA list (without vDSO/vvar) so records can be written
+ * unlocked. Called with the mmap lock held: nothing is logged here, a
+ * mapping that cannot be saved is described in *@bad and *@why, and
+ * -EBUSY returned.
+ */
+static int ckpt_collect_vmas(struct mm_struct *mm, struct ckpt_vma_desc **descs,
+			     int *nr, struct ckpt_vma_desc *bad,
+			     const char **why)
 {
 	unsigned long vstart, vend;
 	struct vm_area_struct *vma;
@@ -96,10 +102,14 @@ static int ckpt_collect_vmas(struct ckpt_ctx *ctx, struct mm_struct *mm,
 			ret = -EAGAIN;
 			break;
 		}
-		ret = ckpt_describe_vma(ctx, vma, &d[n]);
-		if (ret)
+		*why = ckpt_vma_unsupported(vma);
+		if (*why) {
+			bad->start = vma->vm_start;
+			bad->end = vma->vm_end;
+			ret = -EBUSY;
 			break;
-		n++;
+		}
+		ckpt_describe_vma(vma, &d[n++]);
 	}
 	*descs = d;
 	*nr = n;
@@ -193,8 +203,7 @@ static int ckpt_dump_range(struct ckpt_ctx *ctx, struct mm_struct *mm,
 				continue;
 			}
 			if (got < 0) {
-				ret = ckpt_err(ctx, got,
-					       "cannot read page at %#lx", addr);
+				ret = got;	/* logged once unlocked */
 				break;
 			}
 			base = nr;
@@ -211,6 +220,8 @@ static int ckpt_dump_range(struct ckpt_ctx *ctx, struct mm_struct *mm,
 			}
 		}
 		mmap_read_unlock(mm);
+		if (ret)
+			ckpt_err(ctx, ret, "cannot read page at %#lx", addr);
 		if (!ret && nr)
 			ret = ckpt_write_pages(ctx, pages, addrs, vec, nr);
 		while (nr--)
@@ -242,7 +253,8 @@ static int ckpt_write_vma(struct ckpt_ctx *ctx, struct ckpt_vma_desc *d)
 static int ckpt_mm_checkpoint(struct ckpt_ctx *ctx, void *ptr, int objref)
 {
 	struct mm_struct *mm = ptr;
-	struct ckpt_vma_desc *descs = NULL;
+	struct ckpt_vma_desc *descs = NULL, bad;
+	const char *why = NULL;
 	struct ckpt_hdr_mm *h;
 	struct file *exe;
 	struct page **pages = NULL;
@@ -257,9 +269,13 @@ static int ckpt_mm_checkpoint(struct ckpt_ctx *ctx, void *ptr, int objref)
 		ckpt_hdr_put(ctx, h);
 		return -EINTR;
 	}
-	ret = ckpt_collect_vmas(ctx, mm, &descs, &nr);
+	ret = ckpt_collect_vmas(mm, &descs, &nr, &bad, &why);
 	ckpt_fill_mm(h, mm);
 	mmap_read_unlock(mm);
+	/* logged unlocked: the log may be a pipe nobody reads */
+	if (ret == -EBUSY)
+		ckpt_err(ctx, ret, "mapping %#lx-%#lx is %s: not supported yet",
+			 bad.start, bad.end, why);
 	if (ret)
 		goto out;
 
@@ -404,14 +420,23 @@ static int ckpt_check_mm_hdr(struct ckpt_ctx *ctx, struct ckpt_hdr_mm *h)
 static int ckpt_restore_exe(struct ckpt_ctx *ctx, struct mm_struct *mm)
 {
 	struct file *file;
+	umode_t mode;
 	int ret;
 
 	file = ckpt_open_fname(ctx, O_RDONLY | O_LARGEFILE);
 	if (IS_ERR(file))
 		return PTR_ERR(file);
-	ret = S_ISREG(file_inode(file)->i_mode) ? 0 : -EACCES;
+	mode = file_inode(file)->i_mode;
+	/* what exec would need, with the image's credentials */
+	ret = S_ISREG(mode) && !path_noexec(&file->f_path) ? 0 : -EACCES;
 	if (!ret)
 		ret = file_permission(file, MAY_EXEC);
+	/*
+	 * Naming a set-id program as one's executable is PR_SET_MM_MAP's
+	 * privilege (CAP_CHECKPOINT_RESTORE): audit and LSMs trust it.
+	 */
+	if (!ret && !ctx->may_relink_exe && is_sxid(mode))
+		ret = -EPERM;
 	if (!ret)
 		ret = replace_mm_exe_file(mm, file);
 	if (ret)
@@ -577,11 +602,12 @@ static int ckpt_restore_pages(struct ckpt_ctx *ctx, struct mm_struct *mm)
 	}
 }
 
-static void ckpt_apply_mm(struct mm_struct *mm, struct ckpt_hdr_mm *h)
+static int ckpt_apply_mm(struct mm_struct *mm, struct ckpt_hdr_mm *h)
 {
 	int i;
 
-	mmap_write_lock(mm);
+	if (mmap_write_lock_killable(mm))
+		return -EINTR;
 	mm->start_code = h->start_code;
 	mm->end_code = h->end_code;
 	mm->start_data = h->start_data;
@@ -599,6 +625,7 @@ static void ckpt_apply_mm(struct mm_struct *mm, struct ckpt_hdr_mm *h)
 	for (i = 0; i < h->nr_auxv; i++)
 		mm->saved_auxv[i] = h->auxv[i];
 	mmap_write_unlock(mm);
+	return 0;
 }
 
 static void *ckpt_mm_restore(struct ckpt_ctx *ctx, struct ckpt_hdr *hdr,
@@ -630,9 +657,10 @@ static void *ckpt_mm_restore(struct ckpt_ctx *ctx, struct ckpt_hdr *hdr,
 		ret = ckpt_restore_vma(ctx, &prev_end);
 	if (!ret)
 		ret = ckpt_restore_pages(ctx, mm);
+	if (!ret)
+		ret = ckpt_apply_mm(mm, h);
 	if (ret)
 		goto out;
-	ckpt_apply_mm(mm, h);
 	*objref = h->objref;
 	mmget(mm);
 out:

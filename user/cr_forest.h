@@ -394,6 +394,18 @@ static void cr_forest_task(struct cr_forest *f, int i, int setup_fd)
 			    f->nodes[k].creator == 0)
 				waitpid(f->nodes[k].e.pid, NULL, __WALL);
 	}
+	/*
+	 * Our zombies must be dead before we are restored: the restored
+	 * task may reap them at once (WNOHANG). WNOWAIT leaves them zombies.
+	 */
+	for (k = 1; k < f->n; k++) {
+		siginfo_t si;
+
+		if ((f->nodes[k].e.flags & CKPT_TREE_ZOMBIE) &&
+		    f->nodes[k].creator == i)
+			waitid(P_PID, f->nodes[k].e.pid, &si,
+			       WEXITED | WNOWAIT | __WALL);
+	}
 	/* On success this task becomes the restored one. */
 	sys_restart(0, f->kfd, f->flags, f->logfd);
 	cr_perror("pid %d: restart(0)", e->pid);

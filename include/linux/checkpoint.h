@@ -35,11 +35,16 @@ struct uts_namespace;
 #define CKPT_CTX_CONTAINER	0x10	/* root is init of its pid ns */
 #define CKPT_CTX_LEAKCHECK	0x20	/* objects must be private to the tree */
 
-/* ckpt_ctx.state during restart */
-enum ckpt_restart_state {
-	CKPT_RESTART_RUNNING,
-	CKPT_RESTART_DONE,
-	CKPT_RESTART_ABORTED,
+/*
+ * ckpt_ctx.stage: the stages of a restart session, in order (see THE
+ * RESTART SESSION in kernel/checkpoint/restart.c)
+ */
+enum ckpt_restart_stage {
+	CKPT_STAGE_PUBLISHED,	/* findable by its file; the root may join */
+	CKPT_STAGE_TREE_READ,	/* ->tasks known; the other tasks join */
+	CKPT_STAGE_RESTORING,	/* the tasks take turns (->active) */
+	CKPT_STAGE_DONE,	/* all restored: return to user space */
+	CKPT_STAGE_ABORTED,	/* failed: the started tasks are killed */
 };
 
 /**
@@ -60,19 +65,18 @@ enum ckpt_restart_state {
  * @task_entry: restart: @tree entry of each of @tasks
  * @entry_task: restart: index in @tasks of each @tree entry, or -1
  * @hdr_nr_tasks: restart: tree size announced by the header
- * @root_ns: checkpoint: pid namespace the image's pids belong to
+ * @root_ns: pid namespace the image's pids are in (a reference)
  * @objhash: shared objects seen so far
- * @err: first error (negative errno), 0 if none
- * @err_lock: protects @err and the message buffer
+ * @err: first error (negative errno), 0 if none: ckpt_set_error()
+ * @log_lock: orders log lines and protects @msgbuf
  * @msgbuf: scratch buffer for log messages
  * @ref: restart: shared by the coordinator and the restarting tasks
- * @list: restart: entry in the list of active restarts
- * @root_joined: restart: the root called restart(0, ...)
- * @tasks_ready: restart: @tasks is known
+ * @list: restart: entry in the list of restart sessions
+ * @lock: restart: protects moves of @stage, and @started
+ * @stage: restart: enum ckpt_restart_stage
  * @nr_joined: restart: tasks of @tasks that called restart(0, ...)
  * @active: restart: index of the task whose turn it is to restore
  * @started: restart: tasks[0..started-1] began restoring themselves
- * @state: restart: enum ckpt_restart_state
  * @waitq: restart: tasks wait here for the tree and the outcome
  * @coordq: restart: the coordinator waits here for the tasks
  * @cur_fd: checkpoint: the fd whose file is being saved
@@ -81,6 +85,10 @@ enum ckpt_restart_state {
  * @ns_flags: checkpoint: CKPT_IMAGE_OWN_* namespaces of the root
  * @xstate_size: size of each saved FPU state
  * @pgbuf: page staging buffer (CKPT_PAGES_BATCH pages)
+ * @reissued_nr: restart: the system call a restored task re-issues
+ * @may_relink_exe: restart: the task whose turn it is had, before it took
+ *	the image's credentials, the right to name any executable
+ *	(PR_SET_MM_MAP's CAP_CHECKPOINT_RESTORE)
  */
 struct ckpt_ctx {
 	u64 id;
@@ -105,17 +113,16 @@ struct ckpt_ctx {
 	struct ckpt_objhash *objhash;
 
 	int err;
-	struct mutex err_lock;
+	struct mutex log_lock;
 	char *msgbuf;
 
 	struct kref ref;
 	struct list_head list;
-	bool root_joined;
-	bool tasks_ready;
+	spinlock_t lock;
+	int stage;
 	atomic_t nr_joined;
 	int active;
 	int started;
-	int state;
 	wait_queue_head_t waitq;
 	wait_queue_head_t coordq;
 
@@ -126,6 +133,7 @@ struct ckpt_ctx {
 	u32 xstate_size;
 	void *pgbuf;
 	long reissued_nr;
+	bool may_relink_exe;
 };
 
 /**
@@ -154,6 +162,7 @@ struct ckpt_obj_ops {
 };
 
 /* kernel/checkpoint/sys.c: messages and errors */
+bool ckpt_set_error(struct ckpt_ctx *ctx, int err);
 __printf(2, 3) void ckpt_msg(struct ckpt_ctx *ctx, const char *fmt, ...);
 __printf(3, 4) int ckpt_err(struct ckpt_ctx *ctx, int err,
 			    const char *fmt, ...);
@@ -195,7 +204,7 @@ int ckpt_obj_check_visited(struct ckpt_ctx *ctx);
 
 /* kernel/checkpoint/process.c */
 int ckpt_checkpoint_task(struct ckpt_ctx *ctx, struct task_struct *t);
-int ckpt_restore_task(struct ckpt_ctx *ctx);
+int ckpt_restore_task(struct ckpt_ctx *ctx, int idx);
 bool ckpt_task_frozen(struct task_struct *t);
 
 /* kernel/checkpoint/tree.c */
@@ -203,7 +212,7 @@ int ckpt_collect_tree(struct ckpt_ctx *ctx);
 int ckpt_write_tree(struct ckpt_ctx *ctx);
 int ckpt_read_tree(struct ckpt_ctx *ctx);
 int ckpt_tree_find_tasks(struct ckpt_ctx *ctx);
-bool ckpt_task_below(struct task_struct *t, struct task_struct *root);
+int ckpt_tree_check_joined(struct ckpt_ctx *ctx);
 const struct ckpt_hdr_tree_task *ckpt_tree_task_entry(struct ckpt_ctx *ctx,
 						      int idx);
 int ckpt_tree_task_index(struct ckpt_ctx *ctx, struct task_struct *t);
@@ -217,7 +226,7 @@ int ckpt_collect_signals(struct ckpt_ctx *ctx, struct task_struct *t);
 /* kernel/checkpoint/checkpoint.c and restart.c */
 long do_checkpoint(struct ckpt_ctx *ctx, pid_t pid);
 long do_restart(struct ckpt_ctx *ctx, pid_t pid);
-long ckpt_restart_join(unsigned long flags);
+long ckpt_restart_join(int fd, unsigned long flags, int logfd);
 void ckpt_ctx_get(struct ckpt_ctx *ctx);
 void ckpt_ctx_put(struct ckpt_ctx *ctx);
 
@@ -272,6 +281,17 @@ void ckpt_arch_restart_syscall(void);
 /* kernel/checkpoint/sleep.c */
 void ckpt_save_sleep(struct task_struct *t, struct ckpt_hdr_task *h);
 int ckpt_restore_sleep(struct ckpt_ctx *ctx, const struct ckpt_hdr_task *h);
+
+/**
+ * ckpt_get_error - the first error of an operation
+ * @ctx: checkpoint context
+ *
+ * Return: a negative errno, or 0 while nothing failed.
+ */
+static inline int ckpt_get_error(struct ckpt_ctx *ctx)
+{
+	return READ_ONCE(ctx->err);
+}
 
 static inline bool ckpt_is_restart(struct ckpt_ctx *ctx)
 {

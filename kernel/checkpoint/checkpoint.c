@@ -157,7 +157,7 @@ long do_checkpoint(struct ckpt_ctx *ctx, pid_t pid)
 	if (!ret)
 		ret = ckpt_write_tail(ctx);
 	if (ret) {
-		if (!ctx->err)
+		if (!ckpt_get_error(ctx))
 			ckpt_err(ctx, ret, "checkpoint failed at offset %lld",
 				 ctx->pos);
 		return ret;

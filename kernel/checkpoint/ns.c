@@ -50,7 +50,7 @@ static void *ckpt_uts_restore(struct ckpt_ctx *ctx, struct ckpt_hdr *hdr,
 	h->domainname[CKPT_UTS_LEN - 1] = '\0';
 	if (h->own > 1) {
 		ret = ckpt_err(ctx, -EINVAL, "bad UTS_NS record");
-	} else if (h->own && ns == ctx->coord_uts_ns) {
+	} else if (h->own && (ns == ctx->coord_uts_ns || ns == &init_uts_ns)) {
 		ret = ckpt_err(ctx, -EINVAL,
 			       "the tree had a UTS namespace of its own: restart it in a new one");
 	} else if (h->own) {

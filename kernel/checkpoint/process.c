@@ -12,6 +12,7 @@
 #include <linux/personality.h>
 #include <linux/rseq.h>
 #include <linux/freezer.h>
+#include <linux/capability.h>
 
 /**
  * ckpt_task_frozen - is a task held by a cgroup freezer?
@@ -67,8 +68,10 @@ static int ckpt_write_task(struct ckpt_ctx *ctx, struct task_struct *t)
  * @ctx: checkpoint context
  * @t: the task (frozen, or current)
  *
- * Order: TASK, address space, files table, fs, signal state,
- * namespaces, credentials, CPU state.
+ * Order: TASK, namespaces, credentials, address space, files table, fs,
+ * signal state, CPU state. The credentials come before everything a
+ * restart opens or sets on the image's behalf, which it then does with
+ * them (see Documentation/checkpoint/security.rst).
  *
  * Return: 0 or a negative errno.
  */
@@ -78,6 +81,10 @@ int ckpt_checkpoint_task(struct ckpt_ctx *ctx, struct task_struct *t)
 
 	ret = ckpt_write_task(ctx, t);
 	if (!ret)
+		ret = ckpt_checkpoint_ns(ctx, t);
+	if (!ret)
+		ret = ckpt_checkpoint_cred(ctx, t);
+	if (!ret)
 		ret = ckpt_checkpoint_mm(ctx, t);
 	if (!ret)
 		ret = ckpt_checkpoint_files(ctx, t);
@@ -85,11 +92,6 @@ int ckpt_checkpoint_task(struct ckpt_ctx *ctx, struct task_struct *t)
 		ret = ckpt_checkpoint_fs(ctx, t);
 	if (!ret)
 		ret = ckpt_checkpoint_signals(ctx, t);
-	/* namespaces before credentials: naming a host needs privilege */
-	if (!ret)
-		ret = ckpt_checkpoint_ns(ctx, t);
-	if (!ret)
-		ret = ckpt_checkpoint_cred(ctx, t);
 	if (!ret)
 		ret = ckpt_checkpoint_cpu(ctx, t);
 	return ret;
@@ -158,20 +160,22 @@ static void ckpt_apply_task(struct ckpt_hdr_task *h,
 /**
  * ckpt_restore_task - restore the calling task from its image section
  * @ctx: restart context
+ * @idx: the caller's index in ctx->tasks
  *
  * The caller's memory, files and signal state are replaced; on failure
- * the caller is left unusable and must be killed.
+ * the caller is left unusable and must be killed. Namespaces are set up
+ * with the restarter's rights (they are the restart's own, see
+ * ckpt_restore_ns()); then the caller takes the image's credentials, and
+ * everything after is opened, mapped and set with those.
  *
  * Return: 0 or a negative errno.
  */
-int ckpt_restore_task(struct ckpt_ctx *ctx)
+int ckpt_restore_task(struct ckpt_ctx *ctx, int idx)
 {
+	const struct ckpt_hdr_tree_task *e = ckpt_tree_task_entry(ctx, idx);
+	u64 pending[2] = { 0, 0 };
 	struct ckpt_hdr_task *h;
 	int ret;
-
-	const struct ckpt_hdr_tree_task *e =
-		ckpt_tree_task_entry(ctx, max(ctx->active, 0));
-	u64 pending[2] = { 0, 0 };
 
 	h = ckpt_read_obj_type(ctx, CKPT_HDR_TASK, sizeof(*h));
 	if (IS_ERR(h))
@@ -208,17 +212,21 @@ int ckpt_restore_task(struct ckpt_ctx *ctx)
 #endif
 	current->clear_child_tid = NULL;
 
-	ret = ckpt_restore_mm(ctx);
+	/* PR_SET_MM_MAP's privilege, as the restarter had it */
+	ctx->may_relink_exe =
+		ns_capable_noaudit(current_user_ns(), CAP_CHECKPOINT_RESTORE) ||
+		ns_capable_noaudit(current_user_ns(), CAP_SYS_ADMIN);
+	ret = ckpt_restore_ns(ctx);
+	if (!ret)
+		ret = ckpt_restore_cred(ctx);
+	if (!ret)
+		ret = ckpt_restore_mm(ctx);
 	if (!ret)
 		ret = ckpt_restore_files(ctx);
 	if (!ret)
 		ret = ckpt_restore_fs(ctx);
 	if (!ret)
 		ret = ckpt_restore_signals(ctx, pending);
-	if (!ret)
-		ret = ckpt_restore_ns(ctx);
-	if (!ret)
-		ret = ckpt_restore_cred(ctx);
 	if (!ret)
 		ret = ckpt_restore_cpu(ctx);
 	if (!ret)

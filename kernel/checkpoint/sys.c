@@ -69,7 +69,12 @@ static __printf(3, 0) void ckpt_vlog(struct ckpt_ctx *ctx, const char *prefix,
 
 	if (!ctx->logfile)
 		return;
-	mutex_lock(&ctx->err_lock);
+	/*
+	 * The log is the caller's file, a pipe maybe: a task stuck writing
+	 * to it holds the lock, the others wait killable.
+	 */
+	if (mutex_lock_killable(&ctx->log_lock))
+		return;
 	n = scnprintf(ctx->msgbuf, CKPT_MSG_MAX, "[%d:%s] %s",
 		      task_pid_vnr(current),
 		      ckpt_is_restart(ctx) ? "restart" : "checkpoint", prefix);
@@ -78,7 +83,7 @@ static __printf(3, 0) void ckpt_vlog(struct ckpt_ctx *ctx, const char *prefix,
 	pos = ctx->logfile->f_pos;
 	if (kernel_write(ctx->logfile, ctx->msgbuf, n, &pos) > 0)
 		ctx->logfile->f_pos = pos;
-	mutex_unlock(&ctx->err_lock);
+	mutex_unlock(&ctx->log_lock);
 }
 
 /**
@@ -93,6 +98,18 @@ void ckpt_msg(struct ckpt_ctx *ctx, const char *fmt, ...)
 	va_start(ap, fmt);
 	ckpt_vlog(ctx, "", fmt, ap);
 	va_end(ap);
+}
+
+/**
+ * ckpt_set_error - record the error of an operation, if it is the first
+ * @ctx: checkpoint context
+ * @err: negative errno
+ *
+ * Return: true when @err is the first error, now the operation's.
+ */
+bool ckpt_set_error(struct ckpt_ctx *ctx, int err)
+{
+	return cmpxchg(&ctx->err, 0, err) == 0;
 }
 
 /**
@@ -113,11 +130,7 @@ int ckpt_err(struct ckpt_ctx *ctx, int err, const char *fmt, ...)
 	va_list ap;
 	bool first;
 
-	mutex_lock(&ctx->err_lock);
-	first = !ctx->err;
-	if (first)
-		ctx->err = err;
-	mutex_unlock(&ctx->err_lock);
+	first = ckpt_set_error(ctx, err);
 
 	va_start(ap, fmt);
 	ckpt_vlog(ctx, "error: ", fmt, ap);
@@ -508,7 +521,8 @@ static struct ckpt_ctx *ckpt_ctx_alloc(int fd, unsigned long uflags,
 		return ERR_PTR(-ENOMEM);
 	ctx->uflags = uflags;
 	ctx->kflags = kflags;
-	mutex_init(&ctx->err_lock);
+	mutex_init(&ctx->log_lock);
+	spin_lock_init(&ctx->lock);
 	kref_init(&ctx->ref);
 	INIT_LIST_HEAD(&ctx->list);
 	init_waitqueue_head(&ctx->waitq);
@@ -630,7 +644,7 @@ SYSCALL_DEFINE4(restart, pid_t, pid, int, fd, unsigned long, flags,
 		return -EOPNOTSUPP;
 
 	if (!pid && !(flags & RESTART_TASKSELF))
-		return ckpt_restart_join(flags);
+		return ckpt_restart_join(fd, flags, logfd);
 
 	if (flags & RESTART_TASKSELF)
 		kflags |= CKPT_CTX_SELF;

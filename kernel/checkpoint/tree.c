@@ -138,7 +138,7 @@ static int ckpt_tree_index_last(struct ckpt_ctx *ctx)
 	int i = ctx->nr_tree - 1;
 
 	return xa_err(xa_store(&ctx->tree_pids, ctx->tree[i].pid,
-			       xa_mk_value(i), GFP_KERNEL));
+			       xa_mk_value(i), GFP_KERNEL_ACCOUNT));
 }
 
 /*
@@ -312,10 +312,12 @@ static int ckpt_check_entry(struct ckpt_ctx *ctx, int i,
 	const struct ckpt_hdr_tree_task *leader = ckpt_tree_entry(ctx, e->tgid);
 	bool root = e->flags & CKPT_TREE_ROOT;
 	bool thread = e->flags & CKPT_TREE_THREAD;
+	int max = READ_ONCE(pid_max);
 	bool bad;
 
 	bad = e->pid <= 0 || e->tgid <= 0 || e->ppid < 0 || e->sid < 0 ||
-	      e->pgid < 0 || e->flags & ~CKPT_TREE_FLAGS ||
+	      e->pgid < 0 || e->pid > max || e->tgid > max || e->ppid > max ||
+	      e->sid > max || e->pgid > max || e->flags & ~CKPT_TREE_FLAGS ||
 	      root != (i == 0) || thread == (e->pid == e->tgid) ||
 	      ckpt_tree_entry(ctx, e->pid);
 	if (root)
@@ -334,55 +336,73 @@ static int ckpt_check_entry(struct ckpt_ctx *ctx, int i,
 	return 0;
 }
 
+/*
+ * Room for entry @i of a tree announced as @nr entries: the array grows
+ * as entries arrive, so memory follows what the stream delivered, not
+ * what the image announced.
+ */
+static int ckpt_tree_grow(struct ckpt_ctx *ctx, int i, int nr, int *cap)
+{
+	struct ckpt_hdr_tree_task *tree;
+	int new_cap;
+
+	if (i < *cap)
+		return 0;
+	new_cap = min(max(2 * *cap, 64), nr);
+	tree = kvrealloc(ctx->tree, *cap * sizeof(*tree),
+			 new_cap * sizeof(*tree), GFP_KERNEL_ACCOUNT);
+	if (!tree)
+		return -ENOMEM;
+	ctx->tree = tree;
+	*cap = new_cap;
+	return 0;
+}
+
 /**
  * ckpt_read_tree - read the TREE section
  * @ctx: restart context
  *
  * Every entry is checked: one root first, parents listed before their
- * children, no pid twice, known flags only.
+ * children, no pid twice, pids within pid_max, known flags only.
  *
  * Return: 0 or a negative errno.
  */
 int ckpt_read_tree(struct ckpt_ctx *ctx)
 {
 	struct ckpt_hdr_tree *tree;
-	int i, nr, ret = 0;
+	int i, nr, cap = 0, ret = 0;
 
 	tree = ckpt_read_obj_type(ctx, CKPT_HDR_TREE, sizeof(*tree));
 	if (IS_ERR(tree))
 		return PTR_ERR(tree);
 	nr = tree->nr_tasks;
 	ckpt_hdr_put(ctx, tree);
-	if (nr <= 0 || nr > CKPT_TREE_MAX)
+	if (nr <= 0 || nr > min_t(int, CKPT_TREE_MAX, READ_ONCE(pid_max)))
 		return ckpt_err(ctx, -EINVAL, "tree section lists %d tasks", nr);
 
-	ctx->tree = kvcalloc(nr, sizeof(*ctx->tree), GFP_KERNEL);
-	if (!ctx->tree)
-		return -ENOMEM;
 	for (i = 0; !ret && i < nr; i++) {
 		struct ckpt_hdr_tree_task *e;
 
+		if (fatal_signal_pending(current))
+			return -EINTR;
 		e = ckpt_read_obj_type(ctx, CKPT_HDR_TREE_TASK, sizeof(*e));
 		if (IS_ERR(e))
 			return PTR_ERR(e);
 		ret = ckpt_check_entry(ctx, i, e);
-		ctx->tree[ctx->nr_tree++] = *e;
-		ckpt_hdr_put(ctx, e);
 		if (!ret)
+			ret = ckpt_tree_grow(ctx, i, nr, &cap);
+		if (!ret) {
+			ctx->tree[ctx->nr_tree++] = *e;
 			ret = ckpt_tree_index_last(ctx);
+		}
+		ckpt_hdr_put(ctx, e);
 		cond_resched();
 	}
 	return ret;
 }
 
-/**
- * ckpt_task_below - is a task the root of a tree or one of its descendants?
- * @t: the task
- * @root: the root
- *
- * Return: true when @t is in @root's thread group or below it.
- */
-bool ckpt_task_below(struct task_struct *t, struct task_struct *root)
+/* Is @t in @root's thread group or below it? */
+static bool ckpt_task_below(struct task_struct *t, struct task_struct *root)
 {
 	bool below = false;
 
@@ -400,27 +420,38 @@ bool ckpt_task_below(struct task_struct *t, struct task_struct *root)
 	return below;
 }
 
+static int ckpt_tree_alloc_tasks(struct ckpt_ctx *ctx)
+{
+	int nr = ctx->nr_tree;
+
+	ctx->tasks = kvcalloc(nr, sizeof(*ctx->tasks), GFP_KERNEL_ACCOUNT);
+	ctx->task_entry = kvcalloc(nr, sizeof(int), GFP_KERNEL_ACCOUNT);
+	ctx->entry_task = kvmalloc_array(nr, sizeof(int), GFP_KERNEL_ACCOUNT);
+	if (!ctx->tasks || !ctx->task_entry || !ctx->entry_task)
+		return -ENOMEM;
+	return 0;
+}
+
 /**
  * ckpt_tree_find_tasks - the tasks that will restore the tree entries
- * @ctx: restart context, tree read, root_task set
+ * @ctx: restart context, tree read, root_task and root_ns set
  *
  * The root entry is the coordinator's child; every other living entry
  * must be a descendant of it with exactly the image's pid (user space
  * rebuilt the tree with those pids) and, for threads, the image's tgid.
- * Zombies and ghosts restore nothing.
+ * The caller must be allowed to ptrace each. Zombies and ghosts restore
+ * nothing.
  *
  * Return: 0 or a negative errno.
  */
 int ckpt_tree_find_tasks(struct ckpt_ctx *ctx)
 {
-	struct pid_namespace *ns = task_active_pid_ns(ctx->root_task);
-	int i;
+	struct pid_namespace *ns = ctx->root_ns;
+	int i, ret;
 
-	ctx->tasks = kvcalloc(ctx->nr_tree, sizeof(*ctx->tasks), GFP_KERNEL);
-	ctx->task_entry = kvcalloc(ctx->nr_tree, sizeof(int), GFP_KERNEL);
-	ctx->entry_task = kvmalloc_array(ctx->nr_tree, sizeof(int), GFP_KERNEL);
-	if (!ctx->tasks || !ctx->task_entry || !ctx->entry_task)
-		return -ENOMEM;
+	ret = ckpt_tree_alloc_tasks(ctx);
+	if (ret)
+		return ret;
 	for (i = 0; i < ctx->nr_tree; i++) {
 		struct ckpt_hdr_tree_task *e = &ctx->tree[i];
 		struct task_struct *t;
@@ -429,11 +460,9 @@ int ckpt_tree_find_tasks(struct ckpt_ctx *ctx)
 		ctx->entry_task[i] = -1;
 		if (e->flags & (CKPT_TREE_ZOMBIE | CKPT_TREE_GHOST))
 			continue;
-		ctx->task_entry[ctx->nr_tasks] = i;
-		ctx->entry_task[i] = ctx->nr_tasks;
 		if (i == 0) {
-			ctx->tasks[ctx->nr_tasks++] = get_task_struct(ctx->root_task);
-			continue;
+			t = get_task_struct(ctx->root_task);
+			goto found;
 		}
 		rcu_read_lock();
 		t = find_task_by_pid_ns(e->pid, ns);
@@ -449,7 +478,62 @@ int ckpt_tree_find_tasks(struct ckpt_ctx *ctx)
 					"pid %d of the image is not a %s under the restarted root",
 					e->pid, e->flags & CKPT_TREE_THREAD ?
 					"thread" : "process");
+found:
+		ctx->task_entry[ctx->nr_tasks] = i;
+		ctx->entry_task[i] = ctx->nr_tasks;
 		ctx->tasks[ctx->nr_tasks++] = t;
+		if (t != current &&
+		    !ptrace_may_access(t, PTRACE_MODE_ATTACH_REALCREDS))
+			return ckpt_err(ctx, -EPERM,
+					"no permission to restart pid %d", e->pid);
+		cond_resched();
+	}
+	return 0;
+}
+
+/* Is the real parent of tasks[@idx] the task of its image parent? */
+static bool ckpt_tree_parent_ok(struct ckpt_ctx *ctx, int idx)
+{
+	const struct ckpt_hdr_tree_task *e = ckpt_tree_task_entry(ctx, idx);
+	const struct ckpt_hdr_tree_task *p = ckpt_tree_entry(ctx, e->ppid);
+	int j = p ? ctx->entry_task[p - ctx->tree] : -1;
+	bool ok;
+
+	if (j < 0)
+		return false;
+	rcu_read_lock();
+	ok = same_thread_group(rcu_dereference(ctx->tasks[idx]->real_parent),
+			       ctx->tasks[j]);
+	rcu_read_unlock();
+	return ok;
+}
+
+/**
+ * ckpt_tree_check_joined - check the tasks of a restart once all joined
+ * @ctx: restart context, every task in restart(0, ...)
+ *
+ * The tasks now sit in restart(): their credentials and parents cannot
+ * change any more. The caller must still be allowed to ptrace each, and
+ * each process must be the child of the task its image entry names.
+ *
+ * Return: 0 or a negative errno.
+ */
+int ckpt_tree_check_joined(struct ckpt_ctx *ctx)
+{
+	int i;
+
+	for (i = 0; i < ctx->nr_tasks; i++) {
+		const struct ckpt_hdr_tree_task *e = ckpt_tree_task_entry(ctx, i);
+
+		if (!ptrace_may_access(ctx->tasks[i],
+				       PTRACE_MODE_ATTACH_REALCREDS))
+			return ckpt_err(ctx, -EPERM,
+					"no permission to restart pid %d", e->pid);
+		if (i && !(e->flags & CKPT_TREE_THREAD) &&
+		    !ckpt_tree_parent_ok(ctx, i))
+			return ckpt_err(ctx, -EINVAL,
+					"pid %d is not a child of pid %d as in the image",
+					e->pid, e->ppid);
 		cond_resched();
 	}
 	return 0;
@@ -477,7 +561,7 @@ const struct ckpt_hdr_tree_task *ckpt_tree_task_entry(struct ckpt_ctx *ctx,
  */
 int ckpt_tree_task_index(struct ckpt_ctx *ctx, struct task_struct *t)
 {
-	struct pid_namespace *ns = task_active_pid_ns(ctx->root_task);
+	struct pid_namespace *ns = ctx->root_ns;
 	void *v;
 	int i;
 

@@ -7,6 +7,7 @@
 
 #include <grp.h>
 #include <sys/fsuid.h>
+#include <sys/prctl.h>
 
 #define WL_LEN		(4UL << 20)
 #define WL_SEED		0xe7707
@@ -413,8 +414,10 @@ CR_TEST(cr_errors, credentials_restored_or_refused)
 		int status2;
 
 		fd = open(ctx->img, O_RDONLY);
+		/* dumpable, as after a login: it may ptrace its own child */
 		if (fd < 0 || setresgid(INTRUDER_UID, INTRUDER_UID, INTRUDER_UID) ||
-		    setresuid(INTRUDER_UID, INTRUDER_UID, INTRUDER_UID))
+		    setresuid(INTRUDER_UID, INTRUDER_UID, INTRUDER_UID) ||
+		    prctl(PR_SET_DUMPABLE, 1))
 			_exit(CR_EXIT_SETUP);
 		ret = cr_restart_fd(ctx, fd, 0, &err);
 		/* refused at the first thing it may not do: a file, or the ids */

@@ -803,8 +803,12 @@ static inline void cr_wl_init(struct cr_ctx *ctx, int ready_w)
 	if (fd < 0 || dup2(fd, 1) < 0)
 		_exit(CR_EXIT_SETUP);
 	close(fd);
+	/*
+	 * Workloads may take other ids, and restart reopens their files
+	 * with those: anyone may write the workload's stderr.
+	 */
 	fd = open(ctx->wlog, O_WRONLY | O_CREAT | O_APPEND, 0644);
-	if (fd < 0 || dup2(fd, 2) < 0)
+	if (fd < 0 || fchmod(fd, 0666) || dup2(fd, 2) < 0)
 		_exit(CR_EXIT_SETUP);
 	close(fd);
 
