@@ -27,12 +27,13 @@ TOOL_BINS   := $(addprefix $(B)/user/,$(TOOLS))
 DEMO        := counter
 DEMO_BINS   := $(addprefix $(B)/user/,$(DEMO))
 USER_CFLAGS := -static -O2 -g -Wall -Wextra -Wno-unused-parameter \
-		-I$(TOP)/include/uapi -I$(TOP)/user
+		-I$(TOP)/include/uapi -I$(TOP)/arch/x86/include/uapi -I$(TOP)/user
 ST_DIR      := tools/testing/selftests/checkpoint
 ST_SRCS     := $(wildcard $(ST_DIR)/*.c)
 ST_BINS     := $(patsubst $(ST_DIR)/%.c,$(B)/selftests/%,$(ST_SRCS))
 ST_CFLAGS   := -static -O1 -g -Wall -D_GNU_SOURCE -pthread \
-		-I$(TOP)/include/uapi -I$(KSRC)/tools/testing/selftests \
+		-I$(TOP)/include/uapi -I$(TOP)/arch/x86/include/uapi \
+		-I$(KSRC)/tools/testing/selftests \
 		-I$(TOP)/$(ST_DIR)
 
 .PHONY: all deps kernel tools selftests initramfs check demo bench lint mutate \
@@ -91,13 +92,13 @@ kernel: $(KSRC)/.config
 
 tools: $(TOOL_BINS)
 
-$(B)/user/%: user/%.c $(wildcard user/*.h) include/uapi/linux/checkpoint.h include/uapi/linux/checkpoint_hdr.h | deps
+$(B)/user/%: user/%.c $(wildcard user/*.h) include/uapi/linux/checkpoint.h include/uapi/linux/checkpoint_hdr.h arch/x86/include/uapi/asm/checkpoint_hdr.h | deps
 	@mkdir -p $(B)/user
 	gcc $(USER_CFLAGS) -o $@ $<
 
 selftests: $(ST_BINS)
 
-$(B)/selftests/%: $(ST_DIR)/%.c $(wildcard $(ST_DIR)/*.h) include/uapi/linux/checkpoint.h include/uapi/linux/checkpoint_hdr.h | $(KSRC)/.cr-unpacked
+$(B)/selftests/%: $(ST_DIR)/%.c $(wildcard $(ST_DIR)/*.h) include/uapi/linux/checkpoint.h include/uapi/linux/checkpoint_hdr.h arch/x86/include/uapi/asm/checkpoint_hdr.h | $(KSRC)/.cr-unpacked
 	@mkdir -p $(B)/selftests
 	gcc $(ST_CFLAGS) -o $@ $<
 

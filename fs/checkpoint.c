@@ -11,6 +11,8 @@
 
 #include <linux/checkpoint.h>
 #include <linux/fs.h>
+#include <linux/net.h>
+#include <net/sock.h>
 #include <linux/file.h>
 #include <linux/fdtable.h>
 #include <linux/fs_struct.h>
@@ -159,12 +161,7 @@ static int ckpt_file_checkpoint(struct ckpt_ctx *ctx, void *ptr, int objref)
 
 	h.file_type = ckpt_file_type(file);
 	if (!h.file_type) {
-		/* only standard streams may be pipes, sockets, ... */
-		if (ctx->cur_fd > 2)
-			return ckpt_err(ctx, -EBUSY,
-					"fd %d is a %s (%pd): not supported yet",
-					ctx->cur_fd, ckpt_file_kind(file),
-					file->f_path.dentry);
+		/* checked by ckpt_check_stream(): the root's fd 0-2 */
 		h.file_type = CKPT_FILE_INHERIT;
 		h.inherit_fd = ctx->cur_fd;
 	}
@@ -221,7 +218,9 @@ static void *ckpt_file_restore(struct ckpt_ctx *ctx, struct ckpt_hdr *hdr,
 		file = ckpt_file_reopen(ctx, h);
 		break;
 	case CKPT_FILE_INHERIT:
-		if (h->inherit_fd < 0 || h->inherit_fd > 2) {
+		/* the root's standard streams only, see ckpt_check_stream() */
+		if (h->inherit_fd < 0 || h->inherit_fd > 2 ||
+		    current->group_leader != ctx->root_task) {
 			file = ERR_PTR(ckpt_err(ctx, -EINVAL,
 						"bad inherited fd %d", h->inherit_fd));
 			break;
@@ -273,6 +272,58 @@ struct ckpt_fd {
 	u32 flags;
 	struct file *file;
 };
+
+/* Do two fds of @fds (the first @nr) hold the same pipe, not the same file? */
+static bool ckpt_fds_same_pipe(struct ckpt_fd *fds, int nr, int i)
+{
+	struct inode *inode = file_inode(fds[i].file);
+	int j;
+
+	for (j = 0; j < nr && fds[j].fd <= 2; j++)
+		if (j != i && fds[j].file != fds[i].file &&
+		    file_inode(fds[j].file) == inode)
+			return true;
+	return false;
+}
+
+/*
+ * A file that cannot be opened again by path (a pipe, a socket, an
+ * anonymous inode) is not saved yet. Only the root's standard streams
+ * may be such files, when they lead out of the tree (a pipe to a shell,
+ * a unix socket to a logger): the restarted root gets the restarter's
+ * fd instead, and the log says so. Anything else would come back as
+ * something else, silently: refused.
+ */
+static int ckpt_check_stream(struct ckpt_ctx *ctx, struct ckpt_fd *fds,
+			     int nr, int i)
+{
+	struct file *file = fds[i].file;
+	struct socket *sock = S_ISSOCK(file_inode(file)->i_mode) ?
+			      sock_from_file(file) : NULL;
+	pid_t pid = task_pid_vnr(ctx->cur_task);
+	int fd = fds[i].fd;
+	const char *why = NULL;
+
+	if (ckpt_file_type(file))
+		return 0;
+	if (ctx->cur_task->group_leader != ctx->root_task)
+		why = "only the root's standard streams may";
+	else if (fd > 2)
+		why = "only standard streams may";
+	else if (!S_ISFIFO(file_inode(file)->i_mode) &&
+		 !(sock && sock->sk && sock->sk->sk_family == AF_UNIX))
+		why = "only a pipe or a unix socket may";
+	else if (ckpt_fds_same_pipe(fds, nr, i))
+		why = "both ends of one pipe may not";
+	if (why)
+		return ckpt_err(ctx, -EBUSY,
+				"pid %d fd %d is a %s (%pd): %s lead out of the tree, others are not supported yet",
+				pid, fd, ckpt_file_kind(file),
+				file->f_path.dentry, why);
+	ckpt_msg(ctx, "pid %d fd %d is a %s leading out of the tree: restart hands over the restarter's fd %d",
+		 pid, fd, ckpt_file_kind(file), fd);
+	return 0;
+}
 
 /*
  * Snapshot the open fds. A self-checkpoint leaves out its own image fd
@@ -345,7 +396,9 @@ static int ckpt_files_checkpoint(struct ckpt_ctx *ctx, void *ptr, int objref)
 			.flags = fds[i].flags,
 		};
 
-		ret = ckpt_write_obj(ctx, &e.h);
+		ret = ckpt_check_stream(ctx, fds, nr, i);
+		if (!ret)
+			ret = ckpt_write_obj(ctx, &e.h);
 		if (ret)
 			break;
 		ctx->cur_fd = fds[i].fd;
@@ -421,6 +474,7 @@ int ckpt_checkpoint_files(struct ckpt_ctx *ctx, struct task_struct *t)
 	if (!files)
 		return ckpt_err(ctx, -EBUSY, "pid %d has no files table",
 				task_pid_vnr(t));
+	ctx->cur_task = t;
 	ret = ckpt_obj_checkpoint(ctx, files, CKPT_OBJ_FILE_TABLE);
 	put_files_struct(files);
 	return ret < 0 ? ret : 0;

@@ -43,6 +43,8 @@ static int ckpt_vma_flags(struct vm_area_struct *vma)
 		flags |= CKPT_VMA_SHARED;
 	if (vma->vm_flags & VM_GROWSDOWN)
 		flags |= CKPT_VMA_GROWSDOWN;
+	if ((vma->vm_flags & VM_NORESERVE) && !(vma->vm_flags & VM_SHARED))
+		flags |= CKPT_VMA_NORESERVE;
 	return flags;
 }
 
@@ -57,6 +59,13 @@ static const char *ckpt_vma_unsupported(struct vm_area_struct *vma)
 		return "shared anonymous memory, a memfd or a deleted file";
 	if (!file && (vma->vm_flags & VM_SHARED))
 		return "a shared anonymous mapping";
+	/* not saved yet: refused rather than dropped */
+	if (vma->vm_flags & (VM_LOCKED | VM_LOCKONFAULT))
+		return "locked in memory (mlock())";
+	if (vma->vm_flags & (VM_DONTCOPY | VM_DONTDUMP | VM_WIPEONFORK |
+			     VM_HUGEPAGE | VM_NOHUGEPAGE | VM_MERGEABLE |
+			     VM_SEQ_READ | VM_RAND_READ))
+		return "advised by madvise()";
 	return NULL;
 }
 
@@ -254,6 +263,7 @@ static int ckpt_mm_checkpoint(struct ckpt_ctx *ctx, void *ptr, int objref)
 {
 	struct mm_struct *mm = ptr;
 	struct ckpt_vma_desc *descs = NULL, bad;
+	unsigned long def_flags;
 	const char *why = NULL;
 	struct ckpt_hdr_mm *h;
 	struct file *exe;
@@ -271,11 +281,15 @@ static int ckpt_mm_checkpoint(struct ckpt_ctx *ctx, void *ptr, int objref)
 	}
 	ret = ckpt_collect_vmas(mm, &descs, &nr, &bad, &why);
 	ckpt_fill_mm(h, mm);
+	def_flags = mm->def_flags;
 	mmap_read_unlock(mm);
 	/* logged unlocked: the log may be a pipe nobody reads */
 	if (ret == -EBUSY)
 		ckpt_err(ctx, ret, "mapping %#lx-%#lx is %s: not supported yet",
 			 bad.start, bad.end, why);
+	else if (!ret && (def_flags || test_bit(MMF_DISABLE_THP, &mm->flags)))
+		ret = ckpt_err(ctx, -EBUSY,
+			       "the address space has mlockall() or prctl() defaults: not supported yet");
 	if (ret)
 		goto out;
 
@@ -460,8 +474,11 @@ static int ckpt_restore_vma(struct ckpt_ctx *ctx, unsigned long *prev_end)
 	    !PAGE_ALIGNED(h->end) || h->pgoff > (ULONG_MAX >> PAGE_SHIFT) ||
 	    h->vma_type == 0 || h->vma_type >= CKPT_VMA_TYPE_MAX ||
 	    h->flags & ~(CKPT_VMA_READ | CKPT_VMA_WRITE | CKPT_VMA_EXEC |
-			 CKPT_VMA_SHARED | CKPT_VMA_GROWSDOWN) ||
-	    (h->vma_type == CKPT_VMA_ANON && (h->flags & CKPT_VMA_SHARED))) {
+			 CKPT_VMA_SHARED | CKPT_VMA_GROWSDOWN |
+			 CKPT_VMA_NORESERVE) ||
+	    (h->vma_type == CKPT_VMA_ANON && (h->flags & CKPT_VMA_SHARED)) ||
+	    (h->flags & (CKPT_VMA_SHARED | CKPT_VMA_NORESERVE)) ==
+	    (CKPT_VMA_SHARED | CKPT_VMA_NORESERVE)) {
 		ckpt_err(ctx, ret, "bad VMA record %#llx-%#llx type %u flags %#x",
 			 h->start, h->end, h->vma_type, h->flags);
 		goto out;
@@ -476,6 +493,8 @@ static int ckpt_restore_vma(struct ckpt_ctx *ctx, unsigned long *prev_end)
 		prot |= PROT_EXEC;
 	mflags = MAP_FIXED_NOREPLACE;
 	mflags |= (h->flags & CKPT_VMA_SHARED) ? MAP_SHARED : MAP_PRIVATE;
+	if (h->flags & CKPT_VMA_NORESERVE)
+		mflags |= MAP_NORESERVE;
 	if (h->flags & CKPT_VMA_GROWSDOWN)
 		mflags |= MAP_GROWSDOWN;
 

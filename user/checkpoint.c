@@ -23,7 +23,6 @@ static const struct option long_opts[] = {
 	{ "output",		required_argument,	NULL, 'o' },
 	{ "logfile",		required_argument,	NULL, 'l' },
 	{ "subtree",		no_argument,		NULL, 's' },
-	{ "netns",		no_argument,		NULL, 'N' },
 	{ "quiet",		no_argument,		NULL, 'q' },
 	{ "verbose",		no_argument,		NULL, 'v' },
 	{ "freeze-cgroup",	required_argument,	NULL,
@@ -43,7 +42,6 @@ static void usage(void)
 "  -l, --logfile FILE        write the kernel's log messages to FILE\n"
 "                            ('-': stderr); default: shown on failure only\n"
 "  -s, --subtree             subtree checkpoint (no container leak checks)\n"
-"  -N, --netns               also save the network namespace\n"
 "      --freeze-cgroup DIR   freeze cgroup v2 DIR before, thaw it after\n"
 "      --freezer DIR         same with a cgroup v1 freezer directory\n"
 "  -q, --quiet               on failure, do not print the kernel's log\n"
@@ -222,7 +220,7 @@ int main(int argc, char **argv)
 	cr_prog = "checkpoint";
 	memset(freezers, 0, sizeof(freezers));
 
-	while ((c = getopt_long(argc, argv, "o:l:sNqvh", long_opts,
+	while ((c = getopt_long(argc, argv, "o:l:sqvh", long_opts,
 				NULL)) != -1) {
 		switch (c) {
 		case 'o':
@@ -233,9 +231,6 @@ int main(int argc, char **argv)
 			break;
 		case 's':
 			flags |= CHECKPOINT_SUBTREE;
-			break;
-		case 'N':
-			flags |= CHECKPOINT_NETNS;
 			break;
 		case 'q':
 			quiet = 1;

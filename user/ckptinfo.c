@@ -166,7 +166,7 @@ static const char *enum_name(__u32 v, const char *const *names,
 static int print_header(struct decoder *d, const void *rec, __u32 len)
 {
 	static const char *const flag_names[] = {
-		[0] = "SUBTREE", [1] = "NETNS", [16] = "SELF", [17] = "CONTAINER",
+		[0] = "SUBTREE", [16] = "SELF", [17] = "CONTAINER",
 		[18] = "OWN_UTS", [19] = "OWN_IPC", [20] = "OWN_MNT",
 		[21] = "OWN_NET",
 	};
@@ -418,10 +418,22 @@ static int print_sigmask(struct decoder *d, const void *rec, __u32 len)
 		    (unsigned long long)h->sas_ss_sp,
 		    (unsigned long long)h->sas_ss_size, h->sas_ss_flags);
 	if (h->pending || h->shared_pending || d->verbose)
-		out(d, ", pending 0x%llx, group pending 0x%llx",
+		out(d, ", pending 0x%llx, group pending 0x%llx, %u queued",
 		    (unsigned long long)h->pending,
-		    (unsigned long long)h->shared_pending);
+		    (unsigned long long)h->shared_pending, h->nr_siginfo);
 	out(d, "\n");
+	return 0;
+}
+
+static int print_siginfo(struct decoder *d, const void *rec, __u32 len)
+{
+	const struct ckpt_hdr_siginfo *h = rec;
+	siginfo_t si;
+
+	memcpy(&si, h->info, sizeof(si));
+	out(d, "signal %d%s code %d errno %d pid %d uid %u\n", si.si_signo,
+	    h->shared ? " (thread group)" : "", si.si_code, si.si_errno,
+	    si.si_pid, si.si_uid);
 	return 0;
 }
 
@@ -465,8 +477,9 @@ static int print_vma(struct decoder *d, const void *rec, __u32 len)
 	    (unsigned long long)h->end,
 	    f & CKPT_VMA_READ ? 'r' : '-', f & CKPT_VMA_WRITE ? 'w' : '-',
 	    f & CKPT_VMA_EXEC ? 'x' : '-', f & CKPT_VMA_SHARED ? 's' : 'p');
-	out(d, " flags 0x%x%s %s(%u) pgoff 0x%llx", f,
+	out(d, " flags 0x%x%s%s %s(%u) pgoff 0x%llx", f,
 	    f & CKPT_VMA_GROWSDOWN ? " growsdown" : "",
+	    f & CKPT_VMA_NORESERVE ? " noreserve" : "",
 	    enum_name(h->vma_type, type_names, ARRAY_SIZE(type_names)),
 	    h->vma_type, (unsigned long long)h->pgoff);
 	if (h->end <= h->start)
@@ -667,6 +680,7 @@ static const struct rec_type rec_types[] = {
 	REC(FPU, "FPU", struct ckpt_hdr_fpu, 1, print_fpu),
 	REC(SIGHAND, "SIGHAND", struct ckpt_hdr_sighand, 0, print_sighand),
 	REC(SIGMASK, "SIGMASK", struct ckpt_hdr_sigmask, 0, print_sigmask),
+	REC(SIGINFO, "SIGINFO", struct ckpt_hdr_siginfo, 0, print_siginfo),
 	REC(MM, "MM", struct ckpt_hdr_mm, 0, print_mm),
 	REC(VMA, "VMA", struct ckpt_hdr_vma, 0, print_vma),
 	REC(PAGES, "PAGES", struct ckpt_hdr_pages, 1, print_pages),

@@ -30,8 +30,18 @@
 #include <linux/checkpoint.h>
 #include <linux/checkpoint_hdr.h>
 
-#if !defined(__NR_checkpoint) || !defined(__NR_restart)
+/*
+ * The numbers are in the patched kernel's <asm/unistd_64.h>; the C
+ * library's headers may not know them yet.
+ */
+#if !defined(__x86_64__) || defined(__ILP32__)
 #error "checkpoint()/restart() are only wired up for x86_64"
+#endif
+#ifndef __NR_checkpoint
+#define __NR_checkpoint		451
+#endif
+#ifndef __NR_restart
+#define __NR_restart		452
 #endif
 
 /* Exit codes of every tool. */

@@ -14,11 +14,13 @@
 #include <linux/wait.h>
 #include <linux/err.h>
 #include <linux/xarray.h>
+#include <linux/signal_types.h>
 #include <uapi/linux/checkpoint.h>
 #include <uapi/linux/checkpoint_hdr.h>
 
 struct file;
 struct task_struct;
+struct cred;
 struct mm_struct;
 struct files_struct;
 struct ckpt_objhash;
@@ -26,6 +28,10 @@ struct path;
 struct pid_namespace;
 struct kvec;
 struct uts_namespace;
+
+/* The flags checkpoint() and restart() know; other bits are refused */
+#define CHECKPOINT_USER_FLAGS	CHECKPOINT_SUBTREE
+#define RESTART_USER_FLAGS	(RESTART_TASKSELF | RESTART_FROZEN)
 
 /* ckpt_ctx.kflags */
 #define CKPT_CTX_CHECKPOINT	0x1
@@ -48,6 +54,31 @@ enum ckpt_restart_stage {
 };
 
 /**
+ * struct ckpt_pending - a restored task's pending signals, until sent
+ * @mask: the task's (0) and its thread group's (1) pending signals
+ * @nr: entries of @info
+ * @info: the queued siginfo, in queue order, with the queue it is on
+ */
+struct ckpt_pending {
+	u64 mask[2];
+	unsigned int nr;
+	struct {
+		bool shared;
+		kernel_siginfo_t info;
+	} *info;
+};
+
+/**
+ * struct ckpt_task_seen - a checkpointed task as it was collected
+ * @cred: its credentials (a reference)
+ * @exec_id: its self_exec_id, which each exec() increments
+ */
+struct ckpt_task_seen {
+	const struct cred *cred;
+	u64 exec_id;
+};
+
+/**
  * struct ckpt_ctx - state of one checkpoint or restart operation
  * @id: checkpoint id (checkpoint) or id found in the image (restart)
  * @uflags: flags given by the caller
@@ -65,6 +96,7 @@ enum ckpt_restart_stage {
  * @task_entry: restart: @tree entry of each of @tasks
  * @entry_task: restart: index in @tasks of each @tree entry, or -1
  * @hdr_nr_tasks: restart: tree size announced by the header
+ * @seen: checkpoint: what each of @tasks was when it was collected
  * @root_ns: pid namespace the image's pids are in (a reference)
  * @objhash: shared objects seen so far
  * @err: first error (negative errno), 0 if none: ckpt_set_error()
@@ -86,6 +118,8 @@ enum ckpt_restart_stage {
  * @xstate_size: size of each saved FPU state
  * @pgbuf: page staging buffer (CKPT_PAGES_BATCH pages)
  * @reissued_nr: restart: the system call a restored task re-issues
+ * @group_pending: restart: the pending signals of the thread group being
+ *	restored, from its leader's turn until its last task's
  * @may_relink_exe: restart: the task whose turn it is had, before it took
  *	the image's credentials, the right to name any executable
  *	(PR_SET_MM_MAP's CAP_CHECKPOINT_RESTORE)
@@ -108,6 +142,7 @@ struct ckpt_ctx {
 	int *task_entry;
 	int *entry_task;
 	u32 hdr_nr_tasks;
+	struct ckpt_task_seen *seen;
 	struct pid_namespace *root_ns;
 
 	struct ckpt_objhash *objhash;
@@ -134,6 +169,7 @@ struct ckpt_ctx {
 	void *pgbuf;
 	long reissued_nr;
 	bool may_relink_exe;
+	struct ckpt_pending group_pending;
 };
 
 /**
@@ -179,6 +215,8 @@ int ckpt_write_string(struct ckpt_ctx *ctx, const char *str);
 int ckpt_write_error(struct ckpt_ctx *ctx, int err, const char *msg);
 int ckpt_read_hdr(struct ckpt_ctx *ctx, struct ckpt_hdr *h);
 int ckpt_read_body(struct ckpt_ctx *ctx, struct ckpt_hdr *h, size_t size);
+int ckpt_check_reserved(struct ckpt_ctx *ctx, const struct ckpt_hdr *h,
+			size_t size);
 void *ckpt_read_body_alloc(struct ckpt_ctx *ctx, struct ckpt_hdr *h,
 			   size_t size);
 void *ckpt_read_obj_type(struct ckpt_ctx *ctx, int type, size_t size);
@@ -213,14 +251,18 @@ int ckpt_write_tree(struct ckpt_ctx *ctx);
 int ckpt_read_tree(struct ckpt_ctx *ctx);
 int ckpt_tree_find_tasks(struct ckpt_ctx *ctx);
 int ckpt_tree_check_joined(struct ckpt_ctx *ctx);
+int ckpt_recheck_task(struct ckpt_ctx *ctx, int i);
 const struct ckpt_hdr_tree_task *ckpt_tree_task_entry(struct ckpt_ctx *ctx,
 						      int idx);
 int ckpt_tree_task_index(struct ckpt_ctx *ctx, struct task_struct *t);
 
 /* kernel/checkpoint/signal.c */
 int ckpt_checkpoint_signals(struct ckpt_ctx *ctx, struct task_struct *t);
-int ckpt_restore_signals(struct ckpt_ctx *ctx, u64 pending[2]);
-void ckpt_restore_pending(const u64 pending[2]);
+int ckpt_restore_signals(struct ckpt_ctx *ctx, struct ckpt_pending *p,
+			 bool leader);
+int ckpt_restore_pending(struct ckpt_ctx *ctx, struct ckpt_pending *p,
+			 struct ckpt_pending *group);
+void ckpt_pending_free(struct ckpt_pending *p);
 int ckpt_collect_signals(struct ckpt_ctx *ctx, struct task_struct *t);
 
 /* kernel/checkpoint/checkpoint.c and restart.c */

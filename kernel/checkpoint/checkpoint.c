@@ -116,6 +116,26 @@ static int ckpt_collect(struct ckpt_ctx *ctx)
 	return ret ? ret : ckpt_obj_leak_check(ctx);
 }
 
+/*
+ * Save tasks[@i] with its exec_update_lock held for reading, after
+ * checking again that it is the task collected, frozen and ours to
+ * ptrace: it cannot exec meanwhile, however slowly the image is written.
+ */
+static int ckpt_checkpoint_locked(struct ckpt_ctx *ctx, int i)
+{
+	struct task_struct *t = ctx->tasks[i];
+	int ret;
+
+	ret = down_read_killable(&t->signal->exec_update_lock);
+	if (ret)
+		return -EINTR;
+	ret = ckpt_recheck_task(ctx, i);
+	if (!ret)
+		ret = ckpt_checkpoint_task(ctx, t);
+	up_read(&t->signal->exec_update_lock);
+	return ret;
+}
+
 /**
  * do_checkpoint - write the image of a task to ctx->file
  * @ctx: checkpoint context
@@ -151,7 +171,7 @@ long do_checkpoint(struct ckpt_ctx *ctx, pid_t pid)
 	if (!ret)
 		ret = ckpt_write_tree(ctx);
 	for (i = 0; !ret && i < ctx->nr_tasks; i++)
-		ret = ckpt_checkpoint_task(ctx, ctx->tasks[i]);
+		ret = ckpt_checkpoint_locked(ctx, i);
 	if (!ret && (ctx->kflags & CKPT_CTX_LEAKCHECK))
 		ret = ckpt_obj_check_visited(ctx);
 	if (!ret)

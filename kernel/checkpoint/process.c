@@ -173,7 +173,11 @@ static void ckpt_apply_task(struct ckpt_hdr_task *h,
 int ckpt_restore_task(struct ckpt_ctx *ctx, int idx)
 {
 	const struct ckpt_hdr_tree_task *e = ckpt_tree_task_entry(ctx, idx);
-	u64 pending[2] = { 0, 0 };
+	bool leader = !(e->flags & CKPT_TREE_THREAD);
+	/* the thread group's last task in image order */
+	bool last = idx + 1 >= ctx->nr_tasks ||
+		    ckpt_tree_task_entry(ctx, idx + 1)->tgid != e->tgid;
+	struct ckpt_pending pending = {};
 	struct ckpt_hdr_task *h;
 	int ret;
 
@@ -195,10 +199,10 @@ int ckpt_restore_task(struct ckpt_ctx *ctx, int idx)
 		ret = ckpt_check_user_addr(ctx, "child tid", h->clear_child_tid);
 	if (!ret)
 		ret = ckpt_check_exit_signal(ctx, h, e);
-	if (!ret && (h->flags || h->pad2 || !valid_signal(h->pdeath_signal)))
+	if (!ret && !valid_signal(h->pdeath_signal))
 		ret = ckpt_err(ctx, -EINVAL,
-			       "pid %d: bad TASK record (flags %#x, parent-death signal %u)",
-			       h->pid, h->flags, h->pdeath_signal);
+			       "pid %d: bad parent-death signal %u",
+			       h->pid, h->pdeath_signal);
 	if (ret)
 		goto out;
 
@@ -226,18 +230,29 @@ int ckpt_restore_task(struct ckpt_ctx *ctx, int idx)
 	if (!ret)
 		ret = ckpt_restore_fs(ctx);
 	if (!ret)
-		ret = ckpt_restore_signals(ctx, pending);
+		ret = ckpt_restore_signals(ctx, &pending, leader);
 	if (!ret)
 		ret = ckpt_restore_cpu(ctx);
 	if (!ret)
 		ret = ckpt_restore_sleep(ctx, h);
 	if (!ret) {
 		ckpt_apply_task(h, e);
-		ckpt_restore_pending(pending);
+		/* the leader holds its group's signals until the last thread */
+		if (leader) {
+			ckpt_pending_free(&ctx->group_pending);
+			swap(ctx->group_pending, pending);
+		}
+		ret = ckpt_restore_pending(ctx, leader ? &ctx->group_pending :
+					   &pending,
+					   last ? &ctx->group_pending : NULL);
+		if (last)
+			ckpt_pending_free(&ctx->group_pending);
+	}
+	if (!ret)
 		ckpt_msg(ctx, "restored pid %d (%s) as pid %d", h->pid, h->comm,
 			 task_pid_vnr(current));
-	}
 out:
+	ckpt_pending_free(&pending);
 	ckpt_hdr_put(ctx, h);
 	return ret;
 }

@@ -333,7 +333,8 @@ static int ckpt_join_wait_tree(struct ckpt_ctx *ctx)
 				  ckpt_stage(ctx) >= CKPT_STAGE_TREE_READ);
 	if (ret)
 		return ret;
-	if (!ckpt_running(ctx))
+	/* ->tasks is complete from TREE_READ on, unless the restart failed */
+	if (ckpt_stage(ctx) == CKPT_STAGE_ABORTED)
 		return ckpt_session_error(ctx);
 	idx = ckpt_tree_task_index(ctx, current);
 	if (idx < 0)

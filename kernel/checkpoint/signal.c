@@ -13,6 +13,7 @@
 #include <linux/resource.h>
 #include <linux/time.h>
 #include <linux/hrtimer.h>
+#include <linux/posix-timers.h>
 
 static int ckpt_sighand_checkpoint(struct ckpt_ctx *ctx, void *ptr,
 				   int objref)
@@ -77,8 +78,79 @@ int ckpt_collect_signals(struct ckpt_ctx *ctx, struct task_struct *t)
 	return ret;
 }
 
+static int ckpt_queue_len(struct sigpending *p)
+{
+	struct sigqueue *q;
+	int nr = 0;
+
+	list_for_each_entry(q, &p->list, list)
+		nr++;
+	return nr;
+}
+
+static int ckpt_copy_queue(struct sigpending *p, struct ckpt_hdr_siginfo *si,
+			   bool shared)
+{
+	struct sigqueue *q;
+	int nr = 0;
+
+	list_for_each_entry(q, &p->list, list) {
+		si[nr].h.type = CKPT_HDR_SIGINFO;
+		si[nr].h.len = sizeof(si[nr]);
+		si[nr].shared = shared;
+		copy_siginfo_to_external((siginfo_t *)si[nr].info, &q->info);
+		nr++;
+	}
+	return nr;
+}
+
+/*
+ * The pending signals of @t and their queued siginfo, in one snapshot
+ * under its siglock (a frozen task can still be sent signals). The
+ * thread group's go with its leader. Return: the SIGINFO records (in
+ * *@si, @m->nr_siginfo of them) or a negative errno.
+ */
+static int ckpt_save_pending(struct ckpt_ctx *ctx, struct task_struct *t,
+			     struct ckpt_hdr_sigmask *m,
+			     struct ckpt_hdr_siginfo **si)
+{
+	bool leader = thread_group_leader(t);
+	struct ckpt_hdr_siginfo *buf = NULL;
+	unsigned long flags;
+	int nr, room = 0;
+
+	for (;;) {
+		if (!lock_task_sighand(t, &flags)) {
+			kvfree(buf);
+			return ckpt_err(ctx, -ESRCH, "pid %d is exiting",
+					task_pid_vnr(t));
+		}
+		nr = ckpt_queue_len(&t->pending);
+		if (leader)
+			nr += ckpt_queue_len(&t->signal->shared_pending);
+		if (buf && nr <= room)
+			break;
+		unlock_task_sighand(t, &flags);
+		kvfree(buf);
+		room = nr + 8;
+		buf = kvcalloc(room, sizeof(*buf), GFP_KERNEL);
+		if (!buf)
+			return -ENOMEM;
+	}
+	m->pending = t->pending.signal.sig[0];
+	nr = ckpt_copy_queue(&t->pending, buf, false);
+	if (leader) {
+		m->shared_pending = t->signal->shared_pending.signal.sig[0];
+		nr += ckpt_copy_queue(&t->signal->shared_pending, buf + nr, true);
+	}
+	unlock_task_sighand(t, &flags);
+	m->nr_siginfo = nr;
+	*si = buf;
+	return 0;
+}
+
 /**
- * ckpt_checkpoint_signals - save a task's signal handlers and mask
+ * ckpt_checkpoint_signals - save a task's signal handlers, mask, pending
  * @ctx: checkpoint context
  * @t: the task
  *
@@ -91,8 +163,8 @@ int ckpt_checkpoint_signals(struct ckpt_ctx *ctx, struct task_struct *t)
 		.h.len = sizeof(m),
 	};
 	struct sighand_struct *sighand = ckpt_get_sighand(t);
-	unsigned long flags;
-	int ret;
+	struct ckpt_hdr_siginfo *si = NULL;
+	int i, ret;
 
 	if (!sighand)
 		return ckpt_err(ctx, -ESRCH, "pid %d lost its signal handlers",
@@ -105,17 +177,18 @@ int ckpt_checkpoint_signals(struct ckpt_ctx *ctx, struct task_struct *t)
 	ret = ckpt_obj_checkpoint(ctx, t->signal, CKPT_OBJ_SIGNAL);
 	if (ret < 0)
 		return ret;
-	if (!lock_task_sighand(t, &flags))
-		return ckpt_err(ctx, -ESRCH, "pid %d is exiting",
-				task_pid_vnr(t));
-	m.pending = t->pending.signal.sig[0];
-	m.shared_pending = t->signal->shared_pending.signal.sig[0];
-	unlock_task_sighand(t, &flags);
+	ret = ckpt_save_pending(ctx, t, &m, &si);
+	if (ret)
+		return ret;
 	m.blocked = t->blocked.sig[0];
 	m.sas_ss_sp = t->sas_ss_sp;
 	m.sas_ss_size = t->sas_ss_size;
 	m.sas_ss_flags = t->sas_ss_flags;
-	return ckpt_write_obj(ctx, &m.h);
+	ret = ckpt_write_obj(ctx, &m.h);
+	for (i = 0; !ret && i < m.nr_siginfo; i++)
+		ret = ckpt_write_obj(ctx, &si[i].h);
+	kvfree(si);
+	return ret;
 }
 
 static void *ckpt_sighand_restore(struct ckpt_ctx *ctx, struct ckpt_hdr *hdr,
@@ -188,6 +261,21 @@ static const struct ckpt_obj_ops ckpt_sighand_ops = {
 
 /* --- process-wide state: resource limits, ITIMER_REAL --- */
 
+/*
+ * Timers a process may hold that are not saved yet: refused rather than
+ * dropped. Called with the siglock held.
+ */
+static const char *ckpt_unsaved_timers(struct signal_struct *sig)
+{
+#ifdef CONFIG_POSIX_TIMERS
+	if (!list_empty(&sig->posix_timers))
+		return "POSIX timers (timer_create())";
+	if (sig->it[CPUCLOCK_PROF].expires || sig->it[CPUCLOCK_VIRT].expires)
+		return "an ITIMER_PROF or ITIMER_VIRTUAL timer";
+#endif
+	return NULL;
+}
+
 static int ckpt_signal_checkpoint(struct ckpt_ctx *ctx, void *ptr, int objref)
 {
 	struct task_struct *t = ctx->cur_task;
@@ -199,6 +287,7 @@ static int ckpt_signal_checkpoint(struct ckpt_ctx *ctx, void *ptr, int objref)
 		.nr_rlim = min(RLIM_NLIMITS, CKPT_RLIM_NLIMITS),
 	};
 	struct hrtimer *timer = &sig->real_timer;
+	const char *unsaved;
 	ktime_t rem = 0;
 	int i;
 
@@ -217,7 +306,11 @@ static int ckpt_signal_checkpoint(struct ckpt_ctx *ctx, void *ptr, int objref)
 	}
 	h.it_real_value = rem;
 	h.it_real_interval = sig->it_real_incr;
+	unsaved = ckpt_unsaved_timers(sig);
 	spin_unlock_irq(&t->sighand->siglock);
+	if (unsaved)
+		return ckpt_err(ctx, -EBUSY, "pid %d has %s: not supported yet",
+				task_pid_vnr(t), unsaved);
 	return ckpt_write_obj(ctx, &h.h);
 }
 
@@ -278,42 +371,150 @@ static int __init ckpt_signal_init(void)
 }
 late_initcall(ckpt_signal_init);
 
-/**
- * ckpt_restore_pending - pend the saved signals of the caller again
- * @pending: task-private and thread-group masks from ckpt_restore_signals()
- *
- * They are sent as by the kernel (their siginfo was not kept); SIGKILL
- * and SIGSTOP are not restored. Called last: a pending signal would cut
- * short reading the rest of the image from a pipe.
- */
-void ckpt_restore_pending(const u64 pending[2])
+/* SI_USER from nobody: what a signal without a queue entry delivers */
+static void ckpt_unqueued_info(struct kernel_siginfo *info, int sig)
 {
-	const enum pid_type type[2] = { PIDTYPE_PID, PIDTYPE_TGID };
-	int i, sig;
+	clear_siginfo(info);
+	info->si_signo = sig;
+	info->si_code = SI_USER;
+}
 
-	for (i = 0; i < 2; i++) {
-		u64 mask = pending[i] & ~(sigmask(SIGKILL) | sigmask(SIGSTOP));
+static int ckpt_send_pending(struct ckpt_ctx *ctx, struct ckpt_pending *p,
+			     bool shared)
+{
+	enum pid_type type = shared ? PIDTYPE_TGID : PIDTYPE_PID;
+	u64 mask = p->mask[shared], queued = 0;
+	struct kernel_siginfo info;
+	int i, sig, ret;
 
-		for (sig = 1; sig <= CKPT_NSIG && sig <= _NSIG; sig++)
-			if (mask & (1ULL << (sig - 1)))
-				do_send_sig_info(sig, SEND_SIG_PRIV, current,
-						 type[i]);
+	for (i = 0; i < p->nr; i++) {
+		if (p->info[i].shared != shared)
+			continue;
+		sig = p->info[i].info.si_signo;
+		queued |= 1ULL << (sig - 1);
+		info = p->info[i].info;
+		ret = do_send_sig_info(sig, &info, current, type);
+		if (ret)
+			return ckpt_err(ctx, ret, "cannot queue signal %d again",
+					sig);
 	}
+	for (sig = 1; sig <= CKPT_NSIG; sig++) {
+		if (!(mask & ~queued & (1ULL << (sig - 1))))
+			continue;
+		ckpt_unqueued_info(&info, sig);
+		ret = do_send_sig_info(sig, &info, current, type);
+		if (ret)
+			return ckpt_err(ctx, ret, "cannot pend signal %d again",
+					sig);
+	}
+	return 0;
+}
+
+/**
+ * ckpt_restore_pending - pend the caller's saved signals again
+ * @ctx: restart context
+ * @p: the task's pending signals, from ckpt_restore_signals()
+ * @group: the thread group's, or NULL while threads of the group have yet
+ *	to restore themselves
+ *
+ * Each signal comes back with its queued siginfo, in queue order (the
+ * caller queues it to itself, as rt_tgsigqueueinfo() lets any task do).
+ * Called last in a task's turn: a pending signal would cut short reading
+ * the rest of the image from a pipe; the thread group's signals are sent
+ * by its last task, so that they cannot cut short its other threads'.
+ *
+ * Return: 0 or a negative errno (a queue limit was reached).
+ */
+int ckpt_restore_pending(struct ckpt_ctx *ctx, struct ckpt_pending *p,
+			 struct ckpt_pending *group)
+{
+	int ret = ckpt_send_pending(ctx, p, false);
+
+	if (!ret && group)
+		ret = ckpt_send_pending(ctx, group, true);
+	return ret;
+}
+
+/**
+ * ckpt_pending_free - forget saved pending signals
+ * @p: what ckpt_restore_signals() filled
+ */
+void ckpt_pending_free(struct ckpt_pending *p)
+{
+	kvfree(p->info);
+	memset(p, 0, sizeof(*p));
+}
+
+/* Read and check the SIGINFO records of a SIGMASK */
+static int ckpt_read_siginfo(struct ckpt_ctx *ctx, struct ckpt_pending *p,
+			     u32 nr, bool leader)
+{
+	u64 seen[2] = { 0, 0 };
+	int i;
+
+	/* a queue holds at most what RLIMIT_SIGPENDING lets, plus one of each */
+	if (nr > min_t(unsigned long, rlimit(RLIMIT_SIGPENDING), 1 << 20) +
+	    2 * CKPT_NSIG)
+		return ckpt_err(ctx, -EINVAL, "%u queued signals", nr);
+	if (!nr)
+		return 0;
+	p->info = kvcalloc(nr, sizeof(*p->info), GFP_KERNEL_ACCOUNT);
+	if (!p->info)
+		return -ENOMEM;
+	for (i = 0; i < nr; i++) {
+		struct ckpt_hdr_siginfo *h;
+		siginfo_t *info;
+		int sig, bad;
+		u64 bit;
+
+		if (fatal_signal_pending(current))
+			return -EINTR;
+		h = ckpt_read_obj_type(ctx, CKPT_HDR_SIGINFO, sizeof(*h));
+		if (IS_ERR(h))
+			return PTR_ERR(h);
+		info = (siginfo_t *)h->info;
+		sig = info->si_signo;
+		bit = sig >= 1 && sig <= CKPT_NSIG ? 1ULL << (sig - 1) : 0;
+		bad = !bit || h->shared > 1 || (h->shared && !leader) ||
+		      sig == SIGKILL || sig == SIGSTOP ||
+		      !(p->mask[h->shared] & bit) ||
+		      /* a signal below SIGRTMIN is queued once at most */
+		      (sig < SIGRTMIN && (seen[h->shared] & bit)) ||
+		      memchr_inv(h->info + sizeof(struct kernel_siginfo), 0,
+				 SI_EXPANSION_SIZE);
+		if (!bad) {
+			seen[h->shared] |= bit;
+			p->info[i].shared = h->shared;
+			memcpy(&p->info[i].info, h->info, sizeof(p->info[i].info));
+		}
+		ckpt_hdr_put(ctx, h);
+		if (bad)
+			return ckpt_err(ctx, -EINVAL,
+					"bad SIGINFO record %d (signal %d)", i, sig);
+		p->nr++;
+		cond_resched();
+	}
+	return 0;
 }
 
 /**
  * ckpt_restore_signals - restore the caller's handlers, mask, altstack
  * @ctx: restart context
- * @pending: set to the saved pending signals, for ckpt_restore_pending()
+ * @p: set to the saved pending signals, for ckpt_restore_pending(); the
+ *	caller frees it with ckpt_pending_free()
+ * @leader: the caller leads its thread group (the group's pending
+ *	signals are saved with the leader)
  *
  * Return: 0 or a negative errno.
  */
-int ckpt_restore_signals(struct ckpt_ctx *ctx, u64 pending[2])
+int ckpt_restore_signals(struct ckpt_ctx *ctx, struct ckpt_pending *p,
+			 bool leader)
 {
 	struct ckpt_hdr_sigmask *m;
 	struct sighand_struct *sighand;
 	struct signal_struct *signal;
 	sigset_t blocked;
+	u32 nr = 0;
 	int ret = 0;
 
 	sighand = ckpt_obj_restore(ctx, CKPT_OBJ_SIGHAND);
@@ -335,6 +536,9 @@ int ckpt_restore_signals(struct ckpt_ctx *ctx, u64 pending[2])
 	    m->sas_ss_sp >= TASK_SIZE_MAX ||
 	    m->sas_ss_size > TASK_SIZE_MAX - m->sas_ss_sp) {
 		ret = ckpt_err(ctx, -EINVAL, "bad alternate signal stack");
+	} else if (m->shared_pending && !leader) {
+		ret = ckpt_err(ctx, -EINVAL,
+			       "thread group signals pending with a thread");
 	} else {
 		siginitset(&blocked, m->blocked);
 		sigdelsetmask(&blocked, sigmask(SIGKILL) | sigmask(SIGSTOP));
@@ -342,9 +546,12 @@ int ckpt_restore_signals(struct ckpt_ctx *ctx, u64 pending[2])
 		current->sas_ss_sp = m->sas_ss_sp;
 		current->sas_ss_size = m->sas_ss_size;
 		current->sas_ss_flags = m->sas_ss_flags & SS_AUTODISARM;
-		pending[0] = m->pending;
-		pending[1] = m->shared_pending;
+		/* SIGKILL and SIGSTOP are not restored */
+		p->mask[0] = m->pending & ~(sigmask(SIGKILL) | sigmask(SIGSTOP));
+		p->mask[1] = m->shared_pending &
+			     ~(sigmask(SIGKILL) | sigmask(SIGSTOP));
+		nr = m->nr_siginfo;
 	}
 	ckpt_hdr_put(ctx, m);
-	return ret;
+	return ret ? ret : ckpt_read_siginfo(ctx, p, nr, leader);
 }

@@ -16,6 +16,10 @@
 #include <linux/uaccess.h>
 #include <linux/uio.h>
 #include <linux/pid_namespace.h>
+#include <linux/mm_types.h>
+#include <linux/resource.h>
+#include <linux/utsname.h>
+#include <linux/cred.h>
 
 #define CKPT_MSG_MAX	512
 
@@ -31,6 +35,7 @@ static const char * const ckpt_hdr_names[] = {
 	[CKPT_HDR_FPU] = "FPU",
 	[CKPT_HDR_SIGHAND] = "SIGHAND",
 	[CKPT_HDR_SIGMASK] = "SIGMASK",
+	[CKPT_HDR_SIGINFO] = "SIGINFO",
 	[CKPT_HDR_CRED] = "CRED",
 	[CKPT_HDR_SIGNAL] = "SIGNAL",
 	[CKPT_HDR_UTS_NS] = "UTS_NS",
@@ -41,6 +46,8 @@ static const char * const ckpt_hdr_names[] = {
 	[CKPT_HDR_FD_ENT] = "FD_ENT",
 	[CKPT_HDR_FILE] = "FILE",
 	[CKPT_HDR_FS] = "FS",
+	[CKPT_HDR_TAIL] = "TAIL",
+	[CKPT_HDR_ERROR] = "ERROR",
 };
 
 /**
@@ -51,10 +58,6 @@ static const char * const ckpt_hdr_names[] = {
  */
 const char *ckpt_hdr_name(int type)
 {
-	if (type == CKPT_HDR_TAIL)
-		return "TAIL";
-	if (type == CKPT_HDR_ERROR)
-		return "ERROR";
 	if (type > 0 && type < ARRAY_SIZE(ckpt_hdr_names) &&
 	    ckpt_hdr_names[type])
 		return ckpt_hdr_names[type];
@@ -150,6 +153,95 @@ int ckpt_err(struct ckpt_ctx *ctx, int err, const char *fmt, ...)
 		kfree(msg);
 	}
 	return err;
+}
+
+/*
+ * The image format and the kernel must agree on these; every record is
+ * a multiple of 8 bytes, so that records stay aligned in the stream.
+ */
+static_assert(CKPT_UTS_LEN == __NEW_UTS_LEN + 1);
+static_assert(CKPT_COMM_LEN == TASK_COMM_LEN);
+static_assert(CKPT_NSIG == _NSIG);
+static_assert(CKPT_SIGINFO_SIZE == sizeof(siginfo_t));
+static_assert(CKPT_RLIM_NLIMITS == RLIM_NLIMITS);
+static_assert(CKPT_AUXV_MAX >= AT_VECTOR_SIZE);
+static_assert(CKPT_PAGES_BATCH * (PAGE_SIZE + sizeof(u64)) +
+	      sizeof(struct ckpt_hdr_pages) <= CKPT_RECORD_MAX);
+#define CKPT_ALIGNED(rec)	static_assert(sizeof(struct rec) % 8 == 0)
+CKPT_ALIGNED(ckpt_hdr);
+CKPT_ALIGNED(ckpt_hdr_header);
+CKPT_ALIGNED(ckpt_hdr_header_arch);
+CKPT_ALIGNED(ckpt_hdr_objref);
+CKPT_ALIGNED(ckpt_hdr_tree);
+CKPT_ALIGNED(ckpt_hdr_tree_task);
+CKPT_ALIGNED(ckpt_hdr_task);
+CKPT_ALIGNED(ckpt_hdr_cpu);
+CKPT_ALIGNED(ckpt_hdr_fpu);
+CKPT_ALIGNED(ckpt_hdr_sighand);
+CKPT_ALIGNED(ckpt_hdr_uts_ns);
+CKPT_ALIGNED(ckpt_hdr_signal);
+CKPT_ALIGNED(ckpt_hdr_sigmask);
+CKPT_ALIGNED(ckpt_hdr_siginfo);
+CKPT_ALIGNED(ckpt_hdr_mm);
+CKPT_ALIGNED(ckpt_hdr_vma);
+CKPT_ALIGNED(ckpt_hdr_pages);
+CKPT_ALIGNED(ckpt_hdr_file_table);
+CKPT_ALIGNED(ckpt_hdr_fd_ent);
+CKPT_ALIGNED(ckpt_hdr_file);
+CKPT_ALIGNED(ckpt_hdr_cred);
+CKPT_ALIGNED(ckpt_hdr_fs);
+CKPT_ALIGNED(ckpt_hdr_tail);
+CKPT_ALIGNED(ckpt_hdr_error);
+
+/* Reserved and padding bytes of the records: zero, or the image is bad */
+#define CKPT_RESERVED(t, rec, f) \
+	{ t, offsetof(struct rec, f), sizeof_field(struct rec, f) }
+static const struct {
+	u32 type;
+	u16 offset;
+	u16 size;
+} ckpt_reserved[] = {
+	CKPT_RESERVED(CKPT_HDR_HEADER, ckpt_hdr_header, pad),
+	CKPT_RESERVED(CKPT_HDR_TREE, ckpt_hdr_tree, pad),
+	CKPT_RESERVED(CKPT_HDR_TREE_TASK, ckpt_hdr_tree_task, pad),
+	CKPT_RESERVED(CKPT_HDR_TASK, ckpt_hdr_task, flags),
+	CKPT_RESERVED(CKPT_HDR_TASK, ckpt_hdr_task, pad),
+	CKPT_RESERVED(CKPT_HDR_TASK, ckpt_hdr_task, pad2),
+	CKPT_RESERVED(CKPT_HDR_CPU, ckpt_hdr_cpu, pad),
+	CKPT_RESERVED(CKPT_HDR_SIGHAND, ckpt_hdr_sighand, pad),
+	CKPT_RESERVED(CKPT_HDR_UTS_NS, ckpt_hdr_uts_ns, pad),
+	CKPT_RESERVED(CKPT_HDR_SIGINFO, ckpt_hdr_siginfo, pad),
+	CKPT_RESERVED(CKPT_HDR_PAGES, ckpt_hdr_pages, pad),
+	CKPT_RESERVED(CKPT_HDR_FILE, ckpt_hdr_file, pad),
+};
+
+/**
+ * ckpt_check_reserved - refuse a record whose reserved bytes are not zero
+ * @ctx: restart context
+ * @h: the record, its first @size bytes read
+ * @size: bytes of @h read
+ *
+ * Zero reserved fields are what lets a later format give them a meaning.
+ *
+ * Return: 0 or -EINVAL (logged, naming the record).
+ */
+int ckpt_check_reserved(struct ckpt_ctx *ctx, const struct ckpt_hdr *h,
+			size_t size)
+{
+	int i;
+
+	for (i = 0; i < ARRAY_SIZE(ckpt_reserved); i++) {
+		if (ckpt_reserved[i].type != h->type ||
+		    ckpt_reserved[i].offset + ckpt_reserved[i].size > size)
+			continue;
+		if (memchr_inv((const void *)h + ckpt_reserved[i].offset, 0,
+			       ckpt_reserved[i].size))
+			return ckpt_err(ctx, -EINVAL,
+					"record %s before offset %lld: reserved bytes at %u are not zero",
+					ckpt_hdr_name(h->type), ctx->pos,
+					ckpt_reserved[i].offset);
+	}
+	return 0;
 }
 
 /**
@@ -379,11 +471,14 @@ int ckpt_read_hdr(struct ckpt_ctx *ctx, struct ckpt_hdr *h)
  */
 int ckpt_read_body(struct ckpt_ctx *ctx, struct ckpt_hdr *h, size_t size)
 {
+	int ret;
+
 	if (h->len < size)
 		return ckpt_err(ctx, -EINVAL,
 				"record %s before offset %lld too short (%u < %zu)",
 				ckpt_hdr_name(h->type), ctx->pos, h->len, size);
-	return ckpt_kread(ctx, h + 1, size - sizeof(*h));
+	ret = ckpt_kread(ctx, h + 1, size - sizeof(*h));
+	return ret ? ret : ckpt_check_reserved(ctx, h, size);
 }
 
 /**
@@ -561,6 +656,10 @@ static void ckpt_ctx_release(struct kref *ref)
 		if (ctx->tasks[i])
 			put_task_struct(ctx->tasks[i]);
 	kvfree(ctx->tasks);
+	for (i = 0; ctx->seen && i < ctx->nr_tasks; i++)
+		put_cred(ctx->seen[i].cred);
+	kvfree(ctx->seen);
+	kvfree(ctx->group_pending.info);
 	kvfree(ctx->tree);
 	kvfree(ctx->task_entry);
 	kvfree(ctx->entry_task);
@@ -640,8 +739,6 @@ SYSCALL_DEFINE4(restart, pid_t, pid, int, fd, unsigned long, flags,
 		return -EINVAL;
 	if ((flags & RESTART_TASKSELF) && pid)
 		return -EINVAL;
-	if (flags & (RESTART_GHOST | RESTART_KEEP_LSM | RESTART_CONN_RESET))
-		return -EOPNOTSUPP;
 
 	if (!pid && !(flags & RESTART_TASKSELF))
 		return ckpt_restart_join(fd, flags, logfd);

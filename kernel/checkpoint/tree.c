@@ -124,6 +124,34 @@ static int ckpt_check_task(struct ckpt_ctx *ctx, struct task_struct *t)
 	return ckpt_arch_check_task(ctx, t);
 }
 
+/**
+ * ckpt_recheck_task - check a task again right before it is saved
+ * @ctx: checkpoint context
+ * @i: the task's index in ctx->tasks
+ *
+ * Called with the task's exec_update_lock held for reading, which stays
+ * held while it is saved (as kcmp() and mm_access() do). A task that
+ * was thawed meanwhile and ran a new program or took other credentials
+ * is not the one the caller was allowed to save.
+ *
+ * Return: 0, or -EBUSY/-EPERM naming the task.
+ */
+int ckpt_recheck_task(struct ckpt_ctx *ctx, int i)
+{
+	struct task_struct *t = ctx->tasks[i];
+	pid_t pid = task_pid_vnr(t);
+
+	if (READ_ONCE(t->self_exec_id) != ctx->seen[i].exec_id)
+		return ckpt_err(ctx, -EBUSY,
+				"pid %d ran a new program during the checkpoint",
+				pid);
+	if (rcu_access_pointer(t->real_cred) != ctx->seen[i].cred)
+		return ckpt_err(ctx, -EBUSY,
+				"pid %d changed its credentials during the checkpoint",
+				pid);
+	return ckpt_check_task(ctx, t);
+}
+
 static struct ckpt_hdr_tree_task *ckpt_tree_entry(struct ckpt_ctx *ctx,
 						  pid_t pid)
 {
@@ -241,7 +269,8 @@ int ckpt_collect_tree(struct ckpt_ctx *ctx)
 	ret = -ENOMEM;
 	ctx->tree = kvcalloc(3 * w.nr, sizeof(*ctx->tree), GFP_KERNEL);
 	ctx->tasks = kvcalloc(w.nr, sizeof(*ctx->tasks), GFP_KERNEL);
-	if (!ctx->tree || !ctx->tasks)
+	ctx->seen = kvcalloc(w.nr, sizeof(*ctx->seen), GFP_KERNEL);
+	if (!ctx->tree || !ctx->tasks || !ctx->seen)
 		goto out;
 
 	for (i = 0; i < w.nr; i++) {
@@ -266,6 +295,8 @@ int ckpt_collect_tree(struct ckpt_ctx *ctx)
 		ret = ckpt_check_task(ctx, t);
 		if (ret)
 			goto out;
+		ctx->seen[ctx->nr_tasks].cred = get_task_cred(t);
+		ctx->seen[ctx->nr_tasks].exec_id = READ_ONCE(t->self_exec_id);
 		ctx->tasks[ctx->nr_tasks++] = get_task_struct(t);
 	}
 

@@ -252,7 +252,8 @@ int ckpt_restore_cpu(struct ckpt_ctx *ctx)
 	if (IS_ERR(h))
 		return PTR_ERR(h);
 	ret = -EINVAL;
-	if (h->ip >= TASK_SIZE_MAX || h->sp >= TASK_SIZE_MAX ||
+	/* an interrupted call is re-issued from ip - 2: both in user range */
+	if (h->ip < 2 || h->ip >= TASK_SIZE_MAX || h->sp >= TASK_SIZE_MAX ||
 	    h->fs_base >= TASK_SIZE_MAX || h->gs_base >= TASK_SIZE_MAX) {
 		ckpt_err(ctx, ret, "register values out of user range");
 		goto out;

@@ -4,9 +4,11 @@
  *
  * An image is a stream of records. Every record starts with a struct
  * ckpt_hdr giving its type and its total length (header included).
- * All fields are fixed width and little-endian; structs are laid out
- * with explicit padding so that they are the same for every compiler.
- * No kernel structure is ever written raw.
+ * All fields are fixed width, in the byte order of the architecture the
+ * header names; structs are laid out with explicit padding so that they
+ * are the same for every compiler, and reserved and padding fields are
+ * zero (restart refuses anything else, so that they can be given a
+ * meaning later). No kernel structure is ever written raw.
  *
  * Image layout:
  *   HEADER, HEADER_ARCH, TREE (+ TREE_TASK records),
@@ -25,7 +27,6 @@
 #define CKPT_MAGIC		0x31524378756e694cULL	/* "LinuxCR1" */
 #define CKPT_TAIL_MAGIC		0x4c494154524b4350ULL	/* "PCKRTAIL" */
 #define CKPT_VERSION		1
-#define CKPT_ARCH_X86_64	1
 
 /* Largest record the kernel writes or accepts. */
 #define CKPT_RECORD_MAX		(4U << 20)
@@ -41,36 +42,48 @@ struct ckpt_hdr {
 	__u32 len;		/* header + payload, in bytes */
 };
 
+/* CKPT_ARCH_*, HEADER_ARCH, CPU and FPU records of this architecture */
+#include <asm/checkpoint_hdr.h>
+
+/*
+ * Record types, one range per subsystem. A new record takes the next
+ * free number of its range; a number is never given to another record.
+ *
+ *     1- 99  image framing and the process tree
+ *   100-199  task: TASK, credentials, namespaces
+ *   200-299  architecture: <asm/checkpoint_hdr.h>
+ *   300-399  files, fs
+ *   400-499  memory
+ *   500-599  (IPC)
+ *   600-699  signals
+ *   700-799  (network)
+ */
 enum ckpt_hdr_type {
 	CKPT_HDR_HEADER = 1,
-	CKPT_HDR_HEADER_ARCH,
 	CKPT_HDR_STRING,	/* NUL terminated string follows */
-
-	CKPT_HDR_OBJREF = 50,	/* reference to an object already saved */
-
-	CKPT_HDR_TREE = 100,
+	CKPT_HDR_OBJREF,	/* reference to an object already saved */
+	CKPT_HDR_TREE = 10,
 	CKPT_HDR_TREE_TASK,
+	CKPT_HDR_TAIL = 98,
+	CKPT_HDR_ERROR = 99,
 
-	CKPT_HDR_TASK = 200,
-	CKPT_HDR_CPU,
-	CKPT_HDR_FPU,
-	CKPT_HDR_SIGHAND,
-	CKPT_HDR_SIGMASK,
+	CKPT_HDR_TASK = 100,
 	CKPT_HDR_CRED,
-	CKPT_HDR_SIGNAL,
 	CKPT_HDR_UTS_NS,
 
-	CKPT_HDR_MM = 300,
-	CKPT_HDR_VMA,
-	CKPT_HDR_PAGES,
-
-	CKPT_HDR_FILE_TABLE = 400,
+	CKPT_HDR_FILE_TABLE = 300,
 	CKPT_HDR_FD_ENT,
 	CKPT_HDR_FILE,
 	CKPT_HDR_FS,
 
-	CKPT_HDR_TAIL = 9000,
-	CKPT_HDR_ERROR = 9999,
+	CKPT_HDR_MM = 400,
+	CKPT_HDR_VMA,
+	CKPT_HDR_PAGES,
+
+	CKPT_HDR_SIGHAND = 600,
+	CKPT_HDR_SIGNAL,
+	CKPT_HDR_SIGMASK,
+	CKPT_HDR_SIGINFO,
 };
 
 /* Object types of the object hash (objref tags). */
@@ -114,16 +127,6 @@ struct ckpt_hdr_header {
 	char machine[CKPT_UTS_LEN];
 	char domainname[CKPT_UTS_LEN];
 	__u8 pad[2];
-};
-
-/* CPU state format */
-#define CKPT_FPU_XSAVE		1	/* uabi (standard format) XSAVE area */
-
-struct ckpt_hdr_header_arch {
-	struct ckpt_hdr h;
-	__u32 fpu_format;
-	__u32 xstate_size;	/* bytes in every CKPT_HDR_FPU payload */
-	__u64 xfeatures;	/* features the checkpointing CPU saved */
 };
 
 struct ckpt_hdr_string {
@@ -196,23 +199,6 @@ struct ckpt_hdr_task {
 #define CKPT_SLEEP_ACTIVE	0x1
 #define CKPT_SLEEP_RMTP		0x2	/* sleep_rmtp is set */
 
-/* Saved general purpose registers, x86_64 user view */
-struct ckpt_hdr_cpu {
-	struct ckpt_hdr h;
-	__u64 r15, r14, r13, r12, bp, bx, r11, r10;
-	__u64 r9, r8, ax, cx, dx, si, di, orig_ax;
-	__u64 ip, cs, flags, sp, ss;
-	__u64 fs_base, gs_base;
-	__u16 ds, es, fsindex, gsindex;
-	__u64 pad;
-};
-
-struct ckpt_hdr_fpu {
-	struct ckpt_hdr h;
-	__u32 format;		/* CKPT_FPU_XSAVE */
-	__u32 size;		/* bytes of state that follow */
-};
-
 struct ckpt_sigaction {
 	__u64 handler;
 	__u64 flags;
@@ -259,8 +245,11 @@ struct ckpt_hdr_signal {
 
 /*
  * Per-task signal state: blocked mask, alternate signal stack, and the
- * signals pending for the task and for its whole thread group (numbers
- * only: the siginfo of a pending signal is not kept).
+ * signals pending for the task and (with the thread-group leader only)
+ * for its whole thread group. nr_siginfo SIGINFO records follow: the
+ * queued siginfo of those signals, in queue order. A pending signal
+ * without one is delivered as the kernel does when its queue entry
+ * could not be allocated (SI_USER, pid and uid 0).
  */
 struct ckpt_hdr_sigmask {
 	struct ckpt_hdr h;
@@ -268,9 +257,22 @@ struct ckpt_hdr_sigmask {
 	__u64 sas_ss_sp;
 	__u64 sas_ss_size;
 	__u32 sas_ss_flags;
-	__u32 pad;
+	__u32 nr_siginfo;	/* CKPT_HDR_SIGINFO records that follow */
 	__u64 pending;
 	__u64 shared_pending;
+};
+
+#define CKPT_SIGINFO_SIZE	128
+
+/*
+ * One queued signal: its siginfo_t as rt_tgsigqueueinfo() takes it and
+ * sigwaitinfo() returns it; shared: queued for the thread group.
+ */
+struct ckpt_hdr_siginfo {
+	struct ckpt_hdr h;
+	__u32 shared;
+	__u32 pad;
+	__u8 info[CKPT_SIGINFO_SIZE];
 };
 
 struct ckpt_hdr_mm {
@@ -292,6 +294,7 @@ struct ckpt_hdr_mm {
 #define CKPT_VMA_EXEC		0x4
 #define CKPT_VMA_SHARED		0x8
 #define CKPT_VMA_GROWSDOWN	0x10
+#define CKPT_VMA_NORESERVE	0x20	/* MAP_NORESERVE: no commit charge */
 
 /* ckpt_hdr_vma.vma_type */
 enum ckpt_vma_type {

@@ -508,6 +508,7 @@ static const struct bad_field bad_fields[] = {
 	BAD(CPU, cpu, cs, 0x10, false),
 	BAD(CPU, cpu, ss, 0x18, false),
 	BAD(CPU, cpu, ip, 1LL << 62, false),
+	BAD(CPU, cpu, ip, 1, false),
 	BAD(CPU, cpu, sp, 1LL << 62, false),
 	BAD(CPU, cpu, fs_base, 1LL << 62, false),
 	BAD(FPU, fpu, format, 2, false),
@@ -516,6 +517,7 @@ static const struct bad_field bad_fields[] = {
 	BAD(SIGNAL, signal, it_real_value, INT64_MIN, false),
 	BAD(SIGMASK, sigmask, sas_ss_flags, 4, false),
 	BAD(SIGMASK, sigmask, sas_ss_sp, 1LL << 62, false),
+	BAD(SIGMASK, sigmask, nr_siginfo, 1 << 30, false),
 	BAD(UTS_NS, uts_ns, own, 2, false),
 	BAD(MM, mm, nr_auxv, 3, false),
 	BAD(MM, mm, has_exe, 2, false),
@@ -533,6 +535,17 @@ static const struct bad_field bad_fields[] = {
 	BAD(OBJREF, objref, objtype, 1, true),
 	BAD(OBJREF, objref, objref, 1000, false),
 	BAD(FS, fs, umask, 01000, true),
+	/* reserved and padding bytes */
+	BAD(HEADER, header, pad, 1, false),
+	BAD(TREE, tree, pad, 1, false),
+	BAD(TREE_TASK, tree_task, pad, 1, false),
+	BAD(TASK, task, pad, 1, false),
+	BAD(TASK, task, pad2, 1, false),
+	BAD(CPU, cpu, pad, 1, false),
+	BAD(SIGHAND, sighand, pad, 1, false),
+	BAD(UTS_NS, uts_ns, pad[5], 1, false),
+	BAD(PAGES, pages, pad, 1, false),
+	BAD(FILE, file, pad, 1, false),
 };
 
 static void set_field(unsigned char *p, int size, int64_t val, bool add)

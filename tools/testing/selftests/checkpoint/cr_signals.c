@@ -272,6 +272,75 @@ CR_TEST(cr_signals, handlers_mask_altstack_pending)
 	cr_expect_exit(_metadata, ctx, &ctx->rs_pid, 0, "restored workload");
 }
 
+/* Each queued signal comes back with its siginfo, in queue order */
+#define SIG_RT_QUEUED	35
+#define SIG_RT_TKILL	40
+
+static int expect_info(const sigset_t *set, int sig, int code, int value,
+		       int check)
+{
+	struct timespec zero = { 0, 0 };
+	siginfo_t si;
+
+	memset(&si, 0, sizeof(si));
+	/* the system call: the C library folds SI_TKILL into SI_USER */
+	if (syscall(SYS_rt_sigtimedwait, set, &si, &zero, _NSIG / 8) != sig)
+		return CR_WL_FAIL(check, "signal %d is not pending", sig);
+	if (si.si_code != code || si.si_pid != getppid() || si.si_uid != 0 ||
+	    (code == SI_QUEUE && si.si_value.sival_int != value))
+		return CR_WL_FAIL(check + 1,
+				  "signal %d: code %d pid %d uid %d value %d, expected code %d pid %d value %d",
+				  sig, si.si_code, si.si_pid, si.si_uid,
+				  si.si_value.sival_int, code, getppid(), value);
+	return 0;
+}
+
+static int wl_queued(struct cr_ctx *ctx, void *arg)
+{
+	struct timespec zero = { 0, 0 };
+	sigset_t set;
+	int ret;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGUSR1);
+	sigaddset(&set, SIG_RT_QUEUED);
+	sigaddset(&set, SIG_RT_TKILL);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+	cr_wl_ready(ctx);
+	cr_wl_wait_go(ctx);
+	/* the thread's own queue is taken first, then the process's */
+	ret = expect_info(&set, SIG_RT_TKILL, SI_TKILL, 0, 1);
+	if (!ret)
+		ret = expect_info(&set, SIGUSR1, SI_USER, 0, 3);
+	if (!ret)
+		ret = expect_info(&set, SIG_RT_QUEUED, SI_QUEUE, 111, 5);
+	if (!ret)
+		ret = expect_info(&set, SIG_RT_QUEUED, SI_QUEUE, 222, 7);
+	if (!ret && sigtimedwait(&set, NULL, &zero) > 0)
+		return CR_WL_FAIL(9, "a signal came back twice");
+	return ret;
+}
+
+CR_TEST(cr_signals, queued_siginfo_exact)
+{
+	union sigval v;
+
+	cr_spawn(_metadata, ctx, wl_queued, NULL);
+	cr_freeze(_metadata, ctx, ctx->wl_pid);
+	ASSERT_EQ(0, kill(ctx->wl_pid, SIGUSR1));
+	v.sival_int = 111;
+	ASSERT_EQ(0, sigqueue(ctx->wl_pid, SIG_RT_QUEUED, v));
+	v.sival_int = 222;
+	ASSERT_EQ(0, sigqueue(ctx->wl_pid, SIG_RT_QUEUED, v));
+	ASSERT_EQ(0, syscall(SYS_tgkill, ctx->wl_pid, ctx->wl_pid,
+			     SIG_RT_TKILL));
+	cr_checkpoint_file(_metadata, ctx, ctx->wl_pid);
+	cr_kill_original(_metadata, ctx);
+	cr_restart_file(_metadata, ctx);
+	cr_go(_metadata, ctx);
+	cr_expect_exit(_metadata, ctx, &ctx->rs_pid, 0, "restored workload");
+}
+
 static volatile sig_atomic_t alarms;
 
 static void on_alarm(int sig)
