@@ -146,7 +146,8 @@ static int ckpt_file_type(struct file *file)
 	return 0;
 }
 
-static int ckpt_file_checkpoint(struct ckpt_ctx *ctx, void *ptr, int objref)
+static int ckpt_file_checkpoint(struct ckpt_ctx *ctx, void *ptr, int objref,
+				const struct ckpt_obj_ref *ref)
 {
 	struct file *file = ptr;
 	struct ckpt_hdr_file h = {
@@ -163,7 +164,7 @@ static int ckpt_file_checkpoint(struct ckpt_ctx *ctx, void *ptr, int objref)
 	if (!h.file_type) {
 		/* checked by ckpt_check_stream(): the root's fd 0-2 */
 		h.file_type = CKPT_FILE_INHERIT;
-		h.inherit_fd = ctx->cur_fd;
+		h.inherit_fd = ref->fd;
 	}
 	ret = ckpt_write_obj(ctx, &h.h);
 	if (!ret && h.file_type != CKPT_FILE_INHERIT)
@@ -294,19 +295,19 @@ static bool ckpt_fds_same_pipe(struct ckpt_fd *fds, int nr, int i)
  * fd instead, and the log says so. Anything else would come back as
  * something else, silently: refused.
  */
-static int ckpt_check_stream(struct ckpt_ctx *ctx, struct ckpt_fd *fds,
-			     int nr, int i)
+static int ckpt_check_stream(struct ckpt_ctx *ctx, struct task_struct *t,
+			     struct ckpt_fd *fds, int nr, int i)
 {
 	struct file *file = fds[i].file;
 	struct socket *sock = S_ISSOCK(file_inode(file)->i_mode) ?
 			      sock_from_file(file) : NULL;
-	pid_t pid = task_pid_vnr(ctx->cur_task);
+	pid_t pid = task_pid_vnr(t);
 	int fd = fds[i].fd;
 	const char *why = NULL;
 
 	if (ckpt_file_type(file))
 		return 0;
-	if (ctx->cur_task->group_leader != ctx->root_task)
+	if (t->group_leader != ctx->root_task)
 		why = "only the root's standard streams may";
 	else if (fd > 2)
 		why = "only standard streams may";
@@ -373,8 +374,10 @@ static void ckpt_free_fds(struct ckpt_fd *fds, int nr)
 	kvfree(fds);
 }
 
-static int ckpt_files_checkpoint(struct ckpt_ctx *ctx, void *ptr, int objref)
+static int ckpt_files_checkpoint(struct ckpt_ctx *ctx, void *ptr, int objref,
+				 const struct ckpt_obj_ref *ref)
 {
+	struct ckpt_obj_ref fref = { .task = ref->task };
 	struct ckpt_hdr_file_table h = {
 		.h.type = CKPT_HDR_FILE_TABLE,
 		.h.len = sizeof(h),
@@ -396,13 +399,13 @@ static int ckpt_files_checkpoint(struct ckpt_ctx *ctx, void *ptr, int objref)
 			.flags = fds[i].flags,
 		};
 
-		ret = ckpt_check_stream(ctx, fds, nr, i);
+		ret = ckpt_check_stream(ctx, ref->task, fds, nr, i);
 		if (!ret)
 			ret = ckpt_write_obj(ctx, &e.h);
 		if (ret)
 			break;
-		ctx->cur_fd = fds[i].fd;
-		ret = ckpt_obj_checkpoint(ctx, fds[i].file, CKPT_OBJ_FILE);
+		fref.fd = fds[i].fd;
+		ret = ckpt_obj_checkpoint(ctx, fds[i].file, CKPT_OBJ_FILE, &fref);
 		if (ret > 0)
 			ret = 0;
 		if (!(i % 1024))
@@ -468,14 +471,14 @@ int ckpt_collect_files(struct ckpt_ctx *ctx, struct task_struct *t)
  */
 int ckpt_checkpoint_files(struct ckpt_ctx *ctx, struct task_struct *t)
 {
+	const struct ckpt_obj_ref ref = { .task = t, .fd = -1 };
 	struct files_struct *files = ckpt_get_files(t);
 	int ret;
 
 	if (!files)
 		return ckpt_err(ctx, -EBUSY, "pid %d has no files table",
 				task_pid_vnr(t));
-	ctx->cur_task = t;
-	ret = ckpt_obj_checkpoint(ctx, files, CKPT_OBJ_FILE_TABLE);
+	ret = ckpt_obj_checkpoint(ctx, files, CKPT_OBJ_FILE_TABLE, &ref);
 	put_files_struct(files);
 	return ret < 0 ? ret : 0;
 }
@@ -581,10 +584,11 @@ static void *ckpt_files_restore(struct ckpt_ctx *ctx, struct ckpt_hdr *hdr,
 /**
  * ckpt_restore_files - restore the caller's files table
  * @ctx: restart context
+ * @tr: the task restoring itself
  *
  * Return: 0 or a negative errno.
  */
-int ckpt_restore_files(struct ckpt_ctx *ctx)
+int ckpt_restore_files(struct ckpt_ctx *ctx, struct ckpt_task_restore *tr)
 {
 	struct files_struct *files = ckpt_obj_restore(ctx, CKPT_OBJ_FILE_TABLE);
 
@@ -625,7 +629,8 @@ static const struct ckpt_obj_ops ckpt_files_ops = {
 
 /* --- fs: working and root directory, umask --- */
 
-static int ckpt_fs_checkpoint(struct ckpt_ctx *ctx, void *ptr, int objref)
+static int ckpt_fs_checkpoint(struct ckpt_ctx *ctx, void *ptr, int objref,
+			      const struct ckpt_obj_ref *ref)
 {
 	struct fs_struct *fs = ptr;
 	struct ckpt_hdr_fs h = {
@@ -777,12 +782,13 @@ static struct fs_struct *ckpt_get_fs(struct task_struct *t)
  */
 int ckpt_checkpoint_fs(struct ckpt_ctx *ctx, struct task_struct *t)
 {
+	const struct ckpt_obj_ref ref = { .task = t, .fd = -1 };
 	struct fs_struct *fs = ckpt_get_fs(t);
 	int ret;
 
 	if (!fs)
 		return ckpt_err(ctx, -EBUSY, "pid %d has no fs", task_pid_vnr(t));
-	ret = ckpt_obj_checkpoint(ctx, fs, CKPT_OBJ_FS);
+	ret = ckpt_obj_checkpoint(ctx, fs, CKPT_OBJ_FS, &ref);
 	ckpt_fs_drop(fs);
 	return ret < 0 ? ret : 0;
 }
@@ -809,10 +815,11 @@ int ckpt_collect_fs(struct ckpt_ctx *ctx, struct task_struct *t)
 /**
  * ckpt_restore_fs - restore the caller's cwd, root and umask
  * @ctx: restart context
+ * @tr: the task restoring itself
  *
  * Return: 0 or a negative errno.
  */
-int ckpt_restore_fs(struct ckpt_ctx *ctx)
+int ckpt_restore_fs(struct ckpt_ctx *ctx, struct ckpt_task_restore *tr)
 {
 	struct fs_struct *fs = ckpt_obj_restore(ctx, CKPT_OBJ_FS);
 

@@ -259,7 +259,8 @@ static int ckpt_write_vma(struct ckpt_ctx *ctx, struct ckpt_vma_desc *d)
 	return ret;
 }
 
-static int ckpt_mm_checkpoint(struct ckpt_ctx *ctx, void *ptr, int objref)
+static int ckpt_mm_checkpoint(struct ckpt_ctx *ctx, void *ptr, int objref,
+			      const struct ckpt_obj_ref *ref)
 {
 	struct mm_struct *mm = ptr;
 	struct ckpt_vma_desc *descs = NULL, bad;
@@ -338,13 +339,14 @@ out:
  */
 int ckpt_checkpoint_mm(struct ckpt_ctx *ctx, struct task_struct *t)
 {
+	const struct ckpt_obj_ref ref = { .task = t, .fd = -1 };
 	struct mm_struct *mm = get_task_mm(t);
 	int ret;
 
 	if (!mm)
 		return ckpt_err(ctx, -EBUSY, "pid %d has no address space",
 				task_pid_vnr(t));
-	ret = ckpt_obj_checkpoint(ctx, mm, CKPT_OBJ_MM);
+	ret = ckpt_obj_checkpoint(ctx, mm, CKPT_OBJ_MM, &ref);
 	mmput(mm);
 	return ret < 0 ? ret : 0;
 }
@@ -690,10 +692,11 @@ out:
 /**
  * ckpt_restore_mm - restore the caller's address space
  * @ctx: restart context
+ * @tr: the task restoring itself
  *
  * Return: 0 or a negative errno.
  */
-int ckpt_restore_mm(struct ckpt_ctx *ctx)
+int ckpt_restore_mm(struct ckpt_ctx *ctx, struct ckpt_task_restore *tr)
 {
 	struct mm_struct *mm = ckpt_obj_restore(ctx, CKPT_OBJ_MM);
 

@@ -1,6 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * In-kernel checkpoint/restart: context, record I/O, object hash.
+ * In-kernel checkpoint/restart: what the subsystems that save and
+ * restore their state use (the context, record I/O, the object hash)
+ * and the entry points the core calls in them. What only the core uses
+ * is in kernel/checkpoint/internal.h.
  *
  * See Documentation/checkpoint/kernel-api.rst.
  */
@@ -21,6 +24,7 @@
 struct file;
 struct task_struct;
 struct cred;
+struct ckpt_task_seen;
 struct mm_struct;
 struct files_struct;
 struct ckpt_objhash;
@@ -41,17 +45,6 @@ struct uts_namespace;
 #define CKPT_CTX_CONTAINER	0x10	/* root is init of its pid ns */
 #define CKPT_CTX_LEAKCHECK	0x20	/* objects must be private to the tree */
 
-/*
- * ckpt_ctx.stage: the stages of a restart session, in order (see THE
- * RESTART SESSION in kernel/checkpoint/restart.c)
- */
-enum ckpt_restart_stage {
-	CKPT_STAGE_PUBLISHED,	/* findable by its file; the root may join */
-	CKPT_STAGE_TREE_READ,	/* ->tasks known; the other tasks join */
-	CKPT_STAGE_RESTORING,	/* the tasks take turns (->active) */
-	CKPT_STAGE_DONE,	/* all restored: return to user space */
-	CKPT_STAGE_ABORTED,	/* failed: the started tasks are killed */
-};
 
 /**
  * struct ckpt_pending - a restored task's pending signals, until sent
@@ -69,14 +62,21 @@ struct ckpt_pending {
 };
 
 /**
- * struct ckpt_task_seen - a checkpointed task as it was collected
- * @cred: its credentials (a reference)
- * @exec_id: its self_exec_id, which each exec() increments
+ * struct ckpt_task_restore - a task restoring itself, during its turn
+ * @idx: its index in ctx->tasks
+ * @entry: its tree entry
+ * @leader: it leads its thread group
+ * @last: it is the last task of its thread group in image order
+ * @pending: its pending signals, sent at the end of its turn
  */
-struct ckpt_task_seen {
-	const struct cred *cred;
-	u64 exec_id;
+struct ckpt_task_restore {
+	int idx;
+	const struct ckpt_hdr_tree_task *entry;
+	bool leader;
+	bool last;
+	struct ckpt_pending pending;
 };
+
 
 /**
  * struct ckpt_ctx - state of one checkpoint or restart operation
@@ -111,8 +111,6 @@ struct ckpt_task_seen {
  * @started: restart: tasks[0..started-1] began restoring themselves
  * @waitq: restart: tasks wait here for the tree and the outcome
  * @coordq: restart: the coordinator waits here for the tasks
- * @cur_fd: checkpoint: the fd whose file is being saved
- * @cur_task: checkpoint: the task whose process state is being saved
  * @coord_uts_ns: restart: the coordinator's UTS namespace (not a reference)
  * @ns_flags: checkpoint: CKPT_IMAGE_OWN_* namespaces of the root
  * @xstate_size: size of each saved FPU state
@@ -161,8 +159,6 @@ struct ckpt_ctx {
 	wait_queue_head_t waitq;
 	wait_queue_head_t coordq;
 
-	int cur_fd;
-	struct task_struct *cur_task;
 	struct uts_namespace *coord_uts_ns;
 	u32 ns_flags;
 	u32 xstate_size;
@@ -170,6 +166,16 @@ struct ckpt_ctx {
 	long reissued_nr;
 	bool may_relink_exe;
 	struct ckpt_pending group_pending;
+};
+
+/**
+ * struct ckpt_obj_ref - how a shared object being saved was reached
+ * @task: the task whose state refers to it
+ * @fd: an open file: the fd it was found at; else -1
+ */
+struct ckpt_obj_ref {
+	struct task_struct *task;
+	int fd;
 };
 
 /**
@@ -181,7 +187,8 @@ struct ckpt_ctx {
  * @ref_drop: drop that reference
  * @ref_users: kernel reference count, for leak detection
  * @collect: collect pass: count what the object refers to (optional)
- * @checkpoint: write the object's records; its first record carries @objref
+ * @checkpoint: write the object's records (reached through @ref); its first
+ *	record carries @objref
  * @restore: read the rest of the object whose first record header is @h,
  *	rebuild it and return it with a reference, setting *@objref
  */
@@ -193,12 +200,12 @@ struct ckpt_obj_ops {
 	void (*ref_drop)(void *ptr);
 	int (*ref_users)(void *ptr);
 	int (*collect)(struct ckpt_ctx *ctx, void *ptr);
-	int (*checkpoint)(struct ckpt_ctx *ctx, void *ptr, int objref);
+	int (*checkpoint)(struct ckpt_ctx *ctx, void *ptr, int objref,
+			  const struct ckpt_obj_ref *ref);
 	void *(*restore)(struct ckpt_ctx *ctx, struct ckpt_hdr *h, int *objref);
 };
 
 /* kernel/checkpoint/sys.c: messages and errors */
-bool ckpt_set_error(struct ckpt_ctx *ctx, int err);
 __printf(2, 3) void ckpt_msg(struct ckpt_ctx *ctx, const char *fmt, ...);
 __printf(3, 4) int ckpt_err(struct ckpt_ctx *ctx, int err,
 			    const char *fmt, ...);
@@ -206,95 +213,30 @@ __printf(3, 4) int ckpt_err(struct ckpt_ctx *ctx, int err,
 /* kernel/checkpoint/sys.c: record I/O */
 void *ckpt_hdr_get(struct ckpt_ctx *ctx, size_t len, int type);
 void ckpt_hdr_put(struct ckpt_ctx *ctx, void *h);
-int ckpt_kwrite(struct ckpt_ctx *ctx, const void *buf, size_t len);
 int ckpt_kwritev(struct ckpt_ctx *ctx, struct kvec *vec, int nr, size_t len);
 int ckpt_kread(struct ckpt_ctx *ctx, void *buf, size_t len);
 int ckpt_write_hdr(struct ckpt_ctx *ctx, struct ckpt_hdr *h, size_t size);
 int ckpt_write_obj(struct ckpt_ctx *ctx, struct ckpt_hdr *h);
 int ckpt_write_string(struct ckpt_ctx *ctx, const char *str);
-int ckpt_write_error(struct ckpt_ctx *ctx, int err, const char *msg);
-int ckpt_read_hdr(struct ckpt_ctx *ctx, struct ckpt_hdr *h);
-int ckpt_read_body(struct ckpt_ctx *ctx, struct ckpt_hdr *h, size_t size);
-int ckpt_check_reserved(struct ckpt_ctx *ctx, const struct ckpt_hdr *h,
-			size_t size);
 void *ckpt_read_body_alloc(struct ckpt_ctx *ctx, struct ckpt_hdr *h,
 			   size_t size);
 void *ckpt_read_obj_type(struct ckpt_ctx *ctx, int type, size_t size);
 int ckpt_read_hdr_type(struct ckpt_ctx *ctx, struct ckpt_hdr *h, int type,
 		       size_t size);
 char *ckpt_read_string(struct ckpt_ctx *ctx, size_t max);
-const char *ckpt_hdr_name(int type);
 
 /* kernel/checkpoint/objhash.c */
 int ckpt_obj_register(const struct ckpt_obj_ops *ops);
-int ckpt_objhash_alloc(struct ckpt_ctx *ctx);
-void ckpt_objhash_free(struct ckpt_ctx *ctx);
 int ckpt_obj_checkpoint(struct ckpt_ctx *ctx, void *ptr,
-			enum ckpt_obj_type type);
+			enum ckpt_obj_type type, const struct ckpt_obj_ref *ref);
 void *ckpt_obj_restore(struct ckpt_ctx *ctx, enum ckpt_obj_type type);
-void *ckpt_obj_fetch(struct ckpt_ctx *ctx, int objref,
-		     enum ckpt_obj_type type);
 int ckpt_obj_collect(struct ckpt_ctx *ctx, void *ptr, enum ckpt_obj_type type,
 		     bool exempt);
 void ckpt_obj_count_ref(struct ckpt_ctx *ctx, void *ptr);
-int ckpt_obj_leak_check(struct ckpt_ctx *ctx);
-int ckpt_obj_check_visited(struct ckpt_ctx *ctx);
-
-/* kernel/checkpoint/process.c */
-int ckpt_checkpoint_task(struct ckpt_ctx *ctx, struct task_struct *t);
-int ckpt_restore_task(struct ckpt_ctx *ctx, int idx);
-bool ckpt_task_frozen(struct task_struct *t);
-
-/* kernel/checkpoint/tree.c */
-int ckpt_collect_tree(struct ckpt_ctx *ctx);
-int ckpt_write_tree(struct ckpt_ctx *ctx);
-int ckpt_read_tree(struct ckpt_ctx *ctx);
-int ckpt_tree_find_tasks(struct ckpt_ctx *ctx);
-int ckpt_tree_check_joined(struct ckpt_ctx *ctx);
-int ckpt_recheck_task(struct ckpt_ctx *ctx, int i);
-const struct ckpt_hdr_tree_task *ckpt_tree_task_entry(struct ckpt_ctx *ctx,
-						      int idx);
-int ckpt_tree_task_index(struct ckpt_ctx *ctx, struct task_struct *t);
-
-/* kernel/checkpoint/signal.c */
-int ckpt_checkpoint_signals(struct ckpt_ctx *ctx, struct task_struct *t);
-int ckpt_restore_signals(struct ckpt_ctx *ctx, struct ckpt_pending *p,
-			 bool leader);
-int ckpt_restore_pending(struct ckpt_ctx *ctx, struct ckpt_pending *p,
-			 struct ckpt_pending *group);
-void ckpt_pending_free(struct ckpt_pending *p);
-int ckpt_collect_signals(struct ckpt_ctx *ctx, struct task_struct *t);
-
-/* kernel/checkpoint/checkpoint.c and restart.c */
-long do_checkpoint(struct ckpt_ctx *ctx, pid_t pid);
-long do_restart(struct ckpt_ctx *ctx, pid_t pid);
-long ckpt_restart_join(int fd, unsigned long flags, int logfd);
-void ckpt_ctx_get(struct ckpt_ctx *ctx);
-void ckpt_ctx_put(struct ckpt_ctx *ctx);
-
-/*
- * kernel/sys.c: the bodies of the id system calls, with their checks
- * (not declared in a header of their own)
- */
-long __sys_setresuid(uid_t ruid, uid_t euid, uid_t suid);
-long __sys_setresgid(gid_t rgid, gid_t egid, gid_t sgid);
-long __sys_setfsuid(uid_t uid);
-long __sys_setfsgid(gid_t gid);
-
-/* kernel/checkpoint/cred.c */
-int ckpt_checkpoint_cred(struct ckpt_ctx *ctx, struct task_struct *t);
-int ckpt_collect_cred(struct ckpt_ctx *ctx, struct task_struct *t);
-int ckpt_restore_cred(struct ckpt_ctx *ctx);
-
-/* kernel/checkpoint/ns.c */
-int ckpt_checkpoint_ns(struct ckpt_ctx *ctx, struct task_struct *t);
-int ckpt_collect_ns(struct ckpt_ctx *ctx, struct task_struct *t);
-int ckpt_restore_ns(struct ckpt_ctx *ctx);
-int ckpt_check_ns(struct ckpt_ctx *ctx, u32 *flags);
 
 /* mm/checkpoint.c */
 int ckpt_checkpoint_mm(struct ckpt_ctx *ctx, struct task_struct *t);
-int ckpt_restore_mm(struct ckpt_ctx *ctx);
+int ckpt_restore_mm(struct ckpt_ctx *ctx, struct ckpt_task_restore *tr);
 int ckpt_collect_mm(struct ckpt_ctx *ctx, struct task_struct *t);
 void ckpt_count_mm_files(struct ckpt_ctx *ctx, struct task_struct *t);
 
@@ -303,37 +245,22 @@ bool ckpt_file_reachable(struct file *file);
 int ckpt_write_fname(struct ckpt_ctx *ctx, const struct path *path);
 struct file *ckpt_open_fname(struct ckpt_ctx *ctx, int flags);
 int ckpt_checkpoint_files(struct ckpt_ctx *ctx, struct task_struct *t);
-int ckpt_restore_files(struct ckpt_ctx *ctx);
+int ckpt_restore_files(struct ckpt_ctx *ctx, struct ckpt_task_restore *tr);
 int ckpt_collect_files(struct ckpt_ctx *ctx, struct task_struct *t);
 int ckpt_checkpoint_fs(struct ckpt_ctx *ctx, struct task_struct *t);
-int ckpt_restore_fs(struct ckpt_ctx *ctx);
+int ckpt_restore_fs(struct ckpt_ctx *ctx, struct ckpt_task_restore *tr);
 int ckpt_collect_fs(struct ckpt_ctx *ctx, struct task_struct *t);
 
 /* arch/x86/kernel/checkpoint.c */
 int ckpt_write_arch_header(struct ckpt_ctx *ctx);
 int ckpt_read_arch_header(struct ckpt_ctx *ctx);
 int ckpt_checkpoint_cpu(struct ckpt_ctx *ctx, struct task_struct *t);
-int ckpt_restore_cpu(struct ckpt_ctx *ctx);
+int ckpt_restore_cpu(struct ckpt_ctx *ctx, struct ckpt_task_restore *tr);
 int ckpt_arch_check_task(struct ckpt_ctx *ctx, struct task_struct *t);
 unsigned long ckpt_arch_vdso(struct mm_struct *mm, unsigned long *start,
 			     unsigned long *end);
 int ckpt_arch_restore_vdso(struct ckpt_ctx *ctx, unsigned long vdso);
 void ckpt_arch_restart_syscall(void);
-
-/* kernel/checkpoint/sleep.c */
-void ckpt_save_sleep(struct task_struct *t, struct ckpt_hdr_task *h);
-int ckpt_restore_sleep(struct ckpt_ctx *ctx, const struct ckpt_hdr_task *h);
-
-/**
- * ckpt_get_error - the first error of an operation
- * @ctx: checkpoint context
- *
- * Return: a negative errno, or 0 while nothing failed.
- */
-static inline int ckpt_get_error(struct ckpt_ctx *ctx)
-{
-	return READ_ONCE(ctx->err);
-}
 
 static inline bool ckpt_is_restart(struct ckpt_ctx *ctx)
 {

@@ -5,7 +5,7 @@
  */
 #define pr_fmt(fmt) "checkpoint: " fmt
 
-#include <linux/checkpoint.h>
+#include "internal.h"
 #include <linux/sched.h>
 #include <linux/sched/signal.h>
 #include <linux/sched/task.h>
@@ -93,19 +93,8 @@ static int ckpt_collect(struct ckpt_ctx *ctx)
 {
 	int i, j, ret = 0;
 
-	for (i = 0; !ret && i < ctx->nr_tasks; i++) {
-		ret = ckpt_collect_mm(ctx, ctx->tasks[i]);
-		if (!ret)
-			ret = ckpt_collect_files(ctx, ctx->tasks[i]);
-		if (!ret)
-			ret = ckpt_collect_fs(ctx, ctx->tasks[i]);
-		if (!ret)
-			ret = ckpt_collect_signals(ctx, ctx->tasks[i]);
-		if (!ret)
-			ret = ckpt_collect_cred(ctx, ctx->tasks[i]);
-		if (!ret)
-			ret = ckpt_collect_ns(ctx, ctx->tasks[i]);
-	}
+	for (i = 0; !ret && i < ctx->nr_tasks; i++)
+		ret = ckpt_collect_task(ctx, ctx->tasks[i]);
 	for (i = 0; !ret && i < ctx->nr_tasks; i++) {
 		for (j = 0; j < i; j++)
 			if (ctx->tasks[j]->mm == ctx->tasks[i]->mm)

@@ -7,7 +7,7 @@
  */
 #define pr_fmt(fmt) "checkpoint: " fmt
 
-#include <linux/checkpoint.h>
+#include "internal.h"
 #include <linux/cred.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
@@ -43,7 +43,8 @@ static struct ckpt_hdr_cred *ckpt_cred_record(struct ckpt_ctx *ctx,
 	return h;
 }
 
-static int ckpt_cred_checkpoint(struct ckpt_ctx *ctx, void *ptr, int objref)
+static int ckpt_cred_checkpoint(struct ckpt_ctx *ctx, void *ptr, int objref,
+				const struct ckpt_obj_ref *ref)
 {
 	struct ckpt_hdr_cred *h = ckpt_cred_record(ctx, ptr);
 	int ret;
@@ -170,10 +171,11 @@ static int ckpt_share_cred(struct ckpt_ctx *ctx, const struct cred *cred)
  */
 int ckpt_checkpoint_cred(struct ckpt_ctx *ctx, struct task_struct *t)
 {
+	const struct ckpt_obj_ref ref = { .task = t, .fd = -1 };
 	const struct cred *cred = get_task_cred(t);
 	int ret;
 
-	ret = ckpt_obj_checkpoint(ctx, (void *)cred, CKPT_OBJ_CRED);
+	ret = ckpt_obj_checkpoint(ctx, (void *)cred, CKPT_OBJ_CRED, &ref);
 	put_cred(cred);
 	return ret < 0 ? ret : 0;
 }
@@ -201,10 +203,11 @@ int ckpt_collect_cred(struct ckpt_ctx *ctx, struct task_struct *t)
 /**
  * ckpt_restore_cred - give the caller its saved credentials
  * @ctx: restart context
+ * @tr: the task restoring itself
  *
  * Return: 0 or a negative errno (-EPERM when the restarter may not).
  */
-int ckpt_restore_cred(struct ckpt_ctx *ctx)
+int ckpt_restore_cred(struct ckpt_ctx *ctx, struct ckpt_task_restore *tr)
 {
 	const struct cred *cred = ckpt_obj_restore(ctx, CKPT_OBJ_CRED);
 

@@ -8,7 +8,7 @@
  */
 #define pr_fmt(fmt) "checkpoint: " fmt
 
-#include <linux/checkpoint.h>
+#include "internal.h"
 #include <linux/capability.h>
 #include <linux/nsproxy.h>
 #include <linux/sched.h>
@@ -18,7 +18,8 @@
 #include <linux/ipc_namespace.h>
 #include <linux/user_namespace.h>
 
-static int ckpt_uts_checkpoint(struct ckpt_ctx *ctx, void *ptr, int objref)
+static int ckpt_uts_checkpoint(struct ckpt_ctx *ctx, void *ptr, int objref,
+			       const struct ckpt_obj_ref *ref)
 {
 	struct uts_namespace *ns = ptr;
 	struct ckpt_hdr_uts_ns h = {
@@ -115,13 +116,14 @@ static struct uts_namespace *ckpt_get_uts(struct task_struct *t)
  */
 int ckpt_checkpoint_ns(struct ckpt_ctx *ctx, struct task_struct *t)
 {
+	const struct ckpt_obj_ref ref = { .task = t, .fd = -1 };
 	struct uts_namespace *ns = ckpt_get_uts(t);
 	int ret;
 
 	if (!ns)
 		return ckpt_err(ctx, -EBUSY, "pid %d has no namespaces",
 				task_pid_vnr(t));
-	ret = ckpt_obj_checkpoint(ctx, ns, CKPT_OBJ_UTS_NS);
+	ret = ckpt_obj_checkpoint(ctx, ns, CKPT_OBJ_UTS_NS, &ref);
 	put_uts_ns(ns);
 	return ret < 0 ? ret : 0;
 }
@@ -151,10 +153,11 @@ int ckpt_collect_ns(struct ckpt_ctx *ctx, struct task_struct *t)
 /**
  * ckpt_restore_ns - restore the caller's namespaces
  * @ctx: restart context
+ * @tr: the task restoring itself
  *
  * Return: 0 or a negative errno.
  */
-int ckpt_restore_ns(struct ckpt_ctx *ctx)
+int ckpt_restore_ns(struct ckpt_ctx *ctx, struct ckpt_task_restore *tr)
 {
 	struct uts_namespace *ns = ckpt_obj_restore(ctx, CKPT_OBJ_UTS_NS);
 

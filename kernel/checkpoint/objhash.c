@@ -8,7 +8,7 @@
  */
 #define pr_fmt(fmt) "checkpoint: " fmt
 
-#include <linux/checkpoint.h>
+#include "internal.h"
 #include <linux/hashtable.h>
 #include <linux/slab.h>
 
@@ -148,6 +148,8 @@ static struct ckpt_obj *ckpt_obj_add(struct ckpt_objhash *oh, void *ptr,
  * @ctx: checkpoint context
  * @ptr: the kernel object
  * @type: its object type
+ * @ref: the task (and fd) through which it is reached, for its checkpoint
+ *	of this first time
  *
  * The first time @ptr is seen it gets a new objref and its type's
  * checkpoint operation writes its records; later calls write an OBJREF
@@ -156,11 +158,11 @@ static struct ckpt_obj *ckpt_obj_add(struct ckpt_objhash *oh, void *ptr,
  * Return: the objref (> 0) or a negative errno.
  */
 int ckpt_obj_checkpoint(struct ckpt_ctx *ctx, void *ptr,
-			enum ckpt_obj_type type)
+			enum ckpt_obj_type type, const struct ckpt_obj_ref *ref)
 {
 	const struct ckpt_obj_ops *ops = ckpt_obj_ops_of(type);
 	struct ckpt_objhash *oh = ctx->objhash;
-	struct ckpt_hdr_objref ref;
+	struct ckpt_hdr_objref rec;
 	struct ckpt_obj *obj;
 	int ret;
 
@@ -171,18 +173,18 @@ int ckpt_obj_checkpoint(struct ckpt_ctx *ctx, void *ptr,
 	if (obj && !obj->visited && obj->collected) {
 		/* first time in the real pass: save it now */
 		obj->visited = true;
-		ret = ops->checkpoint(ctx, ptr, obj->objref);
+		ret = ops->checkpoint(ctx, ptr, obj->objref, ref);
 		return ret ? ret : obj->objref;
 	}
 	if (obj) {
 		if (obj->ops != ops)
 			return ckpt_err(ctx, -EINVAL, "object %d is a %s, not a %s",
 					obj->objref, obj->ops->name, ops->name);
-		ref.h.type = CKPT_HDR_OBJREF;
-		ref.h.len = sizeof(ref);
-		ref.objref = obj->objref;
-		ref.objtype = type;
-		ret = ckpt_write_obj(ctx, &ref.h);
+		rec.h.type = CKPT_HDR_OBJREF;
+		rec.h.len = sizeof(rec);
+		rec.objref = obj->objref;
+		rec.objtype = type;
+		ret = ckpt_write_obj(ctx, &rec.h);
 		return ret ? ret : obj->objref;
 	}
 
@@ -194,7 +196,7 @@ int ckpt_obj_checkpoint(struct ckpt_ctx *ctx, void *ptr,
 	if (!obj)
 		return -ENOMEM;
 	obj->visited = true;
-	ret = ops->checkpoint(ctx, ptr, obj->objref);
+	ret = ops->checkpoint(ctx, ptr, obj->objref, ref);
 	return ret ? ret : obj->objref;
 }
 

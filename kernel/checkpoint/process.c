@@ -5,7 +5,7 @@
  */
 #define pr_fmt(fmt) "checkpoint: " fmt
 
-#include <linux/checkpoint.h>
+#include "internal.h"
 #include <linux/sched.h>
 #include <linux/sched/signal.h>
 #include <linux/sched/task.h>
@@ -64,36 +64,68 @@ static int ckpt_write_task(struct ckpt_ctx *ctx, struct task_struct *t)
 }
 
 /**
+ * struct ckpt_task_part - one part of a task's state
+ * @collect: the collect pass of a container checkpoint notes what the
+ *	part refers to (optional)
+ * @checkpoint: save the part of task @t
+ * @restore: restore the part of the calling task
+ */
+struct ckpt_task_part {
+	int (*collect)(struct ckpt_ctx *ctx, struct task_struct *t);
+	int (*checkpoint)(struct ckpt_ctx *ctx, struct task_struct *t);
+	int (*restore)(struct ckpt_ctx *ctx, struct ckpt_task_restore *tr);
+};
+
+/*
+ * The parts of a task, in image order, after its TASK record. The
+ * credentials come before everything a restart opens or sets on the
+ * image's behalf, which it then does with them (namespaces first: only
+ * the restart's own, see ckpt_restore_ns()). Adding a resource is a line
+ * here and its own file.
+ */
+static const struct ckpt_task_part ckpt_task_parts[] = {
+	{ ckpt_collect_ns, ckpt_checkpoint_ns, ckpt_restore_ns },
+	{ ckpt_collect_cred, ckpt_checkpoint_cred, ckpt_restore_cred },
+	{ ckpt_collect_mm, ckpt_checkpoint_mm, ckpt_restore_mm },
+	{ ckpt_collect_files, ckpt_checkpoint_files, ckpt_restore_files },
+	{ ckpt_collect_fs, ckpt_checkpoint_fs, ckpt_restore_fs },
+	{ ckpt_collect_signals, ckpt_checkpoint_signals, ckpt_restore_signals },
+	{ NULL, ckpt_checkpoint_cpu, ckpt_restore_cpu },
+};
+
+/**
+ * ckpt_collect_task - collect pass over one task's parts
+ * @ctx: checkpoint context
+ * @t: the task
+ *
+ * Return: 0 or a negative errno.
+ */
+int ckpt_collect_task(struct ckpt_ctx *ctx, struct task_struct *t)
+{
+	int i, ret = 0;
+
+	for (i = 0; !ret && i < ARRAY_SIZE(ckpt_task_parts); i++)
+		if (ckpt_task_parts[i].collect)
+			ret = ckpt_task_parts[i].collect(ctx, t);
+	return ret;
+}
+
+/**
  * ckpt_checkpoint_task - save one task
  * @ctx: checkpoint context
  * @t: the task (frozen, or current)
  *
- * Order: TASK, namespaces, credentials, address space, files table, fs,
- * signal state, CPU state. The credentials come before everything a
- * restart opens or sets on the image's behalf, which it then does with
- * them (see Documentation/checkpoint/security.rst).
+ * Writes its TASK record, then its parts (ckpt_task_parts[]).
  *
  * Return: 0 or a negative errno.
  */
 int ckpt_checkpoint_task(struct ckpt_ctx *ctx, struct task_struct *t)
 {
-	int ret;
+	int i, ret;
 
 	ret = ckpt_write_task(ctx, t);
-	if (!ret)
-		ret = ckpt_checkpoint_ns(ctx, t);
-	if (!ret)
-		ret = ckpt_checkpoint_cred(ctx, t);
-	if (!ret)
-		ret = ckpt_checkpoint_mm(ctx, t);
-	if (!ret)
-		ret = ckpt_checkpoint_files(ctx, t);
-	if (!ret)
-		ret = ckpt_checkpoint_fs(ctx, t);
-	if (!ret)
-		ret = ckpt_checkpoint_signals(ctx, t);
-	if (!ret)
-		ret = ckpt_checkpoint_cpu(ctx, t);
+	for (i = 0; !ret && i < ARRAY_SIZE(ckpt_task_parts); i++)
+		ret = ckpt_task_parts[i].checkpoint(ctx, t);
 	return ret;
 }
 
@@ -157,34 +189,25 @@ static void ckpt_apply_task(struct ckpt_hdr_task *h,
 	current->pdeath_signal = h->pdeath_signal;
 }
 
-/**
- * ckpt_restore_task - restore the calling task from its image section
- * @ctx: restart context
- * @idx: the caller's index in ctx->tasks
- *
- * The caller's memory, files and signal state are replaced; on failure
- * the caller is left unusable and must be killed. Namespaces are set up
- * with the restarter's rights (they are the restart's own, see
- * ckpt_restore_ns()); then the caller takes the image's credentials, and
- * everything after is opened, mapped and set with those.
- *
- * Return: 0 or a negative errno.
- */
-int ckpt_restore_task(struct ckpt_ctx *ctx, int idx)
+/* The restarter's registrations point into memory about to go */
+static void ckpt_clear_registrations(void)
 {
-	const struct ckpt_hdr_tree_task *e = ckpt_tree_task_entry(ctx, idx);
-	bool leader = !(e->flags & CKPT_TREE_THREAD);
-	/* the thread group's last task in image order */
-	bool last = idx + 1 >= ctx->nr_tasks ||
-		    ckpt_tree_task_entry(ctx, idx + 1)->tgid != e->tgid;
-	struct ckpt_pending pending = {};
-	struct ckpt_hdr_task *h;
-	int ret;
+#ifdef CONFIG_RSEQ
+	current->rseq = NULL;
+	current->rseq_sig = 0;
+#endif
+#ifdef CONFIG_FUTEX
+	current->robust_list = NULL;
+#endif
+	current->clear_child_tid = NULL;
+}
 
-	h = ckpt_read_obj_type(ctx, CKPT_HDR_TASK, sizeof(*h));
-	if (IS_ERR(h))
-		return PTR_ERR(h);
-	ret = 0;
+static int ckpt_check_task_record(struct ckpt_ctx *ctx,
+				  const struct ckpt_hdr_task *h,
+				  const struct ckpt_hdr_tree_task *e)
+{
+	int ret = 0;
+
 	if (h->pid != e->pid)
 		ret = ckpt_err(ctx, -EINVAL, "TASK record of pid %d, expected %d",
 			       h->pid, e->pid);
@@ -203,56 +226,83 @@ int ckpt_restore_task(struct ckpt_ctx *ctx, int idx)
 		ret = ckpt_err(ctx, -EINVAL,
 			       "pid %d: bad parent-death signal %u",
 			       h->pid, h->pdeath_signal);
+	return ret;
+}
+
+/*
+ * Pend the restored signals again, last in the turn: the leader keeps
+ * its thread group's until the group's last task sends them.
+ */
+static int ckpt_finish_signals(struct ckpt_ctx *ctx,
+			       struct ckpt_task_restore *tr)
+{
+	struct ckpt_pending *own = &tr->pending;
+	int ret;
+
+	if (tr->leader) {
+		ckpt_pending_free(&ctx->group_pending);
+		swap(ctx->group_pending, tr->pending);
+		own = &ctx->group_pending;
+	}
+	ret = ckpt_restore_pending(ctx, own,
+				   tr->last ? &ctx->group_pending : NULL);
+	if (tr->last)
+		ckpt_pending_free(&ctx->group_pending);
+	return ret;
+}
+
+/**
+ * ckpt_restore_task - restore the calling task from its image section
+ * @ctx: restart context
+ * @idx: the caller's index in ctx->tasks
+ *
+ * The caller's memory, files and signal state are replaced; on failure
+ * the caller is left unusable and must be killed. Its parts are restored
+ * in ckpt_task_parts[] order: after the namespaces, the caller takes the
+ * image's credentials, and everything after is opened, mapped and set
+ * with those.
+ *
+ * Return: 0 or a negative errno.
+ */
+int ckpt_restore_task(struct ckpt_ctx *ctx, int idx)
+{
+	const struct ckpt_hdr_tree_task *e = ckpt_tree_task_entry(ctx, idx);
+	struct ckpt_task_restore tr = {
+		.idx = idx,
+		.entry = e,
+		.leader = !(e->flags & CKPT_TREE_THREAD),
+		/* the thread group's last task in image order */
+		.last = idx + 1 >= ctx->nr_tasks ||
+			ckpt_tree_task_entry(ctx, idx + 1)->tgid != e->tgid,
+	};
+	struct ckpt_hdr_task *h;
+	int i, ret;
+
+	h = ckpt_read_obj_type(ctx, CKPT_HDR_TASK, sizeof(*h));
+	if (IS_ERR(h))
+		return PTR_ERR(h);
+	ret = ckpt_check_task_record(ctx, h, e);
 	if (ret)
 		goto out;
 
-	/* the restarter's registrations point into memory about to go */
-#ifdef CONFIG_RSEQ
-	current->rseq = NULL;
-	current->rseq_sig = 0;
-#endif
-#ifdef CONFIG_FUTEX
-	current->robust_list = NULL;
-#endif
-	current->clear_child_tid = NULL;
-
+	ckpt_clear_registrations();
 	/* PR_SET_MM_MAP's privilege, as the restarter had it */
 	ctx->may_relink_exe =
 		ns_capable_noaudit(current_user_ns(), CAP_CHECKPOINT_RESTORE) ||
 		ns_capable_noaudit(current_user_ns(), CAP_SYS_ADMIN);
-	ret = ckpt_restore_ns(ctx);
-	if (!ret)
-		ret = ckpt_restore_cred(ctx);
-	if (!ret)
-		ret = ckpt_restore_mm(ctx);
-	if (!ret)
-		ret = ckpt_restore_files(ctx);
-	if (!ret)
-		ret = ckpt_restore_fs(ctx);
-	if (!ret)
-		ret = ckpt_restore_signals(ctx, &pending, leader);
-	if (!ret)
-		ret = ckpt_restore_cpu(ctx);
+	for (i = 0; !ret && i < ARRAY_SIZE(ckpt_task_parts); i++)
+		ret = ckpt_task_parts[i].restore(ctx, &tr);
 	if (!ret)
 		ret = ckpt_restore_sleep(ctx, h);
 	if (!ret) {
 		ckpt_apply_task(h, e);
-		/* the leader holds its group's signals until the last thread */
-		if (leader) {
-			ckpt_pending_free(&ctx->group_pending);
-			swap(ctx->group_pending, pending);
-		}
-		ret = ckpt_restore_pending(ctx, leader ? &ctx->group_pending :
-					   &pending,
-					   last ? &ctx->group_pending : NULL);
-		if (last)
-			ckpt_pending_free(&ctx->group_pending);
+		ret = ckpt_finish_signals(ctx, &tr);
 	}
 	if (!ret)
 		ckpt_msg(ctx, "restored pid %d (%s) as pid %d", h->pid, h->comm,
 			 task_pid_vnr(current));
 out:
-	ckpt_pending_free(&pending);
+	ckpt_pending_free(&tr.pending);
 	ckpt_hdr_put(ctx, h);
 	return ret;
 }

@@ -61,7 +61,7 @@
  */
 #define pr_fmt(fmt) "checkpoint: " fmt
 
-#include <linux/checkpoint.h>
+#include "internal.h"
 #include <linux/file.h>
 #include <linux/sched.h>
 #include <linux/sched/signal.h>

@@ -5,7 +5,7 @@
  */
 #define pr_fmt(fmt) "checkpoint: " fmt
 
-#include <linux/checkpoint.h>
+#include "internal.h"
 #include <linux/sched.h>
 #include <linux/sched/signal.h>
 #include <linux/signal.h>
@@ -16,7 +16,7 @@
 #include <linux/posix-timers.h>
 
 static int ckpt_sighand_checkpoint(struct ckpt_ctx *ctx, void *ptr,
-				   int objref)
+				   int objref, const struct ckpt_obj_ref *ref)
 {
 	struct sighand_struct *sighand = ptr;
 	struct ckpt_hdr_sighand *h;
@@ -158,6 +158,7 @@ static int ckpt_save_pending(struct ckpt_ctx *ctx, struct task_struct *t,
  */
 int ckpt_checkpoint_signals(struct ckpt_ctx *ctx, struct task_struct *t)
 {
+	const struct ckpt_obj_ref ref = { .task = t, .fd = -1 };
 	struct ckpt_hdr_sigmask m = {
 		.h.type = CKPT_HDR_SIGMASK,
 		.h.len = sizeof(m),
@@ -169,12 +170,11 @@ int ckpt_checkpoint_signals(struct ckpt_ctx *ctx, struct task_struct *t)
 	if (!sighand)
 		return ckpt_err(ctx, -ESRCH, "pid %d lost its signal handlers",
 				task_pid_vnr(t));
-	ret = ckpt_obj_checkpoint(ctx, sighand, CKPT_OBJ_SIGHAND);
+	ret = ckpt_obj_checkpoint(ctx, sighand, CKPT_OBJ_SIGHAND, &ref);
 	__cleanup_sighand(sighand);
 	if (ret < 0)
 		return ret;
-	ctx->cur_task = t;
-	ret = ckpt_obj_checkpoint(ctx, t->signal, CKPT_OBJ_SIGNAL);
+	ret = ckpt_obj_checkpoint(ctx, t->signal, CKPT_OBJ_SIGNAL, &ref);
 	if (ret < 0)
 		return ret;
 	ret = ckpt_save_pending(ctx, t, &m, &si);
@@ -276,9 +276,10 @@ static const char *ckpt_unsaved_timers(struct signal_struct *sig)
 	return NULL;
 }
 
-static int ckpt_signal_checkpoint(struct ckpt_ctx *ctx, void *ptr, int objref)
+static int ckpt_signal_checkpoint(struct ckpt_ctx *ctx, void *ptr, int objref,
+				  const struct ckpt_obj_ref *ref)
 {
-	struct task_struct *t = ctx->cur_task;
+	struct task_struct *t = ref->task;
 	struct signal_struct *sig = ptr;
 	struct ckpt_hdr_signal h = {
 		.h.type = CKPT_HDR_SIGNAL,
@@ -500,16 +501,16 @@ static int ckpt_read_siginfo(struct ckpt_ctx *ctx, struct ckpt_pending *p,
 /**
  * ckpt_restore_signals - restore the caller's handlers, mask, altstack
  * @ctx: restart context
- * @p: set to the saved pending signals, for ckpt_restore_pending(); the
- *	caller frees it with ckpt_pending_free()
- * @leader: the caller leads its thread group (the group's pending
- *	signals are saved with the leader)
+ * @tr: the task restoring itself; its pending signals are read into
+ *	tr->pending, for ckpt_restore_pending() (a leader's include its
+ *	thread group's)
  *
  * Return: 0 or a negative errno.
  */
-int ckpt_restore_signals(struct ckpt_ctx *ctx, struct ckpt_pending *p,
-			 bool leader)
+int ckpt_restore_signals(struct ckpt_ctx *ctx, struct ckpt_task_restore *tr)
 {
+	struct ckpt_pending *p = &tr->pending;
+	bool leader = tr->leader;
 	struct ckpt_hdr_sigmask *m;
 	struct sighand_struct *sighand;
 	struct signal_struct *signal;

@@ -9,7 +9,7 @@
  */
 #define pr_fmt(fmt) "checkpoint: " fmt
 
-#include <linux/checkpoint.h>
+#include "internal.h"
 #include <linux/errno.h>
 #include <linux/hrtimer.h>
 #include <linux/ktime.h>

@@ -5,7 +5,7 @@
  */
 #define pr_fmt(fmt) "checkpoint: " fmt
 
-#include <linux/checkpoint.h>
+#include "internal.h"
 #include <linux/syscalls.h>
 #include <linux/file.h>
 #include <linux/fs.h>
@@ -621,7 +621,8 @@ static struct ckpt_ctx *ckpt_ctx_alloc(int fd, unsigned long uflags,
 	kref_init(&ctx->ref);
 	INIT_LIST_HEAD(&ctx->list);
 	init_waitqueue_head(&ctx->waitq);
-	xa_init(&ctx->tree_pids);
+	/* the pid index grows with an image: charged to the caller */
+	xa_init_flags(&ctx->tree_pids, XA_FLAGS_ACCOUNT);
 	init_waitqueue_head(&ctx->coordq);
 
 	ctx->msgbuf = kmalloc(CKPT_MSG_MAX, GFP_KERNEL);

@@ -235,6 +235,7 @@ out:
 /**
  * ckpt_restore_cpu - restore the caller's registers and FPU state
  * @ctx: restart context
+ * @tr: the task restoring itself
  *
  * A task that was stopped inside an interrupted or unfinished system
  * call is set up to issue that call again, as after a signal without a
@@ -242,7 +243,7 @@ out:
  *
  * Return: 0 or a negative errno.
  */
-int ckpt_restore_cpu(struct ckpt_ctx *ctx)
+int ckpt_restore_cpu(struct ckpt_ctx *ctx, struct ckpt_task_restore *tr)
 {
 	struct pt_regs *regs = task_pt_regs(current);
 	struct ckpt_hdr_cpu *h;

@@ -1,0 +1,118 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Checkpoint/restart core: what only kernel/checkpoint/ uses (the
+ * subsystems see include/linux/checkpoint.h).
+ */
+#ifndef _KERNEL_CHECKPOINT_INTERNAL_H
+#define _KERNEL_CHECKPOINT_INTERNAL_H
+
+#include <linux/checkpoint.h>
+
+/*
+ * ckpt_ctx.stage: the stages of a restart session, in order (see THE
+ * RESTART SESSION in kernel/checkpoint/restart.c)
+ */
+enum ckpt_restart_stage {
+	CKPT_STAGE_PUBLISHED,	/* findable by its file; the root may join */
+	CKPT_STAGE_TREE_READ,	/* ->tasks known; the other tasks join */
+	CKPT_STAGE_RESTORING,	/* the tasks take turns (->active) */
+	CKPT_STAGE_DONE,	/* all restored: return to user space */
+	CKPT_STAGE_ABORTED,	/* failed: the started tasks are killed */
+};
+
+/**
+ * struct ckpt_task_seen - a checkpointed task as it was collected
+ * @cred: its credentials (a reference)
+ * @exec_id: its self_exec_id, which each exec() increments
+ */
+struct ckpt_task_seen {
+	const struct cred *cred;
+	u64 exec_id;
+};
+
+/* sys.c: errors, record I/O */
+bool ckpt_set_error(struct ckpt_ctx *ctx, int err);
+int ckpt_kwrite(struct ckpt_ctx *ctx, const void *buf, size_t len);
+int ckpt_write_error(struct ckpt_ctx *ctx, int err, const char *msg);
+int ckpt_read_hdr(struct ckpt_ctx *ctx, struct ckpt_hdr *h);
+int ckpt_read_body(struct ckpt_ctx *ctx, struct ckpt_hdr *h, size_t size);
+int ckpt_check_reserved(struct ckpt_ctx *ctx, const struct ckpt_hdr *h,
+			size_t size);
+const char *ckpt_hdr_name(int type);
+
+/* objhash.c */
+int ckpt_objhash_alloc(struct ckpt_ctx *ctx);
+void ckpt_objhash_free(struct ckpt_ctx *ctx);
+void *ckpt_obj_fetch(struct ckpt_ctx *ctx, int objref,
+		     enum ckpt_obj_type type);
+int ckpt_obj_leak_check(struct ckpt_ctx *ctx);
+int ckpt_obj_check_visited(struct ckpt_ctx *ctx);
+
+/* kernel/checkpoint/process.c */
+int ckpt_collect_task(struct ckpt_ctx *ctx, struct task_struct *t);
+int ckpt_checkpoint_task(struct ckpt_ctx *ctx, struct task_struct *t);
+int ckpt_restore_task(struct ckpt_ctx *ctx, int idx);
+bool ckpt_task_frozen(struct task_struct *t);
+
+/* kernel/checkpoint/tree.c */
+int ckpt_collect_tree(struct ckpt_ctx *ctx);
+int ckpt_write_tree(struct ckpt_ctx *ctx);
+int ckpt_read_tree(struct ckpt_ctx *ctx);
+int ckpt_tree_find_tasks(struct ckpt_ctx *ctx);
+int ckpt_tree_check_joined(struct ckpt_ctx *ctx);
+int ckpt_recheck_task(struct ckpt_ctx *ctx, int i);
+const struct ckpt_hdr_tree_task *ckpt_tree_task_entry(struct ckpt_ctx *ctx,
+						      int idx);
+int ckpt_tree_task_index(struct ckpt_ctx *ctx, struct task_struct *t);
+
+/* kernel/checkpoint/signal.c */
+int ckpt_checkpoint_signals(struct ckpt_ctx *ctx, struct task_struct *t);
+int ckpt_restore_signals(struct ckpt_ctx *ctx, struct ckpt_task_restore *tr);
+int ckpt_restore_pending(struct ckpt_ctx *ctx, struct ckpt_pending *p,
+			 struct ckpt_pending *group);
+void ckpt_pending_free(struct ckpt_pending *p);
+int ckpt_collect_signals(struct ckpt_ctx *ctx, struct task_struct *t);
+
+/* kernel/checkpoint/checkpoint.c and restart.c */
+long do_checkpoint(struct ckpt_ctx *ctx, pid_t pid);
+long do_restart(struct ckpt_ctx *ctx, pid_t pid);
+long ckpt_restart_join(int fd, unsigned long flags, int logfd);
+void ckpt_ctx_get(struct ckpt_ctx *ctx);
+void ckpt_ctx_put(struct ckpt_ctx *ctx);
+
+/*
+ * kernel/sys.c: the bodies of the id system calls, with their checks
+ * (not declared in a header of their own)
+ */
+long __sys_setresuid(uid_t ruid, uid_t euid, uid_t suid);
+long __sys_setresgid(gid_t rgid, gid_t egid, gid_t sgid);
+long __sys_setfsuid(uid_t uid);
+long __sys_setfsgid(gid_t gid);
+
+/* kernel/checkpoint/cred.c */
+int ckpt_checkpoint_cred(struct ckpt_ctx *ctx, struct task_struct *t);
+int ckpt_collect_cred(struct ckpt_ctx *ctx, struct task_struct *t);
+int ckpt_restore_cred(struct ckpt_ctx *ctx, struct ckpt_task_restore *tr);
+
+/* kernel/checkpoint/ns.c */
+int ckpt_checkpoint_ns(struct ckpt_ctx *ctx, struct task_struct *t);
+int ckpt_collect_ns(struct ckpt_ctx *ctx, struct task_struct *t);
+int ckpt_restore_ns(struct ckpt_ctx *ctx, struct ckpt_task_restore *tr);
+int ckpt_check_ns(struct ckpt_ctx *ctx, u32 *flags);
+
+/* kernel/checkpoint/sleep.c */
+void ckpt_save_sleep(struct task_struct *t, struct ckpt_hdr_task *h);
+int ckpt_restore_sleep(struct ckpt_ctx *ctx, const struct ckpt_hdr_task *h);
+
+/**
+ * ckpt_get_error - the first error of an operation
+ * @ctx: checkpoint context
+ *
+ * Return: a negative errno, or 0 while nothing failed.
+ */
+static inline int ckpt_get_error(struct ckpt_ctx *ctx)
+{
+	return READ_ONCE(ctx->err);
+}
+
+#endif /* _KERNEL_CHECKPOINT_INTERNAL_H */
