@@ -523,7 +523,7 @@ static void *ckpt_files_restore(struct ckpt_ctx *ctx, struct ckpt_hdr *hdr,
 {
 	struct ckpt_hdr_file_table *h;
 	struct ckpt_fd *fds = NULL;
-	int i, ret = 0, nr;
+	int i, ret = 0, nr, cap = 0;
 
 	h = ckpt_read_body_alloc(ctx, hdr, sizeof(*h));
 	if (IS_ERR(h))
@@ -534,14 +534,25 @@ static void *ckpt_files_restore(struct ckpt_ctx *ctx, struct ckpt_hdr *hdr,
 	if (nr < 0 || nr > rlimit(RLIMIT_NOFILE))
 		return ERR_PTR(ckpt_err(ctx, -EINVAL, "%d fds exceed the fd limit",
 					nr));
-	fds = kvcalloc(nr, sizeof(*fds), GFP_KERNEL);
-	if (!fds && nr)
-		return ERR_PTR(-ENOMEM);
 
 	for (i = 0; i < nr; i++) {
 		struct ckpt_hdr_fd_ent *e;
 		struct file *file;
 
+		/* memory follows the entries that came, not the count */
+		if (i == cap) {
+			struct ckpt_fd *more;
+			int grown = min(max(2 * cap, 64), nr);
+
+			more = kvrealloc(fds, cap * sizeof(*fds),
+					 grown * sizeof(*fds), GFP_KERNEL_ACCOUNT);
+			if (!more) {
+				ret = -ENOMEM;
+				break;
+			}
+			fds = more;
+			cap = grown;
+		}
 		e = ckpt_read_obj_type(ctx, CKPT_HDR_FD_ENT, sizeof(*e));
 		if (IS_ERR(e)) {
 			ret = PTR_ERR(e);

@@ -586,7 +586,8 @@ static int ckpt_restore_pages(struct ckpt_ctx *ctx, struct mm_struct *mm)
 	int i, ret;
 
 	if (!ctx->pgbuf) {
-		ctx->pgbuf = vmalloc(data_off + CKPT_PAGES_BATCH * PAGE_SIZE);
+		ctx->pgbuf = __vmalloc(data_off + CKPT_PAGES_BATCH * PAGE_SIZE,
+				       GFP_KERNEL_ACCOUNT);
 		if (!ctx->pgbuf)
 			return -ENOMEM;
 	}

@@ -134,7 +134,7 @@ static void *ckpt_cred_restore(struct ckpt_ctx *ctx, struct ckpt_hdr *hdr,
 		return ERR_PTR(ckpt_err(ctx, -EINVAL, "bad CRED record length %u",
 					hdr->len));
 	size = hdr->len;
-	h = kvmalloc(size, GFP_KERNEL);
+	h = kvmalloc(size, GFP_KERNEL_ACCOUNT);
 	if (!h)
 		return ERR_PTR(-ENOMEM);
 	h->h = *hdr;

@@ -125,7 +125,7 @@ static struct ckpt_obj *ckpt_obj_add(struct ckpt_objhash *oh, void *ptr,
 				     int objref,
 				     const struct ckpt_obj_ops *ops)
 {
-	struct ckpt_obj *obj = kmalloc(sizeof(*obj), GFP_KERNEL);
+	struct ckpt_obj *obj = kmalloc(sizeof(*obj), GFP_KERNEL_ACCOUNT);
 
 	if (!obj)
 		return NULL;

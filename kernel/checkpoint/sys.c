@@ -501,7 +501,7 @@ void *ckpt_read_body_alloc(struct ckpt_ctx *ctx, struct ckpt_hdr *h,
 			       ckpt_hdr_name(h->type), ctx->pos, h->len, size);
 		return ERR_PTR(ret);
 	}
-	rec = kvmalloc(size, GFP_KERNEL);
+	rec = kvmalloc(size, GFP_KERNEL_ACCOUNT);
 	if (!rec)
 		return ERR_PTR(-ENOMEM);
 	*rec = *h;
@@ -590,7 +590,7 @@ char *ckpt_read_string(struct ckpt_ctx *ctx, size_t max)
 		return ERR_PTR(ckpt_err(ctx, -EINVAL,
 					"string of length %zu before offset %lld out of range",
 					len, ctx->pos));
-	str = kmalloc(len, GFP_KERNEL);
+	str = kmalloc(len, GFP_KERNEL_ACCOUNT);
 	if (!str)
 		return ERR_PTR(-ENOMEM);
 	ret = ckpt_kread(ctx, str, len);

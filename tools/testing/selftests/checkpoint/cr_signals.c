@@ -116,9 +116,13 @@ static struct cr_ctx *thr_ctx;
 static volatile int thr_stage, thr_result, main_checked;
 static volatile pid_t shared_handled_by[2];
 
+static volatile int shared_rt_count;
+
 static void on_shared(int sig)
 {
 	shared_handled_by[sig == SIGWINCH ? 0 : 1] = gettid();
+	if (sig == SIG_SHARED_RT)
+		shared_rt_count++;
 }
 
 static void make_set(sigset_t *set, const int *sigs, int n)
@@ -193,6 +197,12 @@ static void *thr_signals(void *arg)
 	sigaddset(&set, SIGWINCH);
 	sigaddset(&set, SIG_SHARED_RT);
 	pthread_sigmask(SIG_UNBLOCK, &set, NULL);
+	/* queued once for the process, so delivered once */
+	if (shared_rt_count != 1) {
+		thr_result = CR_WL_FAIL(13, "signal %d delivered %d times",
+					SIG_SHARED_RT, shared_rt_count);
+		return NULL;
+	}
 	if (shared_handled_by[0] != gettid() || shared_handled_by[1] != gettid()) {
 		thr_result = CR_WL_FAIL(12, "process signals handled by %d and %d, not by the thread that unblocked them (%d)",
 					shared_handled_by[0],
