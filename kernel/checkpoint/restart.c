@@ -600,6 +600,8 @@ long do_restart(struct ckpt_ctx *ctx, pid_t pid)
 	ret = ckpt_read_prologue(ctx);
 	if (!ret)
 		ret = ckpt_tree_find_tasks(ctx);
+	if (!ret)
+		ret = ckpt_tree_check_private(ctx);
 	if (ret)
 		return ret;
 	ret = ckpt_restore_self(ctx, 0);

@@ -16,6 +16,8 @@
 #include <linux/ptrace.h>
 #include <linux/slab.h>
 #include <linux/mm.h>
+#include <linux/fdtable.h>
+#include <linux/fs_struct.h>
 
 /* Largest tree an image may describe */
 #define CKPT_TREE_MAX	PID_MAX_LIMIT
@@ -539,13 +541,74 @@ static bool ckpt_tree_parent_ok(struct ckpt_ctx *ctx, int idx)
 	return ok;
 }
 
+/*
+ * Count the tasks of the restart that use each of @t's objects a restore
+ * rebuilds in place (memory, files table, fs, signal handlers): those
+ * objects must have no other user, or a thread outside the image, a
+ * vfork() parent or a task sharing the files would run on with state
+ * it never had. Called with every task blocked in restart().
+ */
+static int ckpt_check_private(struct ckpt_ctx *ctx, struct task_struct *t)
+{
+	struct mm_struct *mm = READ_ONCE(t->mm);
+	struct files_struct *files = READ_ONCE(t->files);
+	struct fs_struct *fs = READ_ONCE(t->fs);
+	struct sighand_struct *sighand = rcu_access_pointer(t->sighand);
+	int i, n[4] = { 0, 0, 0, 0 }, users[4];
+	static const char * const what[4] = {
+		"address space", "files table", "root and working directory",
+		"signal handler table",
+	};
+
+	if (!mm || !files || !fs || !sighand)
+		return ckpt_err(ctx, -ESRCH, "pid %d is exiting",
+				task_pid_nr_ns(t, ctx->root_ns));
+	for (i = 0; i < ctx->nr_tasks; i++) {
+		struct task_struct *u = ctx->tasks[i];
+
+		n[0] += READ_ONCE(u->mm) == mm;
+		n[1] += READ_ONCE(u->files) == files;
+		n[2] += READ_ONCE(u->fs) == fs;
+		n[3] += rcu_access_pointer(u->sighand) == sighand;
+	}
+	users[0] = atomic_read(&mm->mm_users);
+	users[1] = atomic_read(&files->count);
+	users[2] = READ_ONCE(fs->users);
+	users[3] = refcount_read(&sighand->count);
+	for (i = 0; i < 4; i++)
+		if (users[i] > n[i])
+			return ckpt_err(ctx, -EBUSY,
+					"pid %d: its %s is shared with a task outside the restart",
+					task_pid_nr_ns(t, ctx->root_ns), what[i]);
+	return 0;
+}
+
+/**
+ * ckpt_tree_check_private - refuse tasks that share state outside
+ * @ctx: restart context, tasks found and all in restart()
+ *
+ * See ckpt_check_private(); for RESTART_TASKSELF, a caller with other
+ * threads or a vfork() child.
+ *
+ * Return: 0 or -EBUSY naming the task and what it shares.
+ */
+int ckpt_tree_check_private(struct ckpt_ctx *ctx)
+{
+	int i, ret = 0;
+
+	for (i = 0; !ret && i < ctx->nr_tasks; i++)
+		ret = ckpt_check_private(ctx, ctx->tasks[i]);
+	return ret;
+}
+
 /**
  * ckpt_tree_check_joined - check the tasks of a restart once all joined
  * @ctx: restart context, every task in restart(0, ...)
  *
  * The tasks now sit in restart(): their credentials and parents cannot
- * change any more. The caller must still be allowed to ptrace each, and
- * each process must be the child of the task its image entry names.
+ * change any more. The caller must still be allowed to ptrace each,
+ * each process must be the child of the task its image entry names, and
+ * what their restore rebuilds in place must be theirs alone.
  *
  * Return: 0 or a negative errno.
  */
@@ -567,7 +630,7 @@ int ckpt_tree_check_joined(struct ckpt_ctx *ctx)
 					e->pid, e->ppid);
 		cond_resched();
 	}
-	return 0;
+	return ckpt_tree_check_private(ctx);
 }
 
 /**

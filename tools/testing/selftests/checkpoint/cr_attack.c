@@ -16,6 +16,8 @@
  *                                  image pipe stalls the checkpoint
  *   root_restores_hostile_image    finding 4: credentials first
  *   claimed_parent                 a tree entry whose parent is not real
+ *   shared_state_refused           finding 10: state shared outside the
+ *                                  restart is not rebuilt in place
  *   huge_sparse_tree               finding 5: memory follows the stream
  *                                  and is charged to the caller
  *   log_pipe_full                  finding 9: no mm lock held on the log
@@ -27,6 +29,7 @@
 
 #include <grp.h>
 #include <poll.h>
+#include <sched.h>
 #include <sys/ioctl.h>
 #include <sys/resource.h>
 
@@ -295,6 +298,77 @@ CR_TEST(cr_attack, coordinator_may_not_ptrace_root)
 		cr_dump_logs(_metadata, ctx);
 	}
 	EXPECT_TRUE(log_has(ctx, "no permission to restart pid"));
+	close(fd);
+}
+
+static void *idle_thread(void *arg)
+{
+	for (;;)
+		pause();
+	return NULL;
+}
+
+static int clone_files_child(void *arg)
+{
+	int fd = *(int *)arg;
+
+	sys_restart(0, fd, 0, -1);
+	return errno == EBUSY ? CR_EXIT_RESTART_RETURNED : 1;
+}
+
+/*
+ * Finding 10. What a restore rebuilds in place (memory, files table, fs,
+ * signal handlers) must be the restarting tasks' own: RESTART_TASKSELF
+ * by a process with another thread, and a root that shares its files
+ * table with its coordinator (CLONE_FILES), are refused with EBUSY
+ * before anything is touched; both go on unharmed.
+ */
+CR_TEST(cr_attack, shared_state_refused)
+{
+	static char stack[1 << 16] __attribute__((aligned(16)));
+	int fd, status;
+	pthread_t th;
+	pid_t q;
+	long ret;
+
+	make_image(_metadata, ctx);
+	fd = open(ctx->img, O_RDONLY | O_CLOEXEC);
+	ASSERT_LE(0, fd);
+
+	fflush(stdout);
+	fflush(stderr);
+	q = fork();
+	ASSERT_LE(0, q);
+	if (q == 0) {
+		if (pthread_create(&th, NULL, idle_thread, NULL))
+			_exit(CR_EXIT_SETUP);
+		ret = sys_restart(0, fd, RESTART_TASKSELF, ctx->logfd);
+		_exit(ret == -1 && errno == EBUSY ? 0 : 1);
+	}
+	ASSERT_EQ(0, cr_wait_timeout(q, &status, 20000));
+	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) {
+		TH_LOG("RESTART_TASKSELF with another thread: status %#x",
+		       status);
+		cr_dump_logs(_metadata, ctx);
+	}
+	EXPECT_TRUE(log_has(ctx, "address space is shared"));
+
+	/* the refused restart read the header: start again */
+	close(fd);
+	fd = open(ctx->img, O_RDONLY | O_CLOEXEC);
+	ASSERT_LE(0, fd);
+	q = clone(clone_files_child, stack + sizeof(stack),
+		  CLONE_FILES | SIGCHLD, &fd);
+	ASSERT_LT(0, q);
+	ctx->rs_pid = q;
+	ret = sys_restart(q, fd, 0, ctx->logfd);
+	EXPECT_EQ(-1, ret);
+	EXPECT_EQ(EBUSY, errno);
+	EXPECT_TRUE(log_has(ctx, "files table is shared")) {
+		cr_dump_logs(_metadata, ctx);
+	}
+	cr_expect_exit(_metadata, ctx, &ctx->rs_pid, CR_EXIT_RESTART_RETURNED,
+		       "root sharing its coordinator's files");
 	close(fd);
 }
 
