@@ -23,6 +23,7 @@
 #include <linux/slab.h>
 #include <linux/mm.h>
 #include <linux/mount.h>
+#include <linux/security.h>
 
 /* open(2) flags a restored file gets back */
 #define CKPT_FILE_OFLAGS	(O_ACCMODE | O_APPEND | O_NONBLOCK | O_DSYNC | \
@@ -711,12 +712,17 @@ static void *ckpt_fs_restore(struct ckpt_ctx *ctx, struct ckpt_hdr *hdr,
 			ret = PTR_ERR(pwd);
 	}
 	if (!ret) {
-		/* a different root is a chroot(): same rule */
+		/* a different root is a chroot(): same rules, LSM included */
 		get_fs_root(fs, &cur);
-		if (!path_equal(&cur, &root->f_path) &&
-		    !ns_capable(current_user_ns(), CAP_SYS_CHROOT))
-			ret = ckpt_err(ctx, -EPERM,
-				       "no permission to chroot to %pD", root);
+		if (!path_equal(&cur, &root->f_path)) {
+			if (!ns_capable(current_user_ns(), CAP_SYS_CHROOT))
+				ret = -EPERM;
+			else
+				ret = security_path_chroot(&root->f_path);
+			if (ret)
+				ckpt_err(ctx, ret, "no permission to chroot to %pD",
+					 root);
+		}
 		path_put(&cur);
 	}
 	if (!ret) {

@@ -675,8 +675,12 @@ static void *ckpt_mm_restore(struct ckpt_ctx *ctx, struct ckpt_hdr *hdr,
 		ret = ckpt_restore_exe(ctx, mm);
 	if (!ret)
 		ret = ckpt_arch_restore_vdso(ctx, h->vdso);
-	for (i = 0; !ret && i < h->nr_vmas; i++)
+	for (i = 0; !ret && i < h->nr_vmas; i++) {
 		ret = ckpt_restore_vma(ctx, &prev_end);
+		if (!ret && fatal_signal_pending(current))
+			ret = -EINTR;
+		cond_resched();
+	}
 	if (!ret)
 		ret = ckpt_restore_pages(ctx, mm);
 	if (!ret)

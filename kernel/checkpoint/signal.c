@@ -263,7 +263,8 @@ static const struct ckpt_obj_ops ckpt_sighand_ops = {
 
 /*
  * Timers a process may hold that are not saved yet: refused rather than
- * dropped. Called with the siglock held.
+ * dropped (or, in a restarting task, kept). A racy read is enough for a
+ * task that cannot run (frozen, or current).
  */
 static const char *ckpt_unsaved_timers(struct signal_struct *sig)
 {
@@ -338,7 +339,12 @@ static void *ckpt_signal_restore(struct ckpt_ctx *ctx, struct ckpt_hdr *hdr,
 		if (ret)
 			ckpt_err(ctx, ret, "cannot restore resource limit %d", i);
 	}
-	if (!ret && h->it_real_value) {
+	/* the restarter's own timers are not the image's */
+	if (!ret && ckpt_unsaved_timers(current->signal))
+		ret = ckpt_err(ctx, -EBUSY,
+			       "the restarting task has %s of its own",
+			       ckpt_unsaved_timers(current->signal));
+	if (!ret) {
 		it.it_value = ns_to_timespec64(h->it_real_value);
 		it.it_interval = ns_to_timespec64(h->it_real_interval);
 		ret = do_setitimer(ITIMER_REAL, &it, NULL);
