@@ -113,12 +113,14 @@
 #include <time.h>
 #include <unistd.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 
+#include <linux/capability.h>
 #include <linux/checkpoint.h>
 #include <linux/checkpoint_hdr.h>
 
@@ -152,6 +154,7 @@ static struct {
 	int timeout;
 	int verbose;
 	bool dry_run;
+	bool no_cr_cap;
 	const char *tool;
 	const char *workdir;
 } opt = {
@@ -283,6 +286,29 @@ static int become(uid_t uid)
 	    setresuid(uid, uid, uid) || prctl(PR_SET_DUMPABLE, 1))
 		return -1;
 	return 0;
+}
+
+/*
+ * Become uid keeping only CAP_CHECKPOINT_RESTORE, also as an ambient
+ * capability so that the restart tool it executes has it: what a user
+ * allowed to restore process trees (clone3() with set_tid) has.
+ */
+static int become_cr(uid_t uid)
+{
+	struct __user_cap_header_struct h = {
+		.version = _LINUX_CAPABILITY_VERSION_3,
+	};
+	struct __user_cap_data_struct d[_LINUX_CAPABILITY_U32S_3] = { 0 };
+	int i = CAP_TO_INDEX(CAP_CHECKPOINT_RESTORE);
+	__u32 bit = CAP_TO_MASK(CAP_CHECKPOINT_RESTORE);
+
+	if (prctl(PR_SET_KEEPCAPS, 1) || become(uid))
+		return -1;
+	d[i].permitted = d[i].effective = d[i].inheritable = bit;
+	if (syscall(SYS_capset, &h, d))
+		return -1;
+	return prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE,
+		     CAP_CHECKPOINT_RESTORE, 0, 0);
 }
 
 /* ---- PRNG (splitmix64): one stream per case ------------------------------ */
@@ -1392,6 +1418,15 @@ static int kmsg_check(const char *prefix)
 	return bad;
 }
 
+/* With kmemleak, forget what it found before us */
+static void kmemleak_init(void)
+{
+	if (access(KMEMLEAK, F_OK) && !access("/sys/kernel/debug", F_OK))
+		mount("debugfs", "/sys/kernel/debug", "debugfs", 0, NULL);
+	if (!access(KMEMLEAK, W_OK))
+		write_str(KMEMLEAK, "clear");
+}
+
 /* kmemleak: scan, count (and show) the reports, clear. -1 without it */
 static int kmemleak_scan(const char *prefix)
 {
@@ -1607,8 +1642,31 @@ struct outcome {
 	char why[256];		/* last line of the tool's stderr */
 };
 
-/* Caps and ids of uid USER_UID's restarter, to compare against */
-static uint64_t user_capinh, user_capbnd;
+/* Who restarts */
+enum who { AS_ROOT, AS_USER, AS_USER_CR, WHO_NR };
+
+static const char *const who_names[WHO_NR] = {
+	[AS_ROOT] = "uid 0",
+	[AS_USER] = "uid 1000",
+	[AS_USER_CR] = "uid 1000+CAP_CHECKPOINT_RESTORE",
+};
+
+/* The capabilities of an unprivileged restarter, as /proc/PID/status */
+struct caps {
+	uint64_t inh, prm, eff, bnd, amb;
+	bool ok;
+};
+
+static struct caps who_caps[WHO_NR];
+
+static int become_who(enum who w)
+{
+	if (w == AS_USER)
+		return become(USER_UID);
+	if (w == AS_USER_CR)
+		return become_cr(USER_UID);
+	return 0;
+}
 
 static uint64_t status_hex(const char *st, const char *key)
 {
@@ -1617,9 +1675,13 @@ static uint64_t status_hex(const char *st, const char *key)
 	return p ? strtoull(p + strlen(key), NULL, 16) : 0;
 }
 
-/* Check the privileges of one restored thread; prints and counts */
-static int check_thread(const char *prefix, pid_t tid)
+/*
+ * Check the privileges of one thread restored by w: ids USER_UID, no
+ * other group, no capability w did not have. Prints and counts a gain.
+ */
+static int check_thread(const char *prefix, pid_t tid, enum who w)
 {
+	const struct caps *c = &who_caps[w];
 	char path[64], st[4096], *p, *end;
 	unsigned long ids[4];
 	bool gain = false;
@@ -1653,10 +1715,11 @@ static int check_thread(const char *prefix, pid_t tid)
 			p = end;
 		}
 	}
-	if (status_hex(st, "\nCapPrm:") || status_hex(st, "\nCapEff:") ||
-	    status_hex(st, "\nCapAmb:") ||
-	    (status_hex(st, "\nCapInh:") & ~user_capinh) ||
-	    (status_hex(st, "\nCapBnd:") & ~user_capbnd))
+	if ((status_hex(st, "\nCapInh:") & ~c->inh) ||
+	    (status_hex(st, "\nCapPrm:") & ~c->prm) ||
+	    (status_hex(st, "\nCapEff:") & ~c->eff) ||
+	    (status_hex(st, "\nCapBnd:") & ~c->bnd) ||
+	    (status_hex(st, "\nCapAmb:") & ~c->amb))
 		gain = true;
 	if (!gain)
 		return 0;
@@ -1702,7 +1765,7 @@ static void show_file(const char *prefix, const char *what, const char *path)
 	free(buf);
 }
 
-static void run_case(const char *img, const char *cg, uid_t uid,
+static void run_case(const char *img, const char *cg, enum who w,
 		     const char *prefix, struct outcome *out)
 {
 	char err[PATH_MAX];
@@ -1731,7 +1794,7 @@ static void run_case(const char *img, const char *cg, uid_t uid,
 		if (cg_write(cg, "cgroup.procs", "0") || nul < 0 ||
 		    dup2(nul, 0) < 0 || dup2(nul, 1) < 0 || dup2(efd, 2) < 0)
 			_exit(66);
-		if (uid && become(uid))
+		if (become_who(w))
 			_exit(66);
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
 		execl(opt.tool, "restart", "-d", "-i", img, (char *)NULL);
@@ -1790,10 +1853,10 @@ static void run_case(const char *img, const char *cg, uid_t uid,
 		int i, n;
 
 		out->res = RES_RESTORED;
-		if (uid) {
+		if (w != AS_ROOT) {
 			n = cg_threads(cg, tids, ARRAY_SIZE(tids));
 			for (i = 0; i < n; i++)
-				out->gains += check_thread(prefix, tids[i]);
+				out->gains += check_thread(prefix, tids[i], w);
 		}
 	} else {
 		out->res = RES_REFUSED;
@@ -1836,6 +1899,8 @@ static void usage(FILE *f)
 "  -t, --timeout SEC     restart timeout of a case (default %d)\n"
 "  -v, --verbose         one line per case (-vv: and the tool's message)\n"
 "  -D, --dry-run         make the bases and print the mutations only\n"
+"  -N, --no-cr-cap       uid 1000 restarts trees without CAP_CHECKPOINT_RESTORE\n"
+"                        (the restart tool then cannot rebuild them)\n"
 "  -T, --restart-tool P  the restart tool (default %s)\n"
 "  -w, --workdir DIR     scratch directory (default %s)\n"
 "  -h, --help            this text\n"
@@ -1855,32 +1920,49 @@ static bool parse_num(const char *s, unsigned long long *v)
 	return !errno && *s && !*end && *s != '-';
 }
 
-static void user_caps(void)
+/* What a process that became w has, to compare restored tasks with */
+static void measure_caps(enum who w)
 {
+	struct caps *c = &who_caps[w];
 	char st[4096];
+	ssize_t n;
 	int p[2];
 	pid_t pid;
 
-	/* what a process that became USER_UID has */
 	if (pipe(p))
 		return;
 	pid = fork();
 	if (pid == 0) {
 		close(p[0]);
-		if (become(USER_UID))
+		if (become_who(w))
 			_exit(1);
 		if (read_str("/proc/self/status", st, sizeof(st)) > 0)
 			write_all(p[1], st, strlen(st));
 		_exit(0);
 	}
 	close(p[1]);
-	memset(st, 0, sizeof(st));
-	if (read(p[0], st, sizeof(st) - 1) < 0)
-		st[0] = 0;
+	n = read(p[0], st, sizeof(st) - 1);
+	st[n > 0 ? n : 0] = 0;
 	close(p[0]);
 	waitpid(pid, NULL, 0);
-	user_capinh = status_hex(st, "\nCapInh:");
-	user_capbnd = status_hex(st, "\nCapBnd:");
+	c->ok = n > 0;
+	c->inh = status_hex(st, "\nCapInh:");
+	c->prm = status_hex(st, "\nCapPrm:");
+	c->eff = status_hex(st, "\nCapEff:");
+	c->bnd = status_hex(st, "\nCapBnd:");
+	c->amb = status_hex(st, "\nCapAmb:");
+}
+
+/*
+ * The unprivileged restarter of base b: uid 1000, with
+ * CAP_CHECKPOINT_RESTORE for a multi-task image (without it the restart
+ * tool cannot give the tree its pids) unless --no-cr-cap
+ */
+static enum who user_who(const struct base *b)
+{
+	if (b->nr_tasks > 1 && !opt.no_cr_cap && who_caps[AS_USER_CR].ok)
+		return AS_USER_CR;
+	return AS_USER;
 }
 
 static const char *res_name(enum result r)
@@ -1899,6 +1981,7 @@ int main(int argc, char **argv)
 		{ "timeout", required_argument, NULL, 't' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "dry-run", no_argument, NULL, 'D' },
+		{ "no-cr-cap", no_argument, NULL, 'N' },
 		{ "restart-tool", required_argument, NULL, 'T' },
 		{ "workdir", required_argument, NULL, 'w' },
 		{ "help", no_argument, NULL, 'h' },
@@ -1906,7 +1989,7 @@ int main(int argc, char **argv)
 	};
 	unsigned long nr = 0, restored = 0, refused = 0, timeouts = 0;
 	unsigned long left = 0, kernel = 0, gains = 0, crashes = 0;
-	unsigned long i, nr_user = 0;
+	unsigned long i, nr_who[WHO_NR] = { 0 }, restored_who[WHO_NR] = { 0 };
 	unsigned long long v;
 	char cg[PATH_MAX], img[PATH_MAX], prefix[128];
 	struct outcome out;
@@ -1917,7 +2000,7 @@ int main(int argc, char **argv)
 	if (argc > 1 && !strcmp(argv[1], WL_FLAG))
 		return workload(argc, argv);
 
-	while ((c = getopt_long(argc, argv, "n:s:f:c:t:vDT:w:h", lopts,
+	while ((c = getopt_long(argc, argv, "n:s:f:c:t:vDNT:w:h", lopts,
 				NULL)) != -1) {
 		switch (c) {
 		case 'n':
@@ -1951,6 +2034,9 @@ int main(int argc, char **argv)
 			break;
 		case 'D':
 			opt.dry_run = true;
+			break;
+		case 'N':
+			opt.no_cr_cap = true;
 			break;
 		case 'T':
 			opt.tool = optarg;
@@ -1992,10 +2078,17 @@ int main(int argc, char **argv)
 			cg_top, strerror(errno), CG_ROOT);
 		return EXIT_FAIL;
 	}
-	user_caps();
+	measure_caps(AS_USER);
+	measure_caps(AS_USER_CR);
+	if (!who_caps[AS_USER].ok) {
+		fprintf(stderr, "cr_fuzz: cannot become uid %u\n", USER_UID);
+		return EXIT_FAIL;
+	}
+	if (!who_caps[AS_USER_CR].ok && !opt.no_cr_cap)
+		printf("cr_fuzz: cannot become uid %u with CAP_CHECKPOINT_RESTORE: trees restarted as uid %u without it\n",
+		       USER_UID, USER_UID);
 	kmsg_open();
-	if (kmemleak_scan("kmemleak before the bases") > 0)
-		printf("cr_fuzz: kmemleak reports before the bases, not counted\n");
+	kmemleak_init();
 
 	t0 = now_s();
 	for (b = 0; b < ARRAY_SIZE(bases); b++) {
@@ -2012,18 +2105,18 @@ int main(int argc, char **argv)
 		snprintf(img, sizeof(img), "%s/base-%s.img", opt.workdir,
 			 bs->name);
 		for (k = 0; k < (bs->uid ? 2 : 1); k++) {
-			uid_t uid = k ? bs->uid : 0;
+			enum who w = k ? user_who(bs) : AS_ROOT;
 
-			snprintf(cg, sizeof(cg), "%s/ref-%s-%u", cg_top,
-				 bs->name, uid);
+			snprintf(cg, sizeof(cg), "%s/ref-%s-%d", cg_top,
+				 bs->name, k);
 			snprintf(prefix, sizeof(prefix), "base %s", bs->name);
-			run_case(img, cg, uid, prefix, &out);
+			run_case(img, cg, w, prefix, &out);
 			out.kernel = kmsg_check(prefix);
 			kernel += out.kernel;
 			left += out.left;
 			gains += out.gains;
-			printf("cr_fuzz: base %s unmutated, restarted as uid %u: %s%s%s\n",
-			       bs->name, uid, res_name(out.res),
+			printf("cr_fuzz: base %s unmutated, restarted as %s: %s%s%s\n",
+			       bs->name, who_names[w], res_name(out.res),
 			       out.res == RES_RESTORED ? "" : ": ",
 			       out.res == RES_RESTORED ? "" : out.why);
 		}
@@ -2048,6 +2141,7 @@ int main(int argc, char **argv)
 		struct base *bs;
 		struct mimg m = { 0 };
 		struct rng g;
+		enum who w;
 		uid_t uid;
 		int nb, pick;
 
@@ -2069,6 +2163,7 @@ int main(int argc, char **argv)
 			    pick-- == 0)
 				break;
 		bs = &bases[b];
+		w = uid ? user_who(bs) : AS_ROOT;
 		if (walk_image(bs->buf, bs->size, &m) < 0 || mutate(&g, &m)) {
 			printf("%s: no mutation possible\n", prefix);
 			mimg_free(&m);
@@ -2076,8 +2171,8 @@ int main(int argc, char **argv)
 		}
 		nr++;
 		if (opt.dry_run || opt.verbose)
-			printf("%s: %s as uid %u: %s\n", prefix, bs->name, uid,
-			       m.desc);
+			printf("%s: %s as %s: %s\n", prefix, bs->name,
+			       who_names[w], m.desc);
 		if (opt.dry_run) {
 			mimg_free(&m);
 			continue;
@@ -2089,10 +2184,11 @@ int main(int argc, char **argv)
 			break;
 		}
 		snprintf(cg, sizeof(cg), "%s/case%lu", cg_top, i);
-		nr_user += uid != 0;
-		run_case(img, cg, uid, prefix, &out);
+		nr_who[w]++;
+		run_case(img, cg, w, prefix, &out);
 		out.kernel = kmsg_check(prefix);
 		restored += out.res == RES_RESTORED;
+		restored_who[w] += out.res == RES_RESTORED;
 		refused += out.res == RES_REFUSED;
 		timeouts += out.res == RES_TIMEOUT;
 		left += out.left;
@@ -2101,8 +2197,8 @@ int main(int argc, char **argv)
 		crashes += out.crashed;
 		if (out.kernel || out.left || out.gains || out.crashed ||
 		    out.res == RES_TIMEOUT)
-			printf("%s: ^ %s as uid %u: %s -> %s%s%s\n", prefix,
-			       bs->name, uid, m.desc, res_name(out.res),
+			printf("%s: ^ %s as %s: %s -> %s%s%s\n", prefix,
+			       bs->name, who_names[w], m.desc, res_name(out.res),
 			       out.kernel ? ", KERNEL PROBLEM" : "",
 			       out.gains ? ", PRIVILEGE GAIN" : "");
 		else if (opt.verbose)
@@ -2129,10 +2225,13 @@ int main(int argc, char **argv)
 	for (b = 0; b < ARRAY_SIZE(bases); b++)
 		free(bases[b].buf);
 	rmdir(cg_top);
-	if (nr && !opt.dry_run)
-		printf("cr_fuzz: %.1f s for %lu cases (%.0f ms a case), %lu as uid %u; the restart tool crashed %lu times\n",
-		       now_s() - t0, nr, (now_s() - t0) * 1000 / nr, nr_user,
-		       USER_UID, crashes);
+	if (nr && !opt.dry_run) {
+		printf("cr_fuzz: %.1f s for %lu cases (%.0f ms a case); the restart tool crashed %lu times\n",
+		       now_s() - t0, nr, (now_s() - t0) * 1000 / nr, crashes);
+		for (k = 0; k < WHO_NR; k++)
+			printf("cr_fuzz: as %s: %lu cases, %lu restored\n",
+			       who_names[k], nr_who[k], restored_who[k]);
+	}
 	printf("fuzz: %lu cases, %lu restored, %lu refused, %lu timeouts, %lu left behind, kernel problems: %lu, privilege gains: %lu\n",
 	       nr, restored, refused, timeouts, left, kernel, gains);
 	return kernel || left || gains ? EXIT_FAIL : EXIT_OK;
