@@ -33,7 +33,10 @@
  *            1 << 40, 0x7fffffffffffffff, or its old value +-1; page
  *            contents of PAGES records (their addresses are metadata)
  *            and the registers in the FPU's XSAVE area (its legacy
- *            control words and XSAVE header are metadata) are left alone
+ *            control words and XSAVE header are metadata) are left alone;
+ *            one time in four instead a count at an edge (16, 64, 65,
+ *            4096, ...), an address (the last user page, TASK_SIZE, a
+ *            kernel one) or the old value +-4096
  *   multi    2 to 4 field mutations
  *   len      a record's len made shorter or longer (0, 7, 8, len +-1,
  *            +-4, +-8, +4096, CKPT_RECORD_MAX(+1), 2^31, 2^32-1), the
@@ -51,14 +54,24 @@
  *            objtype, or a tag never defined or defined later; or an
  *            object record replaced by an OBJREF to an object of another
  *            type, or given the tag of another object
+ *   splice   a record of another base image in place of one of its type
+ *            or inserted anywhere (a tree's records in a single task's
+ *            image, root's credentials in a user's, ...)
  *
- * After a structural mutation (dup, del, swap, objref replacing a record)
- * the TAIL's record count is fixed three times in four, so the restart
- * can get to the end.
+ * After a structural mutation (dup, del, swap, splice, objref replacing a
+ * record) the TAIL's record count is fixed three times in four, so the
+ * restart can get to the end.
  *
  * Each case writes its image to WORKDIR/case.img and runs the restart
  * tool (restart -d -i IMG: it rebuilds multi-task trees) in a fresh
- * cgroup v2 child cgroup, as root or as uid 1000, with a timeout. Then:
+ * cgroup v2 child cgroup, as root or as uid 1000 (a tree of uid 1000 as
+ * uid 1000 with CAP_CHECKPOINT_RESTORE: the tool needs it to give the
+ * tree its pids; not with --no-cr-cap), with a timeout. One case in four
+ * skips the tool, whose checks of the tree section would refuse many
+ * images before the kernel sees them: a child calls restart(0) and its
+ * parent restart(child), as uid 0 or plain uid 1000 (a multi-task image
+ * then fails for its missing tasks, after the kernel read its tree).
+ * Then:
  *
  *   restored  the tool succeeded. For uid 1000, every thread in the
  *             cgroup must have Uid and Gid 1000 (all four), no group but
@@ -84,8 +97,8 @@
  *   fuzz: N cases, R restored, F refused, T timeouts, L left behind,
  *   kernel problems: K, privilege gains: P
  *
- * (one line). Exit status: 0, 1 if K, L or P is not 0 or the bases could
- * not be made, 2 on usage error.
+ * (one line). Exit status: 0, 1 if K, L or P is not 0 or a base image
+ * could not be made, 2 on usage error.
  *
  * Base images differ a little from run to run (pids, addresses, times):
  * a case is the same mutation of the same record, not always of the same
@@ -255,7 +268,8 @@ static void *read_whole(const char *path, size_t *lenp)
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return NULL;
-	if (fstat(fd, &st) < 0 || !(buf = malloc(st.st_size + 1))) {
+	buf = fstat(fd, &st) < 0 ? NULL : malloc(st.st_size + 1);
+	if (!buf) {
 		close(fd);
 		return NULL;
 	}
@@ -445,8 +459,9 @@ struct mimg {
 	size_t dlen;
 };
 
-static void describe(struct mimg *m, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+#define __printf(a, b)	__attribute__((format(printf, a, b)))
+
+static __printf(2, 3) void describe(struct mimg *m, const char *fmt, ...);
 
 static void describe(struct mimg *m, const char *fmt, ...)
 {
@@ -729,6 +744,19 @@ static const uint64_t field_vals[] = {
 	1ULL << 40, 0x7fffffffffffffffULL,	/* 8-byte fields only */
 };
 
+/* One time in four: counts and limits at their edges, addresses */
+static const uint64_t field_vals4[] = {
+	2, 16, 17, 64, 65, 4096, 0xffff, 0x10000,
+};
+
+static const uint64_t field_vals8[] = {
+	0x100000000ULL,			/* 4 GiB */
+	0x7ffffffff000ULL,		/* the last user page */
+	0x800000000000ULL,		/* TASK_SIZE (4-level paging) */
+	0xffff800000000000ULL,		/* kernel */
+	0xffffffff81000000ULL,		/* kernel text */
+};
+
 static int mutate_field(struct rng *g, struct mimg *m)
 {
 	struct range rg[4];
@@ -768,6 +796,16 @@ static int mutate_field(struct rng *g, struct mimg *m)
 			val = field_vals[k];
 		else
 			val = k == nv ? old + 1 : old - 1;
+		if (one_in(g, 4)) {
+			if (width == 4)
+				val = field_vals4[rnd_below(g,
+						ARRAY_SIZE(field_vals4))];
+			else if (one_in(g, 3))
+				val = one_in(g, 2) ? old + 4096 : old - 4096;
+			else
+				val = field_vals8[rnd_below(g,
+						ARRAY_SIZE(field_vals8))];
+		}
 		if (width == 4)
 			val &= 0xffffffffULL;
 		if (val != old)
@@ -810,7 +848,7 @@ static void maybe_fix_tail(struct rng *g, struct mimg *m)
 
 static int mutate_len(struct rng *g, struct mimg *m)
 {
-	uint32_t len, nl = 0;
+	uint32_t len, nl;
 	char rn[64];
 	int i;
 
@@ -818,22 +856,16 @@ static int mutate_len(struct rng *g, struct mimg *m)
 	if (i < 0)
 		return -1;
 	len = rec_len(&m->r[i]);
-	switch (rnd_below(g, 15)) {
-	case 0: nl = 0; break;
-	case 1: nl = 7; break;
-	case 2: nl = 8; break;
-	case 3: nl = len - 1; break;
-	case 4: nl = len - 4; break;
-	case 5: nl = len - 8; break;
-	case 6: nl = 8 + rnd_below(g, len > 8 ? len - 8 : 1); break;
-	case 7: nl = len + 1; break;
-	case 8: nl = len + 4; break;
-	case 9: nl = len + 8; break;
-	case 10: nl = len + 4096; break;
-	case 11: nl = CKPT_RECORD_MAX; break;
-	case 12: nl = CKPT_RECORD_MAX + 1; break;
-	case 13: nl = 0x80000000U; break;
-	case 14: nl = 0xffffffffU; break;
+	{
+		uint32_t lens[] = {
+			0, 7, 8, len - 1, len - 4, len - 8,
+			8 + rnd_below(g, len > 8 ? len - 8 : 1),
+			len + 1, len + 4, len + 8, len + 4096,
+			CKPT_RECORD_MAX, CKPT_RECORD_MAX + 1,
+			0x80000000U, 0xffffffffU,
+		};
+
+		nl = lens[rnd_below(g, ARRAY_SIZE(lens))];
 	}
 	if (nl == len)
 		nl = len + 1;
@@ -845,7 +877,7 @@ static int mutate_len(struct rng *g, struct mimg *m)
 static int mutate_resize(struct rng *g, struct mimg *m)
 {
 	struct mrec *r;
-	uint32_t size, ns = 0;
+	uint32_t size, ns;
 	uint8_t *p, fill;
 	char rn[64];
 	int i;
@@ -855,19 +887,15 @@ static int mutate_resize(struct rng *g, struct mimg *m)
 		return -1;
 	r = &m->r[i];
 	size = r->size;
-	switch (rnd_below(g, 11)) {
-	case 0: ns = 8; break;
-	case 1: ns = size - 1; break;
-	case 2: ns = size - 4; break;
-	case 3: ns = size - 8; break;
-	case 4: ns = 8 + rnd_below(g, size > 8 ? size - 8 : 1); break;
-	case 5: ns = size + 1; break;
-	case 6: ns = size + 4; break;
-	case 7: ns = size + 8; break;
-	case 8: ns = size + 64; break;
-	case 9: ns = size + 4096; break;
-	case 10: ns = one_in(g, 2) ? CKPT_RECORD_MAX : CKPT_RECORD_MAX + 8;
-		break;
+	{
+		uint32_t sizes[] = {
+			8, size - 1, size - 4, size - 8,
+			8 + rnd_below(g, size > 8 ? size - 8 : 1),
+			size + 1, size + 4, size + 8, size + 64, size + 4096,
+			one_in(g, 2) ? CKPT_RECORD_MAX : CKPT_RECORD_MAX + 8,
+		};
+
+		ns = sizes[rnd_below(g, ARRAY_SIZE(sizes))];
 	}
 	if (ns < 8 || ns > CKPT_RECORD_MAX + 8)
 		ns = 8;
@@ -1173,11 +1201,15 @@ static int mutate_objref(struct rng *g, struct mimg *m)
 	return 0;
 }
 
+/* ---- records of another image -------------------------------------------- */
+
+static int mutate_splice(struct rng *g, struct mimg *m);
+
 /* ---- a case's mutation ----------------------------------------------------- */
 
 enum op {
 	OP_FIELD, OP_MULTI, OP_LEN, OP_RESIZE, OP_TYPE, OP_TRUNC, OP_DUP,
-	OP_DEL, OP_SWAP, OP_OBJREF, OP_NR
+	OP_DEL, OP_SWAP, OP_OBJREF, OP_SPLICE, OP_NR
 };
 
 static const struct {
@@ -1194,6 +1226,7 @@ static const struct {
 	[OP_DEL]	= { mutate_del, 6 },
 	[OP_SWAP]	= { mutate_swap, 6 },
 	[OP_OBJREF]	= { mutate_objref, 10 },
+	[OP_SPLICE]	= { mutate_splice, 5 },
 };
 
 static int mutate(struct rng *g, struct mimg *m)
@@ -1222,6 +1255,60 @@ static int mutate(struct rng *g, struct mimg *m)
 		}
 		return 0;
 	}
+	return -1;
+}
+
+/*
+ * A record of another base image, in place of one of the same type or
+ * inserted anywhere: a tree's records in a single process's image, root's
+ * credentials in a user's, objects that do not fit.
+ */
+static int mutate_splice(struct rng *g, struct mimg *m)
+{
+	struct mimg o = { 0 };
+	const struct base *b;
+	unsigned int k, nb = 0, at;
+	char rn[64], on[64];
+	int i, j = -1;
+
+	for (k = 0; k < ARRAY_SIZE(bases); k++)
+		nb += bases[k].ok;
+	if (!nb)
+		return -1;
+	nb = rnd_below(g, nb);
+	for (k = 0; k < ARRAY_SIZE(bases); k++)
+		if (bases[k].ok && nb-- == 0)
+			break;
+	b = &bases[k];
+	if (walk_image(b->buf, b->size, &o) < 0)
+		goto fail;
+	i = pick_rec(g, &o, NULL);
+	if (i < 0)
+		goto fail;
+	rec_name(&o, i, on, sizeof(on));
+	if (one_in(g, 2)) {
+		/* in place of a record of its type, if there is one */
+		for (k = 0; k < m->n; k++)
+			if (rec_type(&m->r[k]) == rec_type(&o.r[i]) &&
+			    (j < 0 || one_in(g, 2)))
+				j = k;
+	}
+	if (j >= 0) {
+		describe(m, "splice %s of %s in place of %s", on, b->name,
+			 rec_name(m, j, rn, sizeof(rn)));
+		mimg_delete(m, j);
+		at = j;
+	} else {
+		at = rnd_below(g, m->n + 1);
+		describe(m, "splice %s of %s in at #%u", on, b->name, at);
+	}
+	if (mimg_insert(m, at, o.r[i].data, o.r[i].size, -1))
+		goto fail;
+	mimg_free(&o);
+	maybe_fix_tail(g, m);
+	return 0;
+fail:
+	mimg_free(&o);
 	return -1;
 }
 
@@ -1461,16 +1548,23 @@ static void sleep_forever(void)
 		sleep_ms(1000);
 }
 
-static volatile int wl_thread_up;
+static int wl_thread_up;
 
 static void *wl_thread(void *arg)
 {
-	wl_thread_up = 1;
+	__atomic_store_n(&wl_thread_up, 1, __ATOMIC_RELEASE);
 	sleep_forever();
 	return NULL;
 }
 
 /* argv: WL_FLAG single|tree DATAFILE; fd 3 is the ready pipe */
+/* Tell make_base() why the workload could not set itself up */
+static int wl_fail(const char *what)
+{
+	dprintf(3, "E%s: %s", what, strerror(errno));
+	return 65;
+}
+
 static int workload(int argc, char **argv)
 {
 	bool tree = argc > 2 && !strcmp(argv[2], "tree");
@@ -1480,25 +1574,27 @@ static int workload(int argc, char **argv)
 	char *mem, c;
 
 	if (getuid() && prctl(PR_SET_DUMPABLE, 1))
-		return 65;
+		return wl_fail("PR_SET_DUMPABLE");
 	mem = mmap(NULL, WL_MEM, PROT_READ | PROT_WRITE,
 		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (mem == MAP_FAILED)
-		return 65;
+		return wl_fail("mmap");
 	for (k = 0; k < WL_MEM; k++)
 		mem[k] = k * 7 + 1;
 	fd = open(data, O_RDWR);
 	if (fd < 0 || lseek(fd, tree ? 4321 : 1234, SEEK_SET) < 0)
-		return 65;
+		return wl_fail(data);
 	if (tree) {
-		if (pipe(sync) ||
-		    pthread_create(&th, NULL, wl_thread, NULL))
-			return 65;
+		if (pipe(sync))
+			return wl_fail("pipe");
+		errno = pthread_create(&th, NULL, wl_thread, NULL);
+		if (errno)
+			return wl_fail("pthread_create");
 		for (k = 0; k < 2; k++) {
 			pid_t pid = fork();
 
 			if (pid < 0)
-				return 65;
+				return wl_fail("fork");
 			if (pid)
 				continue;
 			close(3);
@@ -1514,9 +1610,9 @@ static int workload(int argc, char **argv)
 		close(sync[1]);
 		for (k = 0; k < 2; k++)
 			if (read(sync[0], &c, 1) != 1)
-				return 65;
+				return wl_fail("a child died");
 		close(sync[0]);
-		while (!wl_thread_up)
+		while (!__atomic_load_n(&wl_thread_up, __ATOMIC_ACQUIRE))
 			sleep_ms(1);
 	}
 	if (write(3, "R", 1) != 1)
@@ -1531,7 +1627,7 @@ static int workload(int argc, char **argv)
 static int make_base(struct base *b)
 {
 	char cg[PATH_MAX], img[PATH_MAX], log[PATH_MAX], data[PATH_MAX];
-	char *buf, c;
+	char *buf, msg[256];
 	int p[2], fd, logfd, status, nr;
 	size_t len;
 	long ret;
@@ -1580,12 +1676,15 @@ static int make_base(struct base *b)
 		_exit(127);
 	}
 	close(p[1]);
-	ret = read(p[0], &c, 1);
+	ret = read(p[0], msg, sizeof(msg) - 1);
 	close(p[0]);
-	if (ret != 1) {
+	if (ret != 1 || msg[0] != 'R') {
+		msg[ret > 1 ? ret : 1] = 0;
+		kill(pid, SIGKILL);
 		waitpid(pid, &status, 0);
-		printf("cr_fuzz: base %s: the workload died (status %#x)\n",
-		       b->name, status);
+		cg_kill(cg);
+		printf("cr_fuzz: base %s: the workload failed (status %#x): %s\n",
+		       b->name, status, ret > 1 ? msg + 1 : "died");
 		return -1;
 	}
 	sleep_ms(100);	/* everyone asleep */
@@ -1732,9 +1831,13 @@ static int check_thread(const char *prefix, pid_t tid, enum who w)
 	return 1;
 }
 
+/*
+ * The reason a restart gave: the last line of its stderr; with the
+ * line before when the last is direct_restart()'s errno.
+ */
 static void last_line(const char *path, char *out, size_t size)
 {
-	char *buf, *p, *e;
+	char *buf, *p, *q;
 	size_t len;
 
 	out[0] = 0;
@@ -1744,9 +1847,13 @@ static void last_line(const char *path, char *out, size_t size)
 	while (len && (buf[len - 1] == '\n' || buf[len - 1] == ' '))
 		buf[--len] = 0;
 	p = strrchr(buf, '\n');
-	p = p ? p + 1 : buf;
-	e = p + strlen(p);
-	snprintf(out, size, "%.*s", (int)(e - p), p);
+	if (p && !strncmp(p + 1, "restart(", 8)) {
+		*p = 0;
+		q = strrchr(buf, '\n');
+		snprintf(out, size, "%s (%s)", q ? q + 1 : buf, p + 1);
+	} else {
+		snprintf(out, size, "%s", p ? p + 1 : buf);
+	}
 	free(buf);
 }
 
@@ -1765,8 +1872,44 @@ static void show_file(const char *prefix, const char *what, const char *path)
 	free(buf);
 }
 
+/*
+ * Restart img without the tool: a child restores itself (restart(0)),
+ * this process coordinates (restart(child)), as the restart tool with
+ * --detach does for a single process, but without the tool's checks of
+ * the tree section: the kernel alone judges the image. The kernel's log
+ * goes to stderr. Returns the exit status of the case's restarter.
+ */
+static int direct_restart(const char *img)
+{
+	pid_t child;
+	long ret;
+	int fd;
+
+	fd = open(img, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		fprintf(stderr, "%s: %s\n", img, strerror(errno));
+		return 1;
+	}
+	child = fork();
+	if (child < 0)
+		return 1;
+	if (child == 0) {
+		syscall(__NR_restart, 0, fd, 0, 2);
+		_exit(66);
+	}
+	ret = syscall(__NR_restart, child, fd, 0, 2);
+	if (ret < 0) {
+		fprintf(stderr, "restart(%d): %s\n", child, strerror(errno));
+		kill(child, SIGKILL);
+		waitpid(child, NULL, 0);
+		return 1;
+	}
+	printf("%d\n", child);
+	return 0;
+}
+
 static void run_case(const char *img, const char *cg, enum who w,
-		     const char *prefix, struct outcome *out)
+		     bool direct, const char *prefix, struct outcome *out)
 {
 	char err[PATH_MAX];
 	int status = 0, ret, efd, pfd;
@@ -1797,6 +1940,8 @@ static void run_case(const char *img, const char *cg, enum who w,
 		if (become_who(w))
 			_exit(66);
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (direct)
+			_exit(direct_restart(img));
 		execl(opt.tool, "restart", "-d", "-i", img, (char *)NULL);
 		_exit(127);
 	}
@@ -1907,7 +2052,7 @@ static void usage(FILE *f)
 "\n"
 "Last line: fuzz: N cases, R restored, F refused, T timeouts, L left\n"
 "behind, kernel problems: K, privilege gains: P. Exit status 0, 1 if K,\n"
-"L or P is not 0 (or no base image could be made), 2 on usage error.\n",
+"L or P is not 0 (or a base image could not be made), 2 on usage error.\n",
 		opt.iter, opt.seed, opt.timeout, opt.tool, opt.workdir);
 }
 
@@ -1990,11 +2135,13 @@ int main(int argc, char **argv)
 	unsigned long nr = 0, restored = 0, refused = 0, timeouts = 0;
 	unsigned long left = 0, kernel = 0, gains = 0, crashes = 0;
 	unsigned long i, nr_who[WHO_NR] = { 0 }, restored_who[WHO_NR] = { 0 };
+	unsigned long nr_direct = 0, restored_direct = 0;
 	unsigned long long v;
-	char cg[PATH_MAX], img[PATH_MAX], prefix[128];
+	char cg[PATH_MAX], img[PATH_MAX], prefix[128], how[128];
 	struct outcome out;
 	unsigned int b;
 	double t0;
+	bool failed_bases = false;
 	int c, k, nbases = 0;
 
 	if (argc > 1 && !strcmp(argv[1], WL_FLAG))
@@ -2110,7 +2257,7 @@ int main(int argc, char **argv)
 			snprintf(cg, sizeof(cg), "%s/ref-%s-%d", cg_top,
 				 bs->name, k);
 			snprintf(prefix, sizeof(prefix), "base %s", bs->name);
-			run_case(img, cg, w, prefix, &out);
+			run_case(img, cg, w, false, prefix, &out);
 			out.kernel = kmsg_check(prefix);
 			kernel += out.kernel;
 			left += out.left;
@@ -2124,8 +2271,12 @@ int main(int argc, char **argv)
 	if (kernel)
 		printf("cr_fuzz: %lu kernel problem lines before the fuzzing\n",
 		       kernel);
+	if (nbases < (int)ARRAY_SIZE(bases)) {
+		printf("cr_fuzz: %d of %zu base images could not be made\n",
+		       (int)ARRAY_SIZE(bases) - nbases, ARRAY_SIZE(bases));
+		failed_bases = true;
+	}
 	if (!nbases) {
-		printf("cr_fuzz: no base image could be made\n");
 		rmdir(cg_top);
 		printf("fuzz: 0 cases, 0 restored, 0 refused, 0 timeouts, %lu left behind, kernel problems: %lu, privilege gains: %lu\n",
 		       left, kernel, gains);
@@ -2141,6 +2292,7 @@ int main(int argc, char **argv)
 		struct base *bs;
 		struct mimg m = { 0 };
 		struct rng g;
+		bool direct;
 		enum who w;
 		uid_t uid;
 		int nb, pick;
@@ -2163,7 +2315,11 @@ int main(int argc, char **argv)
 			    pick-- == 0)
 				break;
 		bs = &bases[b];
-		w = uid ? user_who(bs) : AS_ROOT;
+		/* one time in four without the tool: restart() itself */
+		direct = one_in(&g, 4);
+		w = !uid ? AS_ROOT : direct ? AS_USER : user_who(bs);
+		snprintf(how, sizeof(how), "%s as %s%s", bs->name,
+			 who_names[w], direct ? " by restart()" : "");
 		if (walk_image(bs->buf, bs->size, &m) < 0 || mutate(&g, &m)) {
 			printf("%s: no mutation possible\n", prefix);
 			mimg_free(&m);
@@ -2171,8 +2327,7 @@ int main(int argc, char **argv)
 		}
 		nr++;
 		if (opt.dry_run || opt.verbose)
-			printf("%s: %s as %s: %s\n", prefix, bs->name,
-			       who_names[w], m.desc);
+			printf("%s: %s: %s\n", prefix, how, m.desc);
 		if (opt.dry_run) {
 			mimg_free(&m);
 			continue;
@@ -2185,10 +2340,12 @@ int main(int argc, char **argv)
 		}
 		snprintf(cg, sizeof(cg), "%s/case%lu", cg_top, i);
 		nr_who[w]++;
-		run_case(img, cg, w, prefix, &out);
+		nr_direct += direct;
+		run_case(img, cg, w, direct, prefix, &out);
 		out.kernel = kmsg_check(prefix);
 		restored += out.res == RES_RESTORED;
 		restored_who[w] += out.res == RES_RESTORED;
+		restored_direct += direct && out.res == RES_RESTORED;
 		refused += out.res == RES_REFUSED;
 		timeouts += out.res == RES_TIMEOUT;
 		left += out.left;
@@ -2197,8 +2354,8 @@ int main(int argc, char **argv)
 		crashes += out.crashed;
 		if (out.kernel || out.left || out.gains || out.crashed ||
 		    out.res == RES_TIMEOUT)
-			printf("%s: ^ %s as %s: %s -> %s%s%s\n", prefix,
-			       bs->name, who_names[w], m.desc, res_name(out.res),
+			printf("%s: ^ %s: %s -> %s%s%s\n", prefix, how,
+			       m.desc, res_name(out.res),
 			       out.kernel ? ", KERNEL PROBLEM" : "",
 			       out.gains ? ", PRIVILEGE GAIN" : "");
 		else if (opt.verbose)
@@ -2231,10 +2388,12 @@ int main(int argc, char **argv)
 		for (k = 0; k < WHO_NR; k++)
 			printf("cr_fuzz: as %s: %lu cases, %lu restored\n",
 			       who_names[k], nr_who[k], restored_who[k]);
+		printf("cr_fuzz: by restart() without the tool: %lu cases, %lu restored\n",
+		       nr_direct, restored_direct);
 	}
 	printf("fuzz: %lu cases, %lu restored, %lu refused, %lu timeouts, %lu left behind, kernel problems: %lu, privilege gains: %lu\n",
 	       nr, restored, refused, timeouts, left, kernel, gains);
-	return kernel || left || gains ? EXIT_FAIL : EXIT_OK;
+	return kernel || left || gains || failed_bases ? EXIT_FAIL : EXIT_OK;
 bad:
 	fprintf(stderr, "cr_fuzz: bad value '%s' for -%c\n", optarg, c);
 	usage(stderr);

@@ -21,6 +21,7 @@ name="fuzz_${iter}_cases_seed_${seed}"
 echo "TAP version 13"
 echo "1..1"
 t=$(mktemp -d /tmp/test_fuzz.XXXXXX) || { echo "not ok 1 $name # setup"; exit 1; }
+chmod 755 "$t"	# uid 1000's workloads and restarts open files in it
 
 # the fuzzer's output as TAP comments, as it comes
 {
