@@ -66,12 +66,13 @@
  * tool (restart -d -i IMG: it rebuilds multi-task trees) in a fresh
  * cgroup v2 child cgroup, as root or as uid 1000 (a tree of uid 1000 as
  * uid 1000 with CAP_CHECKPOINT_RESTORE: the tool needs it to give the
- * tree its pids; not with --no-cr-cap), with a timeout. One case in four
- * skips the tool, whose checks of the tree section would refuse many
- * images before the kernel sees them: a child calls restart(0) and its
- * parent restart(child), as uid 0 or plain uid 1000 (a multi-task image
- * then fails for its missing tasks, after the kernel read its tree).
- * Then:
+ * tree its pids; not with --no-cr-cap), with a timeout. One tool case in
+ * six reads the image from a pipe (restart -i -), one in eight restores
+ * the tasks stopped (--frozen). One case in four skips the tool, whose
+ * checks of the tree section would refuse many images before the kernel
+ * sees them: a child calls restart(0) and its parent restart(child), as
+ * uid 0 or plain uid 1000 (a multi-task image then fails for its missing
+ * tasks, after the kernel read its tree). Then:
  *
  *   restored  the tool succeeded. For uid 1000, every thread in the
  *             cgroup must have Uid and Gid 1000 (all four), no group but
@@ -1908,9 +1909,46 @@ static int direct_restart(const char *img)
 	return 0;
 }
 
-static void run_case(const char *img, const char *cg, enum who w,
-		     bool direct, const char *prefix, struct outcome *out)
+/* How a case restarts its image */
+struct mode {
+	enum who w;
+	bool direct;		/* restart() pair, no tool */
+	bool pipe;		/* the tool reads the image from a pipe */
+	bool frozen;		/* restart --frozen (RESTART_FROZEN) */
+};
+
+/* The image into a pipe that becomes stdin; 0 or -1 */
+static int feed_stdin(const char *img)
 {
+	char buf[65536];
+	int p[2], fd;
+	ssize_t n;
+	pid_t pid;
+
+	if (pipe(p))
+		return -1;
+	pid = fork();
+	if (pid < 0)
+		return -1;
+	if (pid == 0) {
+		close(p[0]);
+		fd = open(img, O_RDONLY | O_CLOEXEC);
+		while (fd >= 0 && (n = read(fd, buf, sizeof(buf))) > 0)
+			if (write_all(p[1], buf, n))
+				break;
+		_exit(0);
+	}
+	close(p[1]);
+	if (dup2(p[0], 0) < 0)
+		return -1;
+	close(p[0]);
+	return 0;
+}
+
+static void run_case(const char *img, const char *cg, const struct mode *md,
+		     const char *prefix, struct outcome *out)
+{
+	enum who w = md->w;
 	char err[PATH_MAX];
 	int status = 0, ret, efd, pfd;
 	bool exited = false;
@@ -1937,12 +1975,14 @@ static void run_case(const char *img, const char *cg, enum who w,
 		if (cg_write(cg, "cgroup.procs", "0") || nul < 0 ||
 		    dup2(nul, 0) < 0 || dup2(nul, 1) < 0 || dup2(efd, 2) < 0)
 			_exit(66);
-		if (become_who(w))
+		/* the feeder too: no root task in the cgroup */
+		if (become_who(w) || (md->pipe && feed_stdin(img)))
 			_exit(66);
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		if (direct)
+		if (md->direct)
 			_exit(direct_restart(img));
-		execl(opt.tool, "restart", "-d", "-i", img, (char *)NULL);
+		execl(opt.tool, "restart", "-d", "-i", md->pipe ? "-" : img,
+		      md->frozen ? "-F" : NULL, (char *)NULL);
 		_exit(127);
 	}
 	close(efd);
@@ -2252,18 +2292,18 @@ int main(int argc, char **argv)
 		snprintf(img, sizeof(img), "%s/base-%s.img", opt.workdir,
 			 bs->name);
 		for (k = 0; k < (bs->uid ? 2 : 1); k++) {
-			enum who w = k ? user_who(bs) : AS_ROOT;
+			struct mode md = { .w = k ? user_who(bs) : AS_ROOT };
 
 			snprintf(cg, sizeof(cg), "%s/ref-%s-%d", cg_top,
 				 bs->name, k);
 			snprintf(prefix, sizeof(prefix), "base %s", bs->name);
-			run_case(img, cg, w, false, prefix, &out);
+			run_case(img, cg, &md, prefix, &out);
 			out.kernel = kmsg_check(prefix);
 			kernel += out.kernel;
 			left += out.left;
 			gains += out.gains;
 			printf("cr_fuzz: base %s unmutated, restarted as %s: %s%s%s\n",
-			       bs->name, who_names[w], res_name(out.res),
+			       bs->name, who_names[md.w], res_name(out.res),
 			       out.res == RES_RESTORED ? "" : ": ",
 			       out.res == RES_RESTORED ? "" : out.why);
 		}
@@ -2292,7 +2332,7 @@ int main(int argc, char **argv)
 		struct base *bs;
 		struct mimg m = { 0 };
 		struct rng g;
-		bool direct;
+		struct mode md = { 0 };
 		enum who w;
 		uid_t uid;
 		int nb, pick;
@@ -2315,11 +2355,19 @@ int main(int argc, char **argv)
 			    pick-- == 0)
 				break;
 		bs = &bases[b];
-		/* one time in four without the tool: restart() itself */
-		direct = one_in(&g, 4);
-		w = !uid ? AS_ROOT : direct ? AS_USER : user_who(bs);
-		snprintf(how, sizeof(how), "%s as %s%s", bs->name,
-			 who_names[w], direct ? " by restart()" : "");
+		/*
+		 * one time in four without the tool: restart() itself; else
+		 * one in six from a pipe, one in eight frozen
+		 */
+		md.direct = one_in(&g, 4);
+		md.pipe = !md.direct && one_in(&g, 6);
+		md.frozen = !md.direct && one_in(&g, 8);
+		w = !uid ? AS_ROOT : md.direct ? AS_USER : user_who(bs);
+		md.w = w;
+		snprintf(how, sizeof(how), "%s as %s%s%s%s", bs->name,
+			 who_names[w], md.direct ? " by restart()" : "",
+			 md.pipe ? " from a pipe" : "",
+			 md.frozen ? " --frozen" : "");
 		if (walk_image(bs->buf, bs->size, &m) < 0 || mutate(&g, &m)) {
 			printf("%s: no mutation possible\n", prefix);
 			mimg_free(&m);
@@ -2340,12 +2388,12 @@ int main(int argc, char **argv)
 		}
 		snprintf(cg, sizeof(cg), "%s/case%lu", cg_top, i);
 		nr_who[w]++;
-		nr_direct += direct;
-		run_case(img, cg, w, direct, prefix, &out);
+		nr_direct += md.direct;
+		run_case(img, cg, &md, prefix, &out);
 		out.kernel = kmsg_check(prefix);
 		restored += out.res == RES_RESTORED;
 		restored_who[w] += out.res == RES_RESTORED;
-		restored_direct += direct && out.res == RES_RESTORED;
+		restored_direct += md.direct && out.res == RES_RESTORED;
 		refused += out.res == RES_REFUSED;
 		timeouts += out.res == RES_TIMEOUT;
 		left += out.left;
