@@ -118,6 +118,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <dirent.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -258,24 +259,30 @@ static int write_all(int fd, const void *buf, size_t len)
 	return 0;
 }
 
+/* A whole file (also of /proc or debugfs, which say size 0), NUL ended */
 static void *read_whole(const char *path, size_t *lenp)
 {
-	struct stat st;
-	size_t got = 0;
-	char *buf;
+	size_t got = 0, cap = 65536;
+	char *buf, *nb;
 	ssize_t n;
 	int fd;
 
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return NULL;
-	buf = fstat(fd, &st) < 0 ? NULL : malloc(st.st_size + 1);
-	if (!buf) {
-		close(fd);
-		return NULL;
-	}
-	while (got < (size_t)st.st_size) {
-		n = read(fd, buf + got, st.st_size - got);
+	buf = malloc(cap + 1);
+	while (buf) {
+		if (got == cap) {
+			cap *= 2;
+			nb = realloc(buf, cap + 1);
+			if (!nb) {
+				free(buf);
+				buf = NULL;
+				break;
+			}
+			buf = nb;
+		}
+		n = read(fd, buf + got, cap - got);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0)
@@ -283,6 +290,8 @@ static void *read_whole(const char *path, size_t *lenp)
 		got += n;
 	}
 	close(fd);
+	if (!buf)
+		return NULL;
 	buf[got] = 0;
 	*lenp = got;
 	return buf;
@@ -1202,6 +1211,72 @@ static int mutate_objref(struct rng *g, struct mimg *m)
 	return 0;
 }
 
+/* ---- paths ---------------------------------------------------------------- */
+
+/*
+ * Paths a STRING may name instead: files and directories a user may not
+ * open so (or not at all), special files, odd forms.
+ */
+static const char *const paths[] = {
+	"/", "/etc", "/etc/passwd", "/init", "/usr/bin/restart",
+	"/proc/1/mem", "/proc/self/mem", "/proc/1/environ", "/proc/kcore",
+	"/proc/sysrq-trigger", "/dev/kmsg", "/dev/mem", "/dev/null",
+	"/dev/tty", "/dev/console", "/sys/fs/cgroup/cgroup.procs",
+	"/sys/kernel", "/tmp", "/run", "/nonexistent", "", "relative/path",
+	"..", "/tmp/../etc/passwd", "/proc/self/fd/0", "/proc/self/exe",
+};
+
+static bool is_string(const struct mimg *m, unsigned int i)
+{
+	return rec_type(&m->r[i]) == CKPT_HDR_STRING;
+}
+
+static int mutate_path(struct rng *g, struct mimg *m)
+{
+	char old[48], rn[64], *p;
+	struct mrec *r;
+	size_t len;
+	uint8_t *d;
+	int i;
+
+	i = pick_rec(g, m, is_string);
+	if (i < 0)
+		return -1;
+	r = &m->r[i];
+	if (one_in(g, 8)) {
+		/* longer than PATH_MAX, or with a component above NAME_MAX */
+		len = one_in(g, 2) ? PATH_MAX + 8 : NAME_MAX + 8;
+		p = malloc(len + 1);
+		if (!p)
+			return -1;
+		memset(p, 'a', len);
+		for (size_t k = 0; len > NAME_MAX + 8 && k < len; k += 2)
+			p[k] = '/';
+		p[0] = '/';
+		p[len] = 0;
+	} else {
+		p = strdup(paths[rnd_below(g, ARRAY_SIZE(paths))]);
+		if (!p)
+			return -1;
+		len = strlen(p);
+	}
+	snprintf(old, sizeof(old), "%.*s", (int)(r->size > 8 ? r->size - 8 : 0),
+		 (char *)r->data + 8);
+	d = realloc(r->data, 8 + len + 1);
+	if (!d) {
+		free(p);
+		return -1;
+	}
+	memcpy(d + 8, p, len + 1);
+	r->data = d;
+	r->size = 8 + len + 1;
+	set_u32(r, 4, r->size);
+	describe(m, "path %s \"%s\" -> \"%.40s%s\"",
+		 rec_name(m, i, rn, sizeof(rn)), old, p, len > 40 ? "..." : "");
+	free(p);
+	return 0;
+}
+
 /* ---- records of another image -------------------------------------------- */
 
 static int mutate_splice(struct rng *g, struct mimg *m);
@@ -1210,7 +1285,7 @@ static int mutate_splice(struct rng *g, struct mimg *m);
 
 enum op {
 	OP_FIELD, OP_MULTI, OP_LEN, OP_RESIZE, OP_TYPE, OP_TRUNC, OP_DUP,
-	OP_DEL, OP_SWAP, OP_OBJREF, OP_SPLICE, OP_NR
+	OP_DEL, OP_SWAP, OP_OBJREF, OP_SPLICE, OP_PATH, OP_NR
 };
 
 static const struct {
@@ -1228,6 +1303,7 @@ static const struct {
 	[OP_SWAP]	= { mutate_swap, 6 },
 	[OP_OBJREF]	= { mutate_objref, 10 },
 	[OP_SPLICE]	= { mutate_splice, 5 },
+	[OP_PATH]	= { mutate_path, 6 },
 };
 
 static int mutate(struct rng *g, struct mimg *m)
@@ -1836,6 +1912,151 @@ static int check_thread(const char *prefix, pid_t tid, enum who w)
  * The reason a restart gave: the last line of its stderr; with the
  * line before when the last is direct_restart()'s errno.
  */
+static bool is_leader(pid_t tid)
+{
+	char path[64], buf[4096], *p;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", tid);
+	if (read_str(path, buf, sizeof(buf)) <= 0)
+		return false;
+	p = strstr(buf, "\nTgid:");
+	return p && strtol(p + 6, NULL, 10) == tid;
+}
+
+/* A file a restored task holds: could its user have opened it so? */
+struct held {
+	char path[PATH_MAX];
+	int flags;
+	char what[48];
+};
+
+#define HELD_MAX	256
+
+/* The files a task holds open or mapped, and its root directory */
+static int held_files(pid_t pid, struct held *h, int max, char *root,
+		      size_t rsize)
+{
+	char path[320], buf[PATH_MAX], *line, *save = NULL, *maps;
+	struct dirent *de;
+	ssize_t n;
+	size_t len;
+	DIR *dir;
+	int nr = 0;
+
+	snprintf(path, sizeof(path), "/proc/%d/root", pid);
+	n = readlink(path, root, rsize - 1);
+	root[n > 0 ? n : 0] = 0;
+
+	snprintf(path, sizeof(path), "/proc/%d/fd", pid);
+	dir = opendir(path);
+	while (dir && (de = readdir(dir)) && nr < max) {
+		char fdinfo[512], *f;
+
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%d/fd/%s", pid, de->d_name);
+		n = readlink(path, buf, sizeof(buf) - 1);
+		if (n <= 0)
+			continue;
+		buf[n] = 0;
+		if (buf[0] != '/' || strstr(buf, " (deleted)"))
+			continue;
+		snprintf(path, sizeof(path), "/proc/%d/fdinfo/%s", pid,
+			 de->d_name);
+		if (read_str(path, fdinfo, sizeof(fdinfo)) <= 0)
+			continue;
+		f = strstr(fdinfo, "flags:");
+		if (!f)
+			continue;
+		strcpy(h[nr].path, buf);
+		h[nr].flags = strtol(f + 6, NULL, 8) & O_ACCMODE;
+		snprintf(h[nr].what, sizeof(h[nr].what), "fd %.40s", de->d_name);
+		nr++;
+	}
+	if (dir)
+		closedir(dir);
+
+	snprintf(path, sizeof(path), "/proc/%d/maps", pid);
+	maps = read_whole(path, &len);
+	for (line = maps ? strtok_r(maps, "\n", &save) : NULL;
+	     line && nr < max; line = strtok_r(NULL, "\n", &save)) {
+		char perms[8], *file = strchr(line, '/');
+
+		if (!file || sscanf(line, "%*s %7s", perms) != 1 ||
+		    strstr(file, " (deleted)"))
+			continue;
+		if (perms[3] == 's' && perms[1] == 'w')
+			h[nr].flags = O_RDWR;
+		else if (perms[0] == 'r')
+			h[nr].flags = O_RDONLY;
+		else
+			continue;
+		snprintf(h[nr].path, sizeof(h[nr].path), "%s", file);
+		snprintf(h[nr].what, sizeof(h[nr].what), "mapping %.*s %s",
+			 (int)strcspn(line, " "), line, perms);
+		nr++;
+	}
+	free(maps);
+	return nr;
+}
+
+/*
+ * Check what the restored process pid holds against what uid USER_UID may
+ * open: every file it has open or mapped must open with the same access
+ * mode for a process that became USER_UID (a refusal for EACCES or EPERM
+ * is a gain), and its root directory must be the restarter's ("/").
+ */
+static int check_files(const char *prefix, pid_t pid)
+{
+	static struct held h[HELD_MAX];
+	char root[PATH_MAX], res[HELD_MAX];
+	int nr, i, p[2], gains = 0;
+	pid_t c;
+
+	nr = held_files(pid, h, HELD_MAX, root, sizeof(root));
+	if (root[0] && strcmp(root, "/")) {
+		printf("%s: PRIVILEGE GAIN: task %d has root directory %s\n",
+		       prefix, pid, root);
+		gains++;
+	}
+	if (!nr || pipe(p))
+		return gains;
+	c = fork();
+	if (c == 0) {
+		close(p[0]);
+		if (become(USER_UID))
+			_exit(1);
+		for (i = 0; i < nr; i++) {
+			int fd = open(h[i].path, h[i].flags | O_NOCTTY |
+				      O_NONBLOCK | O_CLOEXEC);
+
+			res[i] = fd >= 0 ? 0 : errno;
+			if (fd >= 0)
+				close(fd);
+		}
+		write_all(p[1], res, nr);
+		_exit(0);
+	}
+	close(p[1]);
+	memset(res, 0, sizeof(res));
+	if (c < 0 || read(p[0], res, nr) != nr)
+		nr = 0;
+	close(p[0]);
+	if (c > 0)
+		waitpid(c, NULL, 0);
+	for (i = 0; i < nr; i++) {
+		if (res[i] != EACCES && res[i] != EPERM)
+			continue;
+		printf("%s: PRIVILEGE GAIN: task %d holds %s (%s, %s) that uid %u may not open so: %s\n",
+		       prefix, pid, h[i].path, h[i].what,
+		       h[i].flags == O_RDONLY ? "read" :
+		       h[i].flags == O_WRONLY ? "write" : "read-write",
+		       USER_UID, strerror(res[i]));
+		gains++;
+	}
+	return gains;
+}
+
 static void last_line(const char *path, char *out, size_t size)
 {
 	char *buf, *p, *q;
@@ -1963,6 +2184,12 @@ static void run_case(const char *img, const char *cg, const struct mode *md,
 		return;
 	}
 	efd = open(err, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	/*
+	 * Anyone may write it: a restored task may inherit it (a standard
+	 * stream of the image that cannot be reopened), not a gain.
+	 */
+	if (efd >= 0)
+		fchmod(efd, 0666);
 	fflush(stdout);
 	pid = fork();
 	if (pid == 0) {
@@ -2040,8 +2267,12 @@ static void run_case(const char *img, const char *cg, const struct mode *md,
 		out->res = RES_RESTORED;
 		if (w != AS_ROOT) {
 			n = cg_threads(cg, tids, ARRAY_SIZE(tids));
-			for (i = 0; i < n; i++)
+			for (i = 0; i < n; i++) {
 				out->gains += check_thread(prefix, tids[i], w);
+				if (is_leader(tids[i]))
+					out->gains += check_files(prefix,
+								  tids[i]);
+			}
 		}
 	} else {
 		out->res = RES_REFUSED;
