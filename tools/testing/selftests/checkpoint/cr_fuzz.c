@@ -139,8 +139,15 @@
 #include <linux/checkpoint.h>
 #include <linux/checkpoint_hdr.h>
 
-#if !defined(__x86_64__) || !defined(__NR_checkpoint)
+#if !defined(__x86_64__)
 #error "cr_fuzz is x86_64 only"
+#endif
+/* In the patched kernel's <asm/unistd_64.h>, maybe not in the C library's */
+#ifndef __NR_checkpoint
+#define __NR_checkpoint		451
+#endif
+#ifndef __NR_restart
+#define __NR_restart		452
 #endif
 
 #ifndef SYS_pidfd_open
@@ -414,14 +421,42 @@ static const char *type_name(uint32_t type, char *buf, size_t size)
 	return buf;
 }
 
+/*
+ * The known record types: those of rtypes[], and any other a base image
+ * has (a record type newer than this program), added by add_types()
+ */
+static uint32_t ktypes[128];
+static unsigned int nr_ktypes;
+
 static bool known_type(uint32_t type)
 {
 	unsigned int i;
 
-	for (i = 0; i < ARRAY_SIZE(rtypes); i++)
-		if (rtypes[i].type == type)
+	for (i = 0; i < nr_ktypes; i++)
+		if (ktypes[i] == type)
 			return true;
 	return false;
+}
+
+static void add_type(uint32_t type)
+{
+	char buf[32];
+
+	if (known_type(type) || nr_ktypes == ARRAY_SIZE(ktypes))
+		return;
+	ktypes[nr_ktypes++] = type;
+	if (strncmp(type_name(type, buf, sizeof(buf)), "type ", 5))
+		return;
+	printf("cr_fuzz: record %s of a base image is not in this program's table: fuzzed as an unknown record\n",
+	       buf);
+}
+
+static void init_types(void)
+{
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(rtypes); i++)
+		add_type(rtypes[i].type);
 }
 
 static const struct otype *obj_type_of(uint32_t type)
@@ -939,11 +974,11 @@ static int mutate_type(struct rng *g, struct mimg *m)
 	old = rec_type(&m->r[i]);
 	if (!one_in(g, 8)) {
 		do
-			nt = rtypes[rnd_below(g, ARRAY_SIZE(rtypes))].type;
+			nt = ktypes[rnd_below(g, nr_ktypes)];
 		while (nt == old);
 	} else {
 		/* a number next to a known type, that is no type */
-		nt = rtypes[rnd_below(g, ARRAY_SIZE(rtypes))].type;
+		nt = ktypes[rnd_below(g, nr_ktypes)];
 		nt += one_in(g, 2) ? 1 : -1;
 		if (known_type(nt))
 			nt = one_in(g, 2) ? 0 : 0xffffffffU;
@@ -1795,6 +1830,13 @@ static int make_base(struct base *b)
 		return -1;
 	}
 	b->nr = nr;
+	for (len = 0; len + sizeof(struct ckpt_hdr) <= b->size; ) {
+		struct ckpt_hdr h;
+
+		memcpy(&h, b->buf + len, sizeof(h));
+		add_type(h.type);
+		len += h.len;
+	}
 	if (b->size >= sizeof(struct ckpt_hdr_header)) {
 		struct ckpt_hdr_header h;
 
@@ -2496,6 +2538,7 @@ int main(int argc, char **argv)
 			cg_top, strerror(errno), CG_ROOT);
 		return EXIT_FAIL;
 	}
+	init_types();
 	measure_caps(AS_USER);
 	measure_caps(AS_USER_CR);
 	if (!who_caps[AS_USER].ok) {
