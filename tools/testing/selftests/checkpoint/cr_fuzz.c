@@ -66,13 +66,14 @@
  * tool (restart -d -i IMG: it rebuilds multi-task trees) in a fresh
  * cgroup v2 child cgroup, as root or as uid 1000 (a tree of uid 1000 as
  * uid 1000 with CAP_CHECKPOINT_RESTORE: the tool needs it to give the
- * tree its pids; not with --no-cr-cap), with a timeout. One tool case in
- * six reads the image from a pipe (restart -i -), one in eight restores
- * the tasks stopped (--frozen). One case in four skips the tool, whose
- * checks of the tree section would refuse many images before the kernel
- * sees them: a child calls restart(0) and its parent restart(child), as
- * uid 0 or plain uid 1000 (a multi-task image then fails for its missing
- * tasks, after the kernel read its tree). Then:
+ * tree its pids; not with --no-cr-cap), with a timeout. One case in four
+ * skips the tool, whose checks of the tree section would refuse many
+ * images before the kernel sees them: a child calls restart(0) and its
+ * parent restart(child), as uid 0 or plain uid 1000 (a multi-task image
+ * then fails for its missing tasks, after the kernel read its tree). One
+ * case in six reads the image from a pipe (restart -i -, or restart() on
+ * it), fed by another process of the restarting user; one tool case in
+ * eight restores the tasks stopped (--frozen). Then:
  *
  *   restored  the tool succeeded. For uid 1000, every thread in the
  *             cgroup must have Uid and Gid 1000 (all four), no group but
@@ -1323,23 +1324,50 @@ enum op {
 	OP_DEL, OP_SWAP, OP_OBJREF, OP_SPLICE, OP_PATH, OP_NR
 };
 
-static const struct {
+/* The mutations and how often each is chosen (--ops keeps some) */
+static struct {
+	const char *name;
 	int (*fn)(struct rng *g, struct mimg *m);
 	unsigned int weight;
 } ops[OP_NR] = {
-	[OP_FIELD]	= { mutate_field, 30 },
-	[OP_MULTI]	= { NULL, 8 },
-	[OP_LEN]	= { mutate_len, 8 },
-	[OP_RESIZE]	= { mutate_resize, 8 },
-	[OP_TYPE]	= { mutate_type, 8 },
-	[OP_TRUNC]	= { mutate_trunc, 6 },
-	[OP_DUP]	= { mutate_dup, 6 },
-	[OP_DEL]	= { mutate_del, 6 },
-	[OP_SWAP]	= { mutate_swap, 6 },
-	[OP_OBJREF]	= { mutate_objref, 10 },
-	[OP_SPLICE]	= { mutate_splice, 5 },
-	[OP_PATH]	= { mutate_path, 6 },
+	[OP_FIELD]	= { "field", mutate_field, 30 },
+	[OP_MULTI]	= { "multi", NULL, 8 },
+	[OP_LEN]	= { "len", mutate_len, 8 },
+	[OP_RESIZE]	= { "resize", mutate_resize, 8 },
+	[OP_TYPE]	= { "type", mutate_type, 8 },
+	[OP_TRUNC]	= { "trunc", mutate_trunc, 6 },
+	[OP_DUP]	= { "dup", mutate_dup, 6 },
+	[OP_DEL]	= { "del", mutate_del, 6 },
+	[OP_SWAP]	= { "swap", mutate_swap, 6 },
+	[OP_OBJREF]	= { "objref", mutate_objref, 10 },
+	[OP_SPLICE]	= { "splice", mutate_splice, 5 },
+	[OP_PATH]	= { "path", mutate_path, 6 },
 };
+
+/* --ops a,b,c: only these mutations; false if a name is unknown */
+static bool keep_ops(const char *list)
+{
+	unsigned int keep = 0, i;
+	char *copy = strdup(list), *name, *save = NULL;
+
+	for (name = strtok_r(copy, ",", &save); name;
+	     name = strtok_r(NULL, ",", &save)) {
+		for (i = 0; i < OP_NR && strcmp(ops[i].name, name); i++)
+			;
+		if (i == OP_NR) {
+			free(copy);
+			return false;
+		}
+		keep |= 1U << i;
+	}
+	free(copy);
+	if (!keep)
+		return false;
+	for (i = 0; i < OP_NR; i++)
+		if (!(keep & (1U << i)))
+			ops[i].weight = 0;
+	return true;
+}
 
 static int mutate(struct rng *g, struct mimg *m)
 {
@@ -2143,13 +2171,13 @@ static void show_file(const char *prefix, const char *what, const char *path)
  * the tree section: the kernel alone judges the image. The kernel's log
  * goes to stderr. Returns the exit status of the case's restarter.
  */
-static int direct_restart(const char *img)
+static int direct_restart(const char *img, bool from_stdin)
 {
 	pid_t child;
 	long ret;
 	int fd;
 
-	fd = open(img, O_RDONLY | O_CLOEXEC);
+	fd = from_stdin ? 0 : open(img, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
 		fprintf(stderr, "%s: %s\n", img, strerror(errno));
 		return 1;
@@ -2249,7 +2277,7 @@ static void run_case(const char *img, const char *cg, const struct mode *md,
 			_exit(66);
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
 		if (md->direct)
-			_exit(direct_restart(img));
+			_exit(direct_restart(img, md->pipe));
 		execl(opt.tool, "restart", "-d", "-i", md->pipe ? "-" : img,
 		      md->frozen ? "-F" : NULL, (char *)NULL);
 		_exit(127);
@@ -2359,6 +2387,9 @@ static void usage(FILE *f)
 "  -D, --dry-run         make the bases and print the mutations only\n"
 "  -N, --no-cr-cap       uid 1000 restarts trees without CAP_CHECKPOINT_RESTORE\n"
 "                        (the restart tool then cannot rebuild them)\n"
+"  -o, --ops LIST        only these mutations (comma separated): field,\n"
+"                        multi, len, resize, type, trunc, dup, del, swap,\n"
+"                        objref, splice, path (cases differ from a full run)\n"
 "  -T, --restart-tool P  the restart tool (default %s)\n"
 "  -w, --workdir DIR     scratch directory (default %s)\n"
 "  -h, --help            this text\n"
@@ -2440,6 +2471,7 @@ int main(int argc, char **argv)
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "dry-run", no_argument, NULL, 'D' },
 		{ "no-cr-cap", no_argument, NULL, 'N' },
+		{ "ops", required_argument, NULL, 'o' },
 		{ "restart-tool", required_argument, NULL, 'T' },
 		{ "workdir", required_argument, NULL, 'w' },
 		{ "help", no_argument, NULL, 'h' },
@@ -2460,7 +2492,7 @@ int main(int argc, char **argv)
 	if (argc > 1 && !strcmp(argv[1], WL_FLAG))
 		return workload(argc, argv);
 
-	while ((c = getopt_long(argc, argv, "n:s:f:c:t:vDNT:w:h", lopts,
+	while ((c = getopt_long(argc, argv, "n:s:f:c:t:vDNo:T:w:h", lopts,
 				NULL)) != -1) {
 		switch (c) {
 		case 'n':
@@ -2497,6 +2529,10 @@ int main(int argc, char **argv)
 			break;
 		case 'N':
 			opt.no_cr_cap = true;
+			break;
+		case 'o':
+			if (!keep_ops(optarg))
+				goto bad;
 			break;
 		case 'T':
 			opt.tool = optarg;
@@ -2634,7 +2670,7 @@ int main(int argc, char **argv)
 		 * one in six from a pipe, one in eight frozen
 		 */
 		md.direct = one_in(&g, 4);
-		md.pipe = !md.direct && one_in(&g, 6);
+		md.pipe = one_in(&g, 6);
 		md.frozen = !md.direct && one_in(&g, 8);
 		w = !uid ? AS_ROOT : md.direct ? AS_USER : user_who(bs);
 		md.w = w;
