@@ -3,7 +3,8 @@
  * cr_fuzz - a record-aware fuzzer of restart images.
  *
  *   cr_fuzz [--iter N] [--seed S] [--first I | --case I] [--timeout SEC]
- *           [--verbose] [--dry-run] [--restart-tool PATH]
+ *           [--ops LIST] [--verbose] [--dry-run] [--no-cr-cap]
+ *           [--restart-tool PATH] [--workdir DIR]      (--help: details)
  *
  * Runs in the guest, as root (see "make fuzz" in README.md). It first
  * makes its base images itself: it forks and checkpoints small workloads
@@ -57,6 +58,12 @@
  *   splice   a record of another base image in place of one of its type
  *            or inserted anywhere (a tree's records in a single task's
  *            image, root's credentials in a user's, ...)
+ *   path     a STRING naming another path: a root-only file, /proc and
+ *            /sys files, devices, a directory, a relative or too long
+ *            path
+ *
+ * A record type the base images have but rtypes[] lacks (one newer than
+ * this program) is fuzzed like the others, as "type N".
  *
  * After a structural mutation (dup, del, swap, splice, objref replacing a
  * record) the TAIL's record count is fixed three times in four, so the
@@ -75,14 +82,18 @@
  * it), fed by another process of the restarting user; one tool case in
  * eight restores the tasks stopped (--frozen). Then:
  *
- *   restored  the tool succeeded. For uid 1000, every thread in the
+ *   restored  the restart succeeded. For uid 1000, every thread in the
  *             cgroup must have Uid and Gid 1000 (all four), no group but
- *             1000, CapPrm, CapEff, CapAmb 0, CapInh and CapBnd no more
- *             than the restarter's: otherwise a privilege gain
- *   refused   the tool failed (or was killed by a signal: a tool crash,
- *             shown but not counted as a problem); tasks still in the
- *             cgroup 3 s after the tool exited are "left behind"
- *   timeout   the tool did not finish in time (the cgroup's tasks and
+ *             1000, no capability the restarter had not (CapInh, CapPrm,
+ *             CapEff, CapBnd, CapAmb; all but CapBnd 0 for plain uid
+ *             1000), and every process the restarter's root directory
+ *             and no file open or mapped that uid 1000 may not open with
+ *             the same access mode: otherwise a privilege gain
+ *   refused   the restart failed (or the tool was killed by a signal: a
+ *             tool crash, shown but not counted as a problem); tasks
+ *             still in the cgroup 3 s after the tool exited are "left
+ *             behind"
+ *   timeout   the restart did not finish in time (the cgroup's tasks and
  *             their kernel stacks are shown)
  *
  * Then the cgroup is killed (cgroup.kill); one that does not empty within
