@@ -99,9 +99,11 @@
  * Then the cgroup is killed (cgroup.kill); one that does not empty within
  * 5 s is also left behind. /dev/kmsg is read after every case (from where
  * it was at the start): lines matching BUG:, WARNING:, Oops, general
- * protection, Call Trace, blocked for more than, stall, UBSAN, KASAN, soft
- * lockup, kernel BUG, Kernel panic are kernel problems, printed with the
- * case id and the case's whole kernel log. With kmemleak (debugfs), a scan
+ * protection (an oops: with "[#"), Call Trace, blocked for more than,
+ * stall, UBSAN, KASAN, soft lockup, kernel BUG, Kernel panic are kernel
+ * problems, printed with the case id and the case's whole kernel log;
+ * reports of user space faults of restored tasks (traps:, segfault at)
+ * are not. With kmemleak (debugfs), a scan
  * every 100 cases and at the end adds 'unreferenced object' reports.
  *
  * Normal cases print nothing (--verbose: one line each); every problem
@@ -1586,13 +1588,22 @@ static const char *const kpatterns[] = {
 	"kernel BUG", "Kernel panic", "unreferenced object",
 };
 
+/*
+ * A line of a kernel problem. Not the reports of user space faults
+ * ("traps: prog[pid] general protection fault ip:... sp:...", "prog[pid]:
+ * segfault at ...") that a restored task with a mutated image may well
+ * cause: a kernel general protection fault is an oops ("... [#1] ...").
+ */
 static bool kline_bad(const char *line)
 {
 	unsigned int i;
 
+	if (!strncmp(line, "traps: ", 7) || strstr(line, "]: segfault at "))
+		return false;
 	for (i = 0; i < ARRAY_SIZE(kpatterns); i++)
 		if (strstr(line, kpatterns[i]))
-			return true;
+			return strcmp(kpatterns[i], "general protection") ||
+			       strstr(line, "[#");
 	return false;
 }
 
