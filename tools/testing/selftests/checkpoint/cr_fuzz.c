@@ -106,7 +106,7 @@
  * are not. With kmemleak (debugfs), a scan
  * every 100 cases and at the end adds 'unreferenced object' reports.
  *
- * Normal cases print nothing (--verbose: one line each); every problem
+ * Normal cases print nothing (--verbose: each case); every problem
  * prints "case I (seed S): ..." with the mutation. The last line is
  *
  *   fuzz: N cases, R restored, F refused, T timeouts, L left behind,
@@ -2405,7 +2405,8 @@ static void usage(FILE *f)
 "  -f, --first I         first case (default 0): cases I .. I+N-1\n"
 "  -c, --case I          only case I (same as --first I --iter 1)\n"
 "  -t, --timeout SEC     restart timeout of a case (default %d)\n"
-"  -v, --verbose         one line per case (-vv: and the tool's message)\n"
+"  -v, --verbose         every case and its outcome (-vv: with the\n"
+"                        restart's last message, the kernel's reason)\n"
 "  -D, --dry-run         make the bases and print the mutations only\n"
 "  -N, --no-cr-cap       uid 1000 restarts trees without CAP_CHECKPOINT_RESTORE\n"
 "                        (the restart tool then cannot rebuild them)\n"
