@@ -6,6 +6,7 @@
 #   make bench    timings (never part of pass/fail)
 #   make lint     W=1 build of our kernel objects and checkpatch
 #   make mutate   source mutants against the suite (slow; MUTANTS="a b" for some)
+#   make fuzz     mutated images against restart in QEMU (ITER=500 SEED=1)
 
 SHELL       := /bin/bash
 TOP         := $(CURDIR)
@@ -37,7 +38,7 @@ ST_CFLAGS   := -static -O1 -g -Wall -D_GNU_SOURCE -pthread \
 		-I$(TOP)/$(ST_DIR)
 
 .PHONY: all deps kernel tools selftests initramfs check demo bench lint mutate \
-	print-build-vars clean
+	fuzz print-build-vars clean
 
 all: kernel tools selftests initramfs
 
@@ -137,6 +138,18 @@ lint: $(KSRC)/.config
 # Takes long (see README); not part of check.
 mutate: all
 	scripts/mutate $(MUTANTS)
+
+# Restart image fuzzing (cr_fuzz, see the top of $(ST_DIR)/cr_fuzz.c):
+# ITER mutated images of its own checkpoints, from case 0 of seed SEED,
+# restarted as root and as uid 1000; the last line is its summary. About
+# 0.1 s a case in the VM (README); the VM gets 300 s + 1 s a case.
+ITER        ?= 500
+SEED        ?= 1
+fuzz: all
+	@[[ "$(ITER)" =~ ^[0-9]+$$ && "$(SEED)" =~ ^[0-9]+$$ ]] || \
+		{ echo "make fuzz: ITER and SEED must be numbers" >&2; exit 2; }
+	scripts/vm-run --timeout $$((300 + $(ITER))) -- \
+		/usr/libexec/selftests/checkpoint/cr_fuzz --iter $(ITER) --seed $(SEED)
 
 # For scripts/mutate: the kernel make variables and tool flags of the rules
 # above, as bash assignments.

@@ -7,7 +7,8 @@
 # under "timeout $CR_TEST_TIMEOUT" (default 300 s), from a scratch directory,
 # and passes their TAP output through. Tests are the executable files that are
 # not shell scripts, plus shell scripts named test*.sh; other *.sh files are
-# helpers, and so is makeprocs (the "make bench" workload). Arguments, if
+# helpers, and so are makeprocs (the "make bench" workload) and cr_fuzz
+# (the "make fuzz" fuzzer; test_fuzz.sh runs a short round). Arguments, if
 # given, select tests by name.
 #
 # Around each test it prints (comment lines, so the TAP stays valid):
@@ -22,7 +23,7 @@ limit=${CR_TEST_TIMEOUT:-300}
 is_test() {
 	[ -f "$1" ] && [ -x "$1" ] || return 1
 	case ${1##*/} in
-	run_tests.sh | makeprocs) return 1 ;;
+	run_tests.sh | makeprocs | cr_fuzz) return 1 ;;
 	test*.sh) return 0 ;;
 	*.sh) return 1 ;;
 	esac
