@@ -42,6 +42,7 @@ struct cr_forest {
 	int nr_procs;		/* nodes that report ready (all but threads) */
 	unsigned long flags;	/* restart flags */
 	int kfd, logfd;
+	int feed_fd;		/* the tool's end of kfd's pipe, or -1 */
 	int ready[2], go[2];
 	char *prefix;		/* the image bytes read to learn the tree */
 	size_t prefix_len;
@@ -328,7 +329,13 @@ static void cr_forest_task(struct cr_forest *f, int i, int setup_fd)
 	char c = 1;
 	int k, pass;
 
-	/* not ours to keep; and their numbers get reused */
+	/*
+	 * Not ours to keep; and their numbers get reused. Holding the
+	 * write end of the image pipe, the tasks would never see it end.
+	 */
+	if (f->feed_fd >= 0)
+		close(f->feed_fd);
+	f->feed_fd = -1;
 	if (f->go[1] >= 0)
 		close(f->go[1]);
 	if (f->ready[0] >= 0)
@@ -466,6 +473,8 @@ static inline pid_t cr_forest_grow(struct cr_forest *f)
 	if (got < f->nr_procs) {
 		cr_error("could not rebuild the process tree (%d of %d tasks)",
 			 got, f->nr_procs);
+		/* the tasks may all be gone: a write must fail, not kill us */
+		signal(SIGPIPE, SIG_IGN);
 		for (got = 0; got < f->nr_procs; got++)
 			if (write(f->go[1], &c, 1) != 1)
 				break;

@@ -133,7 +133,8 @@ int main(int argc, char **argv)
 		return CR_EXIT_FAIL;
 	}
 
-	struct cr_forest f = { .flags = flags, .logfd = logfd, .kfd = fd };
+	struct cr_forest f = { .flags = flags, .logfd = logfd, .kfd = fd,
+				.feed_fd = -1 };
 	struct feeder feeder = { .in = fd };
 	pthread_t feeder_thread;
 	int kpipe[2];
@@ -149,6 +150,7 @@ int main(int argc, char **argv)
 			return CR_EXIT_FAIL;
 		}
 		f.kfd = kpipe[0];
+		f.feed_fd = kpipe[1];
 	}
 	child = cr_forest_grow(&f);
 	if (child < 0)

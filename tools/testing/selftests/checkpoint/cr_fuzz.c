@@ -399,6 +399,7 @@ struct rtype {
 static const struct rtype rtypes[] = {
 	RT(HEADER), RT(HEADER_ARCH), RT(STRING), RT(OBJREF), RT(TREE),
 	RT(TREE_TASK), RT(TASK), RT(CPU), RT(FPU), RT(SIGHAND), RT(SIGMASK),
+	RT(SIGINFO),
 	RT(CRED), RT(SIGNAL), RT(UTS_NS), RT(MM), RT(VMA), RT(PAGES),
 	RT(FILE_TABLE), RT(FD_ENT), RT(FILE), RT(FS), RT(TAIL), RT(ERROR),
 };
