@@ -15,6 +15,7 @@
  *   setuid_during_checkpoint       finding 3: thawed and changed while the
  *                                  image pipe stalls the checkpoint
  *   root_restores_hostile_image    finding 4: credentials first
+ *   setid_exe_needs_privilege      finding 8: the executable link
  *   claimed_parent                 a tree entry whose parent is not real
  *   shared_state_refused           finding 10: state shared outside the
  *                                  restart is not rebuilt in place
@@ -854,6 +855,92 @@ CR_TEST(cr_attack, root_restores_hostile_image)
 		cr_dump_logs(_metadata, ctx);
 	}
 	cr_expect_exit(_metadata, ctx, &ctx->rs_pid, 0, "restored workload");
+	unlink(exe);
+}
+
+/*
+ * Finding 8. Naming a set-user-id program as one's executable is
+ * PR_SET_MM_MAP's privilege: the user may not restart its own image
+ * whose executable became set-user-id (EPERM, logged); as a plain
+ * program it may.
+ */
+CR_TEST(cr_attack, setid_exe_needs_privilege)
+{
+	const struct restart_prep plain = { 0 };
+	char exe[CR_PATH_LEN + 8], page[4096] = "mapped";
+	int status, err;
+	size_t len;
+	void *self;
+	pid_t u;
+
+	ASSERT_EQ(0, cr_write_whole(ctx->data, "secret", 6));
+	ASSERT_EQ(0, cr_write_whole(ctx->data2, page, sizeof(page)));
+	exe_path(ctx, exe, sizeof(exe));
+	self = cr_read_whole("/proc/self/exe", &len);
+	ASSERT_NE(NULL, self);
+	ASSERT_EQ(0, cr_write_whole(exe, self, len));
+	free(self);
+	ASSERT_EQ(0, chown(ctx->data, USER_UID, USER_UID));
+	ASSERT_EQ(0, chown(ctx->data2, USER_UID, USER_UID));
+	ASSERT_EQ(0, chown(exe, USER_UID, USER_UID));
+	ASSERT_EQ(0, chmod(exe, 0755));
+	/* the user's log: its restarts write to it */
+	ASSERT_EQ(0, fchown(ctx->logfd, USER_UID, USER_UID));
+
+	cr_spawn(_metadata, ctx, wl_exec_hostile, NULL);
+	cr_freeze(_metadata, ctx, ctx->wl_pid);
+	cr_checkpoint_file(_metadata, ctx, ctx->wl_pid);
+	cr_kill_original(_metadata, ctx);
+	cr_go(_metadata, ctx);
+	chmod(ctx->img, 0644);
+
+	ASSERT_EQ(0, chmod(exe, 04755));
+	fflush(stdout);
+	fflush(stderr);
+	u = fork();
+	ASSERT_LE(0, u);
+	if (u == 0) {
+		int st;
+
+		if (become(USER_UID))
+			_exit(CR_EXIT_SETUP);
+		if (restart_prepped(ctx, &plain, &err) != -1 || err != EPERM)
+			_exit(1);
+		/* the task had begun: killed */
+		if (waitpid(ctx->rs_pid, &st, 0) != ctx->rs_pid ||
+		    !WIFSIGNALED(st))
+			_exit(2);
+		_exit(0);
+	}
+	ASSERT_EQ(0, cr_wait_timeout(u, &status, 30000));
+	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) {
+		TH_LOG("the user restarted its image with a set-user-id executable: %#x",
+		       status);
+		cr_dump_logs(_metadata, ctx);
+	}
+	EXPECT_TRUE(log_has(ctx, "cannot set the executable"));
+
+	/* a plain program again: the user may */
+	ASSERT_EQ(0, chmod(exe, 0755));
+	u = fork();
+	ASSERT_LE(0, u);
+	if (u == 0) {
+		int st;
+
+		if (become(USER_UID))
+			_exit(CR_EXIT_SETUP);
+		if (restart_prepped(ctx, &plain, &err))
+			_exit(1);
+		if (cr_wait_timeout(ctx->rs_pid, &st, CR_WAIT_MS) ||
+		    !WIFEXITED(st) || WEXITSTATUS(st))
+			_exit(2);
+		_exit(0);
+	}
+	ASSERT_EQ(0, cr_wait_timeout(u, &status, CR_WAIT_MS));
+	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) {
+		TH_LOG("the user's own restart of its image: %#x", status);
+		cr_dump_logs(_metadata, ctx);
+	}
 	unlink(exe);
 }
 
