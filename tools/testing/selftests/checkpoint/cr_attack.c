@@ -543,20 +543,6 @@ static void sleep_forever(void)
 		pause();
 }
 
-static void wl_paths(struct cr_ctx *ctx, const char *name)
-{
-	snprintf(ctx->name, sizeof(ctx->name), "%s", name);
-#define WL_PATH(field, suffix) \
-	snprintf(ctx->field, sizeof(ctx->field), "/tmp/cr-%s.%s", ctx->name, suffix)
-	WL_PATH(img, "img");
-	WL_PATH(log, "log");
-	WL_PATH(wlog, "wlog");
-	WL_PATH(go, "go");
-	WL_PATH(data, "data");
-	WL_PATH(data2, "data2");
-#undef WL_PATH
-}
-
 /*
  * argv: <exe> WL_FLAG <test name>, or <exe> SLEEP_FLAG. Runs before
  * main() and never returns there.
@@ -572,7 +558,8 @@ static void wl_main(int argc, char **argv, char **envp)
 		return;
 	ctx.logfd = -1;
 	ctx.ready_fd = CR_READY_FD;
-	wl_paths(&ctx, argv[2]);
+	snprintf(ctx.name, sizeof(ctx.name), "%s", argv[2]);
+	cr_ctx_paths(&ctx);
 	_exit(wl_hostile(&ctx) & 0xff);
 }
 
@@ -791,24 +778,20 @@ static void expect_refused_restart(struct __test_metadata *_metadata,
 }
 
 /*
- * Root restarts an image of uid 1000 whose records name a file only
- * root may now open O_RDWR, a writable shared mapping of a root file,
- * an fd hard limit above the restarting task's, and an executable only
- * another user may run: each is refused, with the user's credentials.
- * With the files given back, the same image restarts and runs.
+ * The files of the hostile image's workload, all the user's: the file it
+ * opens O_RDWR, the one it maps shared and writable, and its executable
+ * (a copy of this binary), whose path is put in @exe.
  */
-CR_TEST(cr_attack, root_restores_hostile_image)
+static void hostile_files(struct __test_metadata *_metadata,
+			  struct cr_ctx *ctx, char *exe, size_t size)
 {
-	const struct restart_prep plain = { 0 }, low = { HOSTILE_NOFILE_MAX - 1 };
-	char exe[CR_PATH_LEN + 8], msg[CR_PATH_LEN + 32];
 	char page[4096] = "mapped";
 	size_t len;
 	void *self;
-	int err;
 
 	ASSERT_EQ(0, cr_write_whole(ctx->data, "secret", 6));
 	ASSERT_EQ(0, cr_write_whole(ctx->data2, page, sizeof(page)));
-	exe_path(ctx, exe, sizeof(exe));
+	exe_path(ctx, exe, size);
 	self = cr_read_whole("/proc/self/exe", &len);
 	ASSERT_NE(NULL, self);
 	ASSERT_EQ(0, cr_write_whole(exe, self, len));
@@ -825,6 +808,22 @@ CR_TEST(cr_attack, root_restores_hostile_image)
 	cr_checkpoint_file(_metadata, ctx, ctx->wl_pid);
 	cr_kill_original(_metadata, ctx);
 	cr_go(_metadata, ctx);
+}
+
+/*
+ * Root restarts an image of uid 1000 whose records name a file only
+ * root may now open O_RDWR, a writable shared mapping of a root file,
+ * an fd hard limit above the restarting task's, and an executable only
+ * another user may run: each is refused, with the user's credentials.
+ * With the files given back, the same image restarts and runs.
+ */
+CR_TEST(cr_attack, root_restores_hostile_image)
+{
+	const struct restart_prep plain = { 0 }, low = { HOSTILE_NOFILE_MAX - 1 };
+	char exe[CR_PATH_LEN + 8], msg[CR_PATH_LEN + 32];
+	int err;
+
+	hostile_files(_metadata, ctx, exe, sizeof(exe));
 
 	ASSERT_EQ(0, chown(ctx->data, 0, 0));
 	snprintf(msg, sizeof(msg), "cannot open %s", ctx->data);
@@ -867,32 +866,12 @@ CR_TEST(cr_attack, root_restores_hostile_image)
 CR_TEST(cr_attack, setid_exe_needs_privilege)
 {
 	const struct restart_prep plain = { 0 };
-	char exe[CR_PATH_LEN + 8], page[4096] = "mapped";
+	char exe[CR_PATH_LEN + 8];
 	int status, err;
-	size_t len;
-	void *self;
 	pid_t u;
 
-	ASSERT_EQ(0, cr_write_whole(ctx->data, "secret", 6));
-	ASSERT_EQ(0, cr_write_whole(ctx->data2, page, sizeof(page)));
-	exe_path(ctx, exe, sizeof(exe));
-	self = cr_read_whole("/proc/self/exe", &len);
-	ASSERT_NE(NULL, self);
-	ASSERT_EQ(0, cr_write_whole(exe, self, len));
-	free(self);
-	ASSERT_EQ(0, chown(ctx->data, USER_UID, USER_UID));
-	ASSERT_EQ(0, chown(ctx->data2, USER_UID, USER_UID));
-	ASSERT_EQ(0, chown(exe, USER_UID, USER_UID));
-	ASSERT_EQ(0, chmod(exe, 0755));
-	/* the user's log: its restarts write to it */
-	ASSERT_EQ(0, fchown(ctx->logfd, USER_UID, USER_UID));
-
-	cr_spawn(_metadata, ctx, wl_exec_hostile, NULL);
-	cr_freeze(_metadata, ctx, ctx->wl_pid);
-	cr_checkpoint_file(_metadata, ctx, ctx->wl_pid);
-	cr_kill_original(_metadata, ctx);
-	cr_go(_metadata, ctx);
-	chmod(ctx->img, 0644);
+	hostile_files(_metadata, ctx, exe, sizeof(exe));
+	ASSERT_EQ(0, chmod(ctx->img, 0644));
 
 	ASSERT_EQ(0, chmod(exe, 04755));
 	fflush(stdout);

@@ -606,15 +606,7 @@ static void wl_main(int argc, char **argv, char **envp)
 	ctx.logfd = -1;
 	ctx.ready_fd = CR_READY_FD;
 	snprintf(ctx.name, sizeof(ctx.name), "%s", argv[3]);
-#define WL_PATH(field, suffix) \
-	snprintf(ctx.field, sizeof(ctx.field), "/tmp/cr-%s.%s", ctx.name, suffix)
-	WL_PATH(img, "img");
-	WL_PATH(log, "log");
-	WL_PATH(wlog, "wlog");
-	WL_PATH(go, "go");
-	WL_PATH(data, "data");
-	WL_PATH(data2, "data2");
-#undef WL_PATH
+	cr_ctx_paths(&ctx);
 	for (i = 0; i < ARRAY_SIZE(workloads); i++)
 		if (!strcmp(argv[2], workloads[i].name))
 			_exit(workloads[i].fn(&ctx) & 0xff);

@@ -471,14 +471,9 @@ static inline void cr_unlink_files(struct cr_ctx *ctx)
 }
 
 /* Paths and the log file; no check of the kernel. */
-static inline void cr_ctx_init(struct __test_metadata *_metadata,
-			       struct cr_ctx *ctx)
+/* The files of a test named ctx->name (also an exec'd workload's) */
+static inline void cr_ctx_paths(struct cr_ctx *ctx)
 {
-	memset(ctx, 0, sizeof(*ctx));
-	ctx->logfd = -1;
-	ctx->ready_fd = -1;
-	snprintf(ctx->name, sizeof(ctx->name), "%s-%s",
-		 _metadata->fixture->name, _metadata->name);
 #define CR_PATH(field, suffix) \
 	snprintf(ctx->field, sizeof(ctx->field), "/tmp/cr-%s.%s", \
 		 ctx->name, suffix)
@@ -489,6 +484,17 @@ static inline void cr_ctx_init(struct __test_metadata *_metadata,
 	CR_PATH(data, "data");
 	CR_PATH(data2, "data2");
 #undef CR_PATH
+}
+
+static inline void cr_ctx_init(struct __test_metadata *_metadata,
+			       struct cr_ctx *ctx)
+{
+	memset(ctx, 0, sizeof(*ctx));
+	ctx->logfd = -1;
+	ctx->ready_fd = -1;
+	snprintf(ctx->name, sizeof(ctx->name), "%s-%s",
+		 _metadata->fixture->name, _metadata->name);
+	cr_ctx_paths(ctx);
 	cr_unlink_files(ctx);
 	ctx->inited = true;
 
