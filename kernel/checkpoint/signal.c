@@ -351,6 +351,16 @@ static void *ckpt_signal_restore(struct ckpt_ctx *ctx, struct ckpt_hdr *hdr,
 		if (ret)
 			ckpt_err(ctx, ret, "cannot restore the real-time interval timer");
 	}
+	/*
+	 * Not armed but with an interval: it expired and its SIGALRM (pending,
+	 * restored with the task) re-arms it when dequeued. setitimer() with
+	 * a zero value clears the interval: set it back as it was.
+	 */
+	if (!ret && !h->it_real_value && h->it_real_interval) {
+		spin_lock_irq(&current->sighand->siglock);
+		current->signal->it_real_incr = h->it_real_interval;
+		spin_unlock_irq(&current->sighand->siglock);
+	}
 	ckpt_hdr_put(ctx, h);
 	return ret ? ERR_PTR(ret) : current->signal;
 }

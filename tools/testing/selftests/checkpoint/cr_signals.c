@@ -353,6 +353,54 @@ CR_TEST(cr_signals, queued_siginfo_exact)
 
 static volatile sig_atomic_t alarms;
 
+static void on_alarm(int sig);
+
+/*
+ * An interval timer that expired while SIGALRM was blocked: not armed,
+ * its SIGALRM pending; dequeuing the signal arms it again with its
+ * interval, after the restart too.
+ */
+static int wl_expired_timer(struct cr_ctx *ctx, void *arg)
+{
+	struct itimerval itv = { { 2, 0 }, { 0, 10000 } }, now;
+	struct sigaction sa = { .sa_handler = on_alarm };
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGALRM);
+	if (sigaction(SIGALRM, &sa, NULL) ||
+	    sigprocmask(SIG_BLOCK, &set, NULL) ||
+	    setitimer(ITIMER_REAL, &itv, NULL))
+		return CR_EXIT_SETUP;
+	cr_sleep_ms(100);
+	if (getitimer(ITIMER_REAL, &now) || now.it_value.tv_sec ||
+	    now.it_value.tv_usec || sigpending(&set) ||
+	    !sigismember(&set, SIGALRM))
+		return CR_EXIT_SETUP;
+	cr_wl_ready(ctx);
+	cr_wl_wait_go(ctx);
+	if (getitimer(ITIMER_REAL, &now) || now.it_interval.tv_sec != 2)
+		return CR_WL_FAIL(1, "interval %ld s before SIGALRM is taken",
+				  (long)now.it_interval.tv_sec);
+	sigemptyset(&set);
+	sigaddset(&set, SIGALRM);
+	sigprocmask(SIG_UNBLOCK, &set, NULL);
+	if (alarms != 1)
+		return CR_WL_FAIL(2, "%d SIGALRM delivered", (int)alarms);
+	if (getitimer(ITIMER_REAL, &now) || now.it_interval.tv_sec != 2 ||
+	    (!now.it_value.tv_sec && !now.it_value.tv_usec))
+		return CR_WL_FAIL(3, "timer %ld.%06ld s, interval %ld s: not armed again",
+				  (long)now.it_value.tv_sec,
+				  (long)now.it_value.tv_usec,
+				  (long)now.it_interval.tv_sec);
+	return 0;
+}
+
+CR_TEST(cr_signals, expired_timer_keeps_interval)
+{
+	cr_cycle(_metadata, ctx, wl_expired_timer, NULL);
+}
+
 static void on_alarm(int sig)
 {
 	alarms++;
