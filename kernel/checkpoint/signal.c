@@ -321,6 +321,7 @@ static void *ckpt_signal_restore(struct ckpt_ctx *ctx, struct ckpt_hdr *hdr,
 {
 	struct itimerspec64 it = {};
 	struct ckpt_hdr_signal *h;
+	const char *own;
 	struct rlimit r;
 	int i, ret = 0;
 
@@ -340,10 +341,10 @@ static void *ckpt_signal_restore(struct ckpt_ctx *ctx, struct ckpt_hdr *hdr,
 			ckpt_err(ctx, ret, "cannot restore resource limit %d", i);
 	}
 	/* the restarter's own timers are not the image's */
-	if (!ret && ckpt_unsaved_timers(current->signal))
+	own = ckpt_unsaved_timers(current->signal);
+	if (!ret && own)
 		ret = ckpt_err(ctx, -EBUSY,
-			       "the restarting task has %s of its own",
-			       ckpt_unsaved_timers(current->signal));
+			       "the restarting task has %s of its own", own);
 	if (!ret) {
 		it.it_value = ns_to_timespec64(h->it_real_value);
 		it.it_interval = ns_to_timespec64(h->it_real_interval);

@@ -621,6 +621,18 @@ static void *stalled_ckpt_thread(void *p)
 	return NULL;
 }
 
+/* Make pipe end @wfd full: a write to it blocks until it is read */
+static void fill_pipe(int wfd)
+{
+	char buf[4096] = "";
+
+	fcntl(wfd, F_SETPIPE_SZ, 4096);
+	fcntl(wfd, F_SETFL, O_NONBLOCK);
+	while (write(wfd, buf, sizeof(buf)) > 0 || errno != EAGAIN)
+		;
+	fcntl(wfd, F_SETFL, 0);
+}
+
 static bool proc_has(pid_t pid, const char *file, const char *what)
 {
 	char path[64], buf[4096];
@@ -662,11 +674,7 @@ static void change_during_checkpoint(struct __test_metadata *_metadata,
 	cr_spawn(_metadata, ctx, wl_exec_later, exec ? (void *)1 : NULL);
 	cr_freeze(_metadata, ctx, ctx->wl_pid);
 	ASSERT_EQ(0, pipe(p));
-	fcntl(p[1], F_SETPIPE_SZ, 4096);
-	fcntl(p[1], F_SETFL, O_NONBLOCK);
-	while (write(p[1], buf, sizeof(buf)) > 0 || errno != EAGAIN)
-		;
-	fcntl(p[1], F_SETFL, 0);
+	fill_pipe(p[1]);
 	s.pid = ctx->wl_pid;
 	s.fd = p[1];
 	ASSERT_EQ(0, pthread_create(&th, NULL, stalled_ckpt_thread, &s));
@@ -1214,11 +1222,7 @@ CR_TEST(cr_attack, log_pipe_full)
 	cr_spawn(_metadata, ctx, wl_shared_anon, NULL);
 	cr_freeze(_metadata, ctx, ctx->wl_pid);
 	ASSERT_EQ(0, pipe(p));
-	fcntl(p[1], F_SETPIPE_SZ, 4096);
-	fcntl(p[1], F_SETFL, O_NONBLOCK);
-	while (write(p[1], buf, sizeof(buf)) > 0 || errno != EAGAIN)
-		;
-	fcntl(p[1], F_SETFL, 0);
+	fill_pipe(p[1]);
 	img = open(ctx->img, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	ASSERT_LE(0, img);
 	s.pid = ctx->wl_pid;
