@@ -7,22 +7,32 @@
 #   make lint     W=1 build of our kernel objects and checkpatch
 #   make mutate   source mutants against the suite (slow; MUTANTS="a b" for some)
 #   make fuzz     mutated images against restart in QEMU (ITER=500 SEED=1)
+#   make check-debug  the suite on a debug kernel (KASAN, UBSAN, lockdep,
+#                 DEBUG_LIST, DEBUG_OBJECTS, kmemleak; slow)
 
 SHELL       := /bin/bash
 TOP         := $(CURDIR)
 B           := $(TOP)/build
 KSRC        := $(B)/linux
+# The debug kernel of check-debug: a tree of its own (build/linux is built in
+# place, and kbuild refuses O= builds from a tree that is), same base, series
+# and overlay, configs/*.config plus configs/debug/*.config.
+DB          := $(B)/debug
+DKSRC       := $(DB)/linux
 KTARBALL    := /usr/src/linux-source-6.1.tar.xz
 JOBS        ?= $(shell nproc)
 KCC         := $(shell command -v ccache >/dev/null 2>&1 && echo "ccache gcc" || echo gcc)
 KMAKE_VARS   = CC="$(KCC)" KBUILD_BUILD_TIMESTAMP="linux-cr" KBUILD_BUILD_USER=cr \
 		KBUILD_BUILD_HOST=cr
-KMAKE        = $(MAKE) -C $(KSRC) -j$(JOBS) $(KMAKE_VARS)
+# $(call kmake,TREE): make in the kernel tree TREE
+kmake        = $(MAKE) -C $(1) -j$(JOBS) $(KMAKE_VARS)
+KMAKE        = $(call kmake,$(KSRC))
 
 DEB_PKGS    := linux-source-6.1 qemu-system-x86 busybox-static flex bison bc \
 		libelf-dev libssl-dev cpio xz-utils ccache gcc make libc6-dev
 PATCHES     := patches/series $(wildcard patches/*.patch)
 CONFIGS     := $(wildcard configs/*.config)
+DEBUG_CONFIGS := $(wildcard configs/debug/*.config)
 TOOLS       := checkpoint restart ckptinfo nsexec
 TOOL_BINS   := $(addprefix $(B)/user/,$(TOOLS))
 DEMO        := counter
@@ -38,7 +48,7 @@ ST_CFLAGS   := -static -O1 -g -Wall -D_GNU_SOURCE -pthread \
 		-I$(TOP)/$(ST_DIR)
 
 .PHONY: all deps kernel tools selftests initramfs check demo bench lint mutate \
-	fuzz print-build-vars clean
+	fuzz debug-kernel check-debug print-build-vars clean
 
 all: kernel tools selftests initramfs
 
@@ -56,40 +66,62 @@ deps:
 		fi; \
 	fi
 
-# Unpack the base kernel and apply the series; redone when a patch changes.
-$(KSRC)/.cr-unpacked: $(PATCHES) | deps
-	rm -rf $(KSRC) $(B)/linux-source-6.1
-	mkdir -p $(B)
-	tar xf $(KTARBALL) -C $(B)
-	mv $(B)/linux-source-6.1 $(KSRC)
-	@v=$$($(MAKE) -s -C $(KSRC) kernelversion); \
+# Unpack the base kernel into a tree (build/linux; build/debug/linux for
+# check-debug) and apply the series; redone when a patch changes.
+$(KSRC)/.cr-unpacked $(DKSRC)/.cr-unpacked: %/.cr-unpacked: $(PATCHES) | deps
+	rm -rf $* $(dir $*)linux-source-6.1
+	mkdir -p $(dir $*)
+	tar xf $(KTARBALL) -C $(dir $*)
+	mv $(dir $*)linux-source-6.1 $*
+	@v=$$($(MAKE) -s -C $* kernelversion); \
 	echo "Base kernel: Debian linux-source-6.1, version $$v"; \
 	case "$$v" in 6.1.*) ;; *) echo "Unexpected base kernel $$v (want 6.1.y)" >&2; exit 1;; esac
 	@for p in $$(grep -v '^#' patches/series); do \
 		echo "  PATCH   $$p"; \
-		if ! patch -d $(KSRC) -p1 --forward --batch --quiet < patches/$$p; then \
+		if ! patch -d $* -p1 --forward --batch --quiet < patches/$$p; then \
 			echo "ERROR: patches/$$p does not apply to the base kernel" >&2; \
 			exit 1; \
 		fi; \
 	done
 	touch $@
 
+# $(call kconfig,TREE,FRAGMENTS): TREE/.config, tinyconfig with the fragments
+# merged in; warns about every =y option of theirs that it does not have.
+define kconfig
+scripts/sync-overlay $(1)
+$(call kmake,$(1)) tinyconfig >/dev/null
+cd $(1) && scripts/kconfig/merge_config.sh -m .config $(addprefix $(TOP)/,$(2)) >/dev/null
+$(call kmake,$(1)) olddefconfig >/dev/null
+@for o in $$(grep -ho '^CONFIG_[A-Z0-9_]*=y' $(2) | cut -d= -f1); do \
+	grep -q "^$$o=y" $(1)/.config || echo "warning: $$o not set in kernel config" >&2; \
+done
+touch $(1)/.config
+endef
+
+# $(call bzimage,TREE,OUT[,WRAPPER]): sync the overlay into TREE (only what
+# changed), build its bzImage (the make run under WRAPPER if given) and copy
+# it to OUT if it differs.
+define bzimage
+@scripts/sync-overlay $(1)
+$(3) $(call kmake,$(1)) bzImage
+@cmp -s $(1)/arch/x86/boot/bzImage $(2) || cp $(1)/arch/x86/boot/bzImage $(2)
+@echo "Kernel: $(2) ($$($(MAKE) -s -C $(1) kernelrelease))"
+endef
+
 $(KSRC)/.config: $(KSRC)/.cr-unpacked $(CONFIGS)
-	scripts/sync-overlay $(KSRC)
-	$(KMAKE) tinyconfig >/dev/null
-	cd $(KSRC) && scripts/kconfig/merge_config.sh -m .config $(addprefix $(TOP)/,$(CONFIGS)) >/dev/null
-	$(KMAKE) olddefconfig >/dev/null
-	@for o in $$(grep -ho '^CONFIG_[A-Z0-9_]*=y' $(CONFIGS) | cut -d= -f1); do \
-		grep -q "^$$o=y" $@ || echo "warning: $$o not set in kernel config" >&2; \
-	done
-	touch $@
+	$(call kconfig,$(KSRC),$(CONFIGS))
 
 kernel: $(KSRC)/.config
-	@scripts/sync-overlay $(KSRC)
-	$(KMAKE) bzImage
-	@cmp -s $(KSRC)/arch/x86/boot/bzImage $(B)/bzImage || \
-		cp $(KSRC)/arch/x86/boot/bzImage $(B)/bzImage
-	@echo "Kernel: $(B)/bzImage ($$($(MAKE) -s -C $(KSRC) kernelrelease))"
+	$(call bzimage,$(KSRC),$(B)/bzImage)
+
+$(DKSRC)/.config: $(DKSRC)/.cr-unpacked $(CONFIGS) $(DEBUG_CONFIGS)
+	$(call kconfig,$(DKSRC),$(CONFIGS) $(DEBUG_CONFIGS))
+
+# The debug kernel, build/debug/bzImage. Takes the build lock itself (one
+# kernel build at a time; scripts/build-lock), also when run under "flock
+# /tmp/cr-build.lock make ...".
+debug-kernel: $(DKSRC)/.config
+	$(call bzimage,$(DKSRC),$(DB)/bzImage,scripts/build-lock)
 
 tools: $(TOOL_BINS)
 
@@ -111,6 +143,26 @@ $(B)/initramfs.cpio.gz: scripts/mkinitramfs scripts/init scripts/demo.sh $(TOOL_
 
 check: all
 	CHECK_HOST=1 scripts/run-check
+
+# The same suite on the debug kernel (configs/debug/debug.config): every
+# KASAN, UBSAN, lockdep, DEBUG_LIST, DEBUG_OBJECTS report, WARN or BUG fails
+# it, and so does a leak found by the kmemleak scan after the suite (init's
+# cr_kmemleak_scan=1). Console loglevel 5, so that the reports (warning
+# level) appear in build/debug/check.log next to the test that caused them;
+# kasan_multi_shot: every KASAN report, not only the first. Slower (KASAN,
+# lockdep and kmemleak on an emulated CPU): longer timeouts, and memory for
+# KASAN's shadow and kmemleak's metadata; the stall and lockup detectors
+# wait longer too (watchdog_thresh here, the rest in debug.config). The host
+# checks of make check do not depend on the kernel and are not repeated.
+# TESTS="cr_signals ...": only these test binaries.
+DEBUG_TIMEOUT      ?= 3600
+DEBUG_TEST_TIMEOUT ?= 1500
+DEBUG_MEM          ?= 3072
+check-debug: debug-kernel tools selftests initramfs
+	VM_KERNEL=$(DB)/bzImage VM_MEM=$(DEBUG_MEM) CHECK_LOG=$(DB)/check.log \
+	CHECK_TIMEOUT=$(DEBUG_TIMEOUT) \
+	VM_APPEND="loglevel=5 kasan_multi_shot watchdog_thresh=50 cr_kmemleak_scan=1 CR_TEST_TIMEOUT=$(DEBUG_TEST_TIMEOUT)" \
+		scripts/run-check $(TESTS)
 
 demo: all
 	scripts/vm-run --timeout 300 -- /usr/share/linux-cr/demo.sh
