@@ -77,6 +77,27 @@ struct ckpt_task_restore {
 	struct ckpt_pending pending;
 };
 
+/**
+ * struct ckpt_hold - output held back while a task is saved
+ * @task: the task whose exec_update_lock is held, or NULL
+ * @idx: its index in ckpt_ctx.tasks
+ * @buf: image bytes not written yet (CKPT_HOLD_SIZE)
+ * @len: bytes in @buf
+ * @log: log lines not written yet (CKPT_HOLD_LOG)
+ * @loglen: bytes in @log
+ * @log_lost: lines dropped because @log was full
+ *
+ * See ckpt_hold_task() in kernel/checkpoint/checkpoint.c.
+ */
+struct ckpt_hold {
+	struct task_struct *task;
+	int idx;
+	char *buf;
+	size_t len;
+	char *log;
+	size_t loglen;
+	unsigned int log_lost;
+};
 
 /**
  * struct ckpt_ctx - state of one checkpoint or restart operation
@@ -102,6 +123,7 @@ struct ckpt_task_restore {
  * @err: first error (negative errno), 0 if none: ckpt_set_error()
  * @log_lock: orders log lines and protects @msgbuf
  * @msgbuf: scratch buffer for log messages
+ * @hold: checkpoint: output held back while a task is saved
  * @ref: restart: shared by the coordinator and the restarting tasks
  * @list: restart: entry in the list of restart sessions
  * @lock: restart: protects moves of @stage, and @started
@@ -148,6 +170,7 @@ struct ckpt_ctx {
 	int err;
 	struct mutex log_lock;
 	char *msgbuf;
+	struct ckpt_hold hold;
 
 	struct kref ref;
 	struct list_head list;

@@ -13,6 +13,8 @@
 #include <linux/pid.h>
 #include <linux/utsname.h>
 #include <linux/timekeeping.h>
+#include <linux/slab.h>
+#include <linux/mm.h>
 
 static atomic64_t ckpt_last_id = ATOMIC64_INIT(0);
 
@@ -106,23 +108,111 @@ static int ckpt_collect(struct ckpt_ctx *ctx)
 }
 
 /*
- * Save tasks[@i] with its exec_update_lock held for reading, after
- * checking again that it is the task collected, frozen and ours to
- * ptrace: it cannot exec meanwhile, however slowly the image is written.
+ * HOLDING A TASK
+ *
+ * A task is saved with its exec_update_lock held for reading (as kcmp()
+ * and mm_access() hold it), after checking again that it is the task
+ * collected, frozen and ours to ptrace: it cannot exec meanwhile. But
+ * the image and the log are the caller's files, pipes maybe, and a
+ * reader of /proc/PID/ files spliced into such a pipe holds the pipe's
+ * mutex and then wants that exec_update_lock: writing to them under it
+ * could deadlock. So while it is held, image bytes go to ctx->hold.buf
+ * and log lines to ctx->hold.log, and are written once it is dropped:
+ * after the task, or when the buffer is full. Then the lock is taken
+ * again and the task checked again: one that ran a new program or took
+ * other credentials in between ends the checkpoint. Whatever reaches
+ * the caller was read from the task the caller may save, with no lock
+ * held while it is written.
  */
-static int ckpt_checkpoint_locked(struct ckpt_ctx *ctx, int i)
+
+/* Take tasks[@i]'s exec_update_lock and check the task again. */
+static int ckpt_hold_task(struct ckpt_ctx *ctx, int i)
 {
 	struct task_struct *t = ctx->tasks[i];
+
+	if (down_read_killable(&t->signal->exec_update_lock))
+		return -EINTR;
+	ctx->hold.task = t;
+	ctx->hold.idx = i;
+	return ckpt_recheck_task(ctx, i);
+}
+
+/* Drop the lock, if held, and write what was held back. */
+static int ckpt_release_task(struct ckpt_ctx *ctx)
+{
+	struct ckpt_hold *hold = &ctx->hold;
+	struct kvec vec = { .iov_base = hold->buf, .iov_len = hold->len };
+	struct iov_iter iter;
+	int ret = 0;
+
+	if (hold->task) {
+		up_read(&hold->task->signal->exec_update_lock);
+		hold->task = NULL;
+	}
+	if (hold->log_lost)
+		hold->loglen += scnprintf(hold->log + hold->loglen,
+					  CKPT_HOLD_LOG - hold->loglen,
+					  "[%d:checkpoint] %u log lines lost\n",
+					  task_pid_vnr(current),
+					  hold->log_lost);
+	if (hold->loglen && !mutex_lock_killable(&ctx->log_lock)) {
+		ckpt_log_write(ctx, hold->log, hold->loglen);
+		mutex_unlock(&ctx->log_lock);
+	}
+	hold->loglen = 0;
+	hold->log_lost = 0;
+	if (hold->len) {
+		iov_iter_kvec(&iter, WRITE, &vec, 1, hold->len);
+		ret = ckpt_file_write(ctx->file, &iter);
+		if (ret)
+			ctx->kflags |= CKPT_CTX_WRITE_FAILED;
+		hold->len = 0;
+	}
+	return ret;
+}
+
+/**
+ * ckpt_hold_append - hold back image bytes while a task is saved
+ * @ctx: checkpoint context, with ctx->hold.task set
+ * @iter: the bytes (consumed)
+ *
+ * When the buffer is full, writes it out with the lock dropped and takes
+ * the lock again (see HOLDING A TASK).
+ *
+ * Return: 0 or a negative errno.
+ */
+int ckpt_hold_append(struct ckpt_ctx *ctx, struct iov_iter *iter)
+{
+	struct ckpt_hold *hold = &ctx->hold;
+	size_t n;
 	int ret;
 
-	ret = down_read_killable(&t->signal->exec_update_lock);
-	if (ret)
-		return -EINTR;
-	ret = ckpt_recheck_task(ctx, i);
+	while (iov_iter_count(iter)) {
+		if (hold->len == CKPT_HOLD_SIZE) {
+			ret = ckpt_release_task(ctx);
+			if (!ret)
+				ret = ckpt_hold_task(ctx, hold->idx);
+			if (ret)
+				return ret;
+		}
+		n = min_t(size_t, iov_iter_count(iter),
+			  CKPT_HOLD_SIZE - hold->len);
+		if (copy_from_iter(hold->buf + hold->len, n, iter) != n)
+			return -EFAULT;
+		hold->len += n;
+	}
+	return 0;
+}
+
+static int ckpt_checkpoint_held(struct ckpt_ctx *ctx, int i)
+{
+	int ret, ret2;
+
+	ret = ckpt_hold_task(ctx, i);
 	if (!ret)
-		ret = ckpt_checkpoint_task(ctx, t);
-	up_read(&t->signal->exec_update_lock);
-	return ret;
+		ret = ckpt_checkpoint_task(ctx, ctx->tasks[i]);
+	ret2 = ckpt_release_task(ctx);
+	return ret ? ret : ret2;
 }
 
 /**
@@ -153,6 +243,10 @@ long do_checkpoint(struct ckpt_ctx *ctx, pid_t pid)
 		ctx->kflags |= CKPT_CTX_LEAKCHECK;
 	}
 
+	ctx->hold.buf = kvmalloc(CKPT_HOLD_SIZE, GFP_KERNEL_ACCOUNT);
+	ctx->hold.log = kmalloc(CKPT_HOLD_LOG, GFP_KERNEL_ACCOUNT);
+	if (!ctx->hold.buf || !ctx->hold.log)
+		return -ENOMEM;
 	ctx->id = atomic64_inc_return(&ckpt_last_id);
 	ret = ckpt_write_header(ctx);
 	if (!ret)
@@ -160,7 +254,7 @@ long do_checkpoint(struct ckpt_ctx *ctx, pid_t pid)
 	if (!ret)
 		ret = ckpt_write_tree(ctx);
 	for (i = 0; !ret && i < ctx->nr_tasks; i++)
-		ret = ckpt_checkpoint_locked(ctx, i);
+		ret = ckpt_checkpoint_held(ctx, i);
 	if (!ret && (ctx->kflags & CKPT_CTX_LEAKCHECK))
 		ret = ckpt_obj_check_visited(ctx);
 	if (!ret)

@@ -7,6 +7,7 @@
 #define _KERNEL_CHECKPOINT_INTERNAL_H
 
 #include <linux/checkpoint.h>
+#include <linux/uio.h>
 
 /*
  * ckpt_ctx.stage: the stages of a restart session, in order (see THE
@@ -30,7 +31,15 @@ struct ckpt_task_seen {
 	u64 exec_id;
 };
 
+/* Longest log line */
+#define CKPT_MSG_MAX	512
+/* Output held back while a task is saved (struct ckpt_hold) */
+#define CKPT_HOLD_SIZE	(256U << 10)
+#define CKPT_HOLD_LOG	(8 * CKPT_MSG_MAX)
+
 /* sys.c: errors, record I/O */
+int ckpt_file_write(struct file *file, struct iov_iter *iter);
+void ckpt_log_write(struct ckpt_ctx *ctx, const char *buf, size_t len);
 bool ckpt_set_error(struct ckpt_ctx *ctx, int err);
 int ckpt_kwrite(struct ckpt_ctx *ctx, const void *buf, size_t len);
 int ckpt_write_error(struct ckpt_ctx *ctx, int err, const char *msg);
@@ -73,6 +82,9 @@ int ckpt_restore_pending(struct ckpt_ctx *ctx, struct ckpt_pending *p,
 			 struct ckpt_pending *group);
 void ckpt_pending_free(struct ckpt_pending *p);
 int ckpt_collect_signals(struct ckpt_ctx *ctx, struct task_struct *t);
+
+/* kernel/checkpoint/checkpoint.c */
+int ckpt_hold_append(struct ckpt_ctx *ctx, struct iov_iter *iter);
 
 /* kernel/checkpoint/checkpoint.c and restart.c */
 long do_checkpoint(struct ckpt_ctx *ctx, pid_t pid);

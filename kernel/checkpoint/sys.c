@@ -21,8 +21,6 @@
 #include <linux/utsname.h>
 #include <linux/cred.h>
 
-#define CKPT_MSG_MAX	512
-
 static const char * const ckpt_hdr_names[] = {
 	[CKPT_HDR_HEADER] = "HEADER",
 	[CKPT_HDR_HEADER_ARCH] = "HEADER_ARCH",
@@ -64,28 +62,62 @@ const char *ckpt_hdr_name(int type)
 	return "UNKNOWN";
 }
 
+static __printf(5, 0) int ckpt_format_line(struct ckpt_ctx *ctx, char *buf,
+					    size_t size, const char *prefix,
+					    const char *fmt, va_list ap)
+{
+	int n;
+
+	n = scnprintf(buf, size, "[%d:%s] %s", task_pid_vnr(current),
+		      ckpt_is_restart(ctx) ? "restart" : "checkpoint", prefix);
+	n += vscnprintf(buf + n, size - n - 1, fmt, ap);
+	buf[n++] = '\n';
+	return n;
+}
+
+/**
+ * ckpt_log_write - write to the log fd
+ * @ctx: checkpoint context
+ * @buf: whole lines
+ * @len: their length
+ *
+ * Called with ctx->log_lock held, and no lock that a reader of the log
+ * might want (see ckpt_hold_task()).
+ */
+void ckpt_log_write(struct ckpt_ctx *ctx, const char *buf, size_t len)
+{
+	loff_t pos = ctx->logfile->f_pos;
+
+	if (kernel_write(ctx->logfile, buf, len, &pos) > 0)
+		ctx->logfile->f_pos = pos;
+}
+
 static __printf(3, 0) void ckpt_vlog(struct ckpt_ctx *ctx, const char *prefix,
 		      const char *fmt, va_list ap)
 {
-	loff_t pos;
+	struct ckpt_hold *hold = &ctx->hold;
 	int n;
 
 	if (!ctx->logfile)
 		return;
+	/* a checkpoint is one task's: the held back lines need no lock */
+	if (hold->task) {
+		if (CKPT_HOLD_LOG - hold->loglen < CKPT_MSG_MAX) {
+			hold->log_lost++;
+			return;
+		}
+		hold->loglen += ckpt_format_line(ctx, hold->log + hold->loglen,
+						 CKPT_MSG_MAX, prefix, fmt, ap);
+		return;
+	}
 	/*
 	 * The log is the caller's file, a pipe maybe: a task stuck writing
 	 * to it holds the lock, the others wait killable.
 	 */
 	if (mutex_lock_killable(&ctx->log_lock))
 		return;
-	n = scnprintf(ctx->msgbuf, CKPT_MSG_MAX, "[%d:%s] %s",
-		      task_pid_vnr(current),
-		      ckpt_is_restart(ctx) ? "restart" : "checkpoint", prefix);
-	n += vscnprintf(ctx->msgbuf + n, CKPT_MSG_MAX - n - 1, fmt, ap);
-	ctx->msgbuf[n++] = '\n';
-	pos = ctx->logfile->f_pos;
-	if (kernel_write(ctx->logfile, ctx->msgbuf, n, &pos) > 0)
-		ctx->logfile->f_pos = pos;
+	n = ckpt_format_line(ctx, ctx->msgbuf, CKPT_MSG_MAX, prefix, fmt, ap);
+	ckpt_log_write(ctx, ctx->msgbuf, n);
 	mutex_unlock(&ctx->log_lock);
 }
 
@@ -274,38 +306,63 @@ void ckpt_hdr_put(struct ckpt_ctx *ctx, void *h)
 }
 
 /**
+ * ckpt_file_write - write a kernel buffer iterator to a file
+ * @file: the image or the log
+ * @iter: what to write (consumed)
+ *
+ * Works for any file with ->write_iter, pipes, sockets and /dev/null
+ * included: short writes are continued until everything is written.
+ * Must not be called with locks held that a reader or writer of
+ * @file might want (see ckpt_hold_task()).
+ *
+ * Return: 0 or a negative errno.
+ */
+int ckpt_file_write(struct file *file, struct iov_iter *iter)
+{
+	loff_t *ppos = (file->f_mode & FMODE_STREAM) ? NULL : &file->f_pos;
+	ssize_t n;
+
+	while (iov_iter_count(iter)) {
+		file_start_write(file);
+		n = vfs_iter_write(file, iter, ppos, 0);
+		file_end_write(file);
+		if (n <= 0) {
+			if (n == -ERESTARTSYS)
+				return -EINTR;
+			return n ? (int)n : -EIO;
+		}
+	}
+	return 0;
+}
+
+/**
  * ckpt_kwritev - write a vector of kernel buffers to the image
  * @ctx: checkpoint context
  * @vec: the buffers (consumed: base and length are advanced)
  * @nr: number of buffers
  * @len: their total length
  *
- * Works for any file with ->write_iter, pipes, sockets and /dev/null
- * included: short writes are continued until everything is written.
+ * Written to ctx->file, or held back while a task's exec_update_lock
+ * is held (ckpt_hold_task()).
  *
  * Return: 0 or a negative errno.
  */
 int ckpt_kwritev(struct ckpt_ctx *ctx, struct kvec *vec, int nr, size_t len)
 {
-	struct file *file = ctx->file;
-	loff_t *ppos = (file->f_mode & FMODE_STREAM) ? NULL : &file->f_pos;
 	struct iov_iter iter;
-	ssize_t n;
+	int ret;
 
 	iov_iter_kvec(&iter, WRITE, vec, nr, len);
-	while (iov_iter_count(&iter)) {
-		file_start_write(file);
-		n = vfs_iter_write(file, &iter, ppos, 0);
-		file_end_write(file);
-		if (n <= 0) {
+	if (ctx->hold.task) {
+		ret = ckpt_hold_append(ctx, &iter);
+	} else {
+		ret = ckpt_file_write(ctx->file, &iter);
+		if (ret)
 			ctx->kflags |= CKPT_CTX_WRITE_FAILED;
-			if (n == -ERESTARTSYS)
-				return -EINTR;
-			return n ? (int)n : -EIO;
-		}
-		ctx->pos += n;
 	}
-	return 0;
+	if (!ret)
+		ctx->pos += len;
+	return ret;
 }
 
 /**
@@ -674,6 +731,8 @@ static void ckpt_ctx_release(struct kref *ref)
 	if (ctx->logfile)
 		fput(ctx->logfile);
 	vfree(ctx->pgbuf);
+	kvfree(ctx->hold.buf);
+	kfree(ctx->hold.log);
 	kfree(ctx->msgbuf);
 	kfree(ctx);
 }

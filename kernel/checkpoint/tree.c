@@ -131,10 +131,10 @@ static int ckpt_check_task(struct ckpt_ctx *ctx, struct task_struct *t)
  * @ctx: checkpoint context
  * @i: the task's index in ctx->tasks
  *
- * Called with the task's exec_update_lock held for reading, which stays
- * held while it is saved (as kcmp() and mm_access() do). A task that
- * was thawed meanwhile and ran a new program or took other credentials
- * is not the one the caller was allowed to save.
+ * Called with the task's exec_update_lock held for reading, each time it
+ * is taken to save the task (see HOLDING A TASK in checkpoint.c). A task
+ * that was thawed meanwhile and ran a new program or took other
+ * credentials is not the one the caller was allowed to save.
  *
  * Return: 0, or -EBUSY/-EPERM naming the task.
  */

@@ -12,8 +12,11 @@
  *                                  every joiner
  *   reaped_root                    finding 2: a reaped root's NULL pid ns
  *   exec_during_checkpoint,
- *   setuid_during_checkpoint       finding 3: thawed and changed while the
- *                                  image pipe stalls the checkpoint
+ *   setuid_during_checkpoint,
+ *   exec_while_memory_is_written,
+ *   setuid_while_memory_is_written finding 3: thawed and changed while the
+ *                                  image pipe stalls the checkpoint (at
+ *                                  its header; in the target's memory)
  *   root_restores_hostile_image    finding 4: credentials first
  *   setid_exe_needs_privilege      finding 8: the executable link
  *   claimed_parent                 a tree entry whose parent is not real
@@ -583,7 +586,14 @@ static int wl_exec_hostile(struct cr_ctx *ctx, void *arg)
 static int wl_exec_later(struct cr_ctx *ctx, void *arg)
 {
 	char *const argv[] = { "cr_attack_sleep", SLEEP_FLAG, NULL };
+	unsigned char *mem;
 
+	/* memory enough for the image of this task to take many writes */
+	mem = mmap(NULL, WL_LEN, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (mem == MAP_FAILED)
+		return CR_EXIT_SETUP;
+	cr_fill(mem, WL_LEN, WL_SEED);
 	cr_wl_ready(ctx);
 	cr_wl_wait_go(ctx);
 	if (arg) {
@@ -655,16 +665,34 @@ static bool proc_has(pid_t pid, const char *file, const char *what)
 	return strstr(buf, what);
 }
 
+/* Read exactly @len bytes from pipe end @rfd */
+static bool read_exactly(int rfd, size_t len)
+{
+	char buf[4096];
+	ssize_t n;
+
+	while (len) {
+		n = read(rfd, buf, len < sizeof(buf) ? len : sizeof(buf));
+		if (n <= 0)
+			return false;
+		len -= n;
+	}
+	return true;
+}
+
 /*
- * The checkpoint is stalled writing its header to a full pipe; the
- * caller thaws the target, which runs another program (or takes other
- * credentials); the caller freezes it again and drains the pipe. The
- * checkpoint must fail with EBUSY naming the target, not save the new
- * program's memory.
+ * The checkpoint is stalled writing to a full pipe: its header, or
+ * (@let_through bytes read first) the target's memory. The caller thaws
+ * the target, which runs another program (or takes other credentials);
+ * the caller freezes it again and drains the pipe. The checkpoint must
+ * fail with EBUSY naming the target, not save the new program's state;
+ * and while it waits for the pipe it holds no lock of the target's: the
+ * exec does not wait for it.
  */
 static void change_during_checkpoint(struct __test_metadata *_metadata,
 				     struct cr_ctx *ctx, bool exec,
-				     const char *changed, const char *msg)
+				     size_t let_through, const char *changed,
+				     const char *msg)
 {
 	struct stalled_ckpt s = { .logfd = ctx->logfd };
 	char buf[65536], pidstr[16];
@@ -681,6 +709,14 @@ static void change_during_checkpoint(struct __test_metadata *_metadata,
 	for (i = 0; i < 1000 && !s.tid; i++)
 		cr_sleep_ms(5);
 	wait_in_syscall(_metadata, s.tid, __NR_checkpoint);
+	if (let_through) {
+		ASSERT_TRUE(read_exactly(p[0], let_through));
+		wait_in_syscall(_metadata, s.tid, __NR_checkpoint);
+		ASSERT_FALSE(s.done) {
+			TH_LOG("the image was smaller than %zu bytes",
+			       let_through);
+		}
+	}
 
 	cr_thaw(_metadata, ctx);
 	cr_go(_metadata, ctx);
@@ -709,14 +745,27 @@ static void change_during_checkpoint(struct __test_metadata *_metadata,
 
 CR_TEST(cr_attack, exec_during_checkpoint)
 {
-	change_during_checkpoint(_metadata, ctx, true, SLEEP_FLAG,
+	change_during_checkpoint(_metadata, ctx, true, 0, SLEEP_FLAG,
 				 "ran a new program");
 }
 
 CR_TEST(cr_attack, setuid_during_checkpoint)
 {
-	change_during_checkpoint(_metadata, ctx, false, "Uid:\t1000",
+	change_during_checkpoint(_metadata, ctx, false, 0, "Uid:\t1000",
 				 "changed its credentials");
+}
+
+/* stalled in the middle of the target's memory (WL_LEN of it) */
+CR_TEST(cr_attack, exec_while_memory_is_written)
+{
+	change_during_checkpoint(_metadata, ctx, true, WL_LEN / 2, SLEEP_FLAG,
+				 "ran a new program");
+}
+
+CR_TEST(cr_attack, setuid_while_memory_is_written)
+{
+	change_during_checkpoint(_metadata, ctx, false, WL_LEN / 2,
+				 "Uid:\t1000", "changed its credentials");
 }
 
 /* ---- finding 4: credentials first ----------------------------------------- */

@@ -6,7 +6,8 @@
 # and checkpointed by the checkpoint tool (container mode: leak checks
 # on), killed, and restarted by the restart tool into a new pid
 # namespace, where it must be pid 1 again and go on counting from where
-# it was.
+# it was. The shell appends each count (a reader of a file rewritten in
+# place could find it empty), the last line is the count.
 set -u
 
 echo "TAP version 13"
@@ -29,7 +30,7 @@ fail() {
 
 # nsexec and everything it starts live in the cgroup from the start
 sh -c "echo \$\$ > $cg/cgroup.procs && exec nsexec -p -m -d -P $t/pid -- \
-	/bin/sh -c 'i=0; while :; do i=\$((i+1)); echo \$i > $out; sleep 0.1; done'" \
+	/bin/sh -c 'i=0; while :; do i=\$((i+1)); echo \$i >> $out; sleep 0.1; done'" \
 	</dev/null >/dev/null 2>&1 || fail "nsexec failed"
 for i in $(seq 50); do [ -s "$t/pid" ] && [ -s "$out" ] && break; sleep 0.1; done
 pid=$(cat "$t/pid") || fail "no pid file"
@@ -41,7 +42,7 @@ echo 1 > "$cg/cgroup.freeze"
 for i in $(seq 100); do grep -q "frozen 1" "$cg/cgroup.events" && break; sleep 0.1; done
 grep -q "frozen 1" "$cg/cgroup.events" || fail "the container did not freeze"
 checkpoint -l "$t/log" -o "$t/img" "$pid" || fail "checkpoint failed"
-before=$(cat "$out")
+before=$(tail -n 1 "$out")
 kill -9 "$pid"
 echo 0 > "$cg/cgroup.freeze"
 for i in $(seq 50); do [ -z "$(cat "$cg/cgroup.procs")" ] && break; sleep 0.1; done
@@ -52,7 +53,7 @@ new=$(restart -d -l "$t/log" -i "$t/img") || fail "restart failed"
 grep -q "^NSpid:.*[[:space:]]1$" "/proc/$new/status" ||
 	fail "restored init is not pid 1 in a new pid namespace"
 sleep 1
-after=$(cat "$out")
+after=$(tail -n 1 "$out")
 [ "$after" -gt "$before" ] || fail "counter stuck at $after (was $before)"
 echo "# counted $before before the checkpoint, $after after the restart"
 kill -9 "$new"
