@@ -180,7 +180,7 @@ static int ckpt_write_pages(struct ckpt_ctx *ctx, struct page **pages,
 		vec[i + 1].iov_base = page_address(pages[i]);
 		vec[i + 1].iov_len = PAGE_SIZE;
 	}
-	return ckpt_kwritev(ctx, vec, nr + 1, h.h.len - sizeof(h));
+	return ckpt_write_pinned(ctx, vec, nr + 1, h.h.len - sizeof(h));
 }
 
 /*

@@ -237,6 +237,9 @@ __printf(3, 4) int ckpt_err(struct ckpt_ctx *ctx, int err,
 void *ckpt_hdr_get(struct ckpt_ctx *ctx, size_t len, int type);
 void ckpt_hdr_put(struct ckpt_ctx *ctx, void *h);
 int ckpt_kwritev(struct ckpt_ctx *ctx, struct kvec *vec, int nr, size_t len);
+/* kernel/checkpoint/checkpoint.c: pages pinned while a task was held */
+int ckpt_write_pinned(struct ckpt_ctx *ctx, struct kvec *vec, int nr,
+		      size_t len);
 int ckpt_kread(struct ckpt_ctx *ctx, void *buf, size_t len);
 int ckpt_write_hdr(struct ckpt_ctx *ctx, struct ckpt_hdr *h, size_t size);
 int ckpt_write_obj(struct ckpt_ctx *ctx, struct ckpt_hdr *h);

@@ -118,11 +118,13 @@ static int ckpt_collect(struct ckpt_ctx *ctx)
  * mutex and then wants that exec_update_lock: writing to them under it
  * could deadlock. So while it is held, image bytes go to ctx->hold.buf
  * and log lines to ctx->hold.log, and are written once it is dropped:
- * after the task, or when the buffer is full. Then the lock is taken
- * again and the task checked again: one that ran a new program or took
- * other credentials in between ends the checkpoint. Whatever reaches
- * the caller was read from the task the caller may save, with no lock
- * held while it is written.
+ * after the task, or when the buffer is full. Memory pages, the bulk,
+ * are not copied there: they are written from the pages, pinned under
+ * the lock, with the lock dropped (ckpt_write_pinned()). Then the lock
+ * is taken again and the task checked again: one that ran a new program
+ * or took other credentials in between ends the checkpoint. Whatever
+ * reaches the caller was read from the task the caller may save, with
+ * no lock held while it is written.
  */
 
 /* Take tasks[@i]'s exec_update_lock and check the task again. */
@@ -202,6 +204,37 @@ int ckpt_hold_append(struct ckpt_ctx *ctx, struct iov_iter *iter)
 		hold->len += n;
 	}
 	return 0;
+}
+
+/**
+ * ckpt_write_pinned - write data pinned while the task was held
+ * @ctx: checkpoint context
+ * @vec: the buffers (consumed)
+ * @nr: number of buffers
+ * @len: their total length
+ *
+ * For the bulk of an image, page contents: pages of an mm pinned while
+ * the task's exec_update_lock was held, taken from it while it still
+ * was, so from before any exec (an exec gives the task a new mm, this
+ * one stays as it was). They are written straight from the pages, not
+ * copied into the hold buffer, with the lock dropped; then it is taken
+ * again and the task checked again (see HOLDING A TASK).
+ *
+ * Return: 0 or a negative errno.
+ */
+int ckpt_write_pinned(struct ckpt_ctx *ctx, struct kvec *vec, int nr,
+		      size_t len)
+{
+	int i = ctx->hold.idx, ret;
+
+	if (!ctx->hold.task)
+		return ckpt_kwritev(ctx, vec, nr, len);
+	ret = ckpt_release_task(ctx);
+	if (!ret)
+		ret = ckpt_kwritev(ctx, vec, nr, len);
+	if (!ret)
+		ret = ckpt_hold_task(ctx, i);
+	return ret;
 }
 
 static int ckpt_checkpoint_held(struct ckpt_ctx *ctx, int i)

@@ -34,7 +34,7 @@ struct ckpt_task_seen {
 /* Longest log line */
 #define CKPT_MSG_MAX	512
 /* Output held back while a task is saved (struct ckpt_hold) */
-#define CKPT_HOLD_SIZE	(256U << 10)
+#define CKPT_HOLD_SIZE	(64U << 10)
 #define CKPT_HOLD_LOG	(8 * CKPT_MSG_MAX)
 
 /* sys.c: errors, record I/O */

@@ -14,9 +14,11 @@
  *   exec_during_checkpoint,
  *   setuid_during_checkpoint,
  *   exec_while_memory_is_written,
- *   setuid_while_memory_is_written finding 3: thawed and changed while the
+ *   setuid_while_memory_is_written,
+ *   exec_while_files_are_written   finding 3: thawed and changed while the
  *                                  image pipe stalls the checkpoint (at
- *                                  its header; in the target's memory)
+ *                                  its header; in the target's memory;
+ *                                  in its file records)
  *   root_restores_hostile_image    finding 4: credentials first
  *   setid_exe_needs_privilege      finding 8: the executable link
  *   claimed_parent                 a tree entry whose parent is not real
@@ -583,10 +585,26 @@ static int wl_exec_hostile(struct cr_ctx *ctx, void *arg)
 	return CR_EXIT_SETUP;
 }
 
+/* What wl_exec_later() does: another program or other credentials */
+struct change_wl {
+	bool exec;
+	bool many_files;	/* WL_NR_FILES open files with long names */
+};
+
+#define WL_NR_FILES	900
+
+static void wl_files_path(char *path, size_t size, pid_t pid)
+{
+	snprintf(path, size, "/tmp/cr-attack-files-%d-%0200d", pid, 0);
+}
+
 static int wl_exec_later(struct cr_ctx *ctx, void *arg)
 {
 	char *const argv[] = { "cr_attack_sleep", SLEEP_FLAG, NULL };
+	const struct change_wl *w = arg;
 	unsigned char *mem;
+	char path[256];
+	int i;
 
 	/* memory enough for the image of this task to take many writes */
 	mem = mmap(NULL, WL_LEN, PROT_READ | PROT_WRITE,
@@ -594,9 +612,14 @@ static int wl_exec_later(struct cr_ctx *ctx, void *arg)
 	if (mem == MAP_FAILED)
 		return CR_EXIT_SETUP;
 	cr_fill(mem, WL_LEN, WL_SEED);
+	/* and records enough after the memory: one file opened many times */
+	wl_files_path(path, sizeof(path), getpid());
+	for (i = 0; w->many_files && i < WL_NR_FILES; i++)
+		if (open(path, O_RDWR | O_CREAT, 0600) < 0)
+			return CR_EXIT_SETUP;
 	cr_wl_ready(ctx);
 	cr_wl_wait_go(ctx);
-	if (arg) {
+	if (w->exec) {
 		/* another program: a set-id one could be, with secrets */
 		execv("/proc/self/exe", argv);
 		return CR_EXIT_SETUP;
@@ -680,27 +703,67 @@ static bool read_exactly(int rfd, size_t len)
 	return true;
 }
 
+/* Where the checkpoint is when it stalls on the full image pipe */
+enum stall_at {
+	STALL_HEADER,	/* its first write */
+	STALL_MEMORY,	/* halfway through the target's WL_LEN of memory */
+	STALL_FILES,	/* in the target's file records, after its memory */
+};
+
+/* Checkpoint the frozen workload to ctx->img: the image size, or -1 */
+static off_t probe_image_size(struct cr_ctx *ctx)
+{
+	int fd = open(ctx->img, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	struct stat st;
+	off_t size = -1;
+
+	if (fd < 0)
+		return -1;
+	if (sys_checkpoint(ctx->wl_pid, fd, CHECKPOINT_SUBTREE, ctx->logfd) > 0 &&
+	    !fstat(fd, &st))
+		size = st.st_size;
+	close(fd);
+	return size;
+}
+
 /*
- * The checkpoint is stalled writing to a full pipe: its header, or
- * (@let_through bytes read first) the target's memory. The caller thaws
- * the target, which runs another program (or takes other credentials);
- * the caller freezes it again and drains the pipe. The checkpoint must
- * fail with EBUSY naming the target, not save the new program's state;
- * and while it waits for the pipe it holds no lock of the target's: the
- * exec does not wait for it.
+ * The checkpoint is stalled writing to a full pipe (@at). The caller
+ * thaws the target, which runs another program (or takes other
+ * credentials); the caller freezes it again and drains the pipe. The
+ * checkpoint must fail with EBUSY naming the target, not save the new
+ * program's state; and while it waits for the pipe it holds no lock of
+ * the target's: the exec does not wait for it.
  */
 static void change_during_checkpoint(struct __test_metadata *_metadata,
 				     struct cr_ctx *ctx, bool exec,
-				     size_t let_through, const char *changed,
+				     enum stall_at at, const char *changed,
 				     const char *msg)
 {
+	struct change_wl w = { .exec = exec, .many_files = at == STALL_FILES };
 	struct stalled_ckpt s = { .logfd = ctx->logfd };
-	char buf[65536], pidstr[16];
+	char buf[65536], pidstr[16], path[256];
+	size_t let_through = 0;
 	pthread_t th;
 	int p[2], i;
+	off_t size;
 
-	cr_spawn(_metadata, ctx, wl_exec_later, exec ? (void *)1 : NULL);
+	cr_spawn(_metadata, ctx, wl_exec_later, &w);
 	cr_freeze(_metadata, ctx, ctx->wl_pid);
+	if (at == STALL_MEMORY)
+		let_through = WL_LEN / 2;
+	if (at == STALL_FILES) {
+		/*
+		 * The file records are the last ~280 KiB but for a few KiB;
+		 * let all but 128 KiB through: the checkpoint is at most the
+		 * pipe and its 64 KiB of held back records further.
+		 */
+		size = probe_image_size(ctx);
+		ASSERT_GT(size, 512 << 10) {
+			TH_LOG("probe checkpoint: %lld bytes", (long long)size);
+			cr_dump_logs(_metadata, ctx);
+		}
+		let_through = size - (128 << 10);
+	}
 	ASSERT_EQ(0, pipe(p));
 	fill_pipe(p[1]);
 	s.pid = ctx->wl_pid;
@@ -723,7 +786,10 @@ static void change_during_checkpoint(struct __test_metadata *_metadata,
 	for (i = 0; i < 1000 && !proc_has(ctx->wl_pid, exec ? "cmdline" : "status",
 					 changed); i++)
 		cr_sleep_ms(10);
-	EXPECT_TRUE(proc_has(ctx->wl_pid, exec ? "cmdline" : "status", changed));
+	EXPECT_TRUE(proc_has(ctx->wl_pid, exec ? "cmdline" : "status", changed)) {
+		TH_LOG("the target could not %s while the checkpoint waited",
+		       exec ? "exec" : "change its credentials");
+	}
 	cr_freeze(_metadata, ctx, ctx->wl_pid);
 
 	fcntl(p[0], F_SETFL, O_NONBLOCK);
@@ -733,6 +799,8 @@ static void change_during_checkpoint(struct __test_metadata *_metadata,
 	pthread_join(th, NULL);
 	close(p[0]);
 	close(p[1]);
+	wl_files_path(path, sizeof(path), ctx->wl_pid);
+	unlink(path);
 	EXPECT_EQ(-1, s.ret) {
 		TH_LOG("checkpoint saved a task that %s meanwhile", msg);
 	}
@@ -745,27 +813,32 @@ static void change_during_checkpoint(struct __test_metadata *_metadata,
 
 CR_TEST(cr_attack, exec_during_checkpoint)
 {
-	change_during_checkpoint(_metadata, ctx, true, 0, SLEEP_FLAG,
-				 "ran a new program");
+	change_during_checkpoint(_metadata, ctx, true, STALL_HEADER,
+				 SLEEP_FLAG, "ran a new program");
 }
 
 CR_TEST(cr_attack, setuid_during_checkpoint)
 {
-	change_during_checkpoint(_metadata, ctx, false, 0, "Uid:\t1000",
-				 "changed its credentials");
+	change_during_checkpoint(_metadata, ctx, false, STALL_HEADER,
+				 "Uid:\t1000", "changed its credentials");
 }
 
-/* stalled in the middle of the target's memory (WL_LEN of it) */
 CR_TEST(cr_attack, exec_while_memory_is_written)
 {
-	change_during_checkpoint(_metadata, ctx, true, WL_LEN / 2, SLEEP_FLAG,
-				 "ran a new program");
+	change_during_checkpoint(_metadata, ctx, true, STALL_MEMORY,
+				 SLEEP_FLAG, "ran a new program");
 }
 
 CR_TEST(cr_attack, setuid_while_memory_is_written)
 {
-	change_during_checkpoint(_metadata, ctx, false, WL_LEN / 2,
+	change_during_checkpoint(_metadata, ctx, false, STALL_MEMORY,
 				 "Uid:\t1000", "changed its credentials");
+}
+
+CR_TEST(cr_attack, exec_while_files_are_written)
+{
+	change_during_checkpoint(_metadata, ctx, true, STALL_FILES,
+				 SLEEP_FLAG, "ran a new program");
 }
 
 /* ---- finding 4: credentials first ----------------------------------------- */
