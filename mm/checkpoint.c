@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Checkpoint/restart of address spaces: the mm object (its fields, its
- * VMAs) and the contents of its private pages.
+ * VMAs) and the contents of its private pages; shared anonymous memory,
+ * an object of its own shared by the mappings of it.
  *
- * Image: MM [STRING exe] { VMA [STRING path] }* { PAGES }* PAGES(0)
+ * Image: MM [STRING exe] { VMA [STRING path | shmem] }* { PAGES }* PAGES(0)
+ *        shmem: SHMEM { PAGES }* PAGES(0), or OBJREF
  */
 #define pr_fmt(fmt) "checkpoint: " fmt
 
@@ -19,6 +21,9 @@
 #include <linux/uaccess.h>
 #include <linux/highmem.h>
 #include <linux/uio.h>
+#include <linux/shmem_fs.h>
+#include <linux/pagemap.h>
+#include <linux/pagevec.h>
 
 /* What we keep of a VMA between looking at it and writing it out */
 struct ckpt_vma_desc {
@@ -48,6 +53,16 @@ static int ckpt_vma_flags(struct vm_area_struct *vma)
 	return flags;
 }
 
+/*
+ * MAP_SHARED | MAP_ANONYMOUS memory (also a shared mapping of /dev/zero):
+ * a shmem file of the kernel's own (S_PRIVATE), which no path reaches.
+ */
+static bool ckpt_vma_shared_anon(struct vm_area_struct *vma)
+{
+	return vma->vm_file && (vma->vm_flags & VM_SHARED) &&
+	       vma_is_shmem(vma) && IS_PRIVATE(file_inode(vma->vm_file));
+}
+
 /* Why a mapping cannot be saved, or NULL if it can */
 static const char *ckpt_vma_unsupported(struct vm_area_struct *vma)
 {
@@ -55,10 +70,12 @@ static const char *ckpt_vma_unsupported(struct vm_area_struct *vma)
 
 	if (vma->vm_flags & (VM_IO | VM_PFNMAP | VM_MIXEDMAP | VM_HUGETLB))
 		return "device or hugetlb memory";
-	if (file && !ckpt_file_reachable(file))
-		return "shared anonymous memory, a memfd or a deleted file";
-	if (!file && (vma->vm_flags & VM_SHARED))
-		return "a shared anonymous mapping";
+	if (ckpt_vma_shared_anon(vma))
+		file = NULL;
+	else if (file && !ckpt_file_reachable(file))
+		return "a memfd, SysV shared memory or a deleted file";
+	else if (!file && (vma->vm_flags & VM_SHARED))
+		return "a shared anonymous mapping without its object";
 	/* not saved yet: refused rather than dropped */
 	if (vma->vm_flags & (VM_LOCKED | VM_LOCKONFAULT))
 		return "locked in memory (mlock())";
@@ -79,6 +96,8 @@ static void ckpt_describe_vma(struct vm_area_struct *vma,
 	d->pgoff = file ? vma->vm_pgoff : 0;
 	d->flags = ckpt_vma_flags(vma);
 	d->type = file ? CKPT_VMA_FILE : CKPT_VMA_ANON;
+	if (ckpt_vma_shared_anon(vma))
+		d->type = CKPT_VMA_SHMEM;
 	d->has_anon = !(vma->vm_flags & VM_SHARED) && (!file || vma->anon_vma);
 	d->file = file ? get_file(file) : NULL;
 }
@@ -240,7 +259,8 @@ static int ckpt_dump_range(struct ckpt_ctx *ctx, struct mm_struct *mm,
 	return ret;
 }
 
-static int ckpt_write_vma(struct ckpt_ctx *ctx, struct ckpt_vma_desc *d)
+static int ckpt_write_vma(struct ckpt_ctx *ctx, struct ckpt_vma_desc *d,
+			  const struct ckpt_obj_ref *ref)
 {
 	struct ckpt_hdr_vma h = {
 		.h.type = CKPT_HDR_VMA,
@@ -254,7 +274,13 @@ static int ckpt_write_vma(struct ckpt_ctx *ctx, struct ckpt_vma_desc *d)
 	int ret;
 
 	ret = ckpt_write_obj(ctx, &h.h);
-	if (!ret && d->file)
+	if (ret)
+		return ret;
+	if (d->type == CKPT_VMA_SHMEM) {
+		ret = ckpt_obj_checkpoint(ctx, d->file, CKPT_OBJ_SHMEM, ref);
+		return ret < 0 ? ret : 0;
+	}
+	if (d->file)
 		ret = ckpt_write_fname(ctx, &d->file->f_path);
 	return ret;
 }
@@ -304,7 +330,7 @@ static int ckpt_mm_checkpoint(struct ckpt_ctx *ctx, void *ptr, int objref,
 	if (exe)
 		fput(exe);
 	for (i = 0; !ret && i < nr; i++)
-		ret = ckpt_write_vma(ctx, &descs[i]);
+		ret = ckpt_write_vma(ctx, &descs[i], ref);
 	if (ret)
 		goto out;
 
@@ -389,8 +415,9 @@ void ckpt_count_mm_files(struct ckpt_ctx *ctx, struct task_struct *t)
 	{
 		VMA_ITERATOR(vmi, mm, 0);
 
+		/* shared anonymous memory: counted by ckpt_mm_collect() */
 		for_each_vma(vmi, vma)
-			if (vma->vm_file)
+			if (vma->vm_file && !ckpt_vma_shared_anon(vma))
 				ckpt_obj_count_ref(ctx, vma->vm_file);
 	}
 	mmap_read_unlock(mm);
@@ -479,6 +506,7 @@ static int ckpt_restore_vma(struct ckpt_ctx *ctx, unsigned long *prev_end)
 			 CKPT_VMA_SHARED | CKPT_VMA_GROWSDOWN |
 			 CKPT_VMA_NORESERVE) ||
 	    (h->vma_type == CKPT_VMA_ANON && (h->flags & CKPT_VMA_SHARED)) ||
+	    (h->vma_type == CKPT_VMA_SHMEM && !(h->flags & CKPT_VMA_SHARED)) ||
 	    (h->flags & (CKPT_VMA_SHARED | CKPT_VMA_NORESERVE)) ==
 	    (CKPT_VMA_SHARED | CKPT_VMA_NORESERVE)) {
 		ckpt_err(ctx, ret, "bad VMA record %#llx-%#llx type %u flags %#x",
@@ -511,6 +539,14 @@ static int ckpt_restore_vma(struct ckpt_ctx *ctx, unsigned long *prev_end)
 			file = NULL;
 			goto out;
 		}
+	} else if (h->vma_type == CKPT_VMA_SHMEM) {
+		file = ckpt_obj_restore(ctx, CKPT_OBJ_SHMEM);
+		if (IS_ERR(file)) {
+			ret = PTR_ERR(file);
+			file = NULL;
+			goto out;
+		}
+		get_file(file);
 	} else {
 		mflags |= MAP_ANONYMOUS;
 	}
@@ -576,13 +612,20 @@ static int ckpt_restore_page(struct ckpt_ctx *ctx, struct mm_struct *mm,
 	return ret;
 }
 
-static int ckpt_restore_pages(struct ckpt_ctx *ctx, struct mm_struct *mm)
+/* Put one restored page, saved at @addr, in place */
+typedef int (*ckpt_put_page_t)(struct ckpt_ctx *ctx, u64 addr, void *data,
+			       void *arg);
+
+/*
+ * Read PAGES records up to the one with no pages; each page goes to
+ * @put. Addresses must ascend, page aligned, below @limit.
+ */
+static int ckpt_read_pages(struct ckpt_ctx *ctx, u64 limit,
+			   ckpt_put_page_t put, void *arg)
 {
 	const size_t data_off = CKPT_PAGES_BATCH * sizeof(u64);
-	struct ckpt_vma_cache vc = {};
-	unsigned long next = 0;
 	struct ckpt_hdr_pages h;
-	u64 *addrs;
+	u64 next = 0, *addrs;
 	int i, ret;
 
 	if (!ctx->pgbuf) {
@@ -610,18 +653,39 @@ static int ckpt_restore_pages(struct ckpt_ctx *ctx, struct mm_struct *mm)
 					 h.nr_pages * PAGE_SIZE);
 		for (i = 0; !ret && i < h.nr_pages; i++) {
 			if (addrs[i] < next || !PAGE_ALIGNED(addrs[i]) ||
-			    addrs[i] >= TASK_SIZE_MAX)
+			    addrs[i] >= limit)
 				return ckpt_err(ctx, -EINVAL,
 						"bad page address %#llx", addrs[i]);
 			next = addrs[i] + PAGE_SIZE;
-			ret = ckpt_restore_page(ctx, mm, addrs[i],
-						ctx->pgbuf + data_off + i * PAGE_SIZE,
-						&vc);
+			ret = put(ctx, addrs[i],
+				  ctx->pgbuf + data_off + i * PAGE_SIZE, arg);
 		}
 		if (ret)
 			return ret;
+		if (fatal_signal_pending(current))
+			return -EINTR;
 		cond_resched();
 	}
+}
+
+struct ckpt_mm_pages {
+	struct mm_struct *mm;
+	struct ckpt_vma_cache vc;
+};
+
+static int ckpt_put_mm_page(struct ckpt_ctx *ctx, u64 addr, void *data,
+			    void *arg)
+{
+	struct ckpt_mm_pages *mp = arg;
+
+	return ckpt_restore_page(ctx, mp->mm, addr, data, &mp->vc);
+}
+
+static int ckpt_restore_pages(struct ckpt_ctx *ctx, struct mm_struct *mm)
+{
+	struct ckpt_mm_pages mp = { .mm = mm };
+
+	return ckpt_read_pages(ctx, TASK_SIZE_MAX, ckpt_put_mm_page, &mp);
 }
 
 static int ckpt_apply_mm(struct mm_struct *mm, struct ckpt_hdr_mm *h)
@@ -713,6 +777,223 @@ int ckpt_restore_mm(struct ckpt_ctx *ctx, struct ckpt_task_restore *tr)
 	return 0;
 }
 
+/* --- shared anonymous memory --- */
+
+/* Save the pages of @file's page cache below @size */
+static int ckpt_dump_shmem(struct ckpt_ctx *ctx, struct file *file, u64 size)
+{
+	pgoff_t index = 0, end = size >> PAGE_SHIFT;
+	struct folio_batch fbatch;
+	struct page **pages;
+	struct kvec *vec;
+	int i, nr = 0, ret = -ENOMEM;
+	u64 *offs;
+
+	pages = kmalloc_array(CKPT_PAGES_BATCH, sizeof(*pages), GFP_KERNEL);
+	offs = kmalloc_array(CKPT_PAGES_BATCH, sizeof(*offs), GFP_KERNEL);
+	vec = kmalloc_array(CKPT_PAGES_BATCH + 1, sizeof(*vec), GFP_KERNEL);
+	if (!pages || !offs || !vec)
+		goto out;
+	ret = 0;
+	folio_batch_init(&fbatch);
+	while (!ret && index < end &&
+	       filemap_get_folios(file->f_mapping, &index, end - 1, &fbatch)) {
+		for (i = 0; i < folio_batch_count(&fbatch); i++) {
+			struct folio *folio = fbatch.folios[i];
+			long j;
+
+			/* not uptodate: allocated by fallocate(), reads as 0 */
+			if (!folio_test_uptodate(folio))
+				continue;
+			for (j = 0; j < folio_nr_pages(folio); j++) {
+				if (folio->index + j >= end)
+					break;
+				pages[nr] = folio_page(folio, j);
+				get_page(pages[nr]);
+				offs[nr++] = (u64)(folio->index + j) << PAGE_SHIFT;
+				if (nr < CKPT_PAGES_BATCH)
+					continue;
+				ret = ckpt_write_pages(ctx, pages, offs, vec, nr);
+				while (nr)
+					put_page(pages[--nr]);
+				if (ret)
+					break;
+			}
+			if (ret)
+				break;
+		}
+		folio_batch_release(&fbatch);
+		if (!ret && fatal_signal_pending(current))
+			ret = -EINTR;
+		cond_resched();
+	}
+	if (!ret && nr)
+		ret = ckpt_write_pages(ctx, pages, offs, vec, nr);
+	while (nr)
+		put_page(pages[--nr]);
+	if (!ret)
+		ret = ckpt_write_pages(ctx, NULL, NULL, NULL, 0);
+out:
+	kfree(vec);
+	kfree(offs);
+	kfree(pages);
+	return ret;
+}
+
+/* Does a process outside the tree map @file too? */
+static bool ckpt_shmem_mapped_outside(struct ckpt_ctx *ctx, struct file *file)
+{
+	struct address_space *mapping = file->f_mapping;
+	struct vm_area_struct *vma;
+	bool outside = false;
+	int i;
+
+	i_mmap_lock_read(mapping);
+	vma_interval_tree_foreach(vma, &mapping->i_mmap, 0, ULONG_MAX) {
+		/* the tree's tasks are frozen: their mm stays */
+		for (i = 0; i < ctx->nr_tasks; i++)
+			if (READ_ONCE(ctx->tasks[i]->mm) == vma->vm_mm)
+				break;
+		if (i == ctx->nr_tasks) {
+			outside = true;
+			break;
+		}
+	}
+	i_mmap_unlock_read(mapping);
+	return outside;
+}
+
+static int ckpt_shmem_checkpoint(struct ckpt_ctx *ctx, void *ptr, int objref,
+				 const struct ckpt_obj_ref *ref)
+{
+	struct file *file = ptr;
+	struct inode *inode = file_inode(file);
+	struct ckpt_hdr_shmem h = {
+		.h.type = CKPT_HDR_SHMEM,
+		.h.len = sizeof(h),
+		.objref = objref,
+		.size = i_size_read(inode),
+	};
+	int ret;
+
+	/* pages in swap are not in the page cache: they would be lost */
+	if (READ_ONCE(SHMEM_I(inode)->swapped))
+		return ckpt_err(ctx, -EBUSY,
+				"pid %d: shared anonymous memory of %llu bytes is partly swapped out: not supported yet",
+				task_pid_vnr(ref->task), h.size);
+	/* restored, it would be the tree's alone: writes no longer seen */
+	if (ckpt_shmem_mapped_outside(ctx, file))
+		return ckpt_err(ctx, -EBUSY,
+				"pid %d: shared anonymous memory of %llu bytes is also mapped by a process outside the tree",
+				task_pid_vnr(ref->task), h.size);
+	ret = ckpt_write_obj(ctx, &h.h);
+	if (!ret)
+		ret = ckpt_dump_shmem(ctx, file, h.size);
+	return ret;
+}
+
+static int ckpt_put_shmem_page(struct ckpt_ctx *ctx, u64 off, void *data,
+			       void *arg)
+{
+	struct file *file = arg;
+	struct page *page;
+
+	/* charged to the restarting task's memory cgroup */
+	page = shmem_read_mapping_page(file->f_mapping, off >> PAGE_SHIFT);
+	if (IS_ERR(page))
+		return ckpt_err(ctx, PTR_ERR(page),
+				"cannot restore shared memory page at offset %#llx",
+				off);
+	memcpy_to_page(page, 0, data, PAGE_SIZE);
+	set_page_dirty(page);
+	put_page(page);
+	return 0;
+}
+
+static void *ckpt_shmem_restore(struct ckpt_ctx *ctx, struct ckpt_hdr *hdr,
+				int *objref)
+{
+	struct ckpt_hdr_shmem *h;
+	struct file *file;
+	int ret;
+
+	h = ckpt_read_body_alloc(ctx, hdr, sizeof(*h));
+	if (IS_ERR(h))
+		return h;
+	if (!h->size || !PAGE_ALIGNED(h->size) || h->size > MAX_LFS_FILESIZE) {
+		file = ERR_PTR(ckpt_err(ctx, -EINVAL,
+					"bad shared memory size %llu", h->size));
+		goto out;
+	}
+	/* as mmap(MAP_SHARED | MAP_ANONYMOUS) makes it, size accounted */
+	file = shmem_kernel_file_setup("dev/zero", h->size, 0);
+	if (IS_ERR(file)) {
+		ckpt_err(ctx, PTR_ERR(file),
+			 "cannot make shared memory of %llu bytes", h->size);
+		goto out;
+	}
+	ret = ckpt_read_pages(ctx, h->size, ckpt_put_shmem_page, file);
+	if (ret) {
+		fput(file);
+		file = ERR_PTR(ret);
+		goto out;
+	}
+	*objref = h->objref;
+out:
+	ckpt_hdr_put(ctx, h);
+	return file;
+}
+
+static void ckpt_shmem_grab(void *ptr)
+{
+	get_file(ptr);
+}
+
+static void ckpt_shmem_drop(void *ptr)
+{
+	fput(ptr);
+}
+
+static int ckpt_shmem_users(void *ptr)
+{
+	return file_count((struct file *)ptr);
+}
+
+static const struct ckpt_obj_ops ckpt_shmem_ops = {
+	.name = "shared anonymous memory",
+	.obj_type = CKPT_OBJ_SHMEM,
+	.hdr_type = CKPT_HDR_SHMEM,
+	.ref_grab = ckpt_shmem_grab,
+	.ref_drop = ckpt_shmem_drop,
+	.ref_users = ckpt_shmem_users,
+	.checkpoint = ckpt_shmem_checkpoint,
+	.restore = ckpt_shmem_restore,
+};
+
+/* --- the mm object --- */
+
+/* Collect pass: each mapping of shared anonymous memory is a reference */
+static int ckpt_mm_collect(struct ckpt_ctx *ctx, void *ptr)
+{
+	struct mm_struct *mm = ptr;
+	struct vm_area_struct *vma;
+	int ret = 0;
+
+	VMA_ITERATOR(vmi, mm, 0);
+
+	if (mmap_read_lock_killable(mm))
+		return -EINTR;
+	for_each_vma(vmi, vma) {
+		if (!ckpt_vma_shared_anon(vma))
+			continue;
+		ret = ckpt_obj_collect(ctx, vma->vm_file, CKPT_OBJ_SHMEM, false);
+		if (ret)
+			break;
+	}
+	mmap_read_unlock(mm);
+	return ret;
+}
+
 static void ckpt_mm_grab(void *ptr)
 {
 	mmget(ptr);
@@ -735,12 +1016,15 @@ static const struct ckpt_obj_ops ckpt_mm_ops = {
 	.ref_grab = ckpt_mm_grab,
 	.ref_drop = ckpt_mm_drop,
 	.ref_users = ckpt_mm_users,
+	.collect = ckpt_mm_collect,
 	.checkpoint = ckpt_mm_checkpoint,
 	.restore = ckpt_mm_restore,
 };
 
 static int __init ckpt_mm_init(void)
 {
-	return ckpt_obj_register(&ckpt_mm_ops);
+	int ret = ckpt_obj_register(&ckpt_mm_ops);
+
+	return ret ? ret : ckpt_obj_register(&ckpt_shmem_ops);
 }
 late_initcall(ckpt_mm_init);

@@ -254,6 +254,7 @@ static const char *const obj_names[] = {
 	[CKPT_OBJ_CRED] = "cred",
 	[CKPT_OBJ_SIGNAL] = "signal",
 	[CKPT_OBJ_UTS_NS] = "uts_ns",
+	[CKPT_OBJ_SHMEM] = "shmem",
 };
 
 static int print_objref(struct decoder *d, const void *rec, __u32 len)
@@ -469,6 +470,7 @@ static int print_vma(struct decoder *d, const void *rec, __u32 len)
 {
 	static const char *const type_names[] = {
 		[CKPT_VMA_ANON] = "anon", [CKPT_VMA_FILE] = "file",
+		[CKPT_VMA_SHMEM] = "shmem",
 	};
 	const struct ckpt_hdr_vma *h = rec;
 	__u32 f = h->flags;
@@ -490,6 +492,15 @@ static int print_vma(struct decoder *d, const void *rec, __u32 len)
 	out(d, "\n");
 	if (h->vma_type == CKPT_VMA_FILE)
 		d->string_role = "path";
+	return 0;
+}
+
+static int print_shmem(struct decoder *d, const void *rec, __u32 len)
+{
+	const struct ckpt_hdr_shmem *h = rec;
+
+	out(d, "shared anonymous memory objref %d, %llu bytes\n", h->objref,
+	    (unsigned long long)h->size);
 	return 0;
 }
 
@@ -684,6 +695,7 @@ static const struct rec_type rec_types[] = {
 	REC(MM, "MM", struct ckpt_hdr_mm, 0, print_mm),
 	REC(VMA, "VMA", struct ckpt_hdr_vma, 0, print_vma),
 	REC(PAGES, "PAGES", struct ckpt_hdr_pages, 1, print_pages),
+	REC(SHMEM, "SHMEM", struct ckpt_hdr_shmem, 0, print_shmem),
 	REC(FILE_TABLE, "FILE_TABLE", struct ckpt_hdr_file_table, 0,
 	    print_file_table),
 	REC(FD_ENT, "FD_ENT", struct ckpt_hdr_fd_ent, 0, print_fd_ent),

@@ -40,6 +40,7 @@ static const char * const ckpt_hdr_names[] = {
 	[CKPT_HDR_MM] = "MM",
 	[CKPT_HDR_VMA] = "VMA",
 	[CKPT_HDR_PAGES] = "PAGES",
+	[CKPT_HDR_SHMEM] = "SHMEM",
 	[CKPT_HDR_FILE_TABLE] = "FILE_TABLE",
 	[CKPT_HDR_FD_ENT] = "FD_ENT",
 	[CKPT_HDR_FILE] = "FILE",
@@ -217,6 +218,7 @@ CKPT_ALIGNED(ckpt_hdr_siginfo);
 CKPT_ALIGNED(ckpt_hdr_mm);
 CKPT_ALIGNED(ckpt_hdr_vma);
 CKPT_ALIGNED(ckpt_hdr_pages);
+CKPT_ALIGNED(ckpt_hdr_shmem);
 CKPT_ALIGNED(ckpt_hdr_file_table);
 CKPT_ALIGNED(ckpt_hdr_fd_ent);
 CKPT_ALIGNED(ckpt_hdr_file);
@@ -244,6 +246,7 @@ static const struct {
 	CKPT_RESERVED(CKPT_HDR_UTS_NS, ckpt_hdr_uts_ns, pad),
 	CKPT_RESERVED(CKPT_HDR_SIGINFO, ckpt_hdr_siginfo, pad),
 	CKPT_RESERVED(CKPT_HDR_PAGES, ckpt_hdr_pages, pad),
+	CKPT_RESERVED(CKPT_HDR_SHMEM, ckpt_hdr_shmem, pad),
 	CKPT_RESERVED(CKPT_HDR_FILE, ckpt_hdr_file, pad),
 };
 

@@ -79,6 +79,7 @@ enum ckpt_hdr_type {
 	CKPT_HDR_MM = 400,
 	CKPT_HDR_VMA,
 	CKPT_HDR_PAGES,
+	CKPT_HDR_SHMEM,
 
 	CKPT_HDR_SIGHAND = 600,
 	CKPT_HDR_SIGNAL,
@@ -97,6 +98,7 @@ enum ckpt_obj_type {
 	CKPT_OBJ_CRED,
 	CKPT_OBJ_SIGNAL,
 	CKPT_OBJ_UTS_NS,
+	CKPT_OBJ_SHMEM,
 	CKPT_OBJ_MAX
 };
 
@@ -300,6 +302,7 @@ struct ckpt_hdr_mm {
 enum ckpt_vma_type {
 	CKPT_VMA_ANON = 1,	/* private anonymous (heap, stack, ...) */
 	CKPT_VMA_FILE,		/* file mapping; a CKPT_HDR_STRING path follows */
+	CKPT_VMA_SHMEM,		/* shared anonymous memory; its object follows */
 	CKPT_VMA_TYPE_MAX
 };
 
@@ -321,6 +324,21 @@ struct ckpt_hdr_pages {
 	struct ckpt_hdr h;
 	__u32 nr_pages;
 	__u32 pad;
+};
+
+/*
+ * Shared anonymous memory (MAP_SHARED | MAP_ANONYMOUS): one object for
+ * all the mappings of it, in every task, found after the VMA record of
+ * the first mapping; the others have an OBJREF there. Its contents
+ * follow as PAGES records whose addresses are byte offsets into the
+ * object, the last one with nr_pages == 0. Pages never written are
+ * not saved (they read as zeroes).
+ */
+struct ckpt_hdr_shmem {
+	struct ckpt_hdr h;
+	__s32 objref;
+	__u32 pad;
+	__u64 size;		/* bytes, a multiple of page_size */
 };
 
 struct ckpt_hdr_file_table {

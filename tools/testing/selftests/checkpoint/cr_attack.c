@@ -84,16 +84,6 @@ static void make_image(struct __test_metadata *_metadata, struct cr_ctx *ctx)
 	cr_kill_original(_metadata, ctx);
 }
 
-static bool log_has(struct cr_ctx *ctx, const char *what)
-{
-	size_t len;
-	char *log = cr_read_whole(ctx->log, &len);
-	bool found = log && strstr(log, what);
-
-	free(log);
-	return found;
-}
-
 /* Read one byte from fd within ms; the byte, or -1 */
 static int read_byte_timeout(int fd, int ms)
 {
@@ -303,7 +293,7 @@ CR_TEST(cr_attack, coordinator_may_not_ptrace_root)
 		TH_LOG("a user's restart of root's task: status %#x", status);
 		cr_dump_logs(_metadata, ctx);
 	}
-	EXPECT_TRUE(log_has(ctx, "no permission to restart pid"));
+	EXPECT_TRUE(cr_log_has(ctx, "no permission to restart pid"));
 	close(fd);
 }
 
@@ -357,7 +347,7 @@ CR_TEST(cr_attack, shared_state_refused)
 		       status);
 		cr_dump_logs(_metadata, ctx);
 	}
-	EXPECT_TRUE(log_has(ctx, "address space is shared"));
+	EXPECT_TRUE(cr_log_has(ctx, "address space is shared"));
 
 	/* the refused restart read the header: start again */
 	close(fd);
@@ -370,7 +360,7 @@ CR_TEST(cr_attack, shared_state_refused)
 	ret = sys_restart(q, fd, 0, ctx->logfd);
 	EXPECT_EQ(-1, ret);
 	EXPECT_EQ(EBUSY, errno);
-	EXPECT_TRUE(log_has(ctx, "files table is shared")) {
+	EXPECT_TRUE(cr_log_has(ctx, "files table is shared")) {
 		cr_dump_logs(_metadata, ctx);
 	}
 	cr_expect_exit(_metadata, ctx, &ctx->rs_pid, CR_EXIT_RESTART_RETURNED,
@@ -806,7 +796,7 @@ static void change_during_checkpoint(struct __test_metadata *_metadata,
 	}
 	EXPECT_EQ(EBUSY, s.err);
 	snprintf(pidstr, sizeof(pidstr), "pid %d", ctx->wl_pid);
-	EXPECT_TRUE(log_has(ctx, pidstr) && log_has(ctx, msg)) {
+	EXPECT_TRUE(cr_log_has(ctx, pidstr) && cr_log_has(ctx, msg)) {
 		cr_dump_logs(_metadata, ctx);
 	}
 }
@@ -895,7 +885,7 @@ static void expect_refused_restart(struct __test_metadata *_metadata,
 	EXPECT_TRUE(err == EACCES || err == EPERM) {
 		TH_LOG("%s: %s, expected EACCES or EPERM", what, strerror(err));
 	}
-	EXPECT_TRUE(log_has(ctx, msg)) {
+	EXPECT_TRUE(cr_log_has(ctx, msg)) {
 		TH_LOG("%s: the log does not say \"%s\"", what, msg);
 		cr_dump_logs(_metadata, ctx);
 	}
@@ -1027,7 +1017,7 @@ CR_TEST(cr_attack, setid_exe_needs_privilege)
 		       status);
 		cr_dump_logs(_metadata, ctx);
 	}
-	EXPECT_TRUE(log_has(ctx, "cannot set the executable"));
+	EXPECT_TRUE(cr_log_has(ctx, "cannot set the executable"));
 
 	/* a plain program again: the user may */
 	ASSERT_EQ(0, chmod(exe, 0755));
@@ -1175,7 +1165,7 @@ CR_TEST(cr_attack, claimed_parent)
 	}
 	EXPECT_EQ(EINVAL, err);
 	snprintf(msg, sizeof(msg), "pid %d is not a child of pid %d", b, a);
-	EXPECT_TRUE(log_has(ctx, msg)) {
+	EXPECT_TRUE(cr_log_has(ctx, msg)) {
 		cr_dump_logs(_metadata, ctx);
 	}
 	cr_expect_exit(_metadata, ctx, &ctx->rs_pid, CR_EXIT_RESTART_RETURNED,
@@ -1240,7 +1230,7 @@ CR_TEST(cr_attack, huge_sparse_tree)
 	EXPECT_EQ(-1, ret);
 	EXPECT_EQ(EINVAL, errno);
 	close(i);
-	EXPECT_TRUE(log_has(ctx, "RESTART_TASKSELF restores one"));
+	EXPECT_TRUE(cr_log_has(ctx, "RESTART_TASKSELF restores one"));
 
 	ASSERT_LT(0, cr_read_str(path, old_max, sizeof(old_max)));
 	ASSERT_EQ(0, cr_write_str(path, "4194304"));
@@ -1316,11 +1306,16 @@ CR_TEST(cr_attack, huge_sparse_tree)
 
 /* ---- finding 9: the log is a full pipe ------------------------------------ */
 
-static int wl_shared_anon(struct cr_ctx *ctx, void *arg)
+/* A shared mapping of a memfd (not saved yet) */
+static int wl_memfd_mapped(struct cr_ctx *ctx, void *arg)
 {
-	void *p = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
-		       MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	int fd = memfd_create("cr_attack", MFD_CLOEXEC);
+	void *p;
 
+	if (fd < 0 || ftruncate(fd, 4096))
+		return CR_EXIT_SETUP;
+	p = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	close(fd);
 	if (p == MAP_FAILED)
 		return CR_EXIT_SETUP;
 	cr_wl_ready(ctx);
@@ -1341,7 +1336,7 @@ CR_TEST(cr_attack, log_pipe_full)
 	int p[2], fd, img, i;
 	pid_t w;
 
-	cr_spawn(_metadata, ctx, wl_shared_anon, NULL);
+	cr_spawn(_metadata, ctx, wl_memfd_mapped, NULL);
 	cr_freeze(_metadata, ctx, ctx->wl_pid);
 	ASSERT_EQ(0, pipe(p));
 	fill_pipe(p[1]);

@@ -218,7 +218,7 @@ CR_TEST(cr_errors, no_such_pid_esrch)
 
 enum unsupported_kind {
 	UNSUPPORTED_PIPE_FD,		/* a pipe at fd 5 */
-	UNSUPPORTED_SHARED_ANON,	/* MAP_SHARED | MAP_ANONYMOUS memory */
+	UNSUPPORTED_MEMFD_MAPPED,	/* a shared mapping of a memfd */
 	UNSUPPORTED_POSIX_TIMER,	/* timer_create() */
 	UNSUPPORTED_ITIMER_VIRTUAL,	/* setitimer(ITIMER_VIRTUAL) */
 	UNSUPPORTED_ITIMER_PROF,	/* setitimer(ITIMER_PROF) */
@@ -230,7 +230,7 @@ enum unsupported_kind {
 
 /* What the log and the ERROR record say about each */
 static const char *const unsupported_said[UNSUPPORTED_NR] = {
-	"fd 5", "shared anonymous", "POSIX timers", "ITIMER_PROF or ITIMER_VIRTUAL",
+	"fd 5", "a memfd", "POSIX timers", "ITIMER_PROF or ITIMER_VIRTUAL",
 	"ITIMER_PROF or ITIMER_VIRTUAL", "madvise()", "mlock()", "fd 0 is a socket",
 };
 
@@ -253,9 +253,13 @@ static int wl_unsupported(struct cr_ctx *ctx, void *arg)
 		close(p[0]);
 		close(p[1]);
 		break;
-	case UNSUPPORTED_SHARED_ANON:
-		m = mmap(NULL, 1 << 16, PROT_READ | PROT_WRITE,
-			 MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	case UNSUPPORTED_MEMFD_MAPPED:
+		s = memfd_create("cr_errors", MFD_CLOEXEC);
+		if (s < 0 || ftruncate(s, 1 << 16))
+			return CR_EXIT_SETUP;
+		m = mmap(NULL, 1 << 16, PROT_READ | PROT_WRITE, MAP_SHARED,
+			 s, 0);
+		close(s);
 		if (m == MAP_FAILED)
 			return CR_EXIT_SETUP;
 		m[0] = 1;

@@ -401,7 +401,7 @@ static const struct rtype rtypes[] = {
 	RT(TREE_TASK), RT(TASK), RT(CPU), RT(FPU), RT(SIGHAND), RT(SIGMASK),
 	RT(SIGINFO),
 	RT(CRED), RT(SIGNAL), RT(UTS_NS), RT(MM), RT(VMA), RT(PAGES),
-	RT(FILE_TABLE), RT(FD_ENT), RT(FILE), RT(FS), RT(TAIL), RT(ERROR),
+	RT(SHMEM), RT(FILE_TABLE), RT(FD_ENT), RT(FILE), RT(FS), RT(TAIL), RT(ERROR),
 };
 #undef RT
 
@@ -422,6 +422,7 @@ static const struct otype otypes[] = {
 	OT(CRED, CRED, struct ckpt_hdr_cred),
 	OT(SIGNAL, SIGNAL, struct ckpt_hdr_signal),
 	OT(UTS_NS, UTS_NS, struct ckpt_hdr_uts_ns),
+	OT(SHMEM, SHMEM, struct ckpt_hdr_shmem),
 };
 #undef OT
 
@@ -1734,7 +1735,7 @@ static int workload(int argc, char **argv)
 	const char *data = argc > 3 ? argv[3] : "";
 	int fd, sync[2], k;
 	pthread_t th;
-	char *mem, c;
+	char *mem, *shared, c;
 
 	if (getuid() && prctl(PR_SET_DUMPABLE, 1))
 		return wl_fail("PR_SET_DUMPABLE");
@@ -1748,6 +1749,13 @@ static int workload(int argc, char **argv)
 	if (fd < 0 || lseek(fd, tree ? 4321 : 1234, SEEK_SET) < 0)
 		return wl_fail(data);
 	if (tree) {
+		/* shared anonymous memory: a SHMEM record and OBJREFs to it */
+		shared = mmap(NULL, 3 * 4096, PROT_READ | PROT_WRITE,
+			      MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+		if (shared == MAP_FAILED)
+			return wl_fail("mmap shared");
+		shared[0] = 's';
+		shared[2 * 4096] = 'S';
 		if (pipe(sync))
 			return wl_fail("pipe");
 		errno = pthread_create(&th, NULL, wl_thread, NULL);

@@ -384,6 +384,7 @@ static const char *rec_name(uint32_t type)
 	case CKPT_HDR_MM: return "MM";
 	case CKPT_HDR_VMA: return "VMA";
 	case CKPT_HDR_PAGES: return "PAGES";
+	case CKPT_HDR_SHMEM: return "SHMEM";
 	case CKPT_HDR_FILE: return "FILE";
 	case CKPT_HDR_STRING: return "STRING";
 	}

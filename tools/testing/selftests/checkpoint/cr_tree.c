@@ -2,11 +2,13 @@
 /*
  * Process trees through checkpoint and restart (with the restart tool,
  * which rebuilds the tree): pids, parents, sessions and process groups,
- * zombies, threads, shared file offsets, a container with a dead session
- * leader, and a restart that fails half way.
+ * zombies, threads, shared file offsets, shared anonymous memory (with a
+ * futex in it), a container with a dead session leader, and a restart
+ * that fails half way.
  */
 #include "cr_tree.h"
 
+#include <linux/futex.h>
 #include <sys/ipc.h>
 #include <sys/sem.h>
 
@@ -328,6 +330,230 @@ static int wl_shared_offset(struct cr_ctx *ctx, void *arg)
 CR_TEST(cr_tree, shared_file_offset)
 {
 	tree_cycle(_metadata, ctx, wl_shared_offset, NULL, CHECKPOINT_SUBTREE);
+}
+
+/*
+ * Shared anonymous memory: SHA_LEN of it, a futex word and two flags in
+ * its first page, a pattern in the rest, mapped by a parent and, at
+ * another address (mremap()), by its child; and SHA_SPARSE of it with
+ * only its first and last byte written.
+ */
+#define SHA_LEN		(1UL << 20)
+#define SHA_SPARSE	(64UL << 20)
+#define SHA_SEED	0x5a5a
+
+struct sha_page {
+	uint32_t futex;		/* 1: the parent restarted and wrote */
+	uint32_t child_ready;	/* the child sleeps (or is about to) */
+	uint32_t parent_mark;	/* written by the parent after restart */
+	uint32_t child_mark;	/* written by the child after it woke */
+};
+
+/* Is the mapping at @addr shared ("rw-s") and of /dev/zero? */
+static bool shared_zero_mapping(void *addr)
+{
+	char line[512], want[32];
+	bool ok = false;
+	FILE *f = fopen("/proc/self/maps", "r");
+
+	if (!f)
+		return false;
+	snprintf(want, sizeof(want), "%lx-", (unsigned long)addr);
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, want, strlen(want)))
+			ok = strstr(line, " rw-s ") && strstr(line, "/dev/zero");
+	fclose(f);
+	return ok;
+}
+
+static int sha_child(unsigned char *s)
+{
+	void *hole, *m;
+	struct sha_page *p;
+
+	/* the child's view is somewhere else */
+	hole = mmap(NULL, SHA_LEN, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS,
+		    -1, 0);
+	m = mremap(s, SHA_LEN, SHA_LEN, MREMAP_MAYMOVE | MREMAP_FIXED, hole);
+	if (hole == MAP_FAILED || m == MAP_FAILED || m == s)
+		return CR_EXIT_SETUP;
+	p = m;
+	__atomic_store_n(&p->child_ready, 1, __ATOMIC_SEQ_CST);
+	/* sleeps here through the checkpoint and the restart */
+	while (!__atomic_load_n(&p->futex, __ATOMIC_SEQ_CST))
+		syscall(SYS_futex, &p->futex, FUTEX_WAIT, 0, NULL, NULL, 0);
+	if (p->parent_mark != 0xab)
+		return 10;
+	if (cr_check_fill((unsigned char *)m + 4096, SHA_LEN - 4096,
+			  SHA_SEED) >= 0)
+		return 11;
+	if (!shared_zero_mapping(m))
+		return 12;
+	p->child_mark = 0xcd;
+	return 0;
+}
+
+static int wl_shared_anon(struct cr_ctx *ctx, void *arg)
+{
+	unsigned char *s, *t;
+	struct sha_page *p;
+	int status = -1, i;
+	ssize_t off;
+	pid_t kid;
+
+	s = mmap(NULL, SHA_LEN, PROT_READ | PROT_WRITE,
+		 MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	t = mmap(NULL, SHA_SPARSE, PROT_READ | PROT_WRITE,
+		 MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (s == MAP_FAILED || t == MAP_FAILED)
+		return CR_EXIT_SETUP;
+	p = (struct sha_page *)s;
+	cr_fill(s + 4096, SHA_LEN - 4096, SHA_SEED);
+	t[0] = 0x11;
+	t[SHA_SPARSE - 1] = 0x22;
+	kid = fork();
+	if (kid < 0)
+		return CR_EXIT_SETUP;
+	if (kid == 0) {
+		close(ctx->ready_fd);
+		_exit(sha_child(s));
+	}
+	for (i = 0; i < 1000 && !__atomic_load_n(&p->child_ready,
+						  __ATOMIC_SEQ_CST); i++)
+		cr_sleep_ms(10);
+	if (!p->child_ready)
+		return CR_EXIT_SETUP;
+	cr_wl_ready(ctx);
+	cr_wl_wait_go(ctx);
+
+	off = cr_check_fill(s + 4096, SHA_LEN - 4096, SHA_SEED);
+	if (off >= 0)
+		return CR_WL_FAIL(1, "shared memory differs at offset %zd",
+				  off + 4096);
+	if (!shared_zero_mapping(s) || !shared_zero_mapping(t))
+		return CR_WL_FAIL(2, "not shared /dev/zero mappings any more");
+	if (t[0] != 0x11 || t[SHA_SPARSE - 1] != 0x22 ||
+	    t[SHA_SPARSE / 2] != 0)
+		return CR_WL_FAIL(3, "sparse shared memory: %#x %#x %#x",
+				  t[0], t[SHA_SPARSE / 2], t[SHA_SPARSE - 1]);
+	/* wake the child: it must see this, and we what it writes */
+	p->parent_mark = 0xab;
+	__atomic_store_n(&p->futex, 1, __ATOMIC_SEQ_CST);
+	syscall(SYS_futex, &p->futex, FUTEX_WAKE, 1, NULL, NULL, 0);
+	for (i = 0; i < 1000; i++) {
+		if (waitpid(kid, &status, WNOHANG) == kid)
+			break;
+		cr_sleep_ms(10);
+	}
+	if (i == 1000)
+		return CR_WL_FAIL(4, "the child never woke from its futex");
+	if (!WIFEXITED(status) || WEXITSTATUS(status))
+		return CR_WL_FAIL(5, "child status %#x", status);
+	if (p->child_mark != 0xcd)
+		return CR_WL_FAIL(6, "the child's write is not seen");
+	return 0;
+}
+
+/* Shared anonymous memory of a parent and its child */
+static int wl_share_with_child(struct cr_ctx *ctx, void *arg)
+{
+	char *m = mmap(NULL, 1 << 16, PROT_READ | PROT_WRITE,
+		       MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	int status = -1;
+	pid_t kid;
+
+	if (m == MAP_FAILED)
+		return CR_EXIT_SETUP;
+	m[0] = 1;
+	kid = fork();
+	if (kid < 0)
+		return CR_EXIT_SETUP;
+	if (kid == 0) {
+		close(ctx->ready_fd);
+		cr_wl_wait_go(ctx);
+		_exit(m[0] == 1 ? 0 : 1);
+	}
+	cr_wl_ready(ctx);
+	cr_wl_wait_go(ctx);
+	if (waitpid(kid, &status, 0) != kid || status)
+		return CR_WL_FAIL(1, "child status %#x", status);
+	return 0;
+}
+
+/* checkpoint(@pid, @flags) to ctx->img: -1 with the errno in *@err */
+static long ckpt_to_img(struct cr_ctx *ctx, pid_t pid, unsigned long flags,
+			int *err)
+{
+	int fd = open(ctx->img, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	long ret;
+
+	if (fd < 0)
+		return -1;
+	ret = sys_checkpoint(pid, fd, flags, ctx->logfd);
+	*err = errno;
+	close(fd);
+	return ret;
+}
+
+/*
+ * The child alone, its parent outside the tree: the memory could not be
+ * shared with the parent again after a restart, so a checkpoint of the
+ * child refuses it (as a leak without CHECKPOINT_SUBTREE, and with it
+ * too). Parent and child together are fine.
+ */
+CR_TEST(cr_tree, shared_anon_outside_refused)
+{
+	struct wl_call call = { wl_share_with_child, NULL };
+	char path[64], buf[64] = "";
+	int err = 0, status;
+	pid_t kid;
+
+	prctl(PR_SET_CHILD_SUBREAPER, 1);
+	clear_ready(ctx);
+	cr_cgroup_create(_metadata, ctx);
+	cr_spawn(_metadata, ctx, wl_in_cgroup, &call);
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/children", ctx->wl_pid,
+		 ctx->wl_pid);
+	ASSERT_LT(0, cr_read_str(path, buf, sizeof(buf)));
+	kid = atoi(buf);
+	ASSERT_LT(0, kid);
+	cr_freeze(_metadata, ctx, ctx->wl_pid);
+
+	EXPECT_EQ(-1, ckpt_to_img(ctx, kid, 0, &err));
+	EXPECT_EQ(EBUSY, err);
+	EXPECT_TRUE(cr_log_has(ctx, "shared anonymous memory is shared with a task outside the tree"));
+	EXPECT_EQ(-1, ckpt_to_img(ctx, kid, CHECKPOINT_SUBTREE, &err));
+	EXPECT_EQ(EBUSY, err);
+	EXPECT_TRUE(cr_log_has(ctx, "also mapped by a process outside the tree")) {
+		cr_dump_logs(_metadata, ctx);
+	}
+	EXPECT_LT(0, ckpt_to_img(ctx, ctx->wl_pid, CHECKPOINT_SUBTREE, &err)) {
+		TH_LOG("parent and child: %s", strerror(err));
+		cr_dump_logs(_metadata, ctx);
+	}
+
+	cr_thaw(_metadata, ctx);
+	cr_go(_metadata, ctx);
+	ASSERT_EQ(ctx->wl_pid, waitpid(ctx->wl_pid, &status, 0));
+	ctx->wl_pid = 0;
+	EXPECT_EQ(0, status);
+}
+
+/*
+ * MAP_SHARED | MAP_ANONYMOUS memory comes back shared by the same tasks,
+ * at their addresses, with its contents; a futex in it still wakes its
+ * waiter; untouched pages are not in the image
+ */
+CR_TEST(cr_tree, shared_anon)
+{
+	struct stat st;
+
+	tree_cycle(_metadata, ctx, wl_shared_anon, NULL, CHECKPOINT_SUBTREE);
+	ASSERT_EQ(0, stat(ctx->img, &st));
+	EXPECT_LT(st.st_size, 16L << 20) {
+		TH_LOG("image of %lld bytes: untouched shared pages were saved",
+		       (long long)st.st_size);
+	}
 }
 
 /*
@@ -875,17 +1101,6 @@ static pid_t start_tool(struct __test_metadata *_metadata, struct cr_ctx *ctx)
 	return tool;
 }
 
-/* Does the log of the last restart contain s? */
-static bool log_has(struct cr_ctx *ctx, const char *s)
-{
-	size_t len;
-	char *log = cr_read_whole(ctx->log, &len);
-	bool ret = log && strstr(log, s);
-
-	free(log);
-	return ret;
-}
-
 static long now_ms(void)
 {
 	struct timespec ts;
@@ -943,8 +1158,8 @@ static enum kill_outcome kill_tool_after(struct __test_metadata *_metadata,
 	before = count_alive(pids, n);
 	kill(tool, SIGKILL);
 	ASSERT_EQ(0, cr_wait_timeout(tool, &status, CR_WAIT_MS));
-	restored = log_has(ctx, RESTORED_MSG);
-	done = log_has(ctx, DONE_MSG);
+	restored = cr_log_has(ctx, RESTORED_MSG);
+	done = cr_log_has(ctx, DONE_MSG);
 	/* let the kernel and the death signals do their work */
 	for (i = 0; i < 300; i++) {
 		alive = count_alive(pids, n);
@@ -997,10 +1212,10 @@ CR_TEST(cr_tree, coordinator_killed_midway)
 	/* how long a whole restart takes, up to the kernel's last word */
 	t0 = now_ms();
 	tool = start_tool(_metadata, ctx);
-	for (i = 0; i < 3000 && !log_has(ctx, DONE_MSG); i++)
+	for (i = 0; i < 3000 && !cr_log_has(ctx, DONE_MSG); i++)
 		cr_sleep_ms(2);
 	full = now_ms() - t0;
-	ASSERT_TRUE(log_has(ctx, DONE_MSG)) {
+	ASSERT_TRUE(cr_log_has(ctx, DONE_MSG)) {
 		TH_LOG("the uninterrupted restart did not finish");
 		cr_dump_logs(_metadata, ctx);
 	}

@@ -1161,6 +1161,17 @@ static inline long cr_checkpoint_file(struct __test_metadata *_metadata,
 	return ret;
 }
 
+/* Does the c/r log (ctx->log) have @what in it? */
+static inline bool cr_log_has(struct cr_ctx *ctx, const char *what)
+{
+	size_t len;
+	char *log = cr_read_whole(ctx->log, &len);
+	bool found = log && strstr(log, what);
+
+	free(log);
+	return found;
+}
+
 /* Kill the frozen original, thaw it so it dies, reap it. */
 static inline void cr_kill_original(struct __test_metadata *_metadata,
 				    struct cr_ctx *ctx)
