@@ -34,9 +34,31 @@ struct ckpt_vma_desc {
 	struct file *file;
 };
 
+/* The madvise() state of a VMA: its flag, its record flag, its advice */
+static const struct {
+	unsigned long vm_flag;
+	u32 flag;
+	int advice;
+} ckpt_vma_advice[] = {
+	{ VM_DONTCOPY, CKPT_VMA_DONTFORK, MADV_DONTFORK },
+	{ VM_DONTDUMP, CKPT_VMA_DONTDUMP, MADV_DONTDUMP },
+	{ VM_WIPEONFORK, CKPT_VMA_WIPEONFORK, MADV_WIPEONFORK },
+	{ VM_SEQ_READ, CKPT_VMA_SEQ_READ, MADV_SEQUENTIAL },
+	{ VM_RAND_READ, CKPT_VMA_RAND_READ, MADV_RANDOM },
+};
+
+#define CKPT_VMA_ADVICE	(CKPT_VMA_DONTFORK | CKPT_VMA_DONTDUMP | \
+			 CKPT_VMA_WIPEONFORK | CKPT_VMA_SEQ_READ | \
+			 CKPT_VMA_RAND_READ)
+
 static int ckpt_vma_flags(struct vm_area_struct *vma)
 {
 	u32 flags = 0;
+	int i;
+
+	for (i = 0; i < ARRAY_SIZE(ckpt_vma_advice); i++)
+		if (vma->vm_flags & ckpt_vma_advice[i].vm_flag)
+			flags |= ckpt_vma_advice[i].flag;
 
 	if (vma->vm_flags & VM_READ)
 		flags |= CKPT_VMA_READ;
@@ -79,10 +101,8 @@ static const char *ckpt_vma_unsupported(struct vm_area_struct *vma)
 	/* not saved yet: refused rather than dropped */
 	if (vma->vm_flags & (VM_LOCKED | VM_LOCKONFAULT))
 		return "locked in memory (mlock())";
-	if (vma->vm_flags & (VM_DONTCOPY | VM_DONTDUMP | VM_WIPEONFORK |
-			     VM_HUGEPAGE | VM_NOHUGEPAGE | VM_MERGEABLE |
-			     VM_SEQ_READ | VM_RAND_READ))
-		return "advised by madvise()";
+	if (vma->vm_flags & (VM_HUGEPAGE | VM_NOHUGEPAGE | VM_MERGEABLE))
+		return "advised by madvise() (huge pages or KSM)";
 	return NULL;
 }
 
@@ -488,6 +508,25 @@ static int ckpt_restore_exe(struct ckpt_ctx *ctx, struct mm_struct *mm)
 	return ret;
 }
 
+/* Give the VMA just mapped from @h its madvise() state */
+static int ckpt_restore_advice(struct ckpt_ctx *ctx, struct ckpt_hdr_vma *h)
+{
+	int i, ret;
+
+	for (i = 0; i < ARRAY_SIZE(ckpt_vma_advice); i++) {
+		if (!(h->flags & ckpt_vma_advice[i].flag))
+			continue;
+		ret = do_madvise(current->mm, h->start, h->end - h->start,
+				 ckpt_vma_advice[i].advice);
+		if (ret)
+			return ckpt_err(ctx, ret,
+					"cannot advise %#llx-%#llx (madvise %d)",
+					h->start, h->end,
+					ckpt_vma_advice[i].advice);
+	}
+	return 0;
+}
+
 static int ckpt_restore_vma(struct ckpt_ctx *ctx, unsigned long *prev_end)
 {
 	struct ckpt_hdr_vma *h;
@@ -504,7 +543,7 @@ static int ckpt_restore_vma(struct ckpt_ctx *ctx, unsigned long *prev_end)
 	    h->vma_type == 0 || h->vma_type >= CKPT_VMA_TYPE_MAX ||
 	    h->flags & ~(CKPT_VMA_READ | CKPT_VMA_WRITE | CKPT_VMA_EXEC |
 			 CKPT_VMA_SHARED | CKPT_VMA_GROWSDOWN |
-			 CKPT_VMA_NORESERVE) ||
+			 CKPT_VMA_NORESERVE | CKPT_VMA_ADVICE) ||
 	    (h->vma_type == CKPT_VMA_ANON && (h->flags & CKPT_VMA_SHARED)) ||
 	    (h->vma_type == CKPT_VMA_SHMEM && !(h->flags & CKPT_VMA_SHARED)) ||
 	    (h->flags & (CKPT_VMA_SHARED | CKPT_VMA_NORESERVE)) ==
@@ -559,7 +598,7 @@ static int ckpt_restore_vma(struct ckpt_ctx *ctx, unsigned long *prev_end)
 		ckpt_err(ctx, ret, "cannot map %#llx-%#llx", h->start, h->end);
 		goto out;
 	}
-	ret = 0;
+	ret = ckpt_restore_advice(ctx, h);
 out:
 	if (file)
 		fput(file);

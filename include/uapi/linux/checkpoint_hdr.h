@@ -297,6 +297,12 @@ struct ckpt_hdr_mm {
 #define CKPT_VMA_SHARED		0x8
 #define CKPT_VMA_GROWSDOWN	0x10
 #define CKPT_VMA_NORESERVE	0x20	/* MAP_NORESERVE: no commit charge */
+/* madvise() state */
+#define CKPT_VMA_DONTFORK	0x40	/* MADV_DONTFORK */
+#define CKPT_VMA_DONTDUMP	0x80	/* MADV_DONTDUMP */
+#define CKPT_VMA_WIPEONFORK	0x100	/* MADV_WIPEONFORK */
+#define CKPT_VMA_SEQ_READ	0x200	/* MADV_SEQUENTIAL */
+#define CKPT_VMA_RAND_READ	0x400	/* MADV_RANDOM */
 
 /* ckpt_hdr_vma.vma_type */
 enum ckpt_vma_type {

@@ -222,7 +222,6 @@ enum unsupported_kind {
 	UNSUPPORTED_POSIX_TIMER,	/* timer_create() */
 	UNSUPPORTED_ITIMER_VIRTUAL,	/* setitimer(ITIMER_VIRTUAL) */
 	UNSUPPORTED_ITIMER_PROF,	/* setitimer(ITIMER_PROF) */
-	UNSUPPORTED_MADVISE,		/* madvise(MADV_DONTFORK) */
 	UNSUPPORTED_MLOCK,		/* mlock() */
 	UNSUPPORTED_SOCKET_STDIN,	/* a TCP socket at fd 0 */
 	UNSUPPORTED_NR
@@ -231,7 +230,7 @@ enum unsupported_kind {
 /* What the log and the ERROR record say about each */
 static const char *const unsupported_said[UNSUPPORTED_NR] = {
 	"fd 5", "a memfd", "POSIX timers", "ITIMER_PROF or ITIMER_VIRTUAL",
-	"ITIMER_PROF or ITIMER_VIRTUAL", "madvise()", "mlock()", "fd 0 is a socket",
+	"ITIMER_PROF or ITIMER_VIRTUAL", "mlock()", "fd 0 is a socket",
 };
 
 /*
@@ -274,13 +273,10 @@ static int wl_unsupported(struct cr_ctx *ctx, void *arg)
 			      ITIMER_VIRTUAL, &it, NULL))
 			return CR_EXIT_SETUP;
 		break;
-	case UNSUPPORTED_MADVISE:
 	case UNSUPPORTED_MLOCK:
 		m = mmap(NULL, 1 << 16, PROT_READ | PROT_WRITE,
 			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-		if (m == MAP_FAILED ||
-		    (kind == UNSUPPORTED_MLOCK ? mlock(m, 4096) :
-		     madvise(m, 4096, MADV_DONTFORK)))
+		if (m == MAP_FAILED || mlock(m, 4096))
 			return CR_EXIT_SETUP;
 		break;
 	case UNSUPPORTED_SOCKET_STDIN:

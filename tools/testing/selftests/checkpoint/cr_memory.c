@@ -471,4 +471,100 @@ CR_TEST(cr_memory, maps_exact)
 	free(buf);
 }
 
+/* The madvise() states checkpoint saves, one VMA each */
+static const struct {
+	int advice;
+	const char *vmflag;	/* its mnemonic in smaps' VmFlags */
+} madv[] = {
+	{ MADV_DONTFORK, "dc" }, { MADV_DONTDUMP, "dd" },
+	{ MADV_WIPEONFORK, "wf" }, { MADV_SEQUENTIAL, "sr" },
+	{ MADV_RANDOM, "rr" },
+};
+
+#define MADV_N		(sizeof(madv) / sizeof(madv[0]))
+#define MADV_PAGES	4
+#define MADV_SEED	0xadc1
+
+/* Has the VMA at @addr the VmFlags mnemonic @flag? (-1: no such VMA) */
+static int vma_has_flag(void *addr, const char *flag)
+{
+	char line[512], want[32], f[8];
+	bool in = false;
+	int ret = -1;
+	FILE *fp = fopen("/proc/self/smaps", "r");
+
+	if (!fp)
+		return -1;
+	snprintf(want, sizeof(want), "%lx-", (unsigned long)addr);
+	snprintf(f, sizeof(f), " %s", flag);
+	while (fgets(line, sizeof(line), fp)) {
+		/* "start-end perms ..." starts a VMA, "Name: ..." a field */
+		if (line[strcspn(line, " ") - 1] != ':')
+			in = !strncmp(line, want, strlen(want));
+		else if (in && !strncmp(line, "VmFlags:", 8)) {
+			ret = strstr(line, f) != NULL;
+			break;
+		}
+	}
+	fclose(fp);
+	return ret;
+}
+
+static int wl_madvise(struct cr_ctx *ctx, void *arg)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	size_t len = MADV_N * MADV_PAGES * page, i;
+	unsigned char *m, *r;
+	int status = -1;
+	ssize_t off;
+	pid_t kid;
+
+	m = mmap(NULL, len, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (m == MAP_FAILED)
+		return CR_EXIT_SETUP;
+	cr_fill(m, len, MADV_SEED);
+	for (i = 0; i < MADV_N; i++)
+		if (madvise(m + i * MADV_PAGES * page, MADV_PAGES * page,
+			    madv[i].advice))
+			return CR_EXIT_SETUP;
+	cr_wl_ready(ctx);
+	cr_wl_wait_go(ctx);
+
+	off = cr_check_fill(m, len, MADV_SEED);
+	if (off >= 0)
+		return CR_WL_FAIL(1, "advised memory differs at offset %zd", off);
+	for (i = 0; i < MADV_N; i++) {
+		r = m + i * MADV_PAGES * page;
+		if (vma_has_flag(r, madv[i].vmflag) != 1)
+			return CR_WL_FAIL(2, "%p lost its \"%s\" advice", r,
+					  madv[i].vmflag);
+	}
+	/* and they still do what they say across fork() */
+	kid = fork();
+	if (kid < 0)
+		return CR_WL_FAIL(3, "fork: %s", strerror(errno));
+	if (kid == 0) {
+		r = m + 2 * MADV_PAGES * page;		/* WIPEONFORK */
+		for (i = 0; i < MADV_PAGES * page; i++)
+			if (r[i])
+				_exit(4);
+		_exit(vma_has_flag(m, "dc") == -1 ? 0 : 5);	/* DONTFORK */
+	}
+	if (waitpid(kid, &status, 0) != kid || !WIFEXITED(status) ||
+	    WEXITSTATUS(status))
+		return CR_WL_FAIL(4, "child of the restored task: status %#x (4: not wiped, 5: not left out)",
+				  status);
+	return 0;
+}
+
+/*
+ * madvise() state (DONTFORK, DONTDUMP, WIPEONFORK, SEQUENTIAL, RANDOM)
+ * comes back on each range, with the contents, and still acts on fork()
+ */
+CR_TEST(cr_memory, madvise_state)
+{
+	cr_cycle(_metadata, ctx, wl_madvise, NULL);
+}
+
 TEST_HARNESS_MAIN
