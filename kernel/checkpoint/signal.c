@@ -14,6 +14,7 @@
 #include <linux/time.h>
 #include <linux/hrtimer.h>
 #include <linux/posix-timers.h>
+#include <linux/sched/cputime.h>
 
 static int ckpt_sighand_checkpoint(struct ckpt_ctx *ctx, void *ptr,
 				   int objref, const struct ckpt_obj_ref *ref)
@@ -259,7 +260,7 @@ static const struct ckpt_obj_ops ckpt_sighand_ops = {
 	.restore = ckpt_sighand_restore,
 };
 
-/* --- process-wide state: resource limits, ITIMER_REAL --- */
+/* --- process-wide state: resource limits, interval timers --- */
 
 /*
  * Timers a process may hold that are not saved yet: refused rather than
@@ -271,10 +272,49 @@ static const char *ckpt_unsaved_timers(struct signal_struct *sig)
 #ifdef CONFIG_POSIX_TIMERS
 	if (!list_empty(&sig->posix_timers))
 		return "POSIX timers (timer_create())";
-	if (sig->it[CPUCLOCK_PROF].expires || sig->it[CPUCLOCK_VIRT].expires)
-		return "an ITIMER_PROF or ITIMER_VIRTUAL timer";
 #endif
 	return NULL;
+}
+
+/*
+ * ITIMER_VIRTUAL and ITIMER_PROF count the process's CPU time: what is
+ * left of @clock's timer (as getitimer() says it), and its interval.
+ * Called with the siglock held.
+ */
+static void ckpt_cpu_itimer(struct task_struct *t, int clock, u64 *value,
+			    u64 *interval)
+{
+#ifdef CONFIG_POSIX_TIMERS
+	struct cpu_itimer *it = &t->signal->it[clock];
+	u64 samples[CPUCLOCK_MAX];
+
+	*value = it->expires;
+	*interval = it->incr;
+	if (!*value)
+		return;
+	thread_group_sample_cputime(t, samples);
+	/* due: fire as soon as the process runs a tick */
+	*value = *value > samples[clock] ? *value - samples[clock] : TICK_NSEC;
+#else
+	*value = 0;
+	*interval = 0;
+#endif
+}
+
+static int ckpt_set_cpu_itimer(struct ckpt_ctx *ctx, int which, u64 value,
+			       u64 interval)
+{
+	struct itimerspec64 it = {
+		.it_value = ns_to_timespec64(value),
+		.it_interval = ns_to_timespec64(interval),
+	};
+	int ret;
+
+	/* a zero value disarms the restarter's own timer, if any */
+	ret = do_setitimer(which, &it, NULL);
+	if (ret)
+		ckpt_err(ctx, ret, "cannot restore interval timer %d", which);
+	return ret;
 }
 
 static int ckpt_signal_checkpoint(struct ckpt_ctx *ctx, void *ptr, int objref,
@@ -308,6 +348,8 @@ static int ckpt_signal_checkpoint(struct ckpt_ctx *ctx, void *ptr, int objref,
 	}
 	h.it_real_value = rem;
 	h.it_real_interval = sig->it_real_incr;
+	ckpt_cpu_itimer(t, CPUCLOCK_VIRT, &h.it_virt_value, &h.it_virt_interval);
+	ckpt_cpu_itimer(t, CPUCLOCK_PROF, &h.it_prof_value, &h.it_prof_interval);
 	unsaved = ckpt_unsaved_timers(sig);
 	spin_unlock_irq(&t->sighand->siglock);
 	if (unsaved)
@@ -330,7 +372,9 @@ static void *ckpt_signal_restore(struct ckpt_ctx *ctx, struct ckpt_hdr *hdr,
 		return h;
 	*objref = h->objref;
 	if (h->nr_rlim > min(RLIM_NLIMITS, CKPT_RLIM_NLIMITS) ||
-	    h->it_real_value > KTIME_MAX || h->it_real_interval > KTIME_MAX)
+	    h->it_real_value > KTIME_MAX || h->it_real_interval > KTIME_MAX ||
+	    h->it_virt_value > KTIME_MAX || h->it_virt_interval > KTIME_MAX ||
+	    h->it_prof_value > KTIME_MAX || h->it_prof_interval > KTIME_MAX)
 		ret = ckpt_err(ctx, -EINVAL, "bad SIGNAL record");
 	/* through prlimit()'s checks: raising a hard limit needs privilege */
 	for (i = 0; !ret && i < h->nr_rlim; i++) {
@@ -352,6 +396,12 @@ static void *ckpt_signal_restore(struct ckpt_ctx *ctx, struct ckpt_hdr *hdr,
 		if (ret)
 			ckpt_err(ctx, ret, "cannot restore the real-time interval timer");
 	}
+	if (!ret)
+		ret = ckpt_set_cpu_itimer(ctx, ITIMER_VIRTUAL, h->it_virt_value,
+					  h->it_virt_interval);
+	if (!ret)
+		ret = ckpt_set_cpu_itimer(ctx, ITIMER_PROF, h->it_prof_value,
+					  h->it_prof_interval);
 	/*
 	 * Not armed but with an interval: it expired and its SIGALRM (pending,
 	 * restored with the task) re-arms it when dequeued. setitimer() with

@@ -243,6 +243,10 @@ struct ckpt_hdr_signal {
 	struct ckpt_rlimit rlim[CKPT_RLIM_NLIMITS];
 	__u64 it_real_value;	/* ns until it fires, 0: not armed */
 	__u64 it_real_interval;	/* ns */
+	__u64 it_virt_value;	/* ITIMER_VIRTUAL: ns of user CPU time to go */
+	__u64 it_virt_interval;
+	__u64 it_prof_value;	/* ITIMER_PROF: ns of CPU time to go */
+	__u64 it_prof_interval;
 };
 
 /*

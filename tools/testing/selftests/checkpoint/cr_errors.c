@@ -220,8 +220,6 @@ enum unsupported_kind {
 	UNSUPPORTED_PIPE_FD,		/* a pipe at fd 5 */
 	UNSUPPORTED_MEMFD_MAPPED,	/* a shared mapping of a memfd */
 	UNSUPPORTED_POSIX_TIMER,	/* timer_create() */
-	UNSUPPORTED_ITIMER_VIRTUAL,	/* setitimer(ITIMER_VIRTUAL) */
-	UNSUPPORTED_ITIMER_PROF,	/* setitimer(ITIMER_PROF) */
 	UNSUPPORTED_MLOCK,		/* mlock() */
 	UNSUPPORTED_SOCKET_STDIN,	/* a TCP socket at fd 0 */
 	UNSUPPORTED_NR
@@ -229,8 +227,7 @@ enum unsupported_kind {
 
 /* What the log and the ERROR record say about each */
 static const char *const unsupported_said[UNSUPPORTED_NR] = {
-	"fd 5", "a memfd", "POSIX timers", "ITIMER_PROF or ITIMER_VIRTUAL",
-	"ITIMER_PROF or ITIMER_VIRTUAL", "mlock()", "fd 0 is a socket",
+	"fd 5", "a memfd", "POSIX timers", "mlock()", "fd 0 is a socket",
 };
 
 /*
@@ -239,7 +236,6 @@ static const char *const unsupported_said[UNSUPPORTED_NR] = {
  */
 static int wl_unsupported(struct cr_ctx *ctx, void *arg)
 {
-	struct itimerval it = { { 100, 0 }, { 100, 0 } };
 	int kind = *(int *)arg;
 	timer_t timer;
 	int p[2], s;
@@ -265,12 +261,6 @@ static int wl_unsupported(struct cr_ctx *ctx, void *arg)
 		break;
 	case UNSUPPORTED_POSIX_TIMER:
 		if (syscall(SYS_timer_create, CLOCK_MONOTONIC, NULL, &timer))
-			return CR_EXIT_SETUP;
-		break;
-	case UNSUPPORTED_ITIMER_VIRTUAL:
-	case UNSUPPORTED_ITIMER_PROF:
-		if (setitimer(kind == UNSUPPORTED_ITIMER_PROF ? ITIMER_PROF :
-			      ITIMER_VIRTUAL, &it, NULL))
 			return CR_EXIT_SETUP;
 		break;
 	case UNSUPPORTED_MLOCK:

@@ -439,6 +439,91 @@ static int wl_timer_limits(struct cr_ctx *ctx, void *arg)
 	return 0;
 }
 
+/* ITIMER_VIRTUAL and ITIMER_PROF of the workload (cpu_timers) */
+static volatile sig_atomic_t vtalrms, profs;
+
+static void on_cpu_timer(int sig)
+{
+	if (sig == SIGVTALRM)
+		vtalrms++;
+	else
+		profs++;
+}
+
+static long tv_ns(const struct timeval *tv)
+{
+	return tv->tv_sec * 1000000000L + tv->tv_usec * 1000L;
+}
+
+/* Spin until both timers fired @n times more, or @max_ns of CPU time */
+static bool spin_for_cpu_timers(int n, long max_ns)
+{
+	int v0 = vtalrms, p0 = profs;
+	struct timespec t0, t;
+
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t0);
+	do {
+		if (vtalrms - v0 >= n && profs - p0 >= n)
+			return true;
+		clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
+	} while ((t.tv_sec - t0.tv_sec) * 1000000000L +
+		 t.tv_nsec - t0.tv_nsec < max_ns);
+	return false;
+}
+
+static int wl_cpu_timers(struct cr_ctx *ctx, void *arg)
+{
+	/* intervals of 20 and 30 ms; first expiries after 1 s of CPU time */
+	const struct itimerval virt = { { 0, 20000 }, { 1, 0 } };
+	const struct itimerval prof = { { 0, 30000 }, { 1, 200000 } };
+	struct itimerval v0, p0, v1, p1;
+	struct sigaction sa = { .sa_handler = on_cpu_timer };
+
+	sa.sa_flags = SA_RESTART;
+	if (sigaction(SIGVTALRM, &sa, NULL) || sigaction(SIGPROF, &sa, NULL) ||
+	    setitimer(ITIMER_VIRTUAL, &virt, NULL) ||
+	    setitimer(ITIMER_PROF, &prof, NULL))
+		return CR_EXIT_SETUP;
+	getitimer(ITIMER_VIRTUAL, &v0);
+	getitimer(ITIMER_PROF, &p0);
+	cr_wl_ready(ctx);
+	cr_wl_wait_go(ctx);
+
+	getitimer(ITIMER_VIRTUAL, &v1);
+	getitimer(ITIMER_PROF, &p1);
+	/* what was left is left: not restarted from the start, not gone */
+	if (tv_ns(&v1.it_interval) != 20000000 ||
+	    tv_ns(&p1.it_interval) != 30000000)
+		return CR_WL_FAIL(1, "intervals %ld and %ld ns, expected 20 and 30 ms",
+				  tv_ns(&v1.it_interval),
+				  tv_ns(&p1.it_interval));
+	/* setitimer() of a CPU timer adds a tick (up to 10 ms) to its value */
+	if (!tv_ns(&v1.it_value) ||
+	    tv_ns(&v1.it_value) > tv_ns(&v0.it_value) + 10000000 ||
+	    !tv_ns(&p1.it_value) ||
+	    tv_ns(&p1.it_value) > tv_ns(&p0.it_value) + 10000000)
+		return CR_WL_FAIL(2, "left: ITIMER_VIRTUAL %ld ns (was %ld), ITIMER_PROF %ld ns (was %ld)",
+				  tv_ns(&v1.it_value), tv_ns(&v0.it_value),
+				  tv_ns(&p1.it_value), tv_ns(&p0.it_value));
+	if (tv_ns(&v0.it_value) - tv_ns(&v1.it_value) > 500000000L)
+		return CR_WL_FAIL(3, "ITIMER_VIRTUAL lost %ld ns it never ran",
+				  tv_ns(&v0.it_value) - tv_ns(&v1.it_value));
+	/* and they count on, fire and repeat */
+	if (!spin_for_cpu_timers(3, 5000000000L))
+		return CR_WL_FAIL(5, "in 5 s of CPU time: %d SIGVTALRM, %d SIGPROF",
+				  vtalrms, profs);
+	return 0;
+}
+
+/*
+ * ITIMER_VIRTUAL and ITIMER_PROF come back with what was left of them
+ * (CPU time the process never spent is not counted) and their intervals
+ */
+CR_TEST(cr_signals, cpu_interval_timers)
+{
+	cr_cycle(_metadata, ctx, wl_cpu_timers, NULL);
+}
+
 CR_TEST(cr_signals, interval_timer_and_limits)
 {
 	cr_cycle(_metadata, ctx, wl_timer_limits, NULL);
