@@ -289,6 +289,39 @@ static bool ckpt_fds_same_pipe(struct ckpt_fd *fds, int nr, int i)
 }
 
 /*
+ * A lock or lease on an open file of files table @files, held through it:
+ * not saved yet, and dropped silently it would let another process in.
+ * flock() locks and OFD locks belong to the open file, POSIX record locks
+ * to the files table, leases to the open file.
+ */
+static const char *ckpt_file_lock(struct file *file, struct files_struct *files)
+{
+	struct file_lock_context *flctx;
+	const char *what = NULL;
+	struct file_lock *fl;
+
+	/* pairs with the cmpxchg that installs it (fs/locks.c) */
+	flctx = smp_load_acquire(&file_inode(file)->i_flctx);
+	if (!flctx)
+		return NULL;
+	spin_lock(&flctx->flc_lock);
+	list_for_each_entry(fl, &flctx->flc_flock, fl_list)
+		if (fl->fl_file == file)
+			what = "an flock() lock";
+	list_for_each_entry(fl, &flctx->flc_posix, fl_list) {
+		if (fl->fl_owner == files)
+			what = "a POSIX record lock (fcntl())";
+		else if (fl->fl_owner == file)
+			what = "an open file description lock";
+	}
+	list_for_each_entry(fl, &flctx->flc_lease, fl_list)
+		if (fl->fl_file == file)
+			what = "a lease";
+	spin_unlock(&flctx->flc_lock);
+	return what;
+}
+
+/*
  * A file that cannot be opened again by path (a pipe, a socket, an
  * anonymous inode) is not saved yet. Only the root's standard streams
  * may be such files, when they lead out of the tree (a pipe to a shell,
@@ -384,6 +417,7 @@ static int ckpt_files_checkpoint(struct ckpt_ctx *ctx, void *ptr, int objref,
 		.h.len = sizeof(h),
 		.objref = objref,
 	};
+	const char *lock;
 	struct ckpt_fd *fds;
 	int i, nr, ret;
 
@@ -401,6 +435,12 @@ static int ckpt_files_checkpoint(struct ckpt_ctx *ctx, void *ptr, int objref,
 		};
 
 		ret = ckpt_check_stream(ctx, ref->task, fds, nr, i);
+		lock = ret ? NULL : ckpt_file_lock(fds[i].file, ptr);
+		if (lock)
+			ret = ckpt_err(ctx, -EBUSY,
+				       "pid %d fd %d (%pd) holds %s: not supported yet",
+				       task_pid_vnr(ref->task), fds[i].fd,
+				       fds[i].file->f_path.dentry, lock);
 		if (!ret)
 			ret = ckpt_write_obj(ctx, &e.h);
 		if (ret)

@@ -6,6 +6,7 @@
 #include "cr_util.h"
 
 #include <grp.h>
+#include <sys/file.h>
 #include <sys/fsuid.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
@@ -222,12 +223,17 @@ enum unsupported_kind {
 	UNSUPPORTED_POSIX_TIMER,	/* timer_create() */
 	UNSUPPORTED_MLOCK,		/* mlock() */
 	UNSUPPORTED_SOCKET_STDIN,	/* a TCP socket at fd 0 */
+	UNSUPPORTED_FLOCK,		/* flock() on an open file */
+	UNSUPPORTED_POSIX_LOCK,		/* fcntl(F_SETLK) */
+	UNSUPPORTED_OFD_LOCK,		/* fcntl(F_OFD_SETLK) */
 	UNSUPPORTED_NR
 };
 
 /* What the log and the ERROR record say about each */
 static const char *const unsupported_said[UNSUPPORTED_NR] = {
 	"fd 5", "a memfd", "POSIX timers", "mlock()", "fd 0 is a socket",
+	"holds an flock() lock", "holds a POSIX record lock",
+	"holds an open file description lock",
 };
 
 /*
@@ -263,6 +269,19 @@ static int wl_unsupported(struct cr_ctx *ctx, void *arg)
 		if (syscall(SYS_timer_create, CLOCK_MONOTONIC, NULL, &timer))
 			return CR_EXIT_SETUP;
 		break;
+	case UNSUPPORTED_FLOCK:
+	case UNSUPPORTED_POSIX_LOCK:
+	case UNSUPPORTED_OFD_LOCK: {
+		struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
+
+		s = open(ctx->data, O_RDWR | O_CREAT, 0600);
+		if (s < 0 ||
+		    (kind == UNSUPPORTED_FLOCK ? flock(s, LOCK_EX) :
+		     fcntl(s, kind == UNSUPPORTED_POSIX_LOCK ? F_SETLK :
+			   F_OFD_SETLK, &fl)))
+			return CR_EXIT_SETUP;
+		break;
+	}
 	case UNSUPPORTED_MLOCK:
 		m = mmap(NULL, 1 << 16, PROT_READ | PROT_WRITE,
 			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
