@@ -298,9 +298,10 @@ static int print_task(struct decoder *d, const void *rec, __u32 len)
 	d->nr_tasks++;
 	out(d, "pid %d, comm ", h->pid);
 	out_str(d, h->comm, CKPT_COMM_LEN);
-	out(d, ", exit_signal %u, exit_code %d, flags 0x%x, "
+	out(d, ", exit_signal %u, exit_code %d, flags 0x%x%s, nice %d, "
 	    "personality 0x%llx\n", h->exit_signal, h->exit_code, h->flags,
-	    (unsigned long long)h->personality);
+	    h->flags & CKPT_TASK_NO_NEW_PRIVS ? " (no_new_privs)" : "",
+	    h->nice, (unsigned long long)h->personality);
 	if (d->verbose)
 		out(d, INDENT "rseq 0x%llx sig 0x%x, robust_list 0x%llx, "
 		    "clear_child_tid 0x%llx\n", (unsigned long long)h->rseq,

@@ -10,6 +10,7 @@
 #include <linux/sched/signal.h>
 #include <linux/sched/task.h>
 #include <linux/personality.h>
+#include <linux/sched/prio.h>
 #include <linux/rseq.h>
 #include <linux/freezer.h>
 #include <linux/capability.h>
@@ -40,6 +41,22 @@ static int ckpt_write_task(struct ckpt_ctx *ctx, struct task_struct *t)
 	struct ckpt_hdr_task *h;
 	int ret;
 
+	/* not saved yet: refused rather than dropped */
+#ifdef CONFIG_SECCOMP
+	if (READ_ONCE(t->seccomp.mode) != SECCOMP_MODE_DISABLED)
+		return ckpt_err(ctx, -EBUSY,
+				"pid %d runs under seccomp: not supported yet",
+				task_pid_vnr(t));
+#endif
+	if (READ_ONCE(t->policy) != SCHED_NORMAL)
+		return ckpt_err(ctx, -EBUSY,
+				"pid %d has scheduling policy %u: only SCHED_OTHER is supported yet",
+				task_pid_vnr(t), READ_ONCE(t->policy));
+	if (t->timer_slack_ns != t->default_timer_slack_ns)
+		return ckpt_err(ctx, -EBUSY,
+				"pid %d has a timer slack of its own (PR_SET_TIMERSLACK): not supported yet",
+				task_pid_vnr(t));
+
 	h = ckpt_hdr_get(ctx, sizeof(*h), CKPT_HDR_TASK);
 	if (!h)
 		return -ENOMEM;
@@ -57,6 +74,9 @@ static int ckpt_write_task(struct ckpt_ctx *ctx, struct task_struct *t)
 #endif
 	h->clear_child_tid = (unsigned long)t->clear_child_tid;
 	h->pdeath_signal = t->pdeath_signal;
+	h->nice = task_nice(t);
+	if (task_no_new_privs(t))
+		h->flags |= CKPT_TASK_NO_NEW_PRIVS;
 	ckpt_save_sleep(t, h);
 	ret = ckpt_write_obj(ctx, &h->h);
 	ckpt_hdr_put(ctx, h);
@@ -181,6 +201,10 @@ static void ckpt_apply_task(struct ckpt_hdr_task *h,
 	current->robust_list = u64_to_user_ptr(h->robust_list);
 #endif
 	current->clear_child_tid = u64_to_user_ptr(h->clear_child_tid);
+	/* one way only: an image may set it, never clear it */
+	if (h->flags & CKPT_TASK_NO_NEW_PRIVS)
+		task_set_no_new_privs(current);
+	set_user_nice(current, h->nice);
 	/*
 	 * Set after the credentials, whose change clears it. The root's
 	 * parent is now the restarter: the root gets its signal when that
@@ -226,6 +250,15 @@ static int ckpt_check_task_record(struct ckpt_ctx *ctx,
 		ret = ckpt_err(ctx, -EINVAL,
 			       "pid %d: bad parent-death signal %u",
 			       h->pid, h->pdeath_signal);
+	if (!ret && (h->flags & ~CKPT_TASK_NO_NEW_PRIVS ||
+		     h->nice < MIN_NICE || h->nice > MAX_NICE))
+		ret = ckpt_err(ctx, -EINVAL, "pid %d: bad flags %#x or nice %d",
+			       h->pid, h->flags, h->nice);
+	/* a nice value the restarter may not take itself (setpriority()) */
+	if (!ret && h->nice < task_nice(current) && !can_nice(current, h->nice))
+		ret = ckpt_err(ctx, -EPERM,
+			       "pid %d: nice %d is below the restarter's %d",
+			       h->pid, h->nice, task_nice(current));
 	return ret;
 }
 

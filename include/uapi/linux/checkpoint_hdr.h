@@ -180,12 +180,12 @@ struct ckpt_hdr_task {
 	__s32 pid;
 	__u32 exit_signal;
 	__s32 exit_code;
-	__u32 flags;		/* reserved, 0 */
+	__u32 flags;		/* CKPT_TASK_* */
 	char comm[CKPT_COMM_LEN];
 	__u64 personality;
 	__u64 rseq;		/* registered rseq area, 0 if none */
 	__u32 rseq_sig;
-	__u32 pad;
+	__s32 nice;		/* -20..19 */
 	__u64 robust_list;	/* set_robust_list() head */
 	__u64 clear_child_tid;	/* set_tid_address() */
 	/* a relative nanosleep()/clock_nanosleep() the task was frozen in */
@@ -196,6 +196,9 @@ struct ckpt_hdr_task {
 	__u32 pdeath_signal;	/* PR_SET_PDEATHSIG, 0: none */
 	__u32 pad2;
 };
+
+/* ckpt_hdr_task.flags */
+#define CKPT_TASK_NO_NEW_PRIVS	0x1	/* PR_SET_NO_NEW_PRIVS */
 
 /* ckpt_hdr_task.sleep_flags */
 #define CKPT_SLEEP_ACTIVE	0x1

@@ -6,6 +6,9 @@
 #include "cr_util.h"
 
 #include <grp.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <sched.h>
 #include <sys/file.h>
 #include <sys/fsuid.h>
 #include <sys/prctl.h>
@@ -226,6 +229,9 @@ enum unsupported_kind {
 	UNSUPPORTED_FLOCK,		/* flock() on an open file */
 	UNSUPPORTED_POSIX_LOCK,		/* fcntl(F_SETLK) */
 	UNSUPPORTED_OFD_LOCK,		/* fcntl(F_OFD_SETLK) */
+	UNSUPPORTED_SECCOMP,		/* a seccomp filter that allows all */
+	UNSUPPORTED_SCHED_BATCH,	/* sched_setscheduler(SCHED_BATCH) */
+	UNSUPPORTED_TIMERSLACK,		/* PR_SET_TIMERSLACK */
 	UNSUPPORTED_NR
 };
 
@@ -233,7 +239,8 @@ enum unsupported_kind {
 static const char *const unsupported_said[UNSUPPORTED_NR] = {
 	"fd 5", "a memfd", "POSIX timers", "mlock()", "fd 0 is a socket",
 	"holds an flock() lock", "holds a POSIX record lock",
-	"holds an open file description lock",
+	"holds an open file description lock", "runs under seccomp",
+	"scheduling policy 3", "timer slack",
 };
 
 /*
@@ -282,6 +289,27 @@ static int wl_unsupported(struct cr_ctx *ctx, void *arg)
 			return CR_EXIT_SETUP;
 		break;
 	}
+	case UNSUPPORTED_SECCOMP: {
+		struct sock_filter allow = BPF_STMT(BPF_RET | BPF_K,
+						    SECCOMP_RET_ALLOW);
+		struct sock_fprog prog = { .len = 1, .filter = &allow };
+
+		if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) ||
+		    prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog))
+			return CR_EXIT_SETUP;
+		break;
+	}
+	case UNSUPPORTED_SCHED_BATCH: {
+		struct sched_param sp = { 0 };
+
+		if (sched_setscheduler(0, SCHED_BATCH, &sp))
+			return CR_EXIT_SETUP;
+		break;
+	}
+	case UNSUPPORTED_TIMERSLACK:
+		if (prctl(PR_SET_TIMERSLACK, 123456, 0, 0, 0))
+			return CR_EXIT_SETUP;
+		break;
 	case UNSUPPORTED_MLOCK:
 		m = mmap(NULL, 1 << 16, PROT_READ | PROT_WRITE,
 			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);

@@ -765,6 +765,33 @@ CR_TEST(cr_proc, stack_grows_down)
 	by_tool(_metadata, ctx, "stack");
 }
 
+#define NICE_VALUE	7
+
+static int wl_nice_nnp(struct cr_ctx *ctx, void *arg)
+{
+	int nice;
+
+	errno = 0;
+	if (setpriority(PRIO_PROCESS, 0, NICE_VALUE) ||
+	    prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0))
+		return CR_EXIT_SETUP;
+	cr_wl_ready(ctx);
+	cr_wl_wait_go(ctx);
+	errno = 0;
+	nice = getpriority(PRIO_PROCESS, 0);
+	if (nice != NICE_VALUE || errno)
+		return CR_WL_FAIL(1, "nice %d, expected %d", nice, NICE_VALUE);
+	if (prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0) != 1)
+		return CR_WL_FAIL(2, "no_new_privs was lost");
+	return 0;
+}
+
+/* the nice value and no_new_privs come back */
+CR_TEST(cr_proc, nice_and_no_new_privs)
+{
+	cr_cycle(_metadata, ctx, wl_nice_nnp, NULL);
+}
+
 /* threads are joined, the main thread's tid word is cleared at its exit */
 CR_TEST(cr_proc, clear_child_tid)
 {
