@@ -75,6 +75,9 @@ static int ckpt_write_task(struct ckpt_ctx *ctx, struct task_struct *t)
 	h->clear_child_tid = (unsigned long)t->clear_child_tid;
 	h->pdeath_signal = t->pdeath_signal;
 	h->nice = task_nice(t);
+	h->nr_cpus = min_t(unsigned int, nr_cpu_ids, CKPT_CPUS_MAX);
+	bitmap_to_arr64(h->cpus_allowed, cpumask_bits(&t->cpus_mask),
+			h->nr_cpus);
 	if (task_no_new_privs(t))
 		h->flags |= CKPT_TASK_NO_NEW_PRIVS;
 	ckpt_save_sleep(t, h);
@@ -213,6 +216,28 @@ static void ckpt_apply_task(struct ckpt_hdr_task *h,
 	current->pdeath_signal = h->pdeath_signal;
 }
 
+/*
+ * The CPU affinity, through sched_setaffinity(): within the restarting
+ * task's cpuset; none of its CPUs there (another machine) fails it.
+ */
+static int ckpt_restore_affinity(struct ckpt_ctx *ctx,
+				 const struct ckpt_hdr_task *h)
+{
+	cpumask_var_t mask;
+	long ret;
+
+	if (!zalloc_cpumask_var(&mask, GFP_KERNEL))
+		return -ENOMEM;
+	bitmap_from_arr64(cpumask_bits(mask), h->cpus_allowed,
+			  min_t(unsigned int, h->nr_cpus, nr_cpu_ids));
+	ret = sched_setaffinity(0, mask);
+	if (ret)
+		ckpt_err(ctx, ret, "pid %d: cannot restore its CPU affinity %*pbl",
+			 h->pid, cpumask_pr_args(mask));
+	free_cpumask_var(mask);
+	return ret;
+}
+
 /* The restarter's registrations point into memory about to go */
 static void ckpt_clear_registrations(void)
 {
@@ -251,7 +276,8 @@ static int ckpt_check_task_record(struct ckpt_ctx *ctx,
 			       "pid %d: bad parent-death signal %u",
 			       h->pid, h->pdeath_signal);
 	if (!ret && (h->flags & ~CKPT_TASK_NO_NEW_PRIVS ||
-		     h->nice < MIN_NICE || h->nice > MAX_NICE))
+		     h->nice < MIN_NICE || h->nice > MAX_NICE ||
+		     !h->nr_cpus || h->nr_cpus > CKPT_CPUS_MAX))
 		ret = ckpt_err(ctx, -EINVAL, "pid %d: bad flags %#x or nice %d",
 			       h->pid, h->flags, h->nice);
 	/* a nice value the restarter may not take itself (setpriority()) */
@@ -327,6 +353,8 @@ int ckpt_restore_task(struct ckpt_ctx *ctx, int idx)
 		ret = ckpt_task_parts[i].restore(ctx, &tr);
 	if (!ret)
 		ret = ckpt_restore_sleep(ctx, h);
+	if (!ret)
+		ret = ckpt_restore_affinity(ctx, h);
 	if (!ret) {
 		ckpt_apply_task(h, e);
 		ret = ckpt_finish_signals(ctx, &tr);

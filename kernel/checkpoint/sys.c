@@ -238,7 +238,6 @@ static const struct {
 	CKPT_RESERVED(CKPT_HDR_HEADER, ckpt_hdr_header, pad),
 	CKPT_RESERVED(CKPT_HDR_TREE, ckpt_hdr_tree, pad),
 	CKPT_RESERVED(CKPT_HDR_TREE_TASK, ckpt_hdr_tree_task, pad),
-	CKPT_RESERVED(CKPT_HDR_TASK, ckpt_hdr_task, pad2),
 	CKPT_RESERVED(CKPT_HDR_CPU, ckpt_hdr_cpu, pad),
 	CKPT_RESERVED(CKPT_HDR_SIGHAND, ckpt_hdr_sighand, pad),
 	CKPT_RESERVED(CKPT_HDR_UTS_NS, ckpt_hdr_uts_ns, pad),

@@ -36,6 +36,8 @@
 #define CKPT_UTS_LEN		65
 #define CKPT_AUXV_MAX		64
 #define CKPT_NSIG		64
+/* CPUs a CPU affinity mask of the image may name */
+#define CKPT_CPUS_MAX		1024
 
 struct ckpt_hdr {
 	__u32 type;
@@ -194,7 +196,8 @@ struct ckpt_hdr_task {
 	__s64 sleep_remaining;	/* ns it still had to sleep */
 	__u64 sleep_rmtp;	/* where it wants the time left if interrupted */
 	__u32 pdeath_signal;	/* PR_SET_PDEATHSIG, 0: none */
-	__u32 pad2;
+	__u32 nr_cpus;		/* bits of cpus_allowed used */
+	__u64 cpus_allowed[CKPT_CPUS_MAX / 64];	/* CPU affinity */
 };
 
 /* ckpt_hdr_task.flags */

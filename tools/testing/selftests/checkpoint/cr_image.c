@@ -541,7 +541,7 @@ static const struct bad_field bad_fields[] = {
 	BAD(TREE, tree, pad, 1, false),
 	BAD(TREE_TASK, tree_task, pad, 1, false),
 	BAD(TASK, task, nice, 20, false),
-	BAD(TASK, task, pad2, 1, false),
+	BAD(TASK, task, nr_cpus, 1025, false),
 	BAD(CPU, cpu, pad, 1, false),
 	BAD(SIGHAND, sighand, pad, 1, false),
 	BAD(UTS_NS, uts_ns, pad[5], 1, false),

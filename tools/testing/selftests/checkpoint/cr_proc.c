@@ -792,6 +792,34 @@ CR_TEST(cr_proc, nice_and_no_new_privs)
 	cr_cycle(_metadata, ctx, wl_nice_nnp, NULL);
 }
 
+static int wl_affinity(struct cr_ctx *ctx, void *arg)
+{
+	int last = sysconf(_SC_NPROCESSORS_ONLN) - 1;
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(last, &set);
+	if (sched_setaffinity(0, sizeof(set), &set))
+		return CR_EXIT_SETUP;
+	cr_wl_ready(ctx);
+	cr_wl_wait_go(ctx);
+	if (sched_getaffinity(0, sizeof(set), &set))
+		return CR_WL_FAIL(1, "sched_getaffinity: %s", strerror(errno));
+	if (CPU_COUNT(&set) != 1 || !CPU_ISSET(last, &set))
+		return CR_WL_FAIL(2, "affinity of %d CPUs, expected CPU %d alone",
+				  CPU_COUNT(&set), last);
+	if (sched_getcpu() != last)
+		return CR_WL_FAIL(3, "running on CPU %d, not %d", sched_getcpu(),
+				  last);
+	return 0;
+}
+
+/* a task bound to one CPU (the last) is bound to it again */
+CR_TEST(cr_proc, cpu_affinity)
+{
+	cr_cycle(_metadata, ctx, wl_affinity, NULL);
+}
+
 /* threads are joined, the main thread's tid word is cleared at its exit */
 CR_TEST(cr_proc, clear_child_tid)
 {
