@@ -56,16 +56,25 @@ static int become(uid_t uid)
 	return 0;
 }
 
+/* WL_LEN of private memory with the WL_SEED pattern, or NULL */
+static unsigned char *wl_filled(void)
+{
+	unsigned char *buf = mmap(NULL, WL_LEN, PROT_READ | PROT_WRITE,
+				  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (buf == MAP_FAILED)
+		return NULL;
+	cr_fill(buf, WL_LEN, WL_SEED);
+	return buf;
+}
+
 static int wl_checksum(struct cr_ctx *ctx, void *arg)
 {
-	unsigned char *buf;
+	unsigned char *buf = wl_filled();
 	ssize_t off;
 
-	buf = mmap(NULL, WL_LEN, PROT_READ | PROT_WRITE,
-		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (buf == MAP_FAILED)
+	if (!buf)
 		return CR_EXIT_SETUP;
-	cr_fill(buf, WL_LEN, WL_SEED);
 	cr_wl_ready(ctx);
 	cr_wl_wait_go(ctx);
 	cr_barrier(buf);
@@ -592,16 +601,12 @@ static int wl_exec_later(struct cr_ctx *ctx, void *arg)
 {
 	char *const argv[] = { "cr_attack_sleep", SLEEP_FLAG, NULL };
 	const struct change_wl *w = arg;
-	unsigned char *mem;
 	char path[256];
 	int i;
 
 	/* memory enough for the image of this task to take many writes */
-	mem = mmap(NULL, WL_LEN, PROT_READ | PROT_WRITE,
-		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (mem == MAP_FAILED)
+	if (!wl_filled())
 		return CR_EXIT_SETUP;
-	cr_fill(mem, WL_LEN, WL_SEED);
 	/* and records enough after the memory: one file opened many times */
 	wl_files_path(path, sizeof(path), getpid());
 	for (i = 0; w->many_files && i < WL_NR_FILES; i++)
@@ -703,17 +708,13 @@ enum stall_at {
 /* Checkpoint the frozen workload to ctx->img: the image size, or -1 */
 static off_t probe_image_size(struct cr_ctx *ctx)
 {
-	int fd = open(ctx->img, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	struct stat st;
-	off_t size = -1;
+	int err;
 
-	if (fd < 0)
+	if (ckpt_to_img(ctx, ctx->wl_pid, CHECKPOINT_SUBTREE, &err) <= 0 ||
+	    stat(ctx->img, &st))
 		return -1;
-	if (sys_checkpoint(ctx->wl_pid, fd, CHECKPOINT_SUBTREE, ctx->logfd) > 0 &&
-	    !fstat(fd, &st))
-		size = st.st_size;
-	close(fd);
-	return size;
+	return st.st_size;
 }
 
 /*

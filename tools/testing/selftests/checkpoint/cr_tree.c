@@ -480,21 +480,6 @@ static int wl_share_with_child(struct cr_ctx *ctx, void *arg)
 	return 0;
 }
 
-/* checkpoint(@pid, @flags) to ctx->img: -1 with the errno in *@err */
-static long ckpt_to_img(struct cr_ctx *ctx, pid_t pid, unsigned long flags,
-			int *err)
-{
-	int fd = open(ctx->img, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	long ret;
-
-	if (fd < 0)
-		return -1;
-	ret = sys_checkpoint(pid, fd, flags, ctx->logfd);
-	*err = errno;
-	close(fd);
-	return ret;
-}
-
 /*
  * The child alone, its parent outside the tree: the memory could not be
  * shared with the parent again after a restart, so a checkpoint of the
@@ -1457,18 +1442,14 @@ static void pipeline_refused(struct __test_metadata *_metadata,
 			     struct cr_ctx *ctx, cr_workload_fn fn)
 {
 	struct wl_call call = { fn, NULL };
-	int fd, err, status;
+	int err, status;
 	long ret;
 
 	prctl(PR_SET_CHILD_SUBREAPER, 1);
 	cr_cgroup_create(_metadata, ctx);
 	cr_spawn(_metadata, ctx, wl_in_cgroup, &call);
 	cr_freeze(_metadata, ctx, ctx->wl_pid);
-	fd = open(ctx->img, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	ASSERT_LE(0, fd);
-	ret = sys_checkpoint(ctx->wl_pid, fd, CHECKPOINT_SUBTREE, ctx->logfd);
-	err = errno;
-	close(fd);
+	ret = ckpt_to_img(ctx, ctx->wl_pid, CHECKPOINT_SUBTREE, &err);
 	EXPECT_EQ(-1, ret) {
 		TH_LOG("a pipe inside the tree was checkpointed");
 	}

@@ -164,6 +164,26 @@ static inline void wait_in_syscall(struct __test_metadata *_metadata,
 }
 
 /*
+ * checkpoint(@pid, @flags) into ctx->img (created or truncated): the
+ * checkpoint id, or -1 with the errno in *@err
+ */
+static inline long ckpt_to_img(struct cr_ctx *ctx, pid_t pid,
+			       unsigned long flags, int *err)
+{
+	int fd = open(ctx->img, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	long ret;
+
+	if (fd < 0) {
+		*err = errno;
+		return -1;
+	}
+	ret = sys_checkpoint(pid, fd, flags, ctx->logfd);
+	*err = errno;
+	close(fd);
+	return ret;
+}
+
+/*
  * tree_cycle_in - the whole cycle of a tree: spawn, freeze, checkpoint,
  * kill, restart with the restart tool, which must exit 0 (the root's
  * status)
@@ -184,7 +204,7 @@ static inline void tree_cycle_in(struct __test_metadata *_metadata,
 	struct wl_call call = { fn, arg };
 	char st[128];
 	long ret;
-	int status, fd, err;
+	int status, err;
 
 	prctl(PR_SET_CHILD_SUBREAPER, 1);
 	clear_ready(ctx);
@@ -194,11 +214,7 @@ static inline void tree_cycle_in(struct __test_metadata *_metadata,
 	if (in_syscall != -1)
 		wait_in_syscall(_metadata, ctx->wl_pid, in_syscall);
 	cr_freeze(_metadata, ctx, ctx->wl_pid);
-	fd = open(ctx->img, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	ASSERT_LE(0, fd);
-	ret = sys_checkpoint(ctx->wl_pid, fd, flags, ctx->logfd);
-	err = errno;
-	close(fd);
+	ret = ckpt_to_img(ctx, ctx->wl_pid, flags, &err);
 	ASSERT_LT(0, ret) {
 		TH_LOG("checkpoint: %s", strerror(err));
 		cr_dump_logs(_metadata, ctx);
