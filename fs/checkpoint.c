@@ -24,6 +24,10 @@
 #include <linux/mm.h>
 #include <linux/mount.h>
 #include <linux/security.h>
+#include <linux/shmem_fs.h>
+#include <linux/memfd.h>
+#include <linux/pagemap.h>
+#include <linux/highmem.h>
 
 /* open(2) flags a restored file gets back */
 #define CKPT_FILE_OFLAGS	(O_ACCMODE | O_APPEND | O_NONBLOCK | O_DSYNC | \
@@ -55,7 +59,7 @@ static const char *ckpt_file_kind(struct file *file)
 	if (S_ISSOCK(mode))
 		return "socket";
 	if (d_unlinked(file->f_path.dentry))
-		return "deleted file";
+		return "deleted file that is not a regular one, or still has another name";
 	return "anonymous file";
 }
 
@@ -132,12 +136,366 @@ out:
 	return file;
 }
 
+/* --- contents of files no path reaches: memfds and deleted files --- */
+
+#define CKPT_MEMFD_PREFIX	"memfd:"
+#define CKPT_MEMFD_SEALS	(F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | \
+				 F_SEAL_WRITE | F_SEAL_FUTURE_WRITE)
+/* A deleted file's contents go into the image: this much at most */
+#define CKPT_DELETED_MAX	(256ULL << 20)
+
+/**
+ * ckpt_file_data_kind - does the image carry a file's contents?
+ * @file: the file
+ *
+ * Return: CKPT_FDATA_MEMFD for a memfd on shmem, CKPT_FDATA_DELETED for
+ * a regular file with no name left (unlinked, or made with O_TMPFILE),
+ * else 0.
+ */
+int ckpt_file_data_kind(struct file *file)
+{
+	struct dentry *dentry = file->f_path.dentry;
+	struct inode *inode = file_inode(file);
+
+	if (!S_ISREG(inode->i_mode))
+		return 0;
+	if (file->f_path.mnt->mnt_flags & MNT_INTERNAL) {
+		/* a memfd's name never changes: no lock needed to read it */
+		if (shmem_mapping(inode->i_mapping) && !IS_PRIVATE(inode) &&
+		    !strncmp(dentry->d_name.name, CKPT_MEMFD_PREFIX,
+			     strlen(CKPT_MEMFD_PREFIX)))
+			return CKPT_FDATA_MEMFD;
+		return 0;
+	}
+	return d_unlinked(dentry) && !inode->i_nlink ? CKPT_FDATA_DELETED : 0;
+}
+
+/**
+ * ckpt_collect_file_data - collect pass over a file the image may carry
+ * @ctx: checkpoint context
+ * @file: an open file, a mapped one or an executable
+ *
+ * Return: 0 or a negative errno.
+ */
+int ckpt_collect_file_data(struct ckpt_ctx *ctx, struct file *file)
+{
+	if (!ckpt_file_data_kind(file))
+		return 0;
+	/* the inode has no count to check: open files and mappings do */
+	return ckpt_obj_collect(ctx, file_inode(file), CKPT_OBJ_FILE_DATA,
+				true);
+}
+
+/**
+ * ckpt_checkpoint_file_data - save the contents of a file, once an inode
+ * @ctx: checkpoint context
+ * @file: a file for which ckpt_file_data_kind() is not 0
+ * @ref: the task that refers to it
+ *
+ * Return: 0 or a negative errno.
+ */
+int ckpt_checkpoint_file_data(struct ckpt_ctx *ctx, struct file *file,
+			      const struct ckpt_obj_ref *ref)
+{
+	struct ckpt_obj_ref fref = *ref;
+	int ret;
+
+	fref.file = file;
+	ret = ckpt_obj_checkpoint(ctx, file_inode(file), CKPT_OBJ_FILE_DATA,
+				  &fref);
+	return ret < 0 ? ret : 0;
+}
+
+/* Why the contents of @file cannot be saved, or NULL */
+static const char *ckpt_fdata_unsupported(struct ckpt_ctx *ctx,
+					  struct file *file,
+					  struct ckpt_hdr_file_data *h)
+{
+	struct inode *inode = file_inode(file);
+
+	/* pages in swap are not in the page cache: they would be lost */
+	if (shmem_mapping(inode->i_mapping) &&
+	    READ_ONCE(SHMEM_I(inode)->swapped))
+		return "is partly swapped out";
+	if (h->kind == CKPT_FDATA_DELETED && h->size > CKPT_DELETED_MAX)
+		return "is larger than the 256 MiB saved of a deleted file";
+	/* a new writable shared mapping of it cannot be made again */
+	if ((h->seals & F_SEAL_FUTURE_WRITE) &&
+	    mapping_writably_mapped(inode->i_mapping))
+		return "is sealed F_SEAL_FUTURE_WRITE and mapped writable";
+	if (ckpt_file_mapped_outside(ctx, file))
+		return "is also mapped by a process outside the tree";
+	return NULL;
+}
+
+static int ckpt_fdata_checkpoint(struct ckpt_ctx *ctx, void *ptr, int objref,
+				 const struct ckpt_obj_ref *ref)
+{
+	struct ckpt_hdr_file_data h = {
+		.h.type = CKPT_HDR_FILE_DATA,
+		.h.len = sizeof(h),
+		.objref = objref,
+	};
+	struct user_namespace *ns = current_user_ns();
+	struct file *file = ref->file;
+	struct inode *inode = ptr;
+	struct path dir;
+	const char *why;
+	long seals;
+	int ret;
+
+	h.kind = ckpt_file_data_kind(file);
+	h.size = i_size_read(inode);
+	h.mode = inode->i_mode & S_IALLUGO;
+	h.uid = from_kuid_munged(ns, inode->i_uid);
+	h.gid = from_kgid_munged(ns, inode->i_gid);
+	if (h.kind == CKPT_FDATA_MEMFD) {
+		seals = memfd_fcntl(file, F_GET_SEALS, 0);
+		if (seals < 0)
+			return ckpt_err(ctx, seals, "pid %d: cannot read the seals of %pD",
+					task_pid_vnr(ref->task), file);
+		h.seals = seals;
+	}
+	why = ckpt_fdata_unsupported(ctx, file, &h);
+	if (why)
+		return ckpt_err(ctx, -EBUSY,
+				"pid %d: %s %pD of %llu bytes %s: not supported yet",
+				task_pid_vnr(ref->task),
+				h.kind == CKPT_FDATA_MEMFD ? "memfd" : "deleted file",
+				file, h.size, why);
+	ret = ckpt_write_obj(ctx, &h.h);
+	if (ret)
+		return ret;
+	if (h.kind == CKPT_FDATA_MEMFD) {
+		ret = ckpt_write_string(ctx, file->f_path.dentry->d_name.name);
+	} else {
+		/* where it was: the restarted copy is made there */
+		dir.mnt = file->f_path.mnt;
+		dir.dentry = dget_parent(file->f_path.dentry);
+		ret = ckpt_write_fname(ctx, &dir);
+		dput(dir.dentry);
+	}
+	if (!ret)
+		ret = ckpt_write_file_pages(ctx, file, h.size);
+	return ret;
+}
+
+/* A memfd as memfd_create() makes it, with no seal yet */
+static struct file *ckpt_make_memfd(struct ckpt_ctx *ctx, const char *name)
+{
+	struct file *file;
+
+	if (strncmp(name, CKPT_MEMFD_PREFIX, strlen(CKPT_MEMFD_PREFIX)) ||
+	    strlen(name) > NAME_MAX)
+		return ERR_PTR(ckpt_err(ctx, -EINVAL, "bad memfd name \"%s\"",
+					name));
+	file = shmem_file_setup(name, 0, VM_NORESERVE);
+	if (IS_ERR(file)) {
+		ckpt_err(ctx, PTR_ERR(file), "cannot make memfd %s", name);
+		return file;
+	}
+	file->f_mode |= FMODE_LSEEK | FMODE_PREAD | FMODE_PWRITE;
+	file->f_flags |= O_LARGEFILE;
+	SHMEM_I(file_inode(file))->seals = 0;
+	return file;
+}
+
+/* An unlinked regular file in directory @dir, with the caller's rights */
+static struct file *ckpt_make_tmpfile(struct ckpt_ctx *ctx, const char *dir)
+{
+	struct file *file;
+
+	/* O_EXCL: as a deleted file, it can never be linked again */
+	file = filp_open(dir, O_TMPFILE | O_EXCL | O_RDWR | O_LARGEFILE, 0600);
+	if (IS_ERR(file))
+		ckpt_err(ctx, PTR_ERR(file),
+			 "cannot make an unlinked file in %s for a deleted file",
+			 dir);
+	return file;
+}
+
+static int ckpt_put_file_page(struct ckpt_ctx *ctx, u64 off, void *data,
+			      void *arg)
+{
+	struct file *file = arg;
+	loff_t pos = off, size = i_size_read(file_inode(file));
+	size_t len = min_t(loff_t, PAGE_SIZE, size - pos);
+	struct page *page;
+	ssize_t n;
+
+	if (shmem_mapping(file->f_mapping)) {
+		/* not through write(): no RLIMIT_FSIZE, no seals yet */
+		page = shmem_read_mapping_page(file->f_mapping,
+					       off >> PAGE_SHIFT);
+		if (IS_ERR(page))
+			return ckpt_err(ctx, PTR_ERR(page),
+					"cannot restore the page at offset %#llx of %pD",
+					off, file);
+		memcpy_to_page(page, 0, data, len);
+		set_page_dirty(page);
+		put_page(page);
+		return 0;
+	}
+	n = kernel_write(file, data, len, &pos);
+	if (n == len)
+		return 0;
+	return ckpt_err(ctx, n < 0 ? n : -EIO,
+			"cannot restore the page at offset %#llx of %pD", off,
+			file);
+}
+
+/* Size, contents, owner, mode and seals of a file just made */
+static int ckpt_fill_file(struct ckpt_ctx *ctx, struct file *file,
+			  struct ckpt_hdr_file_data *h)
+{
+	struct user_namespace *ns = current_user_ns();
+	struct inode *inode = file_inode(file);
+	int ret;
+
+	ret = do_truncate(file_mnt_user_ns(file), file->f_path.dentry, h->size,
+			  ATTR_MTIME | ATTR_CTIME, file);
+	if (ret)
+		return ckpt_err(ctx, ret, "cannot give %pD its size %llu",
+				file, h->size);
+	ret = ckpt_read_pages(ctx, round_up(h->size, PAGE_SIZE),
+			      ckpt_put_file_page, file);
+	if (ret)
+		return ret;
+	/* chown() as the restarting task may: nobody else's files */
+	if (!uid_eq(inode->i_uid, make_kuid(ns, h->uid)) ||
+	    !gid_eq(inode->i_gid, make_kgid(ns, h->gid))) {
+		ret = vfs_fchown(file, h->uid, h->gid);
+		if (ret)
+			return ckpt_err(ctx, ret, "cannot give %pD owner %u:%u",
+					file, h->uid, h->gid);
+	}
+	ret = vfs_fchmod(file, h->mode);
+	if (ret)
+		return ckpt_err(ctx, ret, "cannot give %pD mode %#o", file,
+				h->mode);
+	if (h->kind != CKPT_FDATA_MEMFD)
+		return 0;
+	ret = memfd_fcntl(file, F_ADD_SEALS, h->seals);
+	if (ret)
+		ckpt_err(ctx, ret, "cannot seal %pD with %#x", file, h->seals);
+	return ret;
+}
+
+static void *ckpt_fdata_restore(struct ckpt_ctx *ctx, struct ckpt_hdr *hdr,
+				int *objref)
+{
+	struct ckpt_hdr_file_data *h;
+	struct file *file, *ro;
+	char *name = NULL;
+	int ret;
+
+	h = ckpt_read_body_alloc(ctx, hdr, sizeof(*h));
+	if (IS_ERR(h))
+		return h;
+	if (!h->kind || h->kind >= CKPT_FDATA_KIND_MAX ||
+	    h->size > MAX_LFS_FILESIZE || h->mode & ~S_IALLUGO ||
+	    h->seals & ~(h->kind == CKPT_FDATA_MEMFD ? CKPT_MEMFD_SEALS : 0)) {
+		file = ERR_PTR(ckpt_err(ctx, -EINVAL,
+					"bad FILE_DATA record: kind %u, size %llu, mode %#o, seals %#x",
+					h->kind, h->size, h->mode, h->seals));
+		goto out;
+	}
+	name = ckpt_read_string(ctx, PATH_MAX);
+	if (IS_ERR(name)) {
+		file = ERR_CAST(name);
+		name = NULL;
+		goto out;
+	}
+	if (h->kind == CKPT_FDATA_MEMFD)
+		file = ckpt_make_memfd(ctx, name);
+	else
+		file = ckpt_make_tmpfile(ctx, name);
+	if (IS_ERR(file))
+		goto out;
+	ret = ckpt_fill_file(ctx, file, h);
+	/*
+	 * Kept open read-only: a writer would keep it from being an
+	 * executable again; files and mappings open it as they had it.
+	 */
+	ro = ret ? ERR_PTR(ret) : dentry_open(&file->f_path,
+					      O_RDONLY | O_LARGEFILE,
+					      current_cred());
+	fput(file);
+	file = ro;
+	if (IS_ERR(file))
+		goto out;
+	*objref = h->objref;
+out:
+	kfree(name);
+	ckpt_hdr_put(ctx, h);
+	return file;
+}
+
+/**
+ * ckpt_open_file_data - read a FILE_DATA slot and open the file again
+ * @ctx: restart context
+ * @flags: open(2) flags
+ *
+ * The first slot of an inode makes the file again; every later one, an
+ * OBJREF, opens the same file. No permission is checked: the restarting
+ * task made the file, and the task had it open so.
+ *
+ * Return: a new open file or an ERR_PTR.
+ */
+struct file *ckpt_open_file_data(struct ckpt_ctx *ctx, int flags)
+{
+	struct file *base = ckpt_obj_restore(ctx, CKPT_OBJ_FILE_DATA);
+	struct file *file;
+
+	if (IS_ERR(base))
+		return base;
+	file = dentry_open(&base->f_path, flags, current_cred());
+	if (IS_ERR(file))
+		ckpt_err(ctx, PTR_ERR(file), "cannot open %pD again", base);
+	return file;
+}
+
+static void ckpt_fdata_grab(void *ptr)
+{
+	ihold(ptr);
+}
+
+static void ckpt_fdata_drop(void *ptr)
+{
+	iput(ptr);
+}
+
+static void ckpt_fdata_restored_grab(void *ptr)
+{
+	get_file(ptr);
+}
+
+static void ckpt_fdata_restored_drop(void *ptr)
+{
+	fput(ptr);
+}
+
+/* saved by inode, restored as a read-only open file of it */
+static const struct ckpt_obj_ops ckpt_fdata_ops = {
+	.name = "file contents",
+	.obj_type = CKPT_OBJ_FILE_DATA,
+	.hdr_type = CKPT_HDR_FILE_DATA,
+	.ref_grab = ckpt_fdata_grab,
+	.ref_drop = ckpt_fdata_drop,
+	.checkpoint = ckpt_fdata_checkpoint,
+	.restore = ckpt_fdata_restore,
+	.restored_grab = ckpt_fdata_restored_grab,
+	.restored_drop = ckpt_fdata_restored_drop,
+};
+
 /* --- file objects --- */
 
 static int ckpt_file_type(struct file *file)
 {
 	umode_t mode = file_inode(file)->i_mode;
 
+	if (ckpt_file_data_kind(file))
+		return CKPT_FILE_DATA;
 	if (!ckpt_file_reachable(file))
 		return 0;
 	if (S_ISREG(mode) || S_ISDIR(mode))
@@ -168,9 +526,11 @@ static int ckpt_file_checkpoint(struct ckpt_ctx *ctx, void *ptr, int objref,
 		h.inherit_fd = ref->fd;
 	}
 	ret = ckpt_write_obj(ctx, &h.h);
-	if (!ret && h.file_type != CKPT_FILE_INHERIT)
-		ret = ckpt_write_fname(ctx, &file->f_path);
-	return ret;
+	if (ret || h.file_type == CKPT_FILE_INHERIT)
+		return ret;
+	if (h.file_type == CKPT_FILE_DATA)
+		return ckpt_checkpoint_file_data(ctx, file, ref);
+	return ckpt_write_fname(ctx, &file->f_path);
 }
 
 static struct file *ckpt_file_reopen(struct ckpt_ctx *ctx,
@@ -200,6 +560,30 @@ static struct file *ckpt_file_reopen(struct ckpt_ctx *ctx,
 	return file;
 }
 
+/* A memfd or deleted file: open what FILE_DATA made, at its offset */
+static struct file *ckpt_file_reopen_data(struct ckpt_ctx *ctx,
+					  struct ckpt_hdr_file *h)
+{
+	struct file *file;
+	loff_t pos;
+
+	if (h->f_pos < 0 || !S_ISREG(h->i_mode))
+		return ERR_PTR(ckpt_err(ctx, -EINVAL,
+					"bad memfd or deleted file: mode %#o, offset %lld",
+					h->i_mode, h->f_pos));
+	file = ckpt_open_file_data(ctx, h->f_flags & CKPT_FILE_OFLAGS &
+				   ~(O_DIRECTORY | O_NOFOLLOW));
+	if (IS_ERR(file) || !h->f_pos)
+		return file;
+	pos = vfs_llseek(file, h->f_pos, SEEK_SET);
+	if (pos == h->f_pos)
+		return file;
+	ckpt_err(ctx, pos < 0 ? (int)pos : -EINVAL, "cannot seek %pD to %lld",
+		 file, h->f_pos);
+	fput(file);
+	return ERR_PTR(pos < 0 ? pos : -EINVAL);
+}
+
 static void *ckpt_file_restore(struct ckpt_ctx *ctx, struct ckpt_hdr *hdr,
 			       int *objref)
 {
@@ -218,6 +602,9 @@ static void *ckpt_file_restore(struct ckpt_ctx *ctx, struct ckpt_hdr *hdr,
 			break;
 		}
 		file = ckpt_file_reopen(ctx, h);
+		break;
+	case CKPT_FILE_DATA:
+		file = ckpt_file_reopen_data(ctx, h);
 		break;
 	case CKPT_FILE_INHERIT:
 		/* the root's standard streams only, see ckpt_check_stream() */
@@ -256,6 +643,11 @@ static int ckpt_file_users(void *ptr)
 	return file_count((struct file *)ptr);
 }
 
+static int ckpt_file_collect(struct ckpt_ctx *ctx, void *ptr)
+{
+	return ckpt_collect_file_data(ctx, ptr);
+}
+
 static const struct ckpt_obj_ops ckpt_file_ops = {
 	.name = "file",
 	.obj_type = CKPT_OBJ_FILE,
@@ -263,6 +655,7 @@ static const struct ckpt_obj_ops ckpt_file_ops = {
 	.ref_grab = ckpt_file_grab,
 	.ref_drop = ckpt_file_drop,
 	.ref_users = ckpt_file_users,
+	.collect = ckpt_file_collect,
 	.checkpoint = ckpt_file_checkpoint,
 	.restore = ckpt_file_restore,
 };
@@ -892,6 +1285,8 @@ static int __init ckpt_files_init(void)
 {
 	int ret = ckpt_obj_register(&ckpt_file_ops);
 
+	if (!ret)
+		ret = ckpt_obj_register(&ckpt_fdata_ops);
 	if (!ret)
 		ret = ckpt_obj_register(&ckpt_files_ops);
 	return ret ? ret : ckpt_obj_register(&ckpt_fs_ops);

@@ -92,10 +92,10 @@ static const char *ckpt_vma_unsupported(struct vm_area_struct *vma)
 
 	if (vma->vm_flags & (VM_IO | VM_PFNMAP | VM_MIXEDMAP | VM_HUGETLB))
 		return "device or hugetlb memory";
-	if (ckpt_vma_shared_anon(vma))
+	if (ckpt_vma_shared_anon(vma) || (file && ckpt_file_data_kind(file)))
 		file = NULL;
 	else if (file && !ckpt_file_reachable(file))
-		return "a memfd, SysV shared memory or a deleted file";
+		return "SysV shared memory, a hugetlb memfd, a deleted file still linked elsewhere or a file of a kernel-internal mount";
 	else if (!file && (vma->vm_flags & VM_SHARED))
 		return "a shared anonymous mapping without its object";
 	/* not saved yet: refused rather than dropped */
@@ -118,6 +118,8 @@ static void ckpt_describe_vma(struct vm_area_struct *vma,
 	d->type = file ? CKPT_VMA_FILE : CKPT_VMA_ANON;
 	if (ckpt_vma_shared_anon(vma))
 		d->type = CKPT_VMA_SHMEM;
+	else if (file && ckpt_file_data_kind(file))
+		d->type = CKPT_VMA_FILE_DATA;
 	d->has_anon = !(vma->vm_flags & VM_SHARED) && (!file || vma->anon_vma);
 	d->file = file ? get_file(file) : NULL;
 }
@@ -259,7 +261,7 @@ static int ckpt_dump_range(struct ckpt_ctx *ctx, struct mm_struct *mm,
 				struct page *page = pages[base + i];
 
 				/* file mappings: only the copied-on-write pages */
-				if (d->type == CKPT_VMA_FILE && !PageAnon(page)) {
+				if (d->type != CKPT_VMA_ANON && !PageAnon(page)) {
 					put_page(page);
 					continue;
 				}
@@ -300,6 +302,8 @@ static int ckpt_write_vma(struct ckpt_ctx *ctx, struct ckpt_vma_desc *d,
 		ret = ckpt_obj_checkpoint(ctx, d->file, CKPT_OBJ_SHMEM, ref);
 		return ret < 0 ? ret : 0;
 	}
+	if (d->type == CKPT_VMA_FILE_DATA)
+		return ckpt_checkpoint_file_data(ctx, d->file, ref);
 	if (d->file)
 		ret = ckpt_write_fname(ctx, &d->file->f_path);
 	return ret;
@@ -343,10 +347,15 @@ static int ckpt_mm_checkpoint(struct ckpt_ctx *ctx, void *ptr, int objref,
 	exe = get_mm_exe_file(mm);
 	h->objref = objref;
 	h->nr_vmas = nr;
-	h->has_exe = !!exe;
+	h->has_exe = CKPT_EXE_NONE;
+	if (exe)
+		h->has_exe = ckpt_file_data_kind(exe) ? CKPT_EXE_DATA :
+			     CKPT_EXE_PATH;
 	ret = ckpt_write_obj(ctx, &h->h);
-	if (!ret && exe)
+	if (!ret && h->has_exe == CKPT_EXE_PATH)
 		ret = ckpt_write_fname(ctx, &exe->f_path);
+	else if (!ret && h->has_exe == CKPT_EXE_DATA)
+		ret = ckpt_checkpoint_file_data(ctx, exe, ref);
 	if (exe)
 		fput(exe);
 	for (i = 0; !ret && i < nr; i++)
@@ -470,7 +479,7 @@ static int ckpt_check_mm_hdr(struct ckpt_ctx *ctx, struct ckpt_hdr_mm *h)
 	if (h->nr_vmas > sysctl_max_map_count)
 		return ckpt_err(ctx, -EINVAL, "too many VMAs (%u)", h->nr_vmas);
 	if (h->nr_auxv > min_t(int, AT_VECTOR_SIZE, CKPT_AUXV_MAX) ||
-	    h->nr_auxv % 2 || h->has_exe > 1)
+	    h->nr_auxv % 2 || h->has_exe >= CKPT_EXE_MAX)
 		return ckpt_err(ctx, -EINVAL, "bad auxv size %u", h->nr_auxv);
 	/* /proc/PID/auxv reads up to the AT_NULL entry: it must be there */
 	for (i = 0; i < h->nr_auxv; i += 2)
@@ -480,13 +489,17 @@ static int ckpt_check_mm_hdr(struct ckpt_ctx *ctx, struct ckpt_hdr_mm *h)
 			h->nr_auxv);
 }
 
-static int ckpt_restore_exe(struct ckpt_ctx *ctx, struct mm_struct *mm)
+static int ckpt_restore_exe(struct ckpt_ctx *ctx, struct mm_struct *mm,
+			    u32 has_exe)
 {
 	struct file *file;
 	umode_t mode;
 	int ret;
 
-	file = ckpt_open_fname(ctx, O_RDONLY | O_LARGEFILE);
+	if (has_exe == CKPT_EXE_DATA)
+		file = ckpt_open_file_data(ctx, O_RDONLY | O_LARGEFILE);
+	else
+		file = ckpt_open_fname(ctx, O_RDONLY | O_LARGEFILE);
 	if (IS_ERR(file))
 		return PTR_ERR(file);
 	mode = file_inode(file)->i_mode;
@@ -567,12 +580,15 @@ static int ckpt_restore_vma(struct ckpt_ctx *ctx, unsigned long *prev_end)
 	if (h->flags & CKPT_VMA_GROWSDOWN)
 		mflags |= MAP_GROWSDOWN;
 
-	if (h->vma_type == CKPT_VMA_FILE) {
+	if (h->vma_type == CKPT_VMA_FILE || h->vma_type == CKPT_VMA_FILE_DATA) {
 		int oflags = O_LARGEFILE;
 
 		oflags |= ((h->flags & CKPT_VMA_SHARED) &&
 			   (h->flags & CKPT_VMA_WRITE)) ? O_RDWR : O_RDONLY;
-		file = ckpt_open_fname(ctx, oflags);
+		if (h->vma_type == CKPT_VMA_FILE)
+			file = ckpt_open_fname(ctx, oflags);
+		else
+			file = ckpt_open_file_data(ctx, oflags);
 		if (IS_ERR(file)) {
 			ret = PTR_ERR(file);
 			file = NULL;
@@ -651,16 +667,20 @@ static int ckpt_restore_page(struct ckpt_ctx *ctx, struct mm_struct *mm,
 	return ret;
 }
 
-/* Put one restored page, saved at @addr, in place */
-typedef int (*ckpt_put_page_t)(struct ckpt_ctx *ctx, u64 addr, void *data,
-			       void *arg);
-
-/*
- * Read PAGES records up to the one with no pages; each page goes to
- * @put. Addresses must ascend, page aligned, below @limit.
+/**
+ * ckpt_read_pages - read page contents up to the end of their list
+ * @ctx: restart context
+ * @limit: addresses must be below this
+ * @put: puts one page (page_size bytes at @data), saved at @addr, in place
+ * @arg: for @put
+ *
+ * Reads PAGES records up to the one with no pages. Addresses (or byte
+ * offsets) must ascend, page aligned, below @limit.
+ *
+ * Return: 0 or a negative errno (the first one @put returned).
  */
-static int ckpt_read_pages(struct ckpt_ctx *ctx, u64 limit,
-			   ckpt_put_page_t put, void *arg)
+int ckpt_read_pages(struct ckpt_ctx *ctx, u64 limit, ckpt_put_page_t put,
+		    void *arg)
 {
 	const size_t data_off = CKPT_PAGES_BATCH * sizeof(u64);
 	struct ckpt_hdr_pages h;
@@ -775,7 +795,7 @@ static void *ckpt_mm_restore(struct ckpt_ctx *ctx, struct ckpt_hdr *hdr,
 		goto out;
 	}
 	if (h->has_exe)
-		ret = ckpt_restore_exe(ctx, mm);
+		ret = ckpt_restore_exe(ctx, mm, h->has_exe);
 	if (!ret)
 		ret = ckpt_arch_restore_vdso(ctx, h->vdso);
 	for (i = 0; !ret && i < h->nr_vmas; i++) {
@@ -816,71 +836,156 @@ int ckpt_restore_mm(struct ckpt_ctx *ctx, struct ckpt_task_restore *tr)
 	return 0;
 }
 
-/* --- shared anonymous memory --- */
+/* --- page cache contents: shared memory, memfds, deleted files --- */
 
-/* Save the pages of @file's page cache below @size */
-static int ckpt_dump_shmem(struct ckpt_ctx *ctx, struct file *file, u64 size)
-{
-	pgoff_t index = 0, end = size >> PAGE_SHIFT;
-	struct folio_batch fbatch;
+/* Pages gathered for one PAGES record */
+struct ckpt_page_batch {
 	struct page **pages;
-	struct kvec *vec;
-	int i, nr = 0, ret = -ENOMEM;
 	u64 *offs;
+	struct kvec *vec;
+	int nr;
+};
 
-	pages = kmalloc_array(CKPT_PAGES_BATCH, sizeof(*pages), GFP_KERNEL);
-	offs = kmalloc_array(CKPT_PAGES_BATCH, sizeof(*offs), GFP_KERNEL);
-	vec = kmalloc_array(CKPT_PAGES_BATCH + 1, sizeof(*vec), GFP_KERNEL);
-	if (!pages || !offs || !vec)
-		goto out;
-	ret = 0;
+/* Add a referenced page; a full batch is written (and put) */
+static int ckpt_batch_add(struct ckpt_ctx *ctx, struct ckpt_page_batch *b,
+			  struct page *page, u64 off)
+{
+	int ret;
+
+	b->pages[b->nr] = page;
+	b->offs[b->nr++] = off;
+	if (b->nr < CKPT_PAGES_BATCH)
+		return 0;
+	ret = ckpt_write_pages(ctx, b->pages, b->offs, b->vec, b->nr);
+	while (b->nr)
+		put_page(b->pages[--b->nr]);
+	return ret;
+}
+
+/* Every page of a folio below page @end */
+static int ckpt_batch_folio(struct ckpt_ctx *ctx, struct ckpt_page_batch *b,
+			    struct folio *folio, pgoff_t end)
+{
+	long j;
+	int ret = 0;
+
+	for (j = 0; !ret && j < folio_nr_pages(folio); j++) {
+		if (folio->index + j >= end)
+			break;
+		get_page(folio_page(folio, j));
+		ret = ckpt_batch_add(ctx, b, folio_page(folio, j),
+				     (u64)(folio->index + j) << PAGE_SHIFT);
+	}
+	return ret;
+}
+
+/* shmem: the page cache holds all there is (swap is refused before) */
+static int ckpt_batch_shmem(struct ckpt_ctx *ctx, struct ckpt_page_batch *b,
+			    struct address_space *mapping, pgoff_t end)
+{
+	struct folio_batch fbatch;
+	pgoff_t index = 0;
+	int i, ret = 0;
+
 	folio_batch_init(&fbatch);
 	while (!ret && index < end &&
-	       filemap_get_folios(file->f_mapping, &index, end - 1, &fbatch)) {
-		for (i = 0; i < folio_batch_count(&fbatch); i++) {
-			struct folio *folio = fbatch.folios[i];
-			long j;
-
+	       filemap_get_folios(mapping, &index, end - 1, &fbatch)) {
+		for (i = 0; !ret && i < folio_batch_count(&fbatch); i++)
 			/* not uptodate: allocated by fallocate(), reads as 0 */
-			if (!folio_test_uptodate(folio))
-				continue;
-			for (j = 0; j < folio_nr_pages(folio); j++) {
-				if (folio->index + j >= end)
-					break;
-				pages[nr] = folio_page(folio, j);
-				get_page(pages[nr]);
-				offs[nr++] = (u64)(folio->index + j) << PAGE_SHIFT;
-				if (nr < CKPT_PAGES_BATCH)
-					continue;
-				ret = ckpt_write_pages(ctx, pages, offs, vec, nr);
-				while (nr)
-					put_page(pages[--nr]);
-				if (ret)
-					break;
-			}
-			if (ret)
-				break;
-		}
+			if (folio_test_uptodate(fbatch.folios[i]))
+				ret = ckpt_batch_folio(ctx, b, fbatch.folios[i],
+						       end);
 		folio_batch_release(&fbatch);
 		if (!ret && fatal_signal_pending(current))
 			ret = -EINTR;
 		cond_resched();
 	}
-	if (!ret && nr)
-		ret = ckpt_write_pages(ctx, pages, offs, vec, nr);
-	while (nr)
-		put_page(pages[--nr]);
-	if (!ret)
-		ret = ckpt_write_pages(ctx, NULL, NULL, NULL, 0);
-out:
-	kfree(vec);
-	kfree(offs);
-	kfree(pages);
 	return ret;
 }
 
-/* Does a process outside the tree map @file too? */
-static bool ckpt_shmem_mapped_outside(struct ckpt_ctx *ctx, struct file *file)
+/* Other file systems: read every page; pages of zeroes are not saved */
+static int ckpt_batch_read(struct ckpt_ctx *ctx, struct ckpt_page_batch *b,
+			   struct file *file, pgoff_t end)
+{
+	struct page *page;
+	pgoff_t index;
+	void *kaddr;
+	int ret = 0;
+
+	for (index = 0; !ret && index < end; index++) {
+		page = read_mapping_page(file->f_mapping, index, file);
+		if (IS_ERR(page))
+			return ckpt_err(ctx, PTR_ERR(page),
+					"cannot read %pD at page %lu", file,
+					index);
+		kaddr = kmap_local_page(page);
+		if (!memchr_inv(kaddr, 0, PAGE_SIZE)) {
+			kunmap_local(kaddr);
+			put_page(page);
+			continue;
+		}
+		kunmap_local(kaddr);
+		ret = ckpt_batch_add(ctx, b, page, (u64)index << PAGE_SHIFT);
+		if (!ret && fatal_signal_pending(current))
+			ret = -EINTR;
+		cond_resched();
+	}
+	return ret;
+}
+
+/**
+ * ckpt_write_file_pages - save the contents of a file as PAGES records
+ * @ctx: checkpoint context
+ * @file: the file (shared anonymous memory, a memfd or a deleted file)
+ * @size: bytes to save, from offset 0
+ *
+ * Writes the pages below @size, addressed by byte offset, and the PAGES
+ * record with no pages that ends them. shmem files are saved from their
+ * page cache (pages never written are not there); files of other file
+ * systems are read, and pages of zeroes left out.
+ *
+ * Return: 0 or a negative errno.
+ */
+int ckpt_write_file_pages(struct ckpt_ctx *ctx, struct file *file, u64 size)
+{
+	pgoff_t end = DIV_ROUND_UP(size, PAGE_SIZE);
+	struct ckpt_page_batch b = { .nr = 0 };
+	int ret = -ENOMEM;
+
+	b.pages = kmalloc_array(CKPT_PAGES_BATCH, sizeof(*b.pages), GFP_KERNEL);
+	b.offs = kmalloc_array(CKPT_PAGES_BATCH, sizeof(*b.offs), GFP_KERNEL);
+	b.vec = kmalloc_array(CKPT_PAGES_BATCH + 1, sizeof(*b.vec), GFP_KERNEL);
+	if (!b.pages || !b.offs || !b.vec)
+		goto out;
+	if (shmem_mapping(file->f_mapping))
+		ret = ckpt_batch_shmem(ctx, &b, file->f_mapping, end);
+	else
+		ret = ckpt_batch_read(ctx, &b, file, end);
+	if (!ret && b.nr)
+		ret = ckpt_write_pages(ctx, b.pages, b.offs, b.vec, b.nr);
+	while (b.nr)
+		put_page(b.pages[--b.nr]);
+	if (!ret)
+		ret = ckpt_write_pages(ctx, NULL, NULL, NULL, 0);
+out:
+	kfree(b.vec);
+	kfree(b.offs);
+	kfree(b.pages);
+	return ret;
+}
+
+/**
+ * ckpt_file_mapped_outside - does a process outside the tree map a file?
+ * @ctx: checkpoint context
+ * @file: the file
+ *
+ * Its restored copy would be the tree's alone: writes through those
+ * mappings would no longer be seen.
+ *
+ * Return: true if some mapping of it belongs to no task of the tree.
+ */
+bool ckpt_file_mapped_outside(struct ckpt_ctx *ctx, struct file *file)
+
 {
 	struct address_space *mapping = file->f_mapping;
 	struct vm_area_struct *vma;
@@ -921,13 +1026,13 @@ static int ckpt_shmem_checkpoint(struct ckpt_ctx *ctx, void *ptr, int objref,
 				"pid %d: shared anonymous memory of %llu bytes is partly swapped out: not supported yet",
 				task_pid_vnr(ref->task), h.size);
 	/* restored, it would be the tree's alone: writes no longer seen */
-	if (ckpt_shmem_mapped_outside(ctx, file))
+	if (ckpt_file_mapped_outside(ctx, file))
 		return ckpt_err(ctx, -EBUSY,
 				"pid %d: shared anonymous memory of %llu bytes is also mapped by a process outside the tree",
 				task_pid_vnr(ref->task), h.size);
 	ret = ckpt_write_obj(ctx, &h.h);
 	if (!ret)
-		ret = ckpt_dump_shmem(ctx, file, h.size);
+		ret = ckpt_write_file_pages(ctx, file, h.size);
 	return ret;
 }
 
@@ -1011,11 +1116,16 @@ static const struct ckpt_obj_ops ckpt_shmem_ops = {
 
 /* --- the mm object --- */
 
-/* Collect pass: each mapping of shared anonymous memory is a reference */
+/*
+ * Collect pass: each mapping of shared anonymous memory is a reference;
+ * the contents of memfds and deleted files, mapped or the executable,
+ * are objects too.
+ */
 static int ckpt_mm_collect(struct ckpt_ctx *ctx, void *ptr)
 {
 	struct mm_struct *mm = ptr;
 	struct vm_area_struct *vma;
+	struct file *exe;
 	int ret = 0;
 
 	VMA_ITERATOR(vmi, mm, 0);
@@ -1023,13 +1133,20 @@ static int ckpt_mm_collect(struct ckpt_ctx *ctx, void *ptr)
 	if (mmap_read_lock_killable(mm))
 		return -EINTR;
 	for_each_vma(vmi, vma) {
-		if (!ckpt_vma_shared_anon(vma))
-			continue;
-		ret = ckpt_obj_collect(ctx, vma->vm_file, CKPT_OBJ_SHMEM, false);
+		if (ckpt_vma_shared_anon(vma))
+			ret = ckpt_obj_collect(ctx, vma->vm_file,
+					       CKPT_OBJ_SHMEM, false);
+		else if (vma->vm_file)
+			ret = ckpt_collect_file_data(ctx, vma->vm_file);
 		if (ret)
 			break;
 	}
 	mmap_read_unlock(mm);
+	exe = get_mm_exe_file(mm);
+	if (!ret && exe)
+		ret = ckpt_collect_file_data(ctx, exe);
+	if (exe)
+		fput(exe);
 	return ret;
 }
 

@@ -195,10 +195,12 @@ struct ckpt_ctx {
  * struct ckpt_obj_ref - how a shared object being saved was reached
  * @task: the task whose state refers to it
  * @fd: an open file: the fd it was found at; else -1
+ * @file: contents of a file (FILE_DATA): an open file of it; else NULL
  */
 struct ckpt_obj_ref {
 	struct task_struct *task;
 	int fd;
+	struct file *file;
 };
 
 /**
@@ -214,6 +216,9 @@ struct ckpt_obj_ref {
  *	record carries @objref
  * @restore: read the rest of the object whose first record header is @h,
  *	rebuild it and return it with a reference, setting *@objref
+ * @restored_grab: like @ref_grab, for objects made by @restore when they
+ *	are of another kernel type than the ones saved (optional)
+ * @restored_drop: like @ref_drop, for those (with @restored_grab)
  */
 struct ckpt_obj_ops {
 	const char *name;
@@ -226,6 +231,8 @@ struct ckpt_obj_ops {
 	int (*checkpoint)(struct ckpt_ctx *ctx, void *ptr, int objref,
 			  const struct ckpt_obj_ref *ref);
 	void *(*restore)(struct ckpt_ctx *ctx, struct ckpt_hdr *h, int *objref);
+	void (*restored_grab)(void *ptr);
+	void (*restored_drop)(void *ptr);
 };
 
 /* kernel/checkpoint/sys.c: messages and errors */
@@ -265,11 +272,22 @@ int ckpt_checkpoint_mm(struct ckpt_ctx *ctx, struct task_struct *t);
 int ckpt_restore_mm(struct ckpt_ctx *ctx, struct ckpt_task_restore *tr);
 int ckpt_collect_mm(struct ckpt_ctx *ctx, struct task_struct *t);
 void ckpt_count_mm_files(struct ckpt_ctx *ctx, struct task_struct *t);
+int ckpt_write_file_pages(struct ckpt_ctx *ctx, struct file *file, u64 size);
+bool ckpt_file_mapped_outside(struct ckpt_ctx *ctx, struct file *file);
+typedef int (*ckpt_put_page_t)(struct ckpt_ctx *ctx, u64 addr, void *data,
+			       void *arg);
+int ckpt_read_pages(struct ckpt_ctx *ctx, u64 limit, ckpt_put_page_t put,
+		    void *arg);
 
 /* fs/checkpoint.c */
 bool ckpt_file_reachable(struct file *file);
 int ckpt_write_fname(struct ckpt_ctx *ctx, const struct path *path);
 struct file *ckpt_open_fname(struct ckpt_ctx *ctx, int flags);
+int ckpt_file_data_kind(struct file *file);
+int ckpt_collect_file_data(struct ckpt_ctx *ctx, struct file *file);
+int ckpt_checkpoint_file_data(struct ckpt_ctx *ctx, struct file *file,
+			      const struct ckpt_obj_ref *ref);
+struct file *ckpt_open_file_data(struct ckpt_ctx *ctx, int flags);
 int ckpt_checkpoint_files(struct ckpt_ctx *ctx, struct task_struct *t);
 int ckpt_restore_files(struct ckpt_ctx *ctx, struct ckpt_task_restore *tr);
 int ckpt_collect_files(struct ckpt_ctx *ctx, struct task_struct *t);

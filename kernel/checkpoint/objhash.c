@@ -20,6 +20,7 @@ struct ckpt_obj {
 	bool collected;		/* found by the collect pass */
 	bool visited;		/* saved by the real pass */
 	bool exempt;		/* no leak check (a standard stream) */
+	bool restored;		/* made by ops->restore */
 	void *ptr;
 	const struct ckpt_obj_ops *ops;
 	struct hlist_node by_ptr;
@@ -61,6 +62,25 @@ static const struct ckpt_obj_ops *ckpt_obj_ops_of(enum ckpt_obj_type type)
 	return ckpt_obj_ops_table[type];
 }
 
+/* Take or drop a reference of the kind @restored says the object is */
+static void ckpt_obj_grab(const struct ckpt_obj_ops *ops, void *ptr,
+			  bool restored)
+{
+	if (restored && ops->restored_grab)
+		ops->restored_grab(ptr);
+	else
+		ops->ref_grab(ptr);
+}
+
+static void ckpt_obj_drop(const struct ckpt_obj_ops *ops, void *ptr,
+			  bool restored)
+{
+	if (restored && ops->restored_drop)
+		ops->restored_drop(ptr);
+	else
+		ops->ref_drop(ptr);
+}
+
 /**
  * ckpt_objhash_alloc - give a context its empty object hash
  * @ctx: checkpoint context
@@ -94,7 +114,7 @@ void ckpt_objhash_free(struct ckpt_ctx *ctx)
 		return;
 	/* drop in reverse order of creation: files before their table */
 	list_for_each_entry_safe_reverse(obj, tmp, &oh->list, list) {
-		obj->ops->ref_drop(obj->ptr);
+		ckpt_obj_drop(obj->ops, obj->ptr, obj->restored);
 		kfree(obj);
 	}
 	kfree(oh);
@@ -123,7 +143,8 @@ static struct ckpt_obj *ckpt_obj_find_ref(struct ckpt_objhash *oh, int objref)
 
 static struct ckpt_obj *ckpt_obj_add(struct ckpt_objhash *oh, void *ptr,
 				     int objref,
-				     const struct ckpt_obj_ops *ops)
+				     const struct ckpt_obj_ops *ops,
+				     bool restored)
 {
 	struct ckpt_obj *obj = kmalloc(sizeof(*obj), GFP_KERNEL_ACCOUNT);
 
@@ -135,8 +156,9 @@ static struct ckpt_obj *ckpt_obj_add(struct ckpt_objhash *oh, void *ptr,
 	obj->collected = false;
 	obj->visited = false;
 	obj->exempt = false;
+	obj->restored = restored;
 	obj->ops = ops;
-	ops->ref_grab(ptr);
+	ckpt_obj_grab(ops, ptr, restored);
 	hash_add(oh->by_ptr, &obj->by_ptr, (unsigned long)ptr);
 	hash_add(oh->by_ref, &obj->by_ref, objref);
 	list_add_tail(&obj->list, &oh->list);
@@ -192,7 +214,7 @@ int ckpt_obj_checkpoint(struct ckpt_ctx *ctx, void *ptr,
 		return ckpt_err(ctx, -EBUSY,
 				"a %s appeared in the tree during checkpoint",
 				ops->name);
-	obj = ckpt_obj_add(oh, ptr, oh->next_objref++, ops);
+	obj = ckpt_obj_add(oh, ptr, oh->next_objref++, ops, false);
 	if (!obj)
 		return -ENOMEM;
 	obj->visited = true;
@@ -227,7 +249,8 @@ int ckpt_obj_collect(struct ckpt_ctx *ctx, void *ptr, enum ckpt_obj_type type,
 		obj->exempt |= exempt;
 		return 0;
 	}
-	obj = ckpt_obj_add(ctx->objhash, ptr, ctx->objhash->next_objref++, ops);
+	obj = ckpt_obj_add(ctx->objhash, ptr, ctx->objhash->next_objref++, ops,
+			   false);
 	if (!obj)
 		return -ENOMEM;
 	obj->collected = true;
@@ -374,14 +397,14 @@ void *ckpt_obj_restore(struct ckpt_ctx *ctx, enum ckpt_obj_type type)
 	if (IS_ERR(ptr))
 		return ptr;
 	if (objref <= 0 || ckpt_obj_find_ref(ctx->objhash, objref)) {
-		ops->ref_drop(ptr);
+		ckpt_obj_drop(ops, ptr, true);
 		return ERR_PTR(ckpt_err(ctx, -EINVAL,
 					"%s objref %d is invalid or used twice",
 					ops->name, objref));
 	}
-	obj = ckpt_obj_add(ctx->objhash, ptr, objref, ops);
+	obj = ckpt_obj_add(ctx->objhash, ptr, objref, ops, true);
 	/* the hash took its own reference; drop restore's */
-	ops->ref_drop(ptr);
+	ckpt_obj_drop(ops, ptr, true);
 	if (!obj)
 		return ERR_PTR(-ENOMEM);
 	return ptr;

@@ -45,6 +45,7 @@ static const char * const ckpt_hdr_names[] = {
 	[CKPT_HDR_FD_ENT] = "FD_ENT",
 	[CKPT_HDR_FILE] = "FILE",
 	[CKPT_HDR_FS] = "FS",
+	[CKPT_HDR_FILE_DATA] = "FILE_DATA",
 	[CKPT_HDR_TAIL] = "TAIL",
 	[CKPT_HDR_ERROR] = "ERROR",
 };
@@ -224,6 +225,7 @@ CKPT_ALIGNED(ckpt_hdr_fd_ent);
 CKPT_ALIGNED(ckpt_hdr_file);
 CKPT_ALIGNED(ckpt_hdr_cred);
 CKPT_ALIGNED(ckpt_hdr_fs);
+CKPT_ALIGNED(ckpt_hdr_file_data);
 CKPT_ALIGNED(ckpt_hdr_tail);
 CKPT_ALIGNED(ckpt_hdr_error);
 

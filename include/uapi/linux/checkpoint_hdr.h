@@ -77,6 +77,7 @@ enum ckpt_hdr_type {
 	CKPT_HDR_FD_ENT,
 	CKPT_HDR_FILE,
 	CKPT_HDR_FS,
+	CKPT_HDR_FILE_DATA,
 
 	CKPT_HDR_MM = 400,
 	CKPT_HDR_VMA,
@@ -101,6 +102,7 @@ enum ckpt_obj_type {
 	CKPT_OBJ_SIGNAL,
 	CKPT_OBJ_UTS_NS,
 	CKPT_OBJ_SHMEM,
+	CKPT_OBJ_FILE_DATA,
 	CKPT_OBJ_MAX
 };
 
@@ -296,8 +298,16 @@ struct ckpt_hdr_mm {
 	__u64 arg_start, arg_end, env_start, env_end;
 	__u64 vdso;		/* vDSO text address, 0 if none */
 	__u32 nr_auxv;		/* u64 words used in auxv */
-	__u32 has_exe;		/* a CKPT_HDR_STRING with the exe path follows */
+	__u32 has_exe;		/* enum ckpt_mm_exe: what names the executable */
 	__u64 auxv[CKPT_AUXV_MAX];
+};
+
+/* ckpt_hdr_mm.has_exe */
+enum ckpt_mm_exe {
+	CKPT_EXE_NONE = 0,
+	CKPT_EXE_PATH,		/* a CKPT_HDR_STRING with its path follows */
+	CKPT_EXE_DATA,		/* deleted or a memfd: its FILE_DATA follows */
+	CKPT_EXE_MAX
 };
 
 /* ckpt_hdr_vma.prot and .flags */
@@ -319,6 +329,7 @@ enum ckpt_vma_type {
 	CKPT_VMA_ANON = 1,	/* private anonymous (heap, stack, ...) */
 	CKPT_VMA_FILE,		/* file mapping; a CKPT_HDR_STRING path follows */
 	CKPT_VMA_SHMEM,		/* shared anonymous memory; its object follows */
+	CKPT_VMA_FILE_DATA,	/* memfd or deleted file; its FILE_DATA follows */
 	CKPT_VMA_TYPE_MAX
 };
 
@@ -376,6 +387,7 @@ enum ckpt_file_type {
 	CKPT_FILE_REG = 1,	/* regular file or directory, reopened by path */
 	CKPT_FILE_CHR,		/* character device, reopened by path */
 	CKPT_FILE_INHERIT,	/* standard stream kept from the restarter */
+	CKPT_FILE_DATA,		/* memfd or deleted file; its FILE_DATA follows */
 	CKPT_FILE_TYPE_MAX
 };
 
@@ -389,6 +401,32 @@ struct ckpt_hdr_file {
 	__u32 i_mode;		/* file type and permission bits */
 	__u32 pad;
 	/* REG and CHR: followed by a CKPT_HDR_STRING with the path */
+};
+
+/* ckpt_hdr_file_data.kind */
+enum ckpt_file_data_kind {
+	CKPT_FDATA_MEMFD = 1,	/* made by memfd_create() */
+	CKPT_FDATA_DELETED,	/* a regular file unlinked while open or mapped */
+	CKPT_FDATA_KIND_MAX
+};
+
+/*
+ * The contents of a file that no path reaches: one object per inode for
+ * all its open files, its mappings and an executable. A STRING follows:
+ * for a memfd its name as memfd_create() made it ("memfd:..."), for a
+ * deleted file the directory it was in (where the restarted copy is
+ * made, unlinked, with O_TMPFILE). Then its contents as PAGES records
+ * addressed by byte offset, the last one with nr_pages == 0; holes and
+ * pages never written are not saved.
+ */
+struct ckpt_hdr_file_data {
+	struct ckpt_hdr h;
+	__s32 objref;
+	__u32 kind;		/* enum ckpt_file_data_kind */
+	__u64 size;		/* bytes */
+	__u32 mode;		/* permission bits (07777) */
+	__u32 seals;		/* memfd: F_SEAL_* */
+	__u32 uid, gid;		/* owner, ids of the checkpointer's user ns */
 };
 
 /*

@@ -33,6 +33,8 @@
  */
 #include "cr_tree.h"
 
+#include <sys/shm.h>
+
 #include <grp.h>
 #include <poll.h>
 #include <sched.h>
@@ -1307,17 +1309,14 @@ CR_TEST(cr_attack, huge_sparse_tree)
 
 /* ---- finding 9: the log is a full pipe ------------------------------------ */
 
-/* A shared mapping of a memfd (not saved yet) */
-static int wl_memfd_mapped(struct cr_ctx *ctx, void *arg)
+/* SysV shared memory, attached (not saved yet) */
+static int wl_sysv_shm_attached(struct cr_ctx *ctx, void *arg)
 {
-	int fd = memfd_create("cr_attack", MFD_CLOEXEC);
-	void *p;
+	int id = shmget(IPC_PRIVATE, 4096, IPC_CREAT | 0600);
+	void *p = id < 0 ? (void *)-1 : shmat(id, NULL, 0);
 
-	if (fd < 0 || ftruncate(fd, 4096))
-		return CR_EXIT_SETUP;
-	p = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-	close(fd);
-	if (p == MAP_FAILED)
+	/* removed at once: it goes when the workload does */
+	if (p == (void *)-1 || shmctl(id, IPC_RMID, NULL))
 		return CR_EXIT_SETUP;
 	cr_wl_ready(ctx);
 	cr_wl_wait_go(ctx);
@@ -1337,7 +1336,7 @@ CR_TEST(cr_attack, log_pipe_full)
 	int p[2], fd, img, i;
 	pid_t w;
 
-	cr_spawn(_metadata, ctx, wl_memfd_mapped, NULL);
+	cr_spawn(_metadata, ctx, wl_sysv_shm_attached, NULL);
 	cr_freeze(_metadata, ctx, ctx->wl_pid);
 	ASSERT_EQ(0, pipe(p));
 	fill_pipe(p[1]);

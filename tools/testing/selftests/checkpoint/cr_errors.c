@@ -5,6 +5,8 @@
  */
 #include "cr_util.h"
 
+#include <sys/shm.h>
+
 #include <grp.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
@@ -222,7 +224,7 @@ CR_TEST(cr_errors, no_such_pid_esrch)
 
 enum unsupported_kind {
 	UNSUPPORTED_PIPE_FD,		/* a pipe at fd 5 */
-	UNSUPPORTED_MEMFD_MAPPED,	/* a shared mapping of a memfd */
+	UNSUPPORTED_SYSV_SHM,		/* SysV shared memory, attached */
 	UNSUPPORTED_POSIX_TIMER,	/* timer_create() */
 	UNSUPPORTED_MLOCK,		/* mlock() */
 	UNSUPPORTED_SOCKET_STDIN,	/* a TCP socket at fd 0 */
@@ -237,7 +239,7 @@ enum unsupported_kind {
 
 /* What the log and the ERROR record say about each */
 static const char *const unsupported_said[UNSUPPORTED_NR] = {
-	"fd 5", "a memfd", "POSIX timers", "mlock()", "fd 0 is a socket",
+	"fd 5", "SysV shared memory", "POSIX timers", "mlock()", "fd 0 is a socket",
 	"holds an flock() lock", "holds a POSIX record lock",
 	"holds an open file description lock", "runs under seccomp",
 	"scheduling policy 3", "timer slack",
@@ -261,14 +263,11 @@ static int wl_unsupported(struct cr_ctx *ctx, void *arg)
 		close(p[0]);
 		close(p[1]);
 		break;
-	case UNSUPPORTED_MEMFD_MAPPED:
-		s = memfd_create("cr_errors", MFD_CLOEXEC);
-		if (s < 0 || ftruncate(s, 1 << 16))
-			return CR_EXIT_SETUP;
-		m = mmap(NULL, 1 << 16, PROT_READ | PROT_WRITE, MAP_SHARED,
-			 s, 0);
-		close(s);
-		if (m == MAP_FAILED)
+	case UNSUPPORTED_SYSV_SHM:
+		/* removed at once: it goes when the workload does */
+		s = shmget(IPC_PRIVATE, 1 << 16, IPC_CREAT | 0600);
+		m = s < 0 ? MAP_FAILED : shmat(s, NULL, 0);
+		if (m == MAP_FAILED || shmctl(s, IPC_RMID, NULL))
 			return CR_EXIT_SETUP;
 		m[0] = 1;
 		break;

@@ -2,10 +2,15 @@
 /*
  * Open regular files across checkpoint/restart: same fd numbers, file
  * offsets, access mode and status flags, close-on-exec, and the sharing
- * of one open file by dup()ed descriptors.
+ * of one open file by dup()ed descriptors; memfds and deleted files,
+ * whose contents the image carries.
  */
 #include "cr_util.h"
+#include "cr_tree.h"
 
+#include <libgen.h>
+#include <linux/futex.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 
 #define DATA_LEN	1000
@@ -341,6 +346,300 @@ CR_TEST(cr_files, many_descriptors)
 	/* for the workload and for the task that restarts it */
 	ASSERT_EQ(0, setrlimit(RLIMIT_NOFILE, &r));
 	cr_cycle(_metadata, ctx, wl_many_fds, NULL);
+}
+
+/* ---- memfds ------------------------------------------------------------ */
+
+#define MFD_FD		40	/* "cr memfd": sealable, offset MFD_POS */
+#define MFD_RO_FD	41	/* the same memfd reopened O_RDONLY */
+#define MFD_SEALED_FD	42	/* "cr sealed": F_SEAL_WRITE, close-on-exec */
+#define MFD_SIZE	(5 * 4096 + 100)	/* the last pages never written */
+#define MFD_DATA	(3 * 4096)
+#define MFD_POS		777
+#define MFD_SEED	0x3e3f
+#define MFD_SEALS	(F_SEAL_SHRINK | F_SEAL_GROW)
+
+/* Shared with the child through the memfd's shared mapping */
+struct mfd_page {
+	int child_ready;
+	int futex;
+	unsigned char parent_mark, child_mark;
+};
+
+/* The child: waits on a futex in the memfd, checks, writes its mark */
+static int mfd_child(unsigned char *shared, unsigned char *mapped_only)
+{
+	struct mfd_page *p = (struct mfd_page *)shared;
+	char buf[16];
+
+	__atomic_store_n(&p->child_ready, 1, __ATOMIC_SEQ_CST);
+	while (!__atomic_load_n(&p->futex, __ATOMIC_SEQ_CST))
+		syscall(SYS_futex, &p->futex, FUTEX_WAIT, 0, NULL, NULL, 0);
+	if (p->parent_mark != 0x5a)
+		return 1;
+	/* what the parent wrote through its fd after the restart */
+	if (pread(MFD_FD, buf, 5, 100) != 5 || memcmp(buf, "AFTER", 5) ||
+	    memcmp(shared + 100, "AFTER", 5))
+		return 2;
+	if (mapped_only[0] != 0x77)
+		return 3;
+	mapped_only[1] = 0x88;
+	p->child_mark = 0xc7;
+	return 0;
+}
+
+static int memfd_at(const char *name, unsigned int flags, int target)
+{
+	int fd = memfd_create(name, flags);
+
+	if (fd < 0 || dup3(fd, target, flags & MFD_CLOEXEC ? O_CLOEXEC : 0) !=
+	    target)
+		return -1;
+	close(fd);
+	return 0;
+}
+
+static int wl_memfd(struct cr_ctx *ctx, void *arg)
+{
+	unsigned char *shared, *priv, *mapped_only;
+	static unsigned char buf[MFD_DATA], want[MFD_DATA];
+	struct stat st, st_ro;
+	char path[64], link[256];
+	int status = -1, i, fd, fl;
+	ssize_t off;
+	pid_t kid;
+
+	cr_fill(buf, MFD_DATA, MFD_SEED);
+	if (memfd_at("cr memfd", MFD_ALLOW_SEALING, MFD_FD) ||
+	    cr_write_all(MFD_FD, buf, MFD_DATA) ||
+	    ftruncate(MFD_FD, MFD_SIZE) ||
+	    fcntl(MFD_FD, F_ADD_SEALS, MFD_SEALS) ||
+	    lseek(MFD_FD, MFD_POS, SEEK_SET) != MFD_POS)
+		return CR_EXIT_SETUP;
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", MFD_FD);
+	fd = open(path, O_RDONLY);
+	if (fd < 0 || dup2(fd, MFD_RO_FD) != MFD_RO_FD)
+		return CR_EXIT_SETUP;
+	close(fd);
+	if (memfd_at("cr sealed", MFD_ALLOW_SEALING | MFD_CLOEXEC,
+		     MFD_SEALED_FD) ||
+	    write(MFD_SEALED_FD, "sealed", 6) != 6 ||
+	    fcntl(MFD_SEALED_FD, F_ADD_SEALS, F_SEAL_WRITE | F_SEAL_SEAL))
+		return CR_EXIT_SETUP;
+	shared = mmap(NULL, 2 * 4096, PROT_READ | PROT_WRITE, MAP_SHARED,
+		      MFD_FD, 0);
+	priv = mmap(NULL, 2 * 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE,
+		    MFD_FD, 4096);
+	/* a memfd known only by its mapping */
+	fd = memfd_create("cr mapped only", 0);
+	if (fd < 0 || ftruncate(fd, 4096))
+		return CR_EXIT_SETUP;
+	mapped_only = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED,
+			   fd, 0);
+	close(fd);
+	if (shared == MAP_FAILED || priv == MAP_FAILED ||
+	    mapped_only == MAP_FAILED)
+		return CR_EXIT_SETUP;
+	memset(shared, 0, sizeof(struct mfd_page));
+	priv[0] = 0xee;		/* a private copy of the file's page 1 */
+	mapped_only[0] = 0x77;
+	kid = fork();
+	if (kid < 0)
+		return CR_EXIT_SETUP;
+	if (kid == 0) {
+		close(ctx->ready_fd);
+		_exit(mfd_child(shared, mapped_only));
+	}
+	for (i = 0; i < 1000 && !__atomic_load_n(&((struct mfd_page *)shared)->child_ready,
+						  __ATOMIC_SEQ_CST); i++)
+		cr_sleep_ms(10);
+	cr_wl_ready(ctx);
+	cr_wl_wait_go(ctx);
+
+	if (fstat(MFD_FD, &st) || fstat(MFD_RO_FD, &st_ro))
+		return CR_WL_FAIL(1, "fstat: %m");
+	if (st.st_size != MFD_SIZE || st.st_ino != st_ro.st_ino ||
+	    st.st_nlink != 0)
+		return CR_WL_FAIL(2, "memfd size %lld, nlink %lu, %s inode as its reopened fd",
+				  (long long)st.st_size, (unsigned long)st.st_nlink,
+				  st.st_ino == st_ro.st_ino ? "same" : "not the same");
+	if (readlink(path, link, sizeof(link)) < 0 ||
+	    strncmp(link, "/memfd:cr memfd", 15))
+		return CR_WL_FAIL(3, "fd %d is %s", MFD_FD, link);
+	if (lseek(MFD_FD, 0, SEEK_CUR) != MFD_POS ||
+	    lseek(MFD_RO_FD, 0, SEEK_CUR) != 0)
+		return CR_WL_FAIL(4, "offsets %lld and %lld",
+				  (long long)lseek(MFD_FD, 0, SEEK_CUR),
+				  (long long)lseek(MFD_RO_FD, 0, SEEK_CUR));
+	fl = fcntl(MFD_RO_FD, F_GETFL);
+	if ((fl & O_ACCMODE) != O_RDONLY || (fcntl(MFD_FD, F_GETFL) & O_ACCMODE) != O_RDWR)
+		return CR_WL_FAIL(5, "access modes %#x %#x", fcntl(MFD_FD, F_GETFL), fl);
+	if (fcntl(MFD_FD, F_GET_SEALS) != MFD_SEALS ||
+	    fcntl(MFD_SEALED_FD, F_GET_SEALS) != (F_SEAL_WRITE | F_SEAL_SEAL))
+		return CR_WL_FAIL(6, "seals %#x and %#x",
+				  fcntl(MFD_FD, F_GET_SEALS),
+				  fcntl(MFD_SEALED_FD, F_GET_SEALS));
+	if (ftruncate(MFD_FD, MFD_SIZE + 4096) == 0 ||
+	    write(MFD_SEALED_FD, "x", 1) != -1 || errno != EPERM)
+		return CR_WL_FAIL(7, "seals not enforced");
+	if (fcntl(MFD_SEALED_FD, F_GETFD) != FD_CLOEXEC ||
+	    pread(MFD_SEALED_FD, link, 6, 0) != 6 || memcmp(link, "sealed", 6))
+		return CR_WL_FAIL(8, "sealed memfd: flags or contents");
+	/* contents: through the fd, the shared and the private mapping */
+	if (pread(MFD_RO_FD, buf, MFD_DATA, 0) != MFD_DATA)
+		return CR_WL_FAIL(9, "pread: %m");
+	cr_fill(want, MFD_DATA, MFD_SEED);
+	for (off = sizeof(struct mfd_page); off < MFD_DATA; off++)
+		if (buf[off] != want[off])
+			return CR_WL_FAIL(10, "memfd contents differ at %zd", off);
+	if (pread(MFD_FD, buf, 4096, MFD_DATA) != 4096 ||
+	    cr_check_zero(buf, 4096) >= 0)
+		return CR_WL_FAIL(11, "a page never written is not zero");
+	if (priv[0] != 0xee || priv[1] != want[4097] || shared[4096] != want[4096])
+		return CR_WL_FAIL(12, "private mapping %#x %#x, file %#x",
+				  priv[0], priv[1], shared[4096]);
+	/* the private mapping's other page still follows the file */
+	if (pwrite(MFD_FD, "P", 1, 2 * 4096) != 1 || priv[4096] != 'P')
+		return CR_WL_FAIL(13, "private mapping does not follow the file");
+	/* shared with the child: the futex wakes it, writes are seen */
+	if (pwrite(MFD_FD, "AFTER", 5, 100) != 5)
+		return CR_WL_FAIL(14, "pwrite: %m");
+	((struct mfd_page *)shared)->parent_mark = 0x5a;
+	__atomic_store_n(&((struct mfd_page *)shared)->futex, 1, __ATOMIC_SEQ_CST);
+	syscall(SYS_futex, &((struct mfd_page *)shared)->futex, FUTEX_WAKE, 1,
+		NULL, NULL, 0);
+	if (cr_wait_timeout(kid, &status, CR_WAIT_MS) ||
+	    !WIFEXITED(status) || WEXITSTATUS(status))
+		return CR_WL_FAIL(15, "child status %#x", status);
+	if (((struct mfd_page *)shared)->child_mark != 0xc7 ||
+	    mapped_only[1] != 0x88)
+		return CR_WL_FAIL(16, "the child's writes are not seen");
+	return 0;
+}
+
+/*
+ * memfds come back with their name, size, contents, seals, offsets and
+ * access modes, shared by fds, mappings and a child as before: a futex
+ * in one still wakes the child, and each sees the other's writes.
+ */
+CR_TEST(cr_files, memfd)
+{
+	tree_cycle(_metadata, ctx, wl_memfd, NULL, CHECKPOINT_SUBTREE);
+}
+
+/* ---- deleted files ----------------------------------------------------- */
+
+#define DEL_FD		43	/* O_RDWR, offset DEL_POS, shared with the child */
+#define DEL_APPEND_FD	44	/* O_WRONLY | O_APPEND, close-on-exec */
+#define DEL_SIZE	(4 * 4096 + 321)
+#define DEL_POS		1234
+#define DEL_SEED	0xde1e7ed
+#define DEL_MODE	0640
+
+static int wl_deleted_file(struct cr_ctx *ctx, void *arg)
+{
+	static unsigned char buf[DEL_SIZE], want[DEL_SIZE];
+	char path[64], link[CR_PATH_LEN + 32], dir[CR_PATH_LEN], *d;
+	struct stat st, st2;
+	unsigned char *map;
+	int status = -1, fd, *go;
+	pid_t kid;
+
+	cr_fill(want, DEL_SIZE, DEL_SEED);
+	memset(want + 4096, 0, 4096);		/* a hole */
+	fd = open(ctx->data, O_RDWR | O_CREAT | O_TRUNC, 0600);
+	if (fd < 0 || dup2(fd, DEL_FD) != DEL_FD ||
+	    pwrite(DEL_FD, want, 4096, 0) != 4096 ||
+	    pwrite(DEL_FD, want + 8192, DEL_SIZE - 8192, 8192) !=
+	    DEL_SIZE - 8192 || fchmod(DEL_FD, DEL_MODE) ||
+	    lseek(DEL_FD, DEL_POS, SEEK_SET) != DEL_POS)
+		return CR_EXIT_SETUP;
+	close(fd);
+	fd = open(ctx->data, O_WRONLY | O_APPEND | O_CLOEXEC);
+	if (fd < 0 || dup2(fd, DEL_APPEND_FD) != DEL_APPEND_FD ||
+	    fcntl(DEL_APPEND_FD, F_SETFD, FD_CLOEXEC))
+		return CR_EXIT_SETUP;
+	close(fd);
+	map = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, DEL_FD, 0);
+	go = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+		  MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (map == MAP_FAILED || go == MAP_FAILED || unlink(ctx->data))
+		return CR_EXIT_SETUP;
+	kid = fork();
+	if (kid < 0)
+		return CR_EXIT_SETUP;
+	if (kid == 0) {
+		close(ctx->ready_fd);
+		/* after the restart: one write through the shared open file */
+		while (!__atomic_load_n(go, __ATOMIC_SEQ_CST))
+			syscall(SYS_futex, go, FUTEX_WAIT, 0, NULL, NULL, 0);
+		_exit(write(DEL_FD, "kid", 3) == 3 ? 0 : 2);
+	}
+	cr_wl_ready(ctx);
+	cr_wl_wait_go(ctx);
+
+	if (fstat(DEL_FD, &st) || fstat(DEL_APPEND_FD, &st2))
+		return CR_WL_FAIL(1, "fstat: %m");
+	if (st.st_nlink || st.st_size != DEL_SIZE ||
+	    (st.st_mode & 07777) != DEL_MODE || st.st_ino != st2.st_ino ||
+	    st.st_uid != getuid())
+		return CR_WL_FAIL(2, "nlink %lu, size %lld, mode %#o, uid %u, %s inode as the append fd",
+				  (unsigned long)st.st_nlink, (long long)st.st_size,
+				  st.st_mode & 07777, st.st_uid,
+				  st.st_ino == st2.st_ino ? "same" : "not the same");
+	/* made again in its directory (as O_TMPFILE names it), deleted */
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", DEL_FD);
+	memset(link, 0, sizeof(link));
+	strcpy(dir, ctx->data);
+	d = dirname(dir);
+	if (readlink(path, link, sizeof(link) - 1) < 0 ||
+	    strncmp(link, d, strlen(d)) || link[strlen(d)] != '/' ||
+	    !strstr(link, " (deleted)"))
+		return CR_WL_FAIL(3, "fd %d is %s", DEL_FD, link);
+	if (access(ctx->data, F_OK) == 0)
+		return CR_WL_FAIL(4, "%s exists again", ctx->data);
+	if (lseek(DEL_FD, 0, SEEK_CUR) != DEL_POS ||
+	    fcntl(DEL_FD, F_GETFD) != 0 ||
+	    (fcntl(DEL_FD, F_GETFL) & O_ACCMODE) != O_RDWR)
+		return CR_WL_FAIL(5, "fd %d: offset %lld, flags %#x", DEL_FD,
+				  (long long)lseek(DEL_FD, 0, SEEK_CUR),
+				  fcntl(DEL_FD, F_GETFL));
+	if (fcntl(DEL_APPEND_FD, F_GETFD) != FD_CLOEXEC ||
+	    (fcntl(DEL_APPEND_FD, F_GETFL) & (O_ACCMODE | O_APPEND)) !=
+	    (O_WRONLY | O_APPEND))
+		return CR_WL_FAIL(6, "fd %d flags %#x", DEL_APPEND_FD,
+				  fcntl(DEL_APPEND_FD, F_GETFL));
+	if (pread(DEL_FD, buf, DEL_SIZE, 0) != DEL_SIZE ||
+	    memcmp(buf, want, DEL_SIZE))
+		return CR_WL_FAIL(7, "contents differ");
+	/* the mapping is of the same file */
+	map[10] = 'M';
+	if (pread(DEL_FD, buf, 1, 10) != 1 || buf[0] != 'M')
+		return CR_WL_FAIL(8, "the mapping is not of the file");
+	/* the child shares the open file: its write moves our offset */
+	__atomic_store_n(go, 1, __ATOMIC_SEQ_CST);
+	syscall(SYS_futex, go, FUTEX_WAKE, 1, NULL, NULL, 0);
+	if (cr_wait_timeout(kid, &status, CR_WAIT_MS) ||
+	    !WIFEXITED(status) || WEXITSTATUS(status))
+		return CR_WL_FAIL(9, "child status %#x", status);
+	if (lseek(DEL_FD, 0, SEEK_CUR) != DEL_POS + 3 ||
+	    pread(DEL_FD, buf, 3, DEL_POS) != 3 || memcmp(buf, "kid", 3))
+		return CR_WL_FAIL(10, "the child's write: offset %lld",
+				  (long long)lseek(DEL_FD, 0, SEEK_CUR));
+	if (write(DEL_APPEND_FD, "end", 3) != 3 ||
+	    fstat(DEL_FD, &st) || st.st_size != DEL_SIZE + 3)
+		return CR_WL_FAIL(11, "append: size %lld", (long long)st.st_size);
+	return 0;
+}
+
+/*
+ * A file unlinked while open and mapped comes back unlinked, in the same
+ * directory, with its contents (a hole too), mode, offsets and flags; its
+ * fds and the mapping are one file again, shared with the child.
+ */
+CR_TEST(cr_files, deleted_file)
+{
+	tree_cycle(_metadata, ctx, wl_deleted_file, NULL, CHECKPOINT_SUBTREE);
 }
 
 TEST_HARNESS_MAIN
