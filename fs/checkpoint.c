@@ -28,6 +28,7 @@
 #include <linux/memfd.h>
 #include <linux/pagemap.h>
 #include <linux/highmem.h>
+#include <linux/task_work.h>
 
 /* open(2) flags a restored file gets back */
 #define CKPT_FILE_OFLAGS	(O_ACCMODE | O_APPEND | O_NONBLOCK | O_DSYNC | \
@@ -421,6 +422,8 @@ static void *ckpt_fdata_restore(struct ckpt_ctx *ctx, struct ckpt_hdr *hdr,
 					      O_RDONLY | O_LARGEFILE,
 					      current_cred());
 	fput(file);
+	/* the last fput() is deferred to here: give its write access back */
+	task_work_run();
 	file = ro;
 	if (IS_ERR(file))
 		goto out;

@@ -234,6 +234,8 @@ enum unsupported_kind {
 	UNSUPPORTED_SECCOMP,		/* a seccomp filter that allows all */
 	UNSUPPORTED_SCHED_BATCH,	/* sched_setscheduler(SCHED_BATCH) */
 	UNSUPPORTED_TIMERSLACK,		/* PR_SET_TIMERSLACK */
+	UNSUPPORTED_BIG_DELETED,	/* a deleted file above 256 MiB */
+	UNSUPPORTED_FUTURE_WRITE,	/* memfd F_SEAL_FUTURE_WRITE, mapped */
 	UNSUPPORTED_NR
 };
 
@@ -243,6 +245,8 @@ static const char *const unsupported_said[UNSUPPORTED_NR] = {
 	"holds an flock() lock", "holds a POSIX record lock",
 	"holds an open file description lock", "runs under seccomp",
 	"scheduling policy 3", "timer slack",
+	"larger than the 256 MiB saved of a deleted file",
+	"is sealed F_SEAL_FUTURE_WRITE and mapped writable",
 };
 
 /*
@@ -307,6 +311,19 @@ static int wl_unsupported(struct cr_ctx *ctx, void *arg)
 	}
 	case UNSUPPORTED_TIMERSLACK:
 		if (prctl(PR_SET_TIMERSLACK, 123456, 0, 0, 0))
+			return CR_EXIT_SETUP;
+		break;
+	case UNSUPPORTED_BIG_DELETED:
+		/* sparse: costs nothing, its size is what counts */
+		s = open(ctx->data, O_RDWR | O_CREAT | O_TRUNC, 0600);
+		if (s < 0 || ftruncate(s, (256 << 20) + 1) || unlink(ctx->data))
+			return CR_EXIT_SETUP;
+		break;
+	case UNSUPPORTED_FUTURE_WRITE:
+		s = memfd_create("cr_errors", MFD_ALLOW_SEALING);
+		m = s < 0 || ftruncate(s, 4096) ? MAP_FAILED :
+		    mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, s, 0);
+		if (m == MAP_FAILED || fcntl(s, F_ADD_SEALS, F_SEAL_FUTURE_WRITE))
 			return CR_EXIT_SETUP;
 		break;
 	case UNSUPPORTED_MLOCK:

@@ -535,6 +535,8 @@ CR_TEST(cr_files, memfd)
 #define DEL_POS		1234
 #define DEL_SEED	0xde1e7ed
 #define DEL_MODE	0640
+#define DEL_UID		1000	/* its owner: not the workload's */
+#define DEL_GID		1001
 
 static int wl_deleted_file(struct cr_ctx *ctx, void *arg)
 {
@@ -551,7 +553,8 @@ static int wl_deleted_file(struct cr_ctx *ctx, void *arg)
 	if (fd < 0 || dup2(fd, DEL_FD) != DEL_FD ||
 	    pwrite(DEL_FD, want, 4096, 0) != 4096 ||
 	    pwrite(DEL_FD, want + 8192, DEL_SIZE - 8192, 8192) !=
-	    DEL_SIZE - 8192 || fchmod(DEL_FD, DEL_MODE) ||
+	    DEL_SIZE - 8192 || fchown(DEL_FD, DEL_UID, DEL_GID) ||
+	    fchmod(DEL_FD, DEL_MODE) ||
 	    lseek(DEL_FD, DEL_POS, SEEK_SET) != DEL_POS)
 		return CR_EXIT_SETUP;
 	close(fd);
@@ -582,10 +585,10 @@ static int wl_deleted_file(struct cr_ctx *ctx, void *arg)
 		return CR_WL_FAIL(1, "fstat: %m");
 	if (st.st_nlink || st.st_size != DEL_SIZE ||
 	    (st.st_mode & 07777) != DEL_MODE || st.st_ino != st2.st_ino ||
-	    st.st_uid != getuid())
-		return CR_WL_FAIL(2, "nlink %lu, size %lld, mode %#o, uid %u, %s inode as the append fd",
+	    st.st_uid != DEL_UID || st.st_gid != DEL_GID)
+		return CR_WL_FAIL(2, "nlink %lu, size %lld, mode %#o, owner %u:%u, %s inode as the append fd",
 				  (unsigned long)st.st_nlink, (long long)st.st_size,
-				  st.st_mode & 07777, st.st_uid,
+				  st.st_mode & 07777, st.st_uid, st.st_gid,
 				  st.st_ino == st2.st_ino ? "same" : "not the same");
 	/* made again in its directory (as O_TMPFILE names it), deleted */
 	snprintf(path, sizeof(path), "/proc/self/fd/%d", DEL_FD);
@@ -640,6 +643,104 @@ static int wl_deleted_file(struct cr_ctx *ctx, void *arg)
 CR_TEST(cr_files, deleted_file)
 {
 	tree_cycle(_metadata, ctx, wl_deleted_file, NULL, CHECKPOINT_SUBTREE);
+}
+
+/* ---- a deleted executable --------------------------------------------- */
+
+#define EXE_ARG		"--deleted-exe"
+#define EXE_GRANDCHILD	"--deleted-exe-again"
+#define EXE_AGAIN_CODE	42
+
+/*
+ * A copy of this program, run as EXE_ARG COPY READY GO SIZE: removes
+ * COPY, says READY, waits for GO (after the restart), then checks that
+ * its executable is still that deleted file and runs it once more.
+ */
+static int deleted_exe_child(char **argv)
+{
+	char link[CR_PATH_LEN + 32] = "", *self[] = { argv[0], EXE_GRANDCHILD, NULL };
+	struct stat st;
+	int status, i;
+	pid_t pid;
+
+	if (unlink(argv[2]))
+		return CR_EXIT_SETUP;
+	close(open(argv[3], O_WRONLY | O_CREAT | O_CLOEXEC, 0644));
+	for (i = 0; i < CR_GO_POLLS && access(argv[4], F_OK); i++)
+		cr_sleep_ms(CR_GO_POLL_NS / 1000000);
+	if (readlink("/proc/self/exe", link, sizeof(link) - 1) < 0 ||
+	    !strstr(link, " (deleted)"))
+		return CR_WL_FAIL(1, "the executable is %s", link);
+	if (stat("/proc/self/exe", &st) || st.st_nlink ||
+	    st.st_size != atoll(argv[5]))
+		return CR_WL_FAIL(2, "the executable: %lld bytes, nlink %lu",
+				  (long long)st.st_size,
+				  (unsigned long)st.st_nlink);
+	/* the restored file runs: exec() takes it as it is */
+	pid = fork();
+	if (pid == 0) {
+		execv("/proc/self/exe", self);
+		_exit(1);
+	}
+	if (pid < 0 || waitpid(pid, &status, 0) != pid ||
+	    !WIFEXITED(status) || WEXITSTATUS(status) != EXE_AGAIN_CODE)
+		return CR_WL_FAIL(3, "running the executable again: status %#x",
+				  status);
+	return 0;
+}
+
+/* glibc hands constructors argc and argv: catch the copies' runs */
+static void __attribute__((constructor)) deleted_exe_hook(int argc,
+							   char **argv)
+{
+	if (argc == 2 && !strcmp(argv[1], EXE_GRANDCHILD))
+		exit(EXE_AGAIN_CODE);
+	if (argc == 6 && !strcmp(argv[1], EXE_ARG))
+		exit(deleted_exe_child(argv));
+}
+
+static int wl_deleted_exe(struct cr_ctx *ctx, void *arg)
+{
+	char ready[CR_PATH_LEN + 32], size[32];
+	int status = -1;
+	size_t len;
+	void *exe;
+	pid_t kid;
+
+	exe = cr_read_whole("/proc/self/exe", &len);
+	if (!exe || cr_write_whole(ctx->data2, exe, len) ||
+	    chmod(ctx->data2, 0755))
+		return CR_EXIT_SETUP;
+	free(exe);
+	ready_file(ctx, 1, ready, sizeof(ready));
+	snprintf(size, sizeof(size), "%zu", len);
+	kid = fork();
+	if (kid < 0)
+		return CR_EXIT_SETUP;
+	if (kid == 0) {
+		close(ctx->ready_fd);
+		execl(ctx->data2, "cr-deleted-exe", EXE_ARG, ctx->data2, ready,
+		      ctx->go, size, (char *)NULL);
+		_exit(CR_EXIT_SETUP);
+	}
+	if (wait_ready(ctx, 1))
+		return CR_EXIT_SETUP;
+	cr_wl_ready(ctx);
+	cr_wl_wait_go(ctx);
+	if (cr_wait_timeout(kid, &status, CR_WAIT_MS) || !WIFEXITED(status) ||
+	    WEXITSTATUS(status))
+		return CR_WL_FAIL(1, "the deleted executable's run: status %#x",
+				  status);
+	return 0;
+}
+
+/*
+ * A process whose executable was deleted comes back running the same
+ * file, deleted: /proc/PID/exe shows it, and it can run it again.
+ */
+CR_TEST(cr_files, deleted_exe)
+{
+	tree_cycle(_metadata, ctx, wl_deleted_exe, NULL, CHECKPOINT_SUBTREE);
 }
 
 TEST_HARNESS_MAIN

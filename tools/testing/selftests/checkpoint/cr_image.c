@@ -150,8 +150,13 @@ static void expect_refused(struct __test_metadata *_metadata,
 /* wl_checksum with a dup()ed descriptor: an OBJREF record in the image */
 static int wl_checksum_dup(struct cr_ctx *ctx, void *arg)
 {
-	if (dup2(1, 5) != 5)
+	int fd = memfd_create("cr_image", MFD_ALLOW_SEALING);
+
+	/* and a sealed memfd, for its FILE_DATA record */
+	if (dup2(1, 5) != 5 || fd < 0 || dup2(fd, 6) != 6 ||
+	    write(6, "memfd", 5) != 5 || fcntl(6, F_ADD_SEALS, F_SEAL_GROW))
 		return CR_EXIT_SETUP;
+	close(fd);
 	return wl_checksum(ctx, arg);
 }
 
@@ -521,7 +526,7 @@ static const struct bad_field bad_fields[] = {
 	BAD(SIGMASK, sigmask, nr_siginfo, 1 << 30, false),
 	BAD(UTS_NS, uts_ns, own, 2, false),
 	BAD(MM, mm, nr_auxv, 3, false),
-	BAD(MM, mm, has_exe, 2, false),
+	BAD(MM, mm, has_exe, 3, false),
 	BAD(MM, mm, start_code, 1LL << 62, false),
 	BAD(MM, mm, nr_vmas, 1 << 30, false),
 	BAD(VMA, vma, flags, 0x100, true),
@@ -536,6 +541,10 @@ static const struct bad_field bad_fields[] = {
 	BAD(OBJREF, objref, objtype, 1, true),
 	BAD(OBJREF, objref, objref, 1000, false),
 	BAD(FS, fs, umask, 01000, true),
+	BAD(FILE_DATA, file_data, kind, 3, false),
+	BAD(FILE_DATA, file_data, size, INT64_MIN, false),
+	BAD(FILE_DATA, file_data, mode, 010000, true),
+	BAD(FILE_DATA, file_data, seals, 0x20, true),
 	/* reserved and padding bytes */
 	BAD(HEADER, header, pad, 1, false),
 	BAD(TREE, tree, pad, 1, false),
