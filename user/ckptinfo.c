@@ -255,6 +255,7 @@ static const char *const obj_names[] = {
 	[CKPT_OBJ_SIGNAL] = "signal",
 	[CKPT_OBJ_UTS_NS] = "uts_ns",
 	[CKPT_OBJ_SHMEM] = "shmem",
+	[CKPT_OBJ_FILE_DATA] = "file_data",
 };
 
 static int print_objref(struct decoder *d, const void *rec, __u32 len)
@@ -462,7 +463,7 @@ static int print_mm(struct decoder *d, const void *rec, __u32 len)
 			    (unsigned long long)h->auxv[i],
 			    (unsigned long long)h->auxv[i + 1]);
 	}
-	if (h->has_exe)
+	if (h->has_exe == CKPT_EXE_PATH)
 		d->string_role = "exe";
 	return 0;
 }
@@ -471,7 +472,7 @@ static int print_vma(struct decoder *d, const void *rec, __u32 len)
 {
 	static const char *const type_names[] = {
 		[CKPT_VMA_ANON] = "anon", [CKPT_VMA_FILE] = "file",
-		[CKPT_VMA_SHMEM] = "shmem",
+		[CKPT_VMA_SHMEM] = "shmem", [CKPT_VMA_FILE_DATA] = "file_data",
 	};
 	const struct ckpt_hdr_vma *h = rec;
 	__u32 f = h->flags;
@@ -502,6 +503,21 @@ static int print_shmem(struct decoder *d, const void *rec, __u32 len)
 
 	out(d, "shared anonymous memory objref %d, %llu bytes\n", h->objref,
 	    (unsigned long long)h->size);
+	return 0;
+}
+
+static int print_file_data(struct decoder *d, const void *rec, __u32 len)
+{
+	static const char *const kind_names[] = {
+		[CKPT_FDATA_MEMFD] = "memfd", [CKPT_FDATA_DELETED] = "deleted",
+	};
+	const struct ckpt_hdr_file_data *h = rec;
+
+	out(d, "%s(%u) objref %d, %llu bytes, mode 0%o, owner %u:%u, seals 0x%x\n",
+	    enum_name(h->kind, kind_names, ARRAY_SIZE(kind_names)), h->kind,
+	    h->objref, (unsigned long long)h->size, h->mode, h->uid, h->gid,
+	    h->seals);
+	d->string_role = h->kind == CKPT_FDATA_MEMFD ? "name" : "directory";
 	return 0;
 }
 
@@ -556,7 +572,7 @@ static int print_file(struct decoder *d, const void *rec, __u32 len)
 {
 	static const char *const type_names[] = {
 		[CKPT_FILE_REG] = "reg", [CKPT_FILE_CHR] = "chr",
-		[CKPT_FILE_INHERIT] = "inherit",
+		[CKPT_FILE_INHERIT] = "inherit", [CKPT_FILE_DATA] = "data",
 	};
 	static const char *const acc[] = { "rdonly", "wronly", "rdwr", "?" };
 	const struct ckpt_hdr_file *h = rec;
@@ -702,6 +718,8 @@ static const struct rec_type rec_types[] = {
 	REC(FD_ENT, "FD_ENT", struct ckpt_hdr_fd_ent, 0, print_fd_ent),
 	REC(FILE, "FILE", struct ckpt_hdr_file, 0, print_file),
 	REC(FS, "FS", struct ckpt_hdr_fs, 0, print_fs),
+	REC(FILE_DATA, "FILE_DATA", struct ckpt_hdr_file_data, 0,
+	    print_file_data),
 	REC(CRED, "CRED", struct ckpt_hdr_cred, 1, print_cred),
 	REC(SIGNAL, "SIGNAL", struct ckpt_hdr_signal, 0, print_signal),
 	REC(UTS_NS, "UTS_NS", struct ckpt_hdr_uts_ns, 0, print_uts_ns),

@@ -11,6 +11,7 @@
 #include <libgen.h>
 #include <linux/futex.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
 #include <sys/resource.h>
 
 #define DATA_LEN	1000
@@ -643,6 +644,21 @@ static int wl_deleted_file(struct cr_ctx *ctx, void *arg)
 CR_TEST(cr_files, deleted_file)
 {
 	tree_cycle(_metadata, ctx, wl_deleted_file, NULL, CHECKPOINT_SUBTREE);
+}
+
+#define RAMFS_DIR	"/run/cr-ramfs"
+
+/*
+ * The same on ramfs, which is not shmem: its pages are read through the
+ * page cache (and pages of zeroes left out), and written back by write()
+ */
+CR_TEST(cr_files, deleted_file_ramfs)
+{
+	mkdir(RAMFS_DIR, 0755);
+	ASSERT_EQ(0, mount("ramfs", RAMFS_DIR, "ramfs", 0, "mode=755"));
+	snprintf(ctx->data, sizeof(ctx->data), "%s/deleted", RAMFS_DIR);
+	tree_cycle(_metadata, ctx, wl_deleted_file, NULL, CHECKPOINT_SUBTREE);
+	umount2(RAMFS_DIR, MNT_DETACH);
 }
 
 /* ---- a deleted executable --------------------------------------------- */

@@ -401,7 +401,8 @@ static const struct rtype rtypes[] = {
 	RT(TREE_TASK), RT(TASK), RT(CPU), RT(FPU), RT(SIGHAND), RT(SIGMASK),
 	RT(SIGINFO),
 	RT(CRED), RT(SIGNAL), RT(UTS_NS), RT(MM), RT(VMA), RT(PAGES),
-	RT(SHMEM), RT(FILE_TABLE), RT(FD_ENT), RT(FILE), RT(FS), RT(TAIL), RT(ERROR),
+	RT(SHMEM), RT(FILE_TABLE), RT(FD_ENT), RT(FILE), RT(FS), RT(FILE_DATA),
+	RT(TAIL), RT(ERROR),
 };
 #undef RT
 
@@ -423,6 +424,7 @@ static const struct otype otypes[] = {
 	OT(SIGNAL, SIGNAL, struct ckpt_hdr_signal),
 	OT(UTS_NS, UTS_NS, struct ckpt_hdr_uts_ns),
 	OT(SHMEM, SHMEM, struct ckpt_hdr_shmem),
+	OT(FILE_DATA, FILE_DATA, struct ckpt_hdr_file_data),
 };
 #undef OT
 
@@ -1735,7 +1737,7 @@ static int workload(int argc, char **argv)
 	const char *data = argc > 3 ? argv[3] : "";
 	int fd, sync[2], k;
 	pthread_t th;
-	char *mem, *shared, c;
+	char *mem, *shared, c, del[PATH_MAX];
 
 	if (getuid() && prctl(PR_SET_DUMPABLE, 1))
 		return wl_fail("PR_SET_DUMPABLE");
@@ -1756,6 +1758,22 @@ static int workload(int argc, char **argv)
 			return wl_fail("mmap shared");
 		shared[0] = 's';
 		shared[2 * 4096] = 'S';
+		/* a sealed memfd, mapped, and a deleted file: FILE_DATA */
+		k = memfd_create("cr_fuzz", MFD_ALLOW_SEALING);
+		if (k < 0 || dup2(k, 20) != 20 || ftruncate(20, 8192) ||
+		    pwrite(20, "memfd", 5, 4096) != 5 ||
+		    mmap(NULL, 8192, PROT_READ | PROT_WRITE, MAP_SHARED, 20,
+			 0) == MAP_FAILED ||
+		    fcntl(20, F_ADD_SEALS, F_SEAL_SHRINK))
+			return wl_fail("memfd");
+		close(k);
+		/* in /tmp: a user workload may not write beside its data */
+		snprintf(del, sizeof(del), "/tmp/cr_fuzz.deleted.%d", getpid());
+		k = open(del, O_RDWR | O_CREAT | O_TRUNC, 0600);
+		if (k < 0 || dup2(k, 21) != 21 || write(21, "gone", 4) != 4 ||
+		    unlink(del))
+			return wl_fail("deleted file");
+		close(k);
 		if (pipe(sync))
 			return wl_fail("pipe");
 		errno = pthread_create(&th, NULL, wl_thread, NULL);

@@ -525,7 +525,7 @@ static const struct bad_field bad_fields[] = {
 	BAD(SIGMASK, sigmask, sas_ss_sp, 1LL << 62, false),
 	BAD(SIGMASK, sigmask, nr_siginfo, 1 << 30, false),
 	BAD(UTS_NS, uts_ns, own, 2, false),
-	BAD(MM, mm, nr_auxv, 3, false),
+	BAD(MM, mm, nr_auxv, -1, true),	/* odd: AT_NULL still in it */
 	BAD(MM, mm, has_exe, 3, false),
 	BAD(MM, mm, start_code, 1LL << 62, false),
 	BAD(MM, mm, nr_vmas, 1 << 30, false),
