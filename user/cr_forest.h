@@ -40,6 +40,7 @@ struct cr_forest {
 	struct cr_node *nodes;
 	uint32_t hdr_flags;
 	int nr_procs;		/* nodes that report ready (all but threads) */
+	int root_lead;		/* the ghost that makes the root, or 0 */
 	unsigned long flags;	/* restart flags */
 	int kfd, logfd;
 	int feed_fd;		/* the tool's end of kfd's pipe, or -1 */
@@ -102,17 +103,39 @@ static inline int cr_forest_index(struct cr_forest *f, pid_t pid)
  */
 static inline int cr_forest_plan(struct cr_forest *f)
 {
-	int i;
+	struct ckpt_hdr_tree_task *root = &f->nodes[0].e;
+	int i, lead;
+
+	/*
+	 * A root in a session whose leader died (a daemon its launcher left
+	 * behind): the ghost of that leader is made first, by the tool, and
+	 * makes the root, which is handed to the tool (a subreaper).
+	 */
+	if (root->sid && root->sid != root->pid &&
+	    !(f->hdr_flags & CKPT_IMAGE_CONTAINER)) {
+		lead = cr_forest_index(f, root->sid);
+		if (lead <= 0 || !(f->nodes[lead].e.flags & CKPT_TREE_GHOST)) {
+			cr_error("root %d: session %d cannot be rebuilt",
+				 root->pid, root->sid);
+			return -1;
+		}
+		f->root_lead = lead;
+		f->nodes[lead].creator = -1;
+		f->nodes[0].by_ghost = true;
+		f->nodes[0].creator = lead;
+	}
 
 	for (i = 1; i < f->n; i++) {
 		struct cr_node *nd = &f->nodes[i];
 		struct ckpt_hdr_tree_task *e = &nd->e;
-		int par, lead;
+		int par;
 
 		if (e->flags & CKPT_TREE_THREAD) {
 			nd->creator = cr_forest_index(f, e->tgid);
 			continue;
 		}
+		if (i == f->root_lead)
+			continue;
 		par = cr_forest_index(f, e->ppid);
 		if (par < 0 || (f->nodes[par].e.flags & CKPT_TREE_THREAD)) {
 			cr_error("pid %d: parent %d is not in the image",
@@ -423,6 +446,45 @@ fail:
 }
 
 /*
+ * The root's session leader is dead: its ghost, our child, takes the
+ * session and makes the root, then exits at once; the root, handed to
+ * us as we are a subreaper, waits for that before it goes on (by_ghost).
+ * Returns the root's pid (0 in the root), or -1.
+ */
+static inline pid_t cr_forest_root_by_ghost(struct cr_forest *f, uint64_t ns)
+{
+	struct ckpt_hdr_tree_task *g = &f->nodes[f->root_lead].e;
+	int status;
+	pid_t pid;
+	char c = 1;
+
+	if (prctl(PR_SET_CHILD_SUBREAPER, 1) < 0)
+		return -1;
+	pid = cr_clone_pid(g->pid, ns);
+	if (pid < 0) {
+		cr_perror("cannot create the session leader %d of the root",
+			  g->pid);
+		return -1;
+	}
+	if (pid == 0) {
+		if (setsid() < 0)
+			_exit(CR_EXIT_FAIL);
+		pid = cr_clone_pid(f->nodes[0].e.pid, 0);
+		if (pid == 0)
+			cr_forest_task(f, 0, -1);
+		if (pid < 0 || write(f->ready[1], &c, 1) != 1)
+			_exit(CR_EXIT_FAIL);
+		_exit(0);
+	}
+	if (waitpid(pid, &status, 0) != pid || status) {
+		cr_error("the session leader %d of the root failed (status %#x)",
+			 g->pid, status);
+		return -1;
+	}
+	return f->nodes[0].e.pid;
+}
+
+/*
  * Fork the root (in a new pid namespace for a container image) and let
  * the forest grow from it; wait until every task reported ready.
  * Returns the root's pid, or -1 (with the forest killed).
@@ -450,7 +512,9 @@ static inline pid_t cr_forest_grow(struct cr_forest *f)
 		return -1;
 	}
 	fflush(NULL);
-	if (container) {
+	if (f->root_lead) {
+		pid = cr_forest_root_by_ghost(f, ns);
+	} else if (container) {
 		pid = cr_clone_pid(0, CLONE_NEWPID | ns);
 	} else {
 		pid = cr_clone_pid(root->pid, ns);

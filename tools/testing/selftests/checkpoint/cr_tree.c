@@ -1476,4 +1476,120 @@ CR_TEST(cr_tree, cat_md5sum_refused)
 	pipeline_refused(_metadata, ctx, wl_cat_md5sum);
 }
 
+/*
+ * How test harnesses start their programs: a launcher maps one shared
+ * page, forks, the child daemonizes (setsid(), fork, exit) and the
+ * launcher exits once the daemon said it runs, through a futex in that
+ * page. The daemon (its session leader gone) and its own child, which
+ * waits on a futex in the page, are what is checkpointed.
+ */
+struct launch_page {
+	int daemon_pid;		/* set by the daemon: it is up */
+	int kid_ready;
+	int futex;		/* the daemon wakes its child through it */
+	int kid_mark;
+};
+
+static int launched_daemon(struct cr_ctx *ctx, struct launch_page *p)
+{
+	int status = -1, i;
+	pid_t kid;
+
+	kid = fork();
+	if (kid < 0)
+		return CR_EXIT_SETUP;
+	if (kid == 0) {
+		__atomic_store_n(&p->kid_ready, 1, __ATOMIC_SEQ_CST);
+		while (!__atomic_load_n(&p->futex, __ATOMIC_SEQ_CST))
+			syscall(SYS_futex, &p->futex, FUTEX_WAIT, 0, NULL,
+				NULL, 0);
+		p->kid_mark = getpid();
+		_exit(0);
+	}
+	for (i = 0; i < 1000 && !__atomic_load_n(&p->kid_ready,
+						  __ATOMIC_SEQ_CST); i++)
+		cr_sleep_ms(10);
+	__atomic_store_n(&p->daemon_pid, getpid(), __ATOMIC_SEQ_CST);
+	syscall(SYS_futex, &p->daemon_pid, FUTEX_WAKE, 1, NULL, NULL, 0);
+	cr_wl_wait_go(ctx);
+
+	/* restarted: the futex still wakes the child, its write is seen */
+	__atomic_store_n(&p->futex, 1, __ATOMIC_SEQ_CST);
+	syscall(SYS_futex, &p->futex, FUTEX_WAKE, 1, NULL, NULL, 0);
+	if (cr_wait_timeout(kid, &status, CR_WAIT_MS) || status)
+		return CR_WL_FAIL(1, "the daemon's child: status %#x", status);
+	if (p->kid_mark != kid)
+		return CR_WL_FAIL(2, "the child's write is not seen");
+	if (getsid(0) == getpid() || getppid() == 1)
+		return CR_WL_FAIL(3, "session %d, parent %d", getsid(0),
+				  getppid());
+	return 0;
+}
+
+static int wl_launcher(struct cr_ctx *ctx, void *arg)
+{
+	struct launch_page *p;
+	pid_t mid;
+	int fd;
+
+	p = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+		 MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		return CR_EXIT_SETUP;
+	mid = fork();
+	if (mid < 0)
+		return CR_EXIT_SETUP;
+	if (mid == 0) {
+		close(ctx->ready_fd);
+		ctx->ready_fd = -1;
+		if (setsid() < 0)
+			_exit(CR_EXIT_SETUP);
+		if (fork() == 0)
+			_exit(launched_daemon(ctx, p));
+		_exit(0);
+	}
+	while (!__atomic_load_n(&p->daemon_pid, __ATOMIC_SEQ_CST))
+		syscall(SYS_futex, &p->daemon_pid, FUTEX_WAIT, 0, NULL, NULL,
+			0);
+	if (waitpid(mid, NULL, 0) != mid)
+		return CR_EXIT_SETUP;
+	fd = open(ctx->data2, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	if (fd < 0 || dprintf(fd, "%d\n", p->daemon_pid) < 0 || close(fd))
+		return CR_EXIT_SETUP;
+	cr_wl_ready(ctx);
+	return 0;
+}
+
+CR_TEST(cr_tree, launcher_daemon)
+{
+	struct wl_call call = { wl_launcher, NULL };
+	char buf[32] = "", st[128];
+	int status, err;
+	pid_t daemon;
+
+	prctl(PR_SET_CHILD_SUBREAPER, 1);
+	cr_cgroup_create(_metadata, ctx);
+	cr_spawn(_metadata, ctx, wl_in_cgroup, &call);
+	/* the launcher is gone: the daemon, orphaned, is our child now */
+	ASSERT_EQ(0, cr_wait_timeout(ctx->wl_pid, &status, CR_WAIT_MS));
+	ASSERT_EQ(0, status);
+	ASSERT_LT(0, cr_read_str(ctx->data2, buf, sizeof(buf)));
+	daemon = atoi(buf);
+	ASSERT_LT(1, daemon);
+	ctx->wl_pid = daemon;
+	cr_freeze(_metadata, ctx, daemon);
+	ASSERT_LT(0, ckpt_to_img(ctx, daemon, CHECKPOINT_SUBTREE, &err)) {
+		TH_LOG("checkpoint: %s", strerror(err));
+		cr_dump_logs(_metadata, ctx);
+	}
+	kill_tree(_metadata, ctx);
+	cr_go(_metadata, ctx);
+	status = restart_tool(_metadata, ctx, ctx->img);
+	cr_status_str(status, st, sizeof(st));
+	ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) {
+		TH_LOG("restored daemon: %s", st);
+		cr_dump_logs(_metadata, ctx);
+	}
+}
+
 TEST_HARNESS_MAIN
