@@ -491,6 +491,225 @@ static const struct ckpt_obj_ops ckpt_fdata_ops = {
 	.restored_drop = ckpt_fdata_restored_drop,
 };
 
+/* --- file locks --- */
+
+/* A lock of @kind as a record; records beyond @max are only counted */
+static void ckpt_lock_rec(struct file_lock *fl, u32 kind, int fd,
+			  struct ckpt_hdr_file_lock *out, int max, int *n)
+{
+	struct ckpt_hdr_file_lock *l = &out[*n];
+
+	if ((*n)++ >= max)
+		return;
+	memset(l, 0, sizeof(*l));
+	l->h.type = CKPT_HDR_FILE_LOCK;
+	l->h.len = sizeof(*l);
+	l->kind = kind;
+	l->type = fl->fl_type;
+	if (kind == CKPT_LOCK_FLOCK)
+		return;
+	l->start = fl->fl_start;
+	l->len = fl->fl_end == OFFSET_MAX ? 0 : fl->fl_end - fl->fl_start + 1;
+	if (kind == CKPT_LOCK_POSIX)
+		l->fd = fd;
+}
+
+/*
+ * The locks @owner holds on @inode: the flock() and OFD locks of an
+ * open file (@of_file), or the POSIX record locks of a files table,
+ * taken again through @fd. At most @max go to @out; all are counted.
+ */
+static int ckpt_find_locks(struct inode *inode, void *owner, bool of_file,
+			   int fd, struct ckpt_hdr_file_lock *out, int max)
+{
+	struct file_lock_context *flctx;
+	struct file_lock *fl;
+	int n = 0;
+
+	/* pairs with the cmpxchg that installs it (fs/locks.c) */
+	flctx = smp_load_acquire(&inode->i_flctx);
+	if (!flctx)
+		return 0;
+	spin_lock(&flctx->flc_lock);
+	if (of_file)
+		list_for_each_entry(fl, &flctx->flc_flock, fl_list)
+			if (fl->fl_file == owner)
+				ckpt_lock_rec(fl, CKPT_LOCK_FLOCK, 0, out, max,
+					      &n);
+	list_for_each_entry(fl, &flctx->flc_posix, fl_list) {
+		if (fl->fl_owner != owner || !(fl->fl_flags & FL_OFDLCK) != !of_file)
+			continue;
+		ckpt_lock_rec(fl, of_file ? CKPT_LOCK_OFD : CKPT_LOCK_POSIX,
+			      fd, out, max, &n);
+	}
+	spin_unlock(&flctx->flc_lock);
+	return n;
+}
+
+/*
+ * Append the locks of ckpt_find_locks() to *@recs (*@nr of them so far).
+ * The owner is frozen: its locks stay; the lists are only read twice
+ * to size the array.
+ *
+ * Return: 0 or a negative errno (-E2BIG beyond CKPT_LOCKS_MAX).
+ */
+static int ckpt_get_locks(struct inode *inode, void *owner, bool of_file,
+			  int fd, struct ckpt_hdr_file_lock **recs, int *nr)
+{
+	struct ckpt_hdr_file_lock *more;
+	int n, max = 0;
+
+	for (;;) {
+		n = ckpt_find_locks(inode, owner, of_file, fd,
+				    *recs ? *recs + *nr : NULL, max);
+		if (n <= max)
+			break;
+		if (*nr + n > CKPT_LOCKS_MAX)
+			return -E2BIG;
+		more = krealloc(*recs, (*nr + n) * sizeof(**recs), GFP_KERNEL);
+		if (!more)
+			return -ENOMEM;
+		*recs = more;
+		max = n;
+	}
+	*nr += n;
+	return 0;
+}
+
+static int ckpt_write_locks(struct ckpt_ctx *ctx,
+			    struct ckpt_hdr_file_lock *recs, int nr)
+{
+	int i, ret = 0;
+
+	for (i = 0; !ret && i < nr; i++)
+		ret = ckpt_write_obj(ctx, &recs[i].h);
+	return ret;
+}
+
+/* Does @file hold a lease? (not saved yet) */
+static bool ckpt_file_lease(struct file *file)
+{
+	struct file_lock_context *flctx;
+	struct file_lock *fl;
+	bool lease = false;
+
+	/* pairs with the cmpxchg that installs it (fs/locks.c) */
+	flctx = smp_load_acquire(&file_inode(file)->i_flctx);
+	if (!flctx)
+		return false;
+	spin_lock(&flctx->flc_lock);
+	list_for_each_entry(fl, &flctx->flc_lease, fl_list)
+		if (fl->fl_file == file)
+			lease = true;
+	spin_unlock(&flctx->flc_lock);
+	return lease;
+}
+
+static const char *const ckpt_lock_names[] = {
+	[CKPT_LOCK_FLOCK] = "flock()",
+	[CKPT_LOCK_OFD] = "open file description",
+	[CKPT_LOCK_POSIX] = "POSIX record",
+};
+
+/* flock() as the system call takes it, without waiting */
+static int ckpt_flock(struct file *file, unsigned int type)
+{
+	struct file_lock *fl;
+	int ret;
+
+	if (!(file->f_mode & (FMODE_READ | FMODE_WRITE)))
+		return -EBADF;
+	fl = locks_alloc_lock();
+	if (!fl)
+		return -ENOMEM;
+	fl->fl_file = file;
+	fl->fl_owner = file;
+	fl->fl_pid = current->tgid;
+	fl->fl_flags = FL_FLOCK;
+	fl->fl_type = type;
+	fl->fl_end = OFFSET_MAX;
+	ret = security_file_lock(file, type);
+	if (!ret && file->f_op->flock)
+		ret = file->f_op->flock(file, F_SETLK, fl);
+	else if (!ret)
+		ret = locks_lock_file_wait(file, fl);
+	locks_free_lock(fl);
+	return ret;
+}
+
+/* Read a FILE_LOCK record of an open file (@of_file) or a files table */
+static struct ckpt_hdr_file_lock *ckpt_read_lock(struct ckpt_ctx *ctx,
+						 bool of_file)
+{
+	struct ckpt_hdr_file_lock *h;
+
+	h = ckpt_read_obj_type(ctx, CKPT_HDR_FILE_LOCK, sizeof(*h));
+	if (IS_ERR(h))
+		return h;
+	if ((of_file ? h->kind != CKPT_LOCK_FLOCK && h->kind != CKPT_LOCK_OFD :
+		       h->kind != CKPT_LOCK_POSIX) ||
+	    (h->type != F_RDLCK && h->type != F_WRLCK) || h->start < 0 ||
+	    h->len < 0 || h->len > OFFSET_MAX - h->start ||
+	    (h->kind != CKPT_LOCK_POSIX && h->fd) ||
+	    (h->kind == CKPT_LOCK_FLOCK && (h->start || h->len))) {
+		ckpt_err(ctx, -EINVAL, "bad lock record (kind %u, type %u, %lld+%lld, fd %d)",
+			 h->kind, h->type, h->start, h->len, h->fd);
+		ckpt_hdr_put(ctx, h);
+		return ERR_PTR(-EINVAL);
+	}
+	return h;
+}
+
+/*
+ * Take a saved lock again, as flock() or fcntl(F_SETLK, F_OFD_SETLK)
+ * would, without waiting: a conflicting lock of another process fails
+ * the restart. A POSIX lock goes to the caller's files table, through
+ * the fd the record names, which is @file's there.
+ */
+static int ckpt_apply_lock(struct ckpt_ctx *ctx, struct file *file,
+			   struct ckpt_hdr_file_lock *h)
+{
+	struct flock fl = {
+		.l_type = h->type,
+		.l_whence = SEEK_SET,
+		.l_start = h->start,
+		.l_len = h->len,
+	};
+	int ret;
+
+	if (h->kind == CKPT_LOCK_FLOCK)
+		ret = ckpt_flock(file, h->type);
+	else
+		ret = fcntl_setlk(h->fd, file, h->kind == CKPT_LOCK_OFD ?
+				  F_OFD_SETLK : F_SETLK, &fl);
+	if (ret)
+		ckpt_err(ctx, ret, "pid %d: cannot take back its %s lock on %pD (%lld+%lld)%s",
+			 task_pid_vnr(current), ckpt_lock_names[h->kind],
+			 file, h->start, h->len,
+			 ret == -EAGAIN ? ": another process holds a conflicting one" : "");
+	return ret;
+}
+
+/* The locks held through an open file just restored */
+static int ckpt_restore_file_locks(struct ckpt_ctx *ctx, struct file *file,
+				   u32 nr)
+{
+	struct ckpt_hdr_file_lock *h;
+	int ret = 0;
+	u32 i;
+
+	if (nr > CKPT_LOCKS_MAX)
+		return ckpt_err(ctx, -EINVAL, "%u locks on %pD", nr, file);
+	for (i = 0; !ret && i < nr; i++) {
+		h = ckpt_read_lock(ctx, true);
+		if (IS_ERR(h))
+			return PTR_ERR(h);
+		ret = ckpt_apply_lock(ctx, file, h);
+		ckpt_hdr_put(ctx, h);
+	}
+	return ret;
+}
+
 /* --- file objects --- */
 
 static int ckpt_file_type(struct file *file)
@@ -520,7 +739,8 @@ static int ckpt_file_checkpoint(struct ckpt_ctx *ctx, void *ptr, int objref,
 		.f_pos = file->f_pos,
 		.i_mode = file_inode(file)->i_mode,
 	};
-	int ret;
+	struct ckpt_hdr_file_lock *locks = NULL;
+	int ret, nr = 0;
 
 	h.file_type = ckpt_file_type(file);
 	if (!h.file_type) {
@@ -528,12 +748,22 @@ static int ckpt_file_checkpoint(struct ckpt_ctx *ctx, void *ptr, int objref,
 		h.file_type = CKPT_FILE_INHERIT;
 		h.inherit_fd = ref->fd;
 	}
+	ret = ckpt_get_locks(file_inode(file), file, true, 0, &locks, &nr);
+	if (ret) {
+		kfree(locks);
+		return ckpt_err(ctx, ret, "pid %d fd %d: cannot save the locks held through %pD",
+				task_pid_vnr(ref->task), ref->fd, file);
+	}
+	h.nr_locks = nr;
 	ret = ckpt_write_obj(ctx, &h.h);
-	if (ret || h.file_type == CKPT_FILE_INHERIT)
-		return ret;
-	if (h.file_type == CKPT_FILE_DATA)
-		return ckpt_checkpoint_file_data(ctx, file, ref);
-	return ckpt_write_fname(ctx, &file->f_path);
+	if (!ret && h.file_type == CKPT_FILE_DATA)
+		ret = ckpt_checkpoint_file_data(ctx, file, ref);
+	else if (!ret && h.file_type != CKPT_FILE_INHERIT)
+		ret = ckpt_write_fname(ctx, &file->f_path);
+	if (!ret)
+		ret = ckpt_write_locks(ctx, locks, nr);
+	kfree(locks);
+	return ret;
 }
 
 static struct file *ckpt_file_reopen(struct ckpt_ctx *ctx,
@@ -592,6 +822,7 @@ static void *ckpt_file_restore(struct ckpt_ctx *ctx, struct ckpt_hdr *hdr,
 {
 	struct ckpt_hdr_file *h;
 	struct file *file;
+	int ret;
 
 	h = ckpt_read_body_alloc(ctx, hdr, sizeof(*h));
 	if (IS_ERR(h))
@@ -626,6 +857,11 @@ static void *ckpt_file_restore(struct ckpt_ctx *ctx, struct ckpt_hdr *hdr,
 	default:
 		file = ERR_PTR(ckpt_err(ctx, -EINVAL, "unknown file type %u",
 					h->file_type));
+	}
+	ret = IS_ERR(file) ? 0 : ckpt_restore_file_locks(ctx, file, h->nr_locks);
+	if (ret) {
+		fput(file);
+		file = ERR_PTR(ret);
 	}
 	ckpt_hdr_put(ctx, h);
 	return file;
@@ -682,39 +918,6 @@ static bool ckpt_fds_same_pipe(struct ckpt_fd *fds, int nr, int i)
 		    file_inode(fds[j].file) == inode)
 			return true;
 	return false;
-}
-
-/*
- * A lock or lease on an open file of files table @files, held through it:
- * not saved yet, and dropped silently it would let another process in.
- * flock() locks and OFD locks belong to the open file, POSIX record locks
- * to the files table, leases to the open file.
- */
-static const char *ckpt_file_lock(struct file *file, struct files_struct *files)
-{
-	struct file_lock_context *flctx;
-	const char *what = NULL;
-	struct file_lock *fl;
-
-	/* pairs with the cmpxchg that installs it (fs/locks.c) */
-	flctx = smp_load_acquire(&file_inode(file)->i_flctx);
-	if (!flctx)
-		return NULL;
-	spin_lock(&flctx->flc_lock);
-	list_for_each_entry(fl, &flctx->flc_flock, fl_list)
-		if (fl->fl_file == file)
-			what = "an flock() lock";
-	list_for_each_entry(fl, &flctx->flc_posix, fl_list) {
-		if (fl->fl_owner == files)
-			what = "a POSIX record lock (fcntl())";
-		else if (fl->fl_owner == file)
-			what = "an open file description lock";
-	}
-	list_for_each_entry(fl, &flctx->flc_lease, fl_list)
-		if (fl->fl_file == file)
-			what = "a lease";
-	spin_unlock(&flctx->flc_lock);
-	return what;
 }
 
 /*
@@ -804,6 +1007,39 @@ static void ckpt_free_fds(struct ckpt_fd *fds, int nr)
 	kvfree(fds);
 }
 
+/*
+ * The POSIX record locks of files table @files, each file once, taken
+ * again through its first fd. Only files with POSIX locks are looked at
+ * twice.
+ */
+static int ckpt_table_locks(struct ckpt_ctx *ctx, struct files_struct *files,
+			    struct ckpt_fd *fds, int nr,
+			    struct ckpt_hdr_file_lock **locks, int *nr_locks)
+{
+	struct file_lock_context *flctx;
+	struct inode *inode;
+	int i, j, ret;
+
+	for (i = 0; i < nr; i++) {
+		inode = file_inode(fds[i].file);
+		/* as in ckpt_find_locks(); the owner's list does not change */
+		flctx = smp_load_acquire(&inode->i_flctx);
+		if (!flctx || list_empty_careful(&flctx->flc_posix))
+			continue;
+		for (j = 0; j < i; j++)
+			if (file_inode(fds[j].file) == inode)
+				break;
+		if (j < i)
+			continue;
+		ret = ckpt_get_locks(inode, files, false, fds[i].fd, locks,
+				     nr_locks);
+		if (ret)
+			return ckpt_err(ctx, ret, "fd %d: cannot save the POSIX record locks on %pD",
+					fds[i].fd, fds[i].file);
+	}
+	return 0;
+}
+
 static int ckpt_files_checkpoint(struct ckpt_ctx *ctx, void *ptr, int objref,
 				 const struct ckpt_obj_ref *ref)
 {
@@ -813,14 +1049,20 @@ static int ckpt_files_checkpoint(struct ckpt_ctx *ctx, void *ptr, int objref,
 		.h.len = sizeof(h),
 		.objref = objref,
 	};
-	const char *lock;
+	struct ckpt_hdr_file_lock *locks = NULL;
 	struct ckpt_fd *fds;
-	int i, nr, ret;
+	int i, nr, ret, nr_locks = 0;
 
 	nr = ckpt_collect_fds(ctx, ptr, &fds);
 	if (nr < 0)
 		return nr;
+	ret = ckpt_table_locks(ctx, ptr, fds, nr, &locks, &nr_locks);
+	if (ret) {
+		ckpt_free_fds(fds, nr);
+		return ret;
+	}
 	h.nr_fds = nr;
+	h.nr_locks = nr_locks;
 	ret = ckpt_write_obj(ctx, &h.h);
 	for (i = 0; !ret && i < nr; i++) {
 		struct ckpt_hdr_fd_ent e = {
@@ -831,12 +1073,11 @@ static int ckpt_files_checkpoint(struct ckpt_ctx *ctx, void *ptr, int objref,
 		};
 
 		ret = ckpt_check_stream(ctx, ref->task, fds, nr, i);
-		lock = ret ? NULL : ckpt_file_lock(fds[i].file, ptr);
-		if (lock)
+		if (!ret && ckpt_file_lease(fds[i].file))
 			ret = ckpt_err(ctx, -EBUSY,
-				       "pid %d fd %d (%pd) holds %s: not supported yet",
+				       "pid %d fd %d (%pd) holds a lease: not supported yet",
 				       task_pid_vnr(ref->task), fds[i].fd,
-				       fds[i].file->f_path.dentry, lock);
+				       fds[i].file->f_path.dentry);
 		if (!ret)
 			ret = ckpt_write_obj(ctx, &e.h);
 		if (ret)
@@ -848,6 +1089,9 @@ static int ckpt_files_checkpoint(struct ckpt_ctx *ctx, void *ptr, int objref,
 		if (!(i % 1024))
 			cond_resched();
 	}
+	if (!ret)
+		ret = ckpt_write_locks(ctx, locks, nr_locks);
+	kfree(locks);
 	ckpt_free_fds(fds, nr);
 	return ret;
 }
@@ -955,22 +1199,56 @@ static int ckpt_install_fds(struct ckpt_ctx *ctx, struct ckpt_fd *fds, int nr)
 	return 0;
 }
 
+/*
+ * One POSIX lock of the table: its record names the fd it was taken
+ * through, which must be open here (@fds, ascending).
+ */
+static int ckpt_restore_table_lock(struct ckpt_ctx *ctx, struct ckpt_fd *fds,
+				   int nr)
+{
+	struct ckpt_hdr_file_lock *h;
+	int lo = 0, hi = nr, ret;
+
+	h = ckpt_read_lock(ctx, false);
+	if (IS_ERR(h))
+		return PTR_ERR(h);
+	while (lo < hi) {
+		int mid = (lo + hi) / 2;
+
+		if (fds[mid].fd < h->fd)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo == nr || fds[lo].fd != h->fd)
+		ret = ckpt_err(ctx, -EINVAL, "POSIX lock through fd %d, which is not open",
+			       h->fd);
+	else
+		ret = ckpt_apply_lock(ctx, fds[lo].file, h);
+	ckpt_hdr_put(ctx, h);
+	return ret;
+}
+
 static void *ckpt_files_restore(struct ckpt_ctx *ctx, struct ckpt_hdr *hdr,
 				int *objref)
 {
 	struct ckpt_hdr_file_table *h;
 	struct ckpt_fd *fds = NULL;
 	int i, ret = 0, nr, cap = 0;
+	u32 nr_locks;
 
 	h = ckpt_read_body_alloc(ctx, hdr, sizeof(*h));
 	if (IS_ERR(h))
 		return h;
 	*objref = h->objref;
 	nr = h->nr_fds;
+	nr_locks = h->nr_locks;
 	ckpt_hdr_put(ctx, h);
 	if (nr < 0 || nr > rlimit(RLIMIT_NOFILE))
 		return ERR_PTR(ckpt_err(ctx, -EINVAL, "%d fds exceed the fd limit",
 					nr));
+	if (nr_locks > CKPT_LOCKS_MAX)
+		return ERR_PTR(ckpt_err(ctx, -EINVAL, "%u POSIX locks", nr_locks));
 
 	for (i = 0; i < nr; i++) {
 		struct ckpt_hdr_fd_ent *e;
@@ -1022,6 +1300,9 @@ static void *ckpt_files_restore(struct ckpt_ctx *ctx, struct ckpt_hdr *hdr,
 	}
 	if (!ret)
 		ret = ckpt_install_fds(ctx, fds, nr);
+	/* POSIX locks: owned by the table just installed */
+	for (i = 0; !ret && i < nr_locks; i++)
+		ret = ckpt_restore_table_lock(ctx, fds, nr);
 	kvfree(fds);
 	if (ret)
 		return ERR_PTR(ret);

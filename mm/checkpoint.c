@@ -72,6 +72,8 @@ static int ckpt_vma_flags(struct vm_area_struct *vma)
 		flags |= CKPT_VMA_GROWSDOWN;
 	if ((vma->vm_flags & VM_NORESERVE) && !(vma->vm_flags & VM_SHARED))
 		flags |= CKPT_VMA_NORESERVE;
+	if (vma->vm_flags & VM_LOCKED)
+		flags |= CKPT_VMA_LOCKED;
 	return flags;
 }
 
@@ -99,8 +101,8 @@ static const char *ckpt_vma_unsupported(struct vm_area_struct *vma)
 	else if (!file && (vma->vm_flags & VM_SHARED))
 		return "a shared anonymous mapping without its object";
 	/* not saved yet: refused rather than dropped */
-	if (vma->vm_flags & (VM_LOCKED | VM_LOCKONFAULT))
-		return "locked in memory (mlock())";
+	if (vma->vm_flags & VM_LOCKONFAULT)
+		return "locked in memory as it faults in (MLOCK_ONFAULT)";
 	if (vma->vm_flags & (VM_HUGEPAGE | VM_NOHUGEPAGE | VM_MERGEABLE))
 		return "advised by madvise() (huge pages or KSM)";
 	return NULL;
@@ -338,15 +340,18 @@ static int ckpt_mm_checkpoint(struct ckpt_ctx *ctx, void *ptr, int objref,
 	if (ret == -EBUSY)
 		ckpt_err(ctx, ret, "mapping %#lx-%#lx is %s: not supported yet",
 			 bad.start, bad.end, why);
-	else if (!ret && (def_flags || test_bit(MMF_DISABLE_THP, &mm->flags)))
+	else if (!ret && ((def_flags & ~VM_LOCKED) ||
+			  test_bit(MMF_DISABLE_THP, &mm->flags)))
 		ret = ckpt_err(ctx, -EBUSY,
-			       "the address space has mlockall() or prctl() defaults: not supported yet");
+			       "the address space has mlockall(MCL_ONFAULT) or prctl() defaults: not supported yet");
 	if (ret)
 		goto out;
 
 	exe = get_mm_exe_file(mm);
 	h->objref = objref;
 	h->nr_vmas = nr;
+	if (def_flags & VM_LOCKED)
+		h->def_flags = CKPT_MM_LOCK_FUTURE;
 	h->has_exe = CKPT_EXE_NONE;
 	if (exe)
 		h->has_exe = ckpt_file_data_kind(exe) ? CKPT_EXE_DATA :
@@ -478,6 +483,9 @@ static int ckpt_check_mm_hdr(struct ckpt_ctx *ctx, struct ckpt_hdr_mm *h)
 		return ckpt_err(ctx, -EINVAL, "inconsistent mm layout");
 	if (h->nr_vmas > sysctl_max_map_count)
 		return ckpt_err(ctx, -EINVAL, "too many VMAs (%u)", h->nr_vmas);
+	if (h->def_flags & ~CKPT_MM_LOCK_FUTURE)
+		return ckpt_err(ctx, -EINVAL, "bad mm defaults %#x",
+				h->def_flags);
 	if (h->nr_auxv > min_t(int, AT_VECTOR_SIZE, CKPT_AUXV_MAX) ||
 	    h->nr_auxv % 2 || h->has_exe >= CKPT_EXE_MAX)
 		return ckpt_err(ctx, -EINVAL, "bad auxv size %u", h->nr_auxv);
@@ -556,7 +564,8 @@ static int ckpt_restore_vma(struct ckpt_ctx *ctx, unsigned long *prev_end)
 	    h->vma_type == 0 || h->vma_type >= CKPT_VMA_TYPE_MAX ||
 	    h->flags & ~(CKPT_VMA_READ | CKPT_VMA_WRITE | CKPT_VMA_EXEC |
 			 CKPT_VMA_SHARED | CKPT_VMA_GROWSDOWN |
-			 CKPT_VMA_NORESERVE | CKPT_VMA_ADVICE) ||
+			 CKPT_VMA_NORESERVE | CKPT_VMA_ADVICE |
+			 CKPT_VMA_LOCKED) ||
 	    (h->vma_type == CKPT_VMA_ANON && (h->flags & CKPT_VMA_SHARED)) ||
 	    (h->vma_type == CKPT_VMA_SHMEM && !(h->flags & CKPT_VMA_SHARED)) ||
 	    (h->flags & (CKPT_VMA_SHARED | CKPT_VMA_NORESERVE)) ==
@@ -579,6 +588,9 @@ static int ckpt_restore_vma(struct ckpt_ctx *ctx, unsigned long *prev_end)
 		mflags |= MAP_NORESERVE;
 	if (h->flags & CKPT_VMA_GROWSDOWN)
 		mflags |= MAP_GROWSDOWN;
+	/* as mmap() locks: RLIMIT_MEMLOCK or CAP_IPC_LOCK, pages faulted in */
+	if (h->flags & CKPT_VMA_LOCKED)
+		mflags |= MAP_LOCKED;
 
 	if (h->vma_type == CKPT_VMA_FILE || h->vma_type == CKPT_VMA_FILE_DATA) {
 		int oflags = O_LARGEFILE;
@@ -769,6 +781,9 @@ static int ckpt_apply_mm(struct mm_struct *mm, struct ckpt_hdr_mm *h)
 	memset(mm->saved_auxv, 0, sizeof(mm->saved_auxv));
 	for (i = 0; i < h->nr_auxv; i++)
 		mm->saved_auxv[i] = h->auxv[i];
+	/* mappings made from here on are locked: mlockall(MCL_FUTURE) */
+	if (h->def_flags & CKPT_MM_LOCK_FUTURE)
+		mm->def_flags |= VM_LOCKED;
 	mmap_write_unlock(mm);
 	return 0;
 }
@@ -788,12 +803,24 @@ static void *ckpt_mm_restore(struct ckpt_ctx *ctx, struct ckpt_hdr *hdr,
 	if (ret)
 		goto out;
 
+	if ((h->def_flags & CKPT_MM_LOCK_FUTURE) && !can_do_mlock()) {
+		ret = ckpt_err(ctx, -EPERM,
+			       "cannot lock future mappings (mlockall(MCL_FUTURE)) without RLIMIT_MEMLOCK");
+		goto out;
+	}
 	/* from here on the caller's own memory is gone */
 	ret = vm_munmap(0, TASK_SIZE);
 	if (ret) {
 		ckpt_err(ctx, ret, "cannot clear the address space");
 		goto out;
 	}
+	/* the restarter's mlockall() is not the image's */
+	if (mmap_write_lock_killable(mm)) {
+		ret = -EINTR;
+		goto out;
+	}
+	mm->def_flags &= VM_LOCKED_CLEAR_MASK;
+	mmap_write_unlock(mm);
 	if (h->has_exe)
 		ret = ckpt_restore_exe(ctx, mm, h->has_exe);
 	if (!ret)

@@ -311,10 +311,13 @@ static int print_task(struct decoder *d, const void *rec, __u32 len)
 	if (h->pdeath_signal)
 		out(d, INDENT "parent-death signal %u\n", h->pdeath_signal);
 	if (h->sleep_flags)
-		out(d, INDENT "frozen in a sleep on clock %d with %lld ns left, "
-		    "flags 0x%x, rmtp 0x%llx\n", h->sleep_clockid,
-		    (long long)h->sleep_remaining, h->sleep_flags,
-		    (unsigned long long)h->sleep_rmtp);
+		out(d, INDENT "waiting: %s, clock %d, %lld ns, flags 0x%x, rmtp 0x%llx, uaddr 0x%llx, val %u, bitset 0x%x\n",
+		    h->sleep_flags & CKPT_SLEEP_POLL ? "poll" :
+		    h->sleep_flags & CKPT_SLEEP_FUTEX ? "futex" : "nanosleep",
+		    h->sleep_clockid, (long long)h->sleep_remaining,
+		    h->sleep_flags, (unsigned long long)h->sleep_rmtp,
+		    (unsigned long long)h->sleep_uaddr, h->sleep_val,
+		    h->sleep_bitset);
 	return 0;
 }
 
@@ -448,8 +451,9 @@ static int print_mm(struct decoder *d, const void *rec, __u32 len)
 	if (h->nr_auxv > CKPT_AUXV_MAX)
 		return bad(d, "nr_auxv %u > %u", h->nr_auxv, CKPT_AUXV_MAX);
 #define A(f)	(unsigned long long)h->f
-	out(d, "objref %d, nr_vmas %u, has_exe %u, nr_auxv %u\n",
-	    h->objref, h->nr_vmas, h->has_exe, h->nr_auxv);
+	out(d, "objref %d, nr_vmas %u, has_exe %u, nr_auxv %u%s\n",
+	    h->objref, h->nr_vmas, h->has_exe, h->nr_auxv,
+	    h->def_flags & CKPT_MM_LOCK_FUTURE ? ", mlockall(MCL_FUTURE)" : "");
 	out(d, INDENT "code 0x%llx-0x%llx data 0x%llx-0x%llx\n",
 	    A(start_code), A(end_code), A(start_data), A(end_data));
 	out(d, INDENT "brk 0x%llx-0x%llx stack 0x%llx vdso 0x%llx\n",
@@ -521,6 +525,25 @@ static int print_file_data(struct decoder *d, const void *rec, __u32 len)
 	return 0;
 }
 
+static int print_file_lock(struct decoder *d, const void *rec, __u32 len)
+{
+	static const char *const kind_names[] = {
+		[CKPT_LOCK_FLOCK] = "flock", [CKPT_LOCK_OFD] = "ofd",
+		[CKPT_LOCK_POSIX] = "posix",
+	};
+	const struct ckpt_hdr_file_lock *h = rec;
+
+	out(d, "%s(%u) %s, bytes %lld+%lld%s", enum_name(h->kind, kind_names,
+	    ARRAY_SIZE(kind_names)), h->kind,
+	    h->type == F_RDLCK ? "read" : h->type == F_WRLCK ? "write" : "?",
+	    (long long)h->start, (long long)h->len,
+	    h->len ? "" : " (to the end)");
+	if (h->kind == CKPT_LOCK_POSIX)
+		out(d, ", fd %d", h->fd);
+	out(d, "\n");
+	return 0;
+}
+
 static int print_pages(struct decoder *d, const void *rec, __u32 len)
 {
 	const struct ckpt_hdr_pages *h = rec;
@@ -555,7 +578,8 @@ static int print_file_table(struct decoder *d, const void *rec, __u32 len)
 {
 	const struct ckpt_hdr_file_table *h = rec;
 
-	out(d, "objref %d, nr_fds %u\n", h->objref, h->nr_fds);
+	out(d, "objref %d, nr_fds %u, nr_locks %u\n", h->objref, h->nr_fds,
+	    h->nr_locks);
 	return 0;
 }
 
@@ -586,6 +610,8 @@ static int print_file(struct decoder *d, const void *rec, __u32 len)
 	    (long long)h->f_pos, h->i_mode);
 	if (h->file_type == CKPT_FILE_INHERIT)
 		out(d, ", inherit_fd %d", h->inherit_fd);
+	if (h->nr_locks)
+		out(d, ", %u locks", h->nr_locks);
 	out(d, "\n");
 	if (h->file_type == CKPT_FILE_REG || h->file_type == CKPT_FILE_CHR)
 		d->string_role = "path";
@@ -720,6 +746,8 @@ static const struct rec_type rec_types[] = {
 	REC(FS, "FS", struct ckpt_hdr_fs, 0, print_fs),
 	REC(FILE_DATA, "FILE_DATA", struct ckpt_hdr_file_data, 0,
 	    print_file_data),
+	REC(FILE_LOCK, "FILE_LOCK", struct ckpt_hdr_file_lock, 0,
+	    print_file_lock),
 	REC(CRED, "CRED", struct ckpt_hdr_cred, 1, print_cred),
 	REC(SIGNAL, "SIGNAL", struct ckpt_hdr_signal, 0, print_signal),
 	REC(UTS_NS, "UTS_NS", struct ckpt_hdr_uts_ns, 0, print_uts_ns),

@@ -115,6 +115,8 @@ int ckpt_check_ns(struct ckpt_ctx *ctx, u32 *flags);
 
 /* kernel/checkpoint/sleep.c */
 void ckpt_save_sleep(struct task_struct *t, struct ckpt_hdr_task *h);
+int ckpt_check_sleep(struct ckpt_ctx *ctx, struct task_struct *t,
+		     const struct ckpt_hdr_task *h);
 int ckpt_restore_sleep(struct ckpt_ctx *ctx, const struct ckpt_hdr_task *h);
 
 /**

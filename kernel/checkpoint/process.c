@@ -81,7 +81,9 @@ static int ckpt_write_task(struct ckpt_ctx *ctx, struct task_struct *t)
 	if (task_no_new_privs(t))
 		h->flags |= CKPT_TASK_NO_NEW_PRIVS;
 	ckpt_save_sleep(t, h);
-	ret = ckpt_write_obj(ctx, &h->h);
+	ret = ckpt_check_sleep(ctx, t, h);
+	if (!ret)
+		ret = ckpt_write_obj(ctx, &h->h);
 	ckpt_hdr_put(ctx, h);
 	return ret;
 }

@@ -181,7 +181,16 @@ int ckpt_checkpoint_signals(struct ckpt_ctx *ctx, struct task_struct *t)
 	ret = ckpt_save_pending(ctx, t, &m, &si);
 	if (ret)
 		return ret;
-	m.blocked = t->blocked.sig[0];
+	/*
+	 * Frozen on the way out of sigsuspend(), ppoll() or pselect() (any
+	 * call that takes a mask for its wait): the mask it had before is
+	 * the one to save. The call is issued again and takes its own mask
+	 * again, keeping that one to give back when it returns.
+	 */
+	if (t != current && test_tsk_restore_sigmask(t))
+		m.blocked = t->saved_sigmask.sig[0];
+	else
+		m.blocked = t->blocked.sig[0];
 	m.sas_ss_sp = t->sas_ss_sp;
 	m.sas_ss_size = t->sas_ss_size;
 	m.sas_ss_flags = t->sas_ss_flags;

@@ -46,6 +46,7 @@ static const char * const ckpt_hdr_names[] = {
 	[CKPT_HDR_FILE] = "FILE",
 	[CKPT_HDR_FS] = "FS",
 	[CKPT_HDR_FILE_DATA] = "FILE_DATA",
+	[CKPT_HDR_FILE_LOCK] = "FILE_LOCK",
 	[CKPT_HDR_TAIL] = "TAIL",
 	[CKPT_HDR_ERROR] = "ERROR",
 };
@@ -220,12 +221,13 @@ CKPT_ALIGNED(ckpt_hdr_mm);
 CKPT_ALIGNED(ckpt_hdr_vma);
 CKPT_ALIGNED(ckpt_hdr_pages);
 CKPT_ALIGNED(ckpt_hdr_shmem);
-CKPT_ALIGNED(ckpt_hdr_file_table);
 CKPT_ALIGNED(ckpt_hdr_fd_ent);
 CKPT_ALIGNED(ckpt_hdr_file);
 CKPT_ALIGNED(ckpt_hdr_cred);
 CKPT_ALIGNED(ckpt_hdr_fs);
 CKPT_ALIGNED(ckpt_hdr_file_data);
+CKPT_ALIGNED(ckpt_hdr_file_lock);
+CKPT_ALIGNED(ckpt_hdr_file_table);
 CKPT_ALIGNED(ckpt_hdr_tail);
 CKPT_ALIGNED(ckpt_hdr_error);
 
@@ -246,7 +248,9 @@ static const struct {
 	CKPT_RESERVED(CKPT_HDR_SIGINFO, ckpt_hdr_siginfo, pad),
 	CKPT_RESERVED(CKPT_HDR_PAGES, ckpt_hdr_pages, pad),
 	CKPT_RESERVED(CKPT_HDR_SHMEM, ckpt_hdr_shmem, pad),
-	CKPT_RESERVED(CKPT_HDR_FILE, ckpt_hdr_file, pad),
+	CKPT_RESERVED(CKPT_HDR_MM, ckpt_hdr_mm, pad),
+	CKPT_RESERVED(CKPT_HDR_FILE_TABLE, ckpt_hdr_file_table, pad),
+	CKPT_RESERVED(CKPT_HDR_FILE_LOCK, ckpt_hdr_file_lock, pad),
 };
 
 /**

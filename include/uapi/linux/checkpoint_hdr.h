@@ -78,6 +78,7 @@ enum ckpt_hdr_type {
 	CKPT_HDR_FILE,
 	CKPT_HDR_FS,
 	CKPT_HDR_FILE_DATA,
+	CKPT_HDR_FILE_LOCK,
 
 	CKPT_HDR_MM = 400,
 	CKPT_HDR_VMA,
@@ -192,11 +193,20 @@ struct ckpt_hdr_task {
 	__s32 nice;		/* -20..19 */
 	__u64 robust_list;	/* set_robust_list() head */
 	__u64 clear_child_tid;	/* set_tid_address() */
-	/* a relative nanosleep()/clock_nanosleep() the task was frozen in */
-	__u32 sleep_flags;	/* CKPT_SLEEP_*, 0: not in such a sleep */
-	__s32 sleep_clockid;	/* CLOCK_MONOTONIC, CLOCK_BOOTTIME or CLOCK_TAI */
-	__s64 sleep_remaining;	/* ns it still had to sleep */
-	__u64 sleep_rmtp;	/* where it wants the time left if interrupted */
+	/*
+	 * A wait the task was frozen in and goes on with after restart: a
+	 * relative nanosleep()/clock_nanosleep() (on CLOCK_MONOTONIC,
+	 * BOOTTIME or TAI), a poll() (CLOCK_MONOTONIC) or a futex wait with
+	 * a timeout (CLOCK_MONOTONIC, or CLOCK_REALTIME: sleep_remaining is
+	 * then its deadline, ns since the epoch)
+	 */
+	__u32 sleep_flags;	/* CKPT_SLEEP_*, 0: not in such a wait */
+	__s32 sleep_clockid;	/* the clock of the wait */
+	__s64 sleep_remaining;	/* ns it still had to wait */
+	__u64 sleep_rmtp;	/* nanosleep: where it wants the time left */
+	__u64 sleep_uaddr;	/* poll: its pollfd array; futex: the futex */
+	__u32 sleep_val;	/* poll: nfds; futex: the value waited for */
+	__u32 sleep_bitset;	/* futex: the bitset of FUTEX_WAIT_BITSET */
 	__u32 pdeath_signal;	/* PR_SET_PDEATHSIG, 0: none */
 	__u32 nr_cpus;		/* bits of cpus_allowed used */
 	__u64 cpus_allowed[CKPT_CPUS_MAX / 64];	/* CPU affinity */
@@ -205,9 +215,13 @@ struct ckpt_hdr_task {
 /* ckpt_hdr_task.flags */
 #define CKPT_TASK_NO_NEW_PRIVS	0x1	/* PR_SET_NO_NEW_PRIVS */
 
-/* ckpt_hdr_task.sleep_flags */
+/* ckpt_hdr_task.sleep_flags: ACTIVE, and POLL or FUTEX (else nanosleep) */
 #define CKPT_SLEEP_ACTIVE	0x1
-#define CKPT_SLEEP_RMTP		0x2	/* sleep_rmtp is set */
+#define CKPT_SLEEP_RMTP		0x2	/* nanosleep: sleep_rmtp is set */
+#define CKPT_SLEEP_POLL		0x4	/* in poll() */
+#define CKPT_SLEEP_NO_TIMEOUT	0x8	/* poll() without a timeout */
+#define CKPT_SLEEP_FUTEX	0x10	/* in a futex wait with a timeout */
+#define CKPT_SLEEP_SHARED	0x20	/* futex: not FUTEX_PRIVATE_FLAG */
 
 struct ckpt_sigaction {
 	__u64 handler;
@@ -299,8 +313,13 @@ struct ckpt_hdr_mm {
 	__u64 vdso;		/* vDSO text address, 0 if none */
 	__u32 nr_auxv;		/* u64 words used in auxv */
 	__u32 has_exe;		/* enum ckpt_mm_exe: what names the executable */
+	__u32 def_flags;	/* CKPT_MM_*: defaults of new mappings */
+	__u32 pad;
 	__u64 auxv[CKPT_AUXV_MAX];
 };
+
+/* ckpt_hdr_mm.def_flags */
+#define CKPT_MM_LOCK_FUTURE	0x1	/* mlockall(MCL_FUTURE) */
 
 /* ckpt_hdr_mm.has_exe */
 enum ckpt_mm_exe {
@@ -323,6 +342,7 @@ enum ckpt_mm_exe {
 #define CKPT_VMA_WIPEONFORK	0x100	/* MADV_WIPEONFORK */
 #define CKPT_VMA_SEQ_READ	0x200	/* MADV_SEQUENTIAL */
 #define CKPT_VMA_RAND_READ	0x400	/* MADV_RANDOM */
+#define CKPT_VMA_LOCKED		0x800	/* mlock(), MAP_LOCKED */
 
 /* ckpt_hdr_vma.vma_type */
 enum ckpt_vma_type {
@@ -372,6 +392,8 @@ struct ckpt_hdr_file_table {
 	struct ckpt_hdr h;
 	__s32 objref;
 	__u32 nr_fds;		/* CKPT_HDR_FD_ENT (+ file) pairs follow */
+	__u32 nr_locks;		/* then POSIX record locks: CKPT_HDR_FILE_LOCK */
+	__u32 pad;
 };
 
 #define CKPT_FD_CLOEXEC		0x1
@@ -399,8 +421,34 @@ struct ckpt_hdr_file {
 	__s32 inherit_fd;	/* INHERIT: the restarter's fd (0, 1 or 2) */
 	__s64 f_pos;
 	__u32 i_mode;		/* file type and permission bits */
+	__u32 nr_locks;		/* flock() and OFD locks held through it */
+	/* REG, CHR: a CKPT_HDR_STRING path follows; DATA: its FILE_DATA */
+	/* then nr_locks CKPT_HDR_FILE_LOCK records */
+};
+
+/* ckpt_hdr_file_lock.kind */
+enum ckpt_lock_kind {
+	CKPT_LOCK_FLOCK = 1,	/* flock(), held by the open file */
+	CKPT_LOCK_OFD,		/* F_OFD_SETLK, held by the open file */
+	CKPT_LOCK_POSIX,	/* F_SETLK, held by the files table */
+	CKPT_LOCK_KIND_MAX
+};
+
+/* At most this many locks per open file or files table */
+#define CKPT_LOCKS_MAX		1024
+
+/*
+ * A file lock: after the FILE it is held through (flock, OFD), or after
+ * the FD_ENT records of the files table that holds it (POSIX).
+ */
+struct ckpt_hdr_file_lock {
+	struct ckpt_hdr h;
+	__u32 kind;		/* enum ckpt_lock_kind */
+	__u32 type;		/* F_RDLCK or F_WRLCK */
+	__s64 start;		/* first byte (flock: 0) */
+	__s64 len;		/* bytes; 0: to the end of the file, as it grows */
+	__s32 fd;		/* POSIX: the fd it is taken again through */
 	__u32 pad;
-	/* REG and CHR: followed by a CKPT_HDR_STRING with the path */
 };
 
 /* ckpt_hdr_file_data.kind */

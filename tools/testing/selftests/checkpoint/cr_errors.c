@@ -226,11 +226,9 @@ enum unsupported_kind {
 	UNSUPPORTED_PIPE_FD,		/* a pipe at fd 5 */
 	UNSUPPORTED_SYSV_SHM,		/* SysV shared memory, attached */
 	UNSUPPORTED_POSIX_TIMER,	/* timer_create() */
-	UNSUPPORTED_MLOCK,		/* mlock() */
+	UNSUPPORTED_MLOCK_ONFAULT,	/* mlock2(MLOCK_ONFAULT) */
 	UNSUPPORTED_SOCKET_STDIN,	/* a TCP socket at fd 0 */
-	UNSUPPORTED_FLOCK,		/* flock() on an open file */
-	UNSUPPORTED_POSIX_LOCK,		/* fcntl(F_SETLK) */
-	UNSUPPORTED_OFD_LOCK,		/* fcntl(F_OFD_SETLK) */
+	UNSUPPORTED_LEASE,		/* fcntl(F_SETLEASE) */
 	UNSUPPORTED_SECCOMP,		/* a seccomp filter that allows all */
 	UNSUPPORTED_SCHED_BATCH,	/* sched_setscheduler(SCHED_BATCH) */
 	UNSUPPORTED_TIMERSLACK,		/* PR_SET_TIMERSLACK */
@@ -241,9 +239,8 @@ enum unsupported_kind {
 
 /* What the log and the ERROR record say about each */
 static const char *const unsupported_said[UNSUPPORTED_NR] = {
-	"fd 5", "SysV shared memory", "POSIX timers", "mlock()", "fd 0 is a socket",
-	"holds an flock() lock", "holds a POSIX record lock",
-	"holds an open file description lock", "runs under seccomp",
+	"fd 5", "SysV shared memory", "POSIX timers", "MLOCK_ONFAULT", "fd 0 is a socket",
+	"holds a lease", "runs under seccomp",
 	"scheduling policy 3", "timer slack",
 	"larger than the 256 MiB saved of a deleted file",
 	"is sealed F_SEAL_FUTURE_WRITE and mapped writable",
@@ -279,19 +276,11 @@ static int wl_unsupported(struct cr_ctx *ctx, void *arg)
 		if (syscall(SYS_timer_create, CLOCK_MONOTONIC, NULL, &timer))
 			return CR_EXIT_SETUP;
 		break;
-	case UNSUPPORTED_FLOCK:
-	case UNSUPPORTED_POSIX_LOCK:
-	case UNSUPPORTED_OFD_LOCK: {
-		struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
-
-		s = open(ctx->data, O_RDWR | O_CREAT, 0600);
-		if (s < 0 ||
-		    (kind == UNSUPPORTED_FLOCK ? flock(s, LOCK_EX) :
-		     fcntl(s, kind == UNSUPPORTED_POSIX_LOCK ? F_SETLK :
-			   F_OFD_SETLK, &fl)))
+	case UNSUPPORTED_LEASE:
+		s = open(ctx->data, O_RDONLY | O_CREAT, 0600);
+		if (s < 0 || fcntl(s, F_SETLEASE, F_RDLCK))
 			return CR_EXIT_SETUP;
 		break;
-	}
 	case UNSUPPORTED_SECCOMP: {
 		struct sock_filter allow = BPF_STMT(BPF_RET | BPF_K,
 						    SECCOMP_RET_ALLOW);
@@ -326,10 +315,10 @@ static int wl_unsupported(struct cr_ctx *ctx, void *arg)
 		if (m == MAP_FAILED || fcntl(s, F_ADD_SEALS, F_SEAL_FUTURE_WRITE))
 			return CR_EXIT_SETUP;
 		break;
-	case UNSUPPORTED_MLOCK:
+	case UNSUPPORTED_MLOCK_ONFAULT:
 		m = mmap(NULL, 1 << 16, PROT_READ | PROT_WRITE,
 			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-		if (m == MAP_FAILED || mlock(m, 4096))
+		if (m == MAP_FAILED || mlock2(m, 4096, MLOCK_ONFAULT))
 			return CR_EXIT_SETUP;
 		break;
 	case UNSUPPORTED_SOCKET_STDIN:

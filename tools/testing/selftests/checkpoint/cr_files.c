@@ -10,6 +10,7 @@
 
 #include <libgen.h>
 #include <linux/futex.h>
+#include <sys/file.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/resource.h>
@@ -757,6 +758,183 @@ static int wl_deleted_exe(struct cr_ctx *ctx, void *arg)
 CR_TEST(cr_files, deleted_exe)
 {
 	tree_cycle(_metadata, ctx, wl_deleted_exe, NULL, CHECKPOINT_SUBTREE);
+}
+
+/* ---- file locks --------------------------------------------------------- */
+
+#define LOCK_FLOCK_FD	45	/* data: flock(LOCK_EX), shared with the child */
+#define LOCK_OFD_FD	46	/* data2: OFD write lock on [10, 20) */
+#define LOCK_SH_FD	47	/* data2 again: flock(LOCK_SH) */
+
+/* From a process of its own, with files of its own: what is locked? */
+static int probe_locks(struct cr_ctx *ctx, bool want_locked)
+{
+	struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET,
+			    .l_start = 15, .l_len = 1 };
+	int a, b, status = -1;
+	pid_t pid;
+
+	pid = fork();
+	if (pid == 0) {
+		a = open(ctx->data, O_RDWR);
+		b = open(ctx->data2, O_RDWR);
+		if (a < 0 || b < 0)
+			_exit(10);
+		/* flock: exclusive; OFD lock on 15; a shared flock on data2 */
+		if ((flock(a, LOCK_SH | LOCK_NB) == 0) == want_locked)
+			_exit(11);
+		if ((fcntl(b, F_OFD_SETLK, &fl) == 0) == want_locked)
+			_exit(12);
+		if ((flock(b, LOCK_EX | LOCK_NB) == 0) == want_locked)
+			_exit(13);
+		if (flock(b, LOCK_SH | LOCK_NB))
+			_exit(14);
+		_exit(0);
+	}
+	if (pid < 0 || cr_wait_timeout(pid, &status, CR_WAIT_MS))
+		return -1;
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 99;
+}
+
+static int wl_flock(struct cr_ctx *ctx, void *arg)
+{
+	struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET,
+			    .l_start = 10, .l_len = 10 };
+	int status = -1, ret, *go;
+	pid_t kid;
+
+	go = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+		  MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (go == MAP_FAILED ||
+	    open_at(ctx->data, O_RDWR | O_CREAT | O_TRUNC, LOCK_FLOCK_FD) ||
+	    open_at(ctx->data2, O_RDWR | O_CREAT | O_TRUNC, LOCK_OFD_FD) ||
+	    open_at(ctx->data2, O_RDONLY, LOCK_SH_FD) ||
+	    flock(LOCK_FLOCK_FD, LOCK_EX) || fcntl(LOCK_OFD_FD, F_OFD_SETLK, &fl) ||
+	    flock(LOCK_SH_FD, LOCK_SH))
+		return CR_EXIT_SETUP;
+	kid = fork();
+	if (kid < 0)
+		return CR_EXIT_SETUP;
+	if (kid == 0) {
+		/* shares the open file, so the flock() too: it drops it */
+		close(ctx->ready_fd);
+		while (!__atomic_load_n(go, __ATOMIC_SEQ_CST))
+			syscall(SYS_futex, go, FUTEX_WAIT, 0, NULL, NULL, 0);
+		_exit(flock(LOCK_FLOCK_FD, LOCK_UN) ? 1 : 0);
+	}
+	ret = probe_locks(ctx, true);
+	if (ret)
+		return CR_EXIT_SETUP;
+	cr_wl_ready(ctx);
+	cr_wl_wait_go(ctx);
+
+	ret = probe_locks(ctx, true);
+	if (ret)
+		return CR_WL_FAIL(ret, "a lock is missing after restart (probe %d)",
+				  ret);
+	/* the OFD lock is reported as it was */
+	fl.l_type = F_WRLCK;
+	fl.l_start = 0;
+	fl.l_len = 0;
+	fl.l_pid = 0;
+	ret = open(ctx->data2, O_RDWR);
+	if (ret < 0 || fcntl(ret, F_OFD_GETLK, &fl) || fl.l_type != F_WRLCK ||
+	    fl.l_start != 10 || fl.l_len != 10 || fl.l_pid != -1)
+		return CR_WL_FAIL(20, "F_OFD_GETLK: type %d, %lld+%lld, pid %d",
+				  fl.l_type, (long long)fl.l_start,
+				  (long long)fl.l_len, fl.l_pid);
+	close(ret);
+	/* the child's unlock through the shared open file frees it */
+	__atomic_store_n(go, 1, __ATOMIC_SEQ_CST);
+	syscall(SYS_futex, go, FUTEX_WAKE, 1, NULL, NULL, 0);
+	if (cr_wait_timeout(kid, &status, CR_WAIT_MS) || status)
+		return CR_WL_FAIL(21, "child status %#x", status);
+	ret = open(ctx->data, O_RDWR);
+	if (ret < 0 || flock(ret, LOCK_EX | LOCK_NB))
+		return CR_WL_FAIL(22, "the flock() lock is still held: not the same open file");
+	return 0;
+}
+
+/*
+ * flock() locks (one shared by a child through its open file) and OFD
+ * locks come back held through the same open files: other open files
+ * of the same files conflict with them, and an unlock through the
+ * child's descriptor frees the flock() lock for everyone.
+ */
+CR_TEST(cr_files, flock)
+{
+	tree_cycle(_metadata, ctx, wl_flock, NULL, CHECKPOINT_SUBTREE);
+}
+
+#define POSIX_FD	48	/* data: read lock on [0, 100), write on [200, EOF) */
+#define POSIX_DUP	49	/* a dup: closing it drops them all */
+
+static int wl_posix_lock(struct cr_ctx *ctx, void *arg)
+{
+	struct flock fl = { .l_type = F_RDLCK, .l_whence = SEEK_SET,
+			    .l_start = 0, .l_len = 100 };
+	int status = -1, fd;
+	pid_t kid, me = getpid();
+
+	if (open_at(ctx->data, O_RDWR | O_CREAT | O_TRUNC, POSIX_FD) ||
+	    fcntl(POSIX_FD, F_SETLK, &fl))
+		return CR_EXIT_SETUP;
+	fl.l_type = F_WRLCK;
+	fl.l_start = 200;
+	fl.l_len = 0;
+	if (fcntl(POSIX_FD, F_SETLK, &fl) || dup2(POSIX_FD, POSIX_DUP) != POSIX_DUP)
+		return CR_EXIT_SETUP;
+	cr_wl_ready(ctx);
+	cr_wl_wait_go(ctx);
+
+	/* another process sees both, held by this pid */
+	kid = fork();
+	if (kid == 0) {
+		struct flock q = { .l_type = F_WRLCK, .l_whence = SEEK_SET,
+				   .l_start = 50, .l_len = 1 };
+
+		fd = open(ctx->data, O_RDWR);
+		if (fd < 0 || fcntl(fd, F_GETLK, &q) || q.l_type != F_RDLCK ||
+		    q.l_start != 0 || q.l_len != 100 || q.l_pid != me)
+			_exit(1);
+		q.l_type = F_RDLCK;
+		q.l_start = 1000000;
+		q.l_len = 1;
+		if (fcntl(fd, F_GETLK, &q) || q.l_type != F_WRLCK ||
+		    q.l_start != 200 || q.l_len != 0 || q.l_pid != me)
+			_exit(2);
+		/* a read lock where it holds one for reading is fine */
+		q.l_type = F_RDLCK;
+		q.l_start = 10;
+		q.l_len = 10;
+		_exit(fcntl(fd, F_SETLK, &q) ? 3 : 0);
+	}
+	if (kid < 0 || cr_wait_timeout(kid, &status, CR_WAIT_MS) || status)
+		return CR_WL_FAIL(1, "the locks seen from another process: status %#x",
+				  status);
+	/* POSIX semantics kept: closing any fd of the file drops them */
+	close(POSIX_DUP);
+	kid = fork();
+	if (kid == 0) {
+		struct flock q = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
+
+		fd = open(ctx->data, O_RDWR);
+		_exit(fd < 0 || fcntl(fd, F_SETLK, &q) ? 1 : 0);
+	}
+	if (kid < 0 || cr_wait_timeout(kid, &status, CR_WAIT_MS) || status)
+		return CR_WL_FAIL(2, "the locks outlived the close of a dup: status %#x",
+				  status);
+	return 0;
+}
+
+/*
+ * POSIX record locks come back owned by the process, with their ranges
+ * and types: another process sees them (F_GETLK, with the pid), and
+ * closing any fd of the file drops them.
+ */
+CR_TEST(cr_files, posix_lock)
+{
+	tree_cycle(_metadata, ctx, wl_posix_lock, NULL, CHECKPOINT_SUBTREE);
 }
 
 TEST_HARNESS_MAIN

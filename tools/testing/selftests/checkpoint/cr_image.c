@@ -7,6 +7,8 @@
  */
 #include "cr_util.h"
 
+#include <sys/file.h>
+
 #include <sys/utsname.h>
 
 #define WL_LEN		(4UL << 20)
@@ -152,9 +154,12 @@ static int wl_checksum_dup(struct cr_ctx *ctx, void *arg)
 {
 	int fd = memfd_create("cr_image", MFD_ALLOW_SEALING);
 
-	/* and a sealed memfd, for its FILE_DATA record */
+	struct flock fl = { .l_type = F_RDLCK, .l_whence = SEEK_SET };
+
+	/* a sealed memfd (FILE_DATA) with a flock() and a POSIX lock */
 	if (dup2(1, 5) != 5 || fd < 0 || dup2(fd, 6) != 6 ||
-	    write(6, "memfd", 5) != 5 || fcntl(6, F_ADD_SEALS, F_SEAL_GROW))
+	    write(6, "memfd", 5) != 5 || fcntl(6, F_ADD_SEALS, F_SEAL_GROW) ||
+	    flock(6, LOCK_SH) || fcntl(6, F_SETLK, &fl))
 		return CR_EXIT_SETUP;
 	close(fd);
 	return wl_checksum(ctx, arg);
@@ -508,6 +513,8 @@ static const struct bad_field bad_fields[] = {
 	BAD(TASK, task, flags, 2, false),
 	BAD(TASK, task, pdeath_signal, 99, false),
 	BAD(TASK, task, sleep_flags, 4, false),
+	BAD(TASK, task, sleep_val, 1, false),
+	BAD(TASK, task, sleep_bitset, 1, false),
 	BAD(TASK, task, rseq, 0x10000010, false),
 	BAD(TASK, task, robust_list, 1LL << 62, false),
 	BAD(TASK, task, clear_child_tid, 1LL << 62, false),
@@ -527,6 +534,8 @@ static const struct bad_field bad_fields[] = {
 	BAD(UTS_NS, uts_ns, own, 2, false),
 	BAD(MM, mm, nr_auxv, -1, true),	/* odd: AT_NULL still in it */
 	BAD(MM, mm, has_exe, 3, false),
+	BAD(MM, mm, def_flags, 2, false),
+	BAD(MM, mm, pad, 1, false),
 	BAD(MM, mm, start_code, 1LL << 62, false),
 	BAD(MM, mm, nr_vmas, 1 << 30, false),
 	BAD(VMA, vma, flags, 0x100, true),
@@ -555,7 +564,14 @@ static const struct bad_field bad_fields[] = {
 	BAD(SIGHAND, sighand, pad, 1, false),
 	BAD(UTS_NS, uts_ns, pad[5], 1, false),
 	BAD(PAGES, pages, pad, 1, false),
-	BAD(FILE, file, pad, 1, false),
+	BAD(FILE, file, nr_locks, 1 << 20, false),
+	BAD(FILE_TABLE, file_table, pad, 1, false),
+	BAD(FILE_TABLE, file_table, nr_locks, 1 << 20, false),
+	BAD(FILE_LOCK, file_lock, kind, 9, false),
+	BAD(FILE_LOCK, file_lock, type, 7, false),
+	BAD(FILE_LOCK, file_lock, start, -1, false),
+	BAD(FILE_LOCK, file_lock, fd, 3, false),
+	BAD(FILE_LOCK, file_lock, pad, 1, false),
 };
 
 static void set_field(unsigned char *p, int size, int64_t val, bool add)

@@ -567,4 +567,60 @@ CR_TEST(cr_memory, madvise_state)
 	cr_cycle(_metadata, ctx, wl_madvise, NULL);
 }
 
+#define LOCK_SEED	0x10c4
+
+/* mlock() of one page of four, a MAP_LOCKED mapping, mlockall(MCL_FUTURE) */
+static int wl_mlock(struct cr_ctx *ctx, void *arg)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	unsigned char *m, *l, *n;
+	char status[4096], *vmlck = NULL;
+	ssize_t off;
+
+	m = mmap(NULL, 4 * page, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	l = mmap(NULL, 2 * page, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_LOCKED, -1, 0);
+	if (m == MAP_FAILED || l == MAP_FAILED)
+		return CR_EXIT_SETUP;
+	cr_fill(m, 4 * page, LOCK_SEED);
+	l[0] = 0x1c;
+	if (mlock(m + page, page) || mlockall(MCL_FUTURE))
+		return CR_EXIT_SETUP;
+	cr_wl_ready(ctx);
+	cr_wl_wait_go(ctx);
+
+	off = cr_check_fill(m, 4 * page, LOCK_SEED);
+	if (off >= 0 || l[0] != 0x1c)
+		return CR_WL_FAIL(1, "locked memory differs at offset %zd", off);
+	/* only the middle page: a VMA of its own (the others may merge) */
+	if (vma_has_flag(m + page, "lo") != 1 || vma_has_flag(m, "lo") == 1 ||
+	    vma_has_flag(m + 2 * page, "lo") == 1)
+		return CR_WL_FAIL(2, "mlock()ed: %d %d %d (want 0 1 0)",
+				  vma_has_flag(m, "lo"),
+				  vma_has_flag(m + page, "lo"),
+				  vma_has_flag(m + 2 * page, "lo"));
+	if (vma_has_flag(l, "lo") != 1)
+		return CR_WL_FAIL(3, "the MAP_LOCKED mapping is not locked");
+	/* MCL_FUTURE: a new mapping is locked */
+	n = mmap(NULL, page, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (n == MAP_FAILED || vma_has_flag(n, "lo") != 1)
+		return CR_WL_FAIL(4, "a new mapping is not locked: mlockall(MCL_FUTURE) lost");
+	if (cr_read_str("/proc/self/status", status, sizeof(status)) <= 0 ||
+	    !(vmlck = strstr(status, "VmLck:")) || atol(vmlck + 6) < 4 * page / 1024)
+		return CR_WL_FAIL(5, "VmLck too small: %.20s", vmlck ? vmlck : "none");
+	return 0;
+}
+
+/*
+ * mlock()ed ranges and MAP_LOCKED mappings come back locked (and only
+ * they), with their contents; mlockall(MCL_FUTURE) still locks new
+ * mappings
+ */
+CR_TEST(cr_memory, mlock_state)
+{
+	cr_cycle(_metadata, ctx, wl_mlock, NULL);
+}
+
 TEST_HARNESS_MAIN
