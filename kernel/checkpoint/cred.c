@@ -8,11 +8,25 @@
 #define pr_fmt(fmt) "checkpoint: " fmt
 
 #include "internal.h"
+#include <linux/capability.h>
 #include <linux/cred.h>
+#include <linux/securebits.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
 #include <linux/uidgid.h>
 #include <linux/user_namespace.h>
+
+static u64 ckpt_cap_to_u64(kernel_cap_t c)
+{
+	return c.cap[0] | (u64)c.cap[1] << 32;
+}
+
+static kernel_cap_t ckpt_u64_to_cap(u64 v)
+{
+	kernel_cap_t c = { { (u32)v, (u32)(v >> 32) } };
+
+	return c;
+}
 
 /* A CRED record of @cred's ids, as the caller's user namespace sees them */
 static struct ckpt_hdr_cred *ckpt_cred_record(struct ckpt_ctx *ctx,
@@ -36,6 +50,12 @@ static struct ckpt_hdr_cred *ckpt_cred_record(struct ckpt_ctx *ctx,
 	h->egid = from_kgid_munged(ns, cred->egid);
 	h->sgid = from_kgid_munged(ns, cred->sgid);
 	h->fsgid = from_kgid_munged(ns, cred->fsgid);
+	h->cap_inheritable = ckpt_cap_to_u64(cred->cap_inheritable);
+	h->cap_permitted = ckpt_cap_to_u64(cred->cap_permitted);
+	h->cap_effective = ckpt_cap_to_u64(cred->cap_effective);
+	h->cap_bset = ckpt_cap_to_u64(cred->cap_bset);
+	h->cap_ambient = ckpt_cap_to_u64(cred->cap_ambient);
+	h->securebits = cred->securebits;
 	h->ngroups = gi->ngroups;
 	groups = (u32 *)(h + 1);
 	for (i = 0; i < gi->ngroups; i++)
@@ -70,8 +90,53 @@ static bool ckpt_groups_equal(const struct group_info *a,
 	return true;
 }
 
+/*
+ * Take @h's capability sets and securebits, once the ids are taken (they
+ * may have cleared the capabilities), within what the restarting task
+ * had before (@old): its permitted and bounding sets, and CAP_SETPCAP to
+ * change securebits. The sets must be consistent as capset() and the
+ * ambient rules keep them.
+ */
+static int ckpt_apply_caps(struct ckpt_ctx *ctx, const struct ckpt_hdr_cred *h,
+			   const struct cred *old)
+{
+	u64 all = ckpt_cap_to_u64(CAP_FULL_SET);
+	u64 old_perm = ckpt_cap_to_u64(old->cap_permitted);
+	u64 old_bset = ckpt_cap_to_u64(old->cap_bset);
+	struct cred *new;
+
+	if ((h->cap_inheritable | h->cap_permitted | h->cap_effective |
+	     h->cap_bset | h->cap_ambient) & ~all ||
+	    h->cap_effective & ~h->cap_permitted ||
+	    h->cap_ambient & ~(h->cap_permitted & h->cap_inheritable) ||
+	    h->securebits & ~(SECURE_ALL_BITS | SECURE_ALL_LOCKS))
+		return ckpt_err(ctx, -EINVAL,
+				"inconsistent capabilities (permitted %#llx, effective %#llx, ambient %#llx, securebits %#x)",
+				h->cap_permitted, h->cap_effective,
+				h->cap_ambient, h->securebits);
+	if (h->cap_permitted & ~old_perm || h->cap_bset & ~old_bset ||
+	    h->cap_inheritable & ~(old_perm | ckpt_cap_to_u64(old->cap_inheritable)) ||
+	    (h->securebits != current_cred()->securebits &&
+	     !cap_raised(old->cap_effective, CAP_SETPCAP)))
+		return ckpt_err(ctx, -EPERM,
+				"capabilities beyond the restarter's (permitted %#llx of %#llx, bounding %#llx of %#llx, securebits %#x)",
+				h->cap_permitted, old_perm, h->cap_bset, old_bset,
+				h->securebits);
+	new = prepare_creds();
+	if (!new)
+		return -ENOMEM;
+	new->cap_inheritable = ckpt_u64_to_cap(h->cap_inheritable);
+	new->cap_permitted = ckpt_u64_to_cap(h->cap_permitted);
+	new->cap_effective = ckpt_u64_to_cap(h->cap_effective);
+	new->cap_bset = ckpt_u64_to_cap(h->cap_bset);
+	new->cap_ambient = ckpt_u64_to_cap(h->cap_ambient);
+	new->securebits = h->securebits;
+	return commit_creds(new);
+}
+
 /* Become @h's ids by the same rules as the system calls */
-static int ckpt_apply_ids(struct ckpt_ctx *ctx, const struct ckpt_hdr_cred *h)
+static int ckpt_apply_only_ids(struct ckpt_ctx *ctx,
+			       const struct ckpt_hdr_cred *h)
 {
 	struct user_namespace *ns = current_user_ns();
 	const u32 *groups = (const u32 *)(h + 1);
@@ -121,6 +186,19 @@ static int ckpt_apply_ids(struct ckpt_ctx *ctx, const struct ckpt_hdr_cred *h)
 		return ckpt_err(ctx, ret, "no permission to take user ids %u/%u/%u",
 				h->uid, h->euid, h->suid);
 	return 0;
+}
+
+/* Become @h's ids by the same rules as the system calls, then its caps */
+static int ckpt_apply_ids(struct ckpt_ctx *ctx, const struct ckpt_hdr_cred *h)
+{
+	const struct cred *old = get_current_cred();
+	int ret;
+
+	ret = ckpt_apply_only_ids(ctx, h);
+	if (!ret)
+		ret = ckpt_apply_caps(ctx, h, old);
+	put_cred(old);
+	return ret;
 }
 
 static void *ckpt_cred_restore(struct ckpt_ctx *ctx, struct ckpt_hdr *hdr,

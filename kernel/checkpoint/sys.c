@@ -249,6 +249,7 @@ static const struct {
 	CKPT_RESERVED(CKPT_HDR_PAGES, ckpt_hdr_pages, pad),
 	CKPT_RESERVED(CKPT_HDR_SHMEM, ckpt_hdr_shmem, pad),
 	CKPT_RESERVED(CKPT_HDR_MM, ckpt_hdr_mm, pad),
+	CKPT_RESERVED(CKPT_HDR_CRED, ckpt_hdr_cred, pad),
 	CKPT_RESERVED(CKPT_HDR_FILE_TABLE, ckpt_hdr_file_table, pad),
 	CKPT_RESERVED(CKPT_HDR_FILE_LOCK, ckpt_hdr_file_lock, pad),
 };

@@ -478,8 +478,9 @@ struct ckpt_hdr_file_data {
 };
 
 /*
- * Credentials, as ids of the checkpointer's user namespace; ngroups
- * supplementary group ids (u32) follow.
+ * Credentials, as ids of the checkpointer's user namespace, with the
+ * capability sets and securebits; ngroups supplementary group ids (u32)
+ * follow.
  */
 struct ckpt_hdr_cred {
 	struct ckpt_hdr h;
@@ -487,6 +488,11 @@ struct ckpt_hdr_cred {
 	__u32 ngroups;
 	__u32 uid, euid, suid, fsuid;
 	__u32 gid, egid, sgid, fsgid;
+	/* capability sets, bit N for capability N */
+	__u64 cap_inheritable, cap_permitted, cap_effective, cap_bset;
+	__u64 cap_ambient;
+	__u32 securebits;	/* SECBIT_* of prctl(PR_SET_SECUREBITS) */
+	__u32 pad;
 };
 
 /* cwd and root directory: two CKPT_HDR_STRING paths follow, root first */

@@ -6,6 +6,7 @@
 #include "cr_util.h"
 
 #include <sys/shm.h>
+#include <linux/capability.h>
 
 #include <grp.h>
 #include <linux/filter.h>
@@ -528,6 +529,77 @@ CR_TEST(cr_errors, credentials_restored_or_refused)
 		       status);
 		cr_dump_logs(_metadata, ctx);
 	}
+
+	/* root may */
+	cr_restart_file(_metadata, ctx);
+	cr_expect_exit(_metadata, ctx, &ctx->rs_pid, 0, "restored workload");
+}
+
+/* uid 1000 keeping CAP_CHOWN (permitted, effective, ambient) */
+static int wl_user_with_cap(struct cr_ctx *ctx, void *arg)
+{
+	struct __user_cap_header_struct hdr = {
+		.version = _LINUX_CAPABILITY_VERSION_3,
+	};
+	struct __user_cap_data_struct data[2] = {
+		{ .permitted = 1U << CAP_CHOWN, .effective = 1U << CAP_CHOWN,
+		  .inheritable = 1U << CAP_CHOWN },
+	};
+
+	if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) ||
+	    setresgid(OTHER_UID, OTHER_UID, OTHER_UID) ||
+	    setresuid(OTHER_UID, OTHER_UID, OTHER_UID) ||
+	    syscall(SYS_capset, &hdr, data) ||
+	    prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, CAP_CHOWN, 0, 0))
+		return CR_EXIT_SETUP;
+	return wl_checksum(ctx, NULL);
+}
+
+/*
+ * A process of uid 1000 with a capability: uid 1000 without it may not
+ * restart it (EPERM, the log says so); root gives it back its capability.
+ */
+CR_TEST(cr_errors, capabilities_beyond_restarter_refused)
+{
+	int fd, err, status;
+	pid_t pid;
+	long ret;
+
+	cr_spawn(_metadata, ctx, wl_user_with_cap, NULL);
+	cr_freeze(_metadata, ctx, ctx->wl_pid);
+	cr_checkpoint_file(_metadata, ctx, ctx->wl_pid);
+	cr_kill_original(_metadata, ctx);
+	cr_go(_metadata, ctx);
+
+	fflush(stdout);
+	fflush(stderr);
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		int status2;
+
+		fd = open(ctx->img, O_RDONLY);
+		if (fd < 0 || setresgid(OTHER_UID, OTHER_UID, OTHER_UID) ||
+		    setresuid(OTHER_UID, OTHER_UID, OTHER_UID) ||
+		    prctl(PR_SET_DUMPABLE, 1))
+			_exit(CR_EXIT_SETUP);
+		ret = cr_restart_fd(ctx, fd, 0, &err);
+		if (ret != -1 || err != EPERM)
+			_exit(CR_EXIT_HELPER_FAILED);
+		if (cr_wait_timeout(ctx->rs_pid, &status2, 5000) ||
+		    WIFEXITED(status2))
+			_exit(CR_EXIT_HELPER_FAILED + 1);
+		_exit(0);
+	}
+	ctx->aux_pid = pid;
+	ASSERT_EQ(0, cr_wait_timeout(pid, &status, 20000));
+	ctx->aux_pid = 0;
+	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) {
+		TH_LOG("restart by uid %d without the capability: status %#x",
+		       OTHER_UID, status);
+		cr_dump_logs(_metadata, ctx);
+	}
+	EXPECT_TRUE(cr_log_has(ctx, "capabilities beyond the restarter's"));
 
 	/* root may */
 	cr_restart_file(_metadata, ctx);

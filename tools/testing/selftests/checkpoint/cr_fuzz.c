@@ -141,6 +141,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/file.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
@@ -1774,6 +1775,11 @@ static int workload(int argc, char **argv)
 		    unlink(del))
 			return wl_fail("deleted file");
 		close(k);
+		/* locks: FILE_LOCK records of a file and of the table */
+		if (flock(21, LOCK_EX) || fcntl(20, F_SETLK, &(struct flock){
+				.l_type = F_RDLCK, .l_whence = SEEK_SET,
+				.l_start = 0, .l_len = 4096 }))
+			return wl_fail("locks");
 		if (pipe(sync))
 			return wl_fail("pipe");
 		errno = pthread_create(&th, NULL, wl_thread, NULL);

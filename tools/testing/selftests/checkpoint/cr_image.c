@@ -547,6 +547,10 @@ static const struct bad_field bad_fields[] = {
 	BAD(FILE, file, f_pos, -5, false),
 	BAD(FILE, file, i_mode, 0010000, true),	/* S_IFCHR -> another type */
 	BAD(CRED, cred, ngroups, 1, true),
+	BAD(CRED, cred, cap_effective, 1LL << 62, false),
+	BAD(CRED, cred, cap_ambient, 1, true),
+	BAD(CRED, cred, securebits, 1 << 20, false),
+	BAD(CRED, cred, pad, 1, false),
 	BAD(OBJREF, objref, objtype, 1, true),
 	BAD(OBJREF, objref, objref, 1000, false),
 	BAD(FS, fs, umask, 01000, true),

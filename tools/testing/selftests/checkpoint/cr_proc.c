@@ -21,6 +21,8 @@
 #include "cr_tree.h"
 
 #include <sys/auxv.h>
+#include <linux/capability.h>
+#include <linux/securebits.h>
 #include <sys/personality.h>
 #include <sys/resource.h>
 #include <sys/rseq.h>
@@ -818,6 +820,70 @@ static int wl_affinity(struct cr_ctx *ctx, void *arg)
 CR_TEST(cr_proc, cpu_affinity)
 {
 	cr_cycle(_metadata, ctx, wl_affinity, NULL);
+}
+
+/* The Cap* lines of /proc/self/status and the securebits, as one string */
+static int caps_now(char *buf, size_t size)
+{
+	char status[4096], *line, *save = NULL;
+	size_t n = 0;
+
+	if (cr_read_str("/proc/self/status", status, sizeof(status)) <= 0)
+		return -1;
+	for (line = strtok_r(status, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save))
+		if (!strncmp(line, "Cap", 3))
+			n += snprintf(buf + n, size - n, "%s ", line);
+	snprintf(buf + n, size - n, "securebits %d",
+		 prctl(PR_GET_SECUREBITS, 0, 0, 0, 0));
+	return 0;
+}
+
+#define CAPBIT(c)	(1U << (c))
+
+/*
+ * Root with reduced capabilities: a smaller bounding set, chosen
+ * permitted, effective and inheritable sets, an ambient capability,
+ * securebits
+ */
+static int wl_caps(struct cr_ctx *ctx, void *arg)
+{
+	struct __user_cap_header_struct hdr = {
+		.version = _LINUX_CAPABILITY_VERSION_3,
+	};
+	struct __user_cap_data_struct data[2] = {
+		{ .permitted = CAPBIT(CAP_CHOWN) | CAPBIT(CAP_NET_RAW) |
+			       CAPBIT(CAP_KILL),
+		  .effective = CAPBIT(CAP_CHOWN),
+		  .inheritable = CAPBIT(CAP_NET_RAW) },
+		{ .permitted = 1U << (CAP_CHECKPOINT_RESTORE - 32) },
+	};
+	char before[1024], after[1024];
+
+	if (prctl(PR_SET_SECUREBITS, SECBIT_KEEP_CAPS | SECBIT_NOROOT, 0, 0, 0) ||
+	    prctl(PR_CAPBSET_DROP, CAP_SYS_BOOT, 0, 0, 0) ||
+	    prctl(PR_CAPBSET_DROP, CAP_MKNOD, 0, 0, 0) ||
+	    syscall(SYS_capset, &hdr, data) ||
+	    prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, CAP_NET_RAW, 0, 0) ||
+	    caps_now(before, sizeof(before)))
+		return CR_EXIT_SETUP;
+	cr_wl_ready(ctx);
+	cr_wl_wait_go(ctx);
+	if (caps_now(after, sizeof(after)))
+		return CR_WL_FAIL(1, "cannot read the capabilities");
+	if (strcmp(before, after))
+		return CR_WL_FAIL(2, "capabilities were: %s; now: %s", before,
+				  after);
+	return 0;
+}
+
+/*
+ * A root task that gave up capabilities gets back exactly its sets and
+ * securebits, not the restarter's full set
+ */
+CR_TEST(cr_proc, capabilities)
+{
+	cr_cycle(_metadata, ctx, wl_caps, NULL);
 }
 
 /* threads are joined, the main thread's tid word is cleared at its exit */
