@@ -352,6 +352,9 @@ static int ckpt_mm_checkpoint(struct ckpt_ctx *ctx, void *ptr, int objref,
 	h->nr_vmas = nr;
 	if (def_flags & VM_LOCKED)
 		h->def_flags = CKPT_MM_LOCK_FUTURE;
+	h->dumpable = get_dumpable(mm);
+	h->coredump_filter = (mm->flags & MMF_DUMP_FILTER_MASK) >>
+			     MMF_DUMP_FILTER_SHIFT;
 	h->has_exe = CKPT_EXE_NONE;
 	if (exe)
 		h->has_exe = ckpt_file_data_kind(exe) ? CKPT_EXE_DATA :
@@ -483,9 +486,16 @@ static int ckpt_check_mm_hdr(struct ckpt_ctx *ctx, struct ckpt_hdr_mm *h)
 		return ckpt_err(ctx, -EINVAL, "inconsistent mm layout");
 	if (h->nr_vmas > sysctl_max_map_count)
 		return ckpt_err(ctx, -EINVAL, "too many VMAs (%u)", h->nr_vmas);
-	if (h->def_flags & ~CKPT_MM_LOCK_FUTURE)
-		return ckpt_err(ctx, -EINVAL, "bad mm defaults %#x",
-				h->def_flags);
+	/* as a set-id exec with suid_dumpable 2 leaves it: a privilege */
+	if (h->dumpable == SUID_DUMP_ROOT && !ctx->may_relink_exe)
+		return ckpt_err(ctx, -EPERM,
+				"dumpable 2 (dumped as root) needs CAP_CHECKPOINT_RESTORE");
+	if (h->def_flags & ~CKPT_MM_LOCK_FUTURE ||
+	    h->dumpable > SUID_DUMP_ROOT ||
+	    h->coredump_filter & ~(MMF_DUMP_FILTER_MASK >> MMF_DUMP_FILTER_SHIFT))
+		return ckpt_err(ctx, -EINVAL,
+				"bad mm defaults %#x, dumpable %u, coredump filter %#x",
+				h->def_flags, h->dumpable, h->coredump_filter);
 	if (h->nr_auxv > min_t(int, AT_VECTOR_SIZE, CKPT_AUXV_MAX) ||
 	    h->nr_auxv % 2 || h->has_exe >= CKPT_EXE_MAX)
 		return ckpt_err(ctx, -EINVAL, "bad auxv size %u", h->nr_auxv);
@@ -784,6 +794,17 @@ static int ckpt_apply_mm(struct mm_struct *mm, struct ckpt_hdr_mm *h)
 	/* mappings made from here on are locked: mlockall(MCL_FUTURE) */
 	if (h->def_flags & CKPT_MM_LOCK_FUTURE)
 		mm->def_flags |= VM_LOCKED;
+	/*
+	 * After the credentials, whose change made it suid_dumpable: who
+	 * may ptrace it and read its /proc files is as before
+	 */
+	set_dumpable(mm, h->dumpable);
+	for (i = 0; i < MMF_DUMP_FILTER_BITS; i++) {
+		if (h->coredump_filter & BIT(i))
+			set_bit(i + MMF_DUMP_FILTER_SHIFT, &mm->flags);
+		else
+			clear_bit(i + MMF_DUMP_FILTER_SHIFT, &mm->flags);
+	}
 	mmap_write_unlock(mm);
 	return 0;
 }

@@ -314,6 +314,8 @@ struct ckpt_hdr_mm {
 	__u32 nr_auxv;		/* u64 words used in auxv */
 	__u32 has_exe;		/* enum ckpt_mm_exe: what names the executable */
 	__u32 def_flags;	/* CKPT_MM_*: defaults of new mappings */
+	__u32 dumpable;		/* PR_SET_DUMPABLE: 0, 1 or 2 (root only) */
+	__u32 coredump_filter;	/* /proc/PID/coredump_filter bits */
 	__u32 pad;
 	__u64 auxv[CKPT_AUXV_MAX];
 };

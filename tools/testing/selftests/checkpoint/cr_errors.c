@@ -545,14 +545,20 @@ static int wl_user_with_cap(struct cr_ctx *ctx, void *arg)
 		{ .permitted = 1U << CAP_CHOWN, .effective = 1U << CAP_CHOWN,
 		  .inheritable = 1U << CAP_CHOWN },
 	};
+	int ret;
 
 	if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) ||
 	    setresgid(OTHER_UID, OTHER_UID, OTHER_UID) ||
 	    setresuid(OTHER_UID, OTHER_UID, OTHER_UID) ||
 	    syscall(SYS_capset, &hdr, data) ||
-	    prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, CAP_CHOWN, 0, 0))
+	    prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, CAP_CHOWN, 0, 0) ||
+	    prctl(PR_SET_DUMPABLE, 1, 0, 0, 0))
 		return CR_EXIT_SETUP;
-	return wl_checksum(ctx, NULL);
+	ret = wl_checksum(ctx, NULL);
+	/* root took its ids for it, which made it not dumpable for a while */
+	if (!ret && prctl(PR_GET_DUMPABLE, 0, 0, 0, 0) != 1)
+		return CR_WL_FAIL(20, "not dumpable after restart");
+	return ret;
 }
 
 /*

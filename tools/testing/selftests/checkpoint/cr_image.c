@@ -535,6 +535,8 @@ static const struct bad_field bad_fields[] = {
 	BAD(MM, mm, nr_auxv, -1, true),	/* odd: AT_NULL still in it */
 	BAD(MM, mm, has_exe, 3, false),
 	BAD(MM, mm, def_flags, 2, false),
+	BAD(MM, mm, dumpable, 3, false),
+	BAD(MM, mm, coredump_filter, 1 << 9, false),
 	BAD(MM, mm, pad, 1, false),
 	BAD(MM, mm, start_code, 1LL << 62, false),
 	BAD(MM, mm, nr_vmas, 1 << 30, false),

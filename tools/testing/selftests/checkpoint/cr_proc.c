@@ -886,6 +886,37 @@ CR_TEST(cr_proc, capabilities)
 	cr_cycle(_metadata, ctx, wl_caps, NULL);
 }
 
+/* Not dumpable, with a coredump filter of its own */
+static int wl_dumpable(struct cr_ctx *ctx, void *arg)
+{
+	/* only with core dumps in the kernel (CONFIG_ELF_CORE) */
+	bool filter_file = !access("/proc/self/coredump_filter", F_OK);
+	char filter[32] = "";
+
+	if ((filter_file &&
+	     cr_write_str("/proc/self/coredump_filter", "0x7f")) ||
+	    prctl(PR_SET_DUMPABLE, 0, 0, 0, 0))
+		return CR_EXIT_SETUP;
+	cr_wl_ready(ctx);
+	cr_wl_wait_go(ctx);
+	if (prctl(PR_GET_DUMPABLE, 0, 0, 0, 0) != 0)
+		return CR_WL_FAIL(1, "dumpable again after restart");
+	if (filter_file &&
+	    (cr_read_str("/proc/self/coredump_filter", filter, sizeof(filter)) <= 0 ||
+	     strtoul(filter, NULL, 16) != 0x7f))
+		return CR_WL_FAIL(2, "coredump_filter %s, expected 0x7f", filter);
+	return 0;
+}
+
+/*
+ * A task that made itself not dumpable (no ptrace, /proc files root's)
+ * stays so; its coredump_filter is kept
+ */
+CR_TEST(cr_proc, dumpable_and_coredump_filter)
+{
+	cr_cycle(_metadata, ctx, wl_dumpable, NULL);
+}
+
 /* threads are joined, the main thread's tid word is cleared at its exit */
 CR_TEST(cr_proc, clear_child_tid)
 {

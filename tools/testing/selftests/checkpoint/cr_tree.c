@@ -234,7 +234,12 @@ static void *thread_main(void *arg)
 	long idx = (long)arg;
 	uint64_t v = idx + 1, expect;
 	int i;
+	char name[16], now[16] = "";
 
+	/* each thread has a name of its own (PR_SET_NAME) */
+	snprintf(name, sizeof(name), "cr-thread-%ld", idx);
+	if (prctl(PR_SET_NAME, name))
+		return (void *)3;
 	thread_val = 1000 + idx;
 	for (i = 0; i < THREAD_ROUNDS; i++)
 		v = step(v);
@@ -243,6 +248,8 @@ static void *thread_main(void *arg)
 	cr_wl_wait_go(thread_ctx);
 	if (thread_val != (uint64_t)(1000 + idx) || shared_heap[idx] != v)
 		return (void *)1;
+	if (prctl(PR_GET_NAME, now) || strcmp(now, name))
+		return (void *)4;
 	for (i = 0; i < THREAD_ROUNDS; i++)
 		v = step(v);
 	expect = idx + 1;
@@ -280,7 +287,10 @@ static int wl_threads(struct cr_ctx *ctx, void *arg)
 	return ret;
 }
 
-/* 4 threads with their own TLS and registers sharing a heap go on computing */
+/*
+ * 4 threads with their own TLS, registers and names sharing a heap go on
+ * computing
+ */
 CR_TEST(cr_tree, threads_compute_on)
 {
 	tree_cycle(_metadata, ctx, wl_threads, NULL, CHECKPOINT_SUBTREE);
