@@ -481,15 +481,50 @@ static int wl_ids(struct cr_ctx *ctx, void *arg)
 }
 
 /*
+ * Restart ctx->img as @uid (dumpable, as after a login: it may ptrace its
+ * own child): it must fail with @err1 or @err2, its restarting task
+ * killed, not restored. The helper's wait status (0: as expected).
+ */
+static int restart_as(struct __test_metadata *_metadata, struct cr_ctx *ctx,
+		      uid_t uid, int err1, int err2)
+{
+	int fd, err, status = -1, status2;
+	pid_t pid;
+	long ret;
+
+	fflush(stdout);
+	fflush(stderr);
+	pid = fork();
+	if (pid == 0) {
+		fd = open(ctx->img, O_RDONLY);
+		if (fd < 0 || setresgid(uid, uid, uid) ||
+		    setresuid(uid, uid, uid) || prctl(PR_SET_DUMPABLE, 1))
+			_exit(CR_EXIT_SETUP);
+		ret = cr_restart_fd(ctx, fd, 0, &err);
+		if (ret != -1 || (err != err1 && err != err2))
+			_exit(CR_EXIT_HELPER_FAILED);
+		if (cr_wait_timeout(ctx->rs_pid, &status2, 5000) ||
+		    WIFEXITED(status2))
+			_exit(CR_EXIT_HELPER_FAILED + 1);
+		_exit(0);
+	}
+	if (pid < 0)
+		return -1;
+	ctx->aux_pid = pid;
+	if (cr_wait_timeout(pid, &status, 20000))
+		status = -1;
+	ctx->aux_pid = 0;
+	return status;
+}
+
+/*
  * A process of another user comes back with its ids when root restarts
  * it; a restarter of a third user may not take them (EPERM, or EACCES
  * for the files it may not open) and leaves nothing behind.
  */
 CR_TEST(cr_errors, credentials_restored_or_refused)
 {
-	int fd, err, status;
-	pid_t pid;
-	long ret;
+	int status;
 
 	cr_spawn(_metadata, ctx, wl_ids, NULL);
 	cr_freeze(_metadata, ctx, ctx->wl_pid);
@@ -498,32 +533,7 @@ CR_TEST(cr_errors, credentials_restored_or_refused)
 	cr_go(_metadata, ctx);
 
 	/* uid 1001 restarting uid 1000's image: refused */
-	fflush(stdout);
-	fflush(stderr);
-	pid = fork();
-	ASSERT_LE(0, pid);
-	if (pid == 0) {
-		int status2;
-
-		fd = open(ctx->img, O_RDONLY);
-		/* dumpable, as after a login: it may ptrace its own child */
-		if (fd < 0 || setresgid(INTRUDER_UID, INTRUDER_UID, INTRUDER_UID) ||
-		    setresuid(INTRUDER_UID, INTRUDER_UID, INTRUDER_UID) ||
-		    prctl(PR_SET_DUMPABLE, 1))
-			_exit(CR_EXIT_SETUP);
-		ret = cr_restart_fd(ctx, fd, 0, &err);
-		/* refused at the first thing it may not do: a file, or the ids */
-		if (ret != -1 || (err != EPERM && err != EACCES))
-			_exit(CR_EXIT_HELPER_FAILED);
-		/* the restarting task was killed, not restored */
-		if (cr_wait_timeout(ctx->rs_pid, &status2, 5000) ||
-		    WIFEXITED(status2))
-			_exit(CR_EXIT_HELPER_FAILED + 1);
-		_exit(0);
-	}
-	ctx->aux_pid = pid;
-	ASSERT_EQ(0, cr_wait_timeout(pid, &status, 20000));
-	ctx->aux_pid = 0;
+	status = restart_as(_metadata, ctx, INTRUDER_UID, EPERM, EACCES);
 	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) {
 		TH_LOG("unprivileged restart of another user's image: status %#x",
 		       status);
@@ -567,9 +577,7 @@ static int wl_user_with_cap(struct cr_ctx *ctx, void *arg)
  */
 CR_TEST(cr_errors, capabilities_beyond_restarter_refused)
 {
-	int fd, err, status;
-	pid_t pid;
-	long ret;
+	int status;
 
 	cr_spawn(_metadata, ctx, wl_user_with_cap, NULL);
 	cr_freeze(_metadata, ctx, ctx->wl_pid);
@@ -577,29 +585,7 @@ CR_TEST(cr_errors, capabilities_beyond_restarter_refused)
 	cr_kill_original(_metadata, ctx);
 	cr_go(_metadata, ctx);
 
-	fflush(stdout);
-	fflush(stderr);
-	pid = fork();
-	ASSERT_LE(0, pid);
-	if (pid == 0) {
-		int status2;
-
-		fd = open(ctx->img, O_RDONLY);
-		if (fd < 0 || setresgid(OTHER_UID, OTHER_UID, OTHER_UID) ||
-		    setresuid(OTHER_UID, OTHER_UID, OTHER_UID) ||
-		    prctl(PR_SET_DUMPABLE, 1))
-			_exit(CR_EXIT_SETUP);
-		ret = cr_restart_fd(ctx, fd, 0, &err);
-		if (ret != -1 || err != EPERM)
-			_exit(CR_EXIT_HELPER_FAILED);
-		if (cr_wait_timeout(ctx->rs_pid, &status2, 5000) ||
-		    WIFEXITED(status2))
-			_exit(CR_EXIT_HELPER_FAILED + 1);
-		_exit(0);
-	}
-	ctx->aux_pid = pid;
-	ASSERT_EQ(0, cr_wait_timeout(pid, &status, 20000));
-	ctx->aux_pid = 0;
+	status = restart_as(_metadata, ctx, OTHER_UID, EPERM, EPERM);
 	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) {
 		TH_LOG("restart by uid %d without the capability: status %#x",
 		       OTHER_UID, status);

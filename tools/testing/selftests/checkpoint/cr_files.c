@@ -375,8 +375,7 @@ static int mfd_child(unsigned char *shared, unsigned char *mapped_only)
 	char buf[16];
 
 	__atomic_store_n(&p->child_ready, 1, __ATOMIC_SEQ_CST);
-	while (!__atomic_load_n(&p->futex, __ATOMIC_SEQ_CST))
-		syscall(SYS_futex, &p->futex, FUTEX_WAIT, 0, NULL, NULL, 0);
+	cr_futex_wait_set(&p->futex);
 	if (p->parent_mark != 0x5a)
 		return 1;
 	/* what the parent wrote through its fd after the restart */
@@ -507,9 +506,7 @@ static int wl_memfd(struct cr_ctx *ctx, void *arg)
 	if (pwrite(MFD_FD, "AFTER", 5, 100) != 5)
 		return CR_WL_FAIL(14, "pwrite: %m");
 	((struct mfd_page *)shared)->parent_mark = 0x5a;
-	__atomic_store_n(&((struct mfd_page *)shared)->futex, 1, __ATOMIC_SEQ_CST);
-	syscall(SYS_futex, &((struct mfd_page *)shared)->futex, FUTEX_WAKE, 1,
-		NULL, NULL, 0);
+	cr_futex_set_wake(&((struct mfd_page *)shared)->futex);
 	if (cr_wait_timeout(kid, &status, CR_WAIT_MS) ||
 	    !WIFEXITED(status) || WEXITSTATUS(status))
 		return CR_WL_FAIL(15, "child status %#x", status);
@@ -576,8 +573,7 @@ static int wl_deleted_file(struct cr_ctx *ctx, void *arg)
 	if (kid == 0) {
 		close(ctx->ready_fd);
 		/* after the restart: one write through the shared open file */
-		while (!__atomic_load_n(go, __ATOMIC_SEQ_CST))
-			syscall(SYS_futex, go, FUTEX_WAIT, 0, NULL, NULL, 0);
+		cr_futex_wait_set(go);
 		_exit(write(DEL_FD, "kid", 3) == 3 ? 0 : 2);
 	}
 	cr_wl_ready(ctx);
@@ -622,8 +618,7 @@ static int wl_deleted_file(struct cr_ctx *ctx, void *arg)
 	if (pread(DEL_FD, buf, 1, 10) != 1 || buf[0] != 'M')
 		return CR_WL_FAIL(8, "the mapping is not of the file");
 	/* the child shares the open file: its write moves our offset */
-	__atomic_store_n(go, 1, __ATOMIC_SEQ_CST);
-	syscall(SYS_futex, go, FUTEX_WAKE, 1, NULL, NULL, 0);
+	cr_futex_set_wake(go);
 	if (cr_wait_timeout(kid, &status, CR_WAIT_MS) ||
 	    !WIFEXITED(status) || WEXITSTATUS(status))
 		return CR_WL_FAIL(9, "child status %#x", status);
@@ -818,8 +813,7 @@ static int wl_flock(struct cr_ctx *ctx, void *arg)
 	if (kid == 0) {
 		/* shares the open file, so the flock() too: it drops it */
 		close(ctx->ready_fd);
-		while (!__atomic_load_n(go, __ATOMIC_SEQ_CST))
-			syscall(SYS_futex, go, FUTEX_WAIT, 0, NULL, NULL, 0);
+		cr_futex_wait_set(go);
 		_exit(flock(LOCK_FLOCK_FD, LOCK_UN) ? 1 : 0);
 	}
 	ret = probe_locks(ctx, true);
@@ -845,8 +839,7 @@ static int wl_flock(struct cr_ctx *ctx, void *arg)
 				  (long long)fl.l_len, fl.l_pid);
 	close(ret);
 	/* the child's unlock through the shared open file frees it */
-	__atomic_store_n(go, 1, __ATOMIC_SEQ_CST);
-	syscall(SYS_futex, go, FUTEX_WAKE, 1, NULL, NULL, 0);
+	cr_futex_set_wake(go);
 	if (cr_wait_timeout(kid, &status, CR_WAIT_MS) || status)
 		return CR_WL_FAIL(21, "child status %#x", status);
 	ret = open(ctx->data, O_RDWR);

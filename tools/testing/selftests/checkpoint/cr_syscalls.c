@@ -545,8 +545,7 @@ static int wl_cpu_sleep(struct cr_ctx *ctx, void *arg)
  */
 CR_TEST(cr_syscalls, unknown_restart_refused)
 {
-	int err, fd;
-	long ret;
+	int err;
 
 	cr_spawn(_metadata, ctx, wl_cpu_sleep, NULL);
 	wait_in_syscall(_metadata, ctx->wl_pid, SYS_clock_nanosleep);
@@ -554,12 +553,7 @@ CR_TEST(cr_syscalls, unknown_restart_refused)
 	cr_thaw(_metadata, ctx);
 	wait_in_syscall(_metadata, ctx->wl_pid, SYS_restart_syscall);
 	cr_freeze(_metadata, ctx, ctx->wl_pid);
-	fd = open(ctx->img, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	ASSERT_LE(0, fd);
-	ret = sys_checkpoint(ctx->wl_pid, fd, 0, ctx->logfd);
-	err = errno;
-	close(fd);
-	EXPECT_EQ(-1, ret);
+	EXPECT_EQ(-1, ckpt_to_img(ctx, ctx->wl_pid, 0, &err));
 	EXPECT_EQ(EBUSY, err);
 	EXPECT_TRUE(cr_log_has(ctx, "goes on with an interrupted wait")) {
 		cr_dump_logs(_metadata, ctx);

@@ -353,7 +353,7 @@ CR_TEST(cr_tree, shared_file_offset)
 #define SHA_SEED	0x5a5a
 
 struct sha_page {
-	uint32_t futex;		/* 1: the parent restarted and wrote */
+	int futex;			/* 1: the parent restarted and wrote */
 	uint32_t child_ready;	/* the child sleeps (or is about to) */
 	uint32_t parent_mark;	/* written by the parent after restart */
 	uint32_t child_mark;	/* written by the child after it woke */
@@ -390,8 +390,7 @@ static int sha_child(unsigned char *s)
 	p = m;
 	__atomic_store_n(&p->child_ready, 1, __ATOMIC_SEQ_CST);
 	/* sleeps here through the checkpoint and the restart */
-	while (!__atomic_load_n(&p->futex, __ATOMIC_SEQ_CST))
-		syscall(SYS_futex, &p->futex, FUTEX_WAIT, 0, NULL, NULL, 0);
+	cr_futex_wait_set(&p->futex);
 	if (p->parent_mark != 0xab)
 		return 10;
 	if (cr_check_fill((unsigned char *)m + 4096, SHA_LEN - 4096,
@@ -448,8 +447,7 @@ static int wl_shared_anon(struct cr_ctx *ctx, void *arg)
 				  t[0], t[SHA_SPARSE / 2], t[SHA_SPARSE - 1]);
 	/* wake the child: it must see this, and we what it writes */
 	p->parent_mark = 0xab;
-	__atomic_store_n(&p->futex, 1, __ATOMIC_SEQ_CST);
-	syscall(SYS_futex, &p->futex, FUTEX_WAKE, 1, NULL, NULL, 0);
+	cr_futex_set_wake(&p->futex);
 	for (i = 0; i < 1000; i++) {
 		if (waitpid(kid, &status, WNOHANG) == kid)
 			break;
@@ -1510,9 +1508,7 @@ static int launched_daemon(struct cr_ctx *ctx, struct launch_page *p)
 		return CR_EXIT_SETUP;
 	if (kid == 0) {
 		__atomic_store_n(&p->kid_ready, 1, __ATOMIC_SEQ_CST);
-		while (!__atomic_load_n(&p->futex, __ATOMIC_SEQ_CST))
-			syscall(SYS_futex, &p->futex, FUTEX_WAIT, 0, NULL,
-				NULL, 0);
+		cr_futex_wait_set(&p->futex);
 		p->kid_mark = getpid();
 		_exit(0);
 	}
@@ -1524,8 +1520,7 @@ static int launched_daemon(struct cr_ctx *ctx, struct launch_page *p)
 	cr_wl_wait_go(ctx);
 
 	/* restarted: the futex still wakes the child, its write is seen */
-	__atomic_store_n(&p->futex, 1, __ATOMIC_SEQ_CST);
-	syscall(SYS_futex, &p->futex, FUTEX_WAKE, 1, NULL, NULL, 0);
+	cr_futex_set_wake(&p->futex);
 	if (cr_wait_timeout(kid, &status, CR_WAIT_MS) || status)
 		return CR_WL_FAIL(1, "the daemon's child: status %#x", status);
 	if (p->kid_mark != kid)

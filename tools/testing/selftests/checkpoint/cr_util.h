@@ -46,6 +46,7 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <linux/futex.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <pthread.h>
@@ -854,6 +855,20 @@ static inline void cr_wl_wait_go(struct cr_ctx *ctx)
 	}
 	fprintf(stderr, "%s: timed out waiting for %s\n", ctx->name, ctx->go);
 	_exit(CR_EXIT_GO_TIMEOUT);
+}
+
+/* Wait (on a futex) until the int at @w is set, by another task */
+static inline void cr_futex_wait_set(int *w)
+{
+	while (!__atomic_load_n(w, __ATOMIC_SEQ_CST))
+		syscall(SYS_futex, w, FUTEX_WAIT, 0, NULL, NULL, 0);
+}
+
+/* Set the int at @w and wake one waiter of cr_futex_wait_set() */
+static inline void cr_futex_set_wake(int *w)
+{
+	__atomic_store_n(w, 1, __ATOMIC_SEQ_CST);
+	syscall(SYS_futex, w, FUTEX_WAKE, 1, NULL, NULL, 0);
 }
 
 /* Report a failed check on the workload's stderr and return its code. */
