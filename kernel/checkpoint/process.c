@@ -11,6 +11,7 @@
 #include <linux/sched/task.h>
 #include <linux/personality.h>
 #include <linux/sched/prio.h>
+#include <uapi/linux/sched/types.h>
 #include <linux/rseq.h>
 #include <linux/freezer.h>
 #include <linux/capability.h>
@@ -48,13 +49,9 @@ static int ckpt_write_task(struct ckpt_ctx *ctx, struct task_struct *t)
 				"pid %d runs under seccomp: not supported yet",
 				task_pid_vnr(t));
 #endif
-	if (READ_ONCE(t->policy) != SCHED_NORMAL)
+	if (READ_ONCE(t->policy) == SCHED_DEADLINE)
 		return ckpt_err(ctx, -EBUSY,
-				"pid %d has scheduling policy %u: only SCHED_OTHER is supported yet",
-				task_pid_vnr(t), READ_ONCE(t->policy));
-	if (t->timer_slack_ns != t->default_timer_slack_ns)
-		return ckpt_err(ctx, -EBUSY,
-				"pid %d has a timer slack of its own (PR_SET_TIMERSLACK): not supported yet",
+				"pid %d has scheduling policy SCHED_DEADLINE: not supported yet",
 				task_pid_vnr(t));
 
 	h = ckpt_hdr_get(ctx, sizeof(*h), CKPT_HDR_TASK);
@@ -80,6 +77,13 @@ static int ckpt_write_task(struct ckpt_ctx *ctx, struct task_struct *t)
 			h->nr_cpus);
 	if (task_no_new_privs(t))
 		h->flags |= CKPT_TASK_NO_NEW_PRIVS;
+	/* frozen: its policy does not change meanwhile */
+	h->policy = t->policy;
+	h->rt_priority = t->rt_priority;
+	if (t->sched_reset_on_fork)
+		h->flags |= CKPT_TASK_RESET_ON_FORK;
+	h->timer_slack_ns = t->timer_slack_ns;
+	h->default_timer_slack_ns = t->default_timer_slack_ns;
 	ckpt_save_sleep(t, h);
 	ret = ckpt_check_sleep(ctx, t, h);
 	if (!ret)
@@ -219,6 +223,45 @@ static void ckpt_apply_task(struct ckpt_hdr_task *h,
 }
 
 /*
+ * The scheduling policy, through sched_setscheduler()'s checks (a
+ * real-time policy needs CAP_SYS_NICE or RLIMIT_RTPRIO), after the nice
+ * value, which it keeps; and the timer slack, which needs nothing (as
+ * PR_SET_TIMERSLACK: not for a real-time task).
+ */
+static int ckpt_restore_sched(struct ckpt_ctx *ctx,
+			      const struct ckpt_hdr_task *h)
+{
+	struct sched_param sp = { .sched_priority = h->rt_priority };
+	bool rt = h->policy == SCHED_FIFO || h->policy == SCHED_RR;
+	int policy = h->policy, ret;
+
+	if ((h->policy != SCHED_NORMAL && h->policy != SCHED_BATCH &&
+	     h->policy != SCHED_IDLE && !rt) ||
+	    (rt ? h->rt_priority < 1 || h->rt_priority > MAX_RT_PRIO - 1 :
+		  h->rt_priority) ||
+	    !h->default_timer_slack_ns)
+		return ckpt_err(ctx, -EINVAL,
+				"pid %d: bad scheduling policy %u, priority %u or timer slack",
+				h->pid, h->policy, h->rt_priority);
+	if (h->flags & CKPT_TASK_RESET_ON_FORK)
+		policy |= SCHED_RESET_ON_FORK;
+	if (policy != current->policy || current->sched_reset_on_fork ||
+	    h->rt_priority != current->rt_priority) {
+		ret = sched_setscheduler(current, policy, &sp);
+		if (ret)
+			return ckpt_err(ctx, ret,
+					"pid %d: cannot take scheduling policy %u with priority %u",
+					h->pid, h->policy, h->rt_priority);
+	}
+	current->default_timer_slack_ns = h->default_timer_slack_ns;
+	/* real-time tasks have none (sched_setscheduler() cleared it) */
+	if (!rt)
+		current->timer_slack_ns = h->timer_slack_ns ?:
+					  h->default_timer_slack_ns;
+	return 0;
+}
+
+/*
  * The CPU affinity, through sched_setaffinity(): within the restarting
  * task's cpuset; none of its CPUs there (another machine) fails it.
  */
@@ -277,7 +320,8 @@ static int ckpt_check_task_record(struct ckpt_ctx *ctx,
 		ret = ckpt_err(ctx, -EINVAL,
 			       "pid %d: bad parent-death signal %u",
 			       h->pid, h->pdeath_signal);
-	if (!ret && (h->flags & ~CKPT_TASK_NO_NEW_PRIVS ||
+	if (!ret && (h->flags & ~(CKPT_TASK_NO_NEW_PRIVS |
+				  CKPT_TASK_RESET_ON_FORK) ||
 		     h->nice < MIN_NICE || h->nice > MAX_NICE ||
 		     !h->nr_cpus || h->nr_cpus > CKPT_CPUS_MAX))
 		ret = ckpt_err(ctx, -EINVAL, "pid %d: bad flags %#x or nice %d",
@@ -359,8 +403,10 @@ int ckpt_restore_task(struct ckpt_ctx *ctx, int idx)
 		ret = ckpt_restore_affinity(ctx, h);
 	if (!ret) {
 		ckpt_apply_task(h, e);
-		ret = ckpt_finish_signals(ctx, &tr);
+		ret = ckpt_restore_sched(ctx, h);
 	}
+	if (!ret)
+		ret = ckpt_finish_signals(ctx, &tr);
 	if (!ret)
 		ckpt_msg(ctx, "restored pid %d (%s) as pid %d", h->pid, h->comm,
 			 task_pid_vnr(current));

@@ -210,10 +210,15 @@ struct ckpt_hdr_task {
 	__u32 pdeath_signal;	/* PR_SET_PDEATHSIG, 0: none */
 	__u32 nr_cpus;		/* bits of cpus_allowed used */
 	__u64 cpus_allowed[CKPT_CPUS_MAX / 64];	/* CPU affinity */
+	__u32 policy;		/* SCHED_OTHER, _BATCH, _IDLE, _FIFO or _RR */
+	__u32 rt_priority;	/* SCHED_FIFO, SCHED_RR: 1..99; else 0 */
+	__u64 timer_slack_ns;	/* PR_SET_TIMERSLACK */
+	__u64 default_timer_slack_ns;	/* what PR_SET_TIMERSLACK 0 gives */
 };
 
 /* ckpt_hdr_task.flags */
 #define CKPT_TASK_NO_NEW_PRIVS	0x1	/* PR_SET_NO_NEW_PRIVS */
+#define CKPT_TASK_RESET_ON_FORK	0x2	/* SCHED_RESET_ON_FORK */
 
 /* ckpt_hdr_task.sleep_flags: ACTIVE, and POLL or FUTEX (else nanosleep) */
 #define CKPT_SLEEP_ACTIVE	0x1

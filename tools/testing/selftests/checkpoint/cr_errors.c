@@ -231,8 +231,7 @@ enum unsupported_kind {
 	UNSUPPORTED_SOCKET_STDIN,	/* a TCP socket at fd 0 */
 	UNSUPPORTED_LEASE,		/* fcntl(F_SETLEASE) */
 	UNSUPPORTED_SECCOMP,		/* a seccomp filter that allows all */
-	UNSUPPORTED_SCHED_BATCH,	/* sched_setscheduler(SCHED_BATCH) */
-	UNSUPPORTED_TIMERSLACK,		/* PR_SET_TIMERSLACK */
+	UNSUPPORTED_SCHED_DEADLINE,	/* sched_setattr(SCHED_DEADLINE) */
 	UNSUPPORTED_BIG_DELETED,	/* a deleted file above 256 MiB */
 	UNSUPPORTED_FUTURE_WRITE,	/* memfd F_SEAL_FUTURE_WRITE, mapped */
 	UNSUPPORTED_NR
@@ -242,7 +241,7 @@ enum unsupported_kind {
 static const char *const unsupported_said[UNSUPPORTED_NR] = {
 	"fd 5", "SysV shared memory", "POSIX timers", "MLOCK_ONFAULT", "fd 0 is a socket",
 	"holds a lease", "runs under seccomp",
-	"scheduling policy 3", "timer slack",
+	"SCHED_DEADLINE",
 	"larger than the 256 MiB saved of a deleted file",
 	"is sealed F_SEAL_FUTURE_WRITE and mapped writable",
 };
@@ -292,17 +291,22 @@ static int wl_unsupported(struct cr_ctx *ctx, void *arg)
 			return CR_EXIT_SETUP;
 		break;
 	}
-	case UNSUPPORTED_SCHED_BATCH: {
-		struct sched_param sp = { 0 };
+	case UNSUPPORTED_SCHED_DEADLINE: {
+		/* struct sched_attr of sched_setattr(2): 10 ms of 100 ms */
+		struct {
+			uint32_t size, policy;
+			uint64_t flags;
+			int32_t nice;
+			uint32_t priority;
+			uint64_t runtime, deadline, period;
+		} attr = { .size = 48, .policy = 6 /* SCHED_DEADLINE */,
+			   .runtime = 10000000, .deadline = 100000000,
+			   .period = 100000000 };
 
-		if (sched_setscheduler(0, SCHED_BATCH, &sp))
+		if (syscall(SYS_sched_setattr, 0, &attr, 0))
 			return CR_EXIT_SETUP;
 		break;
 	}
-	case UNSUPPORTED_TIMERSLACK:
-		if (prctl(PR_SET_TIMERSLACK, 123456, 0, 0, 0))
-			return CR_EXIT_SETUP;
-		break;
 	case UNSUPPORTED_BIG_DELETED:
 		/* sparse: costs nothing, its size is what counts */
 		s = open(ctx->data, O_RDWR | O_CREAT | O_TRUNC, 0600);

@@ -917,6 +917,57 @@ CR_TEST(cr_proc, dumpable_and_coredump_filter)
 	cr_cycle(_metadata, ctx, wl_dumpable, NULL);
 }
 
+/*
+ * arg: the policy (SCHED_BATCH or SCHED_FIFO | SCHED_RESET_ON_FORK); a
+ * timer slack of its own (a real-time task has none: PR_SET_TIMERSLACK
+ * leaves it 0)
+ */
+static int wl_sched(struct cr_ctx *ctx, void *arg)
+{
+	int policy = *(int *)arg, now, slack;
+	bool rt = (policy & ~SCHED_RESET_ON_FORK) == SCHED_FIFO;
+	struct sched_param sp = { .sched_priority = rt ? 10 : 0 };
+	int want_prio = sp.sched_priority;
+
+	if (sched_setscheduler(0, policy, &sp) ||
+	    prctl(PR_SET_TIMERSLACK, 123456, 0, 0, 0))
+		return CR_EXIT_SETUP;
+	slack = prctl(PR_GET_TIMERSLACK, 0, 0, 0, 0);
+	if (slack != (rt ? 0 : 123456))
+		return CR_EXIT_SETUP;
+	cr_wl_ready(ctx);
+	cr_wl_wait_go(ctx);
+	now = sched_getscheduler(0);
+	if (now != policy || sched_getparam(0, &sp) ||
+	    sp.sched_priority != want_prio)
+		return CR_WL_FAIL(1, "policy %#x priority %d, expected %#x %d",
+				  now, sp.sched_priority, policy, want_prio);
+	if (prctl(PR_GET_TIMERSLACK, 0, 0, 0, 0) != slack)
+		return CR_WL_FAIL(2, "timer slack %d, expected %d",
+				  prctl(PR_GET_TIMERSLACK, 0, 0, 0, 0), slack);
+	/* the default it had comes back too: not the one just set */
+	if (!rt && (prctl(PR_SET_TIMERSLACK, 0, 0, 0, 0) ||
+		    prctl(PR_GET_TIMERSLACK, 0, 0, 0, 0) == 123456))
+		return CR_WL_FAIL(3, "default timer slack lost");
+	return 0;
+}
+
+/* SCHED_BATCH and a timer slack of its own come back */
+CR_TEST(cr_proc, sched_batch_and_timer_slack)
+{
+	int policy = SCHED_BATCH;
+
+	cr_cycle(_metadata, ctx, wl_sched, &policy);
+}
+
+/* SCHED_FIFO with its priority and SCHED_RESET_ON_FORK comes back */
+CR_TEST(cr_proc, sched_fifo_reset_on_fork)
+{
+	int policy = SCHED_FIFO | SCHED_RESET_ON_FORK;
+
+	cr_cycle(_metadata, ctx, wl_sched, &policy);
+}
+
 /* threads are joined, the main thread's tid word is cleared at its exit */
 CR_TEST(cr_proc, clear_child_tid)
 {
