@@ -371,6 +371,9 @@ static int ckpt_fill_file(struct ckpt_ctx *ctx, struct file *file,
 					file, h->uid, h->gid);
 	}
 	ret = vfs_fchmod(file, h->mode);
+	/* chmod() drops a set-group-id bit of a group the task is not in */
+	if (!ret && (inode->i_mode & S_IALLUGO) != h->mode)
+		ret = -EPERM;
 	if (ret)
 		return ckpt_err(ctx, ret, "cannot give %pD mode %#o", file,
 				h->mode);
