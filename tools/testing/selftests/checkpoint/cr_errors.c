@@ -549,15 +549,18 @@ CR_TEST(cr_errors, credentials_restored_or_refused)
 	cr_expect_exit(_metadata, ctx, &ctx->rs_pid, 0, "restored workload");
 }
 
-/* uid 1000 keeping CAP_CHOWN (permitted, effective, ambient) */
+/*
+ * uid 1000 keeping CAP_CHOWN (permitted and effective; nothing
+ * inheritable, securebits as a plain process has them): only its
+ * permitted set is beyond a plain uid 1000
+ */
 static int wl_user_with_cap(struct cr_ctx *ctx, void *arg)
 {
 	struct __user_cap_header_struct hdr = {
 		.version = _LINUX_CAPABILITY_VERSION_3,
 	};
 	struct __user_cap_data_struct data[2] = {
-		{ .permitted = 1U << CAP_CHOWN, .effective = 1U << CAP_CHOWN,
-		  .inheritable = 1U << CAP_CHOWN },
+		{ .permitted = 1U << CAP_CHOWN, .effective = 1U << CAP_CHOWN },
 	};
 	int ret;
 
@@ -565,7 +568,7 @@ static int wl_user_with_cap(struct cr_ctx *ctx, void *arg)
 	    setresgid(OTHER_UID, OTHER_UID, OTHER_UID) ||
 	    setresuid(OTHER_UID, OTHER_UID, OTHER_UID) ||
 	    syscall(SYS_capset, &hdr, data) ||
-	    prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, CAP_CHOWN, 0, 0) ||
+	    prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0) ||
 	    prctl(PR_SET_DUMPABLE, 1, 0, 0, 0))
 		return CR_EXIT_SETUP;
 	ret = wl_checksum(ctx, NULL);
