@@ -77,7 +77,7 @@ static int ckpt_write_task(struct ckpt_ctx *ctx, struct task_struct *t)
 			h->nr_cpus);
 	if (task_no_new_privs(t))
 		h->flags |= CKPT_TASK_NO_NEW_PRIVS;
-	/* frozen: its policy does not change meanwhile */
+	/* as sched_getscheduler() and sched_getparam() read them */
 	h->policy = t->policy;
 	h->rt_priority = t->rt_priority;
 	if (t->sched_reset_on_fork)
