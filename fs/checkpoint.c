@@ -29,6 +29,7 @@
 #include <linux/pagemap.h>
 #include <linux/highmem.h>
 #include <linux/task_work.h>
+#include <linux/sort.h>
 
 /* open(2) flags a restored file gets back */
 #define CKPT_FILE_OFLAGS	(O_ACCMODE | O_APPEND | O_NONBLOCK | O_DSYNC | \
@@ -500,10 +501,11 @@ static const struct ckpt_obj_ops ckpt_fdata_ops = {
 static void ckpt_lock_rec(struct file_lock *fl, u32 kind, int fd,
 			  struct ckpt_hdr_file_lock *out, int max, int *n)
 {
-	struct ckpt_hdr_file_lock *l = &out[*n];
+	struct ckpt_hdr_file_lock *l;
 
 	if ((*n)++ >= max)
 		return;
+	l = &out[*n - 1];
 	memset(l, 0, sizeof(*l));
 	l->h.type = CKPT_HDR_FILE_LOCK;
 	l->h.len = sizeof(*l);
@@ -1010,18 +1012,34 @@ static void ckpt_free_fds(struct ckpt_fd *fds, int nr)
 	kvfree(fds);
 }
 
+/* An fd (its index in the snapshot) whose file has POSIX locks */
+struct ckpt_locked_fd {
+	struct inode *inode;
+	int i;
+};
+
+static int ckpt_locked_fd_cmp(const void *a, const void *b)
+{
+	const struct ckpt_locked_fd *x = a, *y = b;
+
+	if (x->inode != y->inode)
+		return x->inode < y->inode ? -1 : 1;
+	return x->i - y->i;
+}
+
 /*
  * The POSIX record locks of files table @files, each file once, taken
- * again through its first fd. Only files with POSIX locks are looked at
- * twice.
+ * again through its first fd: the fds of files with POSIX locks, sorted
+ * by inode, give each inode's first fd.
  */
 static int ckpt_table_locks(struct ckpt_ctx *ctx, struct files_struct *files,
 			    struct ckpt_fd *fds, int nr,
 			    struct ckpt_hdr_file_lock **locks, int *nr_locks)
 {
 	struct file_lock_context *flctx;
+	struct ckpt_locked_fd *lf = NULL;
 	struct inode *inode;
-	int i, j, ret;
+	int i, n = 0, ret = 0;
 
 	for (i = 0; i < nr; i++) {
 		inode = file_inode(fds[i].file);
@@ -1029,18 +1047,26 @@ static int ckpt_table_locks(struct ckpt_ctx *ctx, struct files_struct *files,
 		flctx = smp_load_acquire(&inode->i_flctx);
 		if (!flctx || list_empty_careful(&flctx->flc_posix))
 			continue;
-		for (j = 0; j < i; j++)
-			if (file_inode(fds[j].file) == inode)
-				break;
-		if (j < i)
-			continue;
-		ret = ckpt_get_locks(inode, files, false, fds[i].fd, locks,
-				     nr_locks);
-		if (ret)
-			return ckpt_err(ctx, ret, "fd %d: cannot save the POSIX record locks on %pD",
-					fds[i].fd, fds[i].file);
+		if (!lf) {
+			lf = kvmalloc_array(nr - i, sizeof(*lf), GFP_KERNEL);
+			if (!lf)
+				return -ENOMEM;
+		}
+		lf[n].inode = inode;
+		lf[n++].i = i;
 	}
-	return 0;
+	sort(lf, n, sizeof(*lf), ckpt_locked_fd_cmp, NULL);
+	for (i = 0; !ret && i < n; i++) {
+		if (i && lf[i].inode == lf[i - 1].inode)
+			continue;
+		ret = ckpt_get_locks(lf[i].inode, files, false,
+				     fds[lf[i].i].fd, locks, nr_locks);
+		if (ret)
+			ckpt_err(ctx, ret, "fd %d: cannot save the POSIX record locks on %pD",
+				 fds[lf[i].i].fd, fds[lf[i].i].file);
+	}
+	kvfree(lf);
+	return ret;
 }
 
 static int ckpt_files_checkpoint(struct ckpt_ctx *ctx, void *ptr, int objref,
