@@ -50,13 +50,15 @@ struct uts_namespace;
  * struct ckpt_pending - a restored task's pending signals, until sent
  * @mask: the task's (0) and its thread group's (1) pending signals
  * @nr: entries of @info
- * @info: the queued siginfo, in queue order, with the queue it is on
+ * @info: the queued siginfo, in queue order, with the queue it is on and
+ *	whether it is a POSIX timer's own entry
  */
 struct ckpt_pending {
 	u64 mask[2];
 	unsigned int nr;
 	struct {
 		bool shared;
+		bool timer;
 		kernel_siginfo_t info;
 	} *info;
 };
@@ -143,6 +145,9 @@ struct ckpt_hold {
  * @may_relink_exe: restart: the task whose turn it is had, before it took
  *	the image's credentials, the right to name any executable
  *	(PR_SET_MM_MAP's CAP_CHECKPOINT_RESTORE)
+ * @timers: restart: the POSIX timers of the thread group being restored,
+ *	until its last task arms them
+ * @nr_timers: entries of @timers
  */
 struct ckpt_ctx {
 	u64 id;
@@ -189,6 +194,8 @@ struct ckpt_ctx {
 	long reissued_nr;
 	bool may_relink_exe;
 	struct ckpt_pending group_pending;
+	struct ckpt_hdr_posix_timer *timers;
+	unsigned int nr_timers;
 };
 
 /**
@@ -294,6 +301,19 @@ int ckpt_collect_files(struct ckpt_ctx *ctx, struct task_struct *t);
 int ckpt_checkpoint_fs(struct ckpt_ctx *ctx, struct task_struct *t);
 int ckpt_restore_fs(struct ckpt_ctx *ctx, struct ckpt_task_restore *tr);
 int ckpt_collect_fs(struct ckpt_ctx *ctx, struct task_struct *t);
+
+/* kernel/time/checkpoint.c */
+int ckpt_save_posix_timers(struct ckpt_ctx *ctx, struct task_struct *t,
+			   struct ckpt_hdr_posix_timer **recs, s32 *next_id);
+int ckpt_restore_posix_timers(struct ckpt_ctx *ctx, u32 nr, s32 next_id);
+int ckpt_queue_timer_signal(struct ckpt_ctx *ctx, kernel_siginfo_t *info,
+			    bool shared);
+int ckpt_arm_posix_timers(struct ckpt_ctx *ctx);
+void ckpt_free_posix_timers(struct ckpt_ctx *ctx);
+
+/* kernel/checkpoint/tree.c */
+const struct ckpt_hdr_tree_task *ckpt_tree_find(struct ckpt_ctx *ctx,
+						pid_t pid);
 
 /* arch/x86/kernel/checkpoint.c */
 int ckpt_write_arch_header(struct ckpt_ctx *ctx);

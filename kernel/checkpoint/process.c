@@ -336,7 +336,8 @@ static int ckpt_check_task_record(struct ckpt_ctx *ctx,
 
 /*
  * Pend the restored signals again, last in the turn: the leader keeps
- * its thread group's until the group's last task sends them.
+ * its thread group's until the group's last task sends them and arms
+ * the group's POSIX timers.
  */
 static int ckpt_finish_signals(struct ckpt_ctx *ctx,
 			       struct ckpt_task_restore *tr)
@@ -351,8 +352,12 @@ static int ckpt_finish_signals(struct ckpt_ctx *ctx,
 	}
 	ret = ckpt_restore_pending(ctx, own,
 				   tr->last ? &ctx->group_pending : NULL);
-	if (tr->last)
+	if (tr->last) {
 		ckpt_pending_free(&ctx->group_pending);
+		/* its threads are back: the process's POSIX timers may fire */
+		if (!ret)
+			ret = ckpt_arm_posix_timers(ctx);
+	}
 	return ret;
 }
 

@@ -99,6 +99,9 @@ static int ckpt_copy_queue(struct sigpending *p, struct ckpt_hdr_siginfo *si,
 		si[nr].h.type = CKPT_HDR_SIGINFO;
 		si[nr].h.len = sizeof(si[nr]);
 		si[nr].shared = shared;
+		/* a POSIX timer's own entry: queued again as that */
+		if (q->flags & SIGQUEUE_PREALLOC)
+			si[nr].flags = CKPT_SIGINFO_TIMER;
 		copy_siginfo_to_external((siginfo_t *)si[nr].info, &q->info);
 		nr++;
 	}
@@ -269,21 +272,7 @@ static const struct ckpt_obj_ops ckpt_sighand_ops = {
 	.restore = ckpt_sighand_restore,
 };
 
-/* --- process-wide state: resource limits, interval timers --- */
-
-/*
- * Timers a process may hold that are not saved yet: refused rather than
- * dropped (or, in a restarting task, kept). A racy read is enough for a
- * task that cannot run (frozen, or current).
- */
-static const char *ckpt_unsaved_timers(struct signal_struct *sig)
-{
-#ifdef CONFIG_POSIX_TIMERS
-	if (!list_empty(&sig->posix_timers))
-		return "POSIX timers (timer_create())";
-#endif
-	return NULL;
-}
+/* --- process-wide state: resource limits, interval and POSIX timers --- */
 
 /*
  * ITIMER_VIRTUAL and ITIMER_PROF count the process's CPU time: what is
@@ -338,9 +327,14 @@ static int ckpt_signal_checkpoint(struct ckpt_ctx *ctx, void *ptr, int objref,
 		.nr_rlim = min(RLIM_NLIMITS, CKPT_RLIM_NLIMITS),
 	};
 	struct hrtimer *timer = &sig->real_timer;
-	const char *unsaved;
+	struct ckpt_hdr_posix_timer *tmr;
 	ktime_t rem = 0;
-	int i;
+	int i, nr, ret;
+
+	nr = ckpt_save_posix_timers(ctx, t, &tmr, &h.next_timer_id);
+	if (nr < 0)
+		return nr;
+	h.nr_timers = nr;
 
 	task_lock(t->group_leader);
 	for (i = 0; i < h.nr_rlim; i++) {
@@ -359,12 +353,12 @@ static int ckpt_signal_checkpoint(struct ckpt_ctx *ctx, void *ptr, int objref,
 	h.it_real_interval = sig->it_real_incr;
 	ckpt_cpu_itimer(t, CPUCLOCK_VIRT, &h.it_virt_value, &h.it_virt_interval);
 	ckpt_cpu_itimer(t, CPUCLOCK_PROF, &h.it_prof_value, &h.it_prof_interval);
-	unsaved = ckpt_unsaved_timers(sig);
 	spin_unlock_irq(&t->sighand->siglock);
-	if (unsaved)
-		return ckpt_err(ctx, -EBUSY, "pid %d has %s: not supported yet",
-				task_pid_vnr(t), unsaved);
-	return ckpt_write_obj(ctx, &h.h);
+	ret = ckpt_write_obj(ctx, &h.h);
+	for (i = 0; !ret && i < nr; i++)
+		ret = ckpt_write_obj(ctx, &tmr[i].h);
+	kvfree(tmr);
+	return ret;
 }
 
 static void *ckpt_signal_restore(struct ckpt_ctx *ctx, struct ckpt_hdr *hdr,
@@ -372,7 +366,6 @@ static void *ckpt_signal_restore(struct ckpt_ctx *ctx, struct ckpt_hdr *hdr,
 {
 	struct itimerspec64 it = {};
 	struct ckpt_hdr_signal *h;
-	const char *own;
 	struct rlimit r;
 	int i, ret = 0;
 
@@ -393,11 +386,6 @@ static void *ckpt_signal_restore(struct ckpt_ctx *ctx, struct ckpt_hdr *hdr,
 		if (ret)
 			ckpt_err(ctx, ret, "cannot restore resource limit %d", i);
 	}
-	/* the restarter's own timers are not the image's */
-	own = ckpt_unsaved_timers(current->signal);
-	if (!ret && own)
-		ret = ckpt_err(ctx, -EBUSY,
-			       "the restarting task has %s of its own", own);
 	if (!ret) {
 		it.it_value = ns_to_timespec64(h->it_real_value);
 		it.it_interval = ns_to_timespec64(h->it_real_interval);
@@ -421,6 +409,10 @@ static void *ckpt_signal_restore(struct ckpt_ctx *ctx, struct ckpt_hdr *hdr,
 		current->signal->it_real_incr = h->it_real_interval;
 		spin_unlock_irq(&current->sighand->siglock);
 	}
+	/* created now, armed by the last thread (ckpt_arm_posix_timers()) */
+	if (!ret)
+		ret = ckpt_restore_posix_timers(ctx, h->nr_timers,
+						h->next_timer_id);
 	ckpt_hdr_put(ctx, h);
 	return ret ? ERR_PTR(ret) : current->signal;
 }
@@ -470,6 +462,15 @@ static int ckpt_send_pending(struct ckpt_ctx *ctx, struct ckpt_pending *p,
 		sig = p->info[i].info.si_signo;
 		queued |= 1ULL << (sig - 1);
 		info = p->info[i].info;
+		if (p->info[i].timer) {
+			ret = ckpt_queue_timer_signal(ctx, &info, shared);
+			if (ret)
+				return ret;
+			continue;
+		}
+		/* not a timer's own entry: dequeuing it re-arms no timer */
+		if (info.si_code == SI_TIMER)
+			info.si_sys_private = 0;
 		ret = do_send_sig_info(sig, &info, current, type);
 		if (ret)
 			return ckpt_err(ctx, ret, "cannot queue signal %d again",
@@ -553,6 +554,8 @@ static int ckpt_read_siginfo(struct ckpt_ctx *ctx, struct ckpt_pending *p,
 		sig = info->si_signo;
 		bit = sig >= 1 && sig <= CKPT_NSIG ? 1ULL << (sig - 1) : 0;
 		bad = !bit || h->shared > 1 || (h->shared && !leader) ||
+		      h->flags & ~CKPT_SIGINFO_TIMER ||
+		      (h->flags & CKPT_SIGINFO_TIMER && info->si_code != SI_TIMER) ||
 		      sig == SIGKILL || sig == SIGSTOP ||
 		      !(p->mask[h->shared] & bit) ||
 		      /* a signal below SIGRTMIN is queued once at most */
@@ -562,6 +565,7 @@ static int ckpt_read_siginfo(struct ckpt_ctx *ctx, struct ckpt_pending *p,
 		if (!bad) {
 			seen[h->shared] |= bit;
 			p->info[i].shared = h->shared;
+			p->info[i].timer = h->flags & CKPT_SIGINFO_TIMER;
 			memcpy(&p->info[i].info, h->info, sizeof(p->info[i].info));
 		}
 		ckpt_hdr_put(ctx, h);

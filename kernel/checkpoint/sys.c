@@ -227,6 +227,7 @@ CKPT_ALIGNED(ckpt_hdr_cred);
 CKPT_ALIGNED(ckpt_hdr_fs);
 CKPT_ALIGNED(ckpt_hdr_file_data);
 CKPT_ALIGNED(ckpt_hdr_file_lock);
+CKPT_ALIGNED(ckpt_hdr_posix_timer);
 CKPT_ALIGNED(ckpt_hdr_file_table);
 CKPT_ALIGNED(ckpt_hdr_tail);
 CKPT_ALIGNED(ckpt_hdr_error);
@@ -245,7 +246,6 @@ static const struct {
 	CKPT_RESERVED(CKPT_HDR_CPU, ckpt_hdr_cpu, pad),
 	CKPT_RESERVED(CKPT_HDR_SIGHAND, ckpt_hdr_sighand, pad),
 	CKPT_RESERVED(CKPT_HDR_UTS_NS, ckpt_hdr_uts_ns, pad),
-	CKPT_RESERVED(CKPT_HDR_SIGINFO, ckpt_hdr_siginfo, pad),
 	CKPT_RESERVED(CKPT_HDR_PAGES, ckpt_hdr_pages, pad),
 	CKPT_RESERVED(CKPT_HDR_SHMEM, ckpt_hdr_shmem, pad),
 	CKPT_RESERVED(CKPT_HDR_MM, ckpt_hdr_mm, pad),
@@ -725,6 +725,7 @@ static void ckpt_ctx_release(struct kref *ref)
 		put_cred(ctx->seen[i].cred);
 	kvfree(ctx->seen);
 	kvfree(ctx->group_pending.info);
+	kvfree(ctx->timers);
 	kvfree(ctx->tree);
 	kvfree(ctx->task_entry);
 	kvfree(ctx->entry_task);

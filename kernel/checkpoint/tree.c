@@ -162,6 +162,20 @@ static struct ckpt_hdr_tree_task *ckpt_tree_entry(struct ckpt_ctx *ctx,
 	return v ? &ctx->tree[xa_to_value(v)] : NULL;
 }
 
+/**
+ * ckpt_tree_find - the tree section's entry of a pid
+ * @ctx: checkpoint context (tree collected) or restart context (tree read)
+ * @pid: a pid in the image's pid namespace
+ *
+ * Return: the entry (a task, zombie or ghost), or NULL if the tree has no
+ * such pid.
+ */
+const struct ckpt_hdr_tree_task *ckpt_tree_find(struct ckpt_ctx *ctx,
+						pid_t pid)
+{
+	return ckpt_tree_entry(ctx, pid);
+}
+
 /* Make the last entry of ctx->tree findable by its pid */
 static int ckpt_tree_index_last(struct ckpt_ctx *ctx)
 {

@@ -89,6 +89,7 @@ enum ckpt_hdr_type {
 	CKPT_HDR_SIGNAL,
 	CKPT_HDR_SIGMASK,
 	CKPT_HDR_SIGINFO,
+	CKPT_HDR_POSIX_TIMER,
 };
 
 /* Object types of the object hash (objref tags). */
@@ -274,6 +275,38 @@ struct ckpt_hdr_signal {
 	__u64 it_virt_interval;
 	__u64 it_prof_value;	/* ITIMER_PROF: ns of CPU time to go */
 	__u64 it_prof_interval;
+	__u32 nr_timers;	/* CKPT_HDR_POSIX_TIMER records that follow */
+	__s32 next_timer_id;	/* the id timer_create() gives next */
+};
+
+/* ckpt_hdr_posix_timer.flags */
+#define CKPT_TIMER_ABSTIME	0x1	/* value is a time of its clock */
+#define CKPT_TIMER_REQUEUE	0x2	/* signal pending: re-armed when taken */
+#define CKPT_TIMER_FLAGS	0x3
+
+/*
+ * A POSIX timer (timer_create()) of the process, in the order of
+ * /proc/PID/timers (newest first). clock is the clockid it counts; a
+ * CPU-time clock other than the process's own (CLOCK_PROCESS_CPUTIME_ID)
+ * names the pid (process) or tid (thread) it counts, as
+ * clock_getcpuclockid() and pthread_getcpuclockid() make them. value: ns
+ * until it fires (with CKPT_TIMER_ABSTIME, the clock's time when it
+ * fires); 0: disarmed. The timer's own queued signal, if it is pending,
+ * is the SIGINFO record with CKPT_SIGINFO_TIMER.
+ */
+struct ckpt_hdr_posix_timer {
+	struct ckpt_hdr h;
+	__s32 id;		/* timer_t, as the process knows it */
+	__s32 clock;
+	__s32 notify;		/* sigev_notify: SIGEV_SIGNAL, NONE, THREAD_ID */
+	__s32 signo;		/* sigev_signo */
+	__u64 sigval;		/* sigev_value */
+	__s32 tid;		/* SIGEV_THREAD_ID: the thread it signals */
+	__u32 flags;		/* CKPT_TIMER_* */
+	__u64 value;
+	__u64 interval;		/* ns */
+	__s64 overrun;		/* expirations missed since its last signal */
+	__s64 overrun_last;	/* what timer_getoverrun() returns */
 };
 
 /*
@@ -297,6 +330,9 @@ struct ckpt_hdr_sigmask {
 
 #define CKPT_SIGINFO_SIZE	128
 
+/* ckpt_hdr_siginfo.flags */
+#define CKPT_SIGINFO_TIMER	0x1	/* the own queue entry of timer si_tid */
+
 /*
  * One queued signal: its siginfo_t as rt_tgsigqueueinfo() takes it and
  * sigwaitinfo() returns it; shared: queued for the thread group.
@@ -304,7 +340,7 @@ struct ckpt_hdr_sigmask {
 struct ckpt_hdr_siginfo {
 	struct ckpt_hdr h;
 	__u32 shared;
-	__u32 pad;
+	__u32 flags;		/* CKPT_SIGINFO_* */
 	__u8 info[CKPT_SIGINFO_SIZE];
 };
 

@@ -226,7 +226,7 @@ CR_TEST(cr_errors, no_such_pid_esrch)
 enum unsupported_kind {
 	UNSUPPORTED_PIPE_FD,		/* a pipe at fd 5 */
 	UNSUPPORTED_SYSV_SHM,		/* SysV shared memory, attached */
-	UNSUPPORTED_POSIX_TIMER,	/* timer_create() */
+	UNSUPPORTED_POSIX_TIMER,	/* a timer on the parent's CPU clock */
 	UNSUPPORTED_MLOCK_ONFAULT,	/* mlock2(MLOCK_ONFAULT) */
 	UNSUPPORTED_SOCKET_STDIN,	/* a TCP socket at fd 0 */
 	UNSUPPORTED_LEASE,		/* fcntl(F_SETLEASE) */
@@ -239,7 +239,8 @@ enum unsupported_kind {
 
 /* What the log and the ERROR record say about each */
 static const char *const unsupported_said[UNSUPPORTED_NR] = {
-	"fd 5", "SysV shared memory", "POSIX timers", "MLOCK_ONFAULT", "fd 0 is a socket",
+	"fd 5", "SysV shared memory",
+	"counts the CPU time of a task not in the tree", "MLOCK_ONFAULT", "fd 0 is a socket",
 	"holds a lease", "runs under seccomp",
 	"SCHED_DEADLINE",
 	"larger than the 256 MiB saved of a deleted file",
@@ -253,6 +254,7 @@ static const char *const unsupported_said[UNSUPPORTED_NR] = {
 static int wl_unsupported(struct cr_ctx *ctx, void *arg)
 {
 	int kind = *(int *)arg;
+	clockid_t clock;
 	timer_t timer;
 	int p[2], s;
 	char *m;
@@ -273,7 +275,9 @@ static int wl_unsupported(struct cr_ctx *ctx, void *arg)
 		m[0] = 1;
 		break;
 	case UNSUPPORTED_POSIX_TIMER:
-		if (syscall(SYS_timer_create, CLOCK_MONOTONIC, NULL, &timer))
+		/* the test's process is not in the checkpointed tree */
+		if (clock_getcpuclockid(getppid(), &clock) ||
+		    syscall(SYS_timer_create, clock, NULL, &timer))
 			return CR_EXIT_SETUP;
 		break;
 	case UNSUPPORTED_LEASE:

@@ -752,4 +752,231 @@ CR_TEST(cr_signals, threads_own_masks_and_pending)
 	tree_cycle(_metadata, ctx, wl_thread_signals, NULL, CHECKPOINT_SUBTREE);
 }
 
+/*
+ * POSIX timers of a process with two threads: ids (a deleted timer left
+ * a hole, and the next timer_create() gives the id it would have),
+ * clocks (monotonic, an absolute CLOCK_REALTIME time, the process's and
+ * a thread's CPU time), notification (a signal with its value, none, one
+ * thread), time to go, interval, and the pending signal of a timer that
+ * kept expiring while blocked, with its overruns.
+ */
+#define SIG_TMR_HANDLED	41	/* every 20 ms, to a handler */
+#define SIG_TMR_BLOCKED	42	/* every 10 ms, blocked: pending */
+#define SIG_TMR_THREAD	43	/* once, to the second thread */
+#define TMR_ABS_S	40	/* the absolute timer: this far ahead */
+#define TMR_CPU_S	100	/* the CPU-time timers: this much to go */
+#define TMR_THREAD_MS	1500	/* the thread's timer: this much to go */
+#define TMR_NR		7	/* timers made, the first one deleted */
+
+static timer_t tmr[TMR_NR];
+static volatile sig_atomic_t tmr_handled;
+static volatile int tmr_thr_tid, tmr_thr_done;
+static struct timespec tmr_abs_at;
+
+static void on_tmr(int sig, siginfo_t *si, void *uc)
+{
+	if (si->si_code == SI_TIMER && si->si_value.sival_int == 0xa1)
+		tmr_handled++;
+}
+
+static void *thr_timers(void *arg)
+{
+	tmr_thr_tid = gettid();
+	while (!tmr_thr_done)
+		cr_sleep_ms(5);
+	return NULL;
+}
+
+static int make_timer(int i, clockid_t clock, int notify, int sig, int value)
+{
+	struct sigevent ev = {
+		.sigev_notify = notify,
+		.sigev_signo = sig,
+		.sigev_value.sival_int = value,
+	};
+
+	if (notify == SIGEV_THREAD_ID)
+		ev._sigev_un._tid = tmr_thr_tid;
+	return syscall(SYS_timer_create, clock, &ev, &tmr[i]);
+}
+
+static int arm_timer(int i, int flags, long long value_ns, long long every_ns)
+{
+	struct itimerspec it = {
+		.it_value = { value_ns / 1000000000, value_ns % 1000000000 },
+		.it_interval = { every_ns / 1000000000, every_ns % 1000000000 },
+	};
+
+	return syscall(SYS_timer_settime, tmr[i], flags, &it, NULL);
+}
+
+static long long timer_left_ns(int i, long long *every_ns)
+{
+	struct itimerspec it;
+
+	if (syscall(SYS_timer_gettime, tmr[i], &it))
+		return -1;
+	if (every_ns)
+		*every_ns = it.it_interval.tv_sec * 1000000000LL +
+			    it.it_interval.tv_nsec;
+	return it.it_value.tv_sec * 1000000000LL + it.it_value.tv_nsec;
+}
+
+/* /proc/self/timers: every timer's id, signal, value, notify and clock */
+static int read_timers(char *buf, size_t size)
+{
+	int fd = open("/proc/self/timers", O_RDONLY), n;
+
+	n = fd < 0 ? -1 : read(fd, buf, size - 1);
+	if (fd >= 0)
+		close(fd);
+	if (n < 0)
+		return -1;
+	buf[n] = '\0';
+	return 0;
+}
+
+/* bit @sig of the "@field:" line of /proc/self/task/@tid/status */
+static int task_sig_bit(int tid, const char *field, int sig)
+{
+	char path[64], line[256];
+	unsigned long long mask = 0;
+	size_t len = strlen(field);
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/self/task/%d/status", tid);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, field, len) && line[len] == ':')
+			mask = strtoull(line + len + 1, NULL, 16);
+	fclose(f);
+	return !!(mask & (1ULL << (sig - 1)));
+}
+
+static int wl_posix_timers(struct cr_ctx *ctx, void *arg)
+{
+	struct sigaction sa = { .sa_sigaction = on_tmr, .sa_flags = SA_SIGINFO };
+	static char before[4096], after[4096];
+	struct timespec zero = { 0, 0 }, wait = { 2, 0 }, now;
+	clockid_t thr_clock;
+	long long left, every;
+	timer_t next;
+	pthread_t th;
+	siginfo_t si;
+	sigset_t set;
+	int i, n;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIG_TMR_BLOCKED);
+	sigaddset(&set, SIG_TMR_THREAD);
+	if (sigaction(SIG_TMR_HANDLED, &sa, NULL) ||
+	    sigprocmask(SIG_BLOCK, &set, NULL) ||
+	    pthread_create(&th, NULL, thr_timers, NULL))
+		return CR_EXIT_SETUP;
+	while (!tmr_thr_tid)
+		cr_sleep_ms(1);
+	clock_gettime(CLOCK_REALTIME, &tmr_abs_at);
+	tmr_abs_at.tv_sec += TMR_ABS_S;
+	if (pthread_getcpuclockid(th, &thr_clock) ||
+	    make_timer(0, CLOCK_MONOTONIC, SIGEV_NONE, 0, 0) ||
+	    make_timer(1, CLOCK_MONOTONIC, SIGEV_SIGNAL, SIG_TMR_HANDLED, 0xa1) ||
+	    make_timer(2, CLOCK_REALTIME, SIGEV_NONE, 0, 0xa2) ||
+	    make_timer(3, CLOCK_BOOTTIME, SIGEV_SIGNAL, SIG_TMR_BLOCKED, 0xa3) ||
+	    make_timer(4, CLOCK_MONOTONIC, SIGEV_THREAD_ID, SIG_TMR_THREAD, 0xa4) ||
+	    make_timer(5, CLOCK_PROCESS_CPUTIME_ID, SIGEV_NONE, 0, 0) ||
+	    make_timer(6, thr_clock, SIGEV_NONE, 0, 0) ||
+	    syscall(SYS_timer_delete, tmr[0]) ||
+	    arm_timer(1, 0, 20000000, 20000000) ||
+	    arm_timer(2, TIMER_ABSTIME, tmr_abs_at.tv_sec * 1000000000LL +
+		      tmr_abs_at.tv_nsec, 0) ||
+	    arm_timer(3, 0, 10000000, 10000000) ||
+	    arm_timer(4, 0, TMR_THREAD_MS * 1000000LL, 0) ||
+	    arm_timer(5, 0, TMR_CPU_S * 1000000000LL, 0) ||
+	    arm_timer(6, 0, TMR_CPU_S * 1000000000LL, 1000000000))
+		return CR_EXIT_SETUP;
+	/* timer 3 expires some ten times while its signal is pending */
+	cr_sleep_ms(120);
+	if (tmr_handled < 2 || read_timers(before, sizeof(before)))
+		return CR_EXIT_SETUP;
+	cr_wl_ready(ctx);
+	cr_wl_wait_go(ctx);
+
+	/* the same timers, ids, signals, values, notification and clocks */
+	if (read_timers(after, sizeof(after)))
+		return CR_WL_FAIL(1, "/proc/self/timers: %m");
+	if (strcmp(before, after))
+		return CR_WL_FAIL(2, "/proc/self/timers was\n%s\nand is now\n%s",
+				  before, after);
+	/* the absolute timer keeps its time */
+	clock_gettime(CLOCK_REALTIME, &now);
+	left = timer_left_ns(2, &every);
+	n = (tmr_abs_at.tv_sec - now.tv_sec) * 1000 +
+	    (tmr_abs_at.tv_nsec - now.tv_nsec) / 1000000 - left / 1000000;
+	if (left <= 0 || every || n < -50 || n > 50)
+		return CR_WL_FAIL(3, "absolute timer: %lld ns to go, %d ms off its time",
+				  left, n);
+	/* the CPU-time timers count on from what they had */
+	for (i = 5; i <= 6; i++) {
+		left = timer_left_ns(i, &every);
+		if (left <= (TMR_CPU_S - 10) * 1000000000LL ||
+		    left > TMR_CPU_S * 1000000000LL ||
+		    every != (i == 6 ? 1000000000 : 0))
+			return CR_WL_FAIL(4, "CPU-time timer %d: %lld ns to go, every %lld ns",
+					  i, left, every);
+	}
+	/* the thread's timer has not fired yet, and will: at that thread */
+	left = timer_left_ns(4, NULL);
+	if (left <= 0 || left > TMR_THREAD_MS * 1000000LL)
+		return CR_WL_FAIL(5, "thread's timer: %lld ns to go", left);
+	/* the blocked one: its own signal pending, with the overruns so far */
+	memset(&si, 0, sizeof(si));
+	if (sigtimedwait(&set, &si, &zero) != SIG_TMR_BLOCKED)
+		return CR_WL_FAIL(6, "signal %d of the blocked timer not pending",
+				  SIG_TMR_BLOCKED);
+	if (si.si_code != SI_TIMER || si.si_timerid != (long)tmr[3] ||
+	    si.si_value.sival_int != 0xa3 || si.si_overrun < 8)
+		return CR_WL_FAIL(7, "blocked timer's signal: code %d timer %d value %#x overrun %d",
+				  si.si_code, si.si_timerid,
+				  si.si_value.sival_int, si.si_overrun);
+	/* and it goes on expiring */
+	sigdelset(&set, SIG_TMR_THREAD);
+	if (sigtimedwait(&set, &si, &wait) != SIG_TMR_BLOCKED)
+		return CR_WL_FAIL(8, "the blocked timer stopped");
+	/* the handled one goes on too */
+	n = tmr_handled;
+	for (i = 0; i < 300 && tmr_handled < n + 3; i++)
+		cr_sleep_ms(10);
+	if (tmr_handled < n + 3 || timer_left_ns(1, &every) < 0 ||
+	    every != 20000000)
+		return CR_WL_FAIL(9, "periodic timer: %d signals in 3 s, every %lld ns",
+				  tmr_handled - n, every);
+	/* the thread's timer signals that thread only */
+	for (i = 0; i < 500 && task_sig_bit(tmr_thr_tid, "SigPnd",
+					   SIG_TMR_THREAD) != 1; i++)
+		cr_sleep_ms(10);
+	if (task_sig_bit(tmr_thr_tid, "SigPnd", SIG_TMR_THREAD) != 1 ||
+	    task_sig_bit(tmr_thr_tid, "ShdPnd", SIG_TMR_THREAD) != 0 ||
+	    task_sig_bit(gettid(), "SigPnd", SIG_TMR_THREAD) != 0)
+		return CR_WL_FAIL(10, "signal %d of the thread's timer is not pending for that thread alone",
+				  SIG_TMR_THREAD);
+	/* every id works, and the next one is the one it would have been */
+	for (i = 1; i < TMR_NR; i++)
+		if (arm_timer(i, 0, 0, 0))
+			return CR_WL_FAIL(11, "timer_settime(timer %d): %m", i);
+	if (syscall(SYS_timer_create, CLOCK_MONOTONIC, NULL, &next) ||
+	    (long)next != (long)tmr[TMR_NR - 1] + 1)
+		return CR_WL_FAIL(12, "next timer id %ld, expected %ld",
+				  (long)next, (long)tmr[TMR_NR - 1] + 1);
+	tmr_thr_done = 1;
+	pthread_join(th, NULL);
+	return 0;
+}
+
+CR_TEST(cr_signals, posix_timer)
+{
+	tree_cycle(_metadata, ctx, wl_posix_timers, NULL, CHECKPOINT_SUBTREE);
+}
+
 TEST_HARNESS_MAIN
