@@ -437,9 +437,54 @@ static int print_siginfo(struct decoder *d, const void *rec, __u32 len)
 	siginfo_t si;
 
 	memcpy(&si, h->info, sizeof(si));
+	if (h->flags & CKPT_SIGINFO_TIMER) {
+		out(d, "signal %d%s of POSIX timer %d, overrun %d\n",
+		    si.si_signo, h->shared ? " (thread group)" : "",
+		    si.si_timerid, si.si_overrun);
+		return 0;
+	}
 	out(d, "signal %d%s code %d errno %d pid %d uid %u\n", si.si_signo,
 	    h->shared ? " (thread group)" : "", si.si_code, si.si_errno,
 	    si.si_pid, si.si_uid);
+	return 0;
+}
+
+static int print_posix_timer(struct decoder *d, const void *rec, __u32 len)
+{
+	static const char *const clock_names[] = {
+		[CLOCK_REALTIME] = "realtime", [CLOCK_MONOTONIC] = "monotonic",
+		[CLOCK_BOOTTIME] = "boottime", [CLOCK_TAI] = "tai",
+	};
+	const struct ckpt_hdr_posix_timer *h = rec;
+	const char *clock;
+	char buf[48];
+
+	/* CPU-time clocks: ~pid << 3 | thread (4) | which (0-2) */
+	if (h->clock == -6) {	/* CLOCK_PROCESS_CPUTIME_ID, as kept */
+		clock = "process CPU time";
+	} else if (h->clock < 0 && (h->clock & 3) != 3) {
+		snprintf(buf, sizeof(buf), "CPU time of %s %d",
+			 h->clock & 4 ? "thread" : "pid", ~(h->clock >> 3));
+		clock = buf;
+	} else {
+		clock = enum_name(h->clock, clock_names,
+				  ARRAY_SIZE(clock_names));
+	}
+	out(d, "id %d, clock %s(%d), notify %d signal %d value %#llx",
+	    h->id, clock, h->clock, h->notify, h->signo,
+	    (unsigned long long)h->sigval);
+	if (h->notify & 4)	/* SIGEV_THREAD_ID */
+		out(d, " to thread %d", h->tid);
+	if (!h->value)
+		out(d, ", disarmed");
+	else
+		out(d, ", %s %llu ns every %llu ns",
+		    h->flags & CKPT_TIMER_ABSTIME ? "at" : "in",
+		    (unsigned long long)h->value,
+		    (unsigned long long)h->interval);
+	out(d, ", overrun %lld/%lld%s\n", (long long)h->overrun,
+	    (long long)h->overrun_last,
+	    h->flags & CKPT_TIMER_REQUEUE ? ", re-armed when its signal is taken" : "");
 	return 0;
 }
 
@@ -642,9 +687,10 @@ static int print_signal(struct decoder *d, const void *rec, __u32 len)
 
 	if (h->nr_rlim > CKPT_RLIM_NLIMITS)
 		return bad(d, "%u resource limits", h->nr_rlim);
-	out(d, "objref %d, %u rlimits, itimer real %llu ns every %llu ns\n",
+	out(d, "objref %d, %u rlimits, itimer real %llu ns every %llu ns, %u POSIX timers (next id %d)\n",
 	    h->objref, h->nr_rlim, (unsigned long long)h->it_real_value,
-	    (unsigned long long)h->it_real_interval);
+	    (unsigned long long)h->it_real_interval, h->nr_timers,
+	    h->next_timer_id);
 	for (i = 0; d->verbose && i < h->nr_rlim; i++) {
 		out(d, INDENT "rlimit %u: ", i);
 		if (h->rlim[i].cur == ~0ULL)
@@ -750,6 +796,8 @@ static const struct rec_type rec_types[] = {
 	    print_file_lock),
 	REC(CRED, "CRED", struct ckpt_hdr_cred, 1, print_cred),
 	REC(SIGNAL, "SIGNAL", struct ckpt_hdr_signal, 0, print_signal),
+	REC(POSIX_TIMER, "POSIX_TIMER", struct ckpt_hdr_posix_timer, 0,
+	    print_posix_timer),
 	REC(UTS_NS, "UTS_NS", struct ckpt_hdr_uts_ns, 0, print_uts_ns),
 	REC(TAIL, "TAIL", struct ckpt_hdr_tail, 0, print_tail),
 	REC(ERROR, "ERROR", struct ckpt_hdr_error, 1, print_error),

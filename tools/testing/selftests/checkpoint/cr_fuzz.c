@@ -403,6 +403,7 @@ static const struct rtype rtypes[] = {
 	RT(SIGINFO),
 	RT(CRED), RT(SIGNAL), RT(UTS_NS), RT(MM), RT(VMA), RT(PAGES),
 	RT(SHMEM), RT(FILE_TABLE), RT(FD_ENT), RT(FILE), RT(FS), RT(FILE_DATA), RT(FILE_LOCK),
+	RT(POSIX_TIMER),
 	RT(TAIL), RT(ERROR),
 };
 #undef RT
@@ -1732,11 +1733,27 @@ static int wl_fail(const char *what)
 	return 65;
 }
 
+/* A POSIX timer (signal 40), armed: @ns to go, or a time with ABSTIME */
+static int fuzz_timer(clockid_t clock, int notify, int flags, long long ns)
+{
+	struct sigevent ev = { .sigev_notify = notify, .sigev_signo = 40 };
+	struct itimerspec it = {
+		.it_value = { ns / 1000000000, ns % 1000000000 },
+		.it_interval = { 0, notify == SIGEV_NONE ? 0 : ns },
+	};
+	timer_t t;
+
+	if (syscall(SYS_timer_create, clock, &ev, &t))
+		return -1;
+	return syscall(SYS_timer_settime, t, flags, &it, NULL);
+}
+
 static int workload(int argc, char **argv)
 {
 	bool tree = argc > 2 && !strcmp(argv[2], "tree");
 	const char *data = argc > 3 ? argv[3] : "";
 	int fd, sync[2], k;
+	sigset_t tset;
 	pthread_t th;
 	char *mem, *shared, c, del[PATH_MAX];
 
@@ -1780,6 +1797,21 @@ static int workload(int argc, char **argv)
 				.l_type = F_RDLCK, .l_whence = SEEK_SET,
 				.l_start = 0, .l_len = 4096 }))
 			return wl_fail("locks");
+		/*
+		 * POSIX_TIMER records: one whose blocked signal is pending
+		 * (a SIGINFO of its own), one at a CLOCK_REALTIME time, one
+		 * on the process's CPU time; the thread inherits the mask
+		 */
+		if (sigemptyset(&tset) || sigaddset(&tset, 40) ||
+		    sigprocmask(SIG_BLOCK, &tset, NULL) ||
+		    fuzz_timer(CLOCK_MONOTONIC, SIGEV_SIGNAL, 0, 1000000) ||
+		    fuzz_timer(CLOCK_REALTIME, SIGEV_NONE, TIMER_ABSTIME,
+			       (long long)time(NULL) * 1000000000LL +
+			       3600000000000LL) ||
+		    fuzz_timer(CLOCK_PROCESS_CPUTIME_ID, SIGEV_NONE, 0,
+			       60000000000LL))
+			return wl_fail("timers");
+		usleep(5000);
 		if (pipe(sync))
 			return wl_fail("pipe");
 		errno = pthread_create(&th, NULL, wl_thread, NULL);
