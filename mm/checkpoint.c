@@ -45,11 +45,16 @@ static const struct {
 	{ VM_WIPEONFORK, CKPT_VMA_WIPEONFORK, MADV_WIPEONFORK },
 	{ VM_SEQ_READ, CKPT_VMA_SEQ_READ, MADV_SEQUENTIAL },
 	{ VM_RAND_READ, CKPT_VMA_RAND_READ, MADV_RANDOM },
+	/* refused by a kernel without THP or KSM: the restart fails */
+	{ VM_HUGEPAGE, CKPT_VMA_HUGEPAGE, MADV_HUGEPAGE },
+	{ VM_NOHUGEPAGE, CKPT_VMA_NOHUGEPAGE, MADV_NOHUGEPAGE },
+	{ VM_MERGEABLE, CKPT_VMA_MERGEABLE, MADV_MERGEABLE },
 };
 
 #define CKPT_VMA_ADVICE	(CKPT_VMA_DONTFORK | CKPT_VMA_DONTDUMP | \
 			 CKPT_VMA_WIPEONFORK | CKPT_VMA_SEQ_READ | \
-			 CKPT_VMA_RAND_READ)
+			 CKPT_VMA_RAND_READ | CKPT_VMA_HUGEPAGE | \
+			 CKPT_VMA_NOHUGEPAGE | CKPT_VMA_MERGEABLE)
 
 static int ckpt_vma_flags(struct vm_area_struct *vma)
 {
@@ -103,8 +108,6 @@ static const char *ckpt_vma_unsupported(struct vm_area_struct *vma)
 	/* not saved yet: refused rather than dropped */
 	if (vma->vm_flags & VM_LOCKONFAULT)
 		return "locked in memory as it faults in (MLOCK_ONFAULT)";
-	if (vma->vm_flags & (VM_HUGEPAGE | VM_NOHUGEPAGE | VM_MERGEABLE))
-		return "advised by madvise() (huge pages or KSM)";
 	return NULL;
 }
 
@@ -340,10 +343,9 @@ static int ckpt_mm_checkpoint(struct ckpt_ctx *ctx, void *ptr, int objref,
 	if (ret == -EBUSY)
 		ckpt_err(ctx, ret, "mapping %#lx-%#lx is %s: not supported yet",
 			 bad.start, bad.end, why);
-	else if (!ret && ((def_flags & ~VM_LOCKED) ||
-			  test_bit(MMF_DISABLE_THP, &mm->flags)))
+	else if (!ret && (def_flags & ~VM_LOCKED))
 		ret = ckpt_err(ctx, -EBUSY,
-			       "the address space has mlockall(MCL_ONFAULT) or prctl() defaults: not supported yet");
+			       "the address space has mlockall(MCL_ONFAULT): not supported yet");
 	if (ret)
 		goto out;
 
@@ -352,6 +354,8 @@ static int ckpt_mm_checkpoint(struct ckpt_ctx *ctx, void *ptr, int objref,
 	h->nr_vmas = nr;
 	if (def_flags & VM_LOCKED)
 		h->def_flags = CKPT_MM_LOCK_FUTURE;
+	if (test_bit(MMF_DISABLE_THP, &mm->flags))
+		h->def_flags |= CKPT_MM_THP_DISABLE;
 	h->dumpable = get_dumpable(mm);
 	h->coredump_filter = (mm->flags & MMF_DUMP_FILTER_MASK) >>
 			     MMF_DUMP_FILTER_SHIFT;
@@ -490,7 +494,7 @@ static int ckpt_check_mm_hdr(struct ckpt_ctx *ctx, struct ckpt_hdr_mm *h)
 	if (h->dumpable == SUID_DUMP_ROOT && !ctx->may_relink_exe)
 		return ckpt_err(ctx, -EPERM,
 				"dumpable 2 (dumped as root) needs CAP_CHECKPOINT_RESTORE");
-	if (h->def_flags & ~CKPT_MM_LOCK_FUTURE ||
+	if (h->def_flags & ~(CKPT_MM_LOCK_FUTURE | CKPT_MM_THP_DISABLE) ||
 	    h->dumpable > SUID_DUMP_ROOT ||
 	    h->coredump_filter & ~(MMF_DUMP_FILTER_MASK >> MMF_DUMP_FILTER_SHIFT))
 		return ckpt_err(ctx, -EINVAL,
@@ -579,7 +583,9 @@ static int ckpt_restore_vma(struct ckpt_ctx *ctx, unsigned long *prev_end)
 	    (h->vma_type == CKPT_VMA_ANON && (h->flags & CKPT_VMA_SHARED)) ||
 	    (h->vma_type == CKPT_VMA_SHMEM && !(h->flags & CKPT_VMA_SHARED)) ||
 	    (h->flags & (CKPT_VMA_SHARED | CKPT_VMA_NORESERVE)) ==
-	    (CKPT_VMA_SHARED | CKPT_VMA_NORESERVE)) {
+	    (CKPT_VMA_SHARED | CKPT_VMA_NORESERVE) ||
+	    (h->flags & (CKPT_VMA_HUGEPAGE | CKPT_VMA_NOHUGEPAGE)) ==
+	    (CKPT_VMA_HUGEPAGE | CKPT_VMA_NOHUGEPAGE)) {
 		ckpt_err(ctx, ret, "bad VMA record %#llx-%#llx type %u flags %#x",
 			 h->start, h->end, h->vma_type, h->flags);
 		goto out;
@@ -794,6 +800,11 @@ static int ckpt_apply_mm(struct mm_struct *mm, struct ckpt_hdr_mm *h)
 	/* mappings made from here on are locked: mlockall(MCL_FUTURE) */
 	if (h->def_flags & CKPT_MM_LOCK_FUTURE)
 		mm->def_flags |= VM_LOCKED;
+	/* prctl(PR_SET_THP_DISABLE) */
+	if (h->def_flags & CKPT_MM_THP_DISABLE)
+		set_bit(MMF_DISABLE_THP, &mm->flags);
+	else
+		clear_bit(MMF_DISABLE_THP, &mm->flags);
 	/*
 	 * After the credentials, whose change made it suid_dumpable: who
 	 * may ptrace it and read its /proc files is as before

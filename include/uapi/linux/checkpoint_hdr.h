@@ -363,6 +363,7 @@ struct ckpt_hdr_mm {
 
 /* ckpt_hdr_mm.def_flags */
 #define CKPT_MM_LOCK_FUTURE	0x1	/* mlockall(MCL_FUTURE) */
+#define CKPT_MM_THP_DISABLE	0x2	/* prctl(PR_SET_THP_DISABLE) */
 
 /* ckpt_hdr_mm.has_exe */
 enum ckpt_mm_exe {
@@ -386,6 +387,9 @@ enum ckpt_mm_exe {
 #define CKPT_VMA_SEQ_READ	0x200	/* MADV_SEQUENTIAL */
 #define CKPT_VMA_RAND_READ	0x400	/* MADV_RANDOM */
 #define CKPT_VMA_LOCKED		0x800	/* mlock(), MAP_LOCKED */
+#define CKPT_VMA_HUGEPAGE	0x1000	/* MADV_HUGEPAGE */
+#define CKPT_VMA_NOHUGEPAGE	0x2000	/* MADV_NOHUGEPAGE */
+#define CKPT_VMA_MERGEABLE	0x4000	/* MADV_MERGEABLE (KSM) */
 
 /* ckpt_hdr_vma.vma_type */
 enum ckpt_vma_type {

@@ -478,8 +478,12 @@ static const struct {
 } madv[] = {
 	{ MADV_DONTFORK, "dc" }, { MADV_DONTDUMP, "dd" },
 	{ MADV_WIPEONFORK, "wf" }, { MADV_SEQUENTIAL, "sr" },
-	{ MADV_RANDOM, "rr" },
+	{ MADV_RANDOM, "rr" }, { MADV_HUGEPAGE, "hg" },
+	{ MADV_NOHUGEPAGE, "nh" }, { MADV_MERGEABLE, "mg" },
 };
+
+#define THP_SIZE	(2UL << 20)
+#define THP_SEED	0x7e9
 
 #define MADV_N		(sizeof(madv) / sizeof(madv[0]))
 #define MADV_PAGES	4
@@ -514,26 +518,38 @@ static int wl_madvise(struct cr_ctx *ctx, void *arg)
 {
 	long page = sysconf(_SC_PAGESIZE);
 	size_t len = MADV_N * MADV_PAGES * page, i;
-	unsigned char *m, *r;
+	unsigned char *m, *r, *thp;
 	int status = -1;
 	ssize_t off;
 	pid_t kid;
 
 	m = mmap(NULL, len, PROT_READ | PROT_WRITE,
 		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (m == MAP_FAILED)
+	/* a huge-page aligned range advised MADV_HUGEPAGE: a THP if any */
+	thp = mmap(NULL, 2 * THP_SIZE, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (m == MAP_FAILED || thp == MAP_FAILED)
 		return CR_EXIT_SETUP;
+	thp = (unsigned char *)(((uintptr_t)thp + THP_SIZE - 1) &
+				~(THP_SIZE - 1));
 	cr_fill(m, len, MADV_SEED);
 	for (i = 0; i < MADV_N; i++)
 		if (madvise(m + i * MADV_PAGES * page, MADV_PAGES * page,
 			    madv[i].advice))
 			return CR_EXIT_SETUP;
+	if (madvise(thp, THP_SIZE, MADV_HUGEPAGE))
+		return CR_EXIT_SETUP;
+	cr_fill(thp, THP_SIZE, THP_SEED);
 	cr_wl_ready(ctx);
 	cr_wl_wait_go(ctx);
 
 	off = cr_check_fill(m, len, MADV_SEED);
 	if (off >= 0)
 		return CR_WL_FAIL(1, "advised memory differs at offset %zd", off);
+	off = cr_check_fill(thp, THP_SIZE, THP_SEED);
+	if (off >= 0 || vma_has_flag(thp, "hg") != 1)
+		return CR_WL_FAIL(5, "huge page range: differs at %zd, or lost MADV_HUGEPAGE",
+				  off);
 	for (i = 0; i < MADV_N; i++) {
 		r = m + i * MADV_PAGES * page;
 		if (vma_has_flag(r, madv[i].vmflag) != 1)
@@ -559,8 +575,9 @@ static int wl_madvise(struct cr_ctx *ctx, void *arg)
 }
 
 /*
- * madvise() state (DONTFORK, DONTDUMP, WIPEONFORK, SEQUENTIAL, RANDOM)
- * comes back on each range, with the contents, and still acts on fork()
+ * madvise() state (DONTFORK, DONTDUMP, WIPEONFORK, SEQUENTIAL, RANDOM,
+ * HUGEPAGE, NOHUGEPAGE, MERGEABLE) comes back on each range, with the
+ * contents (a transparent huge page's too), and still acts on fork()
  */
 CR_TEST(cr_memory, madvise_state)
 {

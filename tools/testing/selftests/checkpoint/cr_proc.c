@@ -895,12 +895,15 @@ static int wl_dumpable(struct cr_ctx *ctx, void *arg)
 
 	if ((filter_file &&
 	     cr_write_str("/proc/self/coredump_filter", "0x7f")) ||
-	    prctl(PR_SET_DUMPABLE, 0, 0, 0, 0))
+	    prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) ||
+	    prctl(PR_SET_THP_DISABLE, 1, 0, 0, 0))
 		return CR_EXIT_SETUP;
 	cr_wl_ready(ctx);
 	cr_wl_wait_go(ctx);
 	if (prctl(PR_GET_DUMPABLE, 0, 0, 0, 0) != 0)
 		return CR_WL_FAIL(1, "dumpable again after restart");
+	if (prctl(PR_GET_THP_DISABLE, 0, 0, 0, 0) != 1)
+		return CR_WL_FAIL(3, "PR_SET_THP_DISABLE lost");
 	if (filter_file &&
 	    (cr_read_str("/proc/self/coredump_filter", filter, sizeof(filter)) <= 0 ||
 	     strtoul(filter, NULL, 16) != 0x7f))
@@ -910,7 +913,7 @@ static int wl_dumpable(struct cr_ctx *ctx, void *arg)
 
 /*
  * A task that made itself not dumpable (no ptrace, /proc files root's)
- * stays so; its coredump_filter is kept
+ * stays so; its coredump_filter and PR_SET_THP_DISABLE are kept
  */
 CR_TEST(cr_proc, dumpable_and_coredump_filter)
 {
