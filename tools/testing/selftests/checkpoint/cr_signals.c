@@ -757,8 +757,9 @@ CR_TEST(cr_signals, threads_own_masks_and_pending)
  * a hole, and the next timer_create() gives the id it would have),
  * clocks (monotonic, an absolute CLOCK_REALTIME time, the process's and
  * a thread's CPU time), notification (a signal with its value, none, one
- * thread), time to go, interval, and the pending signal of a timer that
- * kept expiring while blocked, with its overruns.
+ * thread, and the C library's SIGEV_THREAD with its helper thread), time
+ * to go, interval, and the pending signal of a timer that kept expiring
+ * while blocked, with its overruns.
  */
 #define SIG_TMR_HANDLED	41	/* every 20 ms, to a handler */
 #define SIG_TMR_BLOCKED	42	/* every 10 ms, blocked: pending */
@@ -778,6 +779,15 @@ static void on_tmr(int sig, siginfo_t *si, void *uc)
 {
 	if (si->si_code == SI_TIMER && si->si_value.sival_int == 0xa1)
 		tmr_handled++;
+}
+
+/* the C library's SIGEV_THREAD: its helper thread runs this */
+static volatile int tmr_notified;
+
+static void on_tmr_thread(union sigval v)
+{
+	if (v.sival_int == 0xa7)
+		__atomic_add_fetch(&tmr_notified, 1, __ATOMIC_RELAXED);
 }
 
 static void *thr_timers(void *arg)
@@ -864,6 +874,9 @@ static int wl_posix_timers(struct cr_ctx *ctx, void *arg)
 	clockid_t thr_clock;
 	long long left, every;
 	int next = -1;		/* the kernel's timer_t is an int */
+	struct itimerspec every20ms = { { 0, 20000000 }, { 0, 20000000 } };
+	struct sigevent ev = {};
+	timer_t gtimer;
 	pthread_t th;
 	int i, n, overrun_last;
 	siginfo_t si;
@@ -896,6 +909,13 @@ static int wl_posix_timers(struct cr_ctx *ctx, void *arg)
 	    arm_timer(4, 0, TMR_THREAD_MS * 1000000LL, 0) ||
 	    arm_timer(5, 0, TMR_CPU_S * 1000000000LL, 0) ||
 	    arm_timer(6, 0, TMR_CPU_S * 1000000000LL, 1000000000))
+		return CR_EXIT_SETUP;
+	/* a SIGEV_THREAD timer (the C library's, a helper thread) last */
+	ev.sigev_notify = SIGEV_THREAD;
+	ev.sigev_notify_function = on_tmr_thread;
+	ev.sigev_value.sival_int = 0xa7;
+	if (timer_create(CLOCK_MONOTONIC, &ev, &gtimer) ||
+	    timer_settime(gtimer, 0, &every20ms, NULL))
 		return CR_EXIT_SETUP;
 	/*
 	 * timer 3's signal, taken once after some expiries (its overrun
@@ -964,6 +984,13 @@ static int wl_posix_timers(struct cr_ctx *ctx, void *arg)
 	if (n != SIG_TMR_BLOCKED)
 		return CR_WL_FAIL(8, "the blocked timer stopped: %s",
 				  n < 0 ? strerror(errno) : "another signal");
+	/* the C library's thread timer goes on */
+	n = tmr_notified;
+	for (i = 0; i < 300 && tmr_notified < n + 3; i++)
+		cr_sleep_ms(10);
+	if (tmr_notified < n + 3)
+		return CR_WL_FAIL(14, "SIGEV_THREAD timer: %d calls in 3 s",
+				  tmr_notified - n);
 	/* the handled one goes on too */
 	n = tmr_handled;
 	for (i = 0; i < 300 && tmr_handled < n + 3; i++)
@@ -985,10 +1012,11 @@ static int wl_posix_timers(struct cr_ctx *ctx, void *arg)
 	for (i = 1; i < TMR_NR; i++)
 		if (arm_timer(i, 0, 0, 0))
 			return CR_WL_FAIL(11, "timer_settime(timer %d): %m", i);
+	/* (the SIGEV_THREAD timer took the id after the last of tmr[]) */
 	if (syscall(SYS_timer_create, CLOCK_MONOTONIC, NULL, &next) ||
-	    next != (long)tmr[TMR_NR - 1] + 1)
+	    next != (long)tmr[TMR_NR - 1] + 2)
 		return CR_WL_FAIL(12, "next timer id %d, expected %ld", next,
-				  (long)tmr[TMR_NR - 1] + 1);
+				  (long)tmr[TMR_NR - 1] + 2);
 	tmr_thr_done = 1;
 	pthread_join(th, NULL);
 	return 0;
