@@ -24,6 +24,7 @@
 #include <linux/shmem_fs.h>
 #include <linux/pagemap.h>
 #include <linux/pagevec.h>
+#include "internal.h"	/* do_mlock() */
 
 /* What we keep of a VMA between looking at it and writing it out */
 struct ckpt_vma_desc {
@@ -79,6 +80,8 @@ static int ckpt_vma_flags(struct vm_area_struct *vma)
 		flags |= CKPT_VMA_NORESERVE;
 	if (vma->vm_flags & VM_LOCKED)
 		flags |= CKPT_VMA_LOCKED;
+	if (vma->vm_flags & VM_LOCKONFAULT)
+		flags |= CKPT_VMA_LOCKONFAULT;
 	return flags;
 }
 
@@ -105,9 +108,6 @@ static const char *ckpt_vma_unsupported(struct vm_area_struct *vma)
 		return "SysV shared memory, a hugetlb memfd, a deleted file still linked elsewhere or a file of a kernel-internal mount";
 	else if (!file && (vma->vm_flags & VM_SHARED))
 		return "a shared anonymous mapping without its object";
-	/* not saved yet: refused rather than dropped */
-	if (vma->vm_flags & VM_LOCKONFAULT)
-		return "locked in memory as it faults in (MLOCK_ONFAULT)";
 	return NULL;
 }
 
@@ -343,9 +343,10 @@ static int ckpt_mm_checkpoint(struct ckpt_ctx *ctx, void *ptr, int objref,
 	if (ret == -EBUSY)
 		ckpt_err(ctx, ret, "mapping %#lx-%#lx is %s: not supported yet",
 			 bad.start, bad.end, why);
-	else if (!ret && (def_flags & ~VM_LOCKED))
+	else if (!ret && (def_flags & ~(VM_LOCKED | VM_LOCKONFAULT)))
 		ret = ckpt_err(ctx, -EBUSY,
-			       "the address space has mlockall(MCL_ONFAULT): not supported yet");
+			       "the address space has defaults of new mappings %#lx: not supported yet",
+			       def_flags);
 	if (ret)
 		goto out;
 
@@ -354,6 +355,8 @@ static int ckpt_mm_checkpoint(struct ckpt_ctx *ctx, void *ptr, int objref,
 	h->nr_vmas = nr;
 	if (def_flags & VM_LOCKED)
 		h->def_flags = CKPT_MM_LOCK_FUTURE;
+	if (def_flags & VM_LOCKONFAULT)
+		h->def_flags |= CKPT_MM_LOCK_ONFAULT;
 	if (test_bit(MMF_DISABLE_THP, &mm->flags))
 		h->def_flags |= CKPT_MM_THP_DISABLE;
 	h->dumpable = get_dumpable(mm);
@@ -494,7 +497,10 @@ static int ckpt_check_mm_hdr(struct ckpt_ctx *ctx, struct ckpt_hdr_mm *h)
 	if (h->dumpable == SUID_DUMP_ROOT && !ctx->may_relink_exe)
 		return ckpt_err(ctx, -EPERM,
 				"dumpable 2 (dumped as root) needs CAP_CHECKPOINT_RESTORE");
-	if (h->def_flags & ~(CKPT_MM_LOCK_FUTURE | CKPT_MM_THP_DISABLE) ||
+	if (h->def_flags & ~(CKPT_MM_LOCK_FUTURE | CKPT_MM_THP_DISABLE |
+			     CKPT_MM_LOCK_ONFAULT) ||
+	    (h->def_flags & (CKPT_MM_LOCK_FUTURE | CKPT_MM_LOCK_ONFAULT)) ==
+	    CKPT_MM_LOCK_ONFAULT ||
 	    h->dumpable > SUID_DUMP_ROOT ||
 	    h->coredump_filter & ~(MMF_DUMP_FILTER_MASK >> MMF_DUMP_FILTER_SHIFT))
 		return ckpt_err(ctx, -EINVAL,
@@ -579,7 +585,9 @@ static int ckpt_restore_vma(struct ckpt_ctx *ctx, unsigned long *prev_end)
 	    h->flags & ~(CKPT_VMA_READ | CKPT_VMA_WRITE | CKPT_VMA_EXEC |
 			 CKPT_VMA_SHARED | CKPT_VMA_GROWSDOWN |
 			 CKPT_VMA_NORESERVE | CKPT_VMA_ADVICE |
-			 CKPT_VMA_LOCKED) ||
+			 CKPT_VMA_LOCKED | CKPT_VMA_LOCKONFAULT) ||
+	    (h->flags & (CKPT_VMA_LOCKED | CKPT_VMA_LOCKONFAULT)) ==
+	    CKPT_VMA_LOCKONFAULT ||
 	    (h->vma_type == CKPT_VMA_ANON && (h->flags & CKPT_VMA_SHARED)) ||
 	    (h->vma_type == CKPT_VMA_SHMEM && !(h->flags & CKPT_VMA_SHARED)) ||
 	    (h->flags & (CKPT_VMA_SHARED | CKPT_VMA_NORESERVE)) ==
@@ -604,8 +612,13 @@ static int ckpt_restore_vma(struct ckpt_ctx *ctx, unsigned long *prev_end)
 		mflags |= MAP_NORESERVE;
 	if (h->flags & CKPT_VMA_GROWSDOWN)
 		mflags |= MAP_GROWSDOWN;
-	/* as mmap() locks: RLIMIT_MEMLOCK or CAP_IPC_LOCK, pages faulted in */
-	if (h->flags & CKPT_VMA_LOCKED)
+	/*
+	 * As mmap() locks: RLIMIT_MEMLOCK or CAP_IPC_LOCK, pages faulted in.
+	 * MLOCK_ONFAULT: locked below, as mlock2() does, with only the pages
+	 * that were there (restored next) resident.
+	 */
+	if ((h->flags & (CKPT_VMA_LOCKED | CKPT_VMA_LOCKONFAULT)) ==
+	    CKPT_VMA_LOCKED)
 		mflags |= MAP_LOCKED;
 
 	if (h->vma_type == CKPT_VMA_FILE || h->vma_type == CKPT_VMA_FILE_DATA) {
@@ -643,6 +656,12 @@ static int ckpt_restore_vma(struct ckpt_ctx *ctx, unsigned long *prev_end)
 		goto out;
 	}
 	ret = ckpt_restore_advice(ctx, h);
+	if (!ret && (h->flags & CKPT_VMA_LOCKONFAULT)) {
+		ret = do_mlock(h->start, len, VM_LOCKED | VM_LOCKONFAULT);
+		if (ret)
+			ckpt_err(ctx, ret, "cannot lock %#llx-%#llx on fault (mlock2)",
+				 h->start, h->end);
+	}
 out:
 	if (file)
 		fput(file);
@@ -800,6 +819,8 @@ static int ckpt_apply_mm(struct mm_struct *mm, struct ckpt_hdr_mm *h)
 	/* mappings made from here on are locked: mlockall(MCL_FUTURE) */
 	if (h->def_flags & CKPT_MM_LOCK_FUTURE)
 		mm->def_flags |= VM_LOCKED;
+	if (h->def_flags & CKPT_MM_LOCK_ONFAULT)
+		mm->def_flags |= VM_LOCKONFAULT;
 	/* prctl(PR_SET_THP_DISABLE) */
 	if (h->def_flags & CKPT_MM_THP_DISABLE)
 		set_bit(MMF_DISABLE_THP, &mm->flags);

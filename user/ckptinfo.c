@@ -496,9 +496,10 @@ static int print_mm(struct decoder *d, const void *rec, __u32 len)
 	if (h->nr_auxv > CKPT_AUXV_MAX)
 		return bad(d, "nr_auxv %u > %u", h->nr_auxv, CKPT_AUXV_MAX);
 #define A(f)	(unsigned long long)h->f
-	out(d, "objref %d, nr_vmas %u, has_exe %u, nr_auxv %u%s%s\n",
+	out(d, "objref %d, nr_vmas %u, has_exe %u, nr_auxv %u%s%s%s\n",
 	    h->objref, h->nr_vmas, h->has_exe, h->nr_auxv,
 	    h->def_flags & CKPT_MM_LOCK_FUTURE ? ", mlockall(MCL_FUTURE)" : "",
+	    h->def_flags & CKPT_MM_LOCK_ONFAULT ? " with MCL_ONFAULT" : "",
 	    h->def_flags & CKPT_MM_THP_DISABLE ? ", THP disabled" : "");
 	out(d, INDENT "code 0x%llx-0x%llx data 0x%llx-0x%llx\n",
 	    A(start_code), A(end_code), A(start_data), A(end_data));
@@ -531,12 +532,13 @@ static int print_vma(struct decoder *d, const void *rec, __u32 len)
 	    (unsigned long long)h->end,
 	    f & CKPT_VMA_READ ? 'r' : '-', f & CKPT_VMA_WRITE ? 'w' : '-',
 	    f & CKPT_VMA_EXEC ? 'x' : '-', f & CKPT_VMA_SHARED ? 's' : 'p');
-	out(d, " flags 0x%x%s%s%s%s%s %s(%u) pgoff 0x%llx", f,
+	out(d, " flags 0x%x%s%s%s%s%s%s %s(%u) pgoff 0x%llx", f,
 	    f & CKPT_VMA_GROWSDOWN ? " growsdown" : "",
 	    f & CKPT_VMA_NORESERVE ? " noreserve" : "",
 	    f & CKPT_VMA_HUGEPAGE ? " hugepage" : "",
 	    f & CKPT_VMA_NOHUGEPAGE ? " nohugepage" : "",
 	    f & CKPT_VMA_MERGEABLE ? " mergeable" : "",
+	    f & CKPT_VMA_LOCKONFAULT ? " lockonfault" : "",
 	    enum_name(h->vma_type, type_names, ARRAY_SIZE(type_names)),
 	    h->vma_type, (unsigned long long)h->pgoff);
 	if (h->end <= h->start)

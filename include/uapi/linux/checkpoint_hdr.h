@@ -364,6 +364,7 @@ struct ckpt_hdr_mm {
 /* ckpt_hdr_mm.def_flags */
 #define CKPT_MM_LOCK_FUTURE	0x1	/* mlockall(MCL_FUTURE) */
 #define CKPT_MM_THP_DISABLE	0x2	/* prctl(PR_SET_THP_DISABLE) */
+#define CKPT_MM_LOCK_ONFAULT	0x4	/* with _LOCK_FUTURE: MCL_ONFAULT */
 
 /* ckpt_hdr_mm.has_exe */
 enum ckpt_mm_exe {
@@ -390,6 +391,7 @@ enum ckpt_mm_exe {
 #define CKPT_VMA_HUGEPAGE	0x1000	/* MADV_HUGEPAGE */
 #define CKPT_VMA_NOHUGEPAGE	0x2000	/* MADV_NOHUGEPAGE */
 #define CKPT_VMA_MERGEABLE	0x4000	/* MADV_MERGEABLE (KSM) */
+#define CKPT_VMA_LOCKONFAULT	0x8000	/* with _LOCKED: MLOCK_ONFAULT */
 
 /* ckpt_hdr_vma.vma_type */
 enum ckpt_vma_type {

@@ -227,7 +227,6 @@ enum unsupported_kind {
 	UNSUPPORTED_PIPE_FD,		/* a pipe at fd 5 */
 	UNSUPPORTED_SYSV_SHM,		/* SysV shared memory, attached */
 	UNSUPPORTED_POSIX_TIMER,	/* a timer on the parent's CPU clock */
-	UNSUPPORTED_MLOCK_ONFAULT,	/* mlock2(MLOCK_ONFAULT) */
 	UNSUPPORTED_SOCKET_STDIN,	/* a TCP socket at fd 0 */
 	UNSUPPORTED_LEASE,		/* fcntl(F_SETLEASE) */
 	UNSUPPORTED_SECCOMP,		/* a seccomp filter that allows all */
@@ -240,7 +239,7 @@ enum unsupported_kind {
 /* What the log and the ERROR record say about each */
 static const char *const unsupported_said[UNSUPPORTED_NR] = {
 	"fd 5", "SysV shared memory",
-	"counts the CPU time of a task not in the tree", "MLOCK_ONFAULT", "fd 0 is a socket",
+	"counts the CPU time of a task not in the tree", "fd 0 is a socket",
 	"holds a lease", "runs under seccomp",
 	"SCHED_DEADLINE",
 	"larger than the 256 MiB saved of a deleted file",
@@ -322,12 +321,6 @@ static int wl_unsupported(struct cr_ctx *ctx, void *arg)
 		m = s < 0 || ftruncate(s, 4096) ? MAP_FAILED :
 		    mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, s, 0);
 		if (m == MAP_FAILED || fcntl(s, F_ADD_SEALS, F_SEAL_FUTURE_WRITE))
-			return CR_EXIT_SETUP;
-		break;
-	case UNSUPPORTED_MLOCK_ONFAULT:
-		m = mmap(NULL, 1 << 16, PROT_READ | PROT_WRITE,
-			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-		if (m == MAP_FAILED || mlock2(m, 4096, MLOCK_ONFAULT))
 			return CR_EXIT_SETUP;
 		break;
 	case UNSUPPORTED_SOCKET_STDIN:

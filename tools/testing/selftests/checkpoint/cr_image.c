@@ -574,7 +574,8 @@ static const struct bad_field bad_fields[] = {
 	BAD(UTS_NS, uts_ns, own, 2, false),
 	BAD(MM, mm, nr_auxv, -1, true),	/* odd: AT_NULL still in it */
 	BAD(MM, mm, has_exe, 3, false),
-	BAD(MM, mm, def_flags, 4, false),
+	BAD(MM, mm, def_flags, 4, false),	/* LOCK_ONFAULT, no LOCK_FUTURE */
+	BAD(MM, mm, def_flags, 8, false),
 	BAD(MM, mm, dumpable, 3, false),
 	BAD(MM, mm, coredump_filter, 1 << 9, false),
 	BAD(MM, mm, pad, 1, false),
@@ -582,7 +583,8 @@ static const struct bad_field bad_fields[] = {
 	BAD(MM, mm, nr_vmas, 1 << 30, false),
 	BAD(VMA, vma, flags, 0x100, true),
 	BAD(VMA, vma, flags, 0x3000, true),	/* HUGEPAGE and NOHUGEPAGE */
-	BAD(VMA, vma, flags, 0x8000, true),
+	BAD(VMA, vma, flags, 0x8000, true),	/* LOCKONFAULT, not LOCKED */
+	BAD(VMA, vma, flags, 0x10000, true),
 	BAD(VMA, vma, pgoff, 1LL << 60, false),
 	BAD(FILE_TABLE, file_table, nr_fds, 1 << 30, false),
 	BAD(FD_ENT, fd_ent, fd, -1, false),

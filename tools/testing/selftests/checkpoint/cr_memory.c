@@ -640,4 +640,87 @@ CR_TEST(cr_memory, mlock_state)
 	cr_cycle(_metadata, ctx, wl_mlock, NULL);
 }
 
+/* The "@field:" line of the VMA at @addr in smaps, in kB (-1: none) */
+static long vma_kb(void *addr, const char *field)
+{
+	char line[512], want[32];
+	size_t len = strlen(field);
+	bool in = false;
+	long ret = -1;
+	FILE *fp = fopen("/proc/self/smaps", "r");
+
+	if (!fp)
+		return -1;
+	snprintf(want, sizeof(want), "%lx-", (unsigned long)addr);
+	while (fgets(line, sizeof(line), fp)) {
+		if (line[strcspn(line, " ") - 1] != ':')
+			in = !strncmp(line, want, strlen(want));
+		else if (in && !strncmp(line, field, len) && line[len] == ':') {
+			ret = atol(line + len + 1);
+			break;
+		}
+	}
+	fclose(fp);
+	return ret;
+}
+
+#define ONFAULT_PAGES	64
+
+/*
+ * mlock2(MLOCK_ONFAULT) of a 64-page mapping with two pages touched, and
+ * mlockall(MCL_FUTURE | MCL_ONFAULT): only the touched pages are resident
+ * and locked, and each page locks as it faults in, after restart too
+ */
+static int wl_mlock_onfault(struct cr_ctx *ctx, void *arg)
+{
+	long page = sysconf(_SC_PAGESIZE), kb = page / 1024;
+	unsigned char *o, *n;
+	long locked, rss;
+
+	o = mmap(NULL, ONFAULT_PAGES * page, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (o == MAP_FAILED)
+		return CR_EXIT_SETUP;
+	o[0] = 0x0f;
+	o[10 * page] = 0xa0;
+	if (mlock2(o, ONFAULT_PAGES * page, MLOCK_ONFAULT) ||
+	    mlockall(MCL_FUTURE | MCL_ONFAULT) ||
+	    vma_kb(o, "Locked") != 2 * kb)
+		return CR_EXIT_SETUP;
+	cr_wl_ready(ctx);
+	cr_wl_wait_go(ctx);
+
+	if (o[0] != 0x0f || o[10 * page] != 0xa0)
+		return CR_WL_FAIL(1, "locked pages lost their contents");
+	locked = vma_kb(o, "Locked");
+	rss = vma_kb(o, "Rss");
+	if (locked != 2 * kb || rss != 2 * kb || vma_has_flag(o, "lo") != 1)
+		return CR_WL_FAIL(2, "MLOCK_ONFAULT mapping: %ld kB locked, %ld kB resident (want %ld and %ld)",
+				  locked, rss, 2 * kb, 2 * kb);
+	/* a page touched now locks as it faults in */
+	o[20 * page] = 1;
+	if (vma_kb(o, "Locked") != 3 * kb)
+		return CR_WL_FAIL(3, "a new page is not locked on fault: %ld kB locked",
+				  vma_kb(o, "Locked"));
+	/*
+	 * MCL_ONFAULT: a new mapping is locked, but only what is touched
+	 * (shared: it cannot merge with the private one above)
+	 */
+	n = mmap(NULL, 16 * page, PROT_READ | PROT_WRITE,
+		 MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (n == MAP_FAILED)
+		return CR_WL_FAIL(4, "mmap: %s", strerror(errno));
+	n[0] = 1;
+	locked = vma_kb(n, "Locked");
+	if (vma_has_flag(n, "lo") != 1 || locked != kb)
+		return CR_WL_FAIL(5, "new mapping: %d locked, %ld kB (want 1, %ld): mlockall(MCL_ONFAULT) lost",
+				  vma_has_flag(n, "lo"), locked, kb);
+	return 0;
+}
+
+CR_TEST(cr_memory, mlock_onfault)
+{
+	cr_cycle(_metadata, ctx, wl_mlock_onfault, NULL);
+}
+
 TEST_HARNESS_MAIN
