@@ -489,10 +489,14 @@ static const struct {
 #define MADV_PAGES	4
 #define MADV_SEED	0xadc1
 
-/* Has the VMA at @addr the VmFlags mnemonic @flag? (-1: no such VMA) */
-static int vma_has_flag(void *addr, const char *flag)
+/*
+ * The "@field:" line of the VMA at @addr in /proc/self/smaps, into @line
+ * (@size bytes). Return: 0, or -1 if there is no such VMA or field.
+ */
+static int vma_field(void *addr, const char *field, char *line, size_t size)
 {
-	char line[512], want[32], f[8];
+	size_t len = strlen(field);
+	char want[32];
 	bool in = false;
 	int ret = -1;
 	FILE *fp = fopen("/proc/self/smaps", "r");
@@ -500,18 +504,28 @@ static int vma_has_flag(void *addr, const char *flag)
 	if (!fp)
 		return -1;
 	snprintf(want, sizeof(want), "%lx-", (unsigned long)addr);
-	snprintf(f, sizeof(f), " %s", flag);
-	while (fgets(line, sizeof(line), fp)) {
+	while (fgets(line, size, fp)) {
 		/* "start-end perms ..." starts a VMA, "Name: ..." a field */
 		if (line[strcspn(line, " ") - 1] != ':')
 			in = !strncmp(line, want, strlen(want));
-		else if (in && !strncmp(line, "VmFlags:", 8)) {
-			ret = strstr(line, f) != NULL;
+		else if (in && !strncmp(line, field, len) && line[len] == ':') {
+			ret = 0;
 			break;
 		}
 	}
 	fclose(fp);
 	return ret;
+}
+
+/* Has the VMA at @addr the VmFlags mnemonic @flag? (-1: no such VMA) */
+static int vma_has_flag(void *addr, const char *flag)
+{
+	char line[512], f[8];
+
+	if (vma_field(addr, "VmFlags", line, sizeof(line)))
+		return -1;
+	snprintf(f, sizeof(f), " %s", flag);
+	return strstr(line, f) != NULL;
 }
 
 static int wl_madvise(struct cr_ctx *ctx, void *arg)
@@ -643,25 +657,10 @@ CR_TEST(cr_memory, mlock_state)
 /* The "@field:" line of the VMA at @addr in smaps, in kB (-1: none) */
 static long vma_kb(void *addr, const char *field)
 {
-	char line[512], want[32];
-	size_t len = strlen(field);
-	bool in = false;
-	long ret = -1;
-	FILE *fp = fopen("/proc/self/smaps", "r");
+	char line[512];
 
-	if (!fp)
-		return -1;
-	snprintf(want, sizeof(want), "%lx-", (unsigned long)addr);
-	while (fgets(line, sizeof(line), fp)) {
-		if (line[strcspn(line, " ") - 1] != ':')
-			in = !strncmp(line, want, strlen(want));
-		else if (in && !strncmp(line, field, len) && line[len] == ':') {
-			ret = atol(line + len + 1);
-			break;
-		}
-	}
-	fclose(fp);
-	return ret;
+	return vma_field(addr, field, line, sizeof(line)) ? -1 :
+	       atol(line + strlen(field) + 1);
 }
 
 #define ONFAULT_PAGES	64
