@@ -32,6 +32,7 @@ struct path;
 struct pid_namespace;
 struct kvec;
 struct uts_namespace;
+struct k_itimer;
 
 /* The flags checkpoint() and restart() know; other bits are refused */
 #define CHECKPOINT_USER_FLAGS	CHECKPOINT_SUBTREE
@@ -61,6 +62,16 @@ struct ckpt_pending {
 		bool timer;
 		kernel_siginfo_t info;
 	} *info;
+};
+
+/**
+ * struct ckpt_timer_restore - a POSIX timer of the process being restored
+ * @rec: its record
+ * @timr: the timer made from it
+ */
+struct ckpt_timer_restore {
+	struct ckpt_hdr_posix_timer rec;
+	struct k_itimer *timr;
 };
 
 /**
@@ -146,7 +157,7 @@ struct ckpt_hold {
  *	the image's credentials, the right to name any executable
  *	(PR_SET_MM_MAP's CAP_CHECKPOINT_RESTORE)
  * @timers: restart: the POSIX timers of the thread group being restored,
- *	until its last task arms them
+ *	until its last task arms them (sorted by id once all are made)
  * @nr_timers: entries of @timers
  */
 struct ckpt_ctx {
@@ -194,7 +205,7 @@ struct ckpt_ctx {
 	long reissued_nr;
 	bool may_relink_exe;
 	struct ckpt_pending group_pending;
-	struct ckpt_hdr_posix_timer *timers;
+	struct ckpt_timer_restore *timers;
 	unsigned int nr_timers;
 };
 

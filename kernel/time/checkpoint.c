@@ -17,6 +17,8 @@
 #include <linux/pid_namespace.h>
 #include <linux/slab.h>
 #include <linux/rcupdate.h>
+#include <linux/sort.h>
+#include <linux/bsearch.h>
 #include "posix-timers.h"
 
 /* Timers whose clock is a CPU-time clock, not an hrtimer or alarm */
@@ -182,33 +184,38 @@ fail:
 	return nr;
 }
 
-/* The current process's timer @id, or NULL */
-static struct k_itimer *ckpt_own_timer(timer_t id)
+/*
+ * The timer timer_create() just made: the newest, first in the process's
+ * list (which only the caller's process changes, and it cannot run).
+ */
+static struct k_itimer *ckpt_newest_timer(timer_t id)
 {
 	struct signal_struct *sig = current->signal;
-	struct k_itimer *timr, *found = NULL;
+	struct k_itimer *timr;
 
 	spin_lock_irq(&current->sighand->siglock);
-	list_for_each_entry(timr, &sig->posix_timers, list) {
-		if (timr->it_id == id) {
-			found = timr;
-			break;
-		}
-	}
+	timr = list_first_entry_or_null(&sig->posix_timers, struct k_itimer,
+					list);
 	spin_unlock_irq(&current->sighand->siglock);
-	return found;
+	return timr && timr->it_id == id ? timr : NULL;
 }
 
-/* The saved record of timer @id, or NULL */
-static struct ckpt_hdr_posix_timer *ckpt_timer_rec(struct ckpt_ctx *ctx,
-						   timer_t id)
+static int ckpt_timer_cmp(const void *a, const void *b)
 {
-	unsigned int i;
+	timer_t x = ((const struct ckpt_timer_restore *)a)->rec.id;
+	timer_t y = ((const struct ckpt_timer_restore *)b)->rec.id;
 
-	for (i = 0; i < ctx->nr_timers; i++)
-		if (ctx->timers[i].id == id)
-			return &ctx->timers[i];
-	return NULL;
+	return x < y ? -1 : x > y;
+}
+
+/* The restored timer @id (ctx->timers is sorted by id), or NULL */
+static struct ckpt_timer_restore *ckpt_restored_timer(struct ckpt_ctx *ctx,
+						      timer_t id)
+{
+	struct ckpt_timer_restore key = { .rec.id = id };
+
+	return bsearch(&key, ctx->timers, ctx->nr_timers,
+		       sizeof(*ctx->timers), ckpt_timer_cmp);
 }
 
 static int ckpt_check_timer(struct ckpt_ctx *ctx,
@@ -222,8 +229,7 @@ static int ckpt_check_timer(struct ckpt_ctx *ctx,
 	    (r->flags & CKPT_TIMER_REQUEUE && !r->interval) ||
 	    (r->flags & CKPT_TIMER_ABSTIME &&
 	     (!r->value || (clock != CLOCK_REALTIME && clock != CLOCK_TAI))) ||
-	    r->overrun < -1 || r->overrun_last < -1 ||
-	    ckpt_timer_rec(ctx, r->id))
+	    r->overrun < -1 || r->overrun_last < -1)
 		return -EINVAL;
 	/* a CPU-time clock: the process's own, or of a task of the tree */
 	if (ckpt_cpu_clock(clock)) {
@@ -245,10 +251,10 @@ static int ckpt_check_timer(struct ckpt_ctx *ctx,
 	return 0;
 }
 
-/* Create timer @r, disarmed, with its overrun count */
-static int ckpt_create_timer(struct ckpt_ctx *ctx,
-			     const struct ckpt_hdr_posix_timer *r)
+/* Create timer @t, disarmed, with its overrun count; a taken id: EBUSY */
+static int ckpt_create_timer(struct ckpt_ctx *ctx, struct ckpt_timer_restore *t)
 {
+	const struct ckpt_hdr_posix_timer *r = &t->rec;
 	struct sigevent ev = {
 		.sigev_value.sival_ptr = (void __user *)(unsigned long)r->sigval,
 		.sigev_signo = r->signo,
@@ -263,9 +269,10 @@ static int ckpt_create_timer(struct ckpt_ctx *ctx,
 		return ckpt_err(ctx, ret,
 				"cannot create POSIX timer %d (clock %d, notify %d, signal %d)",
 				r->id, r->clock, r->notify, r->signo);
-	timr = ckpt_own_timer(r->id);
+	timr = ckpt_newest_timer(r->id);
 	if (!timr)
 		return ckpt_err(ctx, -ESRCH, "POSIX timer %d is gone", r->id);
+	t->timr = timr;
 	spin_lock_irq(&timr->it_lock);
 	/* with CKPT_TIMER_REQUEUE, the count goes to its pending signal */
 	timr->it_overrun = r->flags & CKPT_TIMER_REQUEUE ? -1 : r->overrun;
@@ -314,7 +321,7 @@ int ckpt_restore_posix_timers(struct ckpt_ctx *ctx, u32 nr, s32 next_id)
 			return PTR_ERR(r);
 		ret = ckpt_check_timer(ctx, r);
 		if (!ret)
-			ctx->timers[ctx->nr_timers++] = *r;
+			ctx->timers[ctx->nr_timers++].rec = *r;
 		ckpt_hdr_put(ctx, r);
 		if (ret)
 			return ckpt_err(ctx, ret, "bad POSIX_TIMER record %d", i);
@@ -323,6 +330,8 @@ int ckpt_restore_posix_timers(struct ckpt_ctx *ctx, u32 nr, s32 next_id)
 		ret = ckpt_create_timer(ctx, &ctx->timers[i]);
 	if (ret)
 		return ret;
+	/* ids are unique (else EBUSY above): found by bsearch from now on */
+	sort(ctx->timers, nr, sizeof(*ctx->timers), ckpt_timer_cmp, NULL);
 out:
 	WRITE_ONCE(sig->next_posix_timer_id, next_id);
 	return 0;
@@ -346,8 +355,9 @@ out:
 int ckpt_queue_timer_signal(struct ckpt_ctx *ctx, kernel_siginfo_t *info,
 			    bool shared)
 {
-	const struct ckpt_hdr_posix_timer *r = ckpt_timer_rec(ctx, info->si_tid);
-	struct k_itimer *timr = r ? ckpt_own_timer(r->id) : NULL;
+	struct ckpt_timer_restore *t = ckpt_restored_timer(ctx, info->si_tid);
+	const struct ckpt_hdr_posix_timer *r = t ? &t->rec : NULL;
+	struct k_itimer *timr = t ? t->timr : NULL;
 	s64 overrun = info->si_overrun;
 	int ret = -EINVAL;
 
@@ -396,7 +406,7 @@ int ckpt_arm_posix_timers(struct ckpt_ctx *ctx)
 	int ret;
 
 	for (i = 0; i < ctx->nr_timers; i++) {
-		const struct ckpt_hdr_posix_timer *r = &ctx->timers[i];
+		const struct ckpt_hdr_posix_timer *r = &ctx->timers[i].rec;
 
 		if (r->value) {
 			it.it_value = ns_to_timespec64(r->value);
@@ -408,10 +418,7 @@ int ckpt_arm_posix_timers(struct ckpt_ctx *ctx)
 						"cannot arm POSIX timer %d", r->id);
 		}
 		/* timer_settime() cleared it */
-		timr = ckpt_own_timer(r->id);
-		if (!timr)
-			return ckpt_err(ctx, -ESRCH, "POSIX timer %d is gone",
-					r->id);
+		timr = ctx->timers[i].timr;
 		spin_lock_irq(&timr->it_lock);
 		timr->it_overrun_last = r->overrun_last;
 		spin_unlock_irq(&timr->it_lock);
