@@ -4,8 +4,10 @@
  * VMAs) and the contents of its private pages; shared anonymous memory,
  * an object of its own shared by the mappings of it.
  *
- * Image: MM [STRING exe] { VMA [STRING path | shmem] }* { PAGES }* PAGES(0)
+ * Image: MM [STRING exe] { VMA [STRING path | shmem | FILE_DATA |
+ *        SHM_ATTACH] }* { PAGES }* PAGES(0)
  *        shmem: SHMEM { PAGES }* PAGES(0), or OBJREF
+ *        SHM_ATTACH: a SysV segment, saved with its IPC namespace
  */
 #define pr_fmt(fmt) "checkpoint: " fmt
 
@@ -102,7 +104,8 @@ static const char *ckpt_vma_unsupported(struct vm_area_struct *vma)
 
 	if (vma->vm_flags & (VM_IO | VM_PFNMAP | VM_MIXEDMAP | VM_HUGETLB))
 		return "device or hugetlb memory";
-	if (ckpt_vma_shared_anon(vma) || (file && ckpt_file_data_kind(file)))
+	if (ckpt_vma_shared_anon(vma) || (file && ckpt_file_data_kind(file)) ||
+	    (file && ckpt_file_is_sysvshm(file)))
 		file = NULL;
 	else if (file && !ckpt_file_reachable(file))
 		return "SysV shared memory, a hugetlb memfd, a deleted file still linked elsewhere or a file of a kernel-internal mount";
@@ -125,6 +128,8 @@ static void ckpt_describe_vma(struct vm_area_struct *vma,
 		d->type = CKPT_VMA_SHMEM;
 	else if (file && ckpt_file_data_kind(file))
 		d->type = CKPT_VMA_FILE_DATA;
+	else if (file && ckpt_file_is_sysvshm(file))
+		d->type = CKPT_VMA_SYSVSHM;
 	d->has_anon = !(vma->vm_flags & VM_SHARED) && (!file || vma->anon_vma);
 	d->file = file ? get_file(file) : NULL;
 }
@@ -309,6 +314,8 @@ static int ckpt_write_vma(struct ckpt_ctx *ctx, struct ckpt_vma_desc *d,
 	}
 	if (d->type == CKPT_VMA_FILE_DATA)
 		return ckpt_checkpoint_file_data(ctx, d->file, ref);
+	if (d->type == CKPT_VMA_SYSVSHM)
+		return ckpt_write_shm_attach(ctx, d->file, ref->task);
 	if (d->file)
 		ret = ckpt_write_fname(ctx, &d->file->f_path);
 	return ret;
@@ -589,7 +596,8 @@ static int ckpt_restore_vma(struct ckpt_ctx *ctx, unsigned long *prev_end)
 	    (h->flags & (CKPT_VMA_LOCKED | CKPT_VMA_LOCKONFAULT)) ==
 	    CKPT_VMA_LOCKONFAULT ||
 	    (h->vma_type == CKPT_VMA_ANON && (h->flags & CKPT_VMA_SHARED)) ||
-	    (h->vma_type == CKPT_VMA_SHMEM && !(h->flags & CKPT_VMA_SHARED)) ||
+	    ((h->vma_type == CKPT_VMA_SHMEM ||
+	      h->vma_type == CKPT_VMA_SYSVSHM) && !(h->flags & CKPT_VMA_SHARED)) ||
 	    (h->flags & (CKPT_VMA_SHARED | CKPT_VMA_NORESERVE)) ==
 	    (CKPT_VMA_SHARED | CKPT_VMA_NORESERVE) ||
 	    (h->flags & (CKPT_VMA_HUGEPAGE | CKPT_VMA_NOHUGEPAGE)) ==
@@ -643,6 +651,13 @@ static int ckpt_restore_vma(struct ckpt_ctx *ctx, unsigned long *prev_end)
 			goto out;
 		}
 		get_file(file);
+	} else if (h->vma_type == CKPT_VMA_SYSVSHM) {
+		file = ckpt_shm_attach_file(ctx, h->flags & CKPT_VMA_EXEC);
+		if (IS_ERR(file)) {
+			ret = PTR_ERR(file);
+			file = NULL;
+			goto out;
+		}
 	} else {
 		mflags |= MAP_ANONYMOUS;
 	}
@@ -1134,6 +1149,22 @@ static int ckpt_put_shmem_page(struct ckpt_ctx *ctx, u64 off, void *data,
 	return 0;
 }
 
+/**
+ * ckpt_read_shmem_pages - restore the contents of a shmem file
+ * @ctx: restart context
+ * @file: the file, @size bytes long
+ * @size: its size
+ *
+ * Reads the PAGES records ckpt_write_file_pages() wrote, up to the empty
+ * one, into the page cache of @file.
+ *
+ * Return: 0 or a negative errno.
+ */
+int ckpt_read_shmem_pages(struct ckpt_ctx *ctx, struct file *file, u64 size)
+{
+	return ckpt_read_pages(ctx, PAGE_ALIGN(size), ckpt_put_shmem_page, file);
+}
+
 static void *ckpt_shmem_restore(struct ckpt_ctx *ctx, struct ckpt_hdr *hdr,
 				int *objref)
 {
@@ -1156,7 +1187,7 @@ static void *ckpt_shmem_restore(struct ckpt_ctx *ctx, struct ckpt_hdr *hdr,
 			 "cannot make shared memory of %llu bytes", h->size);
 		goto out;
 	}
-	ret = ckpt_read_pages(ctx, h->size, ckpt_put_shmem_page, file);
+	ret = ckpt_read_shmem_pages(ctx, file, h->size);
 	if (ret) {
 		fput(file);
 		file = ERR_PTR(ret);

@@ -33,6 +33,8 @@ struct pid_namespace;
 struct kvec;
 struct uts_namespace;
 struct k_itimer;
+struct ipc_namespace;
+struct ckpt_ipc_restore;
 
 /* The flags checkpoint() and restart() know; other bits are refused */
 #define CHECKPOINT_USER_FLAGS	CHECKPOINT_SUBTREE
@@ -159,6 +161,8 @@ struct ckpt_hold {
  * @timers: restart: the POSIX timers of the thread group being restored,
  *	until its last task arms them (sorted by id once all are made)
  * @nr_timers: entries of @timers
+ * @coord_ipc_ns: restart: the coordinator's IPC namespace (not a reference)
+ * @ipc: restart: the SysV IPC namespace being restored (ipc/checkpoint.c)
  */
 struct ckpt_ctx {
 	u64 id;
@@ -207,6 +211,8 @@ struct ckpt_ctx {
 	struct ckpt_pending group_pending;
 	struct ckpt_timer_restore *timers;
 	unsigned int nr_timers;
+	struct ipc_namespace *coord_ipc_ns;
+	struct ckpt_ipc_restore *ipc;
 };
 
 /**
@@ -296,6 +302,7 @@ typedef int (*ckpt_put_page_t)(struct ckpt_ctx *ctx, u64 addr, void *data,
 			       void *arg);
 int ckpt_read_pages(struct ckpt_ctx *ctx, u64 limit, ckpt_put_page_t put,
 		    void *arg);
+int ckpt_read_shmem_pages(struct ckpt_ctx *ctx, struct file *file, u64 size);
 
 /* fs/checkpoint.c */
 bool ckpt_file_reachable(struct file *file);
@@ -313,6 +320,17 @@ int ckpt_checkpoint_fs(struct ckpt_ctx *ctx, struct task_struct *t);
 int ckpt_restore_fs(struct ckpt_ctx *ctx, struct ckpt_task_restore *tr);
 int ckpt_collect_fs(struct ckpt_ctx *ctx, struct task_struct *t);
 
+/* ipc/checkpoint.c */
+bool ckpt_file_is_sysvshm(struct file *file);
+int ckpt_write_shm_attach(struct ckpt_ctx *ctx, struct file *file,
+			  struct task_struct *t);
+struct file *ckpt_shm_attach_file(struct ckpt_ctx *ctx, bool exec);
+int ckpt_checkpoint_task_ipc(struct ckpt_ctx *ctx, struct task_struct *t);
+int ckpt_collect_task_ipc(struct ckpt_ctx *ctx, struct task_struct *t);
+int ckpt_restore_task_ipc(struct ckpt_ctx *ctx, struct ckpt_task_restore *tr);
+int ckpt_ipc_finish(struct ckpt_ctx *ctx);
+void ckpt_ipc_free(struct ckpt_ctx *ctx);
+
 /* kernel/time/checkpoint.c */
 int ckpt_save_posix_timers(struct ckpt_ctx *ctx, struct task_struct *t,
 			   struct ckpt_hdr_posix_timer **recs, s32 *next_id);
@@ -325,6 +343,7 @@ void ckpt_free_posix_timers(struct ckpt_ctx *ctx);
 /* kernel/checkpoint/tree.c */
 const struct ckpt_hdr_tree_task *ckpt_tree_find(struct ckpt_ctx *ctx,
 						pid_t pid);
+struct pid *ckpt_get_pid(struct ckpt_ctx *ctx, pid_t nr);
 
 /* arch/x86/kernel/checkpoint.c */
 int ckpt_write_arch_header(struct ckpt_ctx *ctx);

@@ -3,8 +3,10 @@
  * Namespaces. The UTS namespace's host and domain names are saved once
  * per namespace; a tree with a UTS namespace of its own is restarted in
  * a new one (the restart tool makes it): restart never renames the
- * restarter's host. IPC, mount and network namespaces of the tree's own
- * are flagged in the header and come back new and empty.
+ * restarter's host. An IPC namespace is saved the same way, with its
+ * SysV IPC objects if it is the tree's own (ipc/checkpoint.c). Mount and
+ * network namespaces of the tree's own are flagged in the header and come
+ * back new and empty.
  */
 #define pr_fmt(fmt) "checkpoint: " fmt
 
@@ -107,6 +109,17 @@ static struct uts_namespace *ckpt_get_uts(struct task_struct *t)
 	return ns;
 }
 
+static struct ipc_namespace *ckpt_get_ipc(struct task_struct *t)
+{
+	struct ipc_namespace *ns = NULL;
+
+	task_lock(t);
+	if (t->nsproxy)
+		ns = get_ipc_ns(t->nsproxy->ipc_ns);
+	task_unlock(t);
+	return ns;
+}
+
 /**
  * ckpt_checkpoint_ns - save a task's namespaces (once per namespace)
  * @ctx: checkpoint context
@@ -118,13 +131,21 @@ int ckpt_checkpoint_ns(struct ckpt_ctx *ctx, struct task_struct *t)
 {
 	const struct ckpt_obj_ref ref = { .task = t, .fd = -1 };
 	struct uts_namespace *ns = ckpt_get_uts(t);
-	int ret;
+	struct ipc_namespace *ipc = ckpt_get_ipc(t);
+	int ret = -EBUSY;
 
-	if (!ns)
-		return ckpt_err(ctx, -EBUSY, "pid %d has no namespaces",
-				task_pid_vnr(t));
+	if (!ns || !ipc) {
+		ckpt_err(ctx, ret, "pid %d has no namespaces", task_pid_vnr(t));
+		goto out;
+	}
 	ret = ckpt_obj_checkpoint(ctx, ns, CKPT_OBJ_UTS_NS, &ref);
-	put_uts_ns(ns);
+	if (ret >= 0)
+		ret = ckpt_obj_checkpoint(ctx, ipc, CKPT_OBJ_IPC_NS, &ref);
+out:
+	if (ns)
+		put_uts_ns(ns);
+	if (ipc)
+		put_ipc_ns(ipc);
 	return ret < 0 ? ret : 0;
 }
 
@@ -141,12 +162,17 @@ int ckpt_checkpoint_ns(struct ckpt_ctx *ctx, struct task_struct *t)
 int ckpt_collect_ns(struct ckpt_ctx *ctx, struct task_struct *t)
 {
 	struct uts_namespace *ns = ckpt_get_uts(t);
+	struct ipc_namespace *ipc = ckpt_get_ipc(t);
 	int ret = 0;
 
 	if (ns)
 		ret = ckpt_obj_collect(ctx, ns, CKPT_OBJ_UTS_NS, true);
+	if (ipc && !ret)
+		ret = ckpt_obj_collect(ctx, ipc, CKPT_OBJ_IPC_NS, true);
 	if (ns)
 		put_uts_ns(ns);
+	if (ipc)
+		put_ipc_ns(ipc);
 	return ret;
 }
 
@@ -160,23 +186,20 @@ int ckpt_collect_ns(struct ckpt_ctx *ctx, struct task_struct *t)
 int ckpt_restore_ns(struct ckpt_ctx *ctx, struct ckpt_task_restore *tr)
 {
 	struct uts_namespace *ns = ckpt_obj_restore(ctx, CKPT_OBJ_UTS_NS);
+	struct ipc_namespace *ipc;
 
 	if (IS_ERR(ns))
 		return PTR_ERR(ns);
 	if (ns != current->nsproxy->uts_ns)
 		return ckpt_err(ctx, -EINVAL,
 				"tasks of one UTS namespace restarted in different ones");
+	ipc = ckpt_obj_restore(ctx, CKPT_OBJ_IPC_NS);
+	if (IS_ERR(ipc))
+		return PTR_ERR(ipc);
+	if (ipc != current->nsproxy->ipc_ns)
+		return ckpt_err(ctx, -EINVAL,
+				"tasks of one IPC namespace restarted in different ones");
 	return 0;
-}
-
-static bool ckpt_ipc_empty(struct ipc_namespace *ns)
-{
-	int i;
-
-	for (i = 0; i < ARRAY_SIZE(ns->ids); i++)
-		if (READ_ONCE(ns->ids[i].in_use))
-			return false;
-	return true;
 }
 
 /**
@@ -187,8 +210,9 @@ static bool ckpt_ipc_empty(struct ipc_namespace *ns)
  * Every task must share the root's UTS, IPC, mount and network
  * namespaces (nested ones are not supported yet). Namespaces other than
  * the checkpointer's are recreated at restart: the UTS names are saved,
- * the others come back new, so an IPC namespace of the tree's own must
- * not hold SysV IPC objects yet.
+ * the IPC namespace's SysV objects are saved, the others come back new.
+ * POSIX message queues are not saved yet: an IPC namespace of the tree's
+ * own must have none.
  *
  * Return: 0, or -EBUSY naming the task or namespace.
  */
@@ -232,9 +256,10 @@ int ckpt_check_ns(struct ckpt_ctx *ctx, u32 *flags)
 		*flags |= CKPT_IMAGE_OWN_UTS;
 	if (root->ipc_ns != mine->ipc_ns) {
 		*flags |= CKPT_IMAGE_OWN_IPC;
-		if (!ret && !ckpt_ipc_empty(root->ipc_ns))
+		if (!ret && READ_ONCE(root->ipc_ns->mq_queues_count))
 			ret = ckpt_err(ctx, -EBUSY,
-				       "the tree's IPC namespace holds SysV IPC objects: not supported yet");
+				       "the tree's IPC namespace holds %u POSIX message queues: not supported yet",
+				       READ_ONCE(root->ipc_ns->mq_queues_count));
 	}
 	if (root->mnt_ns != mine->mnt_ns)
 		*flags |= CKPT_IMAGE_OWN_MNT;

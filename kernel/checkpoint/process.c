@@ -114,6 +114,7 @@ struct ckpt_task_part {
  */
 static const struct ckpt_task_part ckpt_task_parts[] = {
 	{ ckpt_collect_ns, ckpt_checkpoint_ns, ckpt_restore_ns },
+	{ ckpt_collect_task_ipc, ckpt_checkpoint_task_ipc, ckpt_restore_task_ipc },
 	{ ckpt_collect_cred, ckpt_checkpoint_cred, ckpt_restore_cred },
 	{ ckpt_collect_mm, ckpt_checkpoint_mm, ckpt_restore_mm },
 	{ ckpt_collect_files, ckpt_checkpoint_files, ckpt_restore_files },
@@ -402,6 +403,9 @@ int ckpt_restore_task(struct ckpt_ctx *ctx, int idx)
 		ns_capable_noaudit(current_user_ns(), CAP_SYS_ADMIN);
 	for (i = 0; !ret && i < ARRAY_SIZE(ckpt_task_parts); i++)
 		ret = ckpt_task_parts[i].restore(ctx, &tr);
+	/* every task is attached again: SysV segments removed may go */
+	if (!ret && idx == ctx->nr_tasks - 1)
+		ret = ckpt_ipc_finish(ctx);
 	if (!ret)
 		ret = ckpt_restore_sleep(ctx, h);
 	if (!ret)

@@ -553,6 +553,7 @@ static long ckpt_coordinate(struct ckpt_ctx *ctx, pid_t pid)
 	if (ret)
 		return ret;
 	ctx->coord_uts_ns = current->nsproxy->uts_ns;
+	ctx->coord_ipc_ns = current->nsproxy->ipc_ns;
 	ctx->active = -1;
 	ret = ckpt_session_publish(ctx);
 	if (ret)
@@ -597,6 +598,7 @@ long do_restart(struct ckpt_ctx *ctx, pid_t pid)
 	ctx->root_task = get_task_struct(current);
 	ctx->root_ns = get_pid_ns(task_active_pid_ns(current));
 	ctx->coord_uts_ns = current->nsproxy->uts_ns;
+	ctx->coord_ipc_ns = current->nsproxy->ipc_ns;
 	ret = ckpt_read_prologue(ctx);
 	if (!ret)
 		ret = ckpt_tree_find_tasks(ctx);

@@ -34,6 +34,7 @@ static const char * const ckpt_hdr_names[] = {
 	[CKPT_HDR_SIGHAND] = "SIGHAND",
 	[CKPT_HDR_SIGMASK] = "SIGMASK",
 	[CKPT_HDR_SIGINFO] = "SIGINFO",
+	[CKPT_HDR_POSIX_TIMER] = "POSIX_TIMER",
 	[CKPT_HDR_CRED] = "CRED",
 	[CKPT_HDR_SIGNAL] = "SIGNAL",
 	[CKPT_HDR_UTS_NS] = "UTS_NS",
@@ -41,6 +42,15 @@ static const char * const ckpt_hdr_names[] = {
 	[CKPT_HDR_VMA] = "VMA",
 	[CKPT_HDR_PAGES] = "PAGES",
 	[CKPT_HDR_SHMEM] = "SHMEM",
+	[CKPT_HDR_SHM_ATTACH] = "SHM_ATTACH",
+	[CKPT_HDR_IPC_NS] = "IPC_NS",
+	[CKPT_HDR_IPC_SHM] = "IPC_SHM",
+	[CKPT_HDR_IPC_SEM] = "IPC_SEM",
+	[CKPT_HDR_IPC_MSQ] = "IPC_MSQ",
+	[CKPT_HDR_IPC_MSG] = "IPC_MSG",
+	[CKPT_HDR_SYSVSEM] = "SYSVSEM",
+	[CKPT_HDR_SEM_UNDO] = "SEM_UNDO",
+	[CKPT_HDR_SEM_ADJ] = "SEM_ADJ",
 	[CKPT_HDR_FILE_TABLE] = "FILE_TABLE",
 	[CKPT_HDR_FD_ENT] = "FD_ENT",
 	[CKPT_HDR_FILE] = "FILE",
@@ -229,6 +239,18 @@ CKPT_ALIGNED(ckpt_hdr_file_data);
 CKPT_ALIGNED(ckpt_hdr_file_lock);
 CKPT_ALIGNED(ckpt_hdr_posix_timer);
 CKPT_ALIGNED(ckpt_hdr_file_table);
+CKPT_ALIGNED(ckpt_hdr_shm_attach);
+CKPT_ALIGNED(ckpt_ipc_ids);
+CKPT_ALIGNED(ckpt_hdr_ipc_ns);
+CKPT_ALIGNED(ckpt_ipc_perm);
+CKPT_ALIGNED(ckpt_hdr_ipc_shm);
+CKPT_ALIGNED(ckpt_sem);
+CKPT_ALIGNED(ckpt_hdr_ipc_sem);
+CKPT_ALIGNED(ckpt_hdr_ipc_msq);
+CKPT_ALIGNED(ckpt_hdr_ipc_msg);
+CKPT_ALIGNED(ckpt_hdr_sysvsem);
+CKPT_ALIGNED(ckpt_hdr_sem_undo);
+CKPT_ALIGNED(ckpt_hdr_sem_adj);
 CKPT_ALIGNED(ckpt_hdr_tail);
 CKPT_ALIGNED(ckpt_hdr_error);
 
@@ -252,6 +274,12 @@ static const struct {
 	CKPT_RESERVED(CKPT_HDR_CRED, ckpt_hdr_cred, pad),
 	CKPT_RESERVED(CKPT_HDR_FILE_TABLE, ckpt_hdr_file_table, pad),
 	CKPT_RESERVED(CKPT_HDR_FILE_LOCK, ckpt_hdr_file_lock, pad),
+	CKPT_RESERVED(CKPT_HDR_IPC_SHM, ckpt_hdr_ipc_shm, perm.pad),
+	CKPT_RESERVED(CKPT_HDR_IPC_SEM, ckpt_hdr_ipc_sem, perm.pad),
+	CKPT_RESERVED(CKPT_HDR_IPC_SEM, ckpt_hdr_ipc_sem, pad),
+	CKPT_RESERVED(CKPT_HDR_IPC_MSQ, ckpt_hdr_ipc_msq, perm.pad),
+	CKPT_RESERVED(CKPT_HDR_IPC_MSQ, ckpt_hdr_ipc_msq, pad),
+	CKPT_RESERVED(CKPT_HDR_SYSVSEM, ckpt_hdr_sysvsem, pad),
 };
 
 /**
@@ -717,6 +745,7 @@ static void ckpt_ctx_release(struct kref *ref)
 	int i;
 
 	ckpt_objhash_free(ctx);
+	ckpt_ipc_free(ctx);
 	for (i = 0; i < ctx->nr_tasks; i++)
 		if (ctx->tasks[i])
 			put_task_struct(ctx->tasks[i]);

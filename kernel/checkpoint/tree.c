@@ -176,6 +176,41 @@ const struct ckpt_hdr_tree_task *ckpt_tree_find(struct ckpt_ctx *ctx,
 	return ckpt_tree_entry(ctx, pid);
 }
 
+/**
+ * ckpt_get_pid - the struct pid of a pid number an image names
+ * @ctx: restart context (its root_ns known)
+ * @nr: a pid in the image's pid namespace, 0 for none
+ *
+ * Objects remember the process that last used them (a semaphore's last
+ * semop(), a segment's creator) by its struct pid, whose number reads the
+ * same after that process is gone. A number of a restored task gives its
+ * pid; any other gets a pid of that number, made and freed again at once
+ * as the process that had it left it: it reads the same and may be
+ * reused. That takes what clone3()'s set_tid takes in the namespace.
+ *
+ * Return: the pid (put it with put_pid()), NULL for 0, or an ERR_PTR.
+ */
+struct pid *ckpt_get_pid(struct ckpt_ctx *ctx, pid_t nr)
+{
+	struct pid *pid;
+
+	if (!nr)
+		return NULL;
+	if (nr < 0 || nr >= pid_max)
+		return ERR_PTR(-EINVAL);
+	rcu_read_lock();
+	pid = get_pid(find_pid_ns(nr, ctx->root_ns));
+	rcu_read_unlock();
+	if (pid)
+		return pid;
+	pid = alloc_pid(ctx->root_ns, &nr, 1);
+	if (IS_ERR(pid))
+		return pid;
+	get_pid(pid);
+	free_pid(pid);
+	return pid;
+}
+
 /* Make the last entry of ctx->tree findable by its pid */
 static int ckpt_tree_index_last(struct ckpt_ctx *ctx)
 {

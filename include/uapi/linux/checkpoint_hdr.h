@@ -56,7 +56,7 @@ struct ckpt_hdr {
  *   200-299  architecture: <asm/checkpoint_hdr.h>
  *   300-399  files, fs
  *   400-499  memory
- *   500-599  (IPC)
+ *   500-599  SysV IPC
  *   600-699  signals
  *   700-799  (network)
  */
@@ -84,6 +84,16 @@ enum ckpt_hdr_type {
 	CKPT_HDR_VMA,
 	CKPT_HDR_PAGES,
 	CKPT_HDR_SHMEM,
+	CKPT_HDR_SHM_ATTACH,
+
+	CKPT_HDR_IPC_NS = 500,
+	CKPT_HDR_IPC_SHM,
+	CKPT_HDR_IPC_SEM,
+	CKPT_HDR_IPC_MSQ,
+	CKPT_HDR_IPC_MSG,
+	CKPT_HDR_SYSVSEM,
+	CKPT_HDR_SEM_UNDO,
+	CKPT_HDR_SEM_ADJ,
 
 	CKPT_HDR_SIGHAND = 600,
 	CKPT_HDR_SIGNAL,
@@ -105,6 +115,8 @@ enum ckpt_obj_type {
 	CKPT_OBJ_UTS_NS,
 	CKPT_OBJ_SHMEM,
 	CKPT_OBJ_FILE_DATA,
+	CKPT_OBJ_IPC_NS,
+	CKPT_OBJ_SEM_UNDO,
 	CKPT_OBJ_MAX
 };
 
@@ -112,7 +124,7 @@ enum ckpt_obj_type {
 #define CKPT_IMAGE_SELF		(1U << 16)	/* self-checkpoint image */
 #define CKPT_IMAGE_CONTAINER	(1U << 17)	/* root is init of its pid ns */
 #define CKPT_IMAGE_OWN_UTS	(1U << 18)	/* root has its own UTS ns */
-#define CKPT_IMAGE_OWN_IPC	(1U << 19)	/* ... IPC ns (without objects) */
+#define CKPT_IMAGE_OWN_IPC	(1U << 19)	/* ... IPC ns */
 #define CKPT_IMAGE_OWN_MNT	(1U << 20)	/* ... mount ns */
 #define CKPT_IMAGE_OWN_NET	(1U << 21)	/* ... network ns */
 
@@ -399,6 +411,7 @@ enum ckpt_vma_type {
 	CKPT_VMA_FILE,		/* file mapping; a CKPT_HDR_STRING path follows */
 	CKPT_VMA_SHMEM,		/* shared anonymous memory; its object follows */
 	CKPT_VMA_FILE_DATA,	/* memfd or deleted file; its FILE_DATA follows */
+	CKPT_VMA_SYSVSHM,	/* SysV shared memory; a SHM_ATTACH follows */
 	CKPT_VMA_TYPE_MAX
 };
 
@@ -435,6 +448,19 @@ struct ckpt_hdr_shmem {
 	__s32 objref;
 	__u32 pad;
 	__u64 size;		/* bytes, a multiple of page_size */
+};
+
+/* ckpt_hdr_shm_attach.flags */
+#define CKPT_SHM_ATTACH_RDONLY	0x1	/* shmat(SHM_RDONLY): never writable */
+
+/*
+ * What a CKPT_VMA_SYSVSHM mapping maps: the segment of the tree's IPC
+ * namespace with this id (its contents are saved with the namespace).
+ */
+struct ckpt_hdr_shm_attach {
+	struct ckpt_hdr h;
+	__s32 shmid;
+	__u32 flags;		/* CKPT_SHM_ATTACH_* */
 };
 
 struct ckpt_hdr_file_table {
@@ -549,6 +575,138 @@ struct ckpt_hdr_fs {
 	struct ckpt_hdr h;
 	__s32 objref;
 	__u32 umask;
+};
+
+/*
+ * SysV IPC (500-599). The IPC namespace is an object of every task, after
+ * its UTS namespace; a namespace the tree owns is saved with its limits and
+ * all its objects: IPC_NS, then ids[CKPT_IPC_SHM].nr IPC_SHM records (each
+ * followed by its pages: PAGES records, the last one empty), then
+ * ids[CKPT_IPC_SEM].nr IPC_SEM records, then ids[CKPT_IPC_MSG].nr IPC_MSQ
+ * records, each followed by its nr_msgs IPC_MSG records. Pids are in the
+ * image's pid namespace, 0 for none; user and group ids as the
+ * checkpointer sees them.
+ */
+#define CKPT_IPC_SEM		0
+#define CKPT_IPC_MSG		1
+#define CKPT_IPC_SHM		2
+#define CKPT_IPC_NR_IDS		3
+
+/* The ids of one kind of object: the objects and where new ids go on */
+struct ckpt_ipc_ids {
+	__u32 nr;		/* objects of this kind that follow */
+	__u32 seq;		/* sequence number part of the next new id */
+	__s32 last_idx;		/* index of the last id given out, or -1 */
+	__u32 cursor;		/* where the search for a free index starts */
+};
+
+struct ckpt_hdr_ipc_ns {
+	struct ckpt_hdr h;
+	__s32 objref;
+	__u32 own;		/* 0: the checkpointer's; nothing else is saved */
+	__u32 sem_ctls[4];	/* kernel.sem: SEMMSL, SEMMNS, SEMOPM, SEMMNI */
+	__u32 msg_ctlmax;	/* kernel.msgmax */
+	__u32 msg_ctlmnb;	/* kernel.msgmnb */
+	__u32 msg_ctlmni;	/* kernel.msgmni */
+	__u32 shm_ctlmni;	/* kernel.shmmni */
+	__u64 shm_ctlmax;	/* kernel.shmmax */
+	__u64 shm_ctlall;	/* kernel.shmall */
+	__u32 shm_rmid_forced;	/* kernel.shm_rmid_forced */
+	__u32 mq_queues_max;	/* fs.mqueue.* */
+	__u32 mq_msg_max;
+	__u32 mq_msgsize_max;
+	__u32 mq_msg_default;
+	__u32 mq_msgsize_default;
+	struct ckpt_ipc_ids ids[CKPT_IPC_NR_IDS];
+};
+
+/* Owner and permissions of a SysV IPC object */
+struct ckpt_ipc_perm {
+	__s32 id;
+	__s32 key;		/* 0: IPC_PRIVATE */
+	__u32 uid, gid;		/* owner */
+	__u32 cuid, cgid;	/* creator */
+	__u32 mode;		/* the nine permission bits */
+	__u32 pad;
+};
+
+/* ckpt_hdr_ipc_shm.flags */
+#define CKPT_SHM_DEST		0x1	/* IPC_RMID'd: gone at the last detach */
+
+/* A shared memory segment; its pages follow (swapped pages refused) */
+struct ckpt_hdr_ipc_shm {
+	struct ckpt_hdr h;
+	struct ckpt_ipc_perm perm;
+	__u64 size;		/* shm_segsz, bytes */
+	__s64 atime;		/* shm_atime, ... seconds */
+	__s64 dtime;
+	__s64 ctime;
+	__s32 cpid;		/* shm_cpid */
+	__s32 lpid;		/* shm_lpid */
+	__s32 creator;		/* its creator, a living task of the tree, or 0 */
+	__u32 flags;		/* CKPT_SHM_* */
+};
+
+/* One semaphore of an array */
+struct ckpt_sem {
+	__s64 otime;		/* last semop() on it, seconds */
+	__s32 semval;
+	__s32 sempid;		/* last process that changed it */
+};
+
+/* A semaphore array; nsems struct ckpt_sem follow */
+struct ckpt_hdr_ipc_sem {
+	struct ckpt_hdr h;
+	struct ckpt_ipc_perm perm;
+	__s64 ctime;
+	__u32 nsems;
+	__u32 pad;
+};
+
+/* A message queue; its nr_msgs messages follow, oldest first */
+struct ckpt_hdr_ipc_msq {
+	struct ckpt_hdr h;
+	struct ckpt_ipc_perm perm;
+	__s64 stime;		/* last msgsnd() */
+	__s64 rtime;		/* last msgrcv() */
+	__s64 ctime;
+	__u64 qbytes;		/* msg_qbytes: bytes the queue may hold */
+	__s32 lspid;		/* last sender */
+	__s32 lrpid;		/* last receiver */
+	__u32 nr_msgs;
+	__u32 pad;
+};
+
+/* A queued message; its size bytes of text follow */
+struct ckpt_hdr_ipc_msg {
+	struct ckpt_hdr h;
+	__s64 mtype;
+	__u64 size;
+};
+
+/*
+ * A task's SysV semaphore state, after its IPC namespace: with undo set,
+ * its SEM_UNDO object follows (tasks that share one, as threads do, name
+ * the same object); without, the task has none.
+ */
+struct ckpt_hdr_sysvsem {
+	struct ckpt_hdr h;
+	__u32 undo;
+	__u32 pad;
+};
+
+/* The SEM_UNDO adjustments of a task; nr SEM_ADJ records follow */
+struct ckpt_hdr_sem_undo {
+	struct ckpt_hdr h;
+	__s32 objref;
+	__u32 nr;
+};
+
+/* The adjustments of one array; nsems __s16 follow (then zeros to 8) */
+struct ckpt_hdr_sem_adj {
+	struct ckpt_hdr h;
+	__s32 semid;
+	__u32 nsems;
 };
 
 struct ckpt_hdr_tail {
