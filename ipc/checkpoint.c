@@ -205,8 +205,12 @@ static int ckpt_checkpoint_shm(struct ckpt_ctx *ctx, struct ipc_namespace *ns,
 	h.lpid = ckpt_ipc_pid_nr(ctx, shp->shm_lprid);
 	if (perm->mode & SHM_DEST)
 		h.flags |= CKPT_SHM_DEST;
-	/* cleared by the creator's exit; a frozen task of the tree stays */
-	creator = READ_ONCE(shp->shm_creator);
+	/* "SYSV%08x" of its key when made: IPC_RMID made the key 0 */
+	if (sscanf(shp->shm_file->f_path.dentry->d_name.name, "SYSV%08x",
+		   &h.name_key) != 1)
+		h.name_key = h.perm.key;
+	/* its creator, until it exits (shm_clist_rm()'s rule) */
+	creator = list_empty(&shp->shm_clist) ? NULL : shp->shm_creator;
 	if (ckpt_tree_task(ctx, creator))
 		h.creator = task_pid_nr_ns(creator, ctx->root_ns);
 	else if (creator)
@@ -805,6 +809,8 @@ static int ckpt_restore_shm(struct ckpt_ctx *ctx, struct ckpt_shm_restore *sr)
 	struct ckpt_hdr_ipc_shm *h;
 	struct kern_ipc_perm *perm;
 	struct shmid_kernel *shp;
+	struct ipc_ids *ids;
+	long made;
 	kuid_t uid, cuid;
 	kgid_t gid, cgid;
 	struct pid *cpid = NULL;
@@ -817,7 +823,8 @@ static int ckpt_restore_shm(struct ckpt_ctx *ctx, struct ckpt_shm_restore *sr)
 	ret = ckpt_ipc_ids_of(ctx, &h->perm, &uid, &gid, &cuid, &cgid);
 	if (!ret && (h->flags & ~CKPT_SHM_DEST || !h->size ||
 		     h->size > MAX_LFS_FILESIZE || h->creator < 0 ||
-		     ((h->flags & CKPT_SHM_DEST) && h->perm.key)))
+		     ((h->flags & CKPT_SHM_DEST) && h->perm.key) ||
+		     (!(h->flags & CKPT_SHM_DEST) && h->name_key != h->perm.key)))
 		ret = ckpt_err(ctx, -EINVAL,
 			       "bad IPC_SHM record: id %d size %llu flags %#x",
 			       h->perm.id, h->size, h->flags);
@@ -829,13 +836,23 @@ static int ckpt_restore_shm(struct ckpt_ctx *ctx, struct ckpt_shm_restore *sr)
 		ret = ckpt_ipc_next_id(ctx, CKPT_IPC_SHM, &h->perm);
 	if (ret)
 		goto out;
-	perm = ckpt_ipc_made(ctx, CKPT_IPC_SHM, &h->perm,
-			     ksys_shmget(h->perm.key, h->size,
-					 IPC_CREAT | IPC_EXCL | h->perm.mode));
+	/*
+	 * Made under the key it was made with, which names its file; one
+	 * removed since lets its key go at once (it is marked removed once
+	 * all are attached again), another segment may have that key now.
+	 */
+	made = ksys_shmget(h->name_key, h->size,
+			   IPC_CREAT | IPC_EXCL | h->perm.mode);
+	ids = &current->nsproxy->ipc_ns->ids[IPC_SHM_IDS];
+	down_write(&ids->rwsem);
+	perm = ckpt_ipc_made(ctx, CKPT_IPC_SHM, &h->perm, made);
 	if (IS_ERR(perm)) {
+		up_write(&ids->rwsem);
 		ret = PTR_ERR(perm);
 		goto out;
 	}
+	if (perm->key != h->perm.key)
+		ipc_set_key_private(ids, perm);
 	shp = container_of(perm, struct shmid_kernel, shm_perm);
 	ckpt_ipc_set_perm(perm, &h->perm, uid, gid, cuid, cgid);
 	shp->shm_ctim = h->ctime;
@@ -845,10 +862,10 @@ static int ckpt_restore_shm(struct ckpt_ctx *ctx, struct ckpt_shm_restore *sr)
 	if (!h->creator) {
 		task_lock(current);
 		list_del_init(&shp->shm_clist);
-		shp->shm_creator = NULL;
 		task_unlock(current);
 	}
 	ckpt_ipc_unlock(perm, CKPT_IPC_SHM);
+	up_write(&ids->rwsem);
 
 	sr->id = h->perm.id;
 	sr->creator = h->creator;
@@ -1263,7 +1280,7 @@ static int ckpt_adopt_shm(struct ckpt_ctx *ctx, pid_t self)
 		if (IS_ERR(perm))
 			return PTR_ERR(perm);
 		shp = container_of(perm, struct shmid_kernel, shm_perm);
-		maker = shp->shm_creator;
+		maker = list_empty(&shp->shm_clist) ? NULL : shp->shm_creator;
 		if (maker && maker != current) {
 			task_lock(maker);
 			list_del_init(&shp->shm_clist);

@@ -74,11 +74,15 @@ static int ckpt_vma_flags(struct vm_area_struct *vma)
 		flags |= CKPT_VMA_WRITE;
 	if (vma->vm_flags & VM_EXEC)
 		flags |= CKPT_VMA_EXEC;
-	if (vma->vm_flags & VM_SHARED)
+	/* MAP_SHARED of a file opened read-only has VM_MAYSHARE alone */
+	if (vma->vm_flags & VM_MAYSHARE)
 		flags |= CKPT_VMA_SHARED;
+	if ((vma->vm_flags & (VM_MAYSHARE | VM_MAYWRITE)) ==
+	    (VM_MAYSHARE | VM_MAYWRITE))
+		flags |= CKPT_VMA_MAYWRITE;
 	if (vma->vm_flags & VM_GROWSDOWN)
 		flags |= CKPT_VMA_GROWSDOWN;
-	if ((vma->vm_flags & VM_NORESERVE) && !(vma->vm_flags & VM_SHARED))
+	if ((vma->vm_flags & VM_NORESERVE) && !(vma->vm_flags & VM_MAYSHARE))
 		flags |= CKPT_VMA_NORESERVE;
 	if (vma->vm_flags & VM_LOCKED)
 		flags |= CKPT_VMA_LOCKED;
@@ -108,7 +112,7 @@ static const char *ckpt_vma_unsupported(struct vm_area_struct *vma)
 	    (file && ckpt_file_is_sysvshm(file)))
 		file = NULL;
 	else if (file && !ckpt_file_reachable(file))
-		return "SysV shared memory, a hugetlb memfd, a deleted file still linked elsewhere or a file of a kernel-internal mount";
+		return "a hugetlb memfd, a deleted file still linked elsewhere or a file of a kernel-internal mount";
 	else if (!file && (vma->vm_flags & VM_SHARED))
 		return "a shared anonymous mapping without its object";
 	return NULL;
@@ -592,7 +596,11 @@ static int ckpt_restore_vma(struct ckpt_ctx *ctx, unsigned long *prev_end)
 	    h->flags & ~(CKPT_VMA_READ | CKPT_VMA_WRITE | CKPT_VMA_EXEC |
 			 CKPT_VMA_SHARED | CKPT_VMA_GROWSDOWN |
 			 CKPT_VMA_NORESERVE | CKPT_VMA_ADVICE |
-			 CKPT_VMA_LOCKED | CKPT_VMA_LOCKONFAULT) ||
+			 CKPT_VMA_LOCKED | CKPT_VMA_LOCKONFAULT |
+			 CKPT_VMA_MAYWRITE) ||
+	    ((h->flags & CKPT_VMA_MAYWRITE) && !(h->flags & CKPT_VMA_SHARED)) ||
+	    (h->flags & (CKPT_VMA_SHARED | CKPT_VMA_WRITE | CKPT_VMA_MAYWRITE)) ==
+	    (CKPT_VMA_SHARED | CKPT_VMA_WRITE) ||
 	    (h->flags & (CKPT_VMA_LOCKED | CKPT_VMA_LOCKONFAULT)) ==
 	    CKPT_VMA_LOCKONFAULT ||
 	    (h->vma_type == CKPT_VMA_ANON && (h->flags & CKPT_VMA_SHARED)) ||
@@ -632,8 +640,8 @@ static int ckpt_restore_vma(struct ckpt_ctx *ctx, unsigned long *prev_end)
 	if (h->vma_type == CKPT_VMA_FILE || h->vma_type == CKPT_VMA_FILE_DATA) {
 		int oflags = O_LARGEFILE;
 
-		oflags |= ((h->flags & CKPT_VMA_SHARED) &&
-			   (h->flags & CKPT_VMA_WRITE)) ? O_RDWR : O_RDONLY;
+		/* writable, or mprotect() may make it so */
+		oflags |= (h->flags & CKPT_VMA_MAYWRITE) ? O_RDWR : O_RDONLY;
 		if (h->vma_type == CKPT_VMA_FILE)
 			file = ckpt_open_fname(ctx, oflags);
 		else

@@ -41,6 +41,16 @@ CKPT_ALIGNED(ckpt_hdr_pages);
 CKPT_ALIGNED(ckpt_hdr_file_table);
 CKPT_ALIGNED(ckpt_hdr_fd_ent);
 CKPT_ALIGNED(ckpt_hdr_file);
+CKPT_ALIGNED(ckpt_hdr_shm_attach);
+CKPT_ALIGNED(ckpt_hdr_ipc_ns);
+CKPT_ALIGNED(ckpt_hdr_ipc_shm);
+CKPT_ALIGNED(ckpt_sem);
+CKPT_ALIGNED(ckpt_hdr_ipc_sem);
+CKPT_ALIGNED(ckpt_hdr_ipc_msq);
+CKPT_ALIGNED(ckpt_hdr_ipc_msg);
+CKPT_ALIGNED(ckpt_hdr_sysvsem);
+CKPT_ALIGNED(ckpt_hdr_sem_undo);
+CKPT_ALIGNED(ckpt_hdr_sem_adj);
 CKPT_ALIGNED(ckpt_hdr_tail);
 CKPT_ALIGNED(ckpt_hdr_error);
 
@@ -119,6 +129,47 @@ static void out_str(struct decoder *d, const char *s, size_t max)
 			printf("\\x%02x", c);
 	}
 	putchar('"');
+}
+
+/*
+ * Quoted bytes, NULs included: the first @max of @n, then "..." and the
+ * count of the rest.
+ */
+static void out_bytes(struct decoder *d, const unsigned char *p,
+		      unsigned long long n, unsigned int max)
+{
+	unsigned long long i;
+
+	if (d->errors_only)
+		return;
+	putchar('"');
+	for (i = 0; i < n && i < max; i++) {
+		unsigned char c = p[i];
+
+		if (c == '"' || c == '\\')
+			printf("\\%c", c);
+		else if (c >= 0x20 && c < 0x7f)
+			putchar(c);
+		else if (c == '\n')
+			printf("\\n");
+		else
+			printf("\\x%02x", c);
+	}
+	putchar('"');
+	if (n > max)
+		printf("... (%llu more)", n - max);
+}
+
+/*
+ * One run of a run-length list of values: "v" once, "v*n" repeated;
+ * @sep goes before it.
+ */
+static void out_run(struct decoder *d, const char *sep, long long v,
+		    unsigned int n)
+{
+	out(d, "%s%lld", sep, v);
+	if (n > 1)
+		out(d, "*%u", n);
 }
 
 /* Names of the bits set in @v, from a table indexed by bit number. */
@@ -256,6 +307,8 @@ static const char *const obj_names[] = {
 	[CKPT_OBJ_UTS_NS] = "uts_ns",
 	[CKPT_OBJ_SHMEM] = "shmem",
 	[CKPT_OBJ_FILE_DATA] = "file_data",
+	[CKPT_OBJ_IPC_NS] = "ipc_ns",
+	[CKPT_OBJ_SEM_UNDO] = "sem_undo",
 };
 
 static int print_objref(struct decoder *d, const void *rec, __u32 len)
@@ -524,6 +577,7 @@ static int print_vma(struct decoder *d, const void *rec, __u32 len)
 	static const char *const type_names[] = {
 		[CKPT_VMA_ANON] = "anon", [CKPT_VMA_FILE] = "file",
 		[CKPT_VMA_SHMEM] = "shmem", [CKPT_VMA_FILE_DATA] = "file_data",
+		[CKPT_VMA_SYSVSHM] = "sysvshm",
 	};
 	const struct ckpt_hdr_vma *h = rec;
 	__u32 f = h->flags;
@@ -532,7 +586,8 @@ static int print_vma(struct decoder *d, const void *rec, __u32 len)
 	    (unsigned long long)h->end,
 	    f & CKPT_VMA_READ ? 'r' : '-', f & CKPT_VMA_WRITE ? 'w' : '-',
 	    f & CKPT_VMA_EXEC ? 'x' : '-', f & CKPT_VMA_SHARED ? 's' : 'p');
-	out(d, " flags 0x%x%s%s%s%s%s%s %s(%u) pgoff 0x%llx", f,
+	out(d, " flags 0x%x%s%s%s%s%s%s%s %s(%u) pgoff 0x%llx", f,
+	    f & CKPT_VMA_MAYWRITE ? " maywrite" : "",
 	    f & CKPT_VMA_GROWSDOWN ? " growsdown" : "",
 	    f & CKPT_VMA_NORESERVE ? " noreserve" : "",
 	    f & CKPT_VMA_HUGEPAGE ? " hugepage" : "",
@@ -558,6 +613,15 @@ static int print_shmem(struct decoder *d, const void *rec, __u32 len)
 
 	out(d, "shared anonymous memory objref %d, %llu bytes\n", h->objref,
 	    (unsigned long long)h->size);
+	return 0;
+}
+
+static int print_shm_attach(struct decoder *d, const void *rec, __u32 len)
+{
+	const struct ckpt_hdr_shm_attach *h = rec;
+
+	out(d, "SysV shm id %d, flags 0x%x%s\n", h->shmid, h->flags,
+	    h->flags & CKPT_SHM_ATTACH_RDONLY ? " (rdonly)" : "");
 	return 0;
 }
 
@@ -724,6 +788,182 @@ static int print_uts_ns(struct decoder *d, const void *rec, __u32 len)
 	return 0;
 }
 
+static int print_ipc_ns(struct decoder *d, const void *rec, __u32 len)
+{
+	static const char *const kind_names[] = {
+		[CKPT_IPC_SEM] = "sem", [CKPT_IPC_MSG] = "msg",
+		[CKPT_IPC_SHM] = "shm",
+	};
+	const struct ckpt_hdr_ipc_ns *h = rec;
+	const struct ckpt_ipc_ids *ids = h->ids;
+	unsigned int i;
+
+	out(d, "objref %d, %s", h->objref,
+	    h->own ? "own namespace" : "the checkpointer's");
+	if (!h->own) {
+		out(d, "\n");
+		return 0;
+	}
+	out(d, ", %u shm, %u sem, %u msg\n", ids[CKPT_IPC_SHM].nr,
+	    ids[CKPT_IPC_SEM].nr, ids[CKPT_IPC_MSG].nr);
+	out(d, INDENT "sem %u %u %u %u, msgmax %u msgmnb %u msgmni %u\n",
+	    h->sem_ctls[0], h->sem_ctls[1], h->sem_ctls[2], h->sem_ctls[3],
+	    h->msg_ctlmax, h->msg_ctlmnb, h->msg_ctlmni);
+	out(d, INDENT "shmmax %llu shmall %llu shmmni %u shm_rmid_forced %u\n",
+	    (unsigned long long)h->shm_ctlmax,
+	    (unsigned long long)h->shm_ctlall, h->shm_ctlmni,
+	    h->shm_rmid_forced);
+	if (!d->verbose)
+		return 0;
+	out(d, INDENT "mqueue queues_max %u msg_max %u msgsize_max %u "
+	    "msg_default %u msgsize_default %u\n", h->mq_queues_max,
+	    h->mq_msg_max, h->mq_msgsize_max, h->mq_msg_default,
+	    h->mq_msgsize_default);
+	for (i = 0; i < CKPT_IPC_NR_IDS; i++)
+		out(d, INDENT "%s ids: seq %u, last index %d, cursor %u\n",
+		    kind_names[i], ids[i].seq, ids[i].last_idx,
+		    ids[i].cursor);
+	return 0;
+}
+
+/* id, key, owner, creator and mode of a SysV IPC object */
+static void out_ipc_perm(struct decoder *d, const struct ckpt_ipc_perm *p)
+{
+	out(d, "id %d, key 0x%08x, owner %u:%u, creator %u:%u, mode 0%o",
+	    p->id, (__u32)p->key, p->uid, p->gid, p->cuid, p->cgid, p->mode);
+}
+
+static int print_ipc_shm(struct decoder *d, const void *rec, __u32 len)
+{
+	const struct ckpt_hdr_ipc_shm *h = rec;
+
+	out_ipc_perm(d, &h->perm);
+	out(d, ", %llu bytes, cpid %d, lpid %d", (unsigned long long)h->size,
+	    h->cpid, h->lpid);
+	/* the task of the tree whose exit removes it (shm_rmid_forced) */
+	if (h->creator)
+		out(d, ", made by task %d", h->creator);
+	out(d, ", flags 0x%x%s", h->flags,
+	    h->flags & CKPT_SHM_DEST ? " (dest)" : "");
+	/* the key it was made with, in its file's name */
+	if (h->name_key != h->perm.key)
+		out(d, ", made with key 0x%08x", (unsigned int)h->name_key);
+	out(d, "\n");
+	if (d->verbose)
+		out(d, INDENT "atime %lld, dtime %lld, ctime %lld\n",
+		    (long long)h->atime, (long long)h->dtime,
+		    (long long)h->ctime);
+	return 0;
+}
+
+/* Runs of semaphore values or adjustments shown without -v */
+#define SEM_RUNS_MAX	16
+
+static int print_ipc_sem(struct decoder *d, const void *rec, __u32 len)
+{
+	const struct ckpt_hdr_ipc_sem *h = rec;
+	const struct ckpt_sem *sem = (const struct ckpt_sem *)(h + 1);
+	unsigned int i, n, runs = 0;
+
+	if (len != sizeof(*h) + (__u64)h->nsems * sizeof(*sem))
+		return bad(d, "%u semaphores do not fit %u bytes", h->nsems,
+			   len);
+	out_ipc_perm(d, &h->perm);
+	out(d, ", %u semaphores\n", h->nsems);
+	if (d->verbose)
+		out(d, INDENT "ctime %lld\n", (long long)h->ctime);
+	if (!h->nsems)
+		return 0;
+	out(d, INDENT "values");
+	for (i = 0; i < h->nsems; i += n) {
+		for (n = 1; i + n < h->nsems &&
+			    sem[i + n].semval == sem[i].semval; n++)
+			;
+		if (!d->verbose && runs++ == SEM_RUNS_MAX) {
+			out(d, " ... (%u more)", h->nsems - i);
+			break;
+		}
+		out_run(d, " ", sem[i].semval, n);
+	}
+	out(d, "\n");
+	for (i = 0; d->verbose && i < h->nsems; i++)
+		if (sem[i].sempid || sem[i].otime)
+			out(d, INDENT "sem %u: pid %d, otime %lld\n", i,
+			    sem[i].sempid, (long long)sem[i].otime);
+	return 0;
+}
+
+static int print_ipc_msq(struct decoder *d, const void *rec, __u32 len)
+{
+	const struct ckpt_hdr_ipc_msq *h = rec;
+
+	out_ipc_perm(d, &h->perm);
+	out(d, ", %u messages, qbytes %llu, lspid %d, lrpid %d\n",
+	    h->nr_msgs, (unsigned long long)h->qbytes, h->lspid, h->lrpid);
+	if (d->verbose)
+		out(d, INDENT "stime %lld, rtime %lld, ctime %lld\n",
+		    (long long)h->stime, (long long)h->rtime,
+		    (long long)h->ctime);
+	return 0;
+}
+
+static int print_ipc_msg(struct decoder *d, const void *rec, __u32 len)
+{
+	const struct ckpt_hdr_ipc_msg *h = rec;
+
+	if (h->size != len - sizeof(*h))
+		return bad(d, "message of %llu bytes in a record of %u",
+			   (unsigned long long)h->size, len);
+	out(d, "mtype %lld, %llu bytes ", (long long)h->mtype,
+	    (unsigned long long)h->size);
+	out_bytes(d, (const unsigned char *)(h + 1), h->size,
+		  d->verbose ? 256 : 16);
+	out(d, "\n");
+	return 0;
+}
+
+static int print_sysvsem(struct decoder *d, const void *rec, __u32 len)
+{
+	const struct ckpt_hdr_sysvsem *h = rec;
+
+	out(d, "undo %u (%s)\n", h->undo,
+	    h->undo ? "its SEM_UNDO list follows" : "no SEM_UNDO list");
+	return 0;
+}
+
+static int print_sem_undo(struct decoder *d, const void *rec, __u32 len)
+{
+	const struct ckpt_hdr_sem_undo *h = rec;
+
+	out(d, "objref %d, adjusts %u array%s\n", h->objref, h->nr,
+	    h->nr == 1 ? "" : "s");
+	return 0;
+}
+
+static int print_sem_adj(struct decoder *d, const void *rec, __u32 len)
+{
+	const struct ckpt_hdr_sem_adj *h = rec;
+	const __s16 *adj = (const __s16 *)(h + 1);
+	unsigned int i, n, runs = 0;
+
+	/* nsems __s16, padded with zeroes to 8 bytes */
+	if (len != sizeof(*h) + (((__u64)h->nsems * sizeof(*adj) + 7) & ~7ULL))
+		return bad(d, "%u adjustments do not fit %u bytes",
+			   h->nsems, len);
+	out(d, "semid %d, %u semaphores, adj", h->semid, h->nsems);
+	for (i = 0; i < h->nsems; i += n) {
+		for (n = 1; i + n < h->nsems && adj[i + n] == adj[i]; n++)
+			;
+		if (!d->verbose && runs++ == SEM_RUNS_MAX) {
+			out(d, " ... (%u more)", h->nsems - i);
+			break;
+		}
+		out_run(d, " ", adj[i], n);
+	}
+	out(d, "\n");
+	return 0;
+}
+
 static int print_fs(struct decoder *d, const void *rec, __u32 len)
 {
 	const struct ckpt_hdr_fs *h = rec;
@@ -791,6 +1031,8 @@ static const struct rec_type rec_types[] = {
 	REC(VMA, "VMA", struct ckpt_hdr_vma, 0, print_vma),
 	REC(PAGES, "PAGES", struct ckpt_hdr_pages, 1, print_pages),
 	REC(SHMEM, "SHMEM", struct ckpt_hdr_shmem, 0, print_shmem),
+	REC(SHM_ATTACH, "SHM_ATTACH", struct ckpt_hdr_shm_attach, 0,
+	    print_shm_attach),
 	REC(FILE_TABLE, "FILE_TABLE", struct ckpt_hdr_file_table, 0,
 	    print_file_table),
 	REC(FD_ENT, "FD_ENT", struct ckpt_hdr_fd_ent, 0, print_fd_ent),
@@ -805,6 +1047,15 @@ static const struct rec_type rec_types[] = {
 	REC(POSIX_TIMER, "POSIX_TIMER", struct ckpt_hdr_posix_timer, 0,
 	    print_posix_timer),
 	REC(UTS_NS, "UTS_NS", struct ckpt_hdr_uts_ns, 0, print_uts_ns),
+	REC(IPC_NS, "IPC_NS", struct ckpt_hdr_ipc_ns, 0, print_ipc_ns),
+	REC(IPC_SHM, "IPC_SHM", struct ckpt_hdr_ipc_shm, 0, print_ipc_shm),
+	REC(IPC_SEM, "IPC_SEM", struct ckpt_hdr_ipc_sem, 1, print_ipc_sem),
+	REC(IPC_MSQ, "IPC_MSQ", struct ckpt_hdr_ipc_msq, 0, print_ipc_msq),
+	REC(IPC_MSG, "IPC_MSG", struct ckpt_hdr_ipc_msg, 1, print_ipc_msg),
+	REC(SYSVSEM, "SYSVSEM", struct ckpt_hdr_sysvsem, 0, print_sysvsem),
+	REC(SEM_UNDO, "SEM_UNDO", struct ckpt_hdr_sem_undo, 0,
+	    print_sem_undo),
+	REC(SEM_ADJ, "SEM_ADJ", struct ckpt_hdr_sem_adj, 1, print_sem_adj),
 	REC(TAIL, "TAIL", struct ckpt_hdr_tail, 0, print_tail),
 	REC(ERROR, "ERROR", struct ckpt_hdr_error, 1, print_error),
 };

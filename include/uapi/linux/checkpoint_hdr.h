@@ -404,6 +404,7 @@ enum ckpt_mm_exe {
 #define CKPT_VMA_NOHUGEPAGE	0x2000	/* MADV_NOHUGEPAGE */
 #define CKPT_VMA_MERGEABLE	0x4000	/* MADV_MERGEABLE (KSM) */
 #define CKPT_VMA_LOCKONFAULT	0x8000	/* with _LOCKED: MLOCK_ONFAULT */
+#define CKPT_VMA_MAYWRITE	0x10000	/* with _SHARED: its file is writable */
 
 /* ckpt_hdr_vma.vma_type */
 enum ckpt_vma_type {
@@ -645,6 +646,8 @@ struct ckpt_hdr_ipc_shm {
 	__s32 lpid;		/* shm_lpid */
 	__s32 creator;		/* its creator, a living task of the tree, or 0 */
 	__u32 flags;		/* CKPT_SHM_* */
+	__s32 name_key;		/* the key it was made with (its file's name) */
+	__u32 pad;
 };
 
 /* One semaphore of an array */

@@ -584,7 +584,8 @@ static const struct bad_field bad_fields[] = {
 	BAD(VMA, vma, flags, 0x100, true),
 	BAD(VMA, vma, flags, 0x3000, true),	/* HUGEPAGE and NOHUGEPAGE */
 	BAD(VMA, vma, flags, 0x8000, true),	/* LOCKONFAULT, not LOCKED */
-	BAD(VMA, vma, flags, 0x10000, true),
+	BAD(VMA, vma, flags, 0x10000, true),	/* MAYWRITE, not SHARED */
+	BAD(VMA, vma, flags, 0x20000, true),
 	BAD(VMA, vma, pgoff, 1LL << 60, false),
 	BAD(FILE_TABLE, file_table, nr_fds, 1 << 30, false),
 	BAD(FD_ENT, fd_ent, fd, -1, false),

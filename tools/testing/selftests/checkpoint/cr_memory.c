@@ -397,8 +397,10 @@ static void first_diff(const char *a, const char *b, char *out, size_t size)
 /*
  * Mappings of every kind the checkpoint supports, apart from each
  * other: rwx, r-x and PROT_NONE anonymous memory, a private file
- * mapping at a page offset, executable, and a shared writable file
- * mapping whose writes go to the file.
+ * mapping at a page offset, executable, a shared writable file mapping
+ * whose writes go to the file, and two shared read-only ones: one of the
+ * file opened read-only, which mprotect() cannot make writable, one of
+ * the file opened read-write, which it can.
  */
 static int wl_maps(struct cr_ctx *ctx, void *arg)
 {
@@ -406,10 +408,10 @@ static int wl_maps(struct cr_ctx *ctx, void *arg)
 	long page = sysconf(_SC_PAGESIZE);
 	unsigned char *area, *sh;
 	char diff[512];
-	int fd;
+	int fd, ro;
 
 	/* one reservation, carved up so that nothing merges */
-	area = mmap(NULL, 16 * page, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS,
+	area = mmap(NULL, 20 * page, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS,
 		    -1, 0);
 	if (area == MAP_FAILED)
 		return CR_EXIT_SETUP;
@@ -426,9 +428,15 @@ static int wl_maps(struct cr_ctx *ctx, void *arg)
 		return CR_EXIT_SETUP;
 	sh = mmap(area + 11 * page, SH_PAGES * page, PROT_READ | PROT_WRITE,
 		  MAP_SHARED | MAP_FIXED, fd, 4 * page);
-	close(fd);
-	if (sh != area + 11 * page)
+	ro = open(ctx->data, O_RDONLY);
+	if (sh != area + 11 * page || ro < 0 ||
+	    mmap(area + 16 * page, page, PROT_READ, MAP_SHARED | MAP_FIXED,
+		 ro, 0) == MAP_FAILED ||
+	    mmap(area + 18 * page, page, PROT_READ, MAP_SHARED | MAP_FIXED,
+		 fd, page) == MAP_FAILED)
 		return CR_EXIT_SETUP;
+	close(ro);
+	close(fd);
 	memcpy(sh, "before", 6);
 	if (read_maps(before) <= 0)
 		return CR_EXIT_SETUP;
@@ -444,6 +452,13 @@ static int wl_maps(struct cr_ctx *ctx, void *arg)
 	if (memcmp(sh, "before", 6))
 		return CR_WL_FAIL(3, "shared file mapping lost its contents");
 	memcpy(sh + page, "after", 5);
+	if (!mprotect(area + 16 * page, page, PROT_READ | PROT_WRITE) ||
+	    errno != EACCES)
+		return CR_WL_FAIL(4, "the mapping of the file opened read-only can be made writable");
+	if (mprotect(area + 18 * page, page, PROT_READ | PROT_WRITE))
+		return CR_WL_FAIL(5, "the read-only mapping of the file opened read-write cannot be made writable: %s",
+				  strerror(errno));
+	memcpy(area + 18 * page, "later", 5);
 	/* the rwx page still executes */
 	((void (*)(void))(area + page))();
 	return 0;
@@ -467,6 +482,9 @@ CR_TEST(cr_memory, maps_exact)
 	EXPECT_EQ(0, memcmp(buf + 4 * page, "before", 6));
 	EXPECT_EQ(0, memcmp(buf + 5 * page, "after", 5)) {
 		TH_LOG("the write through the restored shared mapping is not in the file");
+	}
+	EXPECT_EQ(0, memcmp(buf + page, "later", 5)) {
+		TH_LOG("the write through the mapping made writable is not in the file");
 	}
 	free(buf);
 }

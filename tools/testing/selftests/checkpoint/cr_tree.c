@@ -9,8 +9,6 @@
 #include "cr_tree.h"
 
 #include <linux/futex.h>
-#include <sys/ipc.h>
-#include <sys/sem.h>
 
 #define MAX_NODES	16
 
@@ -1264,48 +1262,6 @@ static bool log_has_all(struct cr_ctx *ctx, const char *a, const char *b,
 
 	free(log);
 	return found;
-}
-
-static int wl_sysv(struct cr_ctx *ctx, void *arg)
-{
-	int id = semget(IPC_PRIVATE, 1, IPC_CREAT | 0600);
-
-	if (id < 0)
-		return CR_EXIT_SETUP;
-	cr_wl_ready(ctx);
-	cr_wl_wait_go(ctx);
-	return semctl(id, 0, IPC_RMID) ? CR_WL_FAIL(1, "semaphore gone") : 0;
-}
-
-/* SysV IPC objects in the container's IPC namespace are refused (yet) */
-CR_TEST(cr_tree, container_sysv_ipc_refused)
-{
-	struct wl_call call = { wl_sysv, NULL };
-	int fd, err, status;
-	char *log;
-	size_t len;
-	long ret;
-
-	ctx->spawn_flags = CLONE_NEWPID | CLONE_NEWIPC;
-	cr_cgroup_create(_metadata, ctx);
-	cr_spawn(_metadata, ctx, wl_in_cgroup, &call);
-	cr_freeze(_metadata, ctx, ctx->wl_pid);
-	fd = open(ctx->img, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	ASSERT_LE(0, fd);
-	ret = sys_checkpoint(ctx->wl_pid, fd, 0, ctx->logfd);
-	err = errno;
-	close(fd);
-	EXPECT_EQ(-1, ret);
-	EXPECT_EQ(EBUSY, err);
-	log = cr_read_whole(ctx->log, &len);
-	ASSERT_NE(NULL, log);
-	EXPECT_NE(NULL, strstr(log, "SysV IPC"));
-	free(log);
-	cr_thaw(_metadata, ctx);
-	cr_go(_metadata, ctx);
-	ASSERT_EQ(0, cr_wait_timeout(ctx->wl_pid, &status, CR_WAIT_MS));
-	ctx->wl_pid = 0;
-	EXPECT_EQ(0, status);
 }
 
 /* ---- pipelines: refused until pipes are saved ---------------------------- */
