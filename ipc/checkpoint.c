@@ -9,7 +9,7 @@
  * Image: IPC_NS { IPC_SHM { PAGES }* PAGES(0) }* { IPC_SEM }*
  *        { IPC_MSQ { IPC_MSG }* }*, saved once, OBJREF after that;
  *        per task, after it: SYSVSEM [SEM_UNDO { SEM_ADJ }*, or OBJREF];
- *        per attach, after its VMA: SHM_ATTACH.
+ *        per shmat(), after its first VMA: SHM_ATTACH (OBJREF after).
  *
  * Restart makes the objects again in the tree's new IPC namespace, by the
  * system calls' own paths (shmget() and the others, with the limits and
@@ -76,18 +76,40 @@ struct ckpt_shm_restore {
 };
 
 /**
- * struct ckpt_ipc_restore - the IPC namespace a restart fills
- * @ns: the namespace (the restarted tasks hold it)
+ * struct ckpt_ipc_restore - the SysV IPC state a restart makes
+ * @ns: the restarted tree's IPC namespace (a reference)
+ * @own: @ns is the tree's own, filled by this restart
  * @rmid_forced: kernel.shm_rmid_forced, set last
  * @shm: its segments
  * @nr_shm: entries of @shm
+ * @undo: the SEM_UNDO lists restored, each with a reference, until every
+ *	task that names one has it
+ * @nr_undo: entries of @undo
  */
 struct ckpt_ipc_restore {
 	struct ipc_namespace *ns;
+	bool own;
 	int rmid_forced;
 	struct ckpt_shm_restore *shm;
 	unsigned int nr_shm;
+	struct sem_undo_list **undo;
+	unsigned int nr_undo;
 };
+
+/* The caller's ctx->ipc, made for its IPC namespace when first needed */
+static struct ckpt_ipc_restore *ckpt_ipc_state(struct ckpt_ctx *ctx)
+{
+	struct ckpt_ipc_restore *ir = ctx->ipc;
+
+	if (ir)
+		return ir;
+	ir = kzalloc(sizeof(*ir), GFP_KERNEL_ACCOUNT);
+	if (!ir)
+		return ERR_PTR(-ENOMEM);
+	ir->ns = get_ipc_ns(current->nsproxy->ipc_ns);
+	ctx->ipc = ir;
+	return ir;
+}
 
 /* ---- checkpoint ---------------------------------------------------------- */
 
@@ -153,6 +175,14 @@ static struct kern_ipc_perm *ckpt_ipc_lock(struct ckpt_ctx *ctx,
 
 	rcu_read_lock();
 	perm = ipc_obtain_object_check(&ns->ids[ckpt_ipc_kind[kind]], id);
+	/* the image holds what is in it: the checkpointer may read it */
+	if (!IS_ERR(perm) && !ckpt_is_restart(ctx) &&
+	    ipcperms(ns, perm, 0444)) {
+		rcu_read_unlock();
+		return ERR_PTR(ckpt_err(ctx, -EACCES,
+					"%s id %d: the checkpointer may not read it",
+					ckpt_ipc_name[kind], id));
+	}
 	if (!IS_ERR(perm)) {
 		ckpt_ipc_lock_object(perm, kind);
 		if (ipc_valid_object(perm))
@@ -283,6 +313,14 @@ static int ckpt_checkpoint_sem(struct ckpt_ctx *ctx, struct ipc_namespace *ns,
 		ret = PTR_ERR(perm);
 		goto out;
 	}
+	sma = container_of(perm, struct sem_array, sem_perm);
+	if (sizeof(*h) + sma->sem_nsems * sizeof(struct ckpt_sem) != size) {
+		ckpt_ipc_unlock(perm, CKPT_IPC_SEM);
+		ret = ckpt_err(ctx, -EBUSY,
+			       "semaphore array id %d changed during checkpoint: a process outside the tree uses it",
+			       id);
+		goto out;
+	}
 	h->h.type = CKPT_HDR_IPC_SEM;
 	h->h.len = size;
 	ckpt_fill_perm(&h->perm, perm);
@@ -331,7 +369,7 @@ static int ckpt_checkpoint_msq(struct ckpt_ctx *ctx, struct ipc_namespace *ns,
 		.h.type = CKPT_HDR_IPC_MSQ,
 		.h.len = sizeof(h),
 	};
-	unsigned long qnum = 0, cbytes = 0;
+	unsigned long qnum = 0, cbytes = 0, largest;
 	struct ckpt_hdr_ipc_msg *rec;
 	struct kern_ipc_perm *perm;
 	struct msg_queue *msq;
@@ -351,9 +389,19 @@ static int ckpt_checkpoint_msq(struct ckpt_ctx *ctx, struct ipc_namespace *ns,
 			break;
 		qnum = msq->q_qnum;
 		cbytes = msq->q_cbytes;
+		largest = 0;
+		list_for_each_entry(msg, &msq->q_messages, m_list)
+			largest = max(largest, msg->m_ts);
 		ckpt_ipc_unlock(perm, CKPT_IPC_MSG);
 		kvfree(buf);
 		buf = NULL;
+		if (largest > CKPT_RECORD_MAX - sizeof(*rec) ||
+		    cbytes + qnum * (sizeof(*rec) + 7) >= INT_MAX) {
+			ret = ckpt_err(ctx, -EFBIG,
+				       "message queue id %d holds a message or messages larger than an image holds",
+				       id);
+			goto out;
+		}
 		if (++tries > 3) {
 			ret = ckpt_err(ctx, -EBUSY,
 				       "message queue id %d keeps changing during checkpoint: a process outside the tree uses it",
@@ -396,9 +444,9 @@ static int ckpt_checkpoint_msq(struct ckpt_ctx *ctx, struct ipc_namespace *ns,
 	for (p = buf; !ret && qnum--; p += round_up(rec->h.len, 8)) {
 		rec = p;
 		if (rec->size > CKPT_RECORD_MAX - sizeof(*rec)) {
-			ret = ckpt_err(ctx, -EFBIG,
-				       "message queue id %d holds a message of %llu bytes: more than an image record holds",
-				       id, rec->size);
+			ret = ckpt_err(ctx, -EBUSY,
+				       "message queue id %d changed during checkpoint",
+				       id);
 			break;
 		}
 		rec->h.type = CKPT_HDR_IPC_MSG;
@@ -432,6 +480,32 @@ static int ckpt_list_ids(struct ipc_namespace *ns, int kind,
 	rec->last_idx = ids_k->last_idx;
 	rec->cursor = idr_get_cursor(&ids_k->ipcs_idr);
 	up_read(&ids_k->rwsem);
+	return 0;
+}
+
+/*
+ * Segments removed while attached first: each is made again under the
+ * key it was made with, which a live segment may have now (restart lets
+ * the key go at once, before it makes the next one).
+ */
+static int ckpt_shm_dest_first(struct ckpt_ctx *ctx, struct ipc_namespace *ns,
+			       int *ids, u32 nr)
+{
+	struct kern_ipc_perm *perm;
+	u32 i, n = 0;
+	bool dest;
+
+	for (i = 0; i < nr; i++) {
+		perm = ckpt_ipc_lock(ctx, ns, CKPT_IPC_SHM, ids[i]);
+		if (IS_ERR(perm))
+			return PTR_ERR(perm);
+		dest = perm->mode & SHM_DEST;
+		ckpt_ipc_unlock(perm, CKPT_IPC_SHM);
+		if (dest) {
+			swap(ids[i], ids[n]);
+			n++;
+		}
+	}
 	return 0;
 }
 
@@ -477,6 +551,9 @@ static int ckpt_ipc_ns_checkpoint(struct ckpt_ctx *ctx, void *ptr, int objref,
 	for (k = 0; !ret && k < CKPT_IPC_NR_IDS; k++)
 		ret = ckpt_list_ids(ns, k, &h.ids[k], &ids[k]);
 	if (!ret)
+		ret = ckpt_shm_dest_first(ctx, ns, ids[CKPT_IPC_SHM],
+					  h.ids[CKPT_IPC_SHM].nr);
+	if (!ret)
 		ret = ckpt_write_obj(ctx, &h.h);
 	for (k = 0; k < ARRAY_SIZE(order); k++)
 		for (i = 0; !ret && i < h.ids[order[k]].nr; i++)
@@ -498,26 +575,20 @@ bool ckpt_file_is_sysvshm(struct file *file)
 	       is_file_shm_hugepages(file);
 }
 
-/**
- * ckpt_write_shm_attach - save what a SysV shared memory VMA maps
- * @ctx: checkpoint context
- * @file: the VMA's file (ckpt_file_is_sysvshm())
- * @t: the task whose mm it is in
- *
- * The segment itself is saved with the IPC namespace, which must be the
- * tree's own.
- *
- * Return: 0 or a negative errno.
- */
-int ckpt_write_shm_attach(struct ckpt_ctx *ctx, struct file *file,
-			  struct task_struct *t)
+/* One shmat() of a segment, first met through one of its VMAs */
+static int ckpt_shm_attach_checkpoint(struct ckpt_ctx *ctx, void *ptr,
+				      int objref,
+				      const struct ckpt_obj_ref *ref)
 {
+	struct file *file = ptr;
 	struct shm_file_data *sfd = file->private_data;
 	struct ckpt_hdr_shm_attach h = {
 		.h.type = CKPT_HDR_SHM_ATTACH,
 		.h.len = sizeof(h),
+		.objref = objref,
 		.shmid = sfd->id,
 	};
+	struct task_struct *t = ref->task;
 	struct ipc_namespace *ns = NULL;
 
 	if (is_file_shm_hugepages(file))
@@ -538,116 +609,106 @@ int ckpt_write_shm_attach(struct ckpt_ctx *ctx, struct file *file,
 	return ckpt_write_obj(ctx, &h.h);
 }
 
+/* The SEM_UNDO adjustments of a list on one array, copied, or NULL */
+static struct ckpt_hdr_sem_adj *ckpt_copy_sem_adj(struct ckpt_ctx *ctx,
+						 struct ipc_namespace *ns,
+						 int semid, void *ulp)
+{
+	struct ckpt_hdr_sem_adj *adj = NULL;
+	struct kern_ipc_perm *perm;
+	struct sem_array *sma;
+	struct sem_undo *un;
+	size_t size = 0;
+
+	for (;;) {
+		perm = ckpt_ipc_lock(ctx, ns, CKPT_IPC_SEM, semid);
+		if (IS_ERR(perm)) {
+			kvfree(adj);
+			return ERR_CAST(perm);
+		}
+		sma = container_of(perm, struct sem_array, sem_perm);
+		list_for_each_entry(un, &sma->list_id, list_id)
+			if (un->ulp == ulp)
+				break;
+		if (list_entry_is_head(un, &sma->list_id, list_id)) {
+			ckpt_ipc_unlock(perm, CKPT_IPC_SEM);
+			kvfree(adj);
+			return NULL;
+		}
+		if (adj && adj->nsems == sma->sem_nsems)
+			break;
+		size = sizeof(*adj) + round_up(sma->sem_nsems * sizeof(s16), 8);
+		ckpt_ipc_unlock(perm, CKPT_IPC_SEM);
+		if (adj || size > CKPT_RECORD_MAX) {
+			kvfree(adj);
+			return ERR_PTR(ckpt_err(ctx, -EBUSY,
+						"semaphore array id %d is larger than an image record holds or changed during checkpoint",
+						semid));
+		}
+		adj = kvzalloc(size, GFP_KERNEL);
+		if (!adj)
+			return ERR_PTR(-ENOMEM);
+		adj->nsems = sma->sem_nsems;
+	}
+	adj->h.type = CKPT_HDR_SEM_ADJ;
+	adj->h.len = size;
+	adj->semid = semid;
+	memcpy(adj + 1, un->semadj, adj->nsems * sizeof(s16));
+	ckpt_ipc_unlock(perm, CKPT_IPC_SEM);
+	return adj;
+}
+
+/*
+ * A SEM_UNDO list is found through the arrays it adjusts, under their
+ * locks: the list itself is never touched, as a frozen task may still be
+ * killed and free it (exit_sem() takes no lock the checkpoint could).
+ */
 static int ckpt_sem_undo_checkpoint(struct ckpt_ctx *ctx, void *ptr,
 				    int objref, const struct ckpt_obj_ref *ref)
 {
-	struct sem_undo_list *ulp = ptr;
-	struct ipc_namespace *ns = NULL;
 	struct ckpt_hdr_sem_undo h = {
 		.h.type = CKPT_HDR_SEM_UNDO,
 		.h.len = sizeof(h),
 		.objref = objref,
 	};
-	struct ckpt_hdr_sem_adj *adj = NULL;
-	struct kern_ipc_perm *perm;
-	struct sem_undo *un;
-	unsigned int i, n = 0;
+	struct ckpt_hdr_sem_adj **adj = NULL, *a;
+	struct ipc_namespace *ns = NULL;
+	struct ckpt_ipc_ids ids;
 	int *semids = NULL;
-	int ret = 0;
+	u32 i;
+	int ret;
 
 	task_lock(ref->task);
 	if (ref->task->nsproxy)
 		ns = get_ipc_ns(ref->task->nsproxy->ipc_ns);
 	task_unlock(ref->task);
 	if (!ns)
-		return -EBUSY;
-
-	/* the tasks that change the list are frozen */
-	for (;;) {
-		i = 0;
-		rcu_read_lock();
-		spin_lock(&ulp->lock);
-		list_for_each_entry_rcu(un, &ulp->list_proc, list_proc) {
-			if (un->semid == -1)
-				continue;
-			if (semids && i < n)
-				semids[i] = un->semid;
-			i++;
-		}
-		spin_unlock(&ulp->lock);
-		rcu_read_unlock();
-		if (semids && i == n)
-			break;
-		kvfree(semids);
-		if (semids) {
-			ret = -EAGAIN;
-			goto out;
-		}
-		n = i;
-		semids = kvmalloc_array(n + 1, sizeof(*semids), GFP_KERNEL);
-		if (!semids) {
+		return ckpt_err(ctx, -EBUSY, "pid %d has no namespaces",
+				task_pid_vnr(ref->task));
+	ret = ckpt_list_ids(ns, CKPT_IPC_SEM, &ids, &semids);
+	if (!ret) {
+		adj = kvcalloc(ids.nr + 1, sizeof(*adj), GFP_KERNEL);
+		if (!adj)
 			ret = -ENOMEM;
-			goto out;
-		}
 	}
-	if (n && !(ctx->ns_flags & CKPT_IMAGE_OWN_IPC)) {
+	for (i = 0; !ret && i < ids.nr; i++) {
+		a = ckpt_copy_sem_adj(ctx, ns, semids[i], ptr);
+		if (IS_ERR(a))
+			ret = PTR_ERR(a);
+		else if (a)
+			adj[h.nr++] = a;
+		cond_resched();
+	}
+	if (!ret && h.nr && !(ctx->ns_flags & CKPT_IMAGE_OWN_IPC))
 		ret = ckpt_err(ctx, -EBUSY,
 			       "pid %d has SEM_UNDO adjustments on semaphores of an IPC namespace the tree does not own: not supported",
 			       task_pid_vnr(ref->task));
-		goto out;
-	}
-	h.nr = n;
-	ret = ckpt_write_obj(ctx, &h.h);
-	for (i = 0; !ret && i < n; i++) {
-		struct sem_array *sma;
-		size_t size;
-
-		perm = ckpt_ipc_lock(ctx, ns, CKPT_IPC_SEM, semids[i]);
-		if (IS_ERR(perm)) {
-			ret = PTR_ERR(perm);
-			break;
-		}
-		sma = container_of(perm, struct sem_array, sem_perm);
-		size = sizeof(*adj) + round_up(sma->sem_nsems * sizeof(s16), 8);
-		ckpt_ipc_unlock(perm, CKPT_IPC_SEM);
-		if (size > CKPT_RECORD_MAX) {
-			ret = ckpt_err(ctx, -EFBIG,
-				       "semaphore array id %d is larger than an image record holds",
-				       semids[i]);
-			break;
-		}
-		kvfree(adj);
-		adj = kvzalloc(size, GFP_KERNEL);
-		if (!adj) {
-			ret = -ENOMEM;
-			break;
-		}
-		perm = ckpt_ipc_lock(ctx, ns, CKPT_IPC_SEM, semids[i]);
-		if (IS_ERR(perm)) {
-			ret = PTR_ERR(perm);
-			break;
-		}
-		adj->h.type = CKPT_HDR_SEM_ADJ;
-		adj->h.len = size;
-		adj->semid = semids[i];
-		adj->nsems = sma->sem_nsems;
-		ret = -ENOENT;
-		list_for_each_entry(un, &sma->list_id, list_id) {
-			if (un->ulp != ulp)
-				continue;
-			memcpy(adj + 1, un->semadj, adj->nsems * sizeof(s16));
-			ret = 0;
-			break;
-		}
-		ckpt_ipc_unlock(perm, CKPT_IPC_SEM);
-		if (ret)
-			ret = ckpt_err(ctx, -EBUSY,
-				       "pid %d: the SEM_UNDO adjustments on semaphore array id %d went away during checkpoint",
-				       task_pid_vnr(ref->task), semids[i]);
-		else
-			ret = ckpt_write_obj(ctx, &adj->h);
-	}
-out:
+	if (!ret)
+		ret = ckpt_write_obj(ctx, &h.h);
+	for (i = 0; !ret && i < h.nr; i++)
+		ret = ckpt_write_obj(ctx, &adj[i]->h);
+	for (i = 0; adj && i < h.nr; i++)
+		kvfree(adj[i]);
 	kvfree(adj);
 	kvfree(semids);
 	put_ipc_ns(ns);
@@ -767,6 +828,11 @@ static struct kern_ipc_perm *ckpt_ipc_made(struct ckpt_ctx *ctx, int kind,
 					ckpt_ipc_name[kind], p->id));
 	}
 	ckpt_ipc_lock_object(perm, kind);
+	if (!ipc_valid_object(perm)) {
+		ckpt_ipc_unlock(perm, kind);
+		return ERR_PTR(ckpt_err(ctx, -EBUSY, "%s id %d vanished",
+					ckpt_ipc_name[kind], p->id));
+	}
 	return perm;
 }
 
@@ -783,23 +849,24 @@ static int ckpt_ipc_next_id(struct ckpt_ctx *ctx, int kind,
 	return 0;
 }
 
-/* Pids of the image, as struct pids (references) */
+/* Pids of the image, as struct pids (references; NULL on failure) */
 static int ckpt_ipc_get_pids(struct ckpt_ctx *ctx, int id, struct pid **pids,
 			     const s32 *nrs, int n)
 {
-	int i;
+	int i, ret;
 
 	for (i = 0; i < n; i++) {
 		pids[i] = ckpt_get_pid(ctx, nrs[i]);
-		if (IS_ERR(pids[i])) {
-			int ret = PTR_ERR(pids[i]);
-
-			while (i--)
+		if (!IS_ERR(pids[i]))
+			continue;
+		ret = ckpt_err(ctx, PTR_ERR(pids[i]),
+			       "IPC id %d: cannot keep pid %d", id, nrs[i]);
+		for (; i >= 0; i--) {
+			if (!IS_ERR(pids[i]))
 				put_pid(pids[i]);
-			return ckpt_err(ctx, ret,
-					"IPC id %d: cannot keep pid %d", id,
-					nrs[i]);
+			pids[i] = NULL;
 		}
+		return ret;
 	}
 	return 0;
 }
@@ -821,6 +888,16 @@ static int ckpt_restore_shm(struct ckpt_ctx *ctx, struct ckpt_shm_restore *sr)
 	if (IS_ERR(h))
 		return PTR_ERR(h);
 	ret = ckpt_ipc_ids_of(ctx, &h->perm, &uid, &gid, &cuid, &cgid);
+	/* its creator a task of the tree that lives */
+	if (!ret && h->creator) {
+		const struct ckpt_hdr_tree_task *e;
+
+		e = ckpt_tree_find(ctx, h->creator);
+		if (!e || e->flags & (CKPT_TREE_ZOMBIE | CKPT_TREE_GHOST))
+			ret = ckpt_err(ctx, -EINVAL,
+				       "shm segment id %d: its creator %d is no task of the tree",
+				       h->perm.id, h->creator);
+	}
 	if (!ret && (h->flags & ~CKPT_SHM_DEST || !h->size ||
 		     h->size > MAX_LFS_FILESIZE || h->creator < 0 ||
 		     ((h->flags & CKPT_SHM_DEST) && h->perm.key) ||
@@ -962,7 +1039,6 @@ out:
 /* Read one message of the image into a new struct msg_msg */
 static struct msg_msg *ckpt_read_msg(struct ckpt_ctx *ctx, int id)
 {
-	struct ipc_namespace *ns = current->nsproxy->ipc_ns;
 	struct ckpt_hdr_ipc_msg h;
 	struct msg_msgseg *seg;
 	struct msg_msg *msg;
@@ -972,12 +1048,11 @@ static struct msg_msg *ckpt_read_msg(struct ckpt_ctx *ctx, int id)
 	ret = ckpt_read_hdr_type(ctx, &h.h, CKPT_HDR_IPC_MSG, sizeof(h));
 	if (ret)
 		return ERR_PTR(ret);
-	if (h.mtype < 1 || h.size > READ_ONCE(ns->msg_ctlmax) ||
-	    h.h.len != sizeof(h) + h.size)
+	/* not msgmax: it may have been lowered since it was sent */
+	if (h.mtype < 1 || h.h.len != sizeof(h) + h.size)
 		return ERR_PTR(ckpt_err(ctx, -EINVAL,
-					"message queue id %d: bad message of type %lld and %llu bytes (msgmax %u)",
-					id, h.mtype, h.size,
-					READ_ONCE(ns->msg_ctlmax)));
+					"message queue id %d: bad message of type %lld and %llu bytes",
+					id, h.mtype, h.size));
 	len = h.size;
 	msg = alloc_msg(len);
 	if (!msg)
@@ -1017,7 +1092,7 @@ static int ckpt_restore_msq(struct ckpt_ctx *ctx)
 	if (IS_ERR(h))
 		return PTR_ERR(h);
 	ret = ckpt_ipc_ids_of(ctx, &h->perm, &uid, &gid, &cuid, &cgid);
-	if (!ret && h->qbytes > INT_MAX)
+	if (!ret && h->qbytes > ULONG_MAX)
 		ret = ckpt_err(ctx, -EINVAL,
 			       "bad IPC_MSQ record: id %d qbytes %llu",
 			       h->perm.id, h->qbytes);
@@ -1057,16 +1132,11 @@ static int ckpt_restore_msq(struct ckpt_ctx *ctx)
 			ret = PTR_ERR(perm);
 			goto out;
 		}
-		/* msgsnd()'s rule: as many bytes and messages as qbytes */
-		if (msq->q_cbytes + msg->m_ts > msq->q_qbytes ||
-		    msq->q_qnum + 1 > msq->q_qbytes) {
-			ckpt_ipc_unlock(perm, CKPT_IPC_MSG);
-			free_msg(msg);
-			ret = ckpt_err(ctx, -EINVAL,
-				       "message queue id %d: %u messages are more than it holds (%llu bytes)",
-				       h->perm.id, h->nr_msgs, h->qbytes);
-			goto out;
-		}
+		msq = container_of(perm, struct msg_queue, q_perm);
+		/*
+		 * Not msgsnd()'s limits: msgctl(IPC_SET) may have made the
+		 * queue smaller than what it holds. The stream bounds it.
+		 */
 		ret = security_msg_queue_msgsnd(perm, msg, 0);
 		if (ret) {
 			ckpt_ipc_unlock(perm, CKPT_IPC_MSG);
@@ -1086,6 +1156,7 @@ static int ckpt_restore_msq(struct ckpt_ctx *ctx)
 		ret = PTR_ERR(perm);
 		goto out;
 	}
+	msq = container_of(perm, struct msg_queue, q_perm);
 	msq->q_stime = h->stime;
 	msq->q_rtime = h->rtime;
 	msq->q_ctime = h->ctime;
@@ -1216,7 +1287,12 @@ static void *ckpt_ipc_ns_restore(struct ckpt_ctx *ctx, struct ckpt_hdr *hdr,
 			       "the tree had an IPC namespace of its own: restart it in a new one");
 		goto out;
 	}
-	if (ctx->ipc || ns->ids[IPC_SEM_IDS].in_use ||
+	ir = ckpt_ipc_state(ctx);
+	if (IS_ERR(ir)) {
+		ret = PTR_ERR(ir);
+		goto out;
+	}
+	if (ir->own || ir->ns != ns || ns->ids[IPC_SEM_IDS].in_use ||
 	    ns->ids[IPC_MSG_IDS].in_use || ns->ids[IPC_SHM_IDS].in_use) {
 		ret = ckpt_err(ctx, -EBUSY,
 			       "the IPC namespace to restore into is not empty");
@@ -1225,34 +1301,43 @@ static void *ckpt_ipc_ns_restore(struct ckpt_ctx *ctx, struct ckpt_hdr *hdr,
 	ret = ckpt_ipc_set_limits(ctx, ns, h);
 	if (ret)
 		goto out;
-
-	ret = -ENOMEM;
-	ir = kzalloc(sizeof(*ir), GFP_KERNEL_ACCOUNT);
-	if (!ir)
-		goto out;
-	ir->ns = ns;
+	ir->own = true;
 	ir->rmid_forced = h->shm_rmid_forced;
-	ir->shm = kvcalloc(h->ids[CKPT_IPC_SHM].nr, sizeof(*ir->shm),
-			   GFP_KERNEL_ACCOUNT);
-	if (!ir->shm && h->ids[CKPT_IPC_SHM].nr)
-		goto out;
-	ctx->ipc = ir;
-	ret = 0;
+
 	for (i = 0; !ret && i < h->ids[CKPT_IPC_SHM].nr; i++) {
+		/* grown as records come: the count is the image's word */
+		if (!(i & (i - 1))) {
+			struct ckpt_shm_restore *shm;
+
+			shm = kvrealloc(ir->shm, i * sizeof(*shm),
+					(i ? 2 * i : 1) * sizeof(*shm),
+					GFP_KERNEL_ACCOUNT | __GFP_ZERO);
+			if (!shm) {
+				ret = -ENOMEM;
+				break;
+			}
+			ir->shm = shm;
+		}
 		ret = ckpt_restore_shm(ctx, &ir->shm[i]);
 		ir->nr_shm = i + 1;
+		if (!ret && fatal_signal_pending(current))
+			ret = -EINTR;
 	}
 	nr_sem = h->ids[CKPT_IPC_SEM].nr;
-	for (i = 0; !ret && i < nr_sem; i++)
+	for (i = 0; !ret && i < nr_sem; i++) {
 		ret = ckpt_restore_sem(ctx);
+		if (!ret && fatal_signal_pending(current))
+			ret = -EINTR;
+	}
 	nr_msg = h->ids[CKPT_IPC_MSG].nr;
-	for (i = 0; !ret && i < nr_msg; i++)
+	for (i = 0; !ret && i < nr_msg; i++) {
 		ret = ckpt_restore_msq(ctx);
+		if (!ret && fatal_signal_pending(current))
+			ret = -EINTR;
+	}
 	if (!ret)
 		ret = ckpt_ipc_set_ids(ctx, ns, h);
 out:
-	if (ret && ir && !ctx->ipc)
-		kfree(ir);
 	ckpt_hdr_put(ctx, h);
 	if (ret)
 		return ERR_PTR(ret);
@@ -1308,6 +1393,78 @@ static void ckpt_set_undo_list(struct sem_undo_list *ulp)
 	current->sysvsem.undo_list = ulp;
 }
 
+/*
+ * Free a SEM_UNDO list whose tasks all died in the restart, without
+ * undoing its adjustments: the restart fails, its tree is killed. As
+ * exit_sem() unlinks its entries, in the namespace of the restart.
+ */
+static void ckpt_sem_undo_free(struct ipc_namespace *ns,
+			       struct sem_undo_list *ulp)
+{
+	struct kern_ipc_perm *perm;
+	struct sem_undo *un, *u;
+	int semid;
+
+	for (;;) {
+		cond_resched();
+		rcu_read_lock();
+		spin_lock(&ulp->lock);
+		un = list_first_entry_or_null(&ulp->list_proc, struct sem_undo,
+					      list_proc);
+		semid = un ? un->semid : -1;
+		spin_unlock(&ulp->lock);
+		if (!un) {
+			rcu_read_unlock();
+			break;
+		}
+		/* an array being removed: freeary() unlinks the entry */
+		perm = ipc_obtain_object_check(&ns->ids[IPC_SEM_IDS], semid);
+		if (IS_ERR(perm)) {
+			rcu_read_unlock();
+			continue;
+		}
+		ckpt_ipc_lock_object(perm, CKPT_IPC_SEM);
+		list_for_each_entry(u, &container_of(perm, struct sem_array,
+						     sem_perm)->list_id, list_id) {
+			if (u != un || !ipc_valid_object(perm))
+				continue;
+			list_del(&un->list_id);
+			spin_lock(&ulp->lock);
+			list_del_rcu(&un->list_proc);
+			spin_unlock(&ulp->lock);
+			kvfree_rcu(un, rcu);
+			break;
+		}
+		ckpt_ipc_unlock(perm, CKPT_IPC_SEM);
+	}
+	/* a freeary() that unlinked the last entry may still hold the lock */
+	spin_lock(&ulp->lock);
+	spin_unlock(&ulp->lock);
+	kfree(ulp);
+}
+
+/*
+ * Drop the restart's references on the SEM_UNDO lists it made. With
+ * @last_ok false a list nobody else holds any more is an error: the
+ * tasks that had it died before the restart was done.
+ */
+static int ckpt_put_undo_lists(struct ckpt_ctx *ctx, bool last_ok)
+{
+	struct ckpt_ipc_restore *ir = ctx->ipc;
+	int ret = 0;
+
+	while (ir && ir->nr_undo) {
+		struct sem_undo_list *ulp = ir->undo[--ir->nr_undo];
+
+		if (refcount_dec_and_test(&ulp->refcnt)) {
+			ckpt_sem_undo_free(ir->ns, ulp);
+			if (!last_ok && !ret)
+				ret = -ESRCH;
+		}
+	}
+	return ret;
+}
+
 /* One array's adjustments of the caller's new SEM_UNDO list */
 static int ckpt_restore_sem_adj(struct ckpt_ctx *ctx,
 				struct sem_undo_list *ulp)
@@ -1333,12 +1490,12 @@ static int ckpt_restore_sem_adj(struct ckpt_ctx *ctx,
 		return -ENOMEM;
 	un->semadj = (short *)&un[1];
 	ret = ckpt_kread(ctx, un->semadj, size);
-	for (i = 0; !ret && i < size / sizeof(s16); i++)
-		if (i >= h.nsems ? un->semadj[i] :
-		    (un->semadj[i] < -SEMVMX || un->semadj[i] > SEMVMX))
+	/* any value is one semop() may leave; the padding is zero */
+	for (i = h.nsems; !ret && i < size / sizeof(s16); i++)
+		if (un->semadj[i])
 			ret = ckpt_err(ctx, -EINVAL,
-				       "SEM_ADJ of semaphore array id %d: bad adjustment %d of semaphore %d",
-				       h.semid, un->semadj[i], i);
+				       "SEM_ADJ of semaphore array id %d: padding not zero",
+				       h.semid);
 	if (ret)
 		goto err;
 
@@ -1383,8 +1540,9 @@ err:
 static void *ckpt_sem_undo_restore(struct ckpt_ctx *ctx, struct ckpt_hdr *hdr,
 				   int *objref)
 {
+	struct sem_undo_list *ulp, **undo;
+	struct ckpt_ipc_restore *ir;
 	struct ckpt_hdr_sem_undo *h;
-	struct sem_undo_list *ulp;
 	u32 i;
 	int ret = 0;
 
@@ -1392,17 +1550,33 @@ static void *ckpt_sem_undo_restore(struct ckpt_ctx *ctx, struct ckpt_hdr *hdr,
 	if (IS_ERR(h))
 		return h;
 	*objref = h->objref;
-	ulp = kzalloc(sizeof(*ulp), GFP_KERNEL_ACCOUNT);
-	if (!ulp) {
-		ret = -ENOMEM;
+	ir = ckpt_ipc_state(ctx);
+	if (IS_ERR(ir)) {
+		ret = PTR_ERR(ir);
 		goto out;
 	}
+	/* adjustments only on arrays this restart made */
+	if (h->nr && (!ir->own || ir->ns != current->nsproxy->ipc_ns)) {
+		ret = ckpt_err(ctx, -EINVAL,
+			       "SEM_UNDO adjustments outside an IPC namespace of the tree's own");
+		goto out;
+	}
+	ret = -ENOMEM;
+	undo = krealloc_array(ir->undo, ir->nr_undo + 1, sizeof(*undo),
+			      GFP_KERNEL_ACCOUNT);
+	if (!undo)
+		goto out;
+	ir->undo = undo;
+	ulp = kzalloc(sizeof(*ulp), GFP_KERNEL_ACCOUNT);
+	if (!ulp)
+		goto out;
 	spin_lock_init(&ulp->lock);
 	refcount_set(&ulp->refcnt, 1);
 	INIT_LIST_HEAD(&ulp->list_proc);
-	/* the caller's now: on failure its exit undoes what is there */
-	exit_sem(current);
-	current->sysvsem.undo_list = ulp;
+	/* the restart's reference, until every task that names it has it */
+	ir->undo[ir->nr_undo++] = ulp;
+	ckpt_set_undo_list(ulp);
+	ret = 0;
 	for (i = 0; !ret && i < h->nr; i++)
 		ret = ckpt_restore_sem_adj(ctx, ulp);
 out:
@@ -1411,11 +1585,11 @@ out:
 }
 
 /*
- * The object hash keeps no reference on a SEM_UNDO list: a list's last
- * reference must be dropped by exit_sem() of a task, which undoes its
- * adjustments. A frozen task holds each one saved; each one restored is
- * held by the task that restored it until it exits, which it does not
- * while others of the restart may still name the list.
+ * The object hash keeps no reference on a SEM_UNDO list: the last
+ * reference of a list in use must be dropped by exit_sem(), which undoes
+ * its adjustments. At checkpoint the list is only compared, never
+ * touched (see ckpt_sem_undo_checkpoint()); at restart ctx->ipc holds a
+ * reference until every task is restored.
  */
 static void ckpt_sem_undo_grab(void *ptr)
 {
@@ -1423,14 +1597,6 @@ static void ckpt_sem_undo_grab(void *ptr)
 
 static void ckpt_sem_undo_drop(void *ptr)
 {
-}
-
-static int ckpt_sem_undo_users(void *ptr)
-{
-	struct sem_undo_list *ulp = ptr;
-
-	/* ckpt_obj_leak_check() counts the hash's own reference */
-	return refcount_read(&ulp->refcnt) + 1;
 }
 
 /**
@@ -1479,15 +1645,20 @@ int ckpt_restore_task_ipc(struct ckpt_ctx *ctx, struct ckpt_task_restore *tr)
 int ckpt_ipc_finish(struct ckpt_ctx *ctx)
 {
 	struct ckpt_ipc_restore *ir = ctx->ipc;
+	int ret = 0, unattached = -1;
 	struct ipc_ids *ids;
 	unsigned int i;
-	int ret = 0;
 
 	if (!ir)
 		return 0;
+	if (ckpt_put_undo_lists(ctx, false))
+		return ckpt_err(ctx, -ESRCH,
+				"the tasks of a SEM_UNDO list died during the restart");
+	if (!ir->own)
+		return 0;
 	ids = &ir->ns->ids[IPC_SHM_IDS];
 	down_write(&ids->rwsem);
-	for (i = 0; !ret && i < ir->nr_shm; i++) {
+	for (i = 0; unattached < 0 && i < ir->nr_shm; i++) {
 		struct ckpt_shm_restore *sr = &ir->shm[i];
 		struct kern_ipc_perm *perm;
 		struct shmid_kernel *shp;
@@ -1502,9 +1673,7 @@ int ckpt_ipc_finish(struct ckpt_ctx *ctx)
 		shp->shm_dtim = sr->dtime;
 		ipc_update_pid(&shp->shm_lprid, sr->lpid);
 		if (sr->dest && !shp->shm_nattch) {
-			ret = ckpt_err(ctx, -EINVAL,
-				       "shm segment id %d was removed, yet no task attaches it",
-				       sr->id);
+			unattached = sr->id;
 		} else if (sr->dest) {
 			/* as do_shm_rmid() with attaches */
 			perm->mode |= SHM_DEST;
@@ -1513,44 +1682,46 @@ int ckpt_ipc_finish(struct ckpt_ctx *ctx)
 		ckpt_ipc_unlock(perm, CKPT_IPC_SHM);
 	}
 	up_write(&ids->rwsem);
+	if (unattached >= 0)
+		ret = ckpt_err(ctx, -EINVAL,
+			       "shm segment id %d was removed, yet no task attaches it",
+			       unattached);
 	if (!ret)
 		WRITE_ONCE(ir->ns->shm_rmid_forced, ir->rmid_forced);
 	return ret;
 }
 
-/**
- * ckpt_shm_attach_file - a file that maps a restored SysV segment
- * @ctx: restart context
- * @exec: the mapping is executable
- *
- * Reads a SHM_ATTACH record and attaches its segment as shmat() does,
- * with the caller's (the image task's) permission, to take the file of
- * that attach, which maps any part of the segment anywhere.
- *
- * Return: the file (a reference) or an ERR_PTR.
+/*
+ * A restored segment attached as shmat() does, with the caller's (the
+ * image task's) permission, to take the file of that attach, which maps
+ * any part of the segment anywhere: each VMA of the attach maps it.
  */
-struct file *ckpt_shm_attach_file(struct ckpt_ctx *ctx, bool exec)
+static void *ckpt_shm_attach_restore(struct ckpt_ctx *ctx,
+				     struct ckpt_hdr *hdr, int *objref)
 {
+	struct ckpt_ipc_restore *ir = ctx->ipc;
 	struct ckpt_hdr_shm_attach *h;
 	struct vm_area_struct *vma;
 	struct file *file = NULL;
 	unsigned long addr, end = 0;
-	int flags;
 	long ret;
 
-	h = ckpt_read_obj_type(ctx, CKPT_HDR_SHM_ATTACH, sizeof(*h));
+	h = ckpt_read_body_alloc(ctx, hdr, sizeof(*h));
 	if (IS_ERR(h))
-		return ERR_CAST(h);
-	if (h->flags & ~CKPT_SHM_ATTACH_RDONLY || !ctx->ipc) {
+		return h;
+	*objref = h->objref;
+	if (h->flags & ~CKPT_SHM_ATTACH_RDONLY || !ir || !ir->own) {
 		file = ERR_PTR(ckpt_err(ctx, -EINVAL,
 					"bad SHM_ATTACH record: id %d flags %#x%s",
 					h->shmid, h->flags,
-					ctx->ipc ? "" : " without an IPC namespace of the tree's"));
+					ir && ir->own ? "" :
+					" without an IPC namespace of the tree's"));
 		goto out;
 	}
-	flags = (h->flags & CKPT_SHM_ATTACH_RDONLY ? SHM_RDONLY : 0) |
-		(exec ? SHM_EXEC : 0);
-	ret = do_shmat(h->shmid, NULL, flags, &addr, SHMLBA);
+	/* mprotect() may add PROT_EXEC to any attach: no SHM_EXEC */
+	ret = do_shmat(h->shmid, NULL,
+		       h->flags & CKPT_SHM_ATTACH_RDONLY ? SHM_RDONLY : 0,
+		       &addr, SHMLBA);
 	if (ret) {
 		file = ERR_PTR(ckpt_err(ctx, ret,
 					"cannot attach shm segment id %d again",
@@ -1585,9 +1756,12 @@ void ckpt_ipc_free(struct ckpt_ctx *ctx)
 
 	if (!ir)
 		return;
+	ckpt_put_undo_lists(ctx, true);
+	kfree(ir->undo);
 	for (i = 0; i < ir->nr_shm; i++)
 		put_pid(ir->shm[i].lpid);
 	kvfree(ir->shm);
+	put_ipc_ns(ir->ns);
 	kfree(ir);
 	ctx->ipc = NULL;
 }
@@ -1614,13 +1788,32 @@ static const struct ckpt_obj_ops ckpt_ipc_ns_ops = {
 	.restore = ckpt_ipc_ns_restore,
 };
 
+static void ckpt_shm_attach_grab(void *ptr)
+{
+	get_file(ptr);
+}
+
+static void ckpt_shm_attach_drop(void *ptr)
+{
+	fput(ptr);
+}
+
+static const struct ckpt_obj_ops ckpt_shm_attach_ops = {
+	.name = "SysV shm attach",
+	.obj_type = CKPT_OBJ_SHM_ATTACH,
+	.hdr_type = CKPT_HDR_SHM_ATTACH,
+	.ref_grab = ckpt_shm_attach_grab,
+	.ref_drop = ckpt_shm_attach_drop,
+	.checkpoint = ckpt_shm_attach_checkpoint,
+	.restore = ckpt_shm_attach_restore,
+};
+
 static const struct ckpt_obj_ops ckpt_sem_undo_ops = {
 	.name = "SEM_UNDO list",
 	.obj_type = CKPT_OBJ_SEM_UNDO,
 	.hdr_type = CKPT_HDR_SEM_UNDO,
 	.ref_grab = ckpt_sem_undo_grab,
 	.ref_drop = ckpt_sem_undo_drop,
-	.ref_users = ckpt_sem_undo_users,
 	.checkpoint = ckpt_sem_undo_checkpoint,
 	.restore = ckpt_sem_undo_restore,
 };
@@ -1629,6 +1822,8 @@ static int __init ckpt_ipc_init(void)
 {
 	int ret = ckpt_obj_register(&ckpt_ipc_ns_ops);
 
-	return ret ? ret : ckpt_obj_register(&ckpt_sem_undo_ops);
+	if (!ret)
+		ret = ckpt_obj_register(&ckpt_sem_undo_ops);
+	return ret ? ret : ckpt_obj_register(&ckpt_shm_attach_ops);
 }
 late_initcall(ckpt_ipc_init);

@@ -318,8 +318,10 @@ static int ckpt_write_vma(struct ckpt_ctx *ctx, struct ckpt_vma_desc *d,
 	}
 	if (d->type == CKPT_VMA_FILE_DATA)
 		return ckpt_checkpoint_file_data(ctx, d->file, ref);
-	if (d->type == CKPT_VMA_SYSVSHM)
-		return ckpt_write_shm_attach(ctx, d->file, ref->task);
+	if (d->type == CKPT_VMA_SYSVSHM) {
+		ret = ckpt_obj_checkpoint(ctx, d->file, CKPT_OBJ_SHM_ATTACH, ref);
+		return ret < 0 ? ret : 0;
+	}
 	if (d->file)
 		ret = ckpt_write_fname(ctx, &d->file->f_path);
 	return ret;
@@ -660,12 +662,13 @@ static int ckpt_restore_vma(struct ckpt_ctx *ctx, unsigned long *prev_end)
 		}
 		get_file(file);
 	} else if (h->vma_type == CKPT_VMA_SYSVSHM) {
-		file = ckpt_shm_attach_file(ctx, h->flags & CKPT_VMA_EXEC);
+		file = ckpt_obj_restore(ctx, CKPT_OBJ_SHM_ATTACH);
 		if (IS_ERR(file)) {
 			ret = PTR_ERR(file);
 			file = NULL;
 			goto out;
 		}
+		get_file(file);
 	} else {
 		mflags |= MAP_ANONYMOUS;
 	}
@@ -1255,6 +1258,10 @@ static int ckpt_mm_collect(struct ckpt_ctx *ctx, void *ptr)
 		if (ckpt_vma_shared_anon(vma))
 			ret = ckpt_obj_collect(ctx, vma->vm_file,
 					       CKPT_OBJ_SHMEM, false);
+		/* its segment's attaches are counted by ipc/checkpoint.c */
+		else if (vma->vm_file && ckpt_file_is_sysvshm(vma->vm_file))
+			ret = ckpt_obj_collect(ctx, vma->vm_file,
+					       CKPT_OBJ_SHM_ATTACH, true);
 		else if (vma->vm_file)
 			ret = ckpt_collect_file_data(ctx, vma->vm_file);
 		if (ret)

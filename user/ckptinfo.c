@@ -309,6 +309,7 @@ static const char *const obj_names[] = {
 	[CKPT_OBJ_FILE_DATA] = "file_data",
 	[CKPT_OBJ_IPC_NS] = "ipc_ns",
 	[CKPT_OBJ_SEM_UNDO] = "sem_undo",
+	[CKPT_OBJ_SHM_ATTACH] = "shm_attach",
 };
 
 static int print_objref(struct decoder *d, const void *rec, __u32 len)
@@ -620,7 +621,8 @@ static int print_shm_attach(struct decoder *d, const void *rec, __u32 len)
 {
 	const struct ckpt_hdr_shm_attach *h = rec;
 
-	out(d, "SysV shm id %d, flags 0x%x%s\n", h->shmid, h->flags,
+	out(d, "objref %d, SysV shm id %d, flags 0x%x%s\n", h->objref,
+	    h->shmid, h->flags,
 	    h->flags & CKPT_SHM_ATTACH_RDONLY ? " (rdonly)" : "");
 	return 0;
 }

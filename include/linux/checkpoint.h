@@ -322,9 +322,6 @@ int ckpt_collect_fs(struct ckpt_ctx *ctx, struct task_struct *t);
 
 /* ipc/checkpoint.c */
 bool ckpt_file_is_sysvshm(struct file *file);
-int ckpt_write_shm_attach(struct ckpt_ctx *ctx, struct file *file,
-			  struct task_struct *t);
-struct file *ckpt_shm_attach_file(struct ckpt_ctx *ctx, bool exec);
 int ckpt_checkpoint_task_ipc(struct ckpt_ctx *ctx, struct task_struct *t);
 int ckpt_collect_task_ipc(struct ckpt_ctx *ctx, struct task_struct *t);
 int ckpt_restore_task_ipc(struct ckpt_ctx *ctx, struct ckpt_task_restore *tr);

@@ -281,6 +281,7 @@ static const struct {
 	CKPT_RESERVED(CKPT_HDR_IPC_MSQ, ckpt_hdr_ipc_msq, perm.pad),
 	CKPT_RESERVED(CKPT_HDR_IPC_MSQ, ckpt_hdr_ipc_msq, pad),
 	CKPT_RESERVED(CKPT_HDR_SYSVSEM, ckpt_hdr_sysvsem, pad),
+	CKPT_RESERVED(CKPT_HDR_SHM_ATTACH, ckpt_hdr_shm_attach, pad),
 };
 
 /**

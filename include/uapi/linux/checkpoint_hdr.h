@@ -117,6 +117,7 @@ enum ckpt_obj_type {
 	CKPT_OBJ_FILE_DATA,
 	CKPT_OBJ_IPC_NS,
 	CKPT_OBJ_SEM_UNDO,
+	CKPT_OBJ_SHM_ATTACH,
 	CKPT_OBJ_MAX
 };
 
@@ -455,13 +456,17 @@ struct ckpt_hdr_shmem {
 #define CKPT_SHM_ATTACH_RDONLY	0x1	/* shmat(SHM_RDONLY): never writable */
 
 /*
- * What a CKPT_VMA_SYSVSHM mapping maps: the segment of the tree's IPC
- * namespace with this id (its contents are saved with the namespace).
+ * What a CKPT_VMA_SYSVSHM mapping maps: one shmat() of the segment of the
+ * tree's IPC namespace with this id (its contents are saved with the
+ * namespace). The VMAs of one shmat() (split, moved, inherited by fork())
+ * name one object: an OBJREF after the first.
  */
 struct ckpt_hdr_shm_attach {
 	struct ckpt_hdr h;
+	__s32 objref;
 	__s32 shmid;
 	__u32 flags;		/* CKPT_SHM_ATTACH_* */
+	__u32 pad;
 };
 
 struct ckpt_hdr_file_table {

@@ -3,7 +3,7 @@
  * cr_fuzz - a record-aware fuzzer of restart images.
  *
  *   cr_fuzz [--iter N] [--seed S] [--first I | --case I] [--timeout SEC]
- *           [--ops LIST] [--verbose] [--dry-run] [--no-cr-cap]
+ *           [--ops LIST] [--base LIST] [--verbose] [--dry-run] [--no-cr-cap]
  *           [--restart-tool PATH] [--workdir DIR]      (--help: details)
  *
  * Runs in the guest, as root (see "make fuzz" in README.md). It first
@@ -17,24 +17,38 @@
  *                             one in its own process group) sharing an
  *                             open file, the root with a second thread
  *                             (CHECKPOINT_SUBTREE)
+ *   ipc-root                  the tree, its root the init of new pid and
+ *                             IPC namespaces (a container, checkpointed
+ *                             whole: flags 0), with SysV IPC: a segment of
+ *                             3 pages attached in the root and its
+ *                             children (one child also read-only), a
+ *                             removed one still attached, 4 semaphores
+ *                             with SEM_UNDO adjustments of the root (its
+ *                             thread shares them), a queue of 3 messages
+ *                             (one of 5000 bytes)
  *
  * the -user ones by a process that became uid 1000 (USER_UID) and set
  * PR_SET_DUMPABLE. Each base is restarted once unmutated first (as root
  * and, for -user bases, as uid 1000) to show what a good restart does.
+ * --base keeps only some of them (the others are not made).
  *
  * Then case I (from --first, default 0, --iter cases; or only --case I)
  * seeds its own PRNG with (S, I), so any case can be run again alone with
  * --seed S --case I, and picks who restarts (root, or uid 1000 for a
- * -user base: half the cases each), a base image and a mutation. The
- * image is walked record by record (struct ckpt_hdr, the constants of
- * checkpoint_hdr.h, no type number written here) and mutated:
+ * -user base: half the cases each), a base image (among those of that
+ * user: any for root, ipc-root with twice the share of the others; uid
+ * 1000, who may not make a container's namespaces, never restarts
+ * ipc-root) and a mutation. The image is walked record by record
+ * (struct ckpt_hdr, the constants of checkpoint_hdr.h, no type number
+ * written here) and mutated:
  *
  *   field    a 4- or 8-byte value at an aligned offset of a record's
  *            metadata set to 0, 1, all ones, 0x7fffffff, 0x80000000,
  *            1 << 40, 0x7fffffffffffffff, or its old value +-1; page
- *            contents of PAGES records (their addresses are metadata)
- *            and the registers in the FPU's XSAVE area (its legacy
- *            control words and XSAVE header are metadata) are left alone;
+ *            contents of PAGES records (their addresses are metadata),
+ *            the registers in the FPU's XSAVE area (its legacy control
+ *            words and XSAVE header are metadata) and the text of IPC_MSG
+ *            records are left alone;
  *            one time in four instead a count at an edge (16, 64, 65,
  *            4096, ...), an address (the last user page, TASK_SIZE, a
  *            kernel one) or the old value +-4096
@@ -77,10 +91,12 @@
  * skips the tool, whose checks of the tree section would refuse many
  * images before the kernel sees them: a child calls restart(0) and its
  * parent restart(child), as uid 0 or plain uid 1000 (a multi-task image
- * then fails for its missing tasks, after the kernel read its tree). One
- * case in six reads the image from a pipe (restart -i -, or restart() on
- * it), fed by another process of the restarting user; one tool case in
- * eight restores the tasks stopped (--frozen). Then:
+ * then fails for its missing tasks, after the kernel read its tree; the
+ * child of a container image is the init of new pid and IPC namespaces,
+ * as the tool's would be). One case in six reads the image from a pipe
+ * (restart -i -, or restart() on it), fed by another process of the
+ * restarting user; one tool case in eight restores the tasks stopped
+ * (--frozen). Then:
  *
  *   restored  the restart succeeded. For uid 1000, every thread in the
  *             cgroup must have Uid and Gid 1000 (all four), no group but
@@ -112,8 +128,10 @@
  *   fuzz: N cases, R restored, F refused, T timeouts, L left behind,
  *   kernel problems: K, privilege gains: P
  *
- * (one line). Exit status: 0, 1 if K, L or P is not 0 or a base image
- * could not be made, 2 on usage error.
+ * (one line), after the figures of each restarter, base and record type
+ * (the cases that mutated, moved, cut at or spliced in a record of that
+ * type, and how many of them were restored). Exit status: 0, 1 if K, L
+ * or P is not 0 or a base image could not be made, 2 on usage error.
  *
  * Base images differ a little from run to run (pids, addresses, times):
  * a case is the same mutation of the same record, not always of the same
@@ -130,6 +148,7 @@
 #include <limits.h>
 #include <poll.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <dirent.h>
@@ -142,9 +161,13 @@
 #include <time.h>
 #include <unistd.h>
 #include <sys/file.h>
+#include <sys/ipc.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
+#include <sys/msg.h>
 #include <sys/prctl.h>
+#include <sys/sem.h>
+#include <sys/shm.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/types.h>
@@ -382,9 +405,16 @@ static bool one_in(struct rng *r, uint32_t n)
 	return rnd_below(r, n) == 0;
 }
 
+/*
+ * The stream of case idx. Not seed * C + idx * the increment of rnd():
+ * the stream of case idx + 1 would be that of case idx one number on,
+ * and neighbours would often make the same mutation.
+ */
 static void rng_case(struct rng *r, uint64_t seed, unsigned long idx)
 {
-	r->s = seed * 0xd1342543de82ef95ULL + idx * 0x9e3779b97f4a7c15ULL;
+	struct rng h = { .s = idx };
+
+	r->s = seed * 0xd1342543de82ef95ULL ^ rnd(&h);
 	rnd(r);
 	rnd(r);
 }
@@ -402,8 +432,10 @@ static const struct rtype rtypes[] = {
 	RT(TREE_TASK), RT(TASK), RT(CPU), RT(FPU), RT(SIGHAND), RT(SIGMASK),
 	RT(SIGINFO),
 	RT(CRED), RT(SIGNAL), RT(UTS_NS), RT(MM), RT(VMA), RT(PAGES),
-	RT(SHMEM), RT(FILE_TABLE), RT(FD_ENT), RT(FILE), RT(FS), RT(FILE_DATA), RT(FILE_LOCK),
-	RT(POSIX_TIMER),
+	RT(SHMEM), RT(SHM_ATTACH), RT(FILE_TABLE), RT(FD_ENT), RT(FILE), RT(FS),
+	RT(FILE_DATA), RT(FILE_LOCK), RT(POSIX_TIMER),
+	RT(IPC_NS), RT(IPC_SHM), RT(IPC_SEM), RT(IPC_MSQ), RT(IPC_MSG),
+	RT(SYSVSEM), RT(SEM_UNDO), RT(SEM_ADJ),
 	RT(TAIL), RT(ERROR),
 };
 #undef RT
@@ -427,6 +459,9 @@ static const struct otype otypes[] = {
 	OT(UTS_NS, UTS_NS, struct ckpt_hdr_uts_ns),
 	OT(SHMEM, SHMEM, struct ckpt_hdr_shmem),
 	OT(FILE_DATA, FILE_DATA, struct ckpt_hdr_file_data),
+	OT(IPC_NS, IPC_NS, struct ckpt_hdr_ipc_ns),
+	OT(SEM_UNDO, SEM_UNDO, struct ckpt_hdr_sem_undo),
+	OT(SHM_ATTACH, SHM_ATTACH, struct ckpt_hdr_shm_attach),
 };
 #undef OT
 
@@ -493,7 +528,10 @@ static const struct otype *obj_type_of(uint32_t type)
 struct base {
 	const char *name;
 	bool tree;
+	bool container;		/* init of new pid and IPC namespaces, SysV IPC */
+	bool skip;		/* not in --base */
 	uid_t uid;
+	unsigned int weight;	/* its share of the cases of its user: 1 if 0 */
 	uint8_t *buf;
 	size_t size;
 	unsigned int nr;		/* records */
@@ -506,7 +544,40 @@ static struct base bases[] = {
 	{ .name = "single-user", .tree = false, .uid = USER_UID },
 	{ .name = "tree-root", .tree = true, .uid = 0 },
 	{ .name = "tree-user", .tree = true, .uid = USER_UID },
+	/* the only one with IPC records: twice the share of the others */
+	{ .name = "ipc-root", .tree = true, .container = true, .uid = 0,
+	  .weight = 2 },
 };
+
+static unsigned int base_weight(const struct base *b)
+{
+	return b->weight ? b->weight : 1;
+}
+
+/* --base a,b: only these bases; false if a name is unknown */
+static bool keep_bases(const char *list)
+{
+	char *copy = strdup(list), *name, *save = NULL;
+	unsigned int keep = 0, i;
+
+	for (name = strtok_r(copy, ",", &save); name;
+	     name = strtok_r(NULL, ",", &save)) {
+		for (i = 0; i < ARRAY_SIZE(bases) &&
+			    strcmp(bases[i].name, name); i++)
+			;
+		if (i == ARRAY_SIZE(bases)) {
+			free(copy);
+			return false;
+		}
+		keep |= 1U << i;
+	}
+	free(copy);
+	if (!keep)
+		return false;
+	for (i = 0; i < ARRAY_SIZE(bases); i++)
+		bases[i].skip = !(keep & (1U << i));
+	return true;
+}
 
 /* One record of an image being mutated: its own copy of the bytes */
 struct mrec {
@@ -522,6 +593,8 @@ struct mimg {
 	bool cut_set;
 	char desc[2048];
 	size_t dlen;
+	uint32_t touched[16];	/* the types of the records mutated */
+	unsigned int nr_touched;
 };
 
 #define __printf(a, b)	__attribute__((format(printf, a, b)))
@@ -560,6 +633,24 @@ static uint32_t rec_len(const struct mrec *r)
 	if (r->size >= 8)
 		memcpy(&l, r->data + 4, 4);
 	return l;
+}
+
+/* A record of this type is mutated (or cut, moved, spliced in, ...) */
+static void touch(struct mimg *m, uint32_t type)
+{
+	unsigned int i;
+
+	for (i = 0; i < m->nr_touched; i++)
+		if (m->touched[i] == type)
+			return;
+	if (m->nr_touched < ARRAY_SIZE(m->touched))
+		m->touched[m->nr_touched++] = type;
+}
+
+/* ... record i of m */
+static void touch_rec(struct mimg *m, unsigned int i)
+{
+	touch(m, rec_type(&m->r[i]));
 }
 
 static void set_u32(struct mrec *r, uint32_t off, uint32_t v)
@@ -752,7 +843,8 @@ struct range {
 
 /*
  * The metadata bytes of a record, after its ckpt_hdr: everything but the
- * page contents of PAGES and the register contents of the XSAVE area.
+ * page contents of PAGES, the register contents of the XSAVE area and the
+ * text of an IPC_MSG.
  */
 static int field_ranges(const struct mrec *r, struct range *rg)
 {
@@ -772,6 +864,9 @@ static int field_ranges(const struct mrec *r, struct range *rg)
 		/* FXSAVE control words; sw_reserved; XSAVE header */
 		rg[n++] = (struct range){ h, h + 32 };
 		rg[n++] = (struct range){ h + 464, h + 576 };
+	} else if (type == CKPT_HDR_IPC_MSG) {
+		/* the message's text follows its header */
+		rg[n++] = (struct range){ 8, sizeof(struct ckpt_hdr_ipc_msg) };
 	} else {
 		rg[n++] = (struct range){ 8, size };
 	}
@@ -833,6 +928,7 @@ static int mutate_field(struct rng *g, struct mimg *m)
 	i = pick_rec(g, m, has_fields);
 	if (i < 0)
 		return -1;
+	touch_rec(m, i);
 	n = field_ranges(&m->r[i], rg);
 	width = one_in(g, 2) ? 4 : 8;
 	for (j = 0; j < n; j++)
@@ -920,6 +1016,7 @@ static int mutate_len(struct rng *g, struct mimg *m)
 	i = pick_rec(g, m, NULL);
 	if (i < 0)
 		return -1;
+	touch_rec(m, i);
 	len = rec_len(&m->r[i]);
 	{
 		uint32_t lens[] = {
@@ -950,6 +1047,7 @@ static int mutate_resize(struct rng *g, struct mimg *m)
 	i = pick_rec(g, m, NULL);
 	if (i < 0)
 		return -1;
+	touch_rec(m, i);
 	r = &m->r[i];
 	size = r->size;
 	{
@@ -1004,6 +1102,9 @@ static int mutate_type(struct rng *g, struct mimg *m)
 			nt = one_in(g, 2) ? 0 : 0xffffffffU;
 	}
 	rec_name(m, i, rn, sizeof(rn));
+	touch_rec(m, i);
+	if (known_type(nt))
+		touch(m, nt);
 	set_u32(&m->r[i], 0, nt);
 	describe(m, "type %s -> %s", rn, type_name(nt, tb, sizeof(tb)));
 	return 0;
@@ -1017,6 +1118,7 @@ static int mutate_trunc(struct rng *g, struct mimg *m)
 	if (m->n < 2)
 		return -1;
 	k = rnd_below(g, m->n);		/* keep records 0..k-1 */
+	touch_rec(m, k);
 	for (i = 0; i < k; i++)
 		off += m->r[i].size;
 	if (one_in(g, 4) && m->r[k].size > 1) {
@@ -1041,6 +1143,7 @@ static int mutate_dup(struct rng *g, struct mimg *m)
 		return -1;
 	to = rnd_below(g, 3) ? (unsigned int)i + 1 : rnd_below(g, m->n + 1);
 	rec_name(m, i, rn, sizeof(rn));
+	touch_rec(m, i);
 	if (mimg_insert(m, to, m->r[i].data, m->r[i].size, m->r[i].orig))
 		return -1;
 	describe(m, "dup %s to #%u", rn, to);
@@ -1057,6 +1160,7 @@ static int mutate_del(struct rng *g, struct mimg *m)
 	if (i < 0)
 		return -1;
 	describe(m, "del %s", rec_name(m, i, rn, sizeof(rn)));
+	touch_rec(m, i);
 	mimg_delete(m, i);
 	maybe_fix_tail(g, m);
 	return 0;
@@ -1081,6 +1185,8 @@ static int mutate_swap(struct rng *g, struct mimg *m)
 		while (j == (unsigned int)i);
 	describe(m, "swap %s with %s", rec_name(m, i, rn, sizeof(rn)),
 		 rec_name(m, j, rn2, sizeof(rn2)));
+	touch_rec(m, i);
+	touch_rec(m, j);
 	t = m->r[i];
 	m->r[i] = m->r[j];
 	m->r[j] = t;
@@ -1179,6 +1285,7 @@ static int mutate_objref(struct rng *g, struct mimg *m)
 
 		memcpy(&ref, r->data, sizeof(ref));
 		rec_name(m, i, rn, sizeof(rn));
+		touch_rec(m, i);
 		switch (rnd_below(g, 4)) {
 		case 0:
 		case 1:
@@ -1235,6 +1342,7 @@ static int mutate_objref(struct rng *g, struct mimg *m)
 	if (i < 0)
 		return -1;
 	rec_name(m, i, rn, sizeof(rn));
+	touch_rec(m, i);
 	{
 		const struct otype *ot = obj_type_of(rec_type(&m->r[i]));
 		int32_t tag;
@@ -1297,6 +1405,7 @@ static int mutate_path(struct rng *g, struct mimg *m)
 	i = pick_rec(g, m, is_string);
 	if (i < 0)
 		return -1;
+	touch_rec(m, i);
 	r = &m->r[i];
 	if (one_in(g, 8)) {
 		/* longer than PATH_MAX, or with a component above NAME_MAX */
@@ -1400,8 +1509,10 @@ static int mutate(struct rng *g, struct mimg *m)
 		for (i = 0; k >= ops[i].weight; i++)
 			k -= ops[i].weight;
 		if (i != OP_MULTI) {
+			nr = m->nr_touched;
 			if (!ops[i].fn(g, m))
 				return 0;
+			m->nr_touched = nr;	/* nothing mutated */
 			continue;
 		}
 		nr = 2 + rnd_below(g, 3);
@@ -1445,6 +1556,7 @@ static int mutate_splice(struct rng *g, struct mimg *m)
 	if (i < 0)
 		goto fail;
 	rec_name(&o, i, on, sizeof(on));
+	touch(m, rec_type(&o.r[i]));
 	if (one_in(g, 2)) {
 		/* in place of a record of its type, if there is one */
 		for (k = 0; k < m->n; k++)
@@ -1455,6 +1567,7 @@ static int mutate_splice(struct rng *g, struct mimg *m)
 	if (j >= 0) {
 		describe(m, "splice %s of %s in place of %s", on, b->name,
 			 rec_name(m, j, rn, sizeof(rn)));
+		touch_rec(m, j);
 		mimg_delete(m, j);
 		at = j;
 	} else {
@@ -1725,7 +1838,6 @@ static void *wl_thread(void *arg)
 	return NULL;
 }
 
-/* argv: WL_FLAG single|tree DATAFILE; fd 3 is the ready pipe */
 /* Tell make_base() why the workload could not set itself up */
 static int wl_fail(const char *what)
 {
@@ -1748,11 +1860,74 @@ static int fuzz_timer(clockid_t clock, int notify, int flags, long long ns)
 	return syscall(SYS_timer_settime, t, flags, &it, NULL);
 }
 
+#define IPC_KEY		0x43520f00	/* the keys of the ipc workload's objects */
+#define MSG_BIG		5000		/* its largest message: more than a page */
+
+union wl_semun {
+	int val;
+	struct semid_ds *buf;
+	unsigned short *array;
+};
+
+/*
+ * The SysV IPC of the ipc workload, in its own IPC namespace: a segment
+ * of 3 pages with contents, attached (and so in the children, which fork
+ * later); a second one attached and removed (IPC_RMID); an array of 4
+ * semaphores with values, and SEM_UNDO adjustments of the root (that its
+ * thread, created later, shares); a queue holding 3 messages, one of
+ * MSG_BIG bytes. The id of the first segment, or -1 (errno set).
+ */
+static int wl_ipc(void)
+{
+	static const size_t sizes[3] = { 16, 300, MSG_BIG };
+	static struct {
+		long mtype;
+		char mtext[MSG_BIG];
+	} msg;
+	unsigned short vals[4] = { 3, 5, 7, 9 };
+	union wl_semun arg = { .array = vals };
+	struct sembuf sops[2] = {
+		{ .sem_num = 1, .sem_op = -2, .sem_flg = SEM_UNDO },
+		{ .sem_num = 2, .sem_op = 4, .sem_flg = SEM_UNDO },
+	};
+	int shm, gone, sem, msq, k;
+	char *a;
+
+	shm = shmget(IPC_KEY, 3 * 4096, IPC_CREAT | IPC_EXCL | 0640);
+	a = shm < 0 ? (void *)-1 : shmat(shm, NULL, 0);
+	if (a == (void *)-1)
+		return -1;
+	for (k = 0; k < 3 * 4096; k++)
+		a[k] = 'A' + k % 23;
+	gone = shmget(IPC_PRIVATE, 4096, IPC_CREAT | 0600);
+	a = gone < 0 ? (void *)-1 : shmat(gone, NULL, 0);
+	if (a == (void *)-1)
+		return -1;
+	a[100] = 'g';
+	if (shmctl(gone, IPC_RMID, NULL))
+		return -1;
+	sem = semget(IPC_KEY + 1, 4, IPC_CREAT | IPC_EXCL | 0600);
+	if (sem < 0 || semctl(sem, 0, SETALL, arg) || semop(sem, sops, 2))
+		return -1;
+	msq = msgget(IPC_KEY + 2, IPC_CREAT | IPC_EXCL | 0600);
+	if (msq < 0)
+		return -1;
+	for (k = 0; k < 3; k++) {
+		msg.mtype = k + 1;
+		memset(msg.mtext, 'a' + k, sizes[k]);
+		if (msgsnd(msq, &msg, sizes[k], IPC_NOWAIT))
+			return -1;
+	}
+	return shm;
+}
+
+/* argv: WL_FLAG single|tree|ipc DATAFILE; fd 3 is the ready pipe */
 static int workload(int argc, char **argv)
 {
-	bool tree = argc > 2 && !strcmp(argv[2], "tree");
+	bool ipc = argc > 2 && !strcmp(argv[2], "ipc");
+	bool tree = ipc || (argc > 2 && !strcmp(argv[2], "tree"));
 	const char *data = argc > 3 ? argv[3] : "";
-	int fd, sync[2], k;
+	int fd, sync[2], k, shm;
 	sigset_t tset;
 	pthread_t th;
 	char *mem, *shared, c, del[PATH_MAX];
@@ -1811,6 +1986,10 @@ static int workload(int argc, char **argv)
 		    fuzz_timer(CLOCK_PROCESS_CPUTIME_ID, SIGEV_NONE, 0,
 			       60000000000LL))
 			return wl_fail("timers");
+		/* SysV IPC, before the thread: it shares the SEM_UNDOs */
+		shm = ipc ? wl_ipc() : 0;
+		if (shm < 0)
+			return wl_fail("SysV IPC");
 		usleep(5000);
 		if (pipe(sync))
 			return wl_fail("pipe");
@@ -1828,6 +2007,10 @@ static int workload(int argc, char **argv)
 			close(sync[0]);
 			if (k == 1)
 				setpgid(0, 0);
+			/* a read-only attach of its own, beside the inherited */
+			if (k == 0 && ipc &&
+			    shmat(shm, NULL, SHM_RDONLY) == (void *)-1)
+				_exit(65);
 			mem[k * 4096] = 'c';	/* a page of its own */
 			if (write(sync[1], "c", 1) != 1)
 				_exit(65);
@@ -1850,6 +2033,17 @@ static int workload(int argc, char **argv)
 }
 
 /* ---- base images --------------------------------------------------------------- */
+
+/*
+ * fork(), the child the init of new pid and IPC namespaces (as the
+ * restart tool makes a container's root): it must exec or _exit() soon,
+ * the C library not knowing about it
+ */
+static pid_t fork_ns(void)
+{
+	return syscall(SYS_clone, CLONE_NEWPID | CLONE_NEWIPC | SIGCHLD, NULL,
+		       NULL, NULL, NULL);
+}
 
 static int make_base(struct base *b)
 {
@@ -1886,9 +2080,15 @@ static int make_base(struct base *b)
 	if (pipe2(p, O_CLOEXEC))
 		return -1;
 	fflush(stdout);
-	pid = fork();
-	if (pid < 0)
+	/* a container's workload: the init of new pid and IPC namespaces */
+	pid = b->container ? fork_ns() : fork();
+	if (pid < 0) {
+		printf("cr_fuzz: base %s: %s: %s\n", b->name,
+		       b->container ? "clone" : "fork", strerror(errno));
+		close(p[0]);
+		close(p[1]);
 		return -1;
+	}
 	if (pid == 0) {
 		int nul = open("/dev/null", O_RDWR);
 
@@ -1898,8 +2098,8 @@ static int make_base(struct base *b)
 			_exit(65);
 		if (b->uid && become(b->uid))
 			_exit(65);
-		execl(self_exe, "cr_fuzz", WL_FLAG, b->tree ? "tree" : "single",
-		      data, (char *)NULL);
+		execl(self_exe, "cr_fuzz", WL_FLAG, b->container ? "ipc" :
+		      b->tree ? "tree" : "single", data, (char *)NULL);
 		_exit(127);
 	}
 	close(p[1]);
@@ -1922,8 +2122,9 @@ static int make_base(struct base *b)
 	}
 	fd = open(img, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	logfd = open(log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	ret = syscall(__NR_checkpoint, pid, fd, b->tree ? CHECKPOINT_SUBTREE : 0,
-		      logfd);
+	/* a container is checkpointed whole: it may share nothing outside */
+	ret = syscall(__NR_checkpoint, pid, fd,
+		      b->tree && !b->container ? CHECKPOINT_SUBTREE : 0, logfd);
 	if (ret <= 0)
 		printf("cr_fuzz: base %s: checkpoint(%d): %s (log %s)\n",
 		       b->name, pid, strerror(errno), log);
@@ -2255,10 +2456,12 @@ static void show_file(const char *prefix, const char *what, const char *path)
  * Restart img without the tool: a child restores itself (restart(0)),
  * this process coordinates (restart(child)), as the restart tool with
  * --detach does for a single process, but without the tool's checks of
- * the tree section: the kernel alone judges the image. The kernel's log
- * goes to stderr. Returns the exit status of the case's restarter.
+ * the tree section: the kernel alone judges the image. The child of a
+ * container image is the init of new pid and IPC namespaces, as the
+ * tool's would be. The kernel's log goes to stderr. Returns the exit
+ * status of the case's restarter.
  */
-static int direct_restart(const char *img, bool from_stdin)
+static int direct_restart(const char *img, bool from_stdin, bool container)
 {
 	pid_t child;
 	long ret;
@@ -2269,9 +2472,12 @@ static int direct_restart(const char *img, bool from_stdin)
 		fprintf(stderr, "%s: %s\n", img, strerror(errno));
 		return 1;
 	}
-	child = fork();
-	if (child < 0)
+	child = container ? fork_ns() : fork();
+	if (child < 0) {
+		fprintf(stderr, "%s: %s\n", container ? "clone" : "fork",
+			strerror(errno));
 		return 1;
+	}
 	if (child == 0) {
 		syscall(__NR_restart, 0, fd, 0, 2);
 		_exit(66);
@@ -2293,6 +2499,7 @@ struct mode {
 	bool direct;		/* restart() pair, no tool */
 	bool pipe;		/* the tool reads the image from a pipe */
 	bool frozen;		/* restart --frozen (RESTART_FROZEN) */
+	bool container;		/* of a container image (direct: namespaces) */
 };
 
 /* The image into a pipe that becomes stdin; 0 or -1 */
@@ -2364,7 +2571,7 @@ static void run_case(const char *img, const char *cg, const struct mode *md,
 			_exit(66);
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
 		if (md->direct)
-			_exit(direct_restart(img, md->pipe));
+			_exit(direct_restart(img, md->pipe, md->container));
 		execl(opt.tool, "restart", "-d", "-i", md->pipe ? "-" : img,
 		      md->frozen ? "-F" : NULL, (char *)NULL);
 		_exit(127);
@@ -2478,6 +2685,9 @@ static void usage(FILE *f)
 "  -o, --ops LIST        only these mutations (comma separated): field,\n"
 "                        multi, len, resize, type, trunc, dup, del, swap,\n"
 "                        objref, splice, path (cases differ from a full run)\n"
+"  -b, --base LIST       only these base images (comma separated):\n"
+"                        single-root, single-user, tree-root, tree-user,\n"
+"                        ipc-root (cases differ from a full run)\n"
 "  -T, --restart-tool P  the restart tool (default %s)\n"
 "  -w, --workdir DIR     scratch directory (default %s)\n"
 "  -h, --help            this text\n"
@@ -2542,6 +2752,34 @@ static enum who user_who(const struct base *b)
 	return AS_USER;
 }
 
+/* Is base b one for a case as uid (0: any base)? */
+static bool base_for(const struct base *b, uid_t uid)
+{
+	return b->ok && (!uid || b->uid == uid);
+}
+
+/* The bases of a case as uid: their weights, summed */
+static unsigned int bases_weight(uid_t uid)
+{
+	unsigned int b, total = 0;
+
+	for (b = 0; b < ARRAY_SIZE(bases); b++)
+		if (base_for(&bases[b], uid))
+			total += base_weight(&bases[b]);
+	return total;
+}
+
+/* The index of a type in ktypes[], or -1 */
+static int ktype_index(uint32_t type)
+{
+	unsigned int i;
+
+	for (i = 0; i < nr_ktypes; i++)
+		if (ktypes[i] == type)
+			return i;
+	return -1;
+}
+
 static const char *res_name(enum result r)
 {
 	return r == RES_RESTORED ? "restored" :
@@ -2560,6 +2798,7 @@ int main(int argc, char **argv)
 		{ "dry-run", no_argument, NULL, 'D' },
 		{ "no-cr-cap", no_argument, NULL, 'N' },
 		{ "ops", required_argument, NULL, 'o' },
+		{ "base", required_argument, NULL, 'b' },
 		{ "restart-tool", required_argument, NULL, 'T' },
 		{ "workdir", required_argument, NULL, 'w' },
 		{ "help", no_argument, NULL, 'h' },
@@ -2569,18 +2808,23 @@ int main(int argc, char **argv)
 	unsigned long left = 0, kernel = 0, gains = 0, crashes = 0;
 	unsigned long i, nr_who[WHO_NR] = { 0 }, restored_who[WHO_NR] = { 0 };
 	unsigned long nr_direct = 0, restored_direct = 0;
+	unsigned long nr_base[ARRAY_SIZE(bases)] = { 0 };
+	unsigned long restored_base[ARRAY_SIZE(bases)] = { 0 };
+	/* cases that mutated a record of each type of ktypes[] */
+	unsigned long nr_type[ARRAY_SIZE(ktypes)] = { 0 };
+	unsigned long restored_type[ARRAY_SIZE(ktypes)] = { 0 };
 	unsigned long long v;
 	char cg[PATH_MAX], img[PATH_MAX], prefix[128], how[128];
 	struct outcome out;
 	unsigned int b;
 	double t0;
 	bool failed_bases = false;
-	int c, k, nbases = 0;
+	int c, k, nbases = 0, nwanted = 0;
 
 	if (argc > 1 && !strcmp(argv[1], WL_FLAG))
 		return workload(argc, argv);
 
-	while ((c = getopt_long(argc, argv, "n:s:f:c:t:vDNo:T:w:h", lopts,
+	while ((c = getopt_long(argc, argv, "n:s:f:c:t:vDNo:b:T:w:h", lopts,
 				NULL)) != -1) {
 		switch (c) {
 		case 'n':
@@ -2620,6 +2864,10 @@ int main(int argc, char **argv)
 			break;
 		case 'o':
 			if (!keep_ops(optarg))
+				goto bad;
+			break;
+		case 'b':
+			if (!keep_bases(optarg))
 				goto bad;
 			break;
 		case 'T':
@@ -2679,6 +2927,9 @@ int main(int argc, char **argv)
 	for (b = 0; b < ARRAY_SIZE(bases); b++) {
 		struct base *bs = &bases[b];
 
+		if (bs->skip)
+			continue;
+		nwanted++;
 		if (make_base(bs))
 			continue;
 		nbases++;
@@ -2690,7 +2941,8 @@ int main(int argc, char **argv)
 		snprintf(img, sizeof(img), "%s/base-%s.img", opt.workdir,
 			 bs->name);
 		for (k = 0; k < (bs->uid ? 2 : 1); k++) {
-			struct mode md = { .w = k ? user_who(bs) : AS_ROOT };
+			struct mode md = { .w = k ? user_who(bs) : AS_ROOT,
+					   .container = bs->container };
 
 			snprintf(cg, sizeof(cg), "%s/ref-%s-%d", cg_top,
 				 bs->name, k);
@@ -2709,9 +2961,9 @@ int main(int argc, char **argv)
 	if (kernel)
 		printf("cr_fuzz: %lu kernel problem lines before the fuzzing\n",
 		       kernel);
-	if (nbases < (int)ARRAY_SIZE(bases)) {
-		printf("cr_fuzz: %d of %zu base images could not be made\n",
-		       (int)ARRAY_SIZE(bases) - nbases, ARRAY_SIZE(bases));
+	if (nbases < nwanted) {
+		printf("cr_fuzz: %d of %d base images could not be made\n",
+		       nwanted - nbases, nwanted);
 		failed_bases = true;
 	}
 	if (!nbases) {
@@ -2733,25 +2985,27 @@ int main(int argc, char **argv)
 		struct mode md = { 0 };
 		enum who w;
 		uid_t uid;
-		int nb, pick;
+		unsigned int pick;
+		int t;
 
 		rng_case(&g, opt.seed, i);
 		snprintf(prefix, sizeof(prefix), "case %lu (seed %" PRIu64 ")",
 			 i, opt.seed);
-		/* half the cases as uid 1000, on its images */
+		/*
+		 * half the cases as uid 1000, on its images; a base by its
+		 * weight among those of the user
+		 */
 		uid = one_in(&g, 2) ? USER_UID : 0;
-		for (nb = 0, b = 0; b < ARRAY_SIZE(bases); b++)
-			if (bases[b].ok && (!uid || bases[b].uid == uid))
-				nb++;
-		if (!nb) {
+		if (!bases_weight(uid))
 			uid = 0;
-			nb = nbases;
-		}
-		pick = rnd_below(&g, nb);
-		for (b = 0; b < ARRAY_SIZE(bases); b++)
-			if (bases[b].ok && (!uid || bases[b].uid == uid) &&
-			    pick-- == 0)
+		pick = rnd_below(&g, bases_weight(uid));
+		for (b = 0; b < ARRAY_SIZE(bases); b++) {
+			if (!base_for(&bases[b], uid))
+				continue;
+			if (pick < base_weight(&bases[b]))
 				break;
+			pick -= base_weight(&bases[b]);
+		}
 		bs = &bases[b];
 		/*
 		 * one time in four without the tool: restart() itself; else
@@ -2762,6 +3016,7 @@ int main(int argc, char **argv)
 		md.frozen = !md.direct && one_in(&g, 8);
 		w = !uid ? AS_ROOT : md.direct ? AS_USER : user_who(bs);
 		md.w = w;
+		md.container = bs->container;
 		snprintf(how, sizeof(how), "%s as %s%s%s%s", bs->name,
 			 who_names[w], md.direct ? " by restart()" : "",
 			 md.pipe ? " from a pipe" : "",
@@ -2792,6 +3047,15 @@ int main(int argc, char **argv)
 		restored += out.res == RES_RESTORED;
 		restored_who[w] += out.res == RES_RESTORED;
 		restored_direct += md.direct && out.res == RES_RESTORED;
+		nr_base[b]++;
+		restored_base[b] += out.res == RES_RESTORED;
+		for (k = 0; k < (int)m.nr_touched; k++) {
+			t = ktype_index(m.touched[k]);
+			if (t < 0)
+				continue;
+			nr_type[t]++;
+			restored_type[t] += out.res == RES_RESTORED;
+		}
 		refused += out.res == RES_REFUSED;
 		timeouts += out.res == RES_TIMEOUT;
 		left += out.left;
@@ -2836,6 +3100,26 @@ int main(int argc, char **argv)
 			       who_names[k], nr_who[k], restored_who[k]);
 		printf("cr_fuzz: by restart() without the tool: %lu cases, %lu restored\n",
 		       nr_direct, restored_direct);
+		for (b = 0; b < ARRAY_SIZE(bases); b++)
+			if (bases[b].ok)
+				printf("cr_fuzz: base %s: %lu cases, %lu restored\n",
+				       bases[b].name, nr_base[b],
+				       restored_base[b]);
+		printf("cr_fuzz: cases that mutated a record of each type (cases/restored):\n");
+		for (k = 0; k < (int)nr_ktypes; k += 6) {
+			char line[512], tb[32];
+			size_t len = 0;
+			int j;
+
+			for (j = k; j < (int)nr_ktypes && j < k + 6; j++)
+				len += snprintf(line + len, sizeof(line) - len,
+						"%s%s %lu/%lu",
+						j > k ? ", " : "",
+						type_name(ktypes[j], tb,
+							  sizeof(tb)),
+						nr_type[j], restored_type[j]);
+			printf("cr_fuzz: %s\n", line);
+		}
 	}
 	printf("fuzz: %lu cases, %lu restored, %lu refused, %lu timeouts, %lu left behind, kernel problems: %lu, privilege gains: %lu\n",
 	       nr, restored, refused, timeouts, left, kernel, gains);

@@ -861,6 +861,12 @@ static int wl_shm(struct cr_ctx *ctx, void *arg)
 		return CR_WL_FAIL(22, "shmdt(C): %s", strerror(errno));
 	if (shmctl(seg[2], IPC_STAT, &now) != -1 || errno != EINVAL)
 		return CR_WL_FAIL(23, "C is still there after its last detach");
+	/* the init's attach of A, split in two by the hole, is one shmat() */
+	if (shmdt(a0))
+		return CR_WL_FAIL(24, "shmdt(A): %s", strerror(errno));
+	if (shmctl(seg[0], IPC_STAT, &now) || now.shm_nattch != 0)
+		return CR_WL_FAIL(25, "A: %lu attaches after shmdt(), expected 0: one attach came back as two",
+				  (unsigned long)now.shm_nattch);
 	return 0;
 }
 
@@ -1830,16 +1836,23 @@ static const struct bad_ipc bad_ipc[] = {
 	BAD(IPC_SHM, ipc_shm, perm.pad, 1, false),
 	BAD(IPC_SHM, ipc_shm, size, 0, false),
 	BAD(IPC_SHM, ipc_shm, creator, -1, false),
+	BAD(IPC_SHM, ipc_shm, cpid, -1, false),
+	BAD(IPC_SHM, ipc_shm, lpid, 1 << 30, false),
 	BAD(IPC_SHM, ipc_shm, flags, 2, false),
-	BAD(IPC_SHM, ipc_shm, name_key, 1, true),
+	/* the first segment is the removed one: its key must be 0 */
+	BAD(IPC_SHM, ipc_shm, perm.key, 1, true),
 	BAD(IPC_SHM, ipc_shm, pad, 1, false),
 	BAD(IPC_SEM, ipc_sem, nsems, 1, true),
 	BAD(IPC_SEM, ipc_sem, pad, 1, false),
 	{ "IPC_SEM semval", CKPT_HDR_IPC_SEM,
 	  sizeof(struct ckpt_hdr_ipc_sem) + offsetof(struct ckpt_sem, semval),
 	  4, 32768, false },
-	BAD(IPC_MSQ, ipc_msq, qbytes, 1LL << 40, false),
+	{ "IPC_SEM sempid", CKPT_HDR_IPC_SEM,
+	  sizeof(struct ckpt_hdr_ipc_sem) + offsetof(struct ckpt_sem, sempid),
+	  4, -1, false },
 	BAD(IPC_MSQ, ipc_msq, nr_msgs, 1, true),
+	BAD(IPC_MSQ, ipc_msq, lspid, INT32_MIN, false),
+	BAD(IPC_MSQ, ipc_msq, lrpid, 0x7fffffff, false),
 	BAD(IPC_MSQ, ipc_msq, pad, 1, false),
 	BAD(IPC_MSG, ipc_msg, mtype, 0, false),
 	BAD(IPC_MSG, ipc_msg, size, 1, true),
@@ -1848,10 +1861,12 @@ static const struct bad_ipc bad_ipc[] = {
 	BAD(SEM_UNDO, sem_undo, nr, 1, true),
 	BAD(SEM_ADJ, sem_adj, semid, 1, true),
 	BAD(SEM_ADJ, sem_adj, nsems, 1, true),
-	{ "SEM_ADJ value", CKPT_HDR_SEM_ADJ, sizeof(struct ckpt_hdr_sem_adj),
-	  2, -32768, false },
+	/* two semaphores: two values, then padding */
+	{ "SEM_ADJ padding", CKPT_HDR_SEM_ADJ,
+	  sizeof(struct ckpt_hdr_sem_adj) + 2 * sizeof(int16_t), 2, 1, false },
 	BAD(SHM_ATTACH, shm_attach, shmid, -1, false),
 	BAD(SHM_ATTACH, shm_attach, flags, 2, false),
+	BAD(SHM_ATTACH, shm_attach, pad, 1, false),
 };
 
 static void set_bad(unsigned char *p, int size, int64_t val, bool add)
