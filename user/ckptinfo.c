@@ -108,6 +108,19 @@ int bad(struct decoder *d, const char *fmt, ...)
 	return -1;
 }
 
+/* One byte of a quoted string, escaped as C would */
+static void out_char(unsigned char c)
+{
+	if (c == '"' || c == '\\')
+		printf("\\%c", c);
+	else if (c >= 0x20 && c < 0x7f)
+		putchar(c);
+	else if (c == '\n')
+		printf("\\n");
+	else
+		printf("\\x%02x", c);
+}
+
 /* Quoted string of at most @max bytes, stopping at a NUL. */
 static void out_str(struct decoder *d, const char *s, size_t max)
 {
@@ -116,18 +129,8 @@ static void out_str(struct decoder *d, const char *s, size_t max)
 	if (d->errors_only)
 		return;
 	putchar('"');
-	for (i = 0; i < max && s[i]; i++) {
-		unsigned char c = s[i];
-
-		if (c == '"' || c == '\\')
-			printf("\\%c", c);
-		else if (c >= 0x20 && c < 0x7f)
-			putchar(c);
-		else if (c == '\n')
-			printf("\\n");
-		else
-			printf("\\x%02x", c);
-	}
+	for (i = 0; i < max && s[i]; i++)
+		out_char(s[i]);
 	putchar('"');
 }
 
@@ -143,18 +146,8 @@ static void out_bytes(struct decoder *d, const unsigned char *p,
 	if (d->errors_only)
 		return;
 	putchar('"');
-	for (i = 0; i < n && i < max; i++) {
-		unsigned char c = p[i];
-
-		if (c == '"' || c == '\\')
-			printf("\\%c", c);
-		else if (c >= 0x20 && c < 0x7f)
-			putchar(c);
-		else if (c == '\n')
-			printf("\\n");
-		else
-			printf("\\x%02x", c);
-	}
+	for (i = 0; i < n && i < max; i++)
+		out_char(p[i]);
 	putchar('"');
 	if (n > max)
 		printf("... (%llu more)", n - max);

@@ -554,24 +554,40 @@ static unsigned int base_weight(const struct base *b)
 	return b->weight ? b->weight : 1;
 }
 
-/* --base a,b: only these bases; false if a name is unknown */
-static bool keep_bases(const char *list)
+/*
+ * The names of a comma-separated @list as a mask of indexes in a table of
+ * @n entries whose names name(i) gives: 0 if one is unknown or none given
+ */
+static unsigned int name_mask(const char *list, unsigned int n,
+			      const char *(*name)(unsigned int i))
 {
-	char *copy = strdup(list), *name, *save = NULL;
+	char *copy = strdup(list), *word, *save = NULL;
 	unsigned int keep = 0, i;
 
-	for (name = strtok_r(copy, ",", &save); name;
-	     name = strtok_r(NULL, ",", &save)) {
-		for (i = 0; i < ARRAY_SIZE(bases) &&
-			    strcmp(bases[i].name, name); i++)
+	for (word = strtok_r(copy, ",", &save); word;
+	     word = strtok_r(NULL, ",", &save)) {
+		for (i = 0; i < n && strcmp(name(i), word); i++)
 			;
-		if (i == ARRAY_SIZE(bases)) {
-			free(copy);
-			return false;
+		if (i == n) {
+			keep = 0;
+			break;
 		}
 		keep |= 1U << i;
 	}
 	free(copy);
+	return keep;
+}
+
+static const char *base_name(unsigned int i)
+{
+	return bases[i].name;
+}
+
+/* --base a,b: only these bases; false if a name is unknown */
+static bool keep_bases(const char *list)
+{
+	unsigned int keep = name_mask(list, ARRAY_SIZE(bases), base_name), i;
+
 	if (!keep)
 		return false;
 	for (i = 0; i < ARRAY_SIZE(bases); i++)
@@ -1472,23 +1488,16 @@ static struct {
 	[OP_PATH]	= { "path", mutate_path, 6 },
 };
 
+static const char *op_name(unsigned int i)
+{
+	return ops[i].name;
+}
+
 /* --ops a,b,c: only these mutations; false if a name is unknown */
 static bool keep_ops(const char *list)
 {
-	unsigned int keep = 0, i;
-	char *copy = strdup(list), *name, *save = NULL;
+	unsigned int keep = name_mask(list, OP_NR, op_name), i;
 
-	for (name = strtok_r(copy, ",", &save); name;
-	     name = strtok_r(NULL, ",", &save)) {
-		for (i = 0; i < OP_NR && strcmp(ops[i].name, name); i++)
-			;
-		if (i == OP_NR) {
-			free(copy);
-			return false;
-		}
-		keep |= 1U << i;
-	}
-	free(copy);
 	if (!keep)
 		return false;
 	for (i = 0; i < OP_NR; i++)
