@@ -460,6 +460,126 @@ static int wl_shared_anon(struct cr_ctx *ctx, void *arg)
 	return 0;
 }
 
+/*
+ * A /dev/shm (tmpfs) file mapped MAP_SHARED by a parent and its child at
+ * different addresses, next to a MAP_PRIVATE mapping of the same file
+ * with a copy-on-write page: after restart the shared mappings are the
+ * file's again (a write by one is seen by the other and in the file), the
+ * private page keeps its own contents and the file never sees it.
+ */
+#define SHMF_PAGES	4
+
+struct shmf_page {
+	int futex;		/* the child waits on it for the parent's mark */
+	int child_ready;
+	uint64_t parent_mark;
+	uint64_t child_mark;
+};
+
+static char shmf_path[CR_PATH_LEN];
+
+static int shmf_child(unsigned char *m)
+{
+	struct shmf_page *p = (struct shmf_page *)m;
+
+	__atomic_store_n(&p->child_ready, 1, __ATOMIC_SEQ_CST);
+	cr_futex_wait_set(&p->futex);
+	if (p->parent_mark != 0x5eed0001)
+		return 1;
+	p->child_mark = 0x5eed0002;
+	return 0;
+}
+
+static int wl_shm_file(struct cr_ctx *ctx, void *arg)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	unsigned char *s, *priv, buf[64];
+	int fd, i, status = -1;
+	struct shmf_page *p;
+	pid_t kid;
+	ssize_t off;
+
+	fd = open(shmf_path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0 || ftruncate(fd, SHMF_PAGES * page))
+		return CR_EXIT_SETUP;
+	s = mmap(NULL, SHMF_PAGES * page, PROT_READ | PROT_WRITE, MAP_SHARED,
+		 fd, 0);
+	priv = mmap(NULL, SHMF_PAGES * page, PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE, fd, 0);
+	close(fd);
+	if (s == MAP_FAILED || priv == MAP_FAILED)
+		return CR_EXIT_SETUP;
+	p = (struct shmf_page *)s;
+	cr_fill(s + page, (SHMF_PAGES - 1) * page, 0x5f11e);
+	/* page 2 of the private mapping: a copy of its own */
+	memset(priv + 2 * page, 0x77, page);
+	kid = fork();
+	if (kid < 0)
+		return CR_EXIT_SETUP;
+	if (kid == 0) {
+		unsigned char *c;
+
+		close(ctx->ready_fd);
+		/* its own mapping of the file, elsewhere */
+		fd = open(shmf_path, O_RDWR | O_CLOEXEC);
+		c = fd < 0 ? MAP_FAILED :
+		    mmap(NULL, SHMF_PAGES * page, PROT_READ | PROT_WRITE,
+			 MAP_SHARED, fd, 0);
+		if (c == MAP_FAILED)
+			_exit(CR_EXIT_SETUP);
+		close(fd);
+		munmap(s, SHMF_PAGES * page);
+		_exit(shmf_child(c));
+	}
+	for (i = 0; i < 1000 && !__atomic_load_n(&p->child_ready,
+						  __ATOMIC_SEQ_CST); i++)
+		cr_sleep_ms(10);
+	if (!p->child_ready)
+		return CR_EXIT_SETUP;
+	cr_wl_ready(ctx);
+	cr_wl_wait_go(ctx);
+
+	off = cr_check_fill(s + page, (SHMF_PAGES - 1) * page, 0x5f11e);
+	if (off >= 0)
+		return CR_WL_FAIL(1, "shared mapping differs at %zd", off);
+	for (i = 0; i < page; i++)
+		if (priv[2 * page + i] != 0x77)
+			return CR_WL_FAIL(2, "the private copy-on-write page lost its contents");
+	/* the file has the shared data, not the private page */
+	fd = open(shmf_path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || pread(fd, buf, sizeof(buf), 2 * page) != sizeof(buf) ||
+	    memcmp(buf, s + 2 * page, sizeof(buf)))
+		return CR_WL_FAIL(3, "the file does not hold what the shared mapping shows");
+	close(fd);
+	/* still copy-on-write and still shared */
+	priv[3 * page] ^= 0xff;
+	if (s[3 * page] == priv[3 * page])
+		return CR_WL_FAIL(4, "a private write reached the shared mapping");
+	p->parent_mark = 0x5eed0001;
+	cr_futex_set_wake(&p->futex);
+	for (i = 0; i < 1000; i++) {
+		if (waitpid(kid, &status, WNOHANG) == kid)
+			break;
+		cr_sleep_ms(10);
+	}
+	if (i == 1000)
+		return CR_WL_FAIL(5, "the child never woke from its futex in the file");
+	if (!WIFEXITED(status) || WEXITSTATUS(status))
+		return CR_WL_FAIL(6, "child status %#x", status);
+	if (p->child_mark != 0x5eed0002)
+		return CR_WL_FAIL(7, "the child's write through its mapping is not seen");
+	return 0;
+}
+
+/* A /dev/shm file shared by a parent and its child, and a private copy */
+CR_TEST(cr_tree, shm_file)
+{
+	snprintf(shmf_path, sizeof(shmf_path), "/dev/shm/cr-shm-file-%d",
+		 getpid());
+	tree_cycle(_metadata, ctx, wl_shm_file, NULL, CHECKPOINT_SUBTREE);
+	unlink(shmf_path);
+}
+
 /* Shared anonymous memory of a parent and its child */
 static int wl_share_with_child(struct cr_ctx *ctx, void *arg)
 {
