@@ -167,17 +167,16 @@ static void ckpt_ipc_unlock(struct kern_ipc_perm *perm, int kind)
  * went away since its id was listed means a process outside the tree uses
  * the namespace.
  */
-static struct kern_ipc_perm *ckpt_ipc_lock(struct ckpt_ctx *ctx,
-					   struct ipc_namespace *ns, int kind,
-					   int id)
+static struct kern_ipc_perm *__ckpt_ipc_lock(struct ckpt_ctx *ctx,
+					     struct ipc_namespace *ns, int kind,
+					     int id, bool save)
 {
 	struct kern_ipc_perm *perm;
 
 	rcu_read_lock();
 	perm = ipc_obtain_object_check(&ns->ids[ckpt_ipc_kind[kind]], id);
 	/* the image holds what is in it: the checkpointer may read it */
-	if (!IS_ERR(perm) && !ckpt_is_restart(ctx) &&
-	    ipcperms(ns, perm, 0444)) {
+	if (!IS_ERR(perm) && save && ipcperms(ns, perm, 0444)) {
 		rcu_read_unlock();
 		return ERR_PTR(ckpt_err(ctx, -EACCES,
 					"%s id %d: the checkpointer may not read it",
@@ -194,6 +193,21 @@ static struct kern_ipc_perm *ckpt_ipc_lock(struct ckpt_ctx *ctx,
 	return ERR_PTR(ckpt_err(ctx, -EBUSY,
 				"%s id %d went away: a process outside the tree uses the IPC namespace",
 				ckpt_ipc_name[kind], id));
+}
+
+static struct kern_ipc_perm *ckpt_ipc_lock(struct ckpt_ctx *ctx,
+					   struct ipc_namespace *ns, int kind,
+					   int id)
+{
+	return __ckpt_ipc_lock(ctx, ns, kind, id, false);
+}
+
+/* The same, for an object whose contents go into the image */
+static struct kern_ipc_perm *ckpt_ipc_lock_save(struct ckpt_ctx *ctx,
+						struct ipc_namespace *ns,
+						int kind, int id)
+{
+	return __ckpt_ipc_lock(ctx, ns, kind, id, true);
 }
 
 /* A living task of the tree, or NULL */
@@ -222,7 +236,7 @@ static int ckpt_checkpoint_shm(struct ckpt_ctx *ctx, struct ipc_namespace *ns,
 	struct file *file;
 	int ret;
 
-	perm = ckpt_ipc_lock(ctx, ns, CKPT_IPC_SHM, id);
+	perm = ckpt_ipc_lock_save(ctx, ns, CKPT_IPC_SHM, id);
 	if (IS_ERR(perm))
 		return PTR_ERR(perm);
 	shp = container_of(perm, struct shmid_kernel, shm_perm);
@@ -293,7 +307,7 @@ static int ckpt_checkpoint_sem(struct ckpt_ctx *ctx, struct ipc_namespace *ns,
 	size_t size;
 	int i, ret;
 
-	perm = ckpt_ipc_lock(ctx, ns, CKPT_IPC_SEM, id);
+	perm = ckpt_ipc_lock_save(ctx, ns, CKPT_IPC_SEM, id);
 	if (IS_ERR(perm))
 		return PTR_ERR(perm);
 	/* the size of an array is set when it is made */
@@ -308,7 +322,7 @@ static int ckpt_checkpoint_sem(struct ckpt_ctx *ctx, struct ipc_namespace *ns,
 	if (!h)
 		return -ENOMEM;
 
-	perm = ckpt_ipc_lock(ctx, ns, CKPT_IPC_SEM, id);
+	perm = ckpt_ipc_lock_save(ctx, ns, CKPT_IPC_SEM, id);
 	if (IS_ERR(perm)) {
 		ret = PTR_ERR(perm);
 		goto out;
@@ -379,7 +393,7 @@ static int ckpt_checkpoint_msq(struct ckpt_ctx *ctx, struct ipc_namespace *ns,
 	int ret, tries = 0;
 
 	for (;;) {
-		perm = ckpt_ipc_lock(ctx, ns, CKPT_IPC_MSG, id);
+		perm = ckpt_ipc_lock_save(ctx, ns, CKPT_IPC_MSG, id);
 		if (IS_ERR(perm)) {
 			ret = PTR_ERR(perm);
 			goto out;
@@ -621,10 +635,19 @@ static struct ckpt_hdr_sem_adj *ckpt_copy_sem_adj(struct ckpt_ctx *ctx,
 	size_t size = 0;
 
 	for (;;) {
-		perm = ckpt_ipc_lock(ctx, ns, CKPT_IPC_SEM, semid);
+		/* one removed meanwhile took its adjustments with it */
+		rcu_read_lock();
+		perm = ipc_obtain_object_check(&ns->ids[IPC_SEM_IDS], semid);
 		if (IS_ERR(perm)) {
+			rcu_read_unlock();
 			kvfree(adj);
-			return ERR_CAST(perm);
+			return NULL;
+		}
+		ckpt_ipc_lock_object(perm, CKPT_IPC_SEM);
+		if (!ipc_valid_object(perm)) {
+			ckpt_ipc_unlock(perm, CKPT_IPC_SEM);
+			kvfree(adj);
+			return NULL;
 		}
 		sma = container_of(perm, struct sem_array, sem_perm);
 		list_for_each_entry(un, &sma->list_id, list_id)
