@@ -732,6 +732,18 @@ static int ckpt_file_type(struct file *file)
 	return 0;
 }
 
+/* Signal-driven I/O state, not saved yet: what the file has, or NULL */
+static const char *ckpt_file_async(struct file *file)
+{
+	if (file->f_flags & FASYNC)
+		return "O_ASYNC set";
+	if (READ_ONCE(file->f_owner.pid))
+		return "an owner (F_SETOWN)";
+	if (READ_ONCE(file->f_owner.signum))
+		return "a signal (F_SETSIG)";
+	return NULL;
+}
+
 static int ckpt_file_checkpoint(struct ckpt_ctx *ctx, void *ptr, int objref,
 				const struct ckpt_obj_ref *ref)
 {
@@ -752,6 +764,12 @@ static int ckpt_file_checkpoint(struct ckpt_ctx *ctx, void *ptr, int objref,
 		/* checked by ckpt_check_stream(): the root's fd 0-2 */
 		h.file_type = CKPT_FILE_INHERIT;
 		h.inherit_fd = ref->fd;
+	} else if (ckpt_file_async(file)) {
+		/* restored without it, F_GETOWN and SIGIO would differ */
+		return ckpt_err(ctx, -EBUSY,
+				"pid %d fd %d (%pD) has %s: not supported yet",
+				task_pid_vnr(ref->task), ref->fd, file,
+				ckpt_file_async(file));
 	}
 	ret = ckpt_get_locks(file_inode(file), file, true, 0, &locks, &nr);
 	if (ret) {

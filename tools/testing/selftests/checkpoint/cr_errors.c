@@ -233,6 +233,7 @@ enum unsupported_kind {
 	UNSUPPORTED_SCHED_DEADLINE,	/* sched_setattr(SCHED_DEADLINE) */
 	UNSUPPORTED_BIG_DELETED,	/* a deleted file above 256 MiB */
 	UNSUPPORTED_FUTURE_WRITE,	/* memfd F_SEAL_FUTURE_WRITE, mapped */
+	UNSUPPORTED_OWNER,		/* fcntl(F_SETOWN) on a file */
 	UNSUPPORTED_NR
 };
 
@@ -244,6 +245,7 @@ static const char *const unsupported_said[UNSUPPORTED_NR] = {
 	"SCHED_DEADLINE",
 	"larger than the 256 MiB saved of a deleted file",
 	"is sealed F_SEAL_FUTURE_WRITE and mapped writable",
+	"has an owner (F_SETOWN)",
 };
 
 /*
@@ -277,6 +279,11 @@ static int wl_unsupported(struct cr_ctx *ctx, void *arg)
 		/* the test's process is not in the checkpointed tree */
 		if (clock_getcpuclockid(getppid(), &clock) ||
 		    syscall(SYS_timer_create, clock, NULL, &timer))
+			return CR_EXIT_SETUP;
+		break;
+	case UNSUPPORTED_OWNER:
+		s = open(ctx->data, O_RDONLY | O_CREAT, 0600);
+		if (s < 0 || fcntl(s, F_SETOWN, getpid()))
 			return CR_EXIT_SETUP;
 		break;
 	case UNSUPPORTED_LEASE:
