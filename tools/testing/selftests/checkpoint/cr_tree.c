@@ -400,13 +400,39 @@ static int sha_child(unsigned char *s)
 	return 0;
 }
 
+/*
+ * After restart: write @mark for the child sleeping on p->futex, wake it
+ * and reap it; 0 when it saw the mark and wrote @reply, else the reason
+ */
+static const char *sha_wake_child(struct sha_page *p, pid_t kid,
+				  uint32_t mark, uint32_t reply)
+{
+	int i, status = -1;
+
+	p->parent_mark = mark;
+	cr_futex_set_wake(&p->futex);
+	for (i = 0; i < 1000; i++) {
+		if (waitpid(kid, &status, WNOHANG) == kid)
+			break;
+		cr_sleep_ms(10);
+	}
+	if (i == 1000)
+		return "the child never woke from its futex";
+	if (!WIFEXITED(status) || WEXITSTATUS(status))
+		return "the child failed";
+	if (p->child_mark != reply)
+		return "the child's write is not seen";
+	return NULL;
+}
+
 static int wl_shared_anon(struct cr_ctx *ctx, void *arg)
 {
 	unsigned char *s, *t;
 	struct sha_page *p;
-	int status = -1, i;
+	const char *why;
 	ssize_t off;
 	pid_t kid;
+	int i;
 
 	s = mmap(NULL, SHA_LEN, PROT_READ | PROT_WRITE,
 		 MAP_SHARED | MAP_ANONYMOUS, -1, 0);
@@ -444,20 +470,8 @@ static int wl_shared_anon(struct cr_ctx *ctx, void *arg)
 		return CR_WL_FAIL(3, "sparse shared memory: %#x %#x %#x",
 				  t[0], t[SHA_SPARSE / 2], t[SHA_SPARSE - 1]);
 	/* wake the child: it must see this, and we what it writes */
-	p->parent_mark = 0xab;
-	cr_futex_set_wake(&p->futex);
-	for (i = 0; i < 1000; i++) {
-		if (waitpid(kid, &status, WNOHANG) == kid)
-			break;
-		cr_sleep_ms(10);
-	}
-	if (i == 1000)
-		return CR_WL_FAIL(4, "the child never woke from its futex");
-	if (!WIFEXITED(status) || WEXITSTATUS(status))
-		return CR_WL_FAIL(5, "child status %#x", status);
-	if (p->child_mark != 0xcd)
-		return CR_WL_FAIL(6, "the child's write is not seen");
-	return 0;
+	why = sha_wake_child(p, kid, 0xab, 0xcd);
+	return why ? CR_WL_FAIL(4, "%s", why) : 0;
 }
 
 /*
@@ -469,18 +483,11 @@ static int wl_shared_anon(struct cr_ctx *ctx, void *arg)
  */
 #define SHMF_PAGES	4
 
-struct shmf_page {
-	int futex;		/* the child waits on it for the parent's mark */
-	int child_ready;
-	uint64_t parent_mark;
-	uint64_t child_mark;
-};
-
 static char shmf_path[CR_PATH_LEN];
 
 static int shmf_child(unsigned char *m)
 {
-	struct shmf_page *p = (struct shmf_page *)m;
+	struct sha_page *p = (struct sha_page *)m;
 
 	__atomic_store_n(&p->child_ready, 1, __ATOMIC_SEQ_CST);
 	cr_futex_wait_set(&p->futex);
@@ -494,8 +501,9 @@ static int wl_shm_file(struct cr_ctx *ctx, void *arg)
 {
 	long page = sysconf(_SC_PAGESIZE);
 	unsigned char *s, *priv, buf[64];
-	int fd, i, status = -1;
-	struct shmf_page *p;
+	struct sha_page *p;
+	const char *why;
+	int fd, i;
 	pid_t kid;
 	ssize_t off;
 
@@ -509,7 +517,7 @@ static int wl_shm_file(struct cr_ctx *ctx, void *arg)
 	close(fd);
 	if (s == MAP_FAILED || priv == MAP_FAILED)
 		return CR_EXIT_SETUP;
-	p = (struct shmf_page *)s;
+	p = (struct sha_page *)s;
 	cr_fill(s + page, (SHMF_PAGES - 1) * page, 0x5f11e);
 	/* page 2 of the private mapping: a copy of its own */
 	memset(priv + 2 * page, 0x77, page);
@@ -555,20 +563,8 @@ static int wl_shm_file(struct cr_ctx *ctx, void *arg)
 	priv[3 * page] ^= 0xff;
 	if (s[3 * page] == priv[3 * page])
 		return CR_WL_FAIL(4, "a private write reached the shared mapping");
-	p->parent_mark = 0x5eed0001;
-	cr_futex_set_wake(&p->futex);
-	for (i = 0; i < 1000; i++) {
-		if (waitpid(kid, &status, WNOHANG) == kid)
-			break;
-		cr_sleep_ms(10);
-	}
-	if (i == 1000)
-		return CR_WL_FAIL(5, "the child never woke from its futex in the file");
-	if (!WIFEXITED(status) || WEXITSTATUS(status))
-		return CR_WL_FAIL(6, "child status %#x", status);
-	if (p->child_mark != 0x5eed0002)
-		return CR_WL_FAIL(7, "the child's write through its mapping is not seen");
-	return 0;
+	why = sha_wake_child(p, kid, 0x5eed0001, 0x5eed0002);
+	return why ? CR_WL_FAIL(5, "%s (a futex in the file)", why) : 0;
 }
 
 /* A /dev/shm file shared by a parent and its child, and a private copy */
