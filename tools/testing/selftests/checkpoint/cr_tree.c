@@ -400,6 +400,19 @@ static int sha_child(unsigned char *s)
 	return 0;
 }
 
+/* Wait (10 s at most) until the child is about to sleep on p->futex */
+static bool sha_child_ready(struct sha_page *p)
+{
+	int i;
+
+	for (i = 0; i < 1000; i++) {
+		if (__atomic_load_n(&p->child_ready, __ATOMIC_SEQ_CST))
+			return true;
+		cr_sleep_ms(10);
+	}
+	return false;
+}
+
 /*
  * After restart: write @mark for the child sleeping on p->futex, wake it
  * and reap it; 0 when it saw the mark and wrote @reply, else the reason
@@ -432,7 +445,6 @@ static int wl_shared_anon(struct cr_ctx *ctx, void *arg)
 	const char *why;
 	ssize_t off;
 	pid_t kid;
-	int i;
 
 	s = mmap(NULL, SHA_LEN, PROT_READ | PROT_WRITE,
 		 MAP_SHARED | MAP_ANONYMOUS, -1, 0);
@@ -451,10 +463,7 @@ static int wl_shared_anon(struct cr_ctx *ctx, void *arg)
 		close(ctx->ready_fd);
 		_exit(sha_child(s));
 	}
-	for (i = 0; i < 1000 && !__atomic_load_n(&p->child_ready,
-						  __ATOMIC_SEQ_CST); i++)
-		cr_sleep_ms(10);
-	if (!p->child_ready)
+	if (!sha_child_ready(p))
 		return CR_EXIT_SETUP;
 	cr_wl_ready(ctx);
 	cr_wl_wait_go(ctx);
@@ -539,10 +548,7 @@ static int wl_shm_file(struct cr_ctx *ctx, void *arg)
 		munmap(s, SHMF_PAGES * page);
 		_exit(shmf_child(c));
 	}
-	for (i = 0; i < 1000 && !__atomic_load_n(&p->child_ready,
-						  __ATOMIC_SEQ_CST); i++)
-		cr_sleep_ms(10);
-	if (!p->child_ready)
+	if (!sha_child_ready(p))
 		return CR_EXIT_SETUP;
 	cr_wl_ready(ctx);
 	cr_wl_wait_go(ctx);
