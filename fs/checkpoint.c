@@ -1,10 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Checkpoint/restart of open files: the files table (fd numbers and
- * close-on-exec) and open file objects (path, flags, offset). Files
- * shared by dup() or fork() are one object referenced by objref.
+ * close-on-exec) and open file objects (flags, offset, locks). Files
+ * shared by dup() or fork() are one object referenced by objref. What
+ * follows a FILE record is up to the kind of file (struct ckpt_file_ops):
+ * regular files, directories and character devices reopened by path,
+ * memfds and deleted files are here; other kinds register from the code
+ * they belong to (pipes: fs/pipe_checkpoint.c).
  *
- * Image: FILE_TABLE { FD_ENT (FILE [STRING path] | OBJREF) }*,
+ * Image: FILE_TABLE { FD_ENT (FILE <kind's records> | OBJREF) }*,
  *        FS STRING(root) STRING(cwd) or OBJREF
  */
 #define pr_fmt(fmt) "checkpoint: " fmt
@@ -30,11 +34,7 @@
 #include <linux/highmem.h>
 #include <linux/task_work.h>
 #include <linux/sort.h>
-
-/* open(2) flags a restored file gets back */
-#define CKPT_FILE_OFLAGS	(O_ACCMODE | O_APPEND | O_NONBLOCK | O_DSYNC | \
-				 O_DIRECT | O_LARGEFILE | O_DIRECTORY | \
-				 O_NOFOLLOW | O_NOATIME | O_PATH | __O_SYNC)
+#include <linux/nospec.h>
 
 /**
  * ckpt_file_reachable - can a file be found again by its path?
@@ -49,20 +49,6 @@ bool ckpt_file_reachable(struct file *file)
 {
 	return !(file->f_path.mnt->mnt_flags & MNT_INTERNAL) &&
 	       !d_unlinked(file->f_path.dentry);
-}
-
-/* A few words on what a file is, for messages about unsupported files */
-static const char *ckpt_file_kind(struct file *file)
-{
-	umode_t mode = file_inode(file)->i_mode;
-
-	if (S_ISFIFO(mode))
-		return "pipe";
-	if (S_ISSOCK(mode))
-		return "socket";
-	if (d_unlinked(file->f_path.dentry))
-		return "deleted file that is not a regular one, or still has another name";
-	return "anonymous file";
 }
 
 /**
@@ -715,86 +701,73 @@ static int ckpt_restore_file_locks(struct ckpt_ctx *ctx, struct file *file,
 	return ret;
 }
 
-/* --- file objects --- */
+/* --- kinds of open files --- */
 
-static int ckpt_file_type(struct file *file)
+static const struct ckpt_file_ops *ckpt_file_kinds[CKPT_FILE_TYPE_MAX];
+
+/**
+ * ckpt_file_register - register the operations of one kind of open file
+ * @ops: operations; ops->file_type selects the slot
+ *
+ * Called at boot by the code that saves the kind.
+ *
+ * Return: 0, or -EINVAL/-EBUSY for a bad or already taken file type.
+ */
+int ckpt_file_register(const struct ckpt_file_ops *ops)
 {
-	umode_t mode = file_inode(file)->i_mode;
-
-	if (ckpt_file_data_kind(file))
-		return CKPT_FILE_DATA;
-	if (!ckpt_file_reachable(file))
-		return 0;
-	if (S_ISREG(mode) || S_ISDIR(mode))
-		return CKPT_FILE_REG;
-	if (S_ISCHR(mode))
-		return CKPT_FILE_CHR;
+	if (!ops->file_type || ops->file_type >= CKPT_FILE_TYPE_MAX ||
+	    !ops->restore)
+		return -EINVAL;
+	if (ckpt_file_kinds[ops->file_type])
+		return -EBUSY;
+	ckpt_file_kinds[ops->file_type] = ops;
 	return 0;
 }
 
-/* Signal-driven I/O state, not saved yet: what the file has, or NULL */
-static const char *ckpt_file_async(struct file *file)
+/* The kind that saves @file, or NULL: the one place a kind is chosen */
+static const struct ckpt_file_ops *ckpt_file_kind_of(struct file *file)
 {
-	if (file->f_flags & FASYNC)
-		return "O_ASYNC set";
-	if (READ_ONCE(file->f_owner.pid))
-		return "an owner (F_SETOWN)";
-	if (READ_ONCE(file->f_owner.signum))
-		return "a signal (F_SETSIG)";
+	const struct ckpt_file_ops *ops;
+	int i;
+
+	for (i = 1; i < CKPT_FILE_TYPE_MAX; i++) {
+		ops = ckpt_file_kinds[i];
+		if (ops && ops->match && ops->match(file))
+			return ops;
+	}
 	return NULL;
 }
 
-static int ckpt_file_checkpoint(struct ckpt_ctx *ctx, void *ptr, int objref,
-				const struct ckpt_obj_ref *ref)
-{
-	struct file *file = ptr;
-	struct ckpt_hdr_file h = {
-		.h.type = CKPT_HDR_FILE,
-		.h.len = sizeof(h),
-		.objref = objref,
-		.f_flags = file->f_flags,
-		.f_pos = file->f_pos,
-		.i_mode = file_inode(file)->i_mode,
-	};
-	struct ckpt_hdr_file_lock *locks = NULL;
-	int ret, nr = 0;
+/* --- files reopened by path: regular files, directories, devices --- */
 
-	h.file_type = ckpt_file_type(file);
-	if (!h.file_type) {
-		/* checked by ckpt_check_stream(): the root's fd 0-2 */
-		h.file_type = CKPT_FILE_INHERIT;
-		h.inherit_fd = ref->fd;
-	} else if (ckpt_file_async(file)) {
-		/* restored without it, F_GETOWN and SIGIO would differ */
-		return ckpt_err(ctx, -EBUSY,
-				"pid %d fd %d (%pD) has %s: not supported yet",
-				task_pid_vnr(ref->task), ref->fd, file,
-				ckpt_file_async(file));
-	}
-	ret = ckpt_get_locks(file_inode(file), file, true, 0, &locks, &nr);
-	if (ret) {
-		kfree(locks);
-		return ckpt_err(ctx, ret, "pid %d fd %d: cannot save the locks held through %pD",
-				task_pid_vnr(ref->task), ref->fd, file);
-	}
-	h.nr_locks = nr;
-	ret = ckpt_write_obj(ctx, &h.h);
-	if (!ret && h.file_type == CKPT_FILE_DATA)
-		ret = ckpt_checkpoint_file_data(ctx, file, ref);
-	else if (!ret && h.file_type != CKPT_FILE_INHERIT)
-		ret = ckpt_write_fname(ctx, &file->f_path);
-	if (!ret)
-		ret = ckpt_write_locks(ctx, locks, nr);
-	kfree(locks);
-	return ret;
+static bool ckpt_reg_match(struct file *file)
+{
+	umode_t mode = file_inode(file)->i_mode;
+
+	return !ckpt_file_data_kind(file) && ckpt_file_reachable(file) &&
+	       (S_ISREG(mode) || S_ISDIR(mode));
 }
 
-static struct file *ckpt_file_reopen(struct ckpt_ctx *ctx,
-				     struct ckpt_hdr_file *h)
+static bool ckpt_chr_match(struct file *file)
+{
+	return ckpt_file_reachable(file) &&
+	       S_ISCHR(file_inode(file)->i_mode);
+}
+
+static int ckpt_path_checkpoint(struct ckpt_ctx *ctx, struct file *file,
+				const struct ckpt_obj_ref *ref)
+{
+	return ckpt_write_fname(ctx, &file->f_path);
+}
+
+static struct file *ckpt_path_restore(struct ckpt_ctx *ctx,
+				      const struct ckpt_hdr_file *h)
 {
 	struct file *file;
 	loff_t pos;
 
+	if (h->f_pos < 0)
+		return ERR_PTR(ckpt_err(ctx, -EINVAL, "negative file offset"));
 	file = ckpt_open_fname(ctx, h->f_flags & CKPT_FILE_OFLAGS);
 	if (IS_ERR(file))
 		return file;
@@ -816,9 +789,38 @@ static struct file *ckpt_file_reopen(struct ckpt_ctx *ctx,
 	return file;
 }
 
-/* A memfd or deleted file: open what FILE_DATA made, at its offset */
-static struct file *ckpt_file_reopen_data(struct ckpt_ctx *ctx,
-					  struct ckpt_hdr_file *h)
+static const struct ckpt_file_ops ckpt_reg_file_ops = {
+	.name = "file",
+	.file_type = CKPT_FILE_REG,
+	.match = ckpt_reg_match,
+	.checkpoint = ckpt_path_checkpoint,
+	.restore = ckpt_path_restore,
+};
+
+static const struct ckpt_file_ops ckpt_chr_file_ops = {
+	.name = "character device",
+	.file_type = CKPT_FILE_CHR,
+	.match = ckpt_chr_match,
+	.checkpoint = ckpt_path_checkpoint,
+	.restore = ckpt_path_restore,
+};
+
+/* --- memfds and deleted files: FILE_DATA carries their contents --- */
+
+static bool ckpt_data_match(struct file *file)
+{
+	return ckpt_file_data_kind(file);
+}
+
+static int ckpt_data_checkpoint(struct ckpt_ctx *ctx, struct file *file,
+				const struct ckpt_obj_ref *ref)
+{
+	return ckpt_checkpoint_file_data(ctx, file, ref);
+}
+
+/* Open what FILE_DATA made, at the file's offset */
+static struct file *ckpt_data_restore(struct ckpt_ctx *ctx,
+				      const struct ckpt_hdr_file *h)
 {
 	struct file *file;
 	loff_t pos;
@@ -840,9 +842,184 @@ static struct file *ckpt_file_reopen_data(struct ckpt_ctx *ctx,
 	return ERR_PTR(pos < 0 ? pos : -EINVAL);
 }
 
+static const struct ckpt_file_ops ckpt_data_file_ops = {
+	.name = "memfd or deleted file",
+	.file_type = CKPT_FILE_DATA,
+	.match = ckpt_data_match,
+	.collect = ckpt_collect_file_data,
+	.checkpoint = ckpt_data_checkpoint,
+	.restore = ckpt_data_restore,
+};
+
+/* --- standard streams that lead out of the tree --- */
+
+/* The restarter's own fd 0, 1 or 2, for the root only */
+static struct file *ckpt_inherit_restore(struct ckpt_ctx *ctx,
+					 const struct ckpt_hdr_file *h)
+{
+	struct file *file;
+
+	if (h->inherit_fd < 0 || h->inherit_fd > 2 ||
+	    current->group_leader != ctx->root_task)
+		return ERR_PTR(ckpt_err(ctx, -EINVAL, "bad inherited fd %d",
+					h->inherit_fd));
+	file = fget(h->inherit_fd);
+	if (!file)
+		return ERR_PTR(ckpt_err(ctx, -EBADF,
+					"restarter has no fd %d to hand over",
+					h->inherit_fd));
+	return file;
+}
+
+/* chosen by ckpt_file_inherit(), never by its kind */
+static const struct ckpt_file_ops ckpt_inherit_file_ops = {
+	.name = "standard stream handed over",
+	.file_type = CKPT_FILE_INHERIT,
+	.restore = ckpt_inherit_restore,
+};
+
+/* --- file objects --- */
+
+/* A few words on what a file of no kind is, for messages */
+static const char *ckpt_file_what(struct file *file)
+{
+	umode_t mode = file_inode(file)->i_mode;
+
+	if (S_ISFIFO(mode))
+		return "FIFO";
+	if (S_ISSOCK(mode))
+		return "socket";
+	if (S_ISBLK(mode))
+		return "block device";
+	if (d_unlinked(file->f_path.dentry))
+		return "deleted file that is not a regular one, or still has another name";
+	return "anonymous file";
+}
+
+/* Signal-driven I/O state, not saved yet: what the file has, or NULL */
+static const char *ckpt_file_async(struct file *file)
+{
+	if (file->f_flags & FASYNC)
+		return "O_ASYNC set";
+	if (READ_ONCE(file->f_owner.pid))
+		return "an owner (F_SETOWN)";
+	if (READ_ONCE(file->f_owner.signum))
+		return "a signal (F_SETSIG)";
+	return NULL;
+}
+
+static bool ckpt_file_unix_sock(struct file *file)
+{
+	struct socket *sock;
+
+	if (!S_ISSOCK(file_inode(file)->i_mode))
+		return false;
+	sock = sock_from_file(file);
+	return sock && sock->sk && sock->sk->sk_family == AF_UNIX;
+}
+
+/*
+ * Is @file a standard stream of the root that leads out of the tree (a
+ * pipe to a shell, a socket to a logger)? Such a stream is not saved:
+ * the restarted root gets the restarter's fd instead, and the log says
+ * so. A file of no kind can only be such a stream, and only a pipe or a
+ * unix socket may be one: anything else would come back as something else,
+ * silently, and is refused.
+ *
+ * Return: 1 to hand it over, 0 to save it by its kind, or a negative
+ * errno (logged).
+ */
+static int ckpt_file_inherit(struct ckpt_ctx *ctx, struct file *file,
+			     const struct ckpt_file_ops *kind,
+			     const struct ckpt_obj_ref *ref)
+{
+	struct task_struct *t = ref->task;
+	umode_t mode = file_inode(file)->i_mode;
+	bool stdio = t->group_leader == ctx->root_task && ref->fd >= 0 &&
+		     ref->fd <= 2;
+	pid_t pid = task_pid_vnr(t);
+	int fd = ref->fd, out;
+	const char *why = NULL;
+
+	if (kind) {
+		if (!stdio || !kind->outside)
+			return 0;
+		out = kind->outside(ctx, file);
+		if (out == CKPT_FILE_INSIDE && ckpt_obj_outside(ctx, file))
+			out = CKPT_FILE_OUTSIDE;
+		if (out == CKPT_FILE_INSIDE)
+			return 0;
+		if (out == CKPT_FILE_OUTSIDE_SHARED)
+			return ckpt_err(ctx, -EBUSY,
+					"pid %d fd %d is a %s (%pD) leading out of the tree and also open inside it: it can neither be handed over nor saved",
+					pid, fd, kind->name, file);
+	} else if (!stdio) {
+		why = t->group_leader == ctx->root_task ?
+		      "only standard streams may" :
+		      "only the root's standard streams may";
+	} else if (!S_ISFIFO(mode) && !ckpt_file_unix_sock(file)) {
+		why = "only a pipe or a unix socket may";
+	}
+	if (why)
+		return ckpt_err(ctx, -EBUSY,
+				"pid %d fd %d is a %s (%pD): %s lead out of the tree, others are not supported yet",
+				pid, fd, ckpt_file_what(file), file, why);
+	ckpt_msg(ctx, "pid %d fd %d is a %s leading out of the tree: restart hands over the restarter's fd %d",
+		 pid, fd, kind ? kind->name : ckpt_file_what(file), fd);
+	return 1;
+}
+
+static int ckpt_file_checkpoint(struct ckpt_ctx *ctx, void *ptr, int objref,
+				const struct ckpt_obj_ref *ref)
+{
+	const struct ckpt_file_ops *kind;
+	struct file *file = ptr;
+	struct ckpt_hdr_file h = {
+		.h.type = CKPT_HDR_FILE,
+		.h.len = sizeof(h),
+		.objref = objref,
+		.f_flags = file->f_flags,
+		.f_pos = file->f_pos,
+		.i_mode = file_inode(file)->i_mode,
+	};
+	struct ckpt_hdr_file_lock *locks = NULL;
+	int ret, nr = 0;
+
+	kind = ckpt_file_kind_of(file);
+	ret = ckpt_file_inherit(ctx, file, kind, ref);
+	if (ret < 0)
+		return ret;
+	if (ret) {
+		kind = &ckpt_inherit_file_ops;
+		h.inherit_fd = ref->fd;
+	} else if (ckpt_file_async(file)) {
+		/* restored without it, F_GETOWN and SIGIO would differ */
+		return ckpt_err(ctx, -EBUSY,
+				"pid %d fd %d (%pD) has %s: not supported yet",
+				task_pid_vnr(ref->task), ref->fd, file,
+				ckpt_file_async(file));
+	}
+	h.file_type = kind->file_type;
+	ret = ckpt_get_locks(file_inode(file), file, true, 0, &locks, &nr);
+	if (ret) {
+		kfree(locks);
+		return ckpt_err(ctx, ret, "pid %d fd %d: cannot save the locks held through %pD",
+				task_pid_vnr(ref->task), ref->fd, file);
+	}
+	h.nr_locks = nr;
+	ret = ckpt_write_obj(ctx, &h.h);
+	if (!ret && kind->checkpoint)
+		ret = kind->checkpoint(ctx, file, ref);
+	if (!ret)
+		ret = ckpt_write_locks(ctx, locks, nr);
+	kfree(locks);
+	return ret;
+}
+
 static void *ckpt_file_restore(struct ckpt_ctx *ctx, struct ckpt_hdr *hdr,
 			       int *objref)
 {
+	const struct ckpt_file_ops *kind = NULL;
 	struct ckpt_hdr_file *h;
 	struct file *file;
 	int ret;
@@ -851,36 +1028,14 @@ static void *ckpt_file_restore(struct ckpt_ctx *ctx, struct ckpt_hdr *hdr,
 	if (IS_ERR(h))
 		return h;
 	*objref = h->objref;
-	switch (h->file_type) {
-	case CKPT_FILE_REG:
-	case CKPT_FILE_CHR:
-		if (h->f_pos < 0) {
-			file = ERR_PTR(ckpt_err(ctx, -EINVAL, "negative file offset"));
-			break;
-		}
-		file = ckpt_file_reopen(ctx, h);
-		break;
-	case CKPT_FILE_DATA:
-		file = ckpt_file_reopen_data(ctx, h);
-		break;
-	case CKPT_FILE_INHERIT:
-		/* the root's standard streams only, see ckpt_check_stream() */
-		if (h->inherit_fd < 0 || h->inherit_fd > 2 ||
-		    current->group_leader != ctx->root_task) {
-			file = ERR_PTR(ckpt_err(ctx, -EINVAL,
-						"bad inherited fd %d", h->inherit_fd));
-			break;
-		}
-		file = fget(h->inherit_fd);
-		if (!file)
-			file = ERR_PTR(ckpt_err(ctx, -EBADF,
-						"restarter has no fd %d to hand over",
-						h->inherit_fd));
-		break;
-	default:
+	if (h->file_type < CKPT_FILE_TYPE_MAX)
+		kind = ckpt_file_kinds[array_index_nospec(h->file_type,
+							  CKPT_FILE_TYPE_MAX)];
+	if (kind)
+		file = kind->restore(ctx, h);
+	else
 		file = ERR_PTR(ckpt_err(ctx, -EINVAL, "unknown file type %u",
 					h->file_type));
-	}
 	ret = IS_ERR(file) ? 0 : ckpt_restore_file_locks(ctx, file, h->nr_locks);
 	if (ret) {
 		fput(file);
@@ -907,7 +1062,9 @@ static int ckpt_file_users(void *ptr)
 
 static int ckpt_file_collect(struct ckpt_ctx *ctx, void *ptr)
 {
-	return ckpt_collect_file_data(ctx, ptr);
+	const struct ckpt_file_ops *kind = ckpt_file_kind_of(ptr);
+
+	return kind && kind->collect ? kind->collect(ctx, ptr) : 0;
 }
 
 static const struct ckpt_obj_ops ckpt_file_ops = {
@@ -930,61 +1087,10 @@ struct ckpt_fd {
 	struct file *file;
 };
 
-/* Do two fds of @fds (the first @nr) hold the same pipe, not the same file? */
-static bool ckpt_fds_same_pipe(struct ckpt_fd *fds, int nr, int i)
-{
-	struct inode *inode = file_inode(fds[i].file);
-	int j;
-
-	for (j = 0; j < nr && fds[j].fd <= 2; j++)
-		if (j != i && fds[j].file != fds[i].file &&
-		    file_inode(fds[j].file) == inode)
-			return true;
-	return false;
-}
-
-/*
- * A file that cannot be opened again by path (a pipe, a socket, an
- * anonymous inode) is not saved yet. Only the root's standard streams
- * may be such files, when they lead out of the tree (a pipe to a shell,
- * a unix socket to a logger): the restarted root gets the restarter's
- * fd instead, and the log says so. Anything else would come back as
- * something else, silently: refused.
- */
-static int ckpt_check_stream(struct ckpt_ctx *ctx, struct task_struct *t,
-			     struct ckpt_fd *fds, int nr, int i)
-{
-	struct file *file = fds[i].file;
-	struct socket *sock = S_ISSOCK(file_inode(file)->i_mode) ?
-			      sock_from_file(file) : NULL;
-	pid_t pid = task_pid_vnr(t);
-	int fd = fds[i].fd;
-	const char *why = NULL;
-
-	if (ckpt_file_type(file))
-		return 0;
-	if (t->group_leader != ctx->root_task)
-		why = "only the root's standard streams may";
-	else if (fd > 2)
-		why = "only standard streams may";
-	else if (!S_ISFIFO(file_inode(file)->i_mode) &&
-		 !(sock && sock->sk && sock->sk->sk_family == AF_UNIX))
-		why = "only a pipe or a unix socket may";
-	else if (ckpt_fds_same_pipe(fds, nr, i))
-		why = "both ends of one pipe may not";
-	if (why)
-		return ckpt_err(ctx, -EBUSY,
-				"pid %d fd %d is a %s (%pd): %s lead out of the tree, others are not supported yet",
-				pid, fd, ckpt_file_kind(file),
-				file->f_path.dentry, why);
-	ckpt_msg(ctx, "pid %d fd %d is a %s leading out of the tree: restart hands over the restarter's fd %d",
-		 pid, fd, ckpt_file_kind(file), fd);
-	return 0;
-}
-
 /*
  * Snapshot the open fds. A self-checkpoint leaves out its own image fd
- * when that is a pipe or socket, which could not be saved.
+ * when that is a pipe, a socket or another stream (its data is the
+ * image being written).
  */
 static int ckpt_collect_fds(struct ckpt_ctx *ctx, struct files_struct *files,
 			    struct ckpt_fd **fds)
@@ -1008,7 +1114,8 @@ static int ckpt_collect_fds(struct ckpt_ctx *ctx, struct files_struct *files,
 		struct file *file = rcu_dereference_check_fdtable(files, fdt->fd[fd]);
 
 		if (!file || (file == ctx->file && (ctx->kflags & CKPT_CTX_SELF) &&
-			      !ckpt_file_type(file)))
+			      !ckpt_file_reachable(file) &&
+			      !ckpt_file_data_kind(file)))
 			continue;
 		f[n].fd = fd;
 		f[n].flags = close_on_exec(fd, fdt) ? CKPT_FD_CLOEXEC : 0;
@@ -1119,8 +1226,7 @@ static int ckpt_files_checkpoint(struct ckpt_ctx *ctx, void *ptr, int objref,
 			.flags = fds[i].flags,
 		};
 
-		ret = ckpt_check_stream(ctx, ref->task, fds, nr, i);
-		if (!ret && ckpt_file_lease(fds[i].file))
+		if (ckpt_file_lease(fds[i].file))
 			ret = ckpt_err(ctx, -EBUSY,
 				       "pid %d fd %d (%pd) holds a lease: not supported yet",
 				       task_pid_vnr(ref->task), fds[i].fd,
@@ -1616,6 +1722,14 @@ static int __init ckpt_files_init(void)
 {
 	int ret = ckpt_obj_register(&ckpt_file_ops);
 
+	if (!ret)
+		ret = ckpt_file_register(&ckpt_reg_file_ops);
+	if (!ret)
+		ret = ckpt_file_register(&ckpt_chr_file_ops);
+	if (!ret)
+		ret = ckpt_file_register(&ckpt_data_file_ops);
+	if (!ret)
+		ret = ckpt_file_register(&ckpt_inherit_file_ops);
 	if (!ret)
 		ret = ckpt_obj_register(&ckpt_fdata_ops);
 	if (!ret)

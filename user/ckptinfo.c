@@ -41,6 +41,8 @@ CKPT_ALIGNED(ckpt_hdr_pages);
 CKPT_ALIGNED(ckpt_hdr_file_table);
 CKPT_ALIGNED(ckpt_hdr_fd_ent);
 CKPT_ALIGNED(ckpt_hdr_file);
+CKPT_ALIGNED(ckpt_hdr_pipe);
+CKPT_ALIGNED(ckpt_hdr_pipe_buf);
 CKPT_ALIGNED(ckpt_hdr_shm_attach);
 CKPT_ALIGNED(ckpt_hdr_ipc_ns);
 CKPT_ALIGNED(ckpt_hdr_ipc_shm);
@@ -303,6 +305,7 @@ static const char *const obj_names[] = {
 	[CKPT_OBJ_IPC_NS] = "ipc_ns",
 	[CKPT_OBJ_SEM_UNDO] = "sem_undo",
 	[CKPT_OBJ_SHM_ATTACH] = "shm_attach",
+	[CKPT_OBJ_PIPE] = "pipe",
 };
 
 static int print_objref(struct decoder *d, const void *rec, __u32 len)
@@ -707,16 +710,18 @@ static int print_file(struct decoder *d, const void *rec, __u32 len)
 	static const char *const type_names[] = {
 		[CKPT_FILE_REG] = "reg", [CKPT_FILE_CHR] = "chr",
 		[CKPT_FILE_INHERIT] = "inherit", [CKPT_FILE_DATA] = "data",
+		[CKPT_FILE_PIPE] = "pipe", [CKPT_FILE_FIFO] = "fifo",
 	};
 	static const char *const acc[] = { "rdonly", "wronly", "rdwr", "?" };
 	const struct ckpt_hdr_file *h = rec;
 
-	out(d, "objref %d, type %s(%u), f_flags 0x%x (%s%s%s), pos %lld, "
+	out(d, "objref %d, type %s(%u), f_flags 0x%x (%s%s%s%s), pos %lld, "
 	    "mode 0%o", h->objref,
 	    enum_name(h->file_type, type_names, ARRAY_SIZE(type_names)),
 	    h->file_type, h->f_flags, acc[h->f_flags & O_ACCMODE],
 	    h->f_flags & O_APPEND ? "|append" : "",
 	    h->f_flags & O_NONBLOCK ? "|nonblock" : "",
+	    h->f_flags & O_DIRECT ? "|direct" : "",
 	    (long long)h->f_pos, h->i_mode);
 	if (h->file_type == CKPT_FILE_INHERIT)
 		out(d, ", inherit_fd %d", h->inherit_fd);
@@ -725,6 +730,43 @@ static int print_file(struct decoder *d, const void *rec, __u32 len)
 	out(d, "\n");
 	if (h->file_type == CKPT_FILE_REG || h->file_type == CKPT_FILE_CHR)
 		d->string_role = "path";
+	return 0;
+}
+
+static int print_pipe(struct decoder *d, const void *rec, __u32 len)
+{
+	static const char *const kind_names[] = {
+		[CKPT_PIPE_ANON] = "anon", [CKPT_PIPE_FIFO] = "fifo",
+	};
+	const struct ckpt_hdr_pipe *h = rec;
+
+	/* nr_slots pages: F_GETPIPE_SZ is nr_slots * page_size bytes */
+	out(d, "objref %d, %s(%u), %u slots (%llu bytes), %u buffers%s\n",
+	    h->objref, enum_name(h->kind, kind_names, ARRAY_SIZE(kind_names)),
+	    h->kind, h->nr_slots,
+	    (unsigned long long)h->nr_slots * d->page_size, h->nr_bufs,
+	    h->nr_bufs > h->nr_slots ? " (more than its slots)" : "");
+	if (h->kind == CKPT_PIPE_FIFO)
+		d->string_role = "path";
+	return 0;
+}
+
+static int print_pipe_buf(struct decoder *d, const void *rec, __u32 len)
+{
+	static const char *const flag_names[] = { "packet", "merge" };
+	const struct ckpt_hdr_pipe_buf *h = rec;
+
+	if (h->len != len - sizeof(*h))
+		return bad(d, "buffer of %u bytes in a record of %u", h->len,
+			   len);
+	out(d, "%u bytes%s, flags ", h->len,
+	    !h->len ? " (empty)" :
+	    h->len > d->page_size ? " (more than a page)" : "");
+	out_bits(d, h->flags, flag_names, ARRAY_SIZE(flag_names));
+	out(d, " ");
+	out_bytes(d, (const unsigned char *)(h + 1), h->len,
+		  d->verbose ? 256 : 16);
+	out(d, "\n");
 	return 0;
 }
 
@@ -1037,6 +1079,8 @@ static const struct rec_type rec_types[] = {
 	    print_file_data),
 	REC(FILE_LOCK, "FILE_LOCK", struct ckpt_hdr_file_lock, 0,
 	    print_file_lock),
+	REC(PIPE, "PIPE", struct ckpt_hdr_pipe, 0, print_pipe),
+	REC(PIPE_BUF, "PIPE_BUF", struct ckpt_hdr_pipe_buf, 1, print_pipe_buf),
 	REC(CRED, "CRED", struct ckpt_hdr_cred, 1, print_cred),
 	REC(SIGNAL, "SIGNAL", struct ckpt_hdr_signal, 0, print_signal),
 	REC(POSIX_TIMER, "POSIX_TIMER", struct ckpt_hdr_posix_timer, 0,

@@ -259,6 +259,50 @@ struct ckpt_obj_ops {
 	void (*restored_drop)(void *ptr);
 };
 
+/**
+ * struct ckpt_file_ops - checkpoint and restart of one kind of open file
+ * @name: what the kind is, for messages ("pipe", "FIFO", ...)
+ * @file_type: enum ckpt_file_type: the FILE records of this kind carry it
+ * @match: checkpoint: is @file of this kind? Kinds do not overlap. NULL
+ *	for a kind only the core chooses (a stream handed over)
+ * @outside: checkpoint: does @file lead out of the tree (a pipe with an
+ *	end open outside it)? Return CKPT_FILE_INSIDE, CKPT_FILE_OUTSIDE or
+ *	CKPT_FILE_OUTSIDE_SHARED (optional: never)
+ * @collect: collect pass over what @file refers to (optional)
+ * @checkpoint: write what follows the FILE record of @file, reached
+ *	through @ref (optional)
+ * @restore: read what follows FILE record @h and make the open file
+ *
+ * Each kind is registered with ckpt_file_register() by the code that
+ * saves it, beside the subsystem it belongs to.
+ */
+struct ckpt_file_ops {
+	const char *name;
+	u32 file_type;
+	bool (*match)(struct file *file);
+	int (*outside)(struct ckpt_ctx *ctx, struct file *file);
+	int (*collect)(struct ckpt_ctx *ctx, struct file *file);
+	int (*checkpoint)(struct ckpt_ctx *ctx, struct file *file,
+			  const struct ckpt_obj_ref *ref);
+	struct file *(*restore)(struct ckpt_ctx *ctx,
+				const struct ckpt_hdr_file *h);
+};
+
+/* open(2) flags a restored file gets back */
+#define CKPT_FILE_OFLAGS	(O_ACCMODE | O_APPEND | O_NONBLOCK | O_DSYNC | \
+				 O_DIRECT | O_LARGEFILE | O_DIRECTORY | \
+				 O_NOFOLLOW | O_NOATIME | O_PATH | __O_SYNC)
+
+/*
+ * ckpt_file_ops.outside: every user of what the file leads to is in the
+ * tree (INSIDE); it leads out of the tree and no other file of the tree
+ * leads there (OUTSIDE); it leads out and other files of the tree do too
+ * (OUTSIDE_SHARED)
+ */
+#define CKPT_FILE_INSIDE		0
+#define CKPT_FILE_OUTSIDE		1
+#define CKPT_FILE_OUTSIDE_SHARED	2
+
 /* kernel/checkpoint/sys.c: messages and errors */
 __printf(2, 3) void ckpt_msg(struct ckpt_ctx *ctx, const char *fmt, ...);
 __printf(3, 4) int ckpt_err(struct ckpt_ctx *ctx, int err,
@@ -290,6 +334,8 @@ void *ckpt_obj_restore(struct ckpt_ctx *ctx, enum ckpt_obj_type type);
 int ckpt_obj_collect(struct ckpt_ctx *ctx, void *ptr, enum ckpt_obj_type type,
 		     bool exempt);
 void ckpt_obj_count_ref(struct ckpt_ctx *ctx, void *ptr);
+int ckpt_obj_tree_refs(struct ckpt_ctx *ctx, void *ptr);
+bool ckpt_obj_outside(struct ckpt_ctx *ctx, void *ptr);
 
 /* mm/checkpoint.c */
 int ckpt_checkpoint_mm(struct ckpt_ctx *ctx, struct task_struct *t);
@@ -305,6 +351,7 @@ int ckpt_read_pages(struct ckpt_ctx *ctx, u64 limit, ckpt_put_page_t put,
 int ckpt_read_shmem_pages(struct ckpt_ctx *ctx, struct file *file, u64 size);
 
 /* fs/checkpoint.c */
+int ckpt_file_register(const struct ckpt_file_ops *ops);
 bool ckpt_file_reachable(struct file *file);
 int ckpt_write_fname(struct ckpt_ctx *ctx, const struct path *path);
 struct file *ckpt_open_fname(struct ckpt_ctx *ctx, int flags);

@@ -90,8 +90,11 @@ static struct task_struct *ckpt_get_root(struct ckpt_ctx *ctx, pid_t pid)
 	return t;
 }
 
-/* Collect pass of a container checkpoint: who refers to what */
-static int ckpt_collect(struct ckpt_ctx *ctx)
+/*
+ * Collect pass: who refers to what, and what is also used from outside
+ * the tree (an error when @report, in a container checkpoint)
+ */
+static int ckpt_collect(struct ckpt_ctx *ctx, bool report)
 {
 	int i, j, ret = 0;
 
@@ -104,7 +107,7 @@ static int ckpt_collect(struct ckpt_ctx *ctx)
 		if (j == i)
 			ckpt_count_mm_files(ctx, ctx->tasks[i]);
 	}
-	return ret ? ret : ckpt_obj_leak_check(ctx);
+	return ret ? ret : ckpt_obj_leak_check(ctx, report);
 }
 
 /*
@@ -257,6 +260,7 @@ static int ckpt_checkpoint_held(struct ckpt_ctx *ctx, int i)
  */
 long do_checkpoint(struct ckpt_ctx *ctx, pid_t pid)
 {
+	bool leakcheck;
 	int i, ret;
 
 	ctx->root_task = ckpt_get_root(ctx, pid);
@@ -268,13 +272,13 @@ long do_checkpoint(struct ckpt_ctx *ctx, pid_t pid)
 	if (ret)
 		return ret;
 	/* a tree that is not a subtree must not share anything outside */
-	if (!(ctx->uflags & CHECKPOINT_SUBTREE) &&
-	    !(ctx->kflags & CKPT_CTX_SELF)) {
-		ret = ckpt_collect(ctx);
-		if (ret)
-			return ret;
+	leakcheck = !(ctx->uflags & CHECKPOINT_SUBTREE) &&
+		    !(ctx->kflags & CKPT_CTX_SELF);
+	ret = ckpt_collect(ctx, leakcheck);
+	if (ret)
+		return ret;
+	if (leakcheck)
 		ctx->kflags |= CKPT_CTX_LEAKCHECK;
-	}
 
 	ctx->hold.buf = kvmalloc(CKPT_HOLD_SIZE, GFP_KERNEL_ACCOUNT);
 	ctx->hold.log = kmalloc(CKPT_HOLD_LOG, GFP_KERNEL_ACCOUNT);

@@ -54,7 +54,7 @@ int ckpt_objhash_alloc(struct ckpt_ctx *ctx);
 void ckpt_objhash_free(struct ckpt_ctx *ctx);
 void *ckpt_obj_fetch(struct ckpt_ctx *ctx, int objref,
 		     enum ckpt_obj_type type);
-int ckpt_obj_leak_check(struct ckpt_ctx *ctx);
+int ckpt_obj_leak_check(struct ckpt_ctx *ctx, bool report);
 int ckpt_obj_check_visited(struct ckpt_ctx *ctx);
 
 /* kernel/checkpoint/process.c */

@@ -20,6 +20,7 @@ struct ckpt_obj {
 	bool collected;		/* found by the collect pass */
 	bool visited;		/* saved by the real pass */
 	bool exempt;		/* no leak check (a standard stream) */
+	bool outside;		/* also used from outside the tree */
 	bool restored;		/* made by ops->restore */
 	void *ptr;
 	const struct ckpt_obj_ops *ops;
@@ -156,6 +157,7 @@ static struct ckpt_obj *ckpt_obj_add(struct ckpt_objhash *oh, void *ptr,
 	obj->collected = false;
 	obj->visited = false;
 	obj->exempt = false;
+	obj->outside = false;
 	obj->restored = restored;
 	obj->ops = ops;
 	ckpt_obj_grab(ops, ptr, restored);
@@ -273,42 +275,81 @@ void ckpt_obj_count_ref(struct ckpt_ctx *ctx, void *ptr)
 }
 
 /**
+ * ckpt_obj_tree_refs - references to an object found inside the tree
+ * @ctx: checkpoint context
+ * @ptr: the object
+ *
+ * Return: what the collect pass counted, 0 for an object it did not meet.
+ */
+int ckpt_obj_tree_refs(struct ckpt_ctx *ctx, void *ptr)
+{
+	struct ckpt_obj *obj = ckpt_obj_find_ptr(ctx->objhash, ptr);
+
+	return obj && obj->collected ? obj->tree_refs : 0;
+}
+
+/**
+ * ckpt_obj_outside - is an object also used from outside the tree?
+ * @ctx: checkpoint context
+ * @ptr: the object
+ *
+ * As ckpt_obj_leak_check() found it, after the collect pass.
+ *
+ * Return: true when it is, false when it is not or is not known.
+ */
+bool ckpt_obj_outside(struct ckpt_ctx *ctx, void *ptr)
+{
+	struct ckpt_obj *obj = ckpt_obj_find_ptr(ctx->objhash, ptr);
+
+	return obj && obj->outside;
+}
+
+/**
  * ckpt_obj_leak_check - are the collected objects private to the tree?
  * @ctx: checkpoint context
+ * @report: fail on the first object also used from outside
  *
  * An object whose kernel reference count exceeds the references found
  * in the tree (plus the hash's own) is also used from outside: a
- * container checkpoint of it would not be self-contained.
+ * container checkpoint of it would not be self-contained. Each object
+ * remembers what was found, for ckpt_obj_outside().
  *
- * Return: 0, or -EBUSY naming the first leaked object.
+ * Return: 0, or -EBUSY naming the first leaked object when @report.
  */
-int ckpt_obj_leak_check(struct ckpt_ctx *ctx)
+int ckpt_obj_leak_check(struct ckpt_ctx *ctx, bool report)
 {
-	struct ckpt_obj *obj;
+	struct ckpt_obj *obj, *leak = NULL;
+	int users, leak_users = 0;
 
 	list_for_each_entry(obj, &ctx->objhash->list, list) {
-		int users;
-
-		if (!obj->collected || obj->exempt || !obj->ops->ref_users)
+		if (!obj->collected || !obj->ops->ref_users)
 			continue;
 		users = obj->ops->ref_users(obj->ptr) - 1;
-		if (users == obj->tree_refs)
-			continue;
-		if (obj->ops->obj_type == CKPT_OBJ_FILE)
-			return ckpt_err(ctx, -EBUSY,
-					"leak: open file %pD is shared with a task outside the tree (%d references, %d inside)",
-					(struct file *)obj->ptr, users,
-					obj->tree_refs);
-		return ckpt_err(ctx, -EBUSY,
-				"leak: a %s is shared with a task outside the tree (%d references, %d inside)",
-				obj->ops->name, users, obj->tree_refs);
+		obj->outside = users != obj->tree_refs;
+		if (obj->outside && !obj->exempt && !leak) {
+			leak = obj;
+			leak_users = users;
+		}
 	}
-	return 0;
+	if (!report || !leak)
+		return 0;
+	if (leak->ops->obj_type == CKPT_OBJ_FILE)
+		return ckpt_err(ctx, -EBUSY,
+				"leak: open file %pD is shared with a task outside the tree (%d references, %d inside)",
+				(struct file *)leak->ptr, leak_users,
+				leak->tree_refs);
+	return ckpt_err(ctx, -EBUSY,
+			"leak: a %s is shared with a task outside the tree (%d references, %d inside)",
+			leak->ops->name, leak_users, leak->tree_refs);
 }
 
 /**
  * ckpt_obj_check_visited - did the real pass save every collected object?
  * @ctx: checkpoint context
+ *
+ * Objects of types with a reference count are checked. The others are
+ * reached through those (a pipe through its open files), and may be left
+ * unsaved with them (a stream handed over at restart).
  *
  * Return: 0, or -EBUSY if an object went away during the checkpoint.
  */
@@ -317,7 +358,7 @@ int ckpt_obj_check_visited(struct ckpt_ctx *ctx)
 	struct ckpt_obj *obj;
 
 	list_for_each_entry(obj, &ctx->objhash->list, list)
-		if (obj->collected && !obj->visited)
+		if (obj->collected && !obj->visited && obj->ops->ref_users)
 			return ckpt_err(ctx, -EBUSY,
 					"a %s of the tree vanished during checkpoint",
 					obj->ops->name);

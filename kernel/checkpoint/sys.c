@@ -57,6 +57,8 @@ static const char * const ckpt_hdr_names[] = {
 	[CKPT_HDR_FS] = "FS",
 	[CKPT_HDR_FILE_DATA] = "FILE_DATA",
 	[CKPT_HDR_FILE_LOCK] = "FILE_LOCK",
+	[CKPT_HDR_PIPE] = "PIPE",
+	[CKPT_HDR_PIPE_BUF] = "PIPE_BUF",
 	[CKPT_HDR_TAIL] = "TAIL",
 	[CKPT_HDR_ERROR] = "ERROR",
 };

@@ -79,6 +79,8 @@ enum ckpt_hdr_type {
 	CKPT_HDR_FS,
 	CKPT_HDR_FILE_DATA,
 	CKPT_HDR_FILE_LOCK,
+	CKPT_HDR_PIPE,
+	CKPT_HDR_PIPE_BUF,
 
 	CKPT_HDR_MM = 400,
 	CKPT_HDR_VMA,
@@ -118,6 +120,7 @@ enum ckpt_obj_type {
 	CKPT_OBJ_IPC_NS,
 	CKPT_OBJ_SEM_UNDO,
 	CKPT_OBJ_SHM_ATTACH,
+	CKPT_OBJ_PIPE,
 	CKPT_OBJ_MAX
 };
 
@@ -491,6 +494,8 @@ enum ckpt_file_type {
 	CKPT_FILE_CHR,		/* character device, reopened by path */
 	CKPT_FILE_INHERIT,	/* standard stream kept from the restarter */
 	CKPT_FILE_DATA,		/* memfd or deleted file; its FILE_DATA follows */
+	CKPT_FILE_PIPE,		/* end of a pipe; its PIPE follows */
+	CKPT_FILE_FIFO,		/* open FIFO (named pipe); its PIPE follows */
 	CKPT_FILE_TYPE_MAX
 };
 
@@ -504,7 +509,37 @@ struct ckpt_hdr_file {
 	__u32 i_mode;		/* file type and permission bits */
 	__u32 nr_locks;		/* flock() and OFD locks held through it */
 	/* REG, CHR: a CKPT_HDR_STRING path follows; DATA: its FILE_DATA */
+	/* PIPE, FIFO: its CKPT_HDR_PIPE (or an OBJREF to it) follows */
 	/* then nr_locks CKPT_HDR_FILE_LOCK records */
+};
+
+/* ckpt_hdr_pipe.kind */
+enum ckpt_pipe_kind {
+	CKPT_PIPE_ANON = 1,	/* made by pipe(2) */
+	CKPT_PIPE_FIFO,		/* a FIFO: a CKPT_HDR_STRING path follows */
+	CKPT_PIPE_KIND_MAX
+};
+
+/*
+ * A pipe or FIFO: one object for all the open files of it. Then nr_bufs
+ * PIPE_BUF records with the unread data, oldest first.
+ */
+struct ckpt_hdr_pipe {
+	struct ckpt_hdr h;
+	__s32 objref;
+	__u32 kind;		/* enum ckpt_pipe_kind */
+	__u32 nr_slots;		/* its size in pages (F_GETPIPE_SZ) */
+	__u32 nr_bufs;		/* buffers in use, at most nr_slots */
+};
+
+#define CKPT_PIPE_BUF_PACKET	0x1	/* written in packet mode (O_DIRECT) */
+#define CKPT_PIPE_BUF_MERGE	0x2	/* a write may append to it */
+
+/* One buffer of unread pipe data: len bytes (1 to a page) follow */
+struct ckpt_hdr_pipe_buf {
+	struct ckpt_hdr h;
+	__u32 len;
+	__u32 flags;		/* CKPT_PIPE_BUF_* */
 };
 
 /* ckpt_hdr_file_lock.kind */

@@ -224,7 +224,7 @@ CR_TEST(cr_errors, no_such_pid_esrch)
 }
 
 enum unsupported_kind {
-	UNSUPPORTED_PIPE_FD,		/* a pipe at fd 5 */
+	UNSUPPORTED_PIDFD,		/* a pidfd at fd 5 */
 	UNSUPPORTED_SYSV_SHM,		/* SysV shared memory, attached */
 	UNSUPPORTED_POSIX_TIMER,	/* a timer on the parent's CPU clock */
 	UNSUPPORTED_SOCKET_STDIN,	/* a TCP socket at fd 0 */
@@ -257,15 +257,15 @@ static int wl_unsupported(struct cr_ctx *ctx, void *arg)
 	int kind = *(int *)arg;
 	clockid_t clock;
 	timer_t timer;
-	int p[2], s;
+	int s;
 	char *m;
 
 	switch (kind) {
-	case UNSUPPORTED_PIPE_FD:
-		if (pipe(p) || dup2(p[0], 5) != 5)
+	case UNSUPPORTED_PIDFD:
+		s = syscall(SYS_pidfd_open, getpid(), 0);
+		if (s < 0 || dup2(s, 5) != 5)
 			return CR_EXIT_SETUP;
-		close(p[0]);
-		close(p[1]);
+		close(s);
 		break;
 	case UNSUPPORTED_SYSV_SHM:
 		/* removed at once: it goes when the workload does */
