@@ -35,6 +35,7 @@
 #include <linux/task_work.h>
 #include <linux/sort.h>
 #include <linux/nospec.h>
+#include <linux/major.h>
 
 /**
  * ckpt_file_reachable - can a file be found again by its path?
@@ -738,6 +739,19 @@ static const struct ckpt_file_ops *ckpt_file_kind_of(struct file *file)
 	return NULL;
 }
 
+/* Is @file a terminal: a tty, a pty, the console? */
+static bool ckpt_file_tty(struct file *file)
+{
+	struct inode *inode = file_inode(file);
+	unsigned int major = imajor(inode);
+
+	return S_ISCHR(inode->i_mode) &&
+	       (major == TTY_MAJOR || major == TTYAUX_MAJOR ||
+		major == PTY_MASTER_MAJOR || major == PTY_SLAVE_MAJOR ||
+		(major >= UNIX98_PTY_MASTER_MAJOR &&
+		 major < UNIX98_PTY_SLAVE_MAJOR + UNIX98_PTY_MAJOR_COUNT));
+}
+
 /* --- files reopened by path: regular files, directories, devices --- */
 
 static bool ckpt_reg_match(struct file *file)
@@ -748,10 +762,11 @@ static bool ckpt_reg_match(struct file *file)
 	       (S_ISREG(mode) || S_ISDIR(mode));
 }
 
+/* a terminal opened again would be another one: see ckpt_file_inherit() */
 static bool ckpt_chr_match(struct file *file)
 {
 	return ckpt_file_reachable(file) &&
-	       S_ISCHR(file_inode(file)->i_mode);
+	       S_ISCHR(file_inode(file)->i_mode) && !ckpt_file_tty(file);
 }
 
 static int ckpt_path_checkpoint(struct ckpt_ctx *ctx, struct file *file,
@@ -885,15 +900,17 @@ static const char *ckpt_file_what(struct file *file)
 {
 	umode_t mode = file_inode(file)->i_mode;
 
+	if (d_unlinked(file->f_path.dentry))
+		return "deleted file that is not a regular one, or still has another name";
 	if (S_ISFIFO(mode))
 		return "FIFO";
 	if (S_ISSOCK(mode))
 		return "socket";
 	if (S_ISBLK(mode))
 		return "block device";
-	if (d_unlinked(file->f_path.dentry))
-		return "deleted file that is not a regular one, or still has another name";
-	return "anonymous file";
+	if (ckpt_file_tty(file))
+		return "terminal";
+	return "file of a kind not supported yet";
 }
 
 /* Signal-driven I/O state, not saved yet: what the file has, or NULL */
@@ -922,9 +939,9 @@ static bool ckpt_file_unix_sock(struct file *file)
  * Is @file a standard stream of the root that leads out of the tree (a
  * pipe to a shell, a socket to a logger)? Such a stream is not saved:
  * the restarted root gets the restarter's fd instead, and the log says
- * so. A file of no kind can only be such a stream, and only a pipe or a
- * unix socket may be one: anything else would come back as something else,
- * silently, and is refused.
+ * so. A file of no kind can only be such a stream, and only a pipe, a
+ * unix socket or a terminal may be one: anything else would come back as
+ * something else, silently, and is refused.
  *
  * Return: 1 to hand it over, 0 to save it by its kind, or a negative
  * errno (logged).
@@ -953,12 +970,14 @@ static int ckpt_file_inherit(struct ckpt_ctx *ctx, struct file *file,
 			return ckpt_err(ctx, -EBUSY,
 					"pid %d fd %d is a %s (%pD) leading out of the tree and also open inside it: it can neither be handed over nor saved",
 					pid, fd, kind->name, file);
+	} else if (!S_ISFIFO(mode) && !ckpt_file_unix_sock(file) &&
+		   !ckpt_file_tty(file)) {
+		return ckpt_err(ctx, -EBUSY, "pid %d fd %d is a %s (%pD): not supported yet",
+				pid, fd, ckpt_file_what(file), file);
 	} else if (!stdio) {
 		why = t->group_leader == ctx->root_task ?
 		      "only standard streams may" :
 		      "only the root's standard streams may";
-	} else if (!S_ISFIFO(mode) && !ckpt_file_unix_sock(file)) {
-		why = "only a pipe or a unix socket may";
 	}
 	if (why)
 		return ckpt_err(ctx, -EBUSY,
@@ -1087,10 +1106,18 @@ struct ckpt_fd {
 	struct file *file;
 };
 
+/* Is @file a stream: a pipe, a FIFO, a socket, or no file a path reaches? */
+static bool ckpt_file_stream(struct file *file)
+{
+	umode_t mode = file_inode(file)->i_mode;
+
+	return S_ISFIFO(mode) || S_ISSOCK(mode) ||
+	       (!ckpt_file_reachable(file) && !ckpt_file_data_kind(file));
+}
+
 /*
  * Snapshot the open fds. A self-checkpoint leaves out its own image fd
- * when that is a pipe, a socket or another stream (its data is the
- * image being written).
+ * when that is a stream (its data is the image being written).
  */
 static int ckpt_collect_fds(struct ckpt_ctx *ctx, struct files_struct *files,
 			    struct ckpt_fd **fds)
@@ -1114,8 +1141,7 @@ static int ckpt_collect_fds(struct ckpt_ctx *ctx, struct files_struct *files,
 		struct file *file = rcu_dereference_check_fdtable(files, fdt->fd[fd]);
 
 		if (!file || (file == ctx->file && (ctx->kflags & CKPT_CTX_SELF) &&
-			      !ckpt_file_reachable(file) &&
-			      !ckpt_file_data_kind(file)))
+			      ckpt_file_stream(file)))
 			continue;
 		f[n].fd = fd;
 		f[n].flags = close_on_exec(fd, fdt) ? CKPT_FD_CLOEXEC : 0;
@@ -1249,9 +1275,13 @@ static int ckpt_files_checkpoint(struct ckpt_ctx *ctx, void *ptr, int objref,
 	return ret;
 }
 
-/* Collect pass: every open file of the table, standard streams exempt */
+/*
+ * Collect pass: every open file of the table; the standard streams of the
+ * root's table are exempt from the leak check (ckpt_file_inherit())
+ */
 static int ckpt_files_collect(struct ckpt_ctx *ctx, void *ptr)
 {
+	bool root = ptr == READ_ONCE(ctx->root_task->files);
 	struct ckpt_fd *fds;
 	int i, nr, ret = 0;
 
@@ -1260,7 +1290,7 @@ static int ckpt_files_collect(struct ckpt_ctx *ctx, void *ptr)
 		return nr;
 	for (i = 0; !ret && i < nr; i++)
 		ret = ckpt_obj_collect(ctx, fds[i].file, CKPT_OBJ_FILE,
-				       fds[i].fd <= 2);
+				       root && fds[i].fd <= 2);
 	ckpt_free_fds(fds, nr);
 	return ret;
 }

@@ -81,7 +81,8 @@ static int ckpt_pipe_checkpoint(struct ckpt_ctx *ctx, struct file *file,
 	struct ckpt_obj_ref pref = *ref;
 	int ret;
 
-	if (ckpt_pipe_outside(ctx, file) != CKPT_FILE_INSIDE) {
+	if (ckpt_pipe_outside(ctx, file) != CKPT_FILE_INSIDE ||
+	    ckpt_obj_outside(ctx, file)) {
 		if (ctx->kflags & CKPT_CTX_LEAKCHECK)
 			return ckpt_err(ctx, -EBUSY,
 					"leak: pid %d fd %d: %s %pD is also open outside the tree",

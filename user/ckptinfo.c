@@ -43,6 +43,8 @@ CKPT_ALIGNED(ckpt_hdr_fd_ent);
 CKPT_ALIGNED(ckpt_hdr_file);
 CKPT_ALIGNED(ckpt_hdr_pipe);
 CKPT_ALIGNED(ckpt_hdr_pipe_buf);
+CKPT_ALIGNED(ckpt_hdr_eventfd);
+CKPT_ALIGNED(ckpt_hdr_signalfd);
 CKPT_ALIGNED(ckpt_hdr_shm_attach);
 CKPT_ALIGNED(ckpt_hdr_ipc_ns);
 CKPT_ALIGNED(ckpt_hdr_ipc_shm);
@@ -185,6 +187,33 @@ static void out_bits(struct decoder *d, __u64 v, const char *const *names,
 			out(d, "%s%s", sep, names[i]);
 		else
 			out(d, "%sbit%u", sep, i);
+		sep = "|";
+	}
+	out(d, ")");
+}
+
+/*
+ * A signal set, bit N-1 for signal N: its hex value, then the signals in
+ * it, by their abbreviation (USR1) or, without one, their number (37).
+ */
+static void out_sigset(struct decoder *d, __u64 set)
+{
+	const char *sep = " (";
+	unsigned int i;
+
+	out(d, "0x%llx", (unsigned long long)set);
+	if (!set)
+		return;
+	for (i = 0; i < 64; i++) {
+		const char *abbrev = sigabbrev_np(i + 1);
+
+		if (!(set & (1ULL << i)))
+			continue;
+		out(d, "%s", sep);
+		if (abbrev)
+			out(d, "%s", abbrev);
+		else
+			out(d, "%u", i + 1);
 		sep = "|";
 	}
 	out(d, ")");
@@ -450,25 +479,12 @@ static int print_sighand(struct decoder *d, const void *rec, __u32 len)
 static int print_sigmask(struct decoder *d, const void *rec, __u32 len)
 {
 	const struct ckpt_hdr_sigmask *h = rec;
-	const char *sep = " (";
-	unsigned int i;
 
-	out(d, "blocked 0x%llx", (unsigned long long)h->blocked);
-	if (d->verbose && h->blocked) {
-		for (i = 0; i < 64; i++) {
-			const char *abbrev = sigabbrev_np(i + 1);
-
-			if (!(h->blocked & (1ULL << i)))
-				continue;
-			out(d, "%s", sep);
-			if (abbrev)
-				out(d, "%s", abbrev);
-			else
-				out(d, "%u", i + 1);
-			sep = "|";
-		}
-		out(d, ")");
-	}
+	out(d, "blocked ");
+	if (d->verbose)
+		out_sigset(d, h->blocked);
+	else
+		out(d, "0x%llx", (unsigned long long)h->blocked);
 	if (h->sas_ss_size || h->sas_ss_flags || d->verbose)
 		out(d, ", sigaltstack 0x%llx size %llu flags 0x%x",
 		    (unsigned long long)h->sas_ss_sp,
@@ -711,6 +727,8 @@ static int print_file(struct decoder *d, const void *rec, __u32 len)
 		[CKPT_FILE_REG] = "reg", [CKPT_FILE_CHR] = "chr",
 		[CKPT_FILE_INHERIT] = "inherit", [CKPT_FILE_DATA] = "data",
 		[CKPT_FILE_PIPE] = "pipe", [CKPT_FILE_FIFO] = "fifo",
+		[CKPT_FILE_EVENTFD] = "eventfd",
+		[CKPT_FILE_SIGNALFD] = "signalfd",
 	};
 	static const char *const acc[] = { "rdonly", "wronly", "rdwr", "?" };
 	const struct ckpt_hdr_file *h = rec;
@@ -766,6 +784,35 @@ static int print_pipe_buf(struct decoder *d, const void *rec, __u32 len)
 	out(d, " ");
 	out_bytes(d, (const unsigned char *)(h + 1), h->len,
 		  d->verbose ? 256 : 16);
+	out(d, "\n");
+	return 0;
+}
+
+static int print_eventfd(struct decoder *d, const void *rec, __u32 len)
+{
+	static const char *const flag_names[] = { "semaphore" };
+	const struct ckpt_hdr_eventfd *h = rec;
+
+	/* 2^64 - 1 cannot be reached by write(): restart refuses it */
+	out(d, "count %llu%s, flags ", (unsigned long long)h->count,
+	    h->count == ~0ULL ? " (2^64 - 1: out of range)" : "");
+	out_bits(d, h->flags, flag_names, ARRAY_SIZE(flag_names));
+	out(d, "\n");
+	return 0;
+}
+
+static int print_signalfd(struct decoder *d, const void *rec, __u32 len)
+{
+	/* SIGKILL and SIGSTOP: no signalfd reads them, restart refuses them */
+	const __u64 unreadable = 1ULL << (SIGKILL - 1) | 1ULL << (SIGSTOP - 1);
+	const struct ckpt_hdr_signalfd *h = rec;
+
+	out(d, "signals ");
+	out_sigset(d, h->sigmask);
+	if (!h->sigmask)
+		out(d, " (none)");
+	if (h->sigmask & unreadable)
+		out(d, ", KILL or STOP among them (out of range)");
 	out(d, "\n");
 	return 0;
 }
@@ -1081,6 +1128,8 @@ static const struct rec_type rec_types[] = {
 	    print_file_lock),
 	REC(PIPE, "PIPE", struct ckpt_hdr_pipe, 0, print_pipe),
 	REC(PIPE_BUF, "PIPE_BUF", struct ckpt_hdr_pipe_buf, 1, print_pipe_buf),
+	REC(EVENTFD, "EVENTFD", struct ckpt_hdr_eventfd, 0, print_eventfd),
+	REC(SIGNALFD, "SIGNALFD", struct ckpt_hdr_signalfd, 0, print_signalfd),
 	REC(CRED, "CRED", struct ckpt_hdr_cred, 1, print_cred),
 	REC(SIGNAL, "SIGNAL", struct ckpt_hdr_signal, 0, print_signal),
 	REC(POSIX_TIMER, "POSIX_TIMER", struct ckpt_hdr_posix_timer, 0,

@@ -94,7 +94,7 @@ static int ckpt_write_task(struct ckpt_ctx *ctx, struct task_struct *t)
 
 /**
  * struct ckpt_task_part - one part of a task's state
- * @collect: the collect pass of a container checkpoint notes what the
+ * @collect: the collect pass (before a checkpoint writes) notes what the
  *	part refers to (optional)
  * @checkpoint: save the part of task @t
  * @restore: restore the part of the calling task

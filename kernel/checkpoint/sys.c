@@ -59,6 +59,8 @@ static const char * const ckpt_hdr_names[] = {
 	[CKPT_HDR_FILE_LOCK] = "FILE_LOCK",
 	[CKPT_HDR_PIPE] = "PIPE",
 	[CKPT_HDR_PIPE_BUF] = "PIPE_BUF",
+	[CKPT_HDR_EVENTFD] = "EVENTFD",
+	[CKPT_HDR_SIGNALFD] = "SIGNALFD",
 	[CKPT_HDR_TAIL] = "TAIL",
 	[CKPT_HDR_ERROR] = "ERROR",
 };
@@ -276,6 +278,7 @@ static const struct {
 	CKPT_RESERVED(CKPT_HDR_CRED, ckpt_hdr_cred, pad),
 	CKPT_RESERVED(CKPT_HDR_FILE_TABLE, ckpt_hdr_file_table, pad),
 	CKPT_RESERVED(CKPT_HDR_FILE_LOCK, ckpt_hdr_file_lock, pad),
+	CKPT_RESERVED(CKPT_HDR_EVENTFD, ckpt_hdr_eventfd, pad),
 	CKPT_RESERVED(CKPT_HDR_IPC_SHM, ckpt_hdr_ipc_shm, perm.pad),
 	CKPT_RESERVED(CKPT_HDR_IPC_SHM, ckpt_hdr_ipc_shm, pad),
 	CKPT_RESERVED(CKPT_HDR_IPC_SEM, ckpt_hdr_ipc_sem, perm.pad),

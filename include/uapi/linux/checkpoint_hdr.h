@@ -81,6 +81,8 @@ enum ckpt_hdr_type {
 	CKPT_HDR_FILE_LOCK,
 	CKPT_HDR_PIPE,
 	CKPT_HDR_PIPE_BUF,
+	CKPT_HDR_EVENTFD,
+	CKPT_HDR_SIGNALFD,
 
 	CKPT_HDR_MM = 400,
 	CKPT_HDR_VMA,
@@ -496,6 +498,8 @@ enum ckpt_file_type {
 	CKPT_FILE_DATA,		/* memfd or deleted file; its FILE_DATA follows */
 	CKPT_FILE_PIPE,		/* end of a pipe; its PIPE follows */
 	CKPT_FILE_FIFO,		/* open FIFO (named pipe); its PIPE follows */
+	CKPT_FILE_EVENTFD,	/* eventfd; an EVENTFD record follows */
+	CKPT_FILE_SIGNALFD,	/* signalfd; a SIGNALFD record follows */
 	CKPT_FILE_TYPE_MAX
 };
 
@@ -510,6 +514,7 @@ struct ckpt_hdr_file {
 	__u32 nr_locks;		/* flock() and OFD locks held through it */
 	/* REG, CHR: a CKPT_HDR_STRING path follows; DATA: its FILE_DATA */
 	/* PIPE, FIFO: its CKPT_HDR_PIPE (or an OBJREF to it) follows */
+	/* EVENTFD, SIGNALFD: a CKPT_HDR_EVENTFD or CKPT_HDR_SIGNALFD */
 	/* then nr_locks CKPT_HDR_FILE_LOCK records */
 };
 
@@ -540,6 +545,22 @@ struct ckpt_hdr_pipe_buf {
 	struct ckpt_hdr h;
 	__u32 len;
 	__u32 flags;		/* CKPT_PIPE_BUF_* */
+};
+
+#define CKPT_EVENTFD_SEMAPHORE	0x1	/* EFD_SEMAPHORE */
+
+/* An eventfd, after its FILE */
+struct ckpt_hdr_eventfd {
+	struct ckpt_hdr h;
+	__u64 count;		/* its counter, below 2^64 - 1 */
+	__u32 flags;		/* CKPT_EVENTFD_* */
+	__u32 pad;
+};
+
+/* A signalfd, after its FILE */
+struct ckpt_hdr_signalfd {
+	struct ckpt_hdr h;
+	__u64 sigmask;		/* the signals it reads: bit N-1 for signal N */
 };
 
 /* ckpt_hdr_file_lock.kind */

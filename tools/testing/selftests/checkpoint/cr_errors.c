@@ -234,6 +234,7 @@ enum unsupported_kind {
 	UNSUPPORTED_BIG_DELETED,	/* a deleted file above 256 MiB */
 	UNSUPPORTED_FUTURE_WRITE,	/* memfd F_SEAL_FUTURE_WRITE, mapped */
 	UNSUPPORTED_OWNER,		/* fcntl(F_SETOWN) on a file */
+	UNSUPPORTED_UNIX_FD,		/* a unix socket at fd 6 */
 	UNSUPPORTED_NR
 };
 
@@ -246,6 +247,7 @@ static const char *const unsupported_said[UNSUPPORTED_NR] = {
 	"larger than the 256 MiB saved of a deleted file",
 	"is sealed F_SEAL_FUTURE_WRITE and mapped writable",
 	"has an owner (F_SETOWN)",
+	"fd 6 is a socket",
 };
 
 /*
@@ -286,6 +288,15 @@ static int wl_unsupported(struct cr_ctx *ctx, void *arg)
 		if (s < 0 || fcntl(s, F_SETOWN, getpid()))
 			return CR_EXIT_SETUP;
 		break;
+	case UNSUPPORTED_UNIX_FD: {
+		int sv[2];
+
+		if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) || dup2(sv[0], 6) != 6)
+			return CR_EXIT_SETUP;
+		close(sv[0]);
+		close(sv[1]);
+		break;
+	}
 	case UNSUPPORTED_LEASE:
 		s = open(ctx->data, O_RDONLY | O_CREAT, 0600);
 		if (s < 0 || fcntl(s, F_SETLEASE, F_RDLCK))

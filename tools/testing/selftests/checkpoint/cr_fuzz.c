@@ -160,7 +160,9 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/eventfd.h>
 #include <sys/file.h>
+#include <sys/signalfd.h>
 #include <sys/ipc.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
@@ -433,7 +435,8 @@ static const struct rtype rtypes[] = {
 	RT(SIGINFO),
 	RT(CRED), RT(SIGNAL), RT(UTS_NS), RT(MM), RT(VMA), RT(PAGES),
 	RT(SHMEM), RT(SHM_ATTACH), RT(FILE_TABLE), RT(FD_ENT), RT(FILE), RT(FS),
-	RT(FILE_DATA), RT(FILE_LOCK), RT(POSIX_TIMER),
+	RT(FILE_DATA), RT(FILE_LOCK), RT(PIPE), RT(PIPE_BUF), RT(EVENTFD),
+	RT(SIGNALFD), RT(POSIX_TIMER),
 	RT(IPC_NS), RT(IPC_SHM), RT(IPC_SEM), RT(IPC_MSQ), RT(IPC_MSG),
 	RT(SYSVSEM), RT(SEM_UNDO), RT(SEM_ADJ),
 	RT(TAIL), RT(ERROR),
@@ -462,6 +465,7 @@ static const struct otype otypes[] = {
 	OT(IPC_NS, IPC_NS, struct ckpt_hdr_ipc_ns),
 	OT(SEM_UNDO, SEM_UNDO, struct ckpt_hdr_sem_undo),
 	OT(SHM_ATTACH, SHM_ATTACH, struct ckpt_hdr_shm_attach),
+	OT(PIPE, PIPE, struct ckpt_hdr_pipe),
 };
 #undef OT
 
@@ -1976,6 +1980,29 @@ static int workload(int argc, char **argv)
 		    unlink(del))
 			return wl_fail("deleted file");
 		close(k);
+		/*
+		 * a packet mode pipe holding two packets, 8 pages big, its
+		 * ends inherited by the children: PIPE, PIPE_BUF and OBJREFs;
+		 * a FIFO open for reading and writing, holding data: PIPE
+		 * with its path; EVENTFD and SIGNALFD
+		 */
+		if (pipe2(sync, O_DIRECT) || dup2(sync[0], 22) != 22 ||
+		    dup2(sync[1], 23) != 23 || write(23, "pkt", 3) != 3 ||
+		    write(23, "data", 4) != 4 ||
+		    fcntl(23, F_SETPIPE_SZ, 8 * 4096) < 0)
+			return wl_fail("pipe");
+		close(sync[0]);
+		close(sync[1]);
+		snprintf(del, sizeof(del), "/tmp/cr_fuzz.fifo.%d", getpid());
+		unlink(del);
+		k = mkfifo(del, 0600) ? -1 : open(del, O_RDWR);
+		if (k < 0 || dup2(k, 24) != 24 || write(24, "fifo", 4) != 4)
+			return wl_fail("FIFO");
+		close(k);
+		if (sigemptyset(&tset) || sigaddset(&tset, SIGUSR1) ||
+		    dup2(eventfd(5, EFD_SEMAPHORE), 25) != 25 ||
+		    dup2(signalfd(-1, &tset, SFD_NONBLOCK), 26) != 26)
+			return wl_fail("eventfd, signalfd");
 		/* locks: FILE_LOCK records of a file and of the table */
 		if (flock(21, LOCK_EX) || fcntl(20, F_SETLK, &(struct flock){
 				.l_type = F_RDLCK, .l_whence = SEEK_SET,

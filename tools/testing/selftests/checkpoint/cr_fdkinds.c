@@ -1,0 +1,414 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Other kinds of open files through checkpoint and restart (with the
+ * restart tool): eventfds (counter, semaphore mode, flags, a reader in
+ * another process), signalfds (the signals they read, a pending one),
+ * character devices by path (/dev/null, /dev/zero, /dev/full,
+ * /dev/urandom), directories open at a getdents() position, O_PATH
+ * fds; and a terminal, refused.
+ */
+#include "cr_tree.h"
+
+#include <dirent.h>
+#include <sys/eventfd.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+
+CR_FIXTURE(cr_fdkinds);
+
+/* Move fd @fd to number @to; 0 or -1 */
+static int move_fd(int fd, int to)
+{
+	if (fd < 0)
+		return -1;
+	if (fd == to)
+		return 0;
+	if (dup2(fd, to) != to)
+		return -1;
+	close(fd);
+	return 0;
+}
+
+/* ---- eventfd ---------------------------------------------------------------- */
+
+#define FD_EV_NB	20	/* counter 15, O_NONBLOCK */
+#define FD_EV_SEM	21	/* semaphore, counter 3 */
+#define FD_EV_KID	22	/* 0; child K waits on it */
+#define FD_EV_MAX	23	/* counter 2^64 - 2 */
+
+static int wl_eventfd(struct cr_ctx *ctx, void *arg)
+{
+	uint64_t v = 10;
+	int status;
+	pid_t k;
+
+	if (move_fd(eventfd(5, EFD_NONBLOCK), FD_EV_NB) ||
+	    write(FD_EV_NB, &v, 8) != 8 ||
+	    move_fd(eventfd(3, EFD_SEMAPHORE), FD_EV_SEM) ||
+	    move_fd(eventfd(0, 0), FD_EV_KID) ||
+	    move_fd(eventfd(0, 0), FD_EV_MAX))
+		return CR_EXIT_SETUP;
+	v = UINT64_MAX - 2;
+	if (write(FD_EV_MAX, &v, 8) != 8)
+		return CR_EXIT_SETUP;
+	k = fork();
+	if (k == 0) {
+		close(ctx->ready_fd);
+		/* blocked here through the checkpoint and the restart */
+		if (read(FD_EV_KID, &v, 8) != 8)
+			_exit(10);
+		_exit(v == 7 ? 0 : 11);
+	}
+	if (k < 0)
+		return CR_EXIT_SETUP;
+	cr_sleep_ms(100);
+	cr_wl_ready(ctx);
+	cr_wl_wait_go(ctx);
+
+	if (read(FD_EV_NB, &v, 8) != 8 || v != 15)
+		return CR_WL_FAIL(1, "counter %llu, not 15", (unsigned long long)v);
+	if (read(FD_EV_NB, &v, 8) != -1 || errno != EAGAIN)
+		return CR_WL_FAIL(2, "the eventfd is not O_NONBLOCK or not 0");
+	if ((fcntl(FD_EV_NB, F_GETFL) & (O_ACCMODE | O_NONBLOCK)) !=
+	    (O_RDWR | O_NONBLOCK))
+		return CR_WL_FAIL(3, "flags %#x", fcntl(FD_EV_NB, F_GETFL));
+	for (int i = 0; i < 3; i++)
+		if (read(FD_EV_SEM, &v, 8) != 8 || v != 1)
+			return CR_WL_FAIL(4, "semaphore read %d: %llu", i,
+					  (unsigned long long)v);
+	if (fcntl(FD_EV_SEM, F_SETFL, O_NONBLOCK) ||
+	    read(FD_EV_SEM, &v, 8) != -1 || errno != EAGAIN)
+		return CR_WL_FAIL(5, "the semaphore is not down to 0");
+	if (read(FD_EV_MAX, &v, 8) != 8 || v != UINT64_MAX - 2)
+		return CR_WL_FAIL(6, "counter %llu", (unsigned long long)v);
+	v = 7;
+	if (write(FD_EV_KID, &v, 8) != 8)
+		return CR_WL_FAIL(7, "write: %s", strerror(errno));
+	if (waitpid(k, &status, 0) != k || status)
+		return CR_WL_FAIL(8, "the reader's status %#x", status);
+	return 0;
+}
+
+CR_TEST(cr_fdkinds, eventfd)
+{
+	tree_cycle(_metadata, ctx, wl_eventfd, NULL, 0);
+}
+
+/* ---- signalfd --------------------------------------------------------------- */
+
+#define FD_SIG		20
+
+static int wl_signalfd(struct cr_ctx *ctx, void *arg)
+{
+	struct signalfd_siginfo si;
+	char path[64], buf[4096];
+	sigset_t mask;
+	ssize_t n;
+	char *l;
+
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGUSR1);
+	sigaddset(&mask, SIGUSR2);
+	if (sigprocmask(SIG_BLOCK, &mask, NULL))
+		return CR_EXIT_SETUP;
+	sigdelset(&mask, SIGUSR2);
+	sigaddset(&mask, SIGRTMIN + 3);
+	if (move_fd(signalfd(-1, &mask, SFD_NONBLOCK), FD_SIG) ||
+	    kill(getpid(), SIGUSR1))
+		return CR_EXIT_SETUP;
+	cr_wl_ready(ctx);
+	cr_wl_wait_go(ctx);
+
+	if (read(FD_SIG, &si, sizeof(si)) != sizeof(si) ||
+	    si.ssi_signo != SIGUSR1)
+		return CR_WL_FAIL(1, "the pending SIGUSR1 is not read");
+	if (kill(getpid(), SIGUSR2) ||
+	    read(FD_SIG, &si, sizeof(si)) != -1 || errno != EAGAIN)
+		return CR_WL_FAIL(2, "SIGUSR2 is read, or the fd blocks");
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", FD_SIG);
+	n = cr_read_str(path, buf, sizeof(buf));
+	l = n > 0 ? strstr(buf, "sigmask:") : NULL;
+	/* SIGUSR1 is bit 9, SIGRTMIN + 3 (37) bit 36 */
+	if (!l || !strstr(l, "0000001000000200"))
+		return CR_WL_FAIL(3, "fdinfo: %s", n > 0 ? buf : "none");
+	return 0;
+}
+
+CR_TEST(cr_fdkinds, signalfd)
+{
+	tree_cycle(_metadata, ctx, wl_signalfd, NULL, 0);
+}
+
+/* ---- character devices, directories, O_PATH ------------------------------ */
+
+#define FD_NULL		20
+#define FD_DEVZERO	21
+#define FD_FULL		22
+#define FD_URANDOM	23
+#define FD_DIR		24	/* a directory, DIR_SEEN entries read */
+#define FD_PATH_DIR	25	/* O_PATH of it */
+#define FD_PATH_FILE	26	/* O_PATH of a file in it */
+#define DIR_FILES	40
+#define DIR_SEEN	12
+
+struct linux_dirent64 {
+	uint64_t d_ino;
+	int64_t d_off;
+	unsigned short d_reclen;
+	unsigned char d_type;
+	char d_name[];
+};
+
+/* Read one entry of @fd's directory into @name; 1, 0 at the end, -1 */
+static int next_entry(int fd, char *name, size_t size)
+{
+	/*
+	 * room for one entry only (24 bytes for the names here, not 48):
+	 * getdents64() returns one at a time
+	 */
+	char buf[40] __attribute__((aligned(8)));
+	struct linux_dirent64 *d = (void *)buf;
+	long n = syscall(SYS_getdents64, fd, buf, sizeof(buf));
+
+	if (n <= 0)
+		return n;
+	snprintf(name, size, "%s", d->d_name);
+	return 1;
+}
+
+static int wl_dev_dir(struct cr_ctx *ctx, void *arg)
+{
+	char dir[CR_PATH_LEN + 16], path[CR_PATH_LEN + 32], name[256];
+	char seen[DIR_FILES + 2] = "", buf[64];
+	struct stat st;
+	int i, n, fd;
+
+	snprintf(dir, sizeof(dir), "%s.dir", ctx->data);
+	mkdir(dir, 0755);
+	for (i = 0; i < DIR_FILES; i++) {
+		snprintf(path, sizeof(path), "%s/f%02d", dir, i);
+		close(open(path, O_WRONLY | O_CREAT, 0644));
+	}
+	if (move_fd(open("/dev/null", O_WRONLY), FD_NULL) ||
+	    move_fd(open("/dev/zero", O_RDONLY), FD_DEVZERO) ||
+	    move_fd(open("/dev/full", O_WRONLY), FD_FULL) ||
+	    move_fd(open("/dev/urandom", O_RDONLY | O_NONBLOCK), FD_URANDOM) ||
+	    move_fd(open(dir, O_RDONLY | O_DIRECTORY), FD_DIR) ||
+	    move_fd(open(dir, O_PATH | O_DIRECTORY), FD_PATH_DIR) ||
+	    move_fd(openat(FD_PATH_DIR, "f07", O_PATH), FD_PATH_FILE))
+		return CR_EXIT_SETUP;
+	/* the first DIR_SEEN entries ("." and ".." among them) */
+	for (i = 0; i < DIR_SEEN; i++) {
+		if (next_entry(FD_DIR, name, sizeof(name)) != 1)
+			return CR_EXIT_SETUP;
+		if (name[0] == 'f')
+			seen[atoi(name + 1)] = 1;
+	}
+	cr_wl_ready(ctx);
+	cr_wl_wait_go(ctx);
+
+	if (fstat(FD_NULL, &st) || st.st_rdev != makedev(1, 3) ||
+	    write(FD_NULL, "x", 1) != 1)
+		return CR_WL_FAIL(1, "/dev/null");
+	memset(buf, 1, sizeof(buf));
+	if (fstat(FD_DEVZERO, &st) || st.st_rdev != makedev(1, 5) ||
+	    read(FD_DEVZERO, buf, sizeof(buf)) != sizeof(buf) || buf[0] ||
+	    buf[sizeof(buf) - 1])
+		return CR_WL_FAIL(2, "/dev/zero");
+	if (write(FD_FULL, "x", 1) != -1 || errno != ENOSPC)
+		return CR_WL_FAIL(3, "/dev/full");
+	if (fstat(FD_URANDOM, &st) || st.st_rdev != makedev(1, 9) ||
+	    !(fcntl(FD_URANDOM, F_GETFL) & O_NONBLOCK) ||
+	    read(FD_URANDOM, buf, 16) != 16)
+		return CR_WL_FAIL(4, "/dev/urandom");
+	/* the directory goes on where it was: every entry once */
+	for (n = 0; (i = next_entry(FD_DIR, name, sizeof(name))) == 1; n++) {
+		if (name[0] != 'f')
+			return CR_WL_FAIL(5, "%s again after restart", name);
+		if (seen[atoi(name + 1)]++)
+			return CR_WL_FAIL(6, "%s twice", name);
+	}
+	for (i = 0; i < DIR_FILES; i++)
+		if (!seen[i])
+			return CR_WL_FAIL(7, "f%02d never seen (%d after restart)",
+					  i, n);
+	if (!(fcntl(FD_PATH_DIR, F_GETFL) & O_PATH) ||
+	    !(fcntl(FD_PATH_FILE, F_GETFL) & O_PATH))
+		return CR_WL_FAIL(8, "O_PATH lost");
+	fd = openat(FD_PATH_DIR, "f08", O_RDONLY);
+	if (fd < 0 || fstatat(FD_PATH_FILE, "", &st, AT_EMPTY_PATH) ||
+	    !S_ISREG(st.st_mode))
+		return CR_WL_FAIL(9, "O_PATH fds do not lead to their files");
+	close(fd);
+	for (i = 0; i < DIR_FILES; i++) {
+		snprintf(path, sizeof(path), "%s/f%02d", dir, i);
+		unlink(path);
+	}
+	rmdir(dir);
+	return 0;
+}
+
+CR_TEST(cr_fdkinds, dev_files_and_dir_fd)
+{
+	tree_cycle(_metadata, ctx, wl_dev_dir, NULL, 0);
+}
+
+/* ---- a terminal: refused ------------------------------------------------ */
+
+static int wl_pty(struct cr_ctx *ctx, void *arg)
+{
+	if (move_fd(open("/dev/ptmx", O_RDWR | O_NOCTTY), 5))
+		return CR_EXIT_SETUP;
+	cr_wl_ready(ctx);
+	cr_wl_wait_go(ctx);
+	return 0;
+}
+
+/*
+ * A pty master opened again would be a new pty: checkpoint refuses it
+ * with EBUSY naming the fd and the terminal; the tree runs on.
+ */
+CR_TEST(cr_fdkinds, terminal_refused)
+{
+	struct wl_call call = { wl_pty, NULL };
+	int err, status;
+	size_t len;
+	char *log;
+	long ret;
+
+	prctl(PR_SET_CHILD_SUBREAPER, 1);
+	cr_cgroup_create(_metadata, ctx);
+	cr_spawn(_metadata, ctx, wl_in_cgroup, &call);
+	cr_freeze(_metadata, ctx, ctx->wl_pid);
+	ret = ckpt_to_img(ctx, ctx->wl_pid, CHECKPOINT_SUBTREE, &err);
+	EXPECT_EQ(-1, ret);
+	EXPECT_EQ(EBUSY, err);
+	log = cr_read_whole(ctx->log, &len);
+	EXPECT_TRUE(log && strstr(log, "fd 5") && strstr(log, "terminal")) {
+		cr_dump_logs(_metadata, ctx);
+	}
+	free(log);
+	cr_thaw(_metadata, ctx);
+	cr_go(_metadata, ctx);
+	ASSERT_EQ(0, cr_wait_timeout(ctx->wl_pid, &status, CR_WAIT_MS));
+	ctx->wl_pid = 0;
+	EXPECT_EQ(0, status);
+}
+
+/* ---- bad values in the records of an eventfd and a signalfd ------------ */
+
+static int wl_bad(struct cr_ctx *ctx, void *arg)
+{
+	uint64_t v;
+	sigset_t mask;
+
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGUSR1);
+	if (sigprocmask(SIG_BLOCK, &mask, NULL) ||
+	    move_fd(eventfd(9, 0), 20) ||
+	    move_fd(signalfd(-1, &mask, 0), 21))
+		return CR_EXIT_SETUP;
+	cr_wl_ready(ctx);
+	cr_wl_wait_go(ctx);
+	if (read(20, &v, 8) != 8 || v != 9)
+		return CR_WL_FAIL(1, "counter %llu", (unsigned long long)v);
+	return 0;
+}
+
+struct bad_kind {
+	const char *what;
+	uint32_t type;		/* CKPT_HDR_FILE: the FILE of the eventfd */
+	size_t off;
+	int size;
+	int64_t val;
+};
+
+#define BAD(t, st, field, v) \
+	{ #t "." #field, CKPT_HDR_##t, offsetof(struct ckpt_hdr_##st, field), \
+	  sizeof(((struct ckpt_hdr_##st *)0)->field), (v) }
+
+static const struct bad_kind bad_kinds[] = {
+	BAD(EVENTFD, eventfd, count, -1),
+	BAD(EVENTFD, eventfd, flags, 2),
+	BAD(EVENTFD, eventfd, pad, 1),
+	BAD(SIGNALFD, signalfd, sigmask, 1 << (SIGKILL - 1)),
+	BAD(SIGNALFD, signalfd, sigmask, 1 << (SIGSTOP - 1)),
+	BAD(FILE, file, f_flags, O_RDONLY),
+	BAD(FILE, file, file_type, CKPT_FILE_SIGNALFD),
+};
+
+/* The record a bad value goes in: the FILE of the eventfd is before it */
+static const struct cr_rec *bad_rec(const struct cr_image *im, uint32_t type)
+{
+	const struct cr_rec *r = cr_image_find(im, CKPT_HDR_EVENTFD, 0);
+
+	if (type != CKPT_HDR_FILE || !r)
+		return cr_image_find(im, type, 0);
+	return r > im->recs && r[-1].type == CKPT_HDR_FILE ? r - 1 : NULL;
+}
+
+/*
+ * Every field restart validates in the records of an eventfd and a
+ * signalfd, set to a value it must refuse: the restart fails (the tool
+ * exits 1); the intact image then restarts.
+ */
+CR_TEST(cr_fdkinds, bad_fields_refused)
+{
+	struct wl_call call = { wl_bad, NULL };
+	unsigned char *img, *bad;
+	struct cr_image im;
+	unsigned int i;
+	int err, status;
+	char st[128];
+	size_t len;
+
+	prctl(PR_SET_CHILD_SUBREAPER, 1);
+	clear_ready(ctx);
+	cr_cgroup_create(_metadata, ctx);
+	cr_spawn(_metadata, ctx, wl_in_cgroup, &call);
+	cr_freeze(_metadata, ctx, ctx->wl_pid);
+	ASSERT_LT(0, ckpt_to_img(ctx, ctx->wl_pid, 0, &err)) {
+		TH_LOG("checkpoint: %s", strerror(err));
+		cr_dump_logs(_metadata, ctx);
+	}
+	kill_tree(_metadata, ctx);
+	cr_go(_metadata, ctx);
+	ASSERT_EQ(0, cr_image_scan(ctx->img, &im)) {
+		TH_LOG("%s", im.err);
+	}
+	img = cr_read_whole(ctx->img, &len);
+	ASSERT_NE(NULL, img);
+	bad = malloc(len);
+	ASSERT_NE(NULL, bad);
+	for (i = 0; i < ARRAY_SIZE(bad_kinds); i++) {
+		const struct bad_kind *b = &bad_kinds[i];
+		const struct cr_rec *r = bad_rec(&im, b->type);
+		uint64_t v = b->val;
+
+		ASSERT_NE(NULL, r) {
+			TH_LOG("no record of type %u for %s", b->type, b->what);
+		}
+		ASSERT_LE(b->off + b->size, r->len);
+		memcpy(bad, img, len);
+		memcpy(bad + r->off + b->off, &v, b->size);
+		ASSERT_EQ(0, cr_write_whole(ctx->data, bad, len));
+		status = restart_tool(_metadata, ctx, ctx->data);
+		cr_status_str(status, st, sizeof(st));
+		EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 1) {
+			TH_LOG("%s: the restart tool %s, expected exit 1",
+			       b->what, st);
+		}
+	}
+	free(bad);
+	free(img);
+	cr_image_free(&im);
+	status = restart_tool(_metadata, ctx, ctx->img);
+	cr_status_str(status, st, sizeof(st));
+	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) {
+		TH_LOG("the intact image: restored tree %s", st);
+		cr_dump_logs(_metadata, ctx);
+	}
+}
+
+TEST_HARNESS_MAIN
