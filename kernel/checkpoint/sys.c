@@ -61,6 +61,7 @@ static const char * const ckpt_hdr_names[] = {
 	[CKPT_HDR_PIPE_BUF] = "PIPE_BUF",
 	[CKPT_HDR_EVENTFD] = "EVENTFD",
 	[CKPT_HDR_SIGNALFD] = "SIGNALFD",
+	[CKPT_HDR_TIMERFD] = "TIMERFD",
 	[CKPT_HDR_TAIL] = "TAIL",
 	[CKPT_HDR_ERROR] = "ERROR",
 };

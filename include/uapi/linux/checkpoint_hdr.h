@@ -83,6 +83,7 @@ enum ckpt_hdr_type {
 	CKPT_HDR_PIPE_BUF,
 	CKPT_HDR_EVENTFD,
 	CKPT_HDR_SIGNALFD,
+	CKPT_HDR_TIMERFD,
 
 	CKPT_HDR_MM = 400,
 	CKPT_HDR_VMA,
@@ -500,6 +501,7 @@ enum ckpt_file_type {
 	CKPT_FILE_FIFO,		/* open FIFO (named pipe); its PIPE follows */
 	CKPT_FILE_EVENTFD,	/* eventfd; an EVENTFD record follows */
 	CKPT_FILE_SIGNALFD,	/* signalfd; a SIGNALFD record follows */
+	CKPT_FILE_TIMERFD,	/* timerfd; a TIMERFD record follows */
 	CKPT_FILE_TYPE_MAX
 };
 
@@ -514,7 +516,7 @@ struct ckpt_hdr_file {
 	__u32 nr_locks;		/* flock() and OFD locks held through it */
 	/* REG, CHR: a CKPT_HDR_STRING path follows; DATA: its FILE_DATA */
 	/* PIPE, FIFO: its CKPT_HDR_PIPE (or an OBJREF to it) follows */
-	/* EVENTFD, SIGNALFD: a CKPT_HDR_EVENTFD or CKPT_HDR_SIGNALFD */
+	/* EVENTFD, SIGNALFD, TIMERFD: its record of that name */
 	/* then nr_locks CKPT_HDR_FILE_LOCK records */
 };
 
@@ -561,6 +563,23 @@ struct ckpt_hdr_eventfd {
 struct ckpt_hdr_signalfd {
 	struct ckpt_hdr h;
 	__u64 sigmask;		/* the signals it reads: bit N-1 for signal N */
+};
+
+#define CKPT_TIMERFD_ABSTIME		0x1	/* TFD_TIMER_ABSTIME */
+#define CKPT_TIMERFD_CANCEL_ON_SET	0x2	/* TFD_TIMER_CANCEL_ON_SET */
+
+/*
+ * A timerfd, after its FILE. Its next expiry is the time left to it, but
+ * the wall-clock time of it when it was set with an absolute time on a
+ * CLOCK_REALTIME clock.
+ */
+struct ckpt_hdr_timerfd {
+	struct ckpt_hdr h;
+	__s32 clockid;		/* CLOCK_{MONOTONIC,REALTIME,BOOTTIME}[_ALARM] */
+	__u32 flags;		/* CKPT_TIMERFD_*, as it was last set */
+	__s64 value_ns;		/* next expiry, 0: disarmed */
+	__s64 interval_ns;	/* 0: one-shot */
+	__u64 ticks;		/* expiries not read yet */
 };
 
 /* ckpt_hdr_file_lock.kind */

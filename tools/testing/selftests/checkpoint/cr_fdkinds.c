@@ -12,6 +12,7 @@
 #include <dirent.h>
 #include <sys/eventfd.h>
 #include <sys/signalfd.h>
+#include <sys/timerfd.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 
@@ -138,6 +139,93 @@ static int wl_signalfd(struct cr_ctx *ctx, void *arg)
 CR_TEST(cr_fdkinds, signalfd)
 {
 	tree_cycle(_metadata, ctx, wl_signalfd, NULL, 0);
+}
+
+/* ---- timerfd ---------------------------------------------------------------- */
+
+#define FD_TF_ONE	20	/* CLOCK_MONOTONIC, in 3 s, O_NONBLOCK */
+#define FD_TF_PER	21	/* CLOCK_BOOTTIME, every 20 ms, not read */
+#define FD_TF_ABS	22	/* CLOCK_REALTIME, absolute: in an hour */
+#define FD_TF_FIRED	23	/* fired once, not read */
+#define FD_TF_OFF	24	/* never set */
+#define NS		1000000000LL
+
+static long long ts_ns(const struct timespec *t)
+{
+	return t->tv_sec * NS + t->tv_nsec;
+}
+
+static int wl_timerfd(struct cr_ctx *ctx, void *arg)
+{
+	struct itimerspec one = { .it_value = { 3, 0 } };
+	struct itimerspec per = { .it_value = { 0, 20000000 },
+				  .it_interval = { 0, 20000000 } };
+	struct itimerspec fired = { .it_value = { 0, 1000000 } };
+	struct itimerspec abs = { 0 }, cur;
+	struct timespec now;
+	char path[64], buf[1024];
+	uint64_t ticks;
+	long long abs_ns;
+
+	clock_gettime(CLOCK_REALTIME, &now);
+	abs.it_value.tv_sec = now.tv_sec + 3600;
+	abs_ns = ts_ns(&abs.it_value);
+	if (move_fd(timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK), FD_TF_ONE) ||
+	    timerfd_settime(FD_TF_ONE, 0, &one, NULL) ||
+	    move_fd(timerfd_create(CLOCK_BOOTTIME, 0), FD_TF_PER) ||
+	    timerfd_settime(FD_TF_PER, 0, &per, NULL) ||
+	    move_fd(timerfd_create(CLOCK_REALTIME, 0), FD_TF_ABS) ||
+	    timerfd_settime(FD_TF_ABS, TFD_TIMER_ABSTIME |
+			    TFD_TIMER_CANCEL_ON_SET, &abs, NULL) ||
+	    move_fd(timerfd_create(CLOCK_MONOTONIC, 0), FD_TF_FIRED) ||
+	    timerfd_settime(FD_TF_FIRED, 0, &fired, NULL) ||
+	    move_fd(timerfd_create(CLOCK_MONOTONIC, 0), FD_TF_OFF))
+		return CR_EXIT_SETUP;
+	cr_sleep_ms(200);	/* the periodic one fires about 10 times */
+	cr_wl_ready(ctx);
+	cr_wl_wait_go(ctx);
+
+	/* the one-shot: still armed, within its 3 s, nothing to read */
+	if (timerfd_gettime(FD_TF_ONE, &cur) || !ts_ns(&cur.it_value) ||
+	    ts_ns(&cur.it_value) > 3 * NS || ts_ns(&cur.it_interval))
+		return CR_WL_FAIL(1, "one-shot: %lld ns left",
+				  ts_ns(&cur.it_value));
+	if (read(FD_TF_ONE, &ticks, 8) != -1 || errno != EAGAIN)
+		return CR_WL_FAIL(2, "one-shot: fired, or not O_NONBLOCK");
+	/* the periodic one: the expiries before the checkpoint, and on */
+	if (timerfd_gettime(FD_TF_PER, &cur) ||
+	    ts_ns(&cur.it_interval) != 20000000 || !ts_ns(&cur.it_value))
+		return CR_WL_FAIL(3, "periodic: every %lld ns",
+				  ts_ns(&cur.it_interval));
+	if (read(FD_TF_PER, &ticks, 8) != 8 || ticks < 5)
+		return CR_WL_FAIL(4, "periodic: %llu expiries",
+				  (unsigned long long)ticks);
+	if (read(FD_TF_PER, &ticks, 8) != 8 || !ticks)
+		return CR_WL_FAIL(5, "periodic: stopped");
+	/* the absolute one: the same wall-clock time, flags kept */
+	clock_gettime(CLOCK_REALTIME, &now);
+	if (timerfd_gettime(FD_TF_ABS, &cur) ||
+	    llabs(ts_ns(&now) + ts_ns(&cur.it_value) - abs_ns) > NS)
+		return CR_WL_FAIL(6, "absolute: %lld ns left, %lld ns off",
+				  ts_ns(&cur.it_value),
+				  ts_ns(&now) + ts_ns(&cur.it_value) - abs_ns);
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", FD_TF_ABS);
+	if (cr_read_str(path, buf, sizeof(buf)) <= 0 ||
+	    !strstr(buf, "settime flags: 03") || !strstr(buf, "clockid: 0"))
+		return CR_WL_FAIL(7, "absolute: fdinfo %s", buf);
+	/* the one that fired: its expiry is there to read, it is disarmed */
+	if (read(FD_TF_FIRED, &ticks, 8) != 8 || ticks != 1 ||
+	    timerfd_gettime(FD_TF_FIRED, &cur) || ts_ns(&cur.it_value))
+		return CR_WL_FAIL(8, "fired: %llu", (unsigned long long)ticks);
+	if (timerfd_gettime(FD_TF_OFF, &cur) || ts_ns(&cur.it_value) ||
+	    ts_ns(&cur.it_interval))
+		return CR_WL_FAIL(9, "never set: armed");
+	return 0;
+}
+
+CR_TEST(cr_fdkinds, timerfd)
+{
+	tree_cycle(_metadata, ctx, wl_timerfd, NULL, 0);
 }
 
 /* ---- character devices, directories, O_PATH ------------------------------ */
@@ -296,7 +384,7 @@ CR_TEST(cr_fdkinds, terminal_refused)
 	EXPECT_EQ(0, status);
 }
 
-/* ---- bad values in the records of an eventfd and a signalfd ------------ */
+/* ---- bad values in the records of an eventfd, a signalfd, a timerfd ----- */
 
 static int wl_bad(struct cr_ctx *ctx, void *arg)
 {
@@ -307,7 +395,8 @@ static int wl_bad(struct cr_ctx *ctx, void *arg)
 	sigaddset(&mask, SIGUSR1);
 	if (sigprocmask(SIG_BLOCK, &mask, NULL) ||
 	    move_fd(eventfd(9, 0), 20) ||
-	    move_fd(signalfd(-1, &mask, 0), 21))
+	    move_fd(signalfd(-1, &mask, 0), 21) ||
+	    move_fd(timerfd_create(CLOCK_MONOTONIC, 0), 22))
 		return CR_EXIT_SETUP;
 	cr_wl_ready(ctx);
 	cr_wl_wait_go(ctx);
@@ -334,6 +423,10 @@ static const struct bad_kind bad_kinds[] = {
 	BAD(EVENTFD, eventfd, pad, 1),
 	BAD(SIGNALFD, signalfd, sigmask, 1 << (SIGKILL - 1)),
 	BAD(SIGNALFD, signalfd, sigmask, 1 << (SIGSTOP - 1)),
+	BAD(TIMERFD, timerfd, clockid, CLOCK_PROCESS_CPUTIME_ID),
+	BAD(TIMERFD, timerfd, flags, 4),
+	BAD(TIMERFD, timerfd, value_ns, -1),
+	BAD(TIMERFD, timerfd, interval_ns, -1),
 	BAD(FILE, file, f_flags, O_RDONLY),
 	BAD(FILE, file, file_type, CKPT_FILE_SIGNALFD),
 };
