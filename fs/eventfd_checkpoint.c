@@ -49,7 +49,7 @@ static struct file *ckpt_eventfd_restore(struct ckpt_ctx *ctx,
 	struct file *file;
 	int ret;
 
-	ret = ckpt_read_hdr_type(ctx, &e.h, CKPT_HDR_EVENTFD, sizeof(e));
+	ret = ckpt_read_obj_type_into(ctx, &e.h, CKPT_HDR_EVENTFD, sizeof(e));
 	if (ret)
 		return ERR_PTR(ret);
 	if ((h->f_flags & O_ACCMODE) != O_RDWR || e.count == U64_MAX ||

@@ -47,7 +47,7 @@ static struct file *ckpt_signalfd_restore(struct ckpt_ctx *ctx,
 	sigset_t mask;
 	int ret;
 
-	ret = ckpt_read_hdr_type(ctx, &s.h, CKPT_HDR_SIGNALFD, sizeof(s));
+	ret = ckpt_read_obj_type_into(ctx, &s.h, CKPT_HDR_SIGNALFD, sizeof(s));
 	if (ret)
 		return ERR_PTR(ret);
 	mask.sig[0] = s.sigmask;

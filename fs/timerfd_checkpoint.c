@@ -87,7 +87,7 @@ static struct file *ckpt_timerfd_restore(struct ckpt_ctx *ctx,
 	struct file *file;
 	int flags = 0, ret;
 
-	ret = ckpt_read_hdr_type(ctx, &r.h, CKPT_HDR_TIMERFD, sizeof(r));
+	ret = ckpt_read_obj_type_into(ctx, &r.h, CKPT_HDR_TIMERFD, sizeof(r));
 	if (ret)
 		return ERR_PTR(ret);
 	if ((h->f_flags & O_ACCMODE) != O_RDWR || r.value_ns < 0 ||

@@ -324,6 +324,8 @@ void *ckpt_read_body_alloc(struct ckpt_ctx *ctx, struct ckpt_hdr *h,
 void *ckpt_read_obj_type(struct ckpt_ctx *ctx, int type, size_t size);
 int ckpt_read_hdr_type(struct ckpt_ctx *ctx, struct ckpt_hdr *h, int type,
 		       size_t size);
+int ckpt_read_obj_type_into(struct ckpt_ctx *ctx, struct ckpt_hdr *h, int type,
+			    size_t size);
 char *ckpt_read_string(struct ckpt_ctx *ctx, size_t max);
 
 /* kernel/checkpoint/objhash.c */

@@ -62,6 +62,10 @@ static const char * const ckpt_hdr_names[] = {
 	[CKPT_HDR_EVENTFD] = "EVENTFD",
 	[CKPT_HDR_SIGNALFD] = "SIGNALFD",
 	[CKPT_HDR_TIMERFD] = "TIMERFD",
+	[CKPT_HDR_UNIX_FILE] = "UNIX_FILE",
+	[CKPT_HDR_UNIX_PAIR] = "UNIX_PAIR",
+	[CKPT_HDR_UNIX_SOCK] = "UNIX_SOCK",
+	[CKPT_HDR_UNIX_SKB] = "UNIX_SKB",
 	[CKPT_HDR_TAIL] = "TAIL",
 	[CKPT_HDR_ERROR] = "ERROR",
 };
@@ -244,6 +248,15 @@ CKPT_ALIGNED(ckpt_hdr_file_data);
 CKPT_ALIGNED(ckpt_hdr_file_lock);
 CKPT_ALIGNED(ckpt_hdr_posix_timer);
 CKPT_ALIGNED(ckpt_hdr_file_table);
+CKPT_ALIGNED(ckpt_hdr_pipe);
+CKPT_ALIGNED(ckpt_hdr_pipe_buf);
+CKPT_ALIGNED(ckpt_hdr_eventfd);
+CKPT_ALIGNED(ckpt_hdr_signalfd);
+CKPT_ALIGNED(ckpt_hdr_timerfd);
+CKPT_ALIGNED(ckpt_hdr_unix_file);
+CKPT_ALIGNED(ckpt_hdr_unix_pair);
+CKPT_ALIGNED(ckpt_hdr_unix_sock);
+CKPT_ALIGNED(ckpt_hdr_unix_skb);
 CKPT_ALIGNED(ckpt_hdr_shm_attach);
 CKPT_ALIGNED(ckpt_ipc_ids);
 CKPT_ALIGNED(ckpt_hdr_ipc_ns);
@@ -280,6 +293,8 @@ static const struct {
 	CKPT_RESERVED(CKPT_HDR_FILE_TABLE, ckpt_hdr_file_table, pad),
 	CKPT_RESERVED(CKPT_HDR_FILE_LOCK, ckpt_hdr_file_lock, pad),
 	CKPT_RESERVED(CKPT_HDR_EVENTFD, ckpt_hdr_eventfd, pad),
+	CKPT_RESERVED(CKPT_HDR_UNIX_FILE, ckpt_hdr_unix_file, pad),
+	CKPT_RESERVED(CKPT_HDR_UNIX_SKB, ckpt_hdr_unix_skb, pad),
 	CKPT_RESERVED(CKPT_HDR_IPC_SHM, ckpt_hdr_ipc_shm, perm.pad),
 	CKPT_RESERVED(CKPT_HDR_IPC_SHM, ckpt_hdr_ipc_shm, pad),
 	CKPT_RESERVED(CKPT_HDR_IPC_SEM, ckpt_hdr_ipc_sem, perm.pad),
@@ -642,6 +657,32 @@ void *ckpt_read_obj_type(struct ckpt_ctx *ctx, int type, size_t size)
 	if (ret)
 		return ERR_PTR(ret);
 	return ckpt_read_body_alloc(ctx, &h, size);
+}
+
+/**
+ * ckpt_read_obj_type_into - read a whole fixed-size record into @h
+ * @ctx: checkpoint context
+ * @h: buffer of @size bytes
+ * @type: expected record type
+ * @size: expected record size
+ *
+ * Like ckpt_read_obj_type(), into the caller's buffer.
+ *
+ * Return: 0 or a negative errno (-EINVAL for another type or size).
+ */
+int ckpt_read_obj_type_into(struct ckpt_ctx *ctx, struct ckpt_hdr *h, int type,
+			    size_t size)
+{
+	int ret;
+
+	ret = ckpt_read_hdr(ctx, h);
+	if (!ret)
+		ret = ckpt_check_type(ctx, h, type);
+	if (!ret && h->len != size)
+		ret = ckpt_err(ctx, -EINVAL,
+			       "record %s before offset %lld is %u bytes, not %zu",
+			       ckpt_hdr_name(type), ctx->pos, h->len, size);
+	return ret ? ret : ckpt_read_body(ctx, h, size);
 }
 
 /**

@@ -100,6 +100,11 @@ enum ckpt_hdr_type {
 	CKPT_HDR_SEM_UNDO,
 	CKPT_HDR_SEM_ADJ,
 
+	CKPT_HDR_UNIX_FILE = 700,
+	CKPT_HDR_UNIX_PAIR,
+	CKPT_HDR_UNIX_SOCK,
+	CKPT_HDR_UNIX_SKB,
+
 	CKPT_HDR_SIGHAND = 600,
 	CKPT_HDR_SIGNAL,
 	CKPT_HDR_SIGMASK,
@@ -124,6 +129,7 @@ enum ckpt_obj_type {
 	CKPT_OBJ_SEM_UNDO,
 	CKPT_OBJ_SHM_ATTACH,
 	CKPT_OBJ_PIPE,
+	CKPT_OBJ_UNIX_PAIR,
 	CKPT_OBJ_MAX
 };
 
@@ -502,6 +508,7 @@ enum ckpt_file_type {
 	CKPT_FILE_EVENTFD,	/* eventfd; an EVENTFD record follows */
 	CKPT_FILE_SIGNALFD,	/* signalfd; a SIGNALFD record follows */
 	CKPT_FILE_TIMERFD,	/* timerfd; a TIMERFD record follows */
+	CKPT_FILE_UNIX,		/* unix socket; UNIX_FILE, then its pair */
 	CKPT_FILE_TYPE_MAX
 };
 
@@ -517,6 +524,7 @@ struct ckpt_hdr_file {
 	/* REG, CHR: a CKPT_HDR_STRING path follows; DATA: its FILE_DATA */
 	/* PIPE, FIFO: its CKPT_HDR_PIPE (or an OBJREF to it) follows */
 	/* EVENTFD, SIGNALFD, TIMERFD: its record of that name */
+	/* UNIX: UNIX_FILE, then its CKPT_HDR_UNIX_PAIR (or an OBJREF) */
 	/* then nr_locks CKPT_HDR_FILE_LOCK records */
 };
 
@@ -656,6 +664,55 @@ struct ckpt_hdr_fs {
 	struct ckpt_hdr h;
 	__s32 objref;
 	__u32 umask;
+};
+
+/*
+ * Unix sockets (700-).
+ *
+ * A socket of a connected pair (socketpair(), or connected to a socket
+ * whose process closed it) is a FILE with UNIX_FILE after it: which end
+ * of the pair it is. The pair is one object: UNIX_PAIR, then a
+ * UNIX_SOCK record for end 0 and one for end 1, each followed by its
+ * receive queue, nr_skbs UNIX_SKB records (what the other end sent and
+ * it did not read yet), oldest first.
+ */
+struct ckpt_hdr_unix_file {
+	struct ckpt_hdr h;
+	__u32 end;		/* 0 or 1 */
+	__u32 pad;
+};
+
+struct ckpt_hdr_unix_pair {
+	struct ckpt_hdr h;
+	__s32 objref;
+	__u32 type;		/* SOCK_STREAM, SOCK_DGRAM or SOCK_SEQPACKET */
+};
+
+#define CKPT_UNIX_PASSCRED	0x1	/* SO_PASSCRED */
+#define CKPT_UNIX_SNDBUF_SET	0x2	/* SO_SNDBUF was set: sndbuf is kept */
+#define CKPT_UNIX_RCVBUF_SET	0x4	/* SO_RCVBUF was set: rcvbuf is kept */
+#define CKPT_UNIX_CLOSED	0x8	/* its process closed it: only the
+					 * other end is open */
+
+struct ckpt_hdr_unix_sock {
+	struct ckpt_hdr h;
+	__u32 flags;		/* CKPT_UNIX_* */
+	__u32 shutdown;		/* 1: no more receptions, 2: no more sends */
+	__u32 sndbuf;		/* bytes, as SO_SNDBUF reads it */
+	__u32 rcvbuf;		/* bytes, as SO_RCVBUF reads it */
+	__s32 rcvlowat;		/* SO_RCVLOWAT */
+	__s32 peek_off;		/* SO_PEEK_OFF, -1: off */
+	__s64 rcvtimeo_ns;	/* SO_RCVTIMEO, 0: none */
+	__s64 sndtimeo_ns;	/* SO_SNDTIMEO, 0: none */
+	__s32 err;		/* pending error (SO_ERROR), a positive errno */
+	__u32 nr_skbs;		/* UNIX_SKB records that follow */
+};
+
+/* A message, or stream data, queued for a socket: len bytes follow */
+struct ckpt_hdr_unix_skb {
+	struct ckpt_hdr h;
+	__u32 len;
+	__u32 pad;
 };
 
 /*

@@ -1,0 +1,635 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Checkpoint/restart of unix sockets: connected pairs whose ends are both
+ * in the tree (socketpair()), or one end of which its process closed.
+ *
+ * A pair is one object (CKPT_OBJ_UNIX_PAIR, found by the end with the
+ * lower address): both ends with their options, shutdown state, pending
+ * error and receive queue, message by message (datagram and seqpacket
+ * boundaries kept, zero-length datagrams too). Each end's FILE names
+ * its end. At restart the pair is made again by socketpair(), each
+ * queue refilled by sends from the other end, and an end its process had
+ * closed is closed again once that is done. The queued messages carry
+ * the credentials of the restoring task (SCM_CREDENTIALS); a socket with
+ * SO_PASSCRED set and messages queued is refused, and so are file
+ * descriptors in flight (SCM_RIGHTS), out-of-band data, bound, listening
+ * and unconnected sockets, and sockets connected outside the tree (but a
+ * standard stream of the root is handed over: fs/checkpoint.c).
+ *
+ * Image: FILE(UNIX) UNIX_FILE, then UNIX_PAIR UNIX_SOCK UNIX_SKB*
+ *        UNIX_SOCK UNIX_SKB* or an OBJREF to it
+ */
+#define pr_fmt(fmt) "checkpoint: " fmt
+
+#include <linux/checkpoint.h>
+#include <linux/file.h>
+#include <linux/fs.h>
+#include <linux/net.h>
+#include <linux/kref.h>
+#include <linux/slab.h>
+#include <linux/sched.h>
+#include <linux/jiffies.h>
+#include <linux/task_work.h>
+#include <net/sock.h>
+#include <net/af_unix.h>
+
+#define CKPT_UNIX_FLAGS		(CKPT_UNIX_PASSCRED | CKPT_UNIX_SNDBUF_SET | \
+				 CKPT_UNIX_RCVBUF_SET | CKPT_UNIX_CLOSED)
+
+static struct sock *ckpt_unix_sk(struct file *file)
+{
+	struct socket *sock = sock_from_file(file);
+
+	return sock && sock->sk && sock->sk->sk_family == AF_UNIX ?
+	       sock->sk : NULL;
+}
+
+static bool ckpt_unix_match(struct file *file)
+{
+	return ckpt_unix_sk(file);
+}
+
+/* The open file of @sk, or NULL once its process closed it (not a reference) */
+static struct file *ckpt_unix_file_of(struct sock *sk)
+{
+	struct file *file = NULL;
+
+	read_lock_bh(&sk->sk_callback_lock);
+	if (sk->sk_socket && !sock_flag(sk, SOCK_DEAD))
+		file = sk->sk_socket->file;
+	read_unlock_bh(&sk->sk_callback_lock);
+	return file;
+}
+
+/* The key of the pair of @sk and @peer: the end with the lower address */
+static struct sock *ckpt_unix_key(struct sock *sk, struct sock *peer)
+{
+	return peer && peer < sk ? peer : sk;
+}
+
+/* Does the pair of @file lead out of the tree: a peer open outside, or
+ * no peer at all (a socket this code does not save, handed over when it
+ * is a standard stream of the root)?
+ */
+static int ckpt_unix_outside(struct ckpt_ctx *ctx, struct file *file)
+{
+	struct sock *sk = ckpt_unix_sk(file), *peer = unix_peer_get(sk);
+	struct file *pfile;
+	int out = CKPT_FILE_OUTSIDE;
+
+	if (!peer)
+		return out;
+	pfile = ckpt_unix_file_of(peer);
+	if (!pfile || (ckpt_obj_tree_refs(ctx, pfile) &&
+		       !ckpt_obj_outside(ctx, pfile)))
+		out = CKPT_FILE_INSIDE;
+	sock_put(peer);
+	return out;
+}
+
+static int ckpt_unix_collect(struct ckpt_ctx *ctx, struct file *file)
+{
+	struct sock *sk = ckpt_unix_sk(file), *peer = unix_peer_get(sk);
+	int ret;
+
+	if (!peer)
+		return 0;
+	ret = ckpt_obj_collect(ctx, ckpt_unix_key(sk, peer),
+			       CKPT_OBJ_UNIX_PAIR, false);
+	sock_put(peer);
+	return ret;
+}
+
+/* Why the socket of @file (its peer @peer) cannot be saved, or NULL */
+static const char *ckpt_unix_unsupported(struct ckpt_ctx *ctx,
+					 struct file *file, struct sock *sk,
+					 struct sock *peer)
+{
+	struct file *pfile;
+
+	if (sk->sk_type != SOCK_STREAM && sk->sk_type != SOCK_DGRAM &&
+	    sk->sk_type != SOCK_SEQPACKET)
+		return "is of a type not supported";
+	if (READ_ONCE(sk->sk_state) == TCP_LISTEN)
+		return "is listening: not supported yet";
+	if (!peer)
+		return "is not connected: not supported yet";
+	if (READ_ONCE(unix_sk(sk)->addr) || READ_ONCE(unix_sk(peer)->addr))
+		return "or its peer is bound to an address: not supported yet";
+	pfile = ckpt_unix_file_of(peer);
+	if (pfile && unix_peer(peer) != sk)
+		return "is connected to a socket connected elsewhere: not supported yet";
+	if (pfile && (!ckpt_obj_tree_refs(ctx, pfile) ||
+		      ckpt_obj_outside(ctx, pfile)))
+		return "is connected to a socket outside the tree: not supported yet";
+	if (ckpt_obj_outside(ctx, file))
+		return "is also open in a process outside the tree";
+	return NULL;
+}
+
+static int ckpt_unix_checkpoint(struct ckpt_ctx *ctx, struct file *file,
+				const struct ckpt_obj_ref *ref)
+{
+	struct ckpt_hdr_unix_file h = {
+		.h.type = CKPT_HDR_UNIX_FILE,
+		.h.len = sizeof(h),
+	};
+	struct sock *sk = ckpt_unix_sk(file), *peer = unix_peer_get(sk);
+	struct ckpt_obj_ref pref = *ref;
+	const char *why;
+	int ret;
+
+	why = ckpt_unix_unsupported(ctx, file, sk, peer);
+	if (why) {
+		ret = ckpt_err(ctx, -EBUSY, "pid %d fd %d: unix socket %pD %s",
+			       task_pid_vnr(ref->task), ref->fd, file, why);
+		goto out;
+	}
+	h.end = ckpt_unix_key(sk, peer) != sk;
+	ret = ckpt_write_obj(ctx, &h.h);
+	if (ret)
+		goto out;
+	pref.file = file;
+	ret = ckpt_obj_checkpoint(ctx, ckpt_unix_key(sk, peer),
+				  CKPT_OBJ_UNIX_PAIR, &pref);
+	if (ret > 0)
+		ret = 0;
+out:
+	if (peer)
+		sock_put(peer);
+	return ret;
+}
+
+static s64 ckpt_unix_timeo(long timeo)
+{
+	return timeo == MAX_SCHEDULE_TIMEOUT ? 0 : jiffies_to_nsecs(timeo);
+}
+
+/* Options and state of @sk, for its UNIX_SOCK record */
+static void ckpt_unix_state(struct sock *sk, struct ckpt_hdr_unix_sock *h)
+{
+	struct socket *sock;
+
+	h->h.type = CKPT_HDR_UNIX_SOCK;
+	h->h.len = sizeof(*h);
+	h->shutdown = READ_ONCE(sk->sk_shutdown) & SHUTDOWN_MASK;
+	h->sndbuf = READ_ONCE(sk->sk_sndbuf);
+	h->rcvbuf = READ_ONCE(sk->sk_rcvbuf);
+	if (sk->sk_userlocks & SOCK_SNDBUF_LOCK)
+		h->flags |= CKPT_UNIX_SNDBUF_SET;
+	if (sk->sk_userlocks & SOCK_RCVBUF_LOCK)
+		h->flags |= CKPT_UNIX_RCVBUF_SET;
+	h->rcvlowat = READ_ONCE(sk->sk_rcvlowat);
+	h->peek_off = READ_ONCE(sk->sk_peek_off);
+	h->rcvtimeo_ns = ckpt_unix_timeo(READ_ONCE(sk->sk_rcvtimeo));
+	h->sndtimeo_ns = ckpt_unix_timeo(READ_ONCE(sk->sk_sndtimeo));
+	h->err = READ_ONCE(sk->sk_err);
+	read_lock_bh(&sk->sk_callback_lock);
+	sock = sock_flag(sk, SOCK_DEAD) ? NULL : sk->sk_socket;
+	if (!sock)
+		h->flags |= CKPT_UNIX_CLOSED;
+	else if (test_bit(SOCK_PASSCRED, &sock->flags))
+		h->flags |= CKPT_UNIX_PASSCRED;
+	read_unlock_bh(&sk->sk_callback_lock);
+}
+
+/* Bytes of @skb not read yet: a stream reader may have read a part */
+static unsigned int ckpt_unix_skb_len(struct sk_buff *skb)
+{
+	return skb->len - UNIXCB(skb).consumed;
+}
+
+/* The receive queue of @sk as UNIX_SKB records with their data, one
+ * after the other in a new buffer of *@size bytes; h->nr_skbs of them.
+ * Read with the socket's reader lock held: nobody reads meanwhile.
+ */
+static void *ckpt_unix_queue(struct sock *sk, struct ckpt_hdr_unix_sock *h,
+			     size_t *size, const char **why)
+{
+	struct sk_buff_head *q = &sk->sk_receive_queue;
+	struct ckpt_hdr_unix_skb *rec;
+	struct sk_buff *skb;
+	size_t need = 0;
+	void *copy, *p;
+	u32 nr = 0;
+
+	mutex_lock(&unix_sk(sk)->iolock);
+	spin_lock(&q->lock);
+	skb_queue_walk(q, skb) {
+		if (UNIXCB(skb).fp) {
+			*why = "has file descriptors in flight (SCM_RIGHTS): not supported yet";
+			break;
+		}
+		nr++;
+		need += sizeof(*rec) + ckpt_unix_skb_len(skb);
+	}
+	spin_unlock(&q->lock);
+#if IS_ENABLED(CONFIG_AF_UNIX_OOB)
+	if (READ_ONCE(unix_sk(sk)->oob_skb))
+		*why = "has out-of-band data: not supported yet";
+#endif
+	if (nr && (h->flags & CKPT_UNIX_PASSCRED))
+		*why = "has SO_PASSCRED and messages queued: their credentials are not saved yet";
+	if (*why || need + nr * sizeof(*rec) > CKPT_RECORD_MAX * 64) {
+		if (!*why)
+			*why = "has more data queued than an image holds";
+		mutex_unlock(&unix_sk(sk)->iolock);
+		return NULL;
+	}
+	copy = kvmalloc(need + 1, GFP_KERNEL_ACCOUNT);
+	if (!copy) {
+		mutex_unlock(&unix_sk(sk)->iolock);
+		return ERR_PTR(-ENOMEM);
+	}
+	p = copy;
+	h->nr_skbs = 0;
+	spin_lock(&q->lock);
+	skb_queue_walk(q, skb) {
+		unsigned int len = ckpt_unix_skb_len(skb);
+
+		if (h->nr_skbs == nr || p + sizeof(*rec) + len > copy + need)
+			break;
+		rec = p;
+		rec->h.type = CKPT_HDR_UNIX_SKB;
+		rec->h.len = sizeof(*rec) + len;
+		rec->len = len;
+		rec->pad = 0;
+		if (skb_copy_bits(skb, UNIXCB(skb).consumed, rec + 1, len))
+			break;
+		p += rec->h.len;
+		h->nr_skbs++;
+	}
+	spin_unlock(&q->lock);
+	mutex_unlock(&unix_sk(sk)->iolock);
+	if (h->nr_skbs != nr) {
+		kvfree(copy);
+		*why = "changed while it was saved";
+		return NULL;
+	}
+	*size = p - copy;
+	return copy;
+}
+
+static int ckpt_unix_pair_checkpoint(struct ckpt_ctx *ctx, void *ptr,
+				     int objref, const struct ckpt_obj_ref *ref)
+{
+	struct ckpt_hdr_unix_pair h = {
+		.h.type = CKPT_HDR_UNIX_PAIR,
+		.h.len = sizeof(h),
+		.objref = objref,
+	};
+	struct sock *sk = ckpt_unix_sk(ref->file), *peer = unix_peer_get(sk);
+	struct ckpt_hdr_unix_sock s;
+	struct ckpt_hdr_unix_skb *rec;
+	struct sock *ends[2];
+	const char *why = NULL;
+	size_t size = 0, off;
+	int i, ret = 0;
+	void *copy;
+
+	if (!peer || ckpt_unix_key(sk, peer) != ptr)
+		ret = ckpt_err(ctx, -EBUSY, "pid %d fd %d: unix socket %pD lost its peer",
+			       task_pid_vnr(ref->task), ref->fd, ref->file);
+	if (ret)
+		goto out;
+	ends[0] = ptr;
+	ends[1] = ptr == sk ? peer : sk;
+	h.type = sk->sk_type;
+	ret = ckpt_write_obj(ctx, &h.h);
+	for (i = 0; !ret && i < 2; i++) {
+		memset(&s, 0, sizeof(s));
+		ckpt_unix_state(ends[i], &s);
+		copy = ckpt_unix_queue(ends[i], &s, &size, &why);
+		if (IS_ERR_OR_NULL(copy)) {
+			ret = copy ? PTR_ERR(copy) :
+			      ckpt_err(ctx, -EBUSY, "pid %d fd %d: unix socket %pD%s %s",
+				       task_pid_vnr(ref->task), ref->fd,
+				       ref->file, ends[i] == sk ? "" : ": its peer",
+				       why);
+			break;
+		}
+		ret = ckpt_write_obj(ctx, &s.h);
+		for (off = 0; !ret && off < size; off += rec->h.len) {
+			rec = copy + off;
+			ret = ckpt_write_obj(ctx, &rec->h);
+		}
+		kvfree(copy);
+	}
+out:
+	if (peer)
+		sock_put(peer);
+	return ret;
+}
+
+/* The pair as restored: the open file of each end, NULL once handed out */
+struct ckpt_unix_pair {
+	struct kref kref;
+	struct file *file[2];
+};
+
+static void ckpt_unix_pair_free(struct kref *kref)
+{
+	struct ckpt_unix_pair *pair = container_of(kref, struct ckpt_unix_pair,
+						   kref);
+
+	if (pair->file[0])
+		fput(pair->file[0]);
+	if (pair->file[1])
+		fput(pair->file[1]);
+	kfree(pair);
+}
+
+static long ckpt_unix_jiffies(s64 ns)
+{
+	return ns ? max_t(long, nsecs_to_jiffies(ns), 1) : MAX_SCHEDULE_TIMEOUT;
+}
+
+/* A buffer size of @h for @sk: as setsockopt() would let the task set it */
+static int ckpt_unix_buf(struct ckpt_ctx *ctx, u32 val, u32 max, int *to)
+{
+	if (val < SOCK_MIN_RCVBUF || val > INT_MAX)
+		return ckpt_err(ctx, -EINVAL, "bad unix socket buffer size %u", val);
+	if (val > 2 * max && !capable(CAP_NET_ADMIN))
+		return ckpt_err(ctx, -EPERM,
+				"unix socket buffer of %u bytes: above what the sysctl allows, and no CAP_NET_ADMIN",
+				val);
+	WRITE_ONCE(*to, val);
+	return 0;
+}
+
+/* Options of UNIX_SOCK @h on @sock (its queue and shutdown come later) */
+static int ckpt_unix_set(struct ckpt_ctx *ctx, struct socket *sock,
+			 const struct ckpt_hdr_unix_sock *h)
+{
+	struct sock *sk = sock->sk;
+	int ret = 0;
+
+	lock_sock(sk);
+	if (h->flags & CKPT_UNIX_SNDBUF_SET) {
+		sk->sk_userlocks |= SOCK_SNDBUF_LOCK;
+		ret = ckpt_unix_buf(ctx, h->sndbuf, READ_ONCE(sysctl_wmem_max),
+				    &sk->sk_sndbuf);
+	}
+	if (!ret && (h->flags & CKPT_UNIX_RCVBUF_SET)) {
+		sk->sk_userlocks |= SOCK_RCVBUF_LOCK;
+		ret = ckpt_unix_buf(ctx, h->rcvbuf, READ_ONCE(sysctl_rmem_max),
+				    &sk->sk_rcvbuf);
+	}
+	WRITE_ONCE(sk->sk_rcvlowat, h->rcvlowat ? : 1);
+	WRITE_ONCE(sk->sk_peek_off, h->peek_off);
+	WRITE_ONCE(sk->sk_rcvtimeo, ckpt_unix_jiffies(h->rcvtimeo_ns));
+	WRITE_ONCE(sk->sk_sndtimeo, ckpt_unix_jiffies(h->sndtimeo_ns));
+	release_sock(sk);
+	if (h->flags & CKPT_UNIX_PASSCRED)
+		set_bit(SOCK_PASSCRED, &sock->flags);
+	return ret;
+}
+
+static int ckpt_unix_read_sock(struct ckpt_ctx *ctx,
+			       struct ckpt_hdr_unix_sock *h, int end)
+{
+	int ret = ckpt_read_obj_type_into(ctx, &h->h, CKPT_HDR_UNIX_SOCK,
+					  sizeof(*h));
+
+	if (ret)
+		return ret;
+	if (h->flags & ~CKPT_UNIX_FLAGS || h->shutdown & ~SHUTDOWN_MASK ||
+	    h->sndbuf < SOCK_MIN_SNDBUF || h->sndbuf > INT_MAX ||
+	    h->rcvbuf < SOCK_MIN_RCVBUF || h->rcvbuf > INT_MAX ||
+	    h->rcvlowat < 0 || h->peek_off < -1 || h->rcvtimeo_ns < 0 ||
+	    h->sndtimeo_ns < 0 || h->err < 0 || h->err > MAX_ERRNO ||
+	    ((h->flags & CKPT_UNIX_CLOSED) &&
+	     (h->nr_skbs || h->flags & CKPT_UNIX_PASSCRED)))
+		return ckpt_err(ctx, -EINVAL,
+				"bad unix socket end %d: flags %#x, shutdown %#x, buffers %u/%u, low mark %d, peek offset %d, timeouts %lld/%lld ns, error %d, %u messages",
+				end, h->flags, h->shutdown, h->sndbuf,
+				h->rcvbuf, h->rcvlowat,
+				h->peek_off, h->rcvtimeo_ns, h->sndtimeo_ns,
+				h->err, h->nr_skbs);
+	return 0;
+}
+
+/* The receive queue of @to: @nr messages of the image sent by @from, its
+ * send buffer raised meanwhile (the data in flight is charged to it).
+ */
+static int ckpt_unix_fill(struct ckpt_ctx *ctx, struct socket *from,
+			  struct socket *to, u32 nr)
+{
+	struct ckpt_hdr_unix_skb h;
+	struct msghdr msg = { .msg_flags = MSG_DONTWAIT };
+	struct sock *sk = from->sk;
+	int sndbuf = READ_ONCE(sk->sk_sndbuf), ret = 0;
+	struct kvec iov;
+	void *data = NULL;
+	u32 i;
+
+	WRITE_ONCE(sk->sk_sndbuf, INT_MAX / 2);
+	for (i = 0; !ret && i < nr; i++) {
+		ret = ckpt_read_hdr_type(ctx, &h.h, CKPT_HDR_UNIX_SKB, sizeof(h));
+		if (ret)
+			break;
+		if (h.h.len != sizeof(h) + h.len ||
+		    (!h.len && to->sk->sk_type == SOCK_STREAM)) {
+			ret = ckpt_err(ctx, -EINVAL, "bad unix socket message of %u bytes",
+				       h.len);
+			break;
+		}
+		kvfree(data);
+		data = kvmalloc(h.len + 1, GFP_KERNEL_ACCOUNT);
+		if (!data) {
+			ret = -ENOMEM;
+			break;
+		}
+		ret = ckpt_kread(ctx, data, h.len);
+		if (ret)
+			break;
+		iov.iov_base = data;
+		iov.iov_len = h.len;
+		ret = kernel_sendmsg(from, &msg, &iov, 1, h.len);
+		if (ret == h.len) {
+			ret = 0;
+			continue;
+		}
+		ret = ckpt_err(ctx, ret < 0 ? ret : -EIO,
+			       "cannot queue a message of %u bytes on a unix socket",
+			       h.len);
+	}
+	kvfree(data);
+	WRITE_ONCE(sk->sk_sndbuf, sndbuf);
+	return ret;
+}
+
+static void *ckpt_unix_pair_restore(struct ckpt_ctx *ctx, struct ckpt_hdr *hdr,
+				    int *objref)
+{
+	struct ckpt_hdr_unix_sock s[2];
+	struct socket *sock[2] = { NULL, NULL };
+	struct ckpt_unix_pair *pair;
+	struct ckpt_hdr_unix_pair *h;
+	int i, ret;
+
+	h = ckpt_read_body_alloc(ctx, hdr, sizeof(*h));
+	if (IS_ERR(h))
+		return h;
+	pair = kzalloc(sizeof(*pair), GFP_KERNEL_ACCOUNT);
+	if (!pair) {
+		ckpt_hdr_put(ctx, h);
+		return ERR_PTR(-ENOMEM);
+	}
+	kref_init(&pair->kref);
+	if (h->type != SOCK_STREAM && h->type != SOCK_DGRAM &&
+	    h->type != SOCK_SEQPACKET) {
+		ret = ckpt_err(ctx, -EINVAL, "bad unix socket pair of type %u",
+			       h->type);
+		goto out;
+	}
+	/* made as socketpair() makes them, by and for the task */
+	for (i = 0; i < 2; i++) {
+		ret = sock_create(AF_UNIX, h->type, 0, &sock[i]);
+		if (ret) {
+			ckpt_err(ctx, ret, "cannot make a unix socket");
+			goto out;
+		}
+	}
+	ret = sock[0]->ops->socketpair(sock[0], sock[1]);
+	if (ret) {
+		ckpt_err(ctx, ret, "cannot connect a unix socket pair");
+		goto out;
+	}
+	for (i = 0; i < 2; i++) {
+		pair->file[i] = sock_alloc_file(sock[i], 0, NULL);
+		if (IS_ERR(pair->file[i])) {
+			ret = PTR_ERR(pair->file[i]);
+			pair->file[i] = NULL;
+			/* sock_alloc_file() released it */
+			sock[i] = NULL;
+			goto out;
+		}
+	}
+	for (i = 0; i < 2; i++) {
+		ret = ckpt_unix_read_sock(ctx, &s[i], i);
+		if (!ret)
+			ret = ckpt_unix_set(ctx, sock[i], &s[i]);
+		if (!ret)
+			ret = ckpt_unix_fill(ctx, sock[!i], sock[i],
+					     s[i].nr_skbs);
+		if (ret)
+			goto out;
+	}
+	if ((s[0].flags & s[1].flags & CKPT_UNIX_CLOSED)) {
+		ret = ckpt_err(ctx, -EINVAL, "both ends of a unix socket pair closed");
+		goto out;
+	}
+	for (i = 0; i < 2; i++) {
+		/* shutdown(2)'s how is the mask less one */
+		if (s[i].shutdown)
+			kernel_sock_shutdown(sock[i], s[i].shutdown - 1);
+		WRITE_ONCE(sock[i]->sk->sk_err, s[i].err);
+	}
+	for (i = 0; i < 2; i++) {
+		if (s[i].flags & CKPT_UNIX_CLOSED) {
+			fput(pair->file[i]);
+			pair->file[i] = NULL;
+			/* closed now, before any task of the tree runs */
+			task_work_run();
+		}
+	}
+	*objref = h->objref;
+	ckpt_hdr_put(ctx, h);
+	return pair;
+out:
+	for (i = 0; i < 2; i++)
+		if (sock[i] && !pair->file[i])
+			sock_release(sock[i]);
+	ckpt_hdr_put(ctx, h);
+	kref_put(&pair->kref, ckpt_unix_pair_free);
+	return ERR_PTR(ret);
+}
+
+/* The end of a pair a FILE of the image names, with its flags */
+static struct file *ckpt_unix_restore(struct ckpt_ctx *ctx,
+				      const struct ckpt_hdr_file *h)
+{
+	struct ckpt_hdr_unix_file u;
+	struct ckpt_unix_pair *pair;
+	struct file *file;
+	int ret;
+
+	ret = ckpt_read_obj_type_into(ctx, &u.h, CKPT_HDR_UNIX_FILE, sizeof(u));
+	if (ret)
+		return ERR_PTR(ret);
+	if (u.end > 1 || !S_ISSOCK(h->i_mode) ||
+	    (h->f_flags & O_ACCMODE) != O_RDWR)
+		return ERR_PTR(ckpt_err(ctx, -EINVAL,
+					"bad unix socket: end %u, mode %#o, flags %#x",
+					u.end, h->i_mode, h->f_flags));
+	pair = ckpt_obj_restore(ctx, CKPT_OBJ_UNIX_PAIR);
+	if (IS_ERR(pair))
+		return ERR_CAST(pair);
+	/* one open file per socket: each end is handed out once */
+	file = xchg(&pair->file[u.end], NULL);
+	if (!file)
+		return ERR_PTR(ckpt_err(ctx, -EINVAL,
+					"end %u of a unix socket pair is closed or taken",
+					u.end));
+	spin_lock(&file->f_lock);
+	file->f_flags = (file->f_flags & ~O_NONBLOCK) |
+			(h->f_flags & O_NONBLOCK);
+	spin_unlock(&file->f_lock);
+	return file;
+}
+
+static const struct ckpt_file_ops ckpt_unix_file_ops = {
+	.name = "unix socket",
+	.file_type = CKPT_FILE_UNIX,
+	.match = ckpt_unix_match,
+	.outside = ckpt_unix_outside,
+	.collect = ckpt_unix_collect,
+	.checkpoint = ckpt_unix_checkpoint,
+	.restore = ckpt_unix_restore,
+};
+
+static void ckpt_unix_grab(void *ptr)
+{
+	sock_hold(ptr);
+}
+
+static void ckpt_unix_drop(void *ptr)
+{
+	sock_put(ptr);
+}
+
+static void ckpt_unix_restored_grab(void *ptr)
+{
+	struct ckpt_unix_pair *pair = ptr;
+
+	kref_get(&pair->kref);
+}
+
+static void ckpt_unix_restored_drop(void *ptr)
+{
+	struct ckpt_unix_pair *pair = ptr;
+
+	kref_put(&pair->kref, ckpt_unix_pair_free);
+}
+
+/* saved by the end with the lower address, restored as both open files */
+static const struct ckpt_obj_ops ckpt_unix_pair_ops = {
+	.name = "unix socket pair",
+	.obj_type = CKPT_OBJ_UNIX_PAIR,
+	.hdr_type = CKPT_HDR_UNIX_PAIR,
+	.ref_grab = ckpt_unix_grab,
+	.ref_drop = ckpt_unix_drop,
+	.checkpoint = ckpt_unix_pair_checkpoint,
+	.restore = ckpt_unix_pair_restore,
+	.restored_grab = ckpt_unix_restored_grab,
+	.restored_drop = ckpt_unix_restored_drop,
+};
+
+static int __init ckpt_unix_init(void)
+{
+	int ret = ckpt_obj_register(&ckpt_unix_pair_ops);
+
+	return ret ? ret : ckpt_file_register(&ckpt_unix_file_ops);
+}
+late_initcall(ckpt_unix_init);

@@ -1,0 +1,519 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Unix sockets through checkpoint and restart (with the restart tool):
+ * socketpair()s between processes of the tree, stream, datagram and
+ * seqpacket, with data queued both ways (message boundaries and
+ * zero-length datagrams kept, a message partly read), options
+ * (SO_SNDBUF, SO_RCVBUF, SO_RCVTIMEO, SO_SNDTIMEO, SO_PEEK_OFF,
+ * SO_RCVLOWAT, SO_PASSCRED), O_NONBLOCK, shutdown() state, and a pair
+ * one end of which was closed. Refused: a listening socket, file
+ * descriptors in flight (SCM_RIGHTS), a socket connected outside the
+ * tree; bad field values.
+ */
+#include "cr_tree.h"
+
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+
+CR_FIXTURE(cr_sockets);
+
+static int move_fd(int fd, int to)
+{
+	if (fd < 0)
+		return -1;
+	if (fd == to)
+		return 0;
+	if (dup2(fd, to) != to)
+		return -1;
+	close(fd);
+	return 0;
+}
+
+static int pair_at(int type, int a, int b)
+{
+	int sv[2];
+
+	if (socketpair(AF_UNIX, type, 0, sv))
+		return -1;
+	return move_fd(sv[0], a) || move_fd(sv[1], b) ? -1 : 0;
+}
+
+static int read_all(int fd, void *buf, size_t len)
+{
+	char *p = buf;
+	ssize_t n;
+
+	while (len) {
+		n = read(fd, p, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -1;
+		p += n;
+		len -= n;
+	}
+	return 0;
+}
+
+static int getopt_int(int fd, int opt)
+{
+	int v = -12345;
+	socklen_t len = sizeof(v);
+
+	if (getsockopt(fd, SOL_SOCKET, opt, &v, &len))
+		return -12345;
+	return v;
+}
+
+/* ---- stream ---------------------------------------------------------------- */
+
+#define FD_S_ROOT	20	/* stream pair: the root's end */
+#define FD_S_KID	21	/* its other end, in child K */
+#define FD_SHUT_ROOT	22	/* stream pair, shut down for writing by the root */
+#define FD_SHUT_KID	23
+#define FD_GONE		24	/* stream pair whose other end K closed */
+#define FD_GONE_KID	25
+#define BIG		(96 * 1024)
+#define SNDBUF		(64 * 1024)
+
+struct opts {
+	int sndbuf, rcvbuf, peek, lowat, passcred;
+	struct timeval rcvtimeo, sndtimeo;
+};
+
+static int get_opts(int fd, struct opts *o)
+{
+	socklen_t len = sizeof(o->rcvtimeo);
+
+	o->sndbuf = getopt_int(fd, SO_SNDBUF);
+	o->rcvbuf = getopt_int(fd, SO_RCVBUF);
+	o->peek = getopt_int(fd, SO_PEEK_OFF);
+	o->lowat = getopt_int(fd, SO_RCVLOWAT);
+	o->passcred = getopt_int(fd, SO_PASSCRED);
+	if (getsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &o->rcvtimeo, &len))
+		return -1;
+	len = sizeof(o->sndtimeo);
+	return getsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &o->sndtimeo, &len);
+}
+
+/*
+ * K: its end of the stream pair got BIG bytes before the checkpoint; it
+ * reads them, then the root's "after", and answers "ok".
+ */
+static int stream_kid(struct cr_ctx *ctx)
+{
+	static char big[BIG], buf[BIG];
+	char word[8] = "";
+
+	close(FD_S_ROOT);
+	close(FD_SHUT_ROOT);
+	close(FD_GONE);
+	close(FD_GONE_KID);
+	cr_fill(big, sizeof(big), 11);
+	mark_ready(ctx, 1);
+	cr_wl_wait_go(ctx);
+	if (read_all(FD_S_KID, buf, BIG) || memcmp(buf, big, BIG))
+		return 10;
+	if (read_all(FD_S_KID, word, 5) || memcmp(word, "after", 5))
+		return 11;
+	/* the root shut its end down for writing: data, then the end */
+	if (read_all(FD_SHUT_KID, word, 4) || memcmp(word, "last", 4) ||
+	    read(FD_SHUT_KID, word, 1) != 0)
+		return 12;
+	return write(FD_S_KID, "ok", 2) == 2 ? 0 : 13;
+}
+
+static int wl_stream(struct cr_ctx *ctx, void *arg)
+{
+	static char big[BIG];
+	struct timeval tv = { 7, 250000 };
+	struct opts before, after;
+	char buf[16] = "";
+	int status, one = 1, v;
+	pid_t k;
+
+	cr_fill(big, sizeof(big), 11);
+	v = SNDBUF;
+	if (pair_at(SOCK_STREAM, FD_S_ROOT, FD_S_KID) ||
+	    pair_at(SOCK_STREAM, FD_SHUT_ROOT, FD_SHUT_KID) ||
+	    pair_at(SOCK_STREAM, FD_GONE, FD_GONE_KID) ||
+	    setsockopt(FD_S_ROOT, SOL_SOCKET, SO_SNDBUF, &v, sizeof(v)) ||
+	    setsockopt(FD_S_ROOT, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) ||
+	    setsockopt(FD_S_ROOT, SOL_SOCKET, SO_PASSCRED, &one, sizeof(one)))
+		return CR_EXIT_SETUP;
+	k = fork();
+	if (k == 0) {
+		close(ctx->ready_fd);
+		_exit(stream_kid(ctx));
+	}
+	close(FD_S_KID);
+	close(FD_SHUT_KID);
+	/* K's end of the third pair goes with "bye" in it for us */
+	if (k < 0 || write(FD_GONE_KID, "bye", 3) != 3 || close(FD_GONE_KID) ||
+	    wait_ready(ctx, 1))
+		return CR_EXIT_SETUP;
+	v = 4;
+	memset(&before, 0, sizeof(before));
+	memset(&after, 0, sizeof(after));
+	if (cr_write_all(FD_S_ROOT, big, BIG) ||
+	    fcntl(FD_S_ROOT, F_SETFL, O_NONBLOCK) ||
+	    write(FD_SHUT_ROOT, "last", 4) != 4 ||
+	    shutdown(FD_SHUT_ROOT, SHUT_WR) ||
+	    setsockopt(FD_GONE, SOL_SOCKET, SO_PEEK_OFF, &one, sizeof(one)) ||
+	    setsockopt(FD_GONE, SOL_SOCKET, SO_RCVLOWAT, &v, sizeof(v)) ||
+	    get_opts(FD_S_ROOT, &before))
+		return CR_EXIT_SETUP;
+	cr_wl_ready(ctx);
+	cr_wl_wait_go(ctx);
+
+	if (get_opts(FD_S_ROOT, &after) || memcmp(&before, &after, sizeof(before)))
+		return CR_WL_FAIL(1, "options: sndbuf %d/%d, rcvbuf %d/%d, rcvtimeo %ld.%06ld/%ld.%06ld, passcred %d/%d",
+				  before.sndbuf, after.sndbuf, before.rcvbuf,
+				  after.rcvbuf, (long)before.rcvtimeo.tv_sec,
+				  (long)before.rcvtimeo.tv_usec,
+				  (long)after.rcvtimeo.tv_sec,
+				  (long)after.rcvtimeo.tv_usec, before.passcred,
+				  after.passcred);
+	if (!(fcntl(FD_S_ROOT, F_GETFL) & O_NONBLOCK) ||
+	    read(FD_S_ROOT, buf, 1) != -1 || errno != EAGAIN)
+		return CR_WL_FAIL(2, "O_NONBLOCK lost, or data out of nowhere");
+	if (write(FD_S_ROOT, "after", 5) != 5)
+		return CR_WL_FAIL(3, "write: %s", strerror(errno));
+	if (fcntl(FD_S_ROOT, F_SETFL, 0) || read_all(FD_S_ROOT, buf, 2) ||
+	    memcmp(buf, "ok", 2))
+		return CR_WL_FAIL(4, "no answer from K");
+	if (waitpid(k, &status, 0) != k || status)
+		return CR_WL_FAIL(5, "K status %#x", status);
+	/* shut down for writing: sending fails */
+	signal(SIGPIPE, SIG_IGN);
+	if (write(FD_SHUT_ROOT, "x", 1) != -1 || errno != EPIPE)
+		return CR_WL_FAIL(6, "a socket shut down for writing took data");
+	/* the closed pair: peek offset and low mark kept, "bye", the end */
+	if (getopt_int(FD_GONE, SO_PEEK_OFF) != 1 ||
+	    getopt_int(FD_GONE, SO_RCVLOWAT) != 4)
+		return CR_WL_FAIL(7, "peek offset %d, low mark %d",
+				  getopt_int(FD_GONE, SO_PEEK_OFF),
+				  getopt_int(FD_GONE, SO_RCVLOWAT));
+	if (recv(FD_GONE, buf, 2, MSG_PEEK) != 2 || memcmp(buf, "ye", 2))
+		return CR_WL_FAIL(8, "peek at offset 1: \"%.2s\"", buf);
+	if (read(FD_GONE, buf, sizeof(buf)) != 3 || memcmp(buf, "bye", 3) ||
+	    read(FD_GONE, buf, sizeof(buf)) != 0)
+		return CR_WL_FAIL(9, "the closed pair: no \"bye\", or no end");
+	if (write(FD_GONE, "x", 1) != -1 || errno != EPIPE)
+		return CR_WL_FAIL(10, "wrote to a closed peer");
+	return 0;
+}
+
+CR_TEST(cr_sockets, unix_stream)
+{
+	tree_cycle(_metadata, ctx, wl_stream, NULL, 0);
+}
+
+/* ---- datagrams and seqpackets ------------------------------------------- */
+
+#define FD_D_ROOT	20
+#define FD_D_KID	21
+#define FD_Q_ROOT	22
+#define FD_Q_KID	23
+static const size_t msg_sizes[] = { 0, 1, 1000, 60000, 7 };
+
+/* K: the messages of msg_sizes[] waited for it; it checks them */
+static int dgram_kid(struct cr_ctx *ctx, int fd)
+{
+	static char buf[65536];
+	ssize_t n;
+	size_t i;
+
+	cr_wl_wait_go(ctx);
+	for (i = 0; i < ARRAY_SIZE(msg_sizes); i++) {
+		n = recv(fd, buf, sizeof(buf), 0);
+		if (n != (ssize_t)msg_sizes[i] ||
+		    cr_check_fill(buf, n, i + 1) >= 0)
+			return 20 + i;
+	}
+	return 0;
+}
+
+static int wl_dgram(struct cr_ctx *ctx, void *arg)
+{
+	static char buf[65536];
+	int status, v = 256 * 1024;
+	pid_t kd, kq;
+	ssize_t n;
+	size_t i;
+
+	if (pair_at(SOCK_DGRAM, FD_D_ROOT, FD_D_KID) ||
+	    pair_at(SOCK_SEQPACKET, FD_Q_ROOT, FD_Q_KID) ||
+	    setsockopt(FD_D_ROOT, SOL_SOCKET, SO_SNDBUF, &v, sizeof(v)) ||
+	    setsockopt(FD_Q_ROOT, SOL_SOCKET, SO_SNDBUF, &v, sizeof(v)))
+		return CR_EXIT_SETUP;
+	kd = fork();
+	if (kd == 0) {
+		close(ctx->ready_fd);
+		_exit(dgram_kid(ctx, FD_D_KID));
+	}
+	kq = fork();
+	if (kq == 0) {
+		close(ctx->ready_fd);
+		_exit(dgram_kid(ctx, FD_Q_KID));
+	}
+	close(FD_D_KID);
+	close(FD_Q_KID);
+	if (kd < 0 || kq < 0)
+		return CR_EXIT_SETUP;
+	for (i = 0; i < ARRAY_SIZE(msg_sizes); i++) {
+		cr_fill(buf, msg_sizes[i], i + 1);
+		if (send(FD_D_ROOT, buf, msg_sizes[i], 0) != (ssize_t)msg_sizes[i] ||
+		    send(FD_Q_ROOT, buf, msg_sizes[i], 0) != (ssize_t)msg_sizes[i])
+			return CR_EXIT_SETUP;
+	}
+	cr_wl_ready(ctx);
+	cr_wl_wait_go(ctx);
+	if (waitpid(kd, &status, 0) != kd || status)
+		return CR_WL_FAIL(1, "datagram reader status %#x", status);
+	if (waitpid(kq, &status, 0) != kq || status)
+		return CR_WL_FAIL(2, "seqpacket reader status %#x", status);
+	/* the readers are gone: the sockets know */
+	n = send(FD_Q_ROOT, buf, 1, MSG_NOSIGNAL);
+	if (n != -1 || errno != EPIPE)
+		return CR_WL_FAIL(3, "seqpacket to a closed peer: %zd", n);
+	return 0;
+}
+
+CR_TEST(cr_sockets, unix_dgram_and_seqpacket)
+{
+	tree_cycle(_metadata, ctx, wl_dgram, NULL, 0);
+}
+
+/* ---- refused ------------------------------------------------------------ */
+
+enum refused { LISTENING, RIGHTS_IN_FLIGHT, OUTSIDE, REFUSED_NR };
+static const char *const refused_said[REFUSED_NR] = {
+	"is listening", "SCM_RIGHTS", "outside the tree",
+};
+
+static int wl_refused(struct cr_ctx *ctx, void *arg)
+{
+	int kind = *(int *)arg, s, sv[2];
+	struct sockaddr_un a = { .sun_family = AF_UNIX };
+	char cbuf[CMSG_SPACE(sizeof(int))] = "";
+	struct iovec iov = { "x", 1 };
+	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1,
+			    .msg_control = cbuf, .msg_controllen = sizeof(cbuf) };
+	struct cmsghdr *c;
+
+	switch (kind) {
+	case LISTENING:
+		snprintf(a.sun_path, sizeof(a.sun_path), "/tmp/cr_sockets.%d",
+			 getpid());
+		unlink(a.sun_path);
+		s = socket(AF_UNIX, SOCK_STREAM, 0);
+		if (s < 0 || bind(s, (void *)&a, sizeof(a)) || listen(s, 4) ||
+		    move_fd(s, 20))
+			return CR_EXIT_SETUP;
+		break;
+	case RIGHTS_IN_FLIGHT:
+		if (pair_at(SOCK_STREAM, 20, 21))
+			return CR_EXIT_SETUP;
+		c = CMSG_FIRSTHDR(&m);
+		c->cmsg_level = SOL_SOCKET;
+		c->cmsg_type = SCM_RIGHTS;
+		c->cmsg_len = CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(c), &(int){ 0 }, sizeof(int));
+		if (sendmsg(20, &m, 0) != 1)
+			return CR_EXIT_SETUP;
+		break;
+	case OUTSIDE:
+		/* the other end: the test takes it, we close ours */
+		if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) ||
+		    move_fd(sv[0], 20) || move_fd(sv[1], 21))
+			return CR_EXIT_SETUP;
+		break;
+	}
+	cr_wl_ready(ctx);
+	if (kind == OUTSIDE) {
+		if (wait_ready(ctx, 1))
+			return CR_EXIT_SETUP;
+		close(21);
+		mark_ready(ctx, 2);
+	}
+	cr_wl_wait_go(ctx);
+	return 0;
+}
+
+/*
+ * What is not saved is refused: EBUSY, the log says why, the tree runs
+ * on once thawed.
+ */
+CR_TEST(cr_sockets, unix_refused)
+{
+	int kind, err, status, pidfd, held = -1;
+	struct wl_call call = { wl_refused, &kind };
+	size_t len;
+	char *log;
+	long ret;
+
+	prctl(PR_SET_CHILD_SUBREAPER, 1);
+	for (kind = 0; kind < REFUSED_NR; kind++) {
+		clear_ready(ctx);
+		cr_cgroup_create(_metadata, ctx);
+		cr_spawn(_metadata, ctx, wl_in_cgroup, &call);
+		if (kind == OUTSIDE) {
+			pidfd = syscall(SYS_pidfd_open, ctx->wl_pid, 0);
+			held = syscall(SYS_pidfd_getfd, pidfd, 21, 0);
+			close(pidfd);
+			ASSERT_LE(0, held);
+			mark_ready(ctx, 1);
+			ASSERT_EQ(0, wait_ready(ctx, 2));
+		}
+		cr_freeze(_metadata, ctx, ctx->wl_pid);
+		ret = ckpt_to_img(ctx, ctx->wl_pid, CHECKPOINT_SUBTREE, &err);
+		EXPECT_EQ(-1, ret);
+		EXPECT_EQ(EBUSY, err);
+		log = cr_read_whole(ctx->log, &len);
+		EXPECT_TRUE(log && strstr(log, refused_said[kind]) &&
+			    strstr(log, "fd 20")) {
+			TH_LOG("%s: not in the log", refused_said[kind]);
+			cr_dump_logs(_metadata, ctx);
+		}
+		free(log);
+		cr_thaw(_metadata, ctx);
+		cr_go(_metadata, ctx);
+		ASSERT_EQ(0, cr_wait_timeout(ctx->wl_pid, &status, CR_WAIT_MS));
+		ctx->wl_pid = 0;
+		EXPECT_EQ(0, status);
+		if (held >= 0)
+			close(held);
+		held = -1;
+	}
+}
+
+/* ---- bad values in the records of a pair ------------------------------- */
+
+static int wl_bad(struct cr_ctx *ctx, void *arg)
+{
+	char buf[8];
+
+	if (pair_at(SOCK_DGRAM, 20, 21) || send(20, "ab", 2, 0) != 2 ||
+	    send(20, "cde", 3, 0) != 3)
+		return CR_EXIT_SETUP;
+	cr_wl_ready(ctx);
+	cr_wl_wait_go(ctx);
+	if (recv(21, buf, sizeof(buf), 0) != 2 ||
+	    recv(21, buf + 2, sizeof(buf) - 2, 0) != 3 || memcmp(buf, "abcde", 5))
+		return CR_WL_FAIL(1, "the messages differ");
+	return 0;
+}
+
+struct bad_sock {
+	const char *what;
+	uint32_t type;		/* CKPT_HDR_FILE: the FILE before UNIX_FILE */
+	size_t off;
+	int size;
+	int64_t val;
+	bool add;
+};
+
+#define BAD(t, st, field, v, a) \
+	{ #t "." #field, CKPT_HDR_##t, offsetof(struct ckpt_hdr_##st, field), \
+	  sizeof(((struct ckpt_hdr_##st *)0)->field), (v), (a) }
+
+static const struct bad_sock bad_socks[] = {
+	BAD(UNIX_FILE, unix_file, end, 2, false),
+	BAD(UNIX_FILE, unix_file, pad, 1, false),
+	BAD(UNIX_PAIR, unix_pair, objref, 0, false),
+	BAD(UNIX_PAIR, unix_pair, type, SOCK_RAW, false),
+	BAD(UNIX_SOCK, unix_sock, flags, 0x10, false),
+	BAD(UNIX_SOCK, unix_sock, flags, CKPT_UNIX_CLOSED, false),
+	BAD(UNIX_SOCK, unix_sock, shutdown, 4, false),
+	BAD(UNIX_SOCK, unix_sock, sndbuf, 1, false),
+	BAD(UNIX_SOCK, unix_sock, rcvbuf, 0x80000000u, false),
+	BAD(UNIX_SOCK, unix_sock, rcvlowat, -1, false),
+	BAD(UNIX_SOCK, unix_sock, peek_off, -2, false),
+	BAD(UNIX_SOCK, unix_sock, rcvtimeo_ns, -1, false),
+	BAD(UNIX_SOCK, unix_sock, sndtimeo_ns, -1, false),
+	BAD(UNIX_SOCK, unix_sock, err, -1, false),
+	BAD(UNIX_SOCK, unix_sock, nr_skbs, 1, true),
+	BAD(UNIX_SKB, unix_skb, len, 1, true),
+	BAD(UNIX_SKB, unix_skb, pad, 1, false),
+	BAD(FILE, file, f_flags, O_RDONLY, false),
+	BAD(FILE, file, i_mode, S_IFIFO | 0600, false),
+};
+
+/* The record a bad value goes in: the FILE of a socket is before its UNIX_FILE */
+static const struct cr_rec *bad_rec(const struct cr_image *im, uint32_t type)
+{
+	const struct cr_rec *r = cr_image_find(im, CKPT_HDR_UNIX_FILE, 0);
+
+	if (type != CKPT_HDR_FILE || !r)
+		return cr_image_find(im, type, 0);
+	return r > im->recs && r[-1].type == CKPT_HDR_FILE ? r - 1 : NULL;
+}
+
+/*
+ * Every field restart validates in the records of a unix socket pair,
+ * set to a value it must refuse: the restart fails (the tool exits 1);
+ * the intact image then restarts.
+ */
+CR_TEST(cr_sockets, bad_unix_fields_refused)
+{
+	struct wl_call call = { wl_bad, NULL };
+	unsigned char *img, *bad;
+	struct cr_image im;
+	unsigned int i;
+	int err, status;
+	char st[128];
+	size_t len;
+
+	prctl(PR_SET_CHILD_SUBREAPER, 1);
+	clear_ready(ctx);
+	cr_cgroup_create(_metadata, ctx);
+	cr_spawn(_metadata, ctx, wl_in_cgroup, &call);
+	cr_freeze(_metadata, ctx, ctx->wl_pid);
+	ASSERT_LT(0, ckpt_to_img(ctx, ctx->wl_pid, 0, &err)) {
+		TH_LOG("checkpoint: %s", strerror(err));
+		cr_dump_logs(_metadata, ctx);
+	}
+	kill_tree(_metadata, ctx);
+	cr_go(_metadata, ctx);
+	ASSERT_EQ(0, cr_image_scan(ctx->img, &im)) {
+		TH_LOG("%s", im.err);
+	}
+	img = cr_read_whole(ctx->img, &len);
+	ASSERT_NE(NULL, img);
+	bad = malloc(len);
+	ASSERT_NE(NULL, bad);
+	for (i = 0; i < ARRAY_SIZE(bad_socks); i++) {
+		const struct bad_sock *b = &bad_socks[i];
+		const struct cr_rec *r = bad_rec(&im, b->type);
+		uint64_t v = 0;
+
+		ASSERT_NE(NULL, r) {
+			TH_LOG("no record of type %u for %s", b->type, b->what);
+		}
+		ASSERT_LE(b->off + b->size, r->len);
+		memcpy(bad, img, len);
+		memcpy(&v, bad + r->off + b->off, b->size);
+		v = b->add ? v + b->val : (uint64_t)b->val;
+		memcpy(bad + r->off + b->off, &v, b->size);
+		ASSERT_EQ(0, cr_write_whole(ctx->data, bad, len));
+		status = restart_tool(_metadata, ctx, ctx->data);
+		cr_status_str(status, st, sizeof(st));
+		EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 1) {
+			TH_LOG("%s: the restart tool %s, expected exit 1",
+			       b->what, st);
+		}
+	}
+	free(bad);
+	free(img);
+	cr_image_free(&im);
+	status = restart_tool(_metadata, ctx, ctx->img);
+	cr_status_str(status, st, sizeof(st));
+	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) {
+		TH_LOG("the intact image: restored tree %s", st);
+		cr_dump_logs(_metadata, ctx);
+	}
+}
+
+TEST_HARNESS_MAIN
