@@ -234,7 +234,7 @@ enum unsupported_kind {
 	UNSUPPORTED_BIG_DELETED,	/* a deleted file above 256 MiB */
 	UNSUPPORTED_FUTURE_WRITE,	/* memfd F_SEAL_FUTURE_WRITE, mapped */
 	UNSUPPORTED_OWNER,		/* fcntl(F_SETOWN) on a file */
-	UNSUPPORTED_UNIX_FD,		/* a unix socket at fd 6 */
+	UNSUPPORTED_DELETED_FIFO,	/* a deleted FIFO at fd 6 */
 	UNSUPPORTED_NR
 };
 
@@ -247,7 +247,7 @@ static const char *const unsupported_said[UNSUPPORTED_NR] = {
 	"larger than the 256 MiB saved of a deleted file",
 	"is sealed F_SEAL_FUTURE_WRITE and mapped writable",
 	"has an owner (F_SETOWN)",
-	"fd 6 is a socket",
+	"fd 6 is a deleted file",
 };
 
 /*
@@ -288,13 +288,15 @@ static int wl_unsupported(struct cr_ctx *ctx, void *arg)
 		if (s < 0 || fcntl(s, F_SETOWN, getpid()))
 			return CR_EXIT_SETUP;
 		break;
-	case UNSUPPORTED_UNIX_FD: {
-		int sv[2];
+	case UNSUPPORTED_DELETED_FIFO: {
+		char fifo[64];
 
-		if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) || dup2(sv[0], 6) != 6)
+		snprintf(fifo, sizeof(fifo), "/tmp/cr_errors.fifo.%d", getpid());
+		unlink(fifo);
+		s = mkfifo(fifo, 0600) ? -1 : open(fifo, O_RDWR);
+		if (s < 0 || dup2(s, 6) != 6 || unlink(fifo))
 			return CR_EXIT_SETUP;
-		close(sv[0]);
-		close(sv[1]);
+		close(s);
 		break;
 	}
 	case UNSUPPORTED_LEASE:

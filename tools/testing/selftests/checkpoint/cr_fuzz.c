@@ -163,6 +163,8 @@
 #include <sys/eventfd.h>
 #include <sys/file.h>
 #include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/timerfd.h>
 #include <sys/ipc.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
@@ -436,7 +438,8 @@ static const struct rtype rtypes[] = {
 	RT(CRED), RT(SIGNAL), RT(UTS_NS), RT(MM), RT(VMA), RT(PAGES),
 	RT(SHMEM), RT(SHM_ATTACH), RT(FILE_TABLE), RT(FD_ENT), RT(FILE), RT(FS),
 	RT(FILE_DATA), RT(FILE_LOCK), RT(PIPE), RT(PIPE_BUF), RT(EVENTFD),
-	RT(SIGNALFD), RT(POSIX_TIMER),
+	RT(SIGNALFD), RT(TIMERFD), RT(UNIX_FILE), RT(UNIX_PAIR), RT(UNIX_SOCK),
+	RT(UNIX_SKB), RT(POSIX_TIMER),
 	RT(IPC_NS), RT(IPC_SHM), RT(IPC_SEM), RT(IPC_MSQ), RT(IPC_MSG),
 	RT(SYSVSEM), RT(SEM_UNDO), RT(SEM_ADJ),
 	RT(TAIL), RT(ERROR),
@@ -466,6 +469,7 @@ static const struct otype otypes[] = {
 	OT(SEM_UNDO, SEM_UNDO, struct ckpt_hdr_sem_undo),
 	OT(SHM_ATTACH, SHM_ATTACH, struct ckpt_hdr_shm_attach),
 	OT(PIPE, PIPE, struct ckpt_hdr_pipe),
+	OT(UNIX_PAIR, UNIX_PAIR, struct ckpt_hdr_unix_pair),
 };
 #undef OT
 
@@ -2003,6 +2007,29 @@ static int workload(int argc, char **argv)
 		    dup2(eventfd(5, EFD_SEMAPHORE), 25) != 25 ||
 		    dup2(signalfd(-1, &tset, SFD_NONBLOCK), 26) != 26)
 			return wl_fail("eventfd, signalfd");
+		/*
+		 * TIMERFD; a datagram socketpair with two messages queued
+		 * and a stream pair whose other end is closed, with data:
+		 * UNIX_FILE, UNIX_PAIR, UNIX_SOCK and UNIX_SKB records
+		 */
+		k = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK);
+		if (k < 0 || dup2(k, 27) != 27 ||
+		    timerfd_settime(27, 0, &(struct itimerspec){
+				.it_value = { 3600, 0 },
+				.it_interval = { 1, 0 } }, NULL))
+			return wl_fail("timerfd");
+		close(k);
+		if (socketpair(AF_UNIX, SOCK_DGRAM, 0, sync) ||
+		    dup2(sync[0], 28) != 28 || dup2(sync[1], 29) != 29 ||
+		    send(28, "dgram", 5, 0) != 5 || send(29, "", 0, 0) != 0)
+			return wl_fail("socketpair");
+		close(sync[0]);
+		close(sync[1]);
+		if (socketpair(AF_UNIX, SOCK_STREAM, 0, sync) ||
+		    dup2(sync[0], 30) != 30 || write(sync[1], "bye", 3) != 3)
+			return wl_fail("socketpair");
+		close(sync[0]);
+		close(sync[1]);
 		/* locks: FILE_LOCK records of a file and of the table */
 		if (flock(21, LOCK_EX) || fcntl(20, F_SETLK, &(struct flock){
 				.l_type = F_RDLCK, .l_whence = SEEK_SET,
