@@ -188,13 +188,14 @@ lint: $(KSRC)/.config
 	$(KMAKE) W=1 kernel/checkpoint/ mm/checkpoint.o fs/checkpoint.o fs/pipe_checkpoint.o \
 		fs/eventfd_checkpoint.o fs/signalfd_checkpoint.o fs/timerfd_checkpoint.o \
 		arch/x86/kernel/checkpoint.o \
-		kernel/time/checkpoint.o ipc/checkpoint.o net/unix/checkpoint.o
+		kernel/time/checkpoint.o ipc/checkpoint.o net/unix/checkpoint.o \
+		net/ipv4/checkpoint.o
 	cd $(TOP) && $(KSRC)/scripts/checkpatch.pl --no-tree --terse -f \
 		$$(git ls-files 'kernel/checkpoint/*.[ch]' 'include/*checkpoint*.h' \
 			mm/checkpoint.c fs/checkpoint.c fs/pipe_checkpoint.c \
 			fs/eventfd_checkpoint.c fs/signalfd_checkpoint.c \
 			fs/timerfd_checkpoint.c arch/x86/kernel/checkpoint.c kernel/time/checkpoint.c ipc/checkpoint.c \
-			net/unix/checkpoint.c)
+			net/unix/checkpoint.c net/ipv4/checkpoint.c)
 
 # Mutation testing (scripts/mutate --help): each mutant of
 # $(ST_DIR)/mutants.txt built into build/mutate/ and run against the suite.

@@ -762,11 +762,28 @@ static bool ckpt_reg_match(struct file *file)
 	       (S_ISREG(mode) || S_ISDIR(mode));
 }
 
-/* a terminal opened again would be another one: see ckpt_file_inherit() */
+/*
+ * Character devices that open again as they were: the memory devices
+ * with no state of their own. Another device opened again would start
+ * afresh (a tun device without its interface, a terminal that is another
+ * one: see ckpt_file_inherit()).
+ */
 static bool ckpt_chr_match(struct file *file)
 {
-	return ckpt_file_reachable(file) &&
-	       S_ISCHR(file_inode(file)->i_mode) && !ckpt_file_tty(file);
+	struct inode *inode = file_inode(file);
+
+	if (!ckpt_file_reachable(file) || !S_ISCHR(inode->i_mode) ||
+	    imajor(inode) != MEM_MAJOR)
+		return false;
+	switch (iminor(inode)) {
+	case 3:		/* null */
+	case 5:		/* zero */
+	case 7:		/* full */
+	case 8:		/* random */
+	case 9:		/* urandom */
+		return true;
+	}
+	return false;
 }
 
 static int ckpt_path_checkpoint(struct ckpt_ctx *ctx, struct file *file,
@@ -910,6 +927,8 @@ static const char *ckpt_file_what(struct file *file)
 		return "block device";
 	if (ckpt_file_tty(file))
 		return "terminal";
+	if (S_ISCHR(mode))
+		return "character device";
 	return "file of a kind not supported yet";
 }
 

@@ -66,6 +66,7 @@ static const char * const ckpt_hdr_names[] = {
 	[CKPT_HDR_UNIX_PAIR] = "UNIX_PAIR",
 	[CKPT_HDR_UNIX_SOCK] = "UNIX_SOCK",
 	[CKPT_HDR_UNIX_SKB] = "UNIX_SKB",
+	[CKPT_HDR_INET_SOCK] = "INET_SOCK",
 	[CKPT_HDR_TAIL] = "TAIL",
 	[CKPT_HDR_ERROR] = "ERROR",
 };
@@ -257,6 +258,7 @@ CKPT_ALIGNED(ckpt_hdr_unix_file);
 CKPT_ALIGNED(ckpt_hdr_unix_pair);
 CKPT_ALIGNED(ckpt_hdr_unix_sock);
 CKPT_ALIGNED(ckpt_hdr_unix_skb);
+CKPT_ALIGNED(ckpt_hdr_inet_sock);
 CKPT_ALIGNED(ckpt_hdr_shm_attach);
 CKPT_ALIGNED(ckpt_ipc_ids);
 CKPT_ALIGNED(ckpt_hdr_ipc_ns);
@@ -295,6 +297,7 @@ static const struct {
 	CKPT_RESERVED(CKPT_HDR_EVENTFD, ckpt_hdr_eventfd, pad),
 	CKPT_RESERVED(CKPT_HDR_UNIX_FILE, ckpt_hdr_unix_file, pad),
 	CKPT_RESERVED(CKPT_HDR_UNIX_SKB, ckpt_hdr_unix_skb, pad),
+	CKPT_RESERVED(CKPT_HDR_INET_SOCK, ckpt_hdr_inet_sock, pad),
 	CKPT_RESERVED(CKPT_HDR_IPC_SHM, ckpt_hdr_ipc_shm, perm.pad),
 	CKPT_RESERVED(CKPT_HDR_IPC_SHM, ckpt_hdr_ipc_shm, pad),
 	CKPT_RESERVED(CKPT_HDR_IPC_SEM, ckpt_hdr_ipc_sem, perm.pad),

@@ -104,6 +104,7 @@ enum ckpt_hdr_type {
 	CKPT_HDR_UNIX_PAIR,
 	CKPT_HDR_UNIX_SOCK,
 	CKPT_HDR_UNIX_SKB,
+	CKPT_HDR_INET_SOCK,
 
 	CKPT_HDR_SIGHAND = 600,
 	CKPT_HDR_SIGNAL,
@@ -509,6 +510,7 @@ enum ckpt_file_type {
 	CKPT_FILE_SIGNALFD,	/* signalfd; a SIGNALFD record follows */
 	CKPT_FILE_TIMERFD,	/* timerfd; a TIMERFD record follows */
 	CKPT_FILE_UNIX,		/* unix socket; UNIX_FILE, then its pair */
+	CKPT_FILE_INET,		/* TCP or UDP socket; an INET_SOCK follows */
 	CKPT_FILE_TYPE_MAX
 };
 
@@ -525,6 +527,7 @@ struct ckpt_hdr_file {
 	/* PIPE, FIFO: its CKPT_HDR_PIPE (or an OBJREF to it) follows */
 	/* EVENTFD, SIGNALFD, TIMERFD: its record of that name */
 	/* UNIX: UNIX_FILE, then its CKPT_HDR_UNIX_PAIR (or an OBJREF) */
+	/* INET: an INET_SOCK record */
 	/* then nr_locks CKPT_HDR_FILE_LOCK records */
 };
 
@@ -712,6 +715,50 @@ struct ckpt_hdr_unix_sock {
 struct ckpt_hdr_unix_skb {
 	struct ckpt_hdr h;
 	__u32 len;
+	__u32 pad;
+};
+
+/* ckpt_hdr_inet_sock.state */
+enum ckpt_inet_state {
+	CKPT_INET_CLOSED = 1,	/* made, perhaps bound; never connected */
+	CKPT_INET_LISTEN,	/* TCP, listening, no connection pending */
+	CKPT_INET_CONNECTED,	/* UDP, connected */
+	CKPT_INET_STATE_MAX
+};
+
+#define CKPT_INET_BOUND		0x1	/* bound to its local address */
+#define CKPT_INET_REUSEADDR	0x2	/* SO_REUSEADDR */
+#define CKPT_INET_REUSEPORT	0x4	/* SO_REUSEPORT */
+#define CKPT_INET_KEEPALIVE	0x8	/* SO_KEEPALIVE */
+#define CKPT_INET_BROADCAST	0x10	/* SO_BROADCAST */
+#define CKPT_INET_NODELAY	0x20	/* TCP_NODELAY */
+#define CKPT_INET_V6ONLY	0x40	/* IPV6_V6ONLY */
+#define CKPT_INET_SNDBUF_SET	0x80	/* SO_SNDBUF was set: sndbuf is kept */
+#define CKPT_INET_RCVBUF_SET	0x100	/* SO_RCVBUF was set: rcvbuf is kept */
+#define CKPT_INET_LINGER	0x200	/* SO_LINGER on, for linger_sec */
+
+/*
+ * A TCP or UDP socket, IPv4 or IPv6, that has no connection nor data:
+ * made again with socket(), its options, bind() and listen() or
+ * connect(). Addresses in network byte order, IPv4 ones in addr[0..3].
+ */
+struct ckpt_hdr_inet_sock {
+	struct ckpt_hdr h;
+	__u16 family;		/* AF_INET or AF_INET6 */
+	__u16 type;		/* SOCK_STREAM (TCP) or SOCK_DGRAM (UDP) */
+	__u32 state;		/* enum ckpt_inet_state */
+	__u32 flags;		/* CKPT_INET_* */
+	__u32 backlog;		/* LISTEN: listen()'s backlog */
+	__u32 sndbuf;		/* bytes, as SO_SNDBUF reads it */
+	__u32 rcvbuf;		/* bytes, as SO_RCVBUF reads it */
+	__s64 rcvtimeo_ns;	/* SO_RCVTIMEO, 0: none */
+	__s64 sndtimeo_ns;	/* SO_SNDTIMEO, 0: none */
+	__u32 linger_sec;	/* SO_LINGER, with CKPT_INET_LINGER */
+	__u32 priority;		/* SO_PRIORITY */
+	__u8 local_addr[16];
+	__u8 remote_addr[16];	/* CONNECTED */
+	__u16 local_port;
+	__u16 remote_port;	/* CONNECTED */
 	__u32 pad;
 };
 

@@ -5,7 +5,7 @@
  * another process), signalfds (the signals they read, a pending one),
  * character devices by path (/dev/null, /dev/zero, /dev/full,
  * /dev/urandom), directories open at a getdents() position, O_PATH
- * fds; and a terminal, refused.
+ * fds; and a terminal and a device with state of its own, refused.
  */
 #include "cr_tree.h"
 
@@ -50,7 +50,7 @@ static int wl_eventfd(struct cr_ctx *ctx, void *arg)
 	    move_fd(eventfd(0, 0), FD_EV_KID) ||
 	    move_fd(eventfd(0, 0), FD_EV_MAX))
 		return CR_EXIT_SETUP;
-	v = UINT64_MAX - 2;
+	v = UINT64_MAX - 1;
 	if (write(FD_EV_MAX, &v, 8) != 8)
 		return CR_EXIT_SETUP;
 	k = fork();
@@ -81,7 +81,7 @@ static int wl_eventfd(struct cr_ctx *ctx, void *arg)
 	if (fcntl(FD_EV_SEM, F_SETFL, O_NONBLOCK) ||
 	    read(FD_EV_SEM, &v, 8) != -1 || errno != EAGAIN)
 		return CR_WL_FAIL(5, "the semaphore is not down to 0");
-	if (read(FD_EV_MAX, &v, 8) != 8 || v != UINT64_MAX - 2)
+	if (read(FD_EV_MAX, &v, 8) != 8 || v != UINT64_MAX - 1)
 		return CR_WL_FAIL(6, "counter %llu", (unsigned long long)v);
 	v = 7;
 	if (write(FD_EV_KID, &v, 8) != 8)
@@ -342,11 +342,14 @@ CR_TEST(cr_fdkinds, dev_files_and_dir_fd)
 	tree_cycle(_metadata, ctx, wl_dev_dir, NULL, 0);
 }
 
-/* ---- a terminal: refused ------------------------------------------------ */
+/* ---- a terminal, a device with state: refused ---------------------------- */
 
-static int wl_pty(struct cr_ctx *ctx, void *arg)
+static const char *const refused_dev[] = { "/dev/ptmx", "/dev/kmsg" };
+static const char *const refused_said[] = { "terminal", "character device" };
+
+static int wl_dev(struct cr_ctx *ctx, void *arg)
 {
-	if (move_fd(open("/dev/ptmx", O_RDWR | O_NOCTTY), 5))
+	if (move_fd(open(refused_dev[*(int *)arg], O_RDWR | O_NOCTTY), 5))
 		return CR_EXIT_SETUP;
 	cr_wl_ready(ctx);
 	cr_wl_wait_go(ctx);
@@ -354,34 +357,39 @@ static int wl_pty(struct cr_ctx *ctx, void *arg)
 }
 
 /*
- * A pty master opened again would be a new pty: checkpoint refuses it
- * with EBUSY naming the fd and the terminal; the tree runs on.
+ * A pty master opened again would be a new pty, /dev/kmsg would read
+ * from another place: checkpoint refuses them with EBUSY naming the fd
+ * and what it is; the tree runs on.
  */
-CR_TEST(cr_fdkinds, terminal_refused)
+CR_TEST(cr_fdkinds, terminal_and_device_refused)
 {
-	struct wl_call call = { wl_pty, NULL };
-	int err, status;
+	int i, err, status;
+	struct wl_call call = { wl_dev, &i };
 	size_t len;
 	char *log;
 	long ret;
 
 	prctl(PR_SET_CHILD_SUBREAPER, 1);
-	cr_cgroup_create(_metadata, ctx);
-	cr_spawn(_metadata, ctx, wl_in_cgroup, &call);
-	cr_freeze(_metadata, ctx, ctx->wl_pid);
-	ret = ckpt_to_img(ctx, ctx->wl_pid, CHECKPOINT_SUBTREE, &err);
-	EXPECT_EQ(-1, ret);
-	EXPECT_EQ(EBUSY, err);
-	log = cr_read_whole(ctx->log, &len);
-	EXPECT_TRUE(log && strstr(log, "fd 5") && strstr(log, "terminal")) {
-		cr_dump_logs(_metadata, ctx);
+	for (i = 0; i < (int)ARRAY_SIZE(refused_dev); i++) {
+		cr_cgroup_create(_metadata, ctx);
+		cr_spawn(_metadata, ctx, wl_in_cgroup, &call);
+		cr_freeze(_metadata, ctx, ctx->wl_pid);
+		ret = ckpt_to_img(ctx, ctx->wl_pid, CHECKPOINT_SUBTREE, &err);
+		EXPECT_EQ(-1, ret);
+		EXPECT_EQ(EBUSY, err);
+		log = cr_read_whole(ctx->log, &len);
+		EXPECT_TRUE(log && strstr(log, "fd 5") &&
+			    strstr(log, refused_said[i])) {
+			TH_LOG("%s", refused_dev[i]);
+			cr_dump_logs(_metadata, ctx);
+		}
+		free(log);
+		cr_thaw(_metadata, ctx);
+		cr_go(_metadata, ctx);
+		ASSERT_EQ(0, cr_wait_timeout(ctx->wl_pid, &status, CR_WAIT_MS));
+		ctx->wl_pid = 0;
+		EXPECT_EQ(0, status);
 	}
-	free(log);
-	cr_thaw(_metadata, ctx);
-	cr_go(_metadata, ctx);
-	ASSERT_EQ(0, cr_wait_timeout(ctx->wl_pid, &status, CR_WAIT_MS));
-	ctx->wl_pid = 0;
-	EXPECT_EQ(0, status);
 }
 
 /* ---- bad values in the records of an eventfd, a signalfd, a timerfd ----- */

@@ -6,12 +6,19 @@
  * zero-length datagrams kept, a message partly read), options
  * (SO_SNDBUF, SO_RCVBUF, SO_RCVTIMEO, SO_SNDTIMEO, SO_PEEK_OFF,
  * SO_RCVLOWAT, SO_PASSCRED), O_NONBLOCK, shutdown() state, and a pair
- * one end of which was closed. Refused: a listening socket, file
- * descriptors in flight (SCM_RIGHTS), a socket connected outside the
- * tree; bad field values.
+ * one end of which was closed. TCP and UDP sockets, IPv4 and IPv6, with
+ * no connection: servers listening on loopback answer after restart on
+ * the same ports, bound and connected UDP sockets exchange datagrams.
+ * Refused: a listening unix socket, file descriptors in flight
+ * (SCM_RIGHTS), a socket connected outside the tree, an established TCP
+ * connection; bad field values.
  */
 #include "cr_tree.h"
 
+#include <net/if.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -286,11 +293,176 @@ CR_TEST(cr_sockets, unix_dgram_and_seqpacket)
 	tree_cycle(_metadata, ctx, wl_dgram, NULL, 0);
 }
 
+/* ---- TCP and UDP ------------------------------------------------------------ */
+
+#define FD_L4		20	/* TCP listener, 127.0.0.1, SO_REUSEADDR, O_NONBLOCK */
+#define FD_L6		21	/* TCP listener, ::1, IPV6_V6ONLY, TCP_NODELAY */
+#define FD_UB		22	/* UDP, bound to 127.0.0.1 */
+#define FD_UC		23	/* UDP, connected to FD_UB's address */
+#define FD_T		24	/* TCP, only made, SO_KEEPALIVE, SO_LINGER 3 s */
+
+/* Bring the loopback interface up (a new network namespace has it down) */
+static int lo_up(void)
+{
+	struct ifreq ifr = { .ifr_name = "lo" };
+	int s = socket(AF_INET, SOCK_DGRAM, 0), ret;
+
+	if (s < 0)
+		return -1;
+	ret = ioctl(s, SIOCGIFFLAGS, &ifr);
+	if (!ret && !(ifr.ifr_flags & IFF_UP)) {
+		ifr.ifr_flags |= IFF_UP;
+		ret = ioctl(s, SIOCSIFFLAGS, &ifr);
+	}
+	close(s);
+	return ret;
+}
+
+static int port_of(int fd)
+{
+	struct sockaddr_in6 a;
+	socklen_t len = sizeof(a);
+
+	if (getsockname(fd, (void *)&a, &len))
+		return -1;
+	return ntohs(a.sin6_port);	/* at the same place in sockaddr_in */
+}
+
+/* Connect to @port of loopback (@v6: ::1), be accepted by @lfd, ping-pong */
+static int serve_once(int lfd, int port, bool v6)
+{
+	struct sockaddr_in6 a6 = { .sin6_family = AF_INET6,
+				   .sin6_port = htons(port),
+				   .sin6_addr = IN6ADDR_LOOPBACK_INIT };
+	struct sockaddr_in a4 = { .sin_family = AF_INET,
+				  .sin_port = htons(port),
+				  .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	struct pollfd p = { .fd = lfd, .events = POLLIN };
+	int c, s, ret = -1;
+	char buf[8];
+
+	c = socket(v6 ? AF_INET6 : AF_INET, SOCK_STREAM, 0);
+	if (c < 0)
+		return -1;
+	if (connect(c, v6 ? (void *)&a6 : (void *)&a4,
+		    v6 ? sizeof(a6) : sizeof(a4)) ||
+	    poll(&p, 1, 5000) != 1)
+		goto out;
+	s = accept(lfd, NULL, NULL);
+	if (s < 0)
+		goto out;
+	if (write(c, "ping", 4) == 4 && read_all(s, buf, 4) == 0 &&
+	    !memcmp(buf, "ping", 4) && write(s, "pong", 4) == 4 &&
+	    read_all(c, buf, 4) == 0 && !memcmp(buf, "pong", 4))
+		ret = 0;
+	close(s);
+out:
+	close(c);
+	return ret;
+}
+
+static int wl_inet(struct cr_ctx *ctx, void *arg)
+{
+	struct sockaddr_in6 a6 = { .sin6_family = AF_INET6,
+				   .sin6_addr = IN6ADDR_LOOPBACK_INIT };
+	struct sockaddr_in a4 = { .sin_family = AF_INET,
+				  .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	struct timeval tv = { 2, 500000 }, tv2;
+	struct linger l = { 1, 3 }, lg;
+	int one = 1, p4, p6, pu, pc, v, sndbuf;
+	struct sockaddr_in from;
+	socklen_t len = sizeof(from);
+	char buf[8];
+
+	if (lo_up() || move_fd(socket(AF_INET, SOCK_STREAM, 0), FD_L4) ||
+	    setsockopt(FD_L4, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) ||
+	    bind(FD_L4, (void *)&a4, sizeof(a4)) || listen(FD_L4, 8) ||
+	    fcntl(FD_L4, F_SETFL, O_NONBLOCK))
+		return CR_WL_FAIL(CR_EXIT_SETUP, "TCP listener: %s", strerror(errno));
+	if (move_fd(socket(AF_INET6, SOCK_STREAM, 0), FD_L6) ||
+	    setsockopt(FD_L6, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one)) ||
+	    setsockopt(FD_L6, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)) ||
+	    bind(FD_L6, (void *)&a6, sizeof(a6)) || listen(FD_L6, 4))
+		return CR_WL_FAIL(CR_EXIT_SETUP, "IPv6 listener: %s", strerror(errno));
+	v = 3;
+	if (move_fd(socket(AF_INET, SOCK_DGRAM, 0), FD_UB) ||
+	    bind(FD_UB, (void *)&a4, sizeof(a4)) ||
+	    setsockopt(FD_UB, SOL_SOCKET, SO_PRIORITY, &v, sizeof(v)) ||
+	    setsockopt(FD_UB, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)))
+		return CR_EXIT_SETUP;
+	a4.sin_port = htons(port_of(FD_UB));
+	v = 50000;
+	if (move_fd(socket(AF_INET, SOCK_DGRAM, 0), FD_UC) ||
+	    connect(FD_UC, (void *)&a4, sizeof(a4)) ||
+	    setsockopt(FD_UC, SOL_SOCKET, SO_SNDBUF, &v, sizeof(v)) ||
+	    move_fd(socket(AF_INET, SOCK_STREAM, 0), FD_T) ||
+	    setsockopt(FD_T, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof(one)) ||
+	    setsockopt(FD_T, SOL_SOCKET, SO_LINGER, &l, sizeof(l)))
+		return CR_EXIT_SETUP;
+	p4 = port_of(FD_L4);
+	p6 = port_of(FD_L6);
+	pu = port_of(FD_UB);
+	pc = port_of(FD_UC);
+	sndbuf = getopt_int(FD_UC, SO_SNDBUF);
+	/* the servers serve before the checkpoint */
+	if (serve_once(FD_L4, p4, false) || serve_once(FD_L6, p6, true))
+		return CR_WL_FAIL(CR_EXIT_SETUP, "no service before the checkpoint");
+	cr_wl_ready(ctx);
+	cr_wl_wait_go(ctx);
+
+	if (port_of(FD_L4) != p4 || port_of(FD_L6) != p6 ||
+	    port_of(FD_UB) != pu || port_of(FD_UC) != pc)
+		return CR_WL_FAIL(1, "ports %d %d %d %d, were %d %d %d %d",
+				  port_of(FD_L4), port_of(FD_L6), port_of(FD_UB),
+				  port_of(FD_UC), p4, p6, pu, pc);
+	if (getopt_int(FD_L4, SO_ACCEPTCONN) != 1 ||
+	    getopt_int(FD_L4, SO_REUSEADDR) != 1 ||
+	    !(fcntl(FD_L4, F_GETFL) & O_NONBLOCK))
+		return CR_WL_FAIL(2, "IPv4 listener: options");
+	len = sizeof(v);
+	if (getsockopt(FD_L6, IPPROTO_IPV6, IPV6_V6ONLY, &v, &len) || !v ||
+	    getsockopt(FD_L6, IPPROTO_TCP, TCP_NODELAY, &v, &len) || !v)
+		return CR_WL_FAIL(3, "IPv6 listener: options");
+	len = sizeof(lg);
+	if (getopt_int(FD_T, SO_KEEPALIVE) != 1 ||
+	    getsockopt(FD_T, SOL_SOCKET, SO_LINGER, &lg, &len) ||
+	    !lg.l_onoff || lg.l_linger != 3)
+		return CR_WL_FAIL(4, "keepalive %d, linger %d/%d",
+				  getopt_int(FD_T, SO_KEEPALIVE), lg.l_onoff,
+				  lg.l_linger);
+	len = sizeof(tv2);
+	if (getopt_int(FD_UB, SO_PRIORITY) != 3 ||
+	    getsockopt(FD_UB, SOL_SOCKET, SO_RCVTIMEO, &tv2, &len) ||
+	    tv2.tv_sec != tv.tv_sec || tv2.tv_usec != tv.tv_usec ||
+	    getopt_int(FD_UC, SO_SNDBUF) != sndbuf)
+		return CR_WL_FAIL(8, "UDP options: priority %d, timeout %ld.%06ld, sndbuf %d (was %d)",
+				  getopt_int(FD_UB, SO_PRIORITY), (long)tv2.tv_sec,
+				  (long)tv2.tv_usec, getopt_int(FD_UC, SO_SNDBUF),
+				  sndbuf);
+	/* the servers serve on */
+	if (serve_once(FD_L4, p4, false))
+		return CR_WL_FAIL(5, "the IPv4 server does not answer");
+	if (serve_once(FD_L6, p6, true))
+		return CR_WL_FAIL(6, "the IPv6 server does not answer");
+	/* the connected UDP socket reaches the bound one, from its port */
+	len = sizeof(from);
+	if (send(FD_UC, "u", 1, 0) != 1 ||
+	    recvfrom(FD_UB, buf, sizeof(buf), 0, (void *)&from, &len) != 1 ||
+	    ntohs(from.sin_port) != pc)
+		return CR_WL_FAIL(7, "UDP: %s", strerror(errno));
+	return 0;
+}
+
+CR_TEST(cr_sockets, tcp_listen_and_udp)
+{
+	tree_cycle(_metadata, ctx, wl_inet, NULL, 0);
+}
+
 /* ---- refused ------------------------------------------------------------ */
 
-enum refused { LISTENING, RIGHTS_IN_FLIGHT, OUTSIDE, REFUSED_NR };
+enum refused { LISTENING, RIGHTS_IN_FLIGHT, OUTSIDE, TCP_CONN, REFUSED_NR };
 static const char *const refused_said[REFUSED_NR] = {
-	"is listening", "SCM_RIGHTS", "outside the tree",
+	"is listening", "SCM_RIGHTS", "outside the tree", "is a TCP connection",
 };
 
 static int wl_refused(struct cr_ctx *ctx, void *arg)
@@ -324,6 +496,21 @@ static int wl_refused(struct cr_ctx *ctx, void *arg)
 		if (sendmsg(20, &m, 0) != 1)
 			return CR_EXIT_SETUP;
 		break;
+	case TCP_CONN: {
+		struct sockaddr_in a4 = { .sin_family = AF_INET,
+					  .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+
+		/* a connection to ourselves, accepted at fd 21 */
+		if (lo_up() || move_fd(socket(AF_INET, SOCK_STREAM, 0), 22) ||
+		    bind(22, (void *)&a4, sizeof(a4)) || listen(22, 1))
+			return CR_EXIT_SETUP;
+		a4.sin_port = htons(port_of(22));
+		if (move_fd(socket(AF_INET, SOCK_STREAM, 0), 20) ||
+		    connect(20, (void *)&a4, sizeof(a4)) ||
+		    move_fd(accept(22, NULL, NULL), 21) || close(22))
+			return CR_EXIT_SETUP;
+		break;
+	}
 	case OUTSIDE:
 		/* the other end: the test takes it, we close ours */
 		if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) ||
@@ -395,8 +582,12 @@ static int wl_bad(struct cr_ctx *ctx, void *arg)
 {
 	char buf[8];
 
+	struct sockaddr_in a4 = { .sin_family = AF_INET };
+
 	if (pair_at(SOCK_DGRAM, 20, 21) || send(20, "ab", 2, 0) != 2 ||
-	    send(20, "cde", 3, 0) != 3)
+	    send(20, "cde", 3, 0) != 3 ||
+	    move_fd(socket(AF_INET, SOCK_DGRAM, 0), 22) ||
+	    bind(22, (void *)&a4, sizeof(a4)))
 		return CR_EXIT_SETUP;
 	cr_wl_ready(ctx);
 	cr_wl_wait_go(ctx);
@@ -439,6 +630,23 @@ static const struct bad_sock bad_socks[] = {
 	BAD(UNIX_SKB, unix_skb, pad, 1, false),
 	BAD(FILE, file, f_flags, O_RDONLY, false),
 	BAD(FILE, file, i_mode, S_IFIFO | 0600, false),
+	BAD(INET_SOCK, inet_sock, family, AF_UNIX, false),
+	BAD(INET_SOCK, inet_sock, type, SOCK_RAW, false),
+	BAD(INET_SOCK, inet_sock, state, 0, false),
+	BAD(INET_SOCK, inet_sock, state, CKPT_INET_LISTEN, false),
+	BAD(INET_SOCK, inet_sock, flags, 0x400, true),
+	BAD(INET_SOCK, inet_sock, flags, CKPT_INET_NODELAY, true),
+	BAD(INET_SOCK, inet_sock, backlog, 0x80000000u, false),
+	BAD(INET_SOCK, inet_sock, sndbuf, 1, false),
+	BAD(INET_SOCK, inet_sock, rcvbuf, 0x80000000u, false),
+	BAD(INET_SOCK, inet_sock, rcvtimeo_ns, -1, false),
+	BAD(INET_SOCK, inet_sock, sndtimeo_ns, -1, false),
+	BAD(INET_SOCK, inet_sock, linger_sec, 5, false),
+	BAD(INET_SOCK, inet_sock, priority, 16, false),
+	BAD(INET_SOCK, inet_sock, local_addr[5], 1, false),
+	BAD(INET_SOCK, inet_sock, remote_addr[0], 1, false),
+	BAD(INET_SOCK, inet_sock, remote_port, 1, false),
+	BAD(INET_SOCK, inet_sock, pad, 1, false),
 };
 
 /* The record a bad value goes in: the FILE of a socket is before its UNIX_FILE */
