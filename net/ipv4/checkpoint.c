@@ -319,8 +319,7 @@ static struct file *ckpt_inet_restore(struct ckpt_ctx *ctx,
 			 what, h.flags);
 		goto fail;
 	}
-	/*
-	 * The port may still be held by connections of the socket's past,
+	/* The port may still be held by connections of the socket's past,
 	 * in TIME_WAIT. Bind and listen as with SO_REUSEADDR, which the task
 	 * could have set; a restarter with CAP_NET_ADMIN over the network
 	 * namespace binds over them (as TCP_REPAIR lets it). The option is
@@ -337,7 +336,7 @@ static struct file *ckpt_inet_restore(struct ckpt_ctx *ctx,
 		if (ret) {
 			ckpt_err(ctx, ret, "cannot bind a %s socket to %pISpc again%s",
 				 what, &ss, ret == -EADDRINUSE ?
-				 ": the port is in use (by connections in TIME_WAIT? a restarter with CAP_NET_ADMIN binds over those)" :
+				 ": the port is in use (connections in TIME_WAIT need CAP_NET_ADMIN)" :
 				 "");
 			goto fail;
 		}

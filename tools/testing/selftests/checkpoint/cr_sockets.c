@@ -118,6 +118,9 @@ static int stream_kid(struct cr_ctx *ctx)
 	close(FD_GONE);
 	close(FD_GONE_KID);
 	cr_fill(big, sizeof(big), 11);
+	/* a part of the root's "xlast" read: the rest is left */
+	if (read(FD_SHUT_KID, word, 1) != 1 || word[0] != 'x')
+		return 14;
 	mark_ready(ctx, 1);
 	cr_wl_wait_go(ctx);
 	if (read_all(FD_S_KID, buf, BIG) || memcmp(buf, big, BIG))
@@ -149,6 +152,9 @@ static int wl_stream(struct cr_ctx *ctx, void *arg)
 	    setsockopt(FD_S_ROOT, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) ||
 	    setsockopt(FD_S_ROOT, SOL_SOCKET, SO_PASSCRED, &one, sizeof(one)))
 		return CR_EXIT_SETUP;
+	if (write(FD_SHUT_ROOT, "xlast", 5) != 5 ||
+	    shutdown(FD_SHUT_ROOT, SHUT_WR))
+		return CR_EXIT_SETUP;
 	k = fork();
 	if (k == 0) {
 		close(ctx->ready_fd);
@@ -165,8 +171,6 @@ static int wl_stream(struct cr_ctx *ctx, void *arg)
 	memset(&after, 0, sizeof(after));
 	if (cr_write_all(FD_S_ROOT, big, BIG) ||
 	    fcntl(FD_S_ROOT, F_SETFL, O_NONBLOCK) ||
-	    write(FD_SHUT_ROOT, "last", 4) != 4 ||
-	    shutdown(FD_SHUT_ROOT, SHUT_WR) ||
 	    setsockopt(FD_GONE, SOL_SOCKET, SO_PEEK_OFF, &one, sizeof(one)) ||
 	    setsockopt(FD_GONE, SOL_SOCKET, SO_RCVLOWAT, &v, sizeof(v)) ||
 	    get_opts(FD_S_ROOT, &before))
