@@ -1505,6 +1505,9 @@ static void *ckpt_files_restore(struct ckpt_ctx *ctx, struct ckpt_hdr *hdr,
 	/* POSIX locks: owned by the table just installed */
 	for (i = 0; !ret && i < nr_locks; i++)
 		ret = ckpt_restore_table_lock(ctx, fds, nr);
+	/* epoll watches: through the fds just installed */
+	if (!ret)
+		ret = ckpt_epoll_add_watches(ctx);
 	kvfree(fds);
 	if (ret)
 		return ERR_PTR(ret);

@@ -163,6 +163,9 @@ struct ckpt_hold {
  * @nr_timers: entries of @timers
  * @coord_ipc_ns: restart: the coordinator's IPC namespace (not a reference)
  * @ipc: restart: the SysV IPC namespace being restored (ipc/checkpoint.c)
+ * @epolls: restart: epoll instances of the files table being restored,
+ *	whose watches are added once it is installed
+ *	(fs/eventpoll_checkpoint.c)
  */
 struct ckpt_ctx {
 	u64 id;
@@ -213,6 +216,7 @@ struct ckpt_ctx {
 	unsigned int nr_timers;
 	struct ipc_namespace *coord_ipc_ns;
 	struct ckpt_ipc_restore *ipc;
+	struct list_head epolls;
 };
 
 /**
@@ -337,6 +341,8 @@ int ckpt_obj_collect(struct ckpt_ctx *ctx, void *ptr, enum ckpt_obj_type type,
 		     bool exempt);
 void ckpt_obj_count_ref(struct ckpt_ctx *ctx, void *ptr);
 int ckpt_obj_tree_refs(struct ckpt_ctx *ctx, void *ptr);
+int ckpt_obj_objref(struct ckpt_ctx *ctx, void *ptr);
+void *ckpt_obj_fetch(struct ckpt_ctx *ctx, int objref, enum ckpt_obj_type type);
 bool ckpt_obj_outside(struct ckpt_ctx *ctx, void *ptr);
 
 /* mm/checkpoint.c */
@@ -368,6 +374,10 @@ int ckpt_collect_files(struct ckpt_ctx *ctx, struct task_struct *t);
 int ckpt_checkpoint_fs(struct ckpt_ctx *ctx, struct task_struct *t);
 int ckpt_restore_fs(struct ckpt_ctx *ctx, struct ckpt_task_restore *tr);
 int ckpt_collect_fs(struct ckpt_ctx *ctx, struct task_struct *t);
+
+/* fs/eventpoll_checkpoint.c */
+int ckpt_epoll_add_watches(struct ckpt_ctx *ctx);
+void ckpt_epoll_free(struct ckpt_ctx *ctx);
 
 /* ipc/checkpoint.c */
 bool ckpt_file_is_sysvshm(struct file *file);

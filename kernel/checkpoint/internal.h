@@ -52,8 +52,6 @@ const char *ckpt_hdr_name(int type);
 /* objhash.c */
 int ckpt_objhash_alloc(struct ckpt_ctx *ctx);
 void ckpt_objhash_free(struct ckpt_ctx *ctx);
-void *ckpt_obj_fetch(struct ckpt_ctx *ctx, int objref,
-		     enum ckpt_obj_type type);
 int ckpt_obj_leak_check(struct ckpt_ctx *ctx, bool report);
 int ckpt_obj_check_visited(struct ckpt_ctx *ctx);
 

@@ -289,6 +289,20 @@ int ckpt_obj_tree_refs(struct ckpt_ctx *ctx, void *ptr)
 }
 
 /**
+ * ckpt_obj_objref - the objref of an object the collect pass met
+ * @ctx: checkpoint context
+ * @ptr: the object
+ *
+ * Return: its objref, or 0 for an object the hash does not have.
+ */
+int ckpt_obj_objref(struct ckpt_ctx *ctx, void *ptr)
+{
+	struct ckpt_obj *obj = ckpt_obj_find_ptr(ctx->objhash, ptr);
+
+	return obj ? obj->objref : 0;
+}
+
+/**
  * ckpt_obj_outside - is an object also used from outside the tree?
  * @ctx: checkpoint context
  * @ptr: the object

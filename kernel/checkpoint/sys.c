@@ -62,6 +62,8 @@ static const char * const ckpt_hdr_names[] = {
 	[CKPT_HDR_EVENTFD] = "EVENTFD",
 	[CKPT_HDR_SIGNALFD] = "SIGNALFD",
 	[CKPT_HDR_TIMERFD] = "TIMERFD",
+	[CKPT_HDR_EPOLL] = "EPOLL",
+	[CKPT_HDR_EPOLL_WATCH] = "EPOLL_WATCH",
 	[CKPT_HDR_UNIX_FILE] = "UNIX_FILE",
 	[CKPT_HDR_UNIX_PAIR] = "UNIX_PAIR",
 	[CKPT_HDR_UNIX_SOCK] = "UNIX_SOCK",
@@ -259,6 +261,8 @@ CKPT_ALIGNED(ckpt_hdr_unix_pair);
 CKPT_ALIGNED(ckpt_hdr_unix_sock);
 CKPT_ALIGNED(ckpt_hdr_unix_skb);
 CKPT_ALIGNED(ckpt_hdr_inet_sock);
+CKPT_ALIGNED(ckpt_hdr_epoll);
+CKPT_ALIGNED(ckpt_hdr_epoll_watch);
 CKPT_ALIGNED(ckpt_hdr_shm_attach);
 CKPT_ALIGNED(ckpt_ipc_ids);
 CKPT_ALIGNED(ckpt_hdr_ipc_ns);
@@ -298,6 +302,8 @@ static const struct {
 	CKPT_RESERVED(CKPT_HDR_UNIX_FILE, ckpt_hdr_unix_file, pad),
 	CKPT_RESERVED(CKPT_HDR_UNIX_SKB, ckpt_hdr_unix_skb, pad),
 	CKPT_RESERVED(CKPT_HDR_INET_SOCK, ckpt_hdr_inet_sock, pad),
+	CKPT_RESERVED(CKPT_HDR_EPOLL, ckpt_hdr_epoll, pad),
+	CKPT_RESERVED(CKPT_HDR_EPOLL_WATCH, ckpt_hdr_epoll_watch, pad),
 	CKPT_RESERVED(CKPT_HDR_IPC_SHM, ckpt_hdr_ipc_shm, perm.pad),
 	CKPT_RESERVED(CKPT_HDR_IPC_SHM, ckpt_hdr_ipc_shm, pad),
 	CKPT_RESERVED(CKPT_HDR_IPC_SEM, ckpt_hdr_ipc_sem, perm.pad),
@@ -764,6 +770,7 @@ static struct ckpt_ctx *ckpt_ctx_alloc(int fd, unsigned long uflags,
 	spin_lock_init(&ctx->lock);
 	kref_init(&ctx->ref);
 	INIT_LIST_HEAD(&ctx->list);
+	INIT_LIST_HEAD(&ctx->epolls);
 	init_waitqueue_head(&ctx->waitq);
 	/* the pid index grows with an image: charged to the caller */
 	xa_init_flags(&ctx->tree_pids, XA_FLAGS_ACCOUNT);
@@ -796,6 +803,7 @@ static void ckpt_ctx_release(struct kref *ref)
 	struct ckpt_ctx *ctx = container_of(ref, struct ckpt_ctx, ref);
 	int i;
 
+	ckpt_epoll_free(ctx);
 	ckpt_objhash_free(ctx);
 	ckpt_ipc_free(ctx);
 	for (i = 0; i < ctx->nr_tasks; i++)

@@ -84,6 +84,8 @@ enum ckpt_hdr_type {
 	CKPT_HDR_EVENTFD,
 	CKPT_HDR_SIGNALFD,
 	CKPT_HDR_TIMERFD,
+	CKPT_HDR_EPOLL,
+	CKPT_HDR_EPOLL_WATCH,
 
 	CKPT_HDR_MM = 400,
 	CKPT_HDR_VMA,
@@ -511,6 +513,7 @@ enum ckpt_file_type {
 	CKPT_FILE_TIMERFD,	/* timerfd; a TIMERFD record follows */
 	CKPT_FILE_UNIX,		/* unix socket; UNIX_FILE, then its pair */
 	CKPT_FILE_INET,		/* TCP or UDP socket; an INET_SOCK follows */
+	CKPT_FILE_EPOLL,	/* epoll instance; EPOLL and its watches follow */
 	CKPT_FILE_TYPE_MAX
 };
 
@@ -528,6 +531,7 @@ struct ckpt_hdr_file {
 	/* EVENTFD, SIGNALFD, TIMERFD: its record of that name */
 	/* UNIX: UNIX_FILE, then its CKPT_HDR_UNIX_PAIR (or an OBJREF) */
 	/* INET: an INET_SOCK record */
+	/* EPOLL: an EPOLL record, then nr_watches EPOLL_WATCH records */
 	/* then nr_locks CKPT_HDR_FILE_LOCK records */
 };
 
@@ -574,6 +578,26 @@ struct ckpt_hdr_eventfd {
 struct ckpt_hdr_signalfd {
 	struct ckpt_hdr h;
 	__u64 sigmask;		/* the signals it reads: bit N-1 for signal N */
+};
+
+/* An epoll instance, after its FILE */
+struct ckpt_hdr_epoll {
+	struct ckpt_hdr h;
+	__u32 nr_watches;	/* EPOLL_WATCH records that follow */
+	__u32 pad;
+};
+
+/*
+ * A watch of an epoll instance: the open file watched (the objref of its
+ * FILE) through fd of the files table the instance is first saved with.
+ */
+struct ckpt_hdr_epoll_watch {
+	struct ckpt_hdr h;
+	__s32 fd;
+	__u32 events;		/* EPOLLIN, ..., EPOLLET, EPOLLONESHOT, ... */
+	__u64 data;
+	__s32 file;		/* objref of the FILE watched */
+	__u32 pad;
 };
 
 #define CKPT_TIMERFD_ABSTIME		0x1	/* TFD_TIMER_ABSTIME */

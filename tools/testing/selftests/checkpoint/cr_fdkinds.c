@@ -10,7 +10,9 @@
 #include "cr_tree.h"
 
 #include <dirent.h>
+#include <sys/epoll.h>
 #include <sys/eventfd.h>
+#include <sys/socket.h>
 #include <sys/signalfd.h>
 #include <sys/timerfd.h>
 #include <sys/stat.h>
@@ -228,6 +230,163 @@ CR_TEST(cr_fdkinds, timerfd)
 	tree_cycle(_metadata, ctx, wl_timerfd, NULL, 0);
 }
 
+/* ---- epoll ------------------------------------------------------------------ */
+
+#define FD_EP		20	/* the epoll instance, shared with child K */
+#define FD_EP2		21	/* a nested one, watched by FD_EP */
+#define FD_EP_PIPE	22	/* read end of a pipe with data: EPOLLIN */
+#define FD_EP_PIPE_W	23
+#define FD_EP_EV	24	/* an eventfd at 0: EPOLLIN | EPOLLET, not ready */
+#define FD_EP_SOCK	25	/* a socket: EPOLLOUT, ready */
+#define FD_EP_ONCE	26	/* an eventfd at 1, EPOLLONESHOT, fired */
+#define FD_EP_INNER	27	/* an eventfd at 1, watched by FD_EP2 */
+
+static int ep_add(int ep, int fd, uint32_t events, uint64_t data)
+{
+	struct epoll_event e = { .events = events, .data.u64 = data };
+
+	return epoll_ctl(ep, EPOLL_CTL_ADD, fd, &e);
+}
+
+/* The data of the watches epoll_wait() reports now, as a bit mask */
+static unsigned int ep_ready(int ep, uint32_t *events_of_1)
+{
+	struct epoll_event e[8];
+	unsigned int mask = 0;
+	int i, n = epoll_wait(ep, e, 8, 0);
+
+	for (i = 0; i < n; i++) {
+		/* the data comes back whole: the pipe's has high bits */
+		if (e[i].data.u64 != ((e[i].data.u64 & 31) == 1 ?
+				      0x1000000001ULL : (e[i].data.u64 & 31)))
+			return ~0U;
+		mask |= 1U << (e[i].data.u64 & 31);
+		if ((e[i].data.u64 & 31) == 1 && events_of_1)
+			*events_of_1 = e[i].events;
+	}
+	return n < 0 ? ~0U : mask;
+}
+
+static int wl_epoll(struct cr_ctx *ctx, void *arg)
+{
+	uint64_t one = 1, v;
+	struct epoll_event e;
+	int p[2], sv[2], status;
+	uint32_t ev1 = 0;
+	unsigned int got;
+	pid_t k;
+
+	if (move_fd(epoll_create1(0), FD_EP) ||
+	    move_fd(epoll_create1(0), FD_EP2) ||
+	    fcntl(FD_EP2, F_SETFD, FD_CLOEXEC) ||
+	    pipe(p) || move_fd(p[0], FD_EP_PIPE) ||
+	    move_fd(p[1], FD_EP_PIPE_W) || write(FD_EP_PIPE_W, "x", 1) != 1 ||
+	    move_fd(eventfd(0, EFD_NONBLOCK), FD_EP_EV) ||
+	    socketpair(AF_UNIX, SOCK_STREAM, 0, sv) ||
+	    move_fd(sv[0], FD_EP_SOCK) || move_fd(eventfd(1, 0), FD_EP_ONCE) ||
+	    move_fd(eventfd(1, 0), FD_EP_INNER))
+		return CR_EXIT_SETUP;
+	/* data: bit 0x10 marks ours; the low bits tell which watch */
+	if (ep_add(FD_EP, FD_EP_PIPE, EPOLLIN, 0x1000000001ULL) ||
+	    ep_add(FD_EP, FD_EP_EV, EPOLLIN | EPOLLET, 2) ||
+	    ep_add(FD_EP, FD_EP_SOCK, EPOLLOUT, 3) ||
+	    ep_add(FD_EP, FD_EP_ONCE, EPOLLIN | EPOLLONESHOT, 4) ||
+	    ep_add(FD_EP2, FD_EP_INNER, EPOLLIN, 6) ||
+	    ep_add(FD_EP, FD_EP2, EPOLLIN, 5))
+		return CR_EXIT_SETUP;
+	/* the one-shot fires and is disabled */
+	got = ep_ready(FD_EP, NULL);
+	if (got != ((1U << 1) | (1U << 3) | (1U << 4) | (1U << 5)) ||
+	    ep_ready(FD_EP, NULL) & (1U << 4))
+		return CR_WL_FAIL(CR_EXIT_SETUP, "ready before: %#x", got);
+	k = fork();
+	if (k == 0) {
+		close(ctx->ready_fd);
+		cr_wl_wait_go(ctx);
+		/* the child shares the instance: it sees the pipe ready */
+		_exit(ep_ready(FD_EP, NULL) & (1U << 1) ? 0 : 40);
+	}
+	if (k < 0)
+		return CR_EXIT_SETUP;
+	cr_wl_ready(ctx);
+	cr_wl_wait_go(ctx);
+
+	if (waitpid(k, &status, 0) != k || status)
+		return CR_WL_FAIL(1, "the child's status %#x", status);
+	got = ep_ready(FD_EP, &ev1);
+	/* pipe, socket, the nested instance; not the eventfd, not the one-shot */
+	if (got != ((1U << 1) | (1U << 3) | (1U << 5)) || ev1 != EPOLLIN)
+		return CR_WL_FAIL(2, "ready after: %#x (pipe's events %#x)", got, ev1);
+	/* edge-triggered: one report when the eventfd goes up */
+	if (write(FD_EP_EV, &one, 8) != 8 ||
+	    !(ep_ready(FD_EP, NULL) & (1U << 2)) ||
+	    ep_ready(FD_EP, NULL) & (1U << 2))
+		return CR_WL_FAIL(5, "the edge-triggered eventfd");
+	/* the one-shot comes back when armed again */
+	e.events = EPOLLIN | EPOLLONESHOT;
+	e.data.u64 = 4;
+	if (epoll_ctl(FD_EP, EPOLL_CTL_MOD, FD_EP_ONCE, &e) ||
+	    !(ep_ready(FD_EP, NULL) & (1U << 4)))
+		return CR_WL_FAIL(6, "the one-shot does not fire again");
+	/* a watch removed is gone, the others stay */
+	if (epoll_ctl(FD_EP, EPOLL_CTL_DEL, FD_EP_PIPE, NULL) ||
+	    ep_ready(FD_EP, NULL) & (1U << 1) ||
+	    read(FD_EP_INNER, &v, 8) != 8 || ep_ready(FD_EP2, NULL) ||
+	    ep_ready(FD_EP, NULL) & (1U << 5))
+		return CR_WL_FAIL(7, "removing watches");
+	if (!(fcntl(FD_EP2, F_GETFD) & FD_CLOEXEC) ||
+	    fcntl(FD_EP, F_GETFD) & FD_CLOEXEC)
+		return CR_WL_FAIL(8, "close-on-exec flags");
+	return 0;
+}
+
+CR_TEST(cr_fdkinds, epoll)
+{
+	tree_cycle(_metadata, ctx, wl_epoll, NULL, 0);
+}
+
+static int wl_stale_watch(struct cr_ctx *ctx, void *arg)
+{
+	int p[2];
+
+	/* the pipe is watched through fd 22, then only open at fd 30 */
+	if (pipe(p) || move_fd(p[0], 22) || move_fd(epoll_create1(0), 20) ||
+	    ep_add(20, 22, EPOLLIN, 1) || dup2(22, 30) != 30 || close(22))
+		return CR_EXIT_SETUP;
+	cr_wl_ready(ctx);
+	cr_wl_wait_go(ctx);
+	return 0;
+}
+
+/*
+ * A watch through an fd where its file is no longer open could not be
+ * added again: refused with EBUSY naming the epoll and the fd.
+ */
+CR_TEST(cr_fdkinds, epoll_stale_watch_refused)
+{
+	struct wl_call call = { wl_stale_watch, NULL };
+	int err, status;
+	size_t len;
+	char *log;
+
+	prctl(PR_SET_CHILD_SUBREAPER, 1);
+	cr_cgroup_create(_metadata, ctx);
+	cr_spawn(_metadata, ctx, wl_in_cgroup, &call);
+	cr_freeze(_metadata, ctx, ctx->wl_pid);
+	EXPECT_EQ(-1, ckpt_to_img(ctx, ctx->wl_pid, 0, &err));
+	EXPECT_EQ(EBUSY, err);
+	log = cr_read_whole(ctx->log, &len);
+	EXPECT_TRUE(log && strstr(log, "through fd 22")) {
+		cr_dump_logs(_metadata, ctx);
+	}
+	free(log);
+	cr_thaw(_metadata, ctx);
+	cr_go(_metadata, ctx);
+	ASSERT_EQ(0, cr_wait_timeout(ctx->wl_pid, &status, CR_WAIT_MS));
+	ctx->wl_pid = 0;
+	EXPECT_EQ(0, status);
+}
+
 /* ---- character devices, directories, O_PATH ------------------------------ */
 
 #define FD_NULL		20
@@ -404,7 +563,8 @@ static int wl_bad(struct cr_ctx *ctx, void *arg)
 	if (sigprocmask(SIG_BLOCK, &mask, NULL) ||
 	    move_fd(eventfd(9, 0), 20) ||
 	    move_fd(signalfd(-1, &mask, 0), 21) ||
-	    move_fd(timerfd_create(CLOCK_MONOTONIC, 0), 22))
+	    move_fd(timerfd_create(CLOCK_MONOTONIC, 0), 22) ||
+	    move_fd(epoll_create1(0), 23) || ep_add(23, 20, EPOLLIN, 7))
 		return CR_EXIT_SETUP;
 	cr_wl_ready(ctx);
 	cr_wl_wait_go(ctx);
@@ -435,6 +595,14 @@ static const struct bad_kind bad_kinds[] = {
 	BAD(TIMERFD, timerfd, flags, 4),
 	BAD(TIMERFD, timerfd, value_ns, -1),
 	BAD(TIMERFD, timerfd, interval_ns, -1),
+	BAD(EPOLL, epoll, nr_watches, 1 << 21),
+	BAD(EPOLL, epoll, pad, 1),
+	BAD(EPOLL_WATCH, epoll_watch, fd, -1),
+	BAD(EPOLL_WATCH, epoll_watch, fd, 500),
+	BAD(EPOLL_WATCH, epoll_watch, events, 0x100000),
+	BAD(EPOLL_WATCH, epoll_watch, file, 0),
+	BAD(EPOLL_WATCH, epoll_watch, file, 99999),
+	BAD(EPOLL_WATCH, epoll_watch, pad, 1),
 	BAD(FILE, file, f_flags, O_RDONLY),
 	BAD(FILE, file, file_type, CKPT_FILE_SIGNALFD),
 };
