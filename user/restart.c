@@ -42,6 +42,7 @@ static const struct option long_opts[] = {
 	{ "input",	required_argument,	NULL, 'i' },
 	{ "logfile",	required_argument,	NULL, 'l' },
 	{ "frozen",	no_argument,		NULL, 'F' },
+	{ "conn-reset",	no_argument,		NULL, 'R' },
 	{ "detach",	no_argument,		NULL, 'd' },
 	{ "no-wait",	no_argument,		NULL, 'W' },
 	{ "self",	no_argument,		NULL, 'S' },
@@ -59,6 +60,9 @@ static void usage(void)
 "  -l, --logfile FILE   write the kernel's log messages to FILE\n"
 "                       ('-': stderr); default: shown on failure only\n"
 "  -F, --frozen         leave the restored tasks stopped (SIGSTOP)\n"
+"  -R, --conn-reset     TCP connections of the image come back reset\n"
+"                       (the program sees ECONNRESET); without it, an\n"
+"                       image with one is refused\n"
 "  -d, --detach         do not wait: print the restored root's pid and exit\n"
 "  -W, --no-wait        same as --detach\n"
 "  -S, --self           become the restored process (single-task image,\n"
@@ -91,7 +95,7 @@ int main(int argc, char **argv)
 
 	cr_prog = "restart";
 
-	while ((c = getopt_long(argc, argv, "i:l:FdWSh", long_opts,
+	while ((c = getopt_long(argc, argv, "i:l:FRdWSh", long_opts,
 				NULL)) != -1) {
 		switch (c) {
 		case 'i':
@@ -102,6 +106,9 @@ int main(int argc, char **argv)
 			break;
 		case 'F':
 			flags |= RESTART_FROZEN;
+			break;
+		case 'R':
+			flags |= RESTART_CONN_RESET;
 			break;
 		case 'd':
 		case 'W':

@@ -38,7 +38,8 @@ struct ckpt_ipc_restore;
 
 /* The flags checkpoint() and restart() know; other bits are refused */
 #define CHECKPOINT_USER_FLAGS	CHECKPOINT_SUBTREE
-#define RESTART_USER_FLAGS	(RESTART_TASKSELF | RESTART_FROZEN)
+#define RESTART_USER_FLAGS	(RESTART_TASKSELF | RESTART_FROZEN | \
+				 RESTART_CONN_RESET)
 
 /* ckpt_ctx.kflags */
 #define CKPT_CTX_CHECKPOINT	0x1

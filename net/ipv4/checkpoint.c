@@ -6,10 +6,12 @@
  * connected UDP socket with nothing queued. Restart makes each again
  * as the program did: socket(), its options, bind() to the same address
  * and port (with the restoring task's rights: a port below 1024 takes
- * CAP_NET_BIND_SERVICE), then listen() or connect(). Refused with a
- * message: established and closing TCP connections, connections not
- * accepted yet, queued datagrams, a pending error or a shutdown, a
- * socket bound to a device or marked (SO_BINDTODEVICE, SO_MARK).
+ * CAP_NET_BIND_SERVICE), then listen() or connect(). A TCP connection is
+ * saved without its data and comes back reset, as after a RST, when the
+ * restarter asks for it (RESTART_CONN_RESET); else restart refuses it.
+ * Refused with a message: connections not accepted yet, queued
+ * datagrams, a pending error or a shutdown, a socket bound to a device or
+ * marked (SO_BINDTODEVICE, SO_MARK).
  *
  * Image: FILE(INET) INET_SOCK
  */
@@ -77,9 +79,12 @@ static const char *ckpt_inet_state(struct sock *sk,
 		h->backlog = READ_ONCE(sk->sk_max_ack_backlog);
 	} else if (state == TCP_ESTABLISHED && !tcp) {
 		h->state = CKPT_INET_CONNECTED;
+	} else if (tcp && state != TCP_CLOSE) {
+		/* a connection: restart resets it, or refuses */
+		h->state = CKPT_INET_ESTABLISHED;
+		return NULL;
 	} else if (state != TCP_CLOSE) {
-		return tcp ? "is a TCP connection: not supported yet" :
-			     "is in a state not supported";
+		return "is in a state not supported";
 	} else if (inet_sk(sk)->inet_dport) {
 		return "was connected: not supported yet";
 	}
@@ -268,6 +273,7 @@ static bool ckpt_inet_valid(const struct ckpt_hdr_file *f,
 	    !h->state || h->state >= CKPT_INET_STATE_MAX ||
 	    (h->state == CKPT_INET_LISTEN && !tcp) ||
 	    (h->state == CKPT_INET_CONNECTED && tcp) ||
+	    (h->state == CKPT_INET_ESTABLISHED && !tcp) ||
 	    h->flags & ~CKPT_INET_FLAGS ||
 	    (h->flags & CKPT_INET_NODELAY && !tcp) ||
 	    (h->flags & CKPT_INET_V6ONLY && h->family != AF_INET6) ||
@@ -281,6 +287,7 @@ static bool ckpt_inet_valid(const struct ckpt_hdr_file *f,
 	    !S_ISSOCK(f->i_mode) || (f->f_flags & O_ACCMODE) != O_RDWR)
 		return false;
 	if (h->state != CKPT_INET_CONNECTED &&
+	    h->state != CKPT_INET_ESTABLISHED &&
 	    (h->remote_port || memchr_inv(h->remote_addr, 0, 16)))
 		return false;
 	if (h->family == AF_INET &&
@@ -288,6 +295,46 @@ static bool ckpt_inet_valid(const struct ckpt_hdr_file *f,
 	     memchr_inv(h->remote_addr + 4, 0, 12)))
 		return false;
 	return true;
+}
+
+/*
+ * A TCP connection, as it is once reset: no address, nothing to read,
+ * ECONNRESET once, then the end of the stream; writes fail with EPIPE.
+ * Only with RESTART_CONN_RESET: a connection cannot be made again here.
+ */
+static struct file *ckpt_inet_reset(struct ckpt_ctx *ctx,
+				    const struct ckpt_hdr_file *f,
+				    const struct ckpt_hdr_inet_sock *h)
+{
+	struct sockaddr_storage local, remote;
+	struct socket *sock = NULL;
+	struct file *file;
+	int ret;
+
+	ckpt_inet_sockaddr(h, h->local_addr, h->local_port, &local);
+	ckpt_inet_sockaddr(h, h->remote_addr, h->remote_port, &remote);
+	if (!(ctx->uflags & RESTART_CONN_RESET))
+		return ERR_PTR(ckpt_err(ctx, -EBUSY,
+					"pid %d: TCP connection %pISpc to %pISpc cannot be restored; with RESTART_CONN_RESET (restart --conn-reset) it comes back reset",
+					task_pid_vnr(current), &local, &remote));
+	ret = sock_create(h->family, SOCK_STREAM, 0, &sock);
+	if (!ret)
+		ret = ckpt_inet_options(sock, h);
+	if (ret) {
+		if (sock)
+			sock_release(sock);
+		return ERR_PTR(ckpt_err(ctx, ret, "cannot make a TCP socket"));
+	}
+	lock_sock(sock->sk);
+	WRITE_ONCE(sock->sk->sk_err, ECONNRESET);
+	WRITE_ONCE(sock->sk->sk_shutdown, SHUTDOWN_MASK);
+	release_sock(sock->sk);
+	file = sock_alloc_file(sock, f->f_flags & O_NONBLOCK, NULL);
+	if (IS_ERR(file))
+		return ERR_PTR(ckpt_err(ctx, PTR_ERR(file), "cannot open a TCP socket"));
+	ckpt_msg(ctx, "pid %d: TCP connection %pISpc to %pISpc comes back reset",
+		 task_pid_vnr(current), &local, &remote);
+	return file;
 }
 
 static struct file *ckpt_inet_restore(struct ckpt_ctx *ctx,
@@ -310,6 +357,8 @@ static struct file *ckpt_inet_restore(struct ckpt_ctx *ctx,
 					h.family, h.type, h.state, h.flags,
 					f->f_flags));
 	what = h.type == SOCK_STREAM ? "TCP" : "UDP";
+	if (h.state == CKPT_INET_ESTABLISHED)
+		return ckpt_inet_reset(ctx, f, &h);
 	ret = sock_create(h.family, h.type, 0, &sock);
 	if (ret)
 		return ERR_PTR(ckpt_err(ctx, ret, "cannot make a %s socket", what));

@@ -19,5 +19,6 @@
 /* restart() flags */
 #define RESTART_TASKSELF	0x1	/* caller restores itself, no coordinator */
 #define RESTART_FROZEN		0x2	/* leave restored tasks stopped */
+#define RESTART_CONN_RESET	0x4	/* TCP connections come back reset */
 
 #endif /* _UAPI_LINUX_CHECKPOINT_H */

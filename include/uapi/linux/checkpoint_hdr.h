@@ -747,6 +747,8 @@ enum ckpt_inet_state {
 	CKPT_INET_CLOSED = 1,	/* made, perhaps bound; never connected */
 	CKPT_INET_LISTEN,	/* TCP, listening, no connection pending */
 	CKPT_INET_CONNECTED,	/* UDP, connected */
+	CKPT_INET_ESTABLISHED,	/* TCP, a connection (no data saved): only
+				 * restored reset, with RESTART_CONN_RESET */
 	CKPT_INET_STATE_MAX
 };
 
@@ -764,7 +766,9 @@ enum ckpt_inet_state {
 /*
  * A TCP or UDP socket, IPv4 or IPv6, that has no connection nor data:
  * made again with socket(), its options, bind() and listen() or
- * connect(). Addresses in network byte order, IPv4 ones in addr[0..3].
+ * connect(); or a TCP connection, which restart makes again reset
+ * (RESTART_CONN_RESET) or refuses. Addresses in network byte order,
+ * IPv4 ones in addr[0..3].
  */
 struct ckpt_hdr_inet_sock {
 	struct ckpt_hdr h;

@@ -20,19 +20,6 @@
 
 CR_FIXTURE(cr_fdkinds);
 
-/* Move fd @fd to number @to; 0 or -1 */
-static int move_fd(int fd, int to)
-{
-	if (fd < 0)
-		return -1;
-	if (fd == to)
-		return 0;
-	if (dup2(fd, to) != to)
-		return -1;
-	close(fd);
-	return 0;
-}
-
 /* ---- eventfd ---------------------------------------------------------------- */
 
 #define FD_EV_NB	20	/* counter 15, O_NONBLOCK */
@@ -46,11 +33,11 @@ static int wl_eventfd(struct cr_ctx *ctx, void *arg)
 	int status;
 	pid_t k;
 
-	if (move_fd(eventfd(5, EFD_NONBLOCK), FD_EV_NB) ||
+	if (cr_move_fd(eventfd(5, EFD_NONBLOCK), FD_EV_NB) ||
 	    write(FD_EV_NB, &v, 8) != 8 ||
-	    move_fd(eventfd(3, EFD_SEMAPHORE), FD_EV_SEM) ||
-	    move_fd(eventfd(0, 0), FD_EV_KID) ||
-	    move_fd(eventfd(0, 0), FD_EV_MAX))
+	    cr_move_fd(eventfd(3, EFD_SEMAPHORE), FD_EV_SEM) ||
+	    cr_move_fd(eventfd(0, 0), FD_EV_KID) ||
+	    cr_move_fd(eventfd(0, 0), FD_EV_MAX))
 		return CR_EXIT_SETUP;
 	v = UINT64_MAX - 1;
 	if (write(FD_EV_MAX, &v, 8) != 8)
@@ -117,7 +104,7 @@ static int wl_signalfd(struct cr_ctx *ctx, void *arg)
 		return CR_EXIT_SETUP;
 	sigdelset(&mask, SIGUSR2);
 	sigaddset(&mask, SIGRTMIN + 3);
-	if (move_fd(signalfd(-1, &mask, SFD_NONBLOCK), FD_SIG) ||
+	if (cr_move_fd(signalfd(-1, &mask, SFD_NONBLOCK), FD_SIG) ||
 	    kill(getpid(), SIGUSR1))
 		return CR_EXIT_SETUP;
 	cr_wl_ready(ctx);
@@ -172,16 +159,16 @@ static int wl_timerfd(struct cr_ctx *ctx, void *arg)
 	clock_gettime(CLOCK_REALTIME, &now);
 	abs.it_value.tv_sec = now.tv_sec + 3600;
 	abs_ns = ts_ns(&abs.it_value);
-	if (move_fd(timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK), FD_TF_ONE) ||
+	if (cr_move_fd(timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK), FD_TF_ONE) ||
 	    timerfd_settime(FD_TF_ONE, 0, &one, NULL) ||
-	    move_fd(timerfd_create(CLOCK_BOOTTIME, 0), FD_TF_PER) ||
+	    cr_move_fd(timerfd_create(CLOCK_BOOTTIME, 0), FD_TF_PER) ||
 	    timerfd_settime(FD_TF_PER, 0, &per, NULL) ||
-	    move_fd(timerfd_create(CLOCK_REALTIME, 0), FD_TF_ABS) ||
+	    cr_move_fd(timerfd_create(CLOCK_REALTIME, 0), FD_TF_ABS) ||
 	    timerfd_settime(FD_TF_ABS, TFD_TIMER_ABSTIME |
 			    TFD_TIMER_CANCEL_ON_SET, &abs, NULL) ||
-	    move_fd(timerfd_create(CLOCK_MONOTONIC, 0), FD_TF_FIRED) ||
+	    cr_move_fd(timerfd_create(CLOCK_MONOTONIC, 0), FD_TF_FIRED) ||
 	    timerfd_settime(FD_TF_FIRED, 0, &fired, NULL) ||
-	    move_fd(timerfd_create(CLOCK_MONOTONIC, 0), FD_TF_OFF))
+	    cr_move_fd(timerfd_create(CLOCK_MONOTONIC, 0), FD_TF_OFF))
 		return CR_EXIT_SETUP;
 	cr_sleep_ms(200);	/* the periodic one fires about 10 times */
 	cr_wl_ready(ctx);
@@ -276,15 +263,15 @@ static int wl_epoll(struct cr_ctx *ctx, void *arg)
 	unsigned int got;
 	pid_t k;
 
-	if (move_fd(epoll_create1(0), FD_EP) ||
-	    move_fd(epoll_create1(0), FD_EP2) ||
+	if (cr_move_fd(epoll_create1(0), FD_EP) ||
+	    cr_move_fd(epoll_create1(0), FD_EP2) ||
 	    fcntl(FD_EP2, F_SETFD, FD_CLOEXEC) ||
-	    pipe(p) || move_fd(p[0], FD_EP_PIPE) ||
-	    move_fd(p[1], FD_EP_PIPE_W) || write(FD_EP_PIPE_W, "x", 1) != 1 ||
-	    move_fd(eventfd(0, EFD_NONBLOCK), FD_EP_EV) ||
+	    pipe(p) || cr_move_fd(p[0], FD_EP_PIPE) ||
+	    cr_move_fd(p[1], FD_EP_PIPE_W) || write(FD_EP_PIPE_W, "x", 1) != 1 ||
+	    cr_move_fd(eventfd(0, EFD_NONBLOCK), FD_EP_EV) ||
 	    socketpair(AF_UNIX, SOCK_STREAM, 0, sv) ||
-	    move_fd(sv[0], FD_EP_SOCK) || move_fd(eventfd(1, 0), FD_EP_ONCE) ||
-	    move_fd(eventfd(1, 0), FD_EP_INNER))
+	    cr_move_fd(sv[0], FD_EP_SOCK) || cr_move_fd(eventfd(1, 0), FD_EP_ONCE) ||
+	    cr_move_fd(eventfd(1, 0), FD_EP_INNER))
 		return CR_EXIT_SETUP;
 	/* data: bit 0x10 marks ours; the low bits tell which watch */
 	if (ep_add(FD_EP, FD_EP_PIPE, EPOLLIN, 0x1000000001ULL) ||
@@ -350,7 +337,7 @@ static int wl_stale_watch(struct cr_ctx *ctx, void *arg)
 	int p[2];
 
 	/* the pipe is watched through fd 22, then only open at fd 30 */
-	if (pipe(p) || move_fd(p[0], 22) || move_fd(epoll_create1(0), 20) ||
+	if (pipe(p) || cr_move_fd(p[0], 22) || cr_move_fd(epoll_create1(0), 20) ||
 	    ep_add(20, 22, EPOLLIN, 1) || dup2(22, 30) != 30 || close(22))
 		return CR_EXIT_SETUP;
 	cr_wl_ready(ctx);
@@ -437,13 +424,13 @@ static int wl_dev_dir(struct cr_ctx *ctx, void *arg)
 		snprintf(path, sizeof(path), "%s/f%02d", dir, i);
 		close(open(path, O_WRONLY | O_CREAT, 0644));
 	}
-	if (move_fd(open("/dev/null", O_WRONLY), FD_NULL) ||
-	    move_fd(open("/dev/zero", O_RDONLY), FD_DEVZERO) ||
-	    move_fd(open("/dev/full", O_WRONLY), FD_FULL) ||
-	    move_fd(open("/dev/urandom", O_RDONLY | O_NONBLOCK), FD_URANDOM) ||
-	    move_fd(open(dir, O_RDONLY | O_DIRECTORY), FD_DIR) ||
-	    move_fd(open(dir, O_PATH | O_DIRECTORY), FD_PATH_DIR) ||
-	    move_fd(openat(FD_PATH_DIR, "f07", O_PATH), FD_PATH_FILE))
+	if (cr_move_fd(open("/dev/null", O_WRONLY), FD_NULL) ||
+	    cr_move_fd(open("/dev/zero", O_RDONLY), FD_DEVZERO) ||
+	    cr_move_fd(open("/dev/full", O_WRONLY), FD_FULL) ||
+	    cr_move_fd(open("/dev/urandom", O_RDONLY | O_NONBLOCK), FD_URANDOM) ||
+	    cr_move_fd(open(dir, O_RDONLY | O_DIRECTORY), FD_DIR) ||
+	    cr_move_fd(open(dir, O_PATH | O_DIRECTORY), FD_PATH_DIR) ||
+	    cr_move_fd(openat(FD_PATH_DIR, "f07", O_PATH), FD_PATH_FILE))
 		return CR_EXIT_SETUP;
 	/* the first DIR_SEEN entries ("." and ".." among them) */
 	for (i = 0; i < DIR_SEEN; i++) {
@@ -508,7 +495,7 @@ static const char *const refused_said[] = { "terminal", "character device" };
 
 static int wl_dev(struct cr_ctx *ctx, void *arg)
 {
-	if (move_fd(open(refused_dev[*(int *)arg], O_RDWR | O_NOCTTY), 5))
+	if (cr_move_fd(open(refused_dev[*(int *)arg], O_RDWR | O_NOCTTY), 5))
 		return CR_EXIT_SETUP;
 	cr_wl_ready(ctx);
 	cr_wl_wait_go(ctx);
@@ -561,10 +548,10 @@ static int wl_bad(struct cr_ctx *ctx, void *arg)
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGUSR1);
 	if (sigprocmask(SIG_BLOCK, &mask, NULL) ||
-	    move_fd(eventfd(9, 0), 20) ||
-	    move_fd(signalfd(-1, &mask, 0), 21) ||
-	    move_fd(timerfd_create(CLOCK_MONOTONIC, 0), 22) ||
-	    move_fd(epoll_create1(0), 23) || ep_add(23, 20, EPOLLIN, 7))
+	    cr_move_fd(eventfd(9, 0), 20) ||
+	    cr_move_fd(signalfd(-1, &mask, 0), 21) ||
+	    cr_move_fd(timerfd_create(CLOCK_MONOTONIC, 0), 22) ||
+	    cr_move_fd(epoll_create1(0), 23) || ep_add(23, 20, EPOLLIN, 7))
 		return CR_EXIT_SETUP;
 	cr_wl_ready(ctx);
 	cr_wl_wait_go(ctx);
@@ -573,111 +560,40 @@ static int wl_bad(struct cr_ctx *ctx, void *arg)
 	return 0;
 }
 
-struct bad_kind {
-	const char *what;
-	uint32_t type;		/* CKPT_HDR_FILE: the FILE of the eventfd */
-	size_t off;
-	int size;
-	int64_t val;
+static const struct cr_bad_field bad_kinds[] = {
+	CR_BAD(EVENTFD, eventfd, count, -1, false),
+	CR_BAD(EVENTFD, eventfd, flags, 2, false),
+	CR_BAD(EVENTFD, eventfd, pad, 1, false),
+	CR_BAD(SIGNALFD, signalfd, sigmask, 1 << (SIGKILL - 1), false),
+	CR_BAD(SIGNALFD, signalfd, sigmask, 1 << (SIGSTOP - 1), false),
+	CR_BAD(TIMERFD, timerfd, clockid, CLOCK_PROCESS_CPUTIME_ID, false),
+	CR_BAD(TIMERFD, timerfd, flags, 4, false),
+	CR_BAD(TIMERFD, timerfd, value_ns, -1, false),
+	CR_BAD(TIMERFD, timerfd, interval_ns, -1, false),
+	CR_BAD(EPOLL, epoll, nr_watches, 1 << 21, false),
+	CR_BAD(EPOLL, epoll, pad, 1, false),
+	CR_BAD(EPOLL_WATCH, epoll_watch, fd, -1, false),
+	CR_BAD(EPOLL_WATCH, epoll_watch, fd, 500, false),
+	CR_BAD(EPOLL_WATCH, epoll_watch, events, 0x100000, false),
+	CR_BAD(EPOLL_WATCH, epoll_watch, file, 0, false),
+	CR_BAD(EPOLL_WATCH, epoll_watch, file, 99999, false),
+	CR_BAD(EPOLL_WATCH, epoll_watch, pad, 1, false),
+	CR_BAD_FILE(EVENTFD, f_flags, O_RDONLY),
+	CR_BAD_FILE(EVENTFD, file_type, CKPT_FILE_SIGNALFD),
 };
-
-#define BAD(t, st, field, v) \
-	{ #t "." #field, CKPT_HDR_##t, offsetof(struct ckpt_hdr_##st, field), \
-	  sizeof(((struct ckpt_hdr_##st *)0)->field), (v) }
-
-static const struct bad_kind bad_kinds[] = {
-	BAD(EVENTFD, eventfd, count, -1),
-	BAD(EVENTFD, eventfd, flags, 2),
-	BAD(EVENTFD, eventfd, pad, 1),
-	BAD(SIGNALFD, signalfd, sigmask, 1 << (SIGKILL - 1)),
-	BAD(SIGNALFD, signalfd, sigmask, 1 << (SIGSTOP - 1)),
-	BAD(TIMERFD, timerfd, clockid, CLOCK_PROCESS_CPUTIME_ID),
-	BAD(TIMERFD, timerfd, flags, 4),
-	BAD(TIMERFD, timerfd, value_ns, -1),
-	BAD(TIMERFD, timerfd, interval_ns, -1),
-	BAD(EPOLL, epoll, nr_watches, 1 << 21),
-	BAD(EPOLL, epoll, pad, 1),
-	BAD(EPOLL_WATCH, epoll_watch, fd, -1),
-	BAD(EPOLL_WATCH, epoll_watch, fd, 500),
-	BAD(EPOLL_WATCH, epoll_watch, events, 0x100000),
-	BAD(EPOLL_WATCH, epoll_watch, file, 0),
-	BAD(EPOLL_WATCH, epoll_watch, file, 99999),
-	BAD(EPOLL_WATCH, epoll_watch, pad, 1),
-	BAD(FILE, file, f_flags, O_RDONLY),
-	BAD(FILE, file, file_type, CKPT_FILE_SIGNALFD),
-};
-
-/* The record a bad value goes in: the FILE of the eventfd is before it */
-static const struct cr_rec *bad_rec(const struct cr_image *im, uint32_t type)
-{
-	const struct cr_rec *r = cr_image_find(im, CKPT_HDR_EVENTFD, 0);
-
-	if (type != CKPT_HDR_FILE || !r)
-		return cr_image_find(im, type, 0);
-	return r > im->recs && r[-1].type == CKPT_HDR_FILE ? r - 1 : NULL;
-}
 
 /*
- * Every field restart validates in the records of an eventfd and a
- * signalfd, set to a value it must refuse: the restart fails (the tool
+ * Every field restart validates in the records of an eventfd, a
+ * signalfd, a timerfd and an epoll instance, set to a value it must
+ * refuse: the restart fails (the tool
  * exits 1); the intact image then restarts.
  */
 CR_TEST(cr_fdkinds, bad_fields_refused)
 {
 	struct wl_call call = { wl_bad, NULL };
-	unsigned char *img, *bad;
-	struct cr_image im;
-	unsigned int i;
-	int err, status;
-	char st[128];
-	size_t len;
 
-	prctl(PR_SET_CHILD_SUBREAPER, 1);
-	clear_ready(ctx);
-	cr_cgroup_create(_metadata, ctx);
-	cr_spawn(_metadata, ctx, wl_in_cgroup, &call);
-	cr_freeze(_metadata, ctx, ctx->wl_pid);
-	ASSERT_LT(0, ckpt_to_img(ctx, ctx->wl_pid, 0, &err)) {
-		TH_LOG("checkpoint: %s", strerror(err));
-		cr_dump_logs(_metadata, ctx);
-	}
-	kill_tree(_metadata, ctx);
-	cr_go(_metadata, ctx);
-	ASSERT_EQ(0, cr_image_scan(ctx->img, &im)) {
-		TH_LOG("%s", im.err);
-	}
-	img = cr_read_whole(ctx->img, &len);
-	ASSERT_NE(NULL, img);
-	bad = malloc(len);
-	ASSERT_NE(NULL, bad);
-	for (i = 0; i < ARRAY_SIZE(bad_kinds); i++) {
-		const struct bad_kind *b = &bad_kinds[i];
-		const struct cr_rec *r = bad_rec(&im, b->type);
-		uint64_t v = b->val;
-
-		ASSERT_NE(NULL, r) {
-			TH_LOG("no record of type %u for %s", b->type, b->what);
-		}
-		ASSERT_LE(b->off + b->size, r->len);
-		memcpy(bad, img, len);
-		memcpy(bad + r->off + b->off, &v, b->size);
-		ASSERT_EQ(0, cr_write_whole(ctx->data, bad, len));
-		status = restart_tool(_metadata, ctx, ctx->data);
-		cr_status_str(status, st, sizeof(st));
-		EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 1) {
-			TH_LOG("%s: the restart tool %s, expected exit 1",
-			       b->what, st);
-		}
-	}
-	free(bad);
-	free(img);
-	cr_image_free(&im);
-	status = restart_tool(_metadata, ctx, ctx->img);
-	cr_status_str(status, st, sizeof(st));
-	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) {
-		TH_LOG("the intact image: restored tree %s", st);
-		cr_dump_logs(_metadata, ctx);
-	}
+	bad_fields_refused(_metadata, ctx, &call, 0, bad_kinds,
+			   ARRAY_SIZE(bad_kinds));
 }
 
 TEST_HARNESS_MAIN

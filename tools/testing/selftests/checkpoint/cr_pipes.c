@@ -20,35 +20,6 @@
 
 CR_FIXTURE(cr_pipes);
 
-/* Read exactly @len bytes of blocking fd @fd; 0 or -1 */
-static int read_all(int fd, void *buf, size_t len)
-{
-	char *p = buf;
-	ssize_t n;
-
-	while (len) {
-		n = read(fd, p, len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -1;
-		p += n;
-		len -= n;
-	}
-	return 0;
-}
-
-/* Move fd @fd to number @to; 0 or -1 */
-static int move_fd(int fd, int to)
-{
-	if (fd == to)
-		return 0;
-	if (dup2(fd, to) != to)
-		return -1;
-	close(fd);
-	return 0;
-}
-
 static bool same_inode(int a, int b)
 {
 	struct stat sa, sb;
@@ -103,7 +74,7 @@ static int pipe_kid_k(int b_r)
 {
 	char buf[16] = "";
 
-	if (read_all(b_r, buf, 10) || memcmp(buf, "helloworld", 10))
+	if (cr_read_all(b_r, buf, 10) || memcmp(buf, "helloworld", 10))
 		return 10;
 	if (write(FD_A_W, "K", 1) != 1)
 		return 11;
@@ -132,17 +103,17 @@ static int wl_pipes(struct cr_ctx *ctx, void *arg)
 	size_t j;
 
 	cr_fill(a_data, sizeof(a_data), 1);
-	if (pipe(a) || move_fd(a[0], FD_A_R) || move_fd(a[1], FD_A_W) ||
+	if (pipe(a) || cr_move_fd(a[0], FD_A_R) || cr_move_fd(a[1], FD_A_W) ||
 	    dup2(FD_A_R, FD_A_DUP) != FD_A_DUP || dup2(FD_A_R, 0) ||
 	    fcntl(FD_A_W, F_SETPIPE_SZ, A_PAGES * PG) != A_PAGES * PG ||
 	    cr_write_all(FD_A_W, a_data, 100) ||
 	    cr_write_all(FD_A_W, a_data + 100, A_LEN - 100) ||
-	    read_all(FD_A_R, buf, A_SKIP) || set_nonblock(FD_A_R, true))
+	    cr_read_all(FD_A_R, buf, A_SKIP) || set_nonblock(FD_A_R, true))
 		return CR_EXIT_SETUP;
 	if (pipe(b) || pipe(c) || pipe2(d, O_DIRECT))
 		return CR_EXIT_SETUP;
-	if (pipe2(a, O_NONBLOCK) || move_fd(a[0], FD_E_R) ||
-	    move_fd(a[1], FD_E_W) ||
+	if (pipe2(a, O_NONBLOCK) || cr_move_fd(a[0], FD_E_R) ||
+	    cr_move_fd(a[1], FD_E_W) ||
 	    fcntl(FD_E_W, F_SETPIPE_SZ, 2 * PG) != 2 * PG ||
 	    write(FD_E_W, a_data, 100) != 100 ||
 	    read(FD_E_R, buf, 50) != 50 ||
@@ -162,8 +133,8 @@ static int wl_pipes(struct cr_ctx *ctx, void *arg)
 	}
 	close(b[0]);
 	close(c[1]);
-	if (k < 0 || w < 0 || move_fd(b[1], FD_B_W) || move_fd(c[0], FD_C_R) ||
-	    move_fd(d[0], FD_D_R) || move_fd(d[1], FD_D_W))
+	if (k < 0 || w < 0 || cr_move_fd(b[1], FD_B_W) || cr_move_fd(c[0], FD_C_R) ||
+	    cr_move_fd(d[0], FD_D_R) || cr_move_fd(d[1], FD_D_W))
 		return CR_EXIT_SETUP;
 	if (write(FD_B_W, "hello", 5) != 5)
 		return CR_EXIT_SETUP;
@@ -197,7 +168,7 @@ static int wl_pipes(struct cr_ctx *ctx, void *arg)
 	if (set_nonblock(FD_A_DUP, false) ||
 	    (fcntl(FD_A_R, F_GETFL) & O_NONBLOCK))
 		return CR_WL_FAIL(4, "A's read end and its dup are two files");
-	if (read_all(FD_A_R, buf, A_LEN - A_SKIP) ||
+	if (cr_read_all(FD_A_R, buf, A_LEN - A_SKIP) ||
 	    memcmp(buf, a_data + A_SKIP, A_LEN - A_SKIP))
 		return CR_WL_FAIL(5, "A's data differs");
 	if (set_nonblock(FD_A_R, true) || read(FD_A_R, buf, 1) != -1 ||
@@ -236,7 +207,7 @@ static int wl_pipes(struct cr_ctx *ctx, void *arg)
 	for (j = 0; j < C_LEN; j += PG) {
 		size_t n = C_LEN - j < PG ? C_LEN - j : PG;
 
-		if (read_all(FD_C_R, buf, n) || memcmp(buf, c_data + j, n))
+		if (cr_read_all(FD_C_R, buf, n) || memcmp(buf, c_data + j, n))
 			return CR_WL_FAIL(13, "C's data differs at %zu", j);
 	}
 	if (waitpid(w, &st, 0) != w || st)
@@ -429,15 +400,15 @@ static int wl_fifo(struct cr_ctx *ctx, void *arg)
 	if (mkfifo(f1, 0600) || mkfifo(f2, 0600))
 		return CR_EXIT_SETUP;
 	fd = open(f1, O_RDONLY | O_NONBLOCK);
-	if (fd < 0 || move_fd(fd, FD_F_R))
+	if (fd < 0 || cr_move_fd(fd, FD_F_R))
 		return CR_EXIT_SETUP;
 	fd = open(f1, O_WRONLY);
-	if (fd < 0 || move_fd(fd, FD_F_W) ||
+	if (fd < 0 || cr_move_fd(fd, FD_F_W) ||
 	    fcntl(FD_F_W, F_SETPIPE_SZ, F_PAGES * PG) != F_PAGES * PG ||
 	    cr_write_all(FD_F_W, data, F_LEN))
 		return CR_EXIT_SETUP;
 	fd = open(f2, O_RDONLY | O_NONBLOCK);
-	if (fd < 0 || move_fd(fd, FD_F2_R))
+	if (fd < 0 || cr_move_fd(fd, FD_F2_R))
 		return CR_EXIT_SETUP;
 	fd = open(f2, O_WRONLY);
 	if (fd < 0 || write(fd, "left", 4) != 4 || close(fd))
@@ -509,7 +480,7 @@ static int wl_outside(struct cr_ctx *ctx, void *arg)
 	ssize_t n;
 	int p[2];
 
-	if (pipe(p) || move_fd(p[0], FD_OUT) || move_fd(p[1], FD_OUT + 1))
+	if (pipe(p) || cr_move_fd(p[0], FD_OUT) || cr_move_fd(p[1], FD_OUT + 1))
 		return CR_EXIT_SETUP;
 	cr_wl_ready(ctx);
 	/* the test took the write end: ours goes */
@@ -627,8 +598,8 @@ static int wl_bad(struct cr_ctx *ctx, void *arg)
 	char buf[8];
 	int p[2];
 
-	if (pipe2(p, O_DIRECT) || move_fd(p[0], FD_BAD_R) ||
-	    move_fd(p[1], FD_BAD_W) || write(FD_BAD_W, "ab", 2) != 2 ||
+	if (pipe2(p, O_DIRECT) || cr_move_fd(p[0], FD_BAD_R) ||
+	    cr_move_fd(p[1], FD_BAD_W) || write(FD_BAD_W, "ab", 2) != 2 ||
 	    write(FD_BAD_W, "cde", 3) != 3)
 		return CR_EXIT_SETUP;
 	cr_wl_ready(ctx);
@@ -640,57 +611,24 @@ static int wl_bad(struct cr_ctx *ctx, void *arg)
 	return 0;
 }
 
-/* One bad value in one field of the first record of a type */
-struct bad_pipe {
-	const char *what;
-	uint32_t type;		/* CKPT_HDR_FILE: the FILE of the pipe */
-	size_t off;
-	int size;
-	int64_t val;
-	bool add;		/* add val instead of storing it */
+static const struct cr_bad_field bad_pipe[] = {
+	CR_BAD(PIPE, pipe, objref, 0, false),
+	CR_BAD(PIPE, pipe, kind, 0, false),
+	CR_BAD(PIPE, pipe, kind, CKPT_PIPE_KIND_MAX, false),
+	CR_BAD(PIPE, pipe, nr_slots, 0, false),
+	CR_BAD(PIPE, pipe, nr_slots, 3, false),
+	CR_BAD(PIPE, pipe, nr_slots, 1 << 20, false),
+	CR_BAD(PIPE, pipe, nr_bufs, 1, true),
+	CR_BAD(PIPE, pipe, nr_bufs, 17, false),
+	CR_BAD(PIPE_BUF, pipe_buf, len, 1, true),
+	CR_BAD(PIPE_BUF, pipe_buf, len, 0, false),
+	CR_BAD(PIPE_BUF, pipe_buf, flags,
+	       CKPT_PIPE_BUF_PACKET | CKPT_PIPE_BUF_MERGE, false),
+	CR_BAD(PIPE_BUF, pipe_buf, flags, 4, false),
+	CR_BAD_FILE(PIPE, file_type, CKPT_FILE_FIFO),
+	CR_BAD_FILE(PIPE, i_mode, S_IFREG | 0600),
+	CR_BAD_FILE(PIPE, f_flags, O_ACCMODE),
 };
-
-#define BAD(t, st, field, v, a) \
-	{ #t "." #field, CKPT_HDR_##t, offsetof(struct ckpt_hdr_##st, field), \
-	  sizeof(((struct ckpt_hdr_##st *)0)->field), (v), (a) }
-
-static const struct bad_pipe bad_pipe[] = {
-	BAD(PIPE, pipe, objref, 0, false),
-	BAD(PIPE, pipe, kind, 0, false),
-	BAD(PIPE, pipe, kind, CKPT_PIPE_KIND_MAX, false),
-	BAD(PIPE, pipe, nr_slots, 0, false),
-	BAD(PIPE, pipe, nr_slots, 3, false),
-	BAD(PIPE, pipe, nr_slots, 1 << 20, false),
-	BAD(PIPE, pipe, nr_bufs, 1, true),
-	BAD(PIPE, pipe, nr_bufs, 17, false),
-	BAD(PIPE_BUF, pipe_buf, len, 1, true),
-	BAD(PIPE_BUF, pipe_buf, len, 0, false),
-	BAD(PIPE_BUF, pipe_buf, flags, CKPT_PIPE_BUF_PACKET | CKPT_PIPE_BUF_MERGE,
-	    false),
-	BAD(PIPE_BUF, pipe_buf, flags, 4, false),
-	BAD(FILE, file, file_type, CKPT_FILE_FIFO, false),
-	BAD(FILE, file, i_mode, S_IFREG | 0600, false),
-	BAD(FILE, file, f_flags, O_ACCMODE, false),
-};
-
-/* The record a bad value goes in: the FILE of the pipe is the one before its PIPE */
-static const struct cr_rec *bad_rec(const struct cr_image *im, uint32_t type)
-{
-	const struct cr_rec *r = cr_image_find(im, CKPT_HDR_PIPE, 0);
-
-	if (type != CKPT_HDR_FILE || !r)
-		return cr_image_find(im, type, 0);
-	return r > im->recs && r[-1].type == CKPT_HDR_FILE ? r - 1 : NULL;
-}
-
-static void set_bad(unsigned char *p, int size, int64_t val, bool add)
-{
-	uint64_t v = 0;
-
-	memcpy(&v, p, size);
-	v = add ? v + val : (uint64_t)val;
-	memcpy(p, &v, size);
-}
 
 /*
  * Every field restart validates in the records of a pipe, set to a value
@@ -700,58 +638,9 @@ static void set_bad(unsigned char *p, int size, int64_t val, bool add)
 CR_TEST(cr_pipes, bad_pipe_fields_refused)
 {
 	struct wl_call call = { wl_bad, NULL };
-	unsigned char *img, *bad;
-	struct cr_image im;
-	unsigned int i;
-	int err, status;
-	char st[128];
-	size_t len;
 
-	prctl(PR_SET_CHILD_SUBREAPER, 1);
-	clear_ready(ctx);
-	cr_cgroup_create(_metadata, ctx);
-	cr_spawn(_metadata, ctx, wl_in_cgroup, &call);
-	cr_freeze(_metadata, ctx, ctx->wl_pid);
-	ASSERT_LT(0, ckpt_to_img(ctx, ctx->wl_pid, 0, &err)) {
-		TH_LOG("checkpoint: %s", strerror(err));
-		cr_dump_logs(_metadata, ctx);
-	}
-	kill_tree(_metadata, ctx);
-	cr_go(_metadata, ctx);
-	ASSERT_EQ(0, cr_image_scan(ctx->img, &im)) {
-		TH_LOG("%s", im.err);
-	}
-	img = cr_read_whole(ctx->img, &len);
-	ASSERT_NE(NULL, img);
-	bad = malloc(len);
-	ASSERT_NE(NULL, bad);
-	for (i = 0; i < ARRAY_SIZE(bad_pipe); i++) {
-		const struct bad_pipe *b = &bad_pipe[i];
-		const struct cr_rec *r = bad_rec(&im, b->type);
-
-		ASSERT_NE(NULL, r) {
-			TH_LOG("no record of type %u for %s", b->type, b->what);
-		}
-		ASSERT_LE(b->off + b->size, r->len);
-		memcpy(bad, img, len);
-		set_bad(bad + r->off + b->off, b->size, b->val, b->add);
-		ASSERT_EQ(0, cr_write_whole(ctx->data, bad, len));
-		status = restart_tool(_metadata, ctx, ctx->data);
-		cr_status_str(status, st, sizeof(st));
-		EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 1) {
-			TH_LOG("%s: the restart tool %s, expected exit 1",
-			       b->what, st);
-		}
-	}
-	free(bad);
-	free(img);
-	cr_image_free(&im);
-	status = restart_tool(_metadata, ctx, ctx->img);
-	cr_status_str(status, st, sizeof(st));
-	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) {
-		TH_LOG("the intact image: restored tree %s", st);
-		cr_dump_logs(_metadata, ctx);
-	}
+	bad_fields_refused(_metadata, ctx, &call, 0, bad_pipe,
+			   ARRAY_SIZE(bad_pipe));
 }
 
 TEST_HARNESS_MAIN

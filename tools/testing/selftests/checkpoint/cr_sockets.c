@@ -25,42 +25,13 @@
 
 CR_FIXTURE(cr_sockets);
 
-static int move_fd(int fd, int to)
-{
-	if (fd < 0)
-		return -1;
-	if (fd == to)
-		return 0;
-	if (dup2(fd, to) != to)
-		return -1;
-	close(fd);
-	return 0;
-}
-
 static int pair_at(int type, int a, int b)
 {
 	int sv[2];
 
 	if (socketpair(AF_UNIX, type, 0, sv))
 		return -1;
-	return move_fd(sv[0], a) || move_fd(sv[1], b) ? -1 : 0;
-}
-
-static int read_all(int fd, void *buf, size_t len)
-{
-	char *p = buf;
-	ssize_t n;
-
-	while (len) {
-		n = read(fd, p, len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -1;
-		p += n;
-		len -= n;
-	}
-	return 0;
+	return cr_move_fd(sv[0], a) || cr_move_fd(sv[1], b) ? -1 : 0;
 }
 
 static int getopt_int(int fd, int opt)
@@ -123,12 +94,12 @@ static int stream_kid(struct cr_ctx *ctx)
 		return 14;
 	mark_ready(ctx, 1);
 	cr_wl_wait_go(ctx);
-	if (read_all(FD_S_KID, buf, BIG) || memcmp(buf, big, BIG))
+	if (cr_read_all(FD_S_KID, buf, BIG) || memcmp(buf, big, BIG))
 		return 10;
-	if (read_all(FD_S_KID, word, 5) || memcmp(word, "after", 5))
+	if (cr_read_all(FD_S_KID, word, 5) || memcmp(word, "after", 5))
 		return 11;
 	/* the root shut its end down for writing: data, then the end */
-	if (read_all(FD_SHUT_KID, word, 4) || memcmp(word, "last", 4) ||
+	if (cr_read_all(FD_SHUT_KID, word, 4) || memcmp(word, "last", 4) ||
 	    read(FD_SHUT_KID, word, 1) != 0)
 		return 12;
 	return write(FD_S_KID, "ok", 2) == 2 ? 0 : 13;
@@ -191,7 +162,7 @@ static int wl_stream(struct cr_ctx *ctx, void *arg)
 		return CR_WL_FAIL(2, "O_NONBLOCK lost, or data out of nowhere");
 	if (write(FD_S_ROOT, "after", 5) != 5)
 		return CR_WL_FAIL(3, "write: %s", strerror(errno));
-	if (fcntl(FD_S_ROOT, F_SETFL, 0) || read_all(FD_S_ROOT, buf, 2) ||
+	if (fcntl(FD_S_ROOT, F_SETFL, 0) || cr_read_all(FD_S_ROOT, buf, 2) ||
 	    memcmp(buf, "ok", 2))
 		return CR_WL_FAIL(4, "no answer from K");
 	if (waitpid(k, &status, 0) != k || status)
@@ -355,9 +326,9 @@ static int serve_once(int lfd, int port, bool v6)
 	s = accept(lfd, NULL, NULL);
 	if (s < 0)
 		goto out;
-	if (write(c, "ping", 4) == 4 && read_all(s, buf, 4) == 0 &&
+	if (write(c, "ping", 4) == 4 && cr_read_all(s, buf, 4) == 0 &&
 	    !memcmp(buf, "ping", 4) && write(s, "pong", 4) == 4 &&
-	    read_all(c, buf, 4) == 0 && !memcmp(buf, "pong", 4))
+	    cr_read_all(c, buf, 4) == 0 && !memcmp(buf, "pong", 4))
 		ret = 0;
 	close(s);
 out:
@@ -378,28 +349,28 @@ static int wl_inet(struct cr_ctx *ctx, void *arg)
 	socklen_t len = sizeof(from);
 	char buf[8];
 
-	if (lo_up() || move_fd(socket(AF_INET, SOCK_STREAM, 0), FD_L4) ||
+	if (lo_up() || cr_move_fd(socket(AF_INET, SOCK_STREAM, 0), FD_L4) ||
 	    setsockopt(FD_L4, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) ||
 	    bind(FD_L4, (void *)&a4, sizeof(a4)) || listen(FD_L4, 8) ||
 	    fcntl(FD_L4, F_SETFL, O_NONBLOCK))
 		return CR_WL_FAIL(CR_EXIT_SETUP, "TCP listener: %s", strerror(errno));
-	if (move_fd(socket(AF_INET6, SOCK_STREAM, 0), FD_L6) ||
+	if (cr_move_fd(socket(AF_INET6, SOCK_STREAM, 0), FD_L6) ||
 	    setsockopt(FD_L6, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one)) ||
 	    setsockopt(FD_L6, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)) ||
 	    bind(FD_L6, (void *)&a6, sizeof(a6)) || listen(FD_L6, 4))
 		return CR_WL_FAIL(CR_EXIT_SETUP, "IPv6 listener: %s", strerror(errno));
 	v = 3;
-	if (move_fd(socket(AF_INET, SOCK_DGRAM, 0), FD_UB) ||
+	if (cr_move_fd(socket(AF_INET, SOCK_DGRAM, 0), FD_UB) ||
 	    bind(FD_UB, (void *)&a4, sizeof(a4)) ||
 	    setsockopt(FD_UB, SOL_SOCKET, SO_PRIORITY, &v, sizeof(v)) ||
 	    setsockopt(FD_UB, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)))
 		return CR_EXIT_SETUP;
 	a4.sin_port = htons(port_of(FD_UB));
 	v = 50000;
-	if (move_fd(socket(AF_INET, SOCK_DGRAM, 0), FD_UC) ||
+	if (cr_move_fd(socket(AF_INET, SOCK_DGRAM, 0), FD_UC) ||
 	    connect(FD_UC, (void *)&a4, sizeof(a4)) ||
 	    setsockopt(FD_UC, SOL_SOCKET, SO_SNDBUF, &v, sizeof(v)) ||
-	    move_fd(socket(AF_INET, SOCK_STREAM, 0), FD_T) ||
+	    cr_move_fd(socket(AF_INET, SOCK_STREAM, 0), FD_T) ||
 	    setsockopt(FD_T, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof(one)) ||
 	    setsockopt(FD_T, SOL_SOCKET, SO_LINGER, &l, sizeof(l)))
 		return CR_EXIT_SETUP;
@@ -462,11 +433,111 @@ CR_TEST(cr_sockets, tcp_listen_and_udp)
 	tree_cycle(_metadata, ctx, wl_inet, NULL, 0);
 }
 
+/* ---- a TCP connection: reset, or refused ---------------------------------- */
+
+#define FD_C		20	/* the client end of a connection to ourselves */
+#define FD_A		21	/* the accepted end, "in flight" unread */
+
+static int wl_conn(struct cr_ctx *ctx, void *arg)
+{
+	struct sockaddr_in a4 = { .sin_family = AF_INET,
+				  .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	struct sockaddr_in peer;
+	socklen_t len = sizeof(peer);
+	char buf[32];
+	int l;
+
+	l = socket(AF_INET, SOCK_STREAM, 0);
+	if (lo_up() || l < 0 || bind(l, (void *)&a4, sizeof(a4)) ||
+	    listen(l, 1))
+		return CR_EXIT_SETUP;
+	a4.sin_port = htons(port_of(l));
+	if (cr_move_fd(socket(AF_INET, SOCK_STREAM, 0), FD_C) ||
+	    connect(FD_C, (void *)&a4, sizeof(a4)) ||
+	    cr_move_fd(accept(l, NULL, NULL), FD_A) || close(l) ||
+	    write(FD_C, "in flight", 9) != 9)
+		return CR_EXIT_SETUP;
+	cr_wl_ready(ctx);
+	cr_wl_wait_go(ctx);
+
+	/* reset: the error once, then the end; no more sending, no peer */
+	if (read(FD_A, buf, sizeof(buf)) != -1 || errno != ECONNRESET)
+		return CR_WL_FAIL(1, "read: %s", strerror(errno));
+	if (read(FD_A, buf, sizeof(buf)) != 0)
+		return CR_WL_FAIL(2, "no end of the stream after the reset");
+	if (send(FD_C, "x", 1, MSG_NOSIGNAL) != -1 ||
+	    (errno != ECONNRESET && errno != EPIPE))
+		return CR_WL_FAIL(3, "send: %s", strerror(errno));
+	if (send(FD_C, "x", 1, MSG_NOSIGNAL) != -1 || errno != EPIPE)
+		return CR_WL_FAIL(4, "send again: %s", strerror(errno));
+	if (getpeername(FD_A, (void *)&peer, &len) != -1 || errno != ENOTCONN)
+		return CR_WL_FAIL(5, "a peer after the reset");
+	return 0;
+}
+
+/* The restart tool, with --conn-reset when @reset */
+static int restart_conn(struct __test_metadata *_metadata, struct cr_ctx *ctx,
+			bool reset)
+{
+	int status;
+	pid_t pid;
+
+	fflush(stdout);
+	fflush(stderr);
+	pid = fork();
+	if (pid == 0) {
+		execl(RESTART_TOOL, "restart", "-i", ctx->img, "-l", ctx->log,
+		      reset ? "--conn-reset" : NULL, (char *)NULL);
+		_exit(127);
+	}
+	if (pid < 0 || cr_wait_timeout(pid, &status, CR_WAIT_MS)) {
+		TH_LOG("the restart tool did not finish");
+		return -1;
+	}
+	return status;
+}
+
+/*
+ * A TCP connection (both its ends, here) is saved; restart refuses it
+ * unless asked to bring it back reset (RESTART_CONN_RESET): then the
+ * program sees ECONNRESET, as after a RST.
+ */
+CR_TEST(cr_sockets, tcp_conn_reset)
+{
+	struct wl_call call = { wl_conn, NULL };
+	int err, status;
+	size_t len;
+	char *log;
+
+	prctl(PR_SET_CHILD_SUBREAPER, 1);
+	clear_ready(ctx);
+	cr_cgroup_create(_metadata, ctx);
+	cr_spawn(_metadata, ctx, wl_in_cgroup, &call);
+	cr_freeze(_metadata, ctx, ctx->wl_pid);
+	ASSERT_LT(0, ckpt_to_img(ctx, ctx->wl_pid, 0, &err)) {
+		TH_LOG("checkpoint: %s", strerror(err));
+		cr_dump_logs(_metadata, ctx);
+	}
+	kill_tree(_metadata, ctx);
+	cr_go(_metadata, ctx);
+	status = restart_conn(_metadata, ctx, false);
+	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 1);
+	log = cr_read_whole(ctx->log, &len);
+	EXPECT_TRUE(log && strstr(log, "RESTART_CONN_RESET")) {
+		cr_dump_logs(_metadata, ctx);
+	}
+	free(log);
+	status = restart_conn(_metadata, ctx, true);
+	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) {
+		cr_dump_logs(_metadata, ctx);
+	}
+}
+
 /* ---- refused ------------------------------------------------------------ */
 
-enum refused { LISTENING, RIGHTS_IN_FLIGHT, OUTSIDE, TCP_CONN, REFUSED_NR };
+enum refused { LISTENING, RIGHTS_IN_FLIGHT, OUTSIDE, REFUSED_NR };
 static const char *const refused_said[REFUSED_NR] = {
-	"is listening", "SCM_RIGHTS", "outside the tree", "is a TCP connection",
+	"is listening", "SCM_RIGHTS", "outside the tree",
 };
 
 static int wl_refused(struct cr_ctx *ctx, void *arg)
@@ -486,7 +557,7 @@ static int wl_refused(struct cr_ctx *ctx, void *arg)
 		unlink(a.sun_path);
 		s = socket(AF_UNIX, SOCK_STREAM, 0);
 		if (s < 0 || bind(s, (void *)&a, sizeof(a)) || listen(s, 4) ||
-		    move_fd(s, 20))
+		    cr_move_fd(s, 20))
 			return CR_EXIT_SETUP;
 		break;
 	case RIGHTS_IN_FLIGHT:
@@ -500,25 +571,10 @@ static int wl_refused(struct cr_ctx *ctx, void *arg)
 		if (sendmsg(20, &m, 0) != 1)
 			return CR_EXIT_SETUP;
 		break;
-	case TCP_CONN: {
-		struct sockaddr_in a4 = { .sin_family = AF_INET,
-					  .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-
-		/* a connection to ourselves, accepted at fd 21 */
-		if (lo_up() || move_fd(socket(AF_INET, SOCK_STREAM, 0), 22) ||
-		    bind(22, (void *)&a4, sizeof(a4)) || listen(22, 1))
-			return CR_EXIT_SETUP;
-		a4.sin_port = htons(port_of(22));
-		if (move_fd(socket(AF_INET, SOCK_STREAM, 0), 20) ||
-		    connect(20, (void *)&a4, sizeof(a4)) ||
-		    move_fd(accept(22, NULL, NULL), 21) || close(22))
-			return CR_EXIT_SETUP;
-		break;
-	}
 	case OUTSIDE:
 		/* the other end: the test takes it, we close ours */
 		if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) ||
-		    move_fd(sv[0], 20) || move_fd(sv[1], 21))
+		    cr_move_fd(sv[0], 20) || cr_move_fd(sv[1], 21))
 			return CR_EXIT_SETUP;
 		break;
 	}
@@ -590,7 +646,7 @@ static int wl_bad(struct cr_ctx *ctx, void *arg)
 
 	if (pair_at(SOCK_DGRAM, 20, 21) || send(20, "ab", 2, 0) != 2 ||
 	    send(20, "cde", 3, 0) != 3 ||
-	    move_fd(socket(AF_INET, SOCK_DGRAM, 0), 22) ||
+	    cr_move_fd(socket(AF_INET, SOCK_DGRAM, 0), 22) ||
 	    bind(22, (void *)&a4, sizeof(a4)))
 		return CR_EXIT_SETUP;
 	cr_wl_ready(ctx);
@@ -601,67 +657,44 @@ static int wl_bad(struct cr_ctx *ctx, void *arg)
 	return 0;
 }
 
-struct bad_sock {
-	const char *what;
-	uint32_t type;		/* CKPT_HDR_FILE: the FILE before UNIX_FILE */
-	size_t off;
-	int size;
-	int64_t val;
-	bool add;
+static const struct cr_bad_field bad_socks[] = {
+	CR_BAD(UNIX_FILE, unix_file, end, 2, false),
+	CR_BAD(UNIX_FILE, unix_file, pad, 1, false),
+	CR_BAD(UNIX_PAIR, unix_pair, objref, 0, false),
+	CR_BAD(UNIX_PAIR, unix_pair, type, SOCK_RAW, false),
+	CR_BAD(UNIX_SOCK, unix_sock, flags, 0x10, false),
+	CR_BAD(UNIX_SOCK, unix_sock, flags, CKPT_UNIX_CLOSED, false),
+	CR_BAD(UNIX_SOCK, unix_sock, shutdown, 4, false),
+	CR_BAD(UNIX_SOCK, unix_sock, sndbuf, 1, false),
+	CR_BAD(UNIX_SOCK, unix_sock, rcvbuf, 0x80000000u, false),
+	CR_BAD(UNIX_SOCK, unix_sock, rcvlowat, -1, false),
+	CR_BAD(UNIX_SOCK, unix_sock, peek_off, -2, false),
+	CR_BAD(UNIX_SOCK, unix_sock, rcvtimeo_ns, -1, false),
+	CR_BAD(UNIX_SOCK, unix_sock, sndtimeo_ns, -1, false),
+	CR_BAD(UNIX_SOCK, unix_sock, err, -1, false),
+	CR_BAD(UNIX_SOCK, unix_sock, nr_skbs, 1, true),
+	CR_BAD(UNIX_SKB, unix_skb, len, 1, true),
+	CR_BAD(UNIX_SKB, unix_skb, pad, 1, false),
+	CR_BAD_FILE(UNIX_FILE, f_flags, O_RDONLY),
+	CR_BAD_FILE(UNIX_FILE, i_mode, S_IFIFO | 0600),
+	CR_BAD(INET_SOCK, inet_sock, family, AF_UNIX, false),
+	CR_BAD(INET_SOCK, inet_sock, type, SOCK_RAW, false),
+	CR_BAD(INET_SOCK, inet_sock, state, 0, false),
+	CR_BAD(INET_SOCK, inet_sock, state, CKPT_INET_LISTEN, false),
+	CR_BAD(INET_SOCK, inet_sock, flags, 0x400, true),
+	CR_BAD(INET_SOCK, inet_sock, flags, CKPT_INET_NODELAY, true),
+	CR_BAD(INET_SOCK, inet_sock, backlog, 0x80000000u, false),
+	CR_BAD(INET_SOCK, inet_sock, sndbuf, 1, false),
+	CR_BAD(INET_SOCK, inet_sock, rcvbuf, 0x80000000u, false),
+	CR_BAD(INET_SOCK, inet_sock, rcvtimeo_ns, -1, false),
+	CR_BAD(INET_SOCK, inet_sock, sndtimeo_ns, -1, false),
+	CR_BAD(INET_SOCK, inet_sock, linger_sec, 5, false),
+	CR_BAD(INET_SOCK, inet_sock, priority, 16, false),
+	CR_BAD(INET_SOCK, inet_sock, local_addr[5], 1, false),
+	CR_BAD(INET_SOCK, inet_sock, remote_addr[0], 1, false),
+	CR_BAD(INET_SOCK, inet_sock, remote_port, 1, false),
+	CR_BAD(INET_SOCK, inet_sock, pad, 1, false),
 };
-
-#define BAD(t, st, field, v, a) \
-	{ #t "." #field, CKPT_HDR_##t, offsetof(struct ckpt_hdr_##st, field), \
-	  sizeof(((struct ckpt_hdr_##st *)0)->field), (v), (a) }
-
-static const struct bad_sock bad_socks[] = {
-	BAD(UNIX_FILE, unix_file, end, 2, false),
-	BAD(UNIX_FILE, unix_file, pad, 1, false),
-	BAD(UNIX_PAIR, unix_pair, objref, 0, false),
-	BAD(UNIX_PAIR, unix_pair, type, SOCK_RAW, false),
-	BAD(UNIX_SOCK, unix_sock, flags, 0x10, false),
-	BAD(UNIX_SOCK, unix_sock, flags, CKPT_UNIX_CLOSED, false),
-	BAD(UNIX_SOCK, unix_sock, shutdown, 4, false),
-	BAD(UNIX_SOCK, unix_sock, sndbuf, 1, false),
-	BAD(UNIX_SOCK, unix_sock, rcvbuf, 0x80000000u, false),
-	BAD(UNIX_SOCK, unix_sock, rcvlowat, -1, false),
-	BAD(UNIX_SOCK, unix_sock, peek_off, -2, false),
-	BAD(UNIX_SOCK, unix_sock, rcvtimeo_ns, -1, false),
-	BAD(UNIX_SOCK, unix_sock, sndtimeo_ns, -1, false),
-	BAD(UNIX_SOCK, unix_sock, err, -1, false),
-	BAD(UNIX_SOCK, unix_sock, nr_skbs, 1, true),
-	BAD(UNIX_SKB, unix_skb, len, 1, true),
-	BAD(UNIX_SKB, unix_skb, pad, 1, false),
-	BAD(FILE, file, f_flags, O_RDONLY, false),
-	BAD(FILE, file, i_mode, S_IFIFO | 0600, false),
-	BAD(INET_SOCK, inet_sock, family, AF_UNIX, false),
-	BAD(INET_SOCK, inet_sock, type, SOCK_RAW, false),
-	BAD(INET_SOCK, inet_sock, state, 0, false),
-	BAD(INET_SOCK, inet_sock, state, CKPT_INET_LISTEN, false),
-	BAD(INET_SOCK, inet_sock, flags, 0x400, true),
-	BAD(INET_SOCK, inet_sock, flags, CKPT_INET_NODELAY, true),
-	BAD(INET_SOCK, inet_sock, backlog, 0x80000000u, false),
-	BAD(INET_SOCK, inet_sock, sndbuf, 1, false),
-	BAD(INET_SOCK, inet_sock, rcvbuf, 0x80000000u, false),
-	BAD(INET_SOCK, inet_sock, rcvtimeo_ns, -1, false),
-	BAD(INET_SOCK, inet_sock, sndtimeo_ns, -1, false),
-	BAD(INET_SOCK, inet_sock, linger_sec, 5, false),
-	BAD(INET_SOCK, inet_sock, priority, 16, false),
-	BAD(INET_SOCK, inet_sock, local_addr[5], 1, false),
-	BAD(INET_SOCK, inet_sock, remote_addr[0], 1, false),
-	BAD(INET_SOCK, inet_sock, remote_port, 1, false),
-	BAD(INET_SOCK, inet_sock, pad, 1, false),
-};
-
-/* The record a bad value goes in: the FILE of a socket is before its UNIX_FILE */
-static const struct cr_rec *bad_rec(const struct cr_image *im, uint32_t type)
-{
-	const struct cr_rec *r = cr_image_find(im, CKPT_HDR_UNIX_FILE, 0);
-
-	if (type != CKPT_HDR_FILE || !r)
-		return cr_image_find(im, type, 0);
-	return r > im->recs && r[-1].type == CKPT_HDR_FILE ? r - 1 : NULL;
-}
 
 /*
  * Every field restart validates in the records of a unix socket pair,
@@ -671,61 +704,9 @@ static const struct cr_rec *bad_rec(const struct cr_image *im, uint32_t type)
 CR_TEST(cr_sockets, bad_unix_fields_refused)
 {
 	struct wl_call call = { wl_bad, NULL };
-	unsigned char *img, *bad;
-	struct cr_image im;
-	unsigned int i;
-	int err, status;
-	char st[128];
-	size_t len;
 
-	prctl(PR_SET_CHILD_SUBREAPER, 1);
-	clear_ready(ctx);
-	cr_cgroup_create(_metadata, ctx);
-	cr_spawn(_metadata, ctx, wl_in_cgroup, &call);
-	cr_freeze(_metadata, ctx, ctx->wl_pid);
-	ASSERT_LT(0, ckpt_to_img(ctx, ctx->wl_pid, 0, &err)) {
-		TH_LOG("checkpoint: %s", strerror(err));
-		cr_dump_logs(_metadata, ctx);
-	}
-	kill_tree(_metadata, ctx);
-	cr_go(_metadata, ctx);
-	ASSERT_EQ(0, cr_image_scan(ctx->img, &im)) {
-		TH_LOG("%s", im.err);
-	}
-	img = cr_read_whole(ctx->img, &len);
-	ASSERT_NE(NULL, img);
-	bad = malloc(len);
-	ASSERT_NE(NULL, bad);
-	for (i = 0; i < ARRAY_SIZE(bad_socks); i++) {
-		const struct bad_sock *b = &bad_socks[i];
-		const struct cr_rec *r = bad_rec(&im, b->type);
-		uint64_t v = 0;
-
-		ASSERT_NE(NULL, r) {
-			TH_LOG("no record of type %u for %s", b->type, b->what);
-		}
-		ASSERT_LE(b->off + b->size, r->len);
-		memcpy(bad, img, len);
-		memcpy(&v, bad + r->off + b->off, b->size);
-		v = b->add ? v + b->val : (uint64_t)b->val;
-		memcpy(bad + r->off + b->off, &v, b->size);
-		ASSERT_EQ(0, cr_write_whole(ctx->data, bad, len));
-		status = restart_tool(_metadata, ctx, ctx->data);
-		cr_status_str(status, st, sizeof(st));
-		EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 1) {
-			TH_LOG("%s: the restart tool %s, expected exit 1",
-			       b->what, st);
-		}
-	}
-	free(bad);
-	free(img);
-	cr_image_free(&im);
-	status = restart_tool(_metadata, ctx, ctx->img);
-	cr_status_str(status, st, sizeof(st));
-	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) {
-		TH_LOG("the intact image: restored tree %s", st);
-		cr_dump_logs(_metadata, ctx);
-	}
+	bad_fields_refused(_metadata, ctx, &call, 0, bad_socks,
+			   ARRAY_SIZE(bad_socks));
 }
 
 TEST_HARNESS_MAIN

@@ -237,4 +237,108 @@ static inline void tree_cycle(struct __test_metadata *_metadata,
 	tree_cycle_in(_metadata, ctx, fn, arg, flags, -1);
 }
 
+/* ---- bad values in the fields of records ---------------------------------- */
+
+/*
+ * One bad value in one field of the first record of a type, or (with
+ * @before) of the FILE record right before the first record of type
+ * @before
+ */
+struct cr_bad_field {
+	const char *what;
+	uint32_t type;
+	uint32_t before;
+	size_t off;
+	int size;
+	int64_t val;
+	bool add;		/* add @val to the field instead of storing it */
+};
+
+#define CR_BAD(t, st, field, v, a) \
+	{ #t "." #field, CKPT_HDR_##t, 0, offsetof(struct ckpt_hdr_##st, field), \
+	  sizeof(((struct ckpt_hdr_##st *)0)->field), (v), (a) }
+/* in the FILE before the first record of type @b */
+#define CR_BAD_FILE(b, field, v) \
+	{ "FILE before " #b "." #field, CKPT_HDR_FILE, CKPT_HDR_##b, \
+	  offsetof(struct ckpt_hdr_file, field), \
+	  sizeof(((struct ckpt_hdr_file *)0)->field), (v), false }
+
+static inline const struct cr_rec *cr_bad_rec(const struct cr_image *im,
+					      const struct cr_bad_field *b)
+{
+	const struct cr_rec *r;
+
+	if (!b->before)
+		return cr_image_find(im, b->type, 0);
+	r = cr_image_find(im, b->before, 0);
+	return r && r > im->recs && r[-1].type == CKPT_HDR_FILE ? r - 1 : NULL;
+}
+
+/*
+ * bad_fields_refused - checkpoint workload @call (checkpoint() @flags),
+ * then restart the image with each of @bad set in it: every restart must
+ * fail (the restart tool exits 1); the intact image then restarts and
+ * its tree exits 0
+ */
+static inline void bad_fields_refused(struct __test_metadata *_metadata,
+				      struct cr_ctx *ctx, struct wl_call *call,
+				      unsigned long flags,
+				      const struct cr_bad_field *bad, int nr)
+{
+	unsigned char *img, *buf;
+	struct cr_image im;
+	int i, err, status;
+	char st[128];
+	size_t len;
+
+	prctl(PR_SET_CHILD_SUBREAPER, 1);
+	clear_ready(ctx);
+	cr_cgroup_create(_metadata, ctx);
+	cr_spawn(_metadata, ctx, wl_in_cgroup, call);
+	cr_freeze(_metadata, ctx, ctx->wl_pid);
+	ASSERT_LT(0, ckpt_to_img(ctx, ctx->wl_pid, flags, &err)) {
+		TH_LOG("checkpoint: %s", strerror(err));
+		cr_dump_logs(_metadata, ctx);
+	}
+	kill_tree(_metadata, ctx);
+	cr_go(_metadata, ctx);
+	ASSERT_EQ(0, cr_image_scan(ctx->img, &im)) {
+		TH_LOG("%s", im.err);
+	}
+	img = cr_read_whole(ctx->img, &len);
+	ASSERT_NE(NULL, img);
+	buf = malloc(len);
+	ASSERT_NE(NULL, buf);
+	for (i = 0; i < nr; i++) {
+		const struct cr_bad_field *b = &bad[i];
+		const struct cr_rec *r = cr_bad_rec(&im, b);
+		uint64_t v = 0;
+
+		ASSERT_NE(NULL, r) {
+			TH_LOG("no record for %s", b->what);
+		}
+		ASSERT_LE(b->off + b->size, r->len);
+		memcpy(buf, img, len);
+		memcpy(&v, buf + r->off + b->off, b->size);
+		v = b->add ? v + b->val : (uint64_t)b->val;
+		memcpy(buf + r->off + b->off, &v, b->size);
+		ASSERT_EQ(0, cr_write_whole(ctx->data, buf, len));
+		status = restart_tool(_metadata, ctx, ctx->data);
+		cr_status_str(status, st, sizeof(st));
+		EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 1) {
+			TH_LOG("%s: the restart tool %s, expected exit 1",
+			       b->what, st);
+		}
+	}
+	free(buf);
+	free(img);
+	cr_image_free(&im);
+	status = restart_tool(_metadata, ctx, ctx->img);
+	cr_status_str(status, st, sizeof(st));
+	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) {
+		TH_LOG("the intact image: restored tree %s", st);
+		cr_dump_logs(_metadata, ctx);
+	}
+}
+
 #endif /* CR_TREE_H */

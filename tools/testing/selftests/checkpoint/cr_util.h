@@ -293,6 +293,37 @@ static inline int cr_write_all(int fd, const void *buf, size_t len)
 	return 0;
 }
 
+/* Read exactly @len bytes from @fd (a pipe, a socket); 0 or -1 */
+static inline int cr_read_all(int fd, void *buf, size_t len)
+{
+	char *p = buf;
+	ssize_t n;
+
+	while (len) {
+		n = read(fd, p, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -1;
+		p += n;
+		len -= n;
+	}
+	return 0;
+}
+
+/* Move fd @fd (-1: a call that failed) to number @to; 0 or -1 */
+static inline int cr_move_fd(int fd, int to)
+{
+	if (fd < 0)
+		return -1;
+	if (fd == to)
+		return 0;
+	if (dup2(fd, to) != to)
+		return -1;
+	close(fd);
+	return 0;
+}
+
 /* Whole file in a malloc()ed buffer; NULL on error. */
 static inline void *cr_read_whole(const char *path, size_t *lenp)
 {
