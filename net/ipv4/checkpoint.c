@@ -150,7 +150,8 @@ static int ckpt_inet_checkpoint(struct ckpt_ctx *ctx, struct file *file,
 			h.flags |= CKPT_INET_BROADCAST;
 		if (sock_flag(sk, SOCK_LINGER)) {
 			h.flags |= CKPT_INET_LINGER;
-			h.linger_sec = sk->sk_lingertime / HZ;
+			h.linger_sec = min_t(unsigned long,
+					     sk->sk_lingertime / HZ, INT_MAX);
 		}
 		if (h.type == SOCK_STREAM && (tcp_sk(sk)->nonagle & TCP_NAGLE_OFF))
 			h.flags |= CKPT_INET_NODELAY;
@@ -281,9 +282,8 @@ static bool ckpt_inet_valid(const struct ckpt_hdr_file *f,
 	    h->sndbuf < SOCK_MIN_SNDBUF || h->sndbuf > INT_MAX ||
 	    h->rcvbuf < SOCK_MIN_RCVBUF || h->rcvbuf > INT_MAX ||
 	    h->backlog > INT_MAX || h->rcvtimeo_ns < 0 || h->sndtimeo_ns < 0 ||
-	    h->linger_sec > INT_MAX / HZ ||
+	    h->linger_sec > INT_MAX ||
 	    (h->linger_sec && !(h->flags & CKPT_INET_LINGER)) ||
-	    h->priority > TC_PRIO_MAX ||
 	    !S_ISSOCK(f->i_mode) || (f->f_flags & O_ACCMODE) != O_RDWR)
 		return false;
 	if (h->state != CKPT_INET_CONNECTED &&

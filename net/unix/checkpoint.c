@@ -180,7 +180,8 @@ static void ckpt_unix_state(struct sock *sk, struct ckpt_hdr_unix_sock *h)
 	if (sk->sk_userlocks & SOCK_RCVBUF_LOCK)
 		h->flags |= CKPT_UNIX_RCVBUF_SET;
 	h->rcvlowat = READ_ONCE(sk->sk_rcvlowat);
-	h->peek_off = READ_ONCE(sk->sk_peek_off);
+	/* any negative offset is off */
+	h->peek_off = max(READ_ONCE(sk->sk_peek_off), -1);
 	h->rcvtimeo_ns = ckpt_unix_timeo(READ_ONCE(sk->sk_rcvtimeo));
 	h->sndtimeo_ns = ckpt_unix_timeo(READ_ONCE(sk->sk_sndtimeo));
 	h->err = READ_ONCE(sk->sk_err);
@@ -220,6 +221,10 @@ static void *ckpt_unix_queue(struct sock *sk, struct ckpt_hdr_unix_sock *h,
 			*why = "has file descriptors in flight (SCM_RIGHTS): not supported yet";
 			break;
 		}
+		if (ckpt_unix_skb_len(skb) > CKPT_RECORD_MAX - sizeof(*rec)) {
+			*why = "has a message larger than an image record: not supported";
+			break;
+		}
 		nr++;
 		need += sizeof(*rec) + ckpt_unix_skb_len(skb);
 	}
@@ -230,7 +235,7 @@ static void *ckpt_unix_queue(struct sock *sk, struct ckpt_hdr_unix_sock *h,
 #endif
 	if (nr && (h->flags & CKPT_UNIX_PASSCRED))
 		*why = "has SO_PASSCRED and messages queued: their credentials are not saved yet";
-	if (*why || need + nr * sizeof(*rec) > CKPT_RECORD_MAX * 64) {
+	if (*why || need > (size_t)CKPT_RECORD_MAX * 64) {
 		if (!*why)
 			*why = "has more data queued than an image holds";
 		mutex_unlock(&unix_sk(sk)->iolock);
@@ -357,7 +362,10 @@ static int ckpt_unix_buf(struct ckpt_ctx *ctx, u32 val, u32 max, int *to)
 	return 0;
 }
 
-/* Options of UNIX_SOCK @h on @sock (its queue and shutdown come later) */
+/*
+ * Options of UNIX_SOCK @h on @sock; its queue, shutdown and SO_PASSCRED
+ * come later (a socket with SO_PASSCRED that sends binds itself)
+ */
 static int ckpt_unix_set(struct ckpt_ctx *ctx, struct socket *sock,
 			 const struct ckpt_hdr_unix_sock *h)
 {
@@ -380,8 +388,6 @@ static int ckpt_unix_set(struct ckpt_ctx *ctx, struct socket *sock,
 	WRITE_ONCE(sk->sk_rcvtimeo, ckpt_unix_jiffies(h->rcvtimeo_ns));
 	WRITE_ONCE(sk->sk_sndtimeo, ckpt_unix_jiffies(h->sndtimeo_ns));
 	release_sock(sk);
-	if (h->flags & CKPT_UNIX_PASSCRED)
-		set_bit(SOCK_PASSCRED, &sock->flags);
 	return ret;
 }
 
@@ -521,6 +527,8 @@ static void *ckpt_unix_pair_restore(struct ckpt_ctx *ctx, struct ckpt_hdr *hdr,
 		goto out;
 	}
 	for (i = 0; i < 2; i++) {
+		if (s[i].flags & CKPT_UNIX_PASSCRED)
+			set_bit(SOCK_PASSCRED, &sock[i]->flags);
 		/* shutdown(2)'s how is the mask less one */
 		if (s[i].shutdown)
 			kernel_sock_shutdown(sock[i], s[i].shutdown - 1);

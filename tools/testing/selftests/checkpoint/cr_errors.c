@@ -143,7 +143,8 @@ CR_TEST(cr_errors, unknown_flags_einval)
 	/* every flag the uapi defines does something; the next bit not */
 	unsigned long bad_ckpt = first_unknown_flag(CHECKPOINT_SUBTREE);
 	unsigned long bad_rst = first_unknown_flag(RESTART_TASKSELF |
-						   RESTART_FROZEN);
+						   RESTART_FROZEN |
+						   RESTART_CONN_RESET);
 	int fd, status;
 	pid_t pid;
 
@@ -227,7 +228,7 @@ enum unsupported_kind {
 	UNSUPPORTED_PIDFD,		/* a pidfd at fd 5 */
 	UNSUPPORTED_SYSV_SHM,		/* SysV shared memory, attached */
 	UNSUPPORTED_POSIX_TIMER,	/* a timer on the parent's CPU clock */
-	UNSUPPORTED_SOCKET_STDIN,	/* a TCP socket at fd 0 */
+	UNSUPPORTED_SOCKET_STDIN,	/* a netlink socket at fd 0 */
 	UNSUPPORTED_LEASE,		/* fcntl(F_SETLEASE) */
 	UNSUPPORTED_SECCOMP,		/* a seccomp filter that allows all */
 	UNSUPPORTED_SCHED_DEADLINE,	/* sched_setattr(SCHED_DEADLINE) */
@@ -344,7 +345,7 @@ static int wl_unsupported(struct cr_ctx *ctx, void *arg)
 			return CR_EXIT_SETUP;
 		break;
 	case UNSUPPORTED_SOCKET_STDIN:
-		s = socket(AF_INET, SOCK_STREAM, 0);
+		s = socket(AF_NETLINK, SOCK_RAW, 0 /* NETLINK_ROUTE */);
 		if (s < 0 || dup2(s, 0) != 0)
 			return CR_EXIT_SETUP;
 		close(s);

@@ -162,6 +162,8 @@
 #include <unistd.h>
 #include <sys/eventfd.h>
 #include <sys/file.h>
+#include <sys/epoll.h>
+#include <netinet/in.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/timerfd.h>
@@ -439,7 +441,7 @@ static const struct rtype rtypes[] = {
 	RT(SHMEM), RT(SHM_ATTACH), RT(FILE_TABLE), RT(FD_ENT), RT(FILE), RT(FS),
 	RT(FILE_DATA), RT(FILE_LOCK), RT(PIPE), RT(PIPE_BUF), RT(EVENTFD),
 	RT(SIGNALFD), RT(TIMERFD), RT(UNIX_FILE), RT(UNIX_PAIR), RT(UNIX_SOCK),
-	RT(UNIX_SKB), RT(POSIX_TIMER),
+	RT(UNIX_SKB), RT(INET_SOCK), RT(EPOLL), RT(EPOLL_WATCH), RT(POSIX_TIMER),
 	RT(IPC_NS), RT(IPC_SHM), RT(IPC_SEM), RT(IPC_MSQ), RT(IPC_MSG),
 	RT(SYSVSEM), RT(SEM_UNDO), RT(SEM_ADJ),
 	RT(TAIL), RT(ERROR),
@@ -2030,6 +2032,31 @@ static int workload(int argc, char **argv)
 			return wl_fail("socketpair");
 		close(sync[0]);
 		close(sync[1]);
+		/*
+		 * EPOLL and EPOLL_WATCHes (the eventfd, a socket); INET_SOCK:
+		 * a UDP socket bound and a TCP listener, on any address
+		 */
+		k = epoll_create1(0);
+		if (k < 0 || dup2(k, 31) != 31 ||
+		    epoll_ctl(31, EPOLL_CTL_ADD, 25, &(struct epoll_event){
+				.events = EPOLLIN | EPOLLET, .data.u64 = 25 }) ||
+		    epoll_ctl(31, EPOLL_CTL_ADD, 28, &(struct epoll_event){
+				.events = EPOLLOUT, .data.u64 = 28 }))
+			return wl_fail("epoll");
+		close(k);
+		k = socket(AF_INET, SOCK_DGRAM, 0);
+		if (k < 0 || dup2(k, 32) != 32 ||
+		    bind(32, (void *)&(struct sockaddr_in){
+				.sin_family = AF_INET }, sizeof(struct sockaddr_in)))
+			return wl_fail("UDP");
+		close(k);
+		k = socket(AF_INET6, SOCK_STREAM, 0);
+		if (k < 0 || dup2(k, 33) != 33 ||
+		    bind(33, (void *)&(struct sockaddr_in6){
+				.sin6_family = AF_INET6 },
+			 sizeof(struct sockaddr_in6)) || listen(33, 5))
+			return wl_fail("TCP");
+		close(k);
 		/* locks: FILE_LOCK records of a file and of the table */
 		if (flock(21, LOCK_EX) || fcntl(20, F_SETLK, &(struct flock){
 				.l_type = F_RDLCK, .l_whence = SEEK_SET,

@@ -689,7 +689,6 @@ static const struct cr_bad_field bad_socks[] = {
 	CR_BAD(INET_SOCK, inet_sock, rcvtimeo_ns, -1, false),
 	CR_BAD(INET_SOCK, inet_sock, sndtimeo_ns, -1, false),
 	CR_BAD(INET_SOCK, inet_sock, linger_sec, 5, false),
-	CR_BAD(INET_SOCK, inet_sock, priority, 16, false),
 	CR_BAD(INET_SOCK, inet_sock, local_addr[5], 1, false),
 	CR_BAD(INET_SOCK, inet_sock, remote_addr[0], 1, false),
 	CR_BAD(INET_SOCK, inet_sock, remote_port, 1, false),
