@@ -32,6 +32,7 @@
 #include <linux/sched.h>
 #include <linux/slab.h>
 #include <linux/mm.h>
+#include <linux/delay.h>
 #include "internal.h"
 
 /* open(2) flags a pipe's open file gets back */
@@ -97,6 +98,26 @@ static int ckpt_pipe_checkpoint(struct ckpt_ctx *ctx, struct file *file,
 }
 
 /*
+ * Take @pipe's mutex without waiting on it: the task being saved is held
+ * (its exec_update_lock), and a splice from a /proc file into the pipe
+ * holds the mutex while it waits for that lock. A frozen tree does not
+ * hold the mutex; a process outside may, for a moment.
+ */
+static bool ckpt_pipe_trylock(struct pipe_inode_info *pipe)
+{
+	int i;
+
+	for (i = 0; i < 100; i++) {
+		if (mutex_trylock(&pipe->mutex))
+			return true;
+		if (fatal_signal_pending(current))
+			break;
+		msleep(10);
+	}
+	return false;
+}
+
+/*
  * The buffers of @pipe as PIPE_BUF records, each followed by its data,
  * one after the other in a new buffer; *@nr of them. Copied with the
  * pipe locked: a process outside the tree may use it meanwhile.
@@ -110,7 +131,8 @@ static void *ckpt_pipe_copy(struct ckpt_ctx *ctx, struct pipe_inode_info *pipe,
 	void *copy, *p;
 	int ret = 0;
 
-	pipe_lock(pipe);
+	if (!ckpt_pipe_trylock(pipe))
+		return ERR_PTR(-EBUSY);
 	if (pipe_has_watch_queue(pipe)) {
 		pipe_unlock(pipe);
 		return ERR_PTR(-EOPNOTSUPP);
@@ -183,7 +205,8 @@ static int ckpt_pipe_obj_checkpoint(struct ckpt_ctx *ctx, void *ptr,
 				h.kind == CKPT_PIPE_FIFO ? "FIFO" : "pipe", file,
 				PTR_ERR(copy) == -EOPNOTSUPP ?
 				": a notification pipe or a buffer larger than a page, not supported" :
-				"");
+				PTR_ERR(copy) == -EBUSY ?
+				": a process outside the tree holds it" : "");
 	ret = ckpt_write_obj(ctx, &h.h);
 	if (!ret && h.kind == CKPT_PIPE_FIFO)
 		ret = ckpt_write_fname(ctx, &file->f_path);

@@ -10,8 +10,11 @@
  */
 #include "cr_common.h"
 
+#include <arpa/inet.h>
 #include <endian.h>
 #include <getopt.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
 #include <time.h>
 
 #if __BYTE_ORDER != __LITTLE_ENDIAN
@@ -45,6 +48,14 @@ CKPT_ALIGNED(ckpt_hdr_pipe);
 CKPT_ALIGNED(ckpt_hdr_pipe_buf);
 CKPT_ALIGNED(ckpt_hdr_eventfd);
 CKPT_ALIGNED(ckpt_hdr_signalfd);
+CKPT_ALIGNED(ckpt_hdr_timerfd);
+CKPT_ALIGNED(ckpt_hdr_unix_file);
+CKPT_ALIGNED(ckpt_hdr_unix_pair);
+CKPT_ALIGNED(ckpt_hdr_unix_sock);
+CKPT_ALIGNED(ckpt_hdr_unix_skb);
+CKPT_ALIGNED(ckpt_hdr_inet_sock);
+CKPT_ALIGNED(ckpt_hdr_epoll);
+CKPT_ALIGNED(ckpt_hdr_epoll_watch);
 CKPT_ALIGNED(ckpt_hdr_shm_attach);
 CKPT_ALIGNED(ckpt_hdr_ipc_ns);
 CKPT_ALIGNED(ckpt_hdr_ipc_shm);
@@ -236,6 +247,37 @@ static const char *enum_name(__u32 v, const char *const *names,
 
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 
+/*
+ * A record restart reads whole into its struct
+ * (ckpt_read_obj_type_into()): any other length is a bad image.
+ */
+static int exact_len(struct decoder *d, __u32 len, size_t size)
+{
+	if (len != size)
+		return bad(d, "%u bytes, not %zu", len, size);
+	return 0;
+}
+
+/* @ns nanoseconds as seconds: "2.500000000 s", "-0.000000001 s" */
+static const char *fmt_ns(char *buf, size_t size, __s64 ns)
+{
+	unsigned long long m = ns < 0 ? -(unsigned long long)ns : (__u64)ns;
+
+	snprintf(buf, size, "%s%llu.%09llu s", ns < 0 ? "-" : "",
+		 m / 1000000000ULL, m % 1000000000ULL);
+	return buf;
+}
+
+/* A socket timeout (SO_RCVTIMEO, SO_SNDTIMEO) in ns; 0 is none */
+static const char *fmt_timeo(char *buf, size_t size, __s64 ns)
+{
+	if (!ns) {
+		snprintf(buf, size, "none");
+		return buf;
+	}
+	return fmt_ns(buf, size, ns);
+}
+
 /* ---- record printers -------------------------------------------------- */
 
 static int print_header(struct decoder *d, const void *rec, __u32 len)
@@ -335,6 +377,7 @@ static const char *const obj_names[] = {
 	[CKPT_OBJ_SEM_UNDO] = "sem_undo",
 	[CKPT_OBJ_SHM_ATTACH] = "shm_attach",
 	[CKPT_OBJ_PIPE] = "pipe",
+	[CKPT_OBJ_UNIX_PAIR] = "unix_pair",
 };
 
 static int print_objref(struct decoder *d, const void *rec, __u32 len)
@@ -729,6 +772,8 @@ static int print_file(struct decoder *d, const void *rec, __u32 len)
 		[CKPT_FILE_PIPE] = "pipe", [CKPT_FILE_FIFO] = "fifo",
 		[CKPT_FILE_EVENTFD] = "eventfd",
 		[CKPT_FILE_SIGNALFD] = "signalfd",
+		[CKPT_FILE_TIMERFD] = "timerfd", [CKPT_FILE_UNIX] = "unix",
+		[CKPT_FILE_INET] = "inet", [CKPT_FILE_EPOLL] = "epoll",
 	};
 	static const char *const acc[] = { "rdonly", "wronly", "rdwr", "?" };
 	const struct ckpt_hdr_file *h = rec;
@@ -793,6 +838,8 @@ static int print_eventfd(struct decoder *d, const void *rec, __u32 len)
 	static const char *const flag_names[] = { "semaphore" };
 	const struct ckpt_hdr_eventfd *h = rec;
 
+	if (exact_len(d, len, sizeof(*h)))
+		return -1;
 	/* 2^64 - 1 cannot be reached by write(): restart refuses it */
 	out(d, "count %llu%s, flags ", (unsigned long long)h->count,
 	    h->count == ~0ULL ? " (2^64 - 1: out of range)" : "");
@@ -807,12 +854,303 @@ static int print_signalfd(struct decoder *d, const void *rec, __u32 len)
 	const __u64 unreadable = 1ULL << (SIGKILL - 1) | 1ULL << (SIGSTOP - 1);
 	const struct ckpt_hdr_signalfd *h = rec;
 
+	if (exact_len(d, len, sizeof(*h)))
+		return -1;
 	out(d, "signals ");
 	out_sigset(d, h->sigmask);
 	if (!h->sigmask)
 		out(d, " (none)");
 	if (h->sigmask & unreadable)
 		out(d, ", KILL or STOP among them (out of range)");
+	out(d, "\n");
+	return 0;
+}
+
+static int print_timerfd(struct decoder *d, const void *rec, __u32 len)
+{
+	static const char *const clock_names[] = {
+		[CLOCK_REALTIME] = "realtime", [CLOCK_MONOTONIC] = "monotonic",
+		[CLOCK_BOOTTIME] = "boottime",
+		[CLOCK_REALTIME_ALARM] = "realtime_alarm",
+		[CLOCK_BOOTTIME_ALARM] = "boottime_alarm",
+	};
+	static const char *const flag_names[] = { "abstime", "cancel_on_set" };
+	const struct ckpt_hdr_timerfd *h = rec;
+	__u32 c = (__u32)h->clockid;
+	int known = c < ARRAY_SIZE(clock_names) && clock_names[c];
+	int realtime = h->clockid == CLOCK_REALTIME ||
+		       h->clockid == CLOCK_REALTIME_ALARM;
+	char buf[48], tbuf[64];
+	struct tm tm;
+	time_t t;
+
+	if (exact_len(d, len, sizeof(*h)))
+		return -1;
+	out(d, "clock %s(%d), flags ", known ? clock_names[c] : "unknown",
+	    h->clockid);
+	out_bits(d, h->flags, flag_names, ARRAY_SIZE(flag_names));
+	if (!h->value_ns) {
+		out(d, ", disarmed");
+	} else if (h->value_ns > 0 && realtime &&
+		   (h->flags & CKPT_TIMERFD_ABSTIME)) {
+		/* a wall-clock time, kept as such */
+		t = h->value_ns / 1000000000LL;
+		strcpy(tbuf, "?");
+		if (gmtime_r(&t, &tm))
+			strftime(tbuf, sizeof(tbuf), "%Y-%m-%d %H:%M:%S", &tm);
+		out(d, ", at %s.%09lld UTC (%s)", tbuf,
+		    (long long)(h->value_ns % 1000000000LL),
+		    fmt_ns(buf, sizeof(buf), h->value_ns));
+	} else {
+		/* the time left to it, also when it was set absolute */
+		out(d, ", next in %s", fmt_ns(buf, sizeof(buf), h->value_ns));
+	}
+	if (h->interval_ns)
+		out(d, ", every %s", fmt_ns(buf, sizeof(buf), h->interval_ns));
+	else
+		out(d, ", one-shot");
+	out(d, ", %llu expir%s not read", (unsigned long long)h->ticks,
+	    h->ticks == 1 ? "y" : "ies");
+	/* what restart refuses */
+	if (!known)
+		out(d, ", clock out of range");
+	if (h->value_ns < 0 || h->interval_ns < 0)
+		out(d, ", negative time (out of range)");
+	out(d, "\n");
+	return 0;
+}
+
+static const char *const unix_type_names[] = {
+	[SOCK_STREAM] = "stream", [SOCK_DGRAM] = "dgram",
+	[SOCK_SEQPACKET] = "seqpacket",
+};
+
+static int print_unix_file(struct decoder *d, const void *rec, __u32 len)
+{
+	const struct ckpt_hdr_unix_file *h = rec;
+
+	if (exact_len(d, len, sizeof(*h)))
+		return -1;
+	out(d, "end %u of its pair%s\n", h->end,
+	    h->end > 1 ? " (out of range)" : "");
+	return 0;
+}
+
+static int print_unix_pair(struct decoder *d, const void *rec, __u32 len)
+{
+	const struct ckpt_hdr_unix_pair *h = rec;
+
+	if (exact_len(d, len, sizeof(*h)))
+		return -1;
+	out(d, "objref %d, type %s(%u)\n", h->objref,
+	    enum_name(h->type, unix_type_names, ARRAY_SIZE(unix_type_names)),
+	    h->type);
+	return 0;
+}
+
+/* Buffer sizes and timeouts of a socket that restart refuses */
+static void out_sock_odd(struct decoder *d, __u32 sndbuf, __u32 rcvbuf,
+			 __s64 rcvtimeo_ns, __s64 sndtimeo_ns)
+{
+	if (sndbuf > INT_MAX || rcvbuf > INT_MAX)
+		out(d, ", buffer above INT_MAX (out of range)");
+	if (rcvtimeo_ns < 0 || sndtimeo_ns < 0)
+		out(d, ", negative timeout (out of range)");
+}
+
+static int print_unix_sock(struct decoder *d, const void *rec, __u32 len)
+{
+	static const char *const flag_names[] = {
+		"passcred", "sndbuf_set", "rcvbuf_set", "closed",
+	};
+	/* RCV_SHUTDOWN, SEND_SHUTDOWN: shutdown(2)'s how plus one */
+	static const char *const shut_names[] = { "rcv", "send" };
+	const struct ckpt_hdr_unix_sock *h = rec;
+	char rbuf[48], sbuf[48];
+
+	if (exact_len(d, len, sizeof(*h)))
+		return -1;
+	out(d, "flags ");
+	out_bits(d, h->flags, flag_names, ARRAY_SIZE(flag_names));
+	out(d, ", shutdown ");
+	out_bits(d, h->shutdown, shut_names, ARRAY_SIZE(shut_names));
+	out(d, ", %u message%s queued", h->nr_skbs, h->nr_skbs == 1 ? "" : "s");
+	if (h->err)
+		out(d, ", error %d (%s)%s", h->err, errno_name(h->err),
+		    h->err < 0 || h->err > 4095 ? " (out of range)" : "");
+	/* a closed end has nothing queued and no SO_PASSCRED */
+	if ((h->flags & CKPT_UNIX_CLOSED) &&
+	    (h->nr_skbs || (h->flags & CKPT_UNIX_PASSCRED)))
+		out(d, ", closed yet receiving (out of range)");
+	out(d, "\n");
+	out(d, INDENT "sndbuf %u, rcvbuf %u, rcvlowat %d, peek_off %d%s, "
+	    "rcvtimeo %s, sndtimeo %s", h->sndbuf, h->rcvbuf, h->rcvlowat,
+	    h->peek_off, h->peek_off == -1 ? " (off)" :
+	    h->peek_off < -1 ? " (out of range)" : "",
+	    fmt_timeo(rbuf, sizeof(rbuf), h->rcvtimeo_ns),
+	    fmt_timeo(sbuf, sizeof(sbuf), h->sndtimeo_ns));
+	out_sock_odd(d, h->sndbuf, h->rcvbuf, h->rcvtimeo_ns, h->sndtimeo_ns);
+	if (h->rcvlowat < 0)
+		out(d, ", negative rcvlowat (out of range)");
+	out(d, "\n");
+	return 0;
+}
+
+static int print_unix_skb(struct decoder *d, const void *rec, __u32 len)
+{
+	const struct ckpt_hdr_unix_skb *h = rec;
+
+	if (h->len != len - sizeof(*h))
+		return bad(d, "message of %u bytes in a record of %u", h->len,
+			   len);
+	out(d, "%u bytes%s ", h->len, h->len ? "" : " (empty)");
+	out_bytes(d, (const unsigned char *)(h + 1), h->len,
+		  d->verbose ? 256 : 16);
+	out(d, "\n");
+	return 0;
+}
+
+/* address:port, IPv4 from addr[0..3], IPv6 as [addr]:port */
+static void out_inet_addr(struct decoder *d, __u16 family, const __u8 *addr,
+			  __u16 port)
+{
+	char buf[INET6_ADDRSTRLEN];
+
+	if (family == AF_INET) {
+		if (!inet_ntop(AF_INET, addr, buf, sizeof(buf)))
+			strcpy(buf, "?");
+		out(d, "%s:%u", buf, ntohs(port));
+		return;
+	}
+	if (!inet_ntop(AF_INET6, addr, buf, sizeof(buf)))
+		strcpy(buf, "?");
+	out(d, "[%s]:%u", buf, ntohs(port));
+}
+
+static int print_inet_sock(struct decoder *d, const void *rec, __u32 len)
+{
+	static const char *const family_names[] = {
+		[AF_INET] = "inet", [AF_INET6] = "inet6",
+	};
+	static const char *const type_names[] = {
+		[SOCK_STREAM] = "tcp", [SOCK_DGRAM] = "udp",
+	};
+	static const char *const state_names[] = {
+		[CKPT_INET_CLOSED] = "closed", [CKPT_INET_LISTEN] = "listen",
+		[CKPT_INET_CONNECTED] = "connected",
+		[CKPT_INET_ESTABLISHED] = "established",
+	};
+	static const char *const flag_names[] = {
+		"bound", "reuseaddr", "reuseport", "keepalive", "broadcast",
+		"nodelay", "v6only", "sndbuf_set", "rcvbuf_set", "linger",
+	};
+	static const __u8 zero[16];
+	const struct ckpt_hdr_inet_sock *h = rec;
+	char rbuf[48], sbuf[48];
+
+	if (exact_len(d, len, sizeof(*h)))
+		return -1;
+	out(d, "%s(%u) %s(%u), state %s(%u), flags ",
+	    enum_name(h->family, family_names, ARRAY_SIZE(family_names)),
+	    h->family,
+	    enum_name(h->type, type_names, ARRAY_SIZE(type_names)), h->type,
+	    enum_name(h->state, state_names, ARRAY_SIZE(state_names)),
+	    h->state);
+	out_bits(d, h->flags, flag_names, ARRAY_SIZE(flag_names));
+	if (h->state == CKPT_INET_LISTEN)
+		out(d, ", backlog %u", h->backlog);
+	out(d, "\n");
+	out(d, INDENT "local ");
+	out_inet_addr(d, h->family, h->local_addr, h->local_port);
+	out(d, ", remote ");
+	out_inet_addr(d, h->family, h->remote_addr, h->remote_port);
+	/* the remote address is a connected socket's only */
+	if (h->state != CKPT_INET_CONNECTED &&
+	    h->state != CKPT_INET_ESTABLISHED &&
+	    (h->remote_port || memcmp(h->remote_addr, zero, 16)))
+		out(d, " (not connected: out of range)");
+	if (h->family == AF_INET &&
+	    (memcmp(h->local_addr + 4, zero, 12) ||
+	     memcmp(h->remote_addr + 4, zero, 12)))
+		out(d, " (IPv4 address longer than 4 bytes: out of range)");
+	out(d, "\n");
+	out(d, INDENT "sndbuf %u, rcvbuf %u, rcvtimeo %s, sndtimeo %s, ",
+	    h->sndbuf, h->rcvbuf, fmt_timeo(rbuf, sizeof(rbuf), h->rcvtimeo_ns),
+	    fmt_timeo(sbuf, sizeof(sbuf), h->sndtimeo_ns));
+	if (h->flags & CKPT_INET_LINGER)
+		out(d, "linger %u s", h->linger_sec);
+	else
+		out(d, "linger off%s", h->linger_sec ?
+		    " (linger_sec set: out of range)" : "");
+	out(d, ", priority %u", h->priority);
+	out_sock_odd(d, h->sndbuf, h->rcvbuf, h->rcvtimeo_ns, h->sndtimeo_ns);
+	out(d, "\n");
+	return 0;
+}
+
+#ifndef EPOLLNVAL
+#define EPOLLNVAL	0x020	/* the kernel's, not in the C library's */
+#endif
+
+/* At most this many watches per epoll instance (CKPT_EPOLL_MAX) */
+#define EPOLL_MAX_WATCHES	(1U << 20)
+
+/* The events epoll_ctl() takes: restart refuses others */
+#define EPOLL_EVENTS_OK	(EPOLLIN | EPOLLPRI | EPOLLOUT | EPOLLERR | \
+			 EPOLLHUP | EPOLLNVAL | EPOLLRDNORM | EPOLLRDBAND | \
+			 EPOLLWRNORM | EPOLLWRBAND | EPOLLMSG | EPOLLRDHUP | \
+			 EPOLLEXCLUSIVE | EPOLLWAKEUP | EPOLLONESHOT | EPOLLET)
+/* Those of epoll itself, not of the file (EP_PRIVATE_BITS) */
+#define EPOLL_EVENTS_PRIVATE	(EPOLLWAKEUP | EPOLLONESHOT | EPOLLET | \
+				 EPOLLEXCLUSIVE)
+/* Those epoll_ctl() allows with EPOLLEXCLUSIVE */
+#define EPOLL_EVENTS_EXCL_OK	(EPOLLIN | EPOLLOUT | EPOLLERR | EPOLLHUP | \
+				 EPOLLWAKEUP | EPOLLET | EPOLLEXCLUSIVE)
+
+static int print_epoll(struct decoder *d, const void *rec, __u32 len)
+{
+	const struct ckpt_hdr_epoll *h = rec;
+
+	if (exact_len(d, len, sizeof(*h)))
+		return -1;
+	out(d, "%u watch%s%s\n", h->nr_watches, h->nr_watches == 1 ? "" : "es",
+	    h->nr_watches > EPOLL_MAX_WATCHES ?
+	    " (more than 2^20: out of range)" : "");
+	return 0;
+}
+
+static int print_epoll_watch(struct decoder *d, const void *rec, __u32 len)
+{
+	/* by bit number, as <sys/epoll.h> has them, without EPOLL */
+	static const char *const event_names[32] = {
+		[0] = "IN", [1] = "PRI", [2] = "OUT", [3] = "ERR",
+		[4] = "HUP", [5] = "NVAL", [6] = "RDNORM", [7] = "RDBAND",
+		[8] = "WRNORM", [9] = "WRBAND", [10] = "MSG", [13] = "RDHUP",
+		[28] = "EXCLUSIVE", [29] = "WAKEUP", [30] = "ONESHOT",
+		[31] = "ET",
+	};
+	const struct ckpt_hdr_epoll_watch *h = rec;
+	__u32 ev = h->events;
+
+	if (exact_len(d, len, sizeof(*h)))
+		return -1;
+	out(d, "fd %d, events ", h->fd);
+	out_bits(d, ev, event_names, ARRAY_SIZE(event_names));
+	out(d, ", data 0x%llx, file objref %d", (unsigned long long)h->data,
+	    h->file);
+	/* a one-shot watch that fired keeps only epoll's own flags */
+	if (!(ev & ~(__u32)EPOLL_EVENTS_PRIVATE))
+		out(d, ", disabled");
+	/* what restart refuses */
+	if (h->fd < 0)
+		out(d, ", negative fd (out of range)");
+	if (h->file <= 0)
+		out(d, ", objref not positive (out of range)");
+	if (ev & ~(__u32)EPOLL_EVENTS_OK)
+		out(d, ", unknown events (out of range)");
+	else if ((ev & EPOLLEXCLUSIVE) && (ev & ~(__u32)EPOLL_EVENTS_EXCL_OK))
+		out(d, ", EXCLUSIVE with events epoll_ctl() refuses with it "
+		    "(out of range)");
 	out(d, "\n");
 	return 0;
 }
@@ -1130,6 +1468,19 @@ static const struct rec_type rec_types[] = {
 	REC(PIPE_BUF, "PIPE_BUF", struct ckpt_hdr_pipe_buf, 1, print_pipe_buf),
 	REC(EVENTFD, "EVENTFD", struct ckpt_hdr_eventfd, 0, print_eventfd),
 	REC(SIGNALFD, "SIGNALFD", struct ckpt_hdr_signalfd, 0, print_signalfd),
+	REC(TIMERFD, "TIMERFD", struct ckpt_hdr_timerfd, 0, print_timerfd),
+	REC(EPOLL, "EPOLL", struct ckpt_hdr_epoll, 0, print_epoll),
+	REC(EPOLL_WATCH, "EPOLL_WATCH", struct ckpt_hdr_epoll_watch, 0,
+	    print_epoll_watch),
+	REC(UNIX_FILE, "UNIX_FILE", struct ckpt_hdr_unix_file, 0,
+	    print_unix_file),
+	REC(UNIX_PAIR, "UNIX_PAIR", struct ckpt_hdr_unix_pair, 0,
+	    print_unix_pair),
+	REC(UNIX_SOCK, "UNIX_SOCK", struct ckpt_hdr_unix_sock, 0,
+	    print_unix_sock),
+	REC(UNIX_SKB, "UNIX_SKB", struct ckpt_hdr_unix_skb, 1, print_unix_skb),
+	REC(INET_SOCK, "INET_SOCK", struct ckpt_hdr_inet_sock, 0,
+	    print_inet_sock),
 	REC(CRED, "CRED", struct ckpt_hdr_cred, 1, print_cred),
 	REC(SIGNAL, "SIGNAL", struct ckpt_hdr_signal, 0, print_signal),
 	REC(POSIX_TIMER, "POSIX_TIMER", struct ckpt_hdr_posix_timer, 0,

@@ -30,6 +30,7 @@
 #include <linux/sched.h>
 #include <linux/jiffies.h>
 #include <linux/task_work.h>
+#include <linux/delay.h>
 #include <net/sock.h>
 #include <net/af_unix.h>
 
@@ -200,6 +201,26 @@ static unsigned int ckpt_unix_skb_len(struct sk_buff *skb)
 	return skb->len - UNIXCB(skb).consumed;
 }
 
+/*
+ * Take the reader lock of @sk without waiting on it: the task being saved
+ * is held (its exec_update_lock), and a splice from the socket into a
+ * pipe holds this lock, then the pipe's, which a splice from a /proc file
+ * holds while it waits for that lock. A frozen tree does not hold it.
+ */
+static bool ckpt_unix_trylock(struct sock *sk)
+{
+	int i;
+
+	for (i = 0; i < 100; i++) {
+		if (mutex_trylock(&unix_sk(sk)->iolock))
+			return true;
+		if (fatal_signal_pending(current))
+			break;
+		msleep(10);
+	}
+	return false;
+}
+
 /* The receive queue of @sk as UNIX_SKB records with their data, one
  * after the other in a new buffer of *@size bytes; h->nr_skbs of them.
  * Read with the socket's reader lock held: nobody reads meanwhile.
@@ -214,7 +235,10 @@ static void *ckpt_unix_queue(struct sock *sk, struct ckpt_hdr_unix_sock *h,
 	void *copy, *p;
 	u32 nr = 0;
 
-	mutex_lock(&unix_sk(sk)->iolock);
+	if (!ckpt_unix_trylock(sk)) {
+		*why = "is being read by a process outside the tree";
+		return NULL;
+	}
 	spin_lock(&q->lock);
 	skb_queue_walk(q, skb) {
 		if (UNIXCB(skb).fp) {

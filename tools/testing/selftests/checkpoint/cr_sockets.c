@@ -271,7 +271,7 @@ CR_TEST(cr_sockets, unix_dgram_and_seqpacket)
 /* ---- TCP and UDP ------------------------------------------------------------ */
 
 #define FD_L4		20	/* TCP listener, 127.0.0.1, SO_REUSEADDR, O_NONBLOCK */
-#define FD_L6		21	/* TCP listener, ::1, IPV6_V6ONLY, TCP_NODELAY */
+#define FD_L6		21	/* TCP listener, [::], IPV6_V6ONLY, TCP_NODELAY */
 #define FD_UB		22	/* UDP, bound to 127.0.0.1 */
 #define FD_UC		23	/* UDP, connected to FD_UB's address */
 #define FD_T		24	/* TCP, only made, SO_KEEPALIVE, SO_LINGER 3 s */
@@ -338,8 +338,9 @@ out:
 
 static int wl_inet(struct cr_ctx *ctx, void *arg)
 {
+	/* on any address: binding to ::1 alone would make it IPv6-only */
 	struct sockaddr_in6 a6 = { .sin6_family = AF_INET6,
-				   .sin6_addr = IN6ADDR_LOOPBACK_INIT };
+				   .sin6_addr = IN6ADDR_ANY_INIT };
 	struct sockaddr_in a4 = { .sin_family = AF_INET,
 				  .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
 	struct timeval tv = { 2, 500000 }, tv2;

@@ -157,14 +157,16 @@ run_case() {
 
 # --- 1. producer | slow consumer > out -----------------------------------
 
-# $1 lines in bursts of $2 (a divisor of $1), $3 s between bursts and
-# every 10 lines copied, to file $4
+# lines 1 to $1 in bursts of $2, $3 s between bursts and every 10 lines
+# copied, to file $4
 # shellcheck disable=SC2016 # expanded by the tree's shell
 PIPELINE='
 i=1
 while [ $i -le $1 ]; do
-	seq $i $((i + $2 - 1))
-	i=$((i + $2))
+	j=$((i + $2 - 1))
+	[ $j -le $1 ] || j=$1
+	seq $i $j
+	i=$((j + 1))
 	sleep $3
 done | {
 	k=0
@@ -174,7 +176,7 @@ done | {
 		[ $((k % 10)) -ne 0 ] || sleep $3
 	done
 } >"$4"'
-N1=400
+N1=420
 
 case_pipeline() {
 	out=$t/out
