@@ -107,12 +107,12 @@ static bool ckpt_pipe_trylock(struct pipe_inode_info *pipe)
 {
 	int i;
 
-	for (i = 0; i < 100; i++) {
+	for (i = 0; i < 50; i++) {
 		if (mutex_trylock(&pipe->mutex))
 			return true;
 		if (fatal_signal_pending(current))
 			break;
-		msleep(10);
+		msleep(20);
 	}
 	return false;
 }

@@ -201,8 +201,7 @@ static unsigned int ckpt_unix_skb_len(struct sk_buff *skb)
 	return skb->len - UNIXCB(skb).consumed;
 }
 
-/*
- * Take the reader lock of @sk without waiting on it: the task being saved
+/* Take the reader lock of @sk without waiting on it: the task being saved
  * is held (its exec_update_lock), and a splice from the socket into a
  * pipe holds this lock, then the pipe's, which a splice from a /proc file
  * holds while it waits for that lock. A frozen tree does not hold it.
@@ -211,12 +210,12 @@ static bool ckpt_unix_trylock(struct sock *sk)
 {
 	int i;
 
-	for (i = 0; i < 100; i++) {
+	for (i = 0; i < 50; i++) {
 		if (mutex_trylock(&unix_sk(sk)->iolock))
 			return true;
 		if (fatal_signal_pending(current))
 			break;
-		msleep(10);
+		msleep(20);
 	}
 	return false;
 }
@@ -386,8 +385,7 @@ static int ckpt_unix_buf(struct ckpt_ctx *ctx, u32 val, u32 max, int *to)
 	return 0;
 }
 
-/*
- * Options of UNIX_SOCK @h on @sock; its queue, shutdown and SO_PASSCRED
+/* Options of UNIX_SOCK @h on @sock; its queue, shutdown and SO_PASSCRED
  * come later (a socket with SO_PASSCRED that sends binds itself)
  */
 static int ckpt_unix_set(struct ckpt_ctx *ctx, struct socket *sock,
