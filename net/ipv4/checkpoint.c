@@ -297,8 +297,7 @@ static bool ckpt_inet_valid(const struct ckpt_hdr_file *f,
 	return true;
 }
 
-/*
- * A TCP connection, as it is once reset: no address, nothing to read,
+/* A TCP connection, as it is once reset: no address, nothing to read,
  * ECONNRESET once, then the end of the stream; writes fail with EPIPE.
  * Only with RESTART_CONN_RESET: a connection cannot be made again here.
  */

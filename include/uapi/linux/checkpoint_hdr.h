@@ -718,8 +718,7 @@ struct ckpt_hdr_unix_pair {
 #define CKPT_UNIX_PASSCRED	0x1	/* SO_PASSCRED */
 #define CKPT_UNIX_SNDBUF_SET	0x2	/* SO_SNDBUF was set: sndbuf is kept */
 #define CKPT_UNIX_RCVBUF_SET	0x4	/* SO_RCVBUF was set: rcvbuf is kept */
-#define CKPT_UNIX_CLOSED	0x8	/* its process closed it: only the
-					 * other end is open */
+#define CKPT_UNIX_CLOSED	0x8	/* closed by its process (the peer is open) */
 
 struct ckpt_hdr_unix_sock {
 	struct ckpt_hdr h;
@@ -747,8 +746,7 @@ enum ckpt_inet_state {
 	CKPT_INET_CLOSED = 1,	/* made, perhaps bound; never connected */
 	CKPT_INET_LISTEN,	/* TCP, listening, no connection pending */
 	CKPT_INET_CONNECTED,	/* UDP, connected */
-	CKPT_INET_ESTABLISHED,	/* TCP, a connection (no data saved): only
-				 * restored reset, with RESTART_CONN_RESET */
+	CKPT_INET_ESTABLISHED,	/* TCP connection; restored reset or refused */
 	CKPT_INET_STATE_MAX
 };
 
