@@ -49,11 +49,16 @@ static int ckpt_epoll_count(void *arg, struct file *tfile, int fd,
 	return 0;
 }
 
+/* Stops the walk at once: only the kind of the file is wanted */
+static int ckpt_epoll_stop(void *arg, struct file *tfile, int fd,
+			   __poll_t events, u64 data)
+{
+	return 1;
+}
+
 static bool ckpt_epoll_match(struct file *file)
 {
-	u32 nr = 0;
-
-	return !eventpoll_ckpt_watches(file, ckpt_epoll_count, &nr);
+	return eventpoll_ckpt_watches(file, ckpt_epoll_stop, NULL) >= 0;
 }
 
 /* The watches being saved */

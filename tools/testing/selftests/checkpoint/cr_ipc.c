@@ -1805,78 +1805,55 @@ static int wl_bad(struct cr_ctx *ctx, void *arg)
 	return 0;
 }
 
-/* One bad value in one field of the first record of a type */
-struct bad_ipc {
-	const char *what;
-	uint32_t type;
-	size_t off;
-	int size;
-	int64_t val;
-	bool add;		/* add val instead of storing it */
-};
-
-#define BAD(t, st, field, v, a) \
-	{ #t "." #field, CKPT_HDR_##t, offsetof(struct ckpt_hdr_##st, field), \
-	  sizeof(((struct ckpt_hdr_##st *)0)->field), (v), (a) }
-
-static const struct bad_ipc bad_ipc[] = {
-	BAD(IPC_NS, ipc_ns, own, 2, false),
-	BAD(IPC_NS, ipc_ns, sem_ctls[3], 1 << 20, false),
-	BAD(IPC_NS, ipc_ns, msg_ctlmni, 1 << 20, false),
-	BAD(IPC_NS, ipc_ns, shm_ctlmni, 1 << 20, false),
-	BAD(IPC_NS, ipc_ns, shm_rmid_forced, 2, false),
-	BAD(IPC_NS, ipc_ns, mq_msg_max, 0, false),
-	BAD(IPC_NS, ipc_ns, ids[CKPT_IPC_SHM].nr, 1 << 20, false),
-	BAD(IPC_NS, ipc_ns, ids[CKPT_IPC_SHM].seq, 1 << 20, false),
-	BAD(IPC_NS, ipc_ns, ids[CKPT_IPC_SEM].last_idx, -2, false),
-	BAD(IPC_NS, ipc_ns, ids[CKPT_IPC_MSG].cursor, 1 << 20, false),
-	BAD(IPC_SHM, ipc_shm, perm.id, -1, false),
-	BAD(IPC_SHM, ipc_shm, perm.uid, -1, false),
-	BAD(IPC_SHM, ipc_shm, perm.mode, 01000, true),
-	BAD(IPC_SHM, ipc_shm, perm.pad, 1, false),
-	BAD(IPC_SHM, ipc_shm, size, 0, false),
-	BAD(IPC_SHM, ipc_shm, creator, -1, false),
-	BAD(IPC_SHM, ipc_shm, cpid, -1, false),
-	BAD(IPC_SHM, ipc_shm, lpid, 1 << 30, false),
-	BAD(IPC_SHM, ipc_shm, flags, 2, false),
+static const struct cr_bad_field bad_ipc[] = {
+	CR_BAD(IPC_NS, ipc_ns, own, 2, false),
+	CR_BAD(IPC_NS, ipc_ns, sem_ctls[3], 1 << 20, false),
+	CR_BAD(IPC_NS, ipc_ns, msg_ctlmni, 1 << 20, false),
+	CR_BAD(IPC_NS, ipc_ns, shm_ctlmni, 1 << 20, false),
+	CR_BAD(IPC_NS, ipc_ns, shm_rmid_forced, 2, false),
+	CR_BAD(IPC_NS, ipc_ns, mq_msg_max, 0, false),
+	CR_BAD(IPC_NS, ipc_ns, ids[CKPT_IPC_SHM].nr, 1 << 20, false),
+	CR_BAD(IPC_NS, ipc_ns, ids[CKPT_IPC_SHM].seq, 1 << 20, false),
+	CR_BAD(IPC_NS, ipc_ns, ids[CKPT_IPC_SEM].last_idx, -2, false),
+	CR_BAD(IPC_NS, ipc_ns, ids[CKPT_IPC_MSG].cursor, 1 << 20, false),
+	CR_BAD(IPC_SHM, ipc_shm, perm.id, -1, false),
+	CR_BAD(IPC_SHM, ipc_shm, perm.uid, -1, false),
+	CR_BAD(IPC_SHM, ipc_shm, perm.mode, 01000, true),
+	CR_BAD(IPC_SHM, ipc_shm, perm.pad, 1, false),
+	CR_BAD(IPC_SHM, ipc_shm, size, 0, false),
+	CR_BAD(IPC_SHM, ipc_shm, creator, -1, false),
+	CR_BAD(IPC_SHM, ipc_shm, cpid, -1, false),
+	CR_BAD(IPC_SHM, ipc_shm, lpid, 1 << 30, false),
+	CR_BAD(IPC_SHM, ipc_shm, flags, 2, false),
 	/* the first segment is the removed one: its key must be 0 */
-	BAD(IPC_SHM, ipc_shm, perm.key, 1, true),
-	BAD(IPC_SHM, ipc_shm, pad, 1, false),
-	BAD(IPC_SEM, ipc_sem, nsems, 1, true),
-	BAD(IPC_SEM, ipc_sem, pad, 1, false),
-	{ "IPC_SEM semval", CKPT_HDR_IPC_SEM,
+	CR_BAD(IPC_SHM, ipc_shm, perm.key, 1, true),
+	CR_BAD(IPC_SHM, ipc_shm, pad, 1, false),
+	CR_BAD(IPC_SEM, ipc_sem, nsems, 1, true),
+	CR_BAD(IPC_SEM, ipc_sem, pad, 1, false),
+	{ "IPC_SEM semval", CKPT_HDR_IPC_SEM, 0,
 	  sizeof(struct ckpt_hdr_ipc_sem) + offsetof(struct ckpt_sem, semval),
 	  4, 32768, false },
-	{ "IPC_SEM sempid", CKPT_HDR_IPC_SEM,
+	{ "IPC_SEM sempid", CKPT_HDR_IPC_SEM, 0,
 	  sizeof(struct ckpt_hdr_ipc_sem) + offsetof(struct ckpt_sem, sempid),
 	  4, -1, false },
-	BAD(IPC_MSQ, ipc_msq, nr_msgs, 1, true),
-	BAD(IPC_MSQ, ipc_msq, lspid, INT32_MIN, false),
-	BAD(IPC_MSQ, ipc_msq, lrpid, 0x7fffffff, false),
-	BAD(IPC_MSQ, ipc_msq, pad, 1, false),
-	BAD(IPC_MSG, ipc_msg, mtype, 0, false),
-	BAD(IPC_MSG, ipc_msg, size, 1, true),
-	BAD(SYSVSEM, sysvsem, undo, 2, false),
-	BAD(SYSVSEM, sysvsem, pad, 1, false),
-	BAD(SEM_UNDO, sem_undo, nr, 1, true),
-	BAD(SEM_ADJ, sem_adj, semid, 1, true),
-	BAD(SEM_ADJ, sem_adj, nsems, 1, true),
+	CR_BAD(IPC_MSQ, ipc_msq, nr_msgs, 1, true),
+	CR_BAD(IPC_MSQ, ipc_msq, lspid, INT32_MIN, false),
+	CR_BAD(IPC_MSQ, ipc_msq, lrpid, 0x7fffffff, false),
+	CR_BAD(IPC_MSQ, ipc_msq, pad, 1, false),
+	CR_BAD(IPC_MSG, ipc_msg, mtype, 0, false),
+	CR_BAD(IPC_MSG, ipc_msg, size, 1, true),
+	CR_BAD(SYSVSEM, sysvsem, undo, 2, false),
+	CR_BAD(SYSVSEM, sysvsem, pad, 1, false),
+	CR_BAD(SEM_UNDO, sem_undo, nr, 1, true),
+	CR_BAD(SEM_ADJ, sem_adj, semid, 1, true),
+	CR_BAD(SEM_ADJ, sem_adj, nsems, 1, true),
 	/* two semaphores: two values, then padding */
-	{ "SEM_ADJ padding", CKPT_HDR_SEM_ADJ,
+	{ "SEM_ADJ padding", CKPT_HDR_SEM_ADJ, 0,
 	  sizeof(struct ckpt_hdr_sem_adj) + 2 * sizeof(int16_t), 2, 1, false },
-	BAD(SHM_ATTACH, shm_attach, shmid, -1, false),
-	BAD(SHM_ATTACH, shm_attach, flags, 2, false),
-	BAD(SHM_ATTACH, shm_attach, pad, 1, false),
+	CR_BAD(SHM_ATTACH, shm_attach, shmid, -1, false),
+	CR_BAD(SHM_ATTACH, shm_attach, flags, 2, false),
+	CR_BAD(SHM_ATTACH, shm_attach, pad, 1, false),
 };
-
-static void set_bad(unsigned char *p, int size, int64_t val, bool add)
-{
-	uint64_t v = 0;
-
-	memcpy(&v, p, size);
-	v = add ? v + val : (uint64_t)val;
-	memcpy(p, &v, size);
-}
 
 /*
  * Every field restart validates in the SysV IPC records, set to a value
@@ -1886,55 +1863,10 @@ static void set_bad(unsigned char *p, int size, int64_t val, bool add)
 CR_TEST(cr_ipc, bad_ipc_fields_refused)
 {
 	struct wl_call call = { wl_bad, NULL };
-	unsigned char *img, *bad;
-	struct cr_image im;
-	unsigned int i;
-	int err, status;
-	char st[128];
-	size_t len;
 
-	spawn_tree(_metadata, ctx, &call, CONTAINER);
-	cr_freeze(_metadata, ctx, ctx->wl_pid);
-	ASSERT_LT(0, ckpt_to_img(ctx, ctx->wl_pid, 0, &err)) {
-		TH_LOG("checkpoint: %s", strerror(err));
-		cr_dump_logs(_metadata, ctx);
-	}
-	kill_tree(_metadata, ctx);
-	cr_go(_metadata, ctx);
-	ASSERT_EQ(0, cr_image_scan(ctx->img, &im)) {
-		TH_LOG("%s", im.err);
-	}
-	img = cr_read_whole(ctx->img, &len);
-	ASSERT_NE(NULL, img);
-	bad = malloc(len);
-	ASSERT_NE(NULL, bad);
-	for (i = 0; i < ARRAY_SIZE(bad_ipc); i++) {
-		const struct bad_ipc *b = &bad_ipc[i];
-		const struct cr_rec *r = cr_image_find(&im, b->type, 0);
-
-		ASSERT_NE(NULL, r) {
-			TH_LOG("no record of type %u for %s", b->type, b->what);
-		}
-		ASSERT_LE(b->off + b->size, r->len);
-		memcpy(bad, img, len);
-		set_bad(bad + r->off + b->off, b->size, b->val, b->add);
-		ASSERT_EQ(0, cr_write_whole(ctx->data, bad, len));
-		status = restart_tool(_metadata, ctx, ctx->data);
-		cr_status_str(status, st, sizeof(st));
-		EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 1) {
-			TH_LOG("%s: the restart tool %s, expected exit 1",
-			       b->what, st);
-		}
-	}
-	free(bad);
-	free(img);
-	cr_image_free(&im);
-	status = restart_tool(_metadata, ctx, ctx->img);
-	cr_status_str(status, st, sizeof(st));
-	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) {
-		TH_LOG("the intact image: restored tree %s", st);
-		cr_dump_logs(_metadata, ctx);
-	}
+	ctx->spawn_flags = CONTAINER;
+	bad_fields_refused(_metadata, ctx, &call, 0, bad_ipc,
+			   ARRAY_SIZE(bad_ipc));
 }
 
 TEST_HARNESS_MAIN
