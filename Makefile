@@ -190,13 +190,13 @@ lint: $(KSRC)/.config
 		fs/eventpoll_checkpoint.o \
 		arch/x86/kernel/checkpoint.o \
 		kernel/time/checkpoint.o ipc/checkpoint.o net/unix/checkpoint.o \
-		net/ipv4/checkpoint.o
+		net/ipv4/checkpoint.o net/core/checkpoint.o
 	cd $(TOP) && $(KSRC)/scripts/checkpatch.pl --no-tree --terse -f \
 		$$(git ls-files 'kernel/checkpoint/*.[ch]' 'include/*checkpoint*.h' \
 			mm/checkpoint.c fs/checkpoint.c fs/pipe_checkpoint.c \
 			fs/eventfd_checkpoint.c fs/signalfd_checkpoint.c \
 			fs/timerfd_checkpoint.c fs/eventpoll_checkpoint.c arch/x86/kernel/checkpoint.c kernel/time/checkpoint.c ipc/checkpoint.c \
-			net/unix/checkpoint.c net/ipv4/checkpoint.c)
+			net/unix/checkpoint.c net/ipv4/checkpoint.c net/core/checkpoint.c)
 
 # Mutation testing (scripts/mutate --help): each mutant of
 # $(ST_DIR)/mutants.txt built into build/mutate/ and run against the suite.

@@ -34,6 +34,7 @@ struct kvec;
 struct uts_namespace;
 struct k_itimer;
 struct ipc_namespace;
+struct net;
 struct ckpt_ipc_restore;
 
 /* The flags checkpoint() and restart() know; other bits are refused */
@@ -163,6 +164,8 @@ struct ckpt_hold {
  *	until its last task arms them (sorted by id once all are made)
  * @nr_timers: entries of @timers
  * @coord_ipc_ns: restart: the coordinator's IPC namespace (not a reference)
+ * @coord_net_ns: restart: the coordinator's network namespace (not a
+ *	reference)
  * @ipc: restart: the SysV IPC namespace being restored (ipc/checkpoint.c)
  * @epolls: restart: epoll instances of the files table being restored,
  *	whose watches are added once it is installed
@@ -216,6 +219,7 @@ struct ckpt_ctx {
 	struct ckpt_timer_restore *timers;
 	unsigned int nr_timers;
 	struct ipc_namespace *coord_ipc_ns;
+	struct net *coord_net_ns;
 	struct ckpt_ipc_restore *ipc;
 	struct list_head epolls;
 };

@@ -4,9 +4,10 @@
  * per namespace; a tree with a UTS namespace of its own is restarted in
  * a new one (the restart tool makes it): restart never renames the
  * restarter's host. An IPC namespace is saved the same way, with its
- * SysV IPC objects if it is the tree's own (ipc/checkpoint.c). Mount and
- * network namespaces of the tree's own are flagged in the header and come
- * back new and empty.
+ * SysV IPC objects if it is the tree's own (ipc/checkpoint.c), and so is
+ * a network namespace, with its loopback device (net/core/checkpoint.c).
+ * A mount namespace of the tree's own is flagged in the header and comes
+ * back new, as a copy of the restarter's.
  */
 #define pr_fmt(fmt) "checkpoint: " fmt
 
@@ -19,6 +20,7 @@
 #include <linux/utsname.h>
 #include <linux/ipc_namespace.h>
 #include <linux/user_namespace.h>
+#include <net/net_namespace.h>
 
 static int ckpt_uts_checkpoint(struct ckpt_ctx *ctx, void *ptr, int objref,
 			       const struct ckpt_obj_ref *ref)
@@ -109,6 +111,17 @@ static struct uts_namespace *ckpt_get_uts(struct task_struct *t)
 	return ns;
 }
 
+static struct net *ckpt_get_net(struct task_struct *t)
+{
+	struct net *net = NULL;
+
+	task_lock(t);
+	if (t->nsproxy)
+		net = get_net(t->nsproxy->net_ns);
+	task_unlock(t);
+	return net;
+}
+
 static struct ipc_namespace *ckpt_get_ipc(struct task_struct *t)
 {
 	struct ipc_namespace *ns = NULL;
@@ -132,20 +145,25 @@ int ckpt_checkpoint_ns(struct ckpt_ctx *ctx, struct task_struct *t)
 	const struct ckpt_obj_ref ref = { .task = t, .fd = -1 };
 	struct uts_namespace *ns = ckpt_get_uts(t);
 	struct ipc_namespace *ipc = ckpt_get_ipc(t);
+	struct net *net = ckpt_get_net(t);
 	int ret = -EBUSY;
 
-	if (!ns || !ipc) {
+	if (!ns || !ipc || !net) {
 		ckpt_err(ctx, ret, "pid %d has no namespaces", task_pid_vnr(t));
 		goto out;
 	}
 	ret = ckpt_obj_checkpoint(ctx, ns, CKPT_OBJ_UTS_NS, &ref);
 	if (ret >= 0)
 		ret = ckpt_obj_checkpoint(ctx, ipc, CKPT_OBJ_IPC_NS, &ref);
+	if (ret >= 0)
+		ret = ckpt_obj_checkpoint(ctx, net, CKPT_OBJ_NET_NS, &ref);
 out:
 	if (ns)
 		put_uts_ns(ns);
 	if (ipc)
 		put_ipc_ns(ipc);
+	if (net)
+		put_net(net);
 	return ret < 0 ? ret : 0;
 }
 
@@ -163,16 +181,21 @@ int ckpt_collect_ns(struct ckpt_ctx *ctx, struct task_struct *t)
 {
 	struct uts_namespace *ns = ckpt_get_uts(t);
 	struct ipc_namespace *ipc = ckpt_get_ipc(t);
+	struct net *net = ckpt_get_net(t);
 	int ret = 0;
 
 	if (ns)
 		ret = ckpt_obj_collect(ctx, ns, CKPT_OBJ_UTS_NS, true);
 	if (ipc && !ret)
 		ret = ckpt_obj_collect(ctx, ipc, CKPT_OBJ_IPC_NS, true);
+	if (net && !ret)
+		ret = ckpt_obj_collect(ctx, net, CKPT_OBJ_NET_NS, true);
 	if (ns)
 		put_uts_ns(ns);
 	if (ipc)
 		put_ipc_ns(ipc);
+	if (net)
+		put_net(net);
 	return ret;
 }
 
@@ -187,6 +210,7 @@ int ckpt_restore_ns(struct ckpt_ctx *ctx, struct ckpt_task_restore *tr)
 {
 	struct uts_namespace *ns = ckpt_obj_restore(ctx, CKPT_OBJ_UTS_NS);
 	struct ipc_namespace *ipc;
+	struct net *net;
 
 	if (IS_ERR(ns))
 		return PTR_ERR(ns);
@@ -199,6 +223,12 @@ int ckpt_restore_ns(struct ckpt_ctx *ctx, struct ckpt_task_restore *tr)
 	if (ipc != current->nsproxy->ipc_ns)
 		return ckpt_err(ctx, -EINVAL,
 				"tasks of one IPC namespace restarted in different ones");
+	net = ckpt_obj_restore(ctx, CKPT_OBJ_NET_NS);
+	if (IS_ERR(net))
+		return PTR_ERR(net);
+	if (net != current->nsproxy->net_ns)
+		return ckpt_err(ctx, -EINVAL,
+				"tasks of one network namespace restarted in different ones");
 	return 0;
 }
 

@@ -554,6 +554,7 @@ static long ckpt_coordinate(struct ckpt_ctx *ctx, pid_t pid)
 		return ret;
 	ctx->coord_uts_ns = current->nsproxy->uts_ns;
 	ctx->coord_ipc_ns = current->nsproxy->ipc_ns;
+	ctx->coord_net_ns = current->nsproxy->net_ns;
 	ctx->active = -1;
 	ret = ckpt_session_publish(ctx);
 	if (ret)
@@ -599,6 +600,7 @@ long do_restart(struct ckpt_ctx *ctx, pid_t pid)
 	ctx->root_ns = get_pid_ns(task_active_pid_ns(current));
 	ctx->coord_uts_ns = current->nsproxy->uts_ns;
 	ctx->coord_ipc_ns = current->nsproxy->ipc_ns;
+	ctx->coord_net_ns = current->nsproxy->net_ns;
 	ret = ckpt_read_prologue(ctx);
 	if (!ret)
 		ret = ckpt_tree_find_tasks(ctx);

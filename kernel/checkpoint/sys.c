@@ -261,6 +261,8 @@ CKPT_ALIGNED(ckpt_hdr_unix_pair);
 CKPT_ALIGNED(ckpt_hdr_unix_sock);
 CKPT_ALIGNED(ckpt_hdr_unix_skb);
 CKPT_ALIGNED(ckpt_hdr_inet_sock);
+CKPT_ALIGNED(ckpt_hdr_net_ns);
+CKPT_ALIGNED(ckpt_hdr_net_addr);
 CKPT_ALIGNED(ckpt_hdr_epoll);
 CKPT_ALIGNED(ckpt_hdr_epoll_watch);
 CKPT_ALIGNED(ckpt_hdr_shm_attach);
@@ -301,7 +303,8 @@ static const struct {
 	CKPT_RESERVED(CKPT_HDR_EVENTFD, ckpt_hdr_eventfd, pad),
 	CKPT_RESERVED(CKPT_HDR_UNIX_FILE, ckpt_hdr_unix_file, pad),
 	CKPT_RESERVED(CKPT_HDR_UNIX_SKB, ckpt_hdr_unix_skb, pad),
-	CKPT_RESERVED(CKPT_HDR_INET_SOCK, ckpt_hdr_inet_sock, pad),
+	CKPT_RESERVED(CKPT_HDR_NET_NS, ckpt_hdr_net_ns, pad),
+	CKPT_RESERVED(CKPT_HDR_NET_ADDR, ckpt_hdr_net_addr, pad),
 	CKPT_RESERVED(CKPT_HDR_EPOLL, ckpt_hdr_epoll, pad),
 	CKPT_RESERVED(CKPT_HDR_EPOLL_WATCH, ckpt_hdr_epoll_watch, pad),
 	CKPT_RESERVED(CKPT_HDR_IPC_SHM, ckpt_hdr_ipc_shm, perm.pad),

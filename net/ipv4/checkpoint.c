@@ -10,8 +10,8 @@
  * saved without its data and comes back reset, as after a RST, when the
  * restarter asks for it (RESTART_CONN_RESET); else restart refuses it.
  * Refused with a message: connections not accepted yet, queued
- * datagrams, a pending error or a shutdown, a socket bound to a device or
- * marked (SO_BINDTODEVICE, SO_MARK).
+ * datagrams, a pending error or a shutdown, a socket bound to a device
+ * other than loopback or marked (SO_BINDTODEVICE, SO_MARK).
  *
  * Image: FILE(INET) INET_SOCK
  */
@@ -94,8 +94,10 @@ static const char *ckpt_inet_state(struct sock *sk,
 	    !skb_queue_empty(&sk->sk_write_queue) ||
 	    (!tcp && !skb_queue_empty(&udp_sk(sk)->reader_queue)))
 		return "has data queued: not supported yet";
-	if (sk->sk_bound_dev_if || sk->sk_mark)
-		return "is bound to a device or marked: not supported yet";
+	/* loopback has the same index in every namespace: not the others */
+	if ((sk->sk_bound_dev_if && sk->sk_bound_dev_if != LOOPBACK_IFINDEX) ||
+	    sk->sk_mark)
+		return "is bound to a device other than loopback or marked: not supported yet";
 	return NULL;
 }
 
@@ -116,6 +118,7 @@ static void ckpt_inet_addrs(struct sock *sk, struct ckpt_hdr_inet_sock *h)
 	/* a port, given by bind() or chosen by the kernel, is kept */
 	if (inet->inet_num)
 		h->flags |= CKPT_INET_BOUND;
+	h->bound_dev = sk->sk_bound_dev_if;
 }
 
 static int ckpt_inet_checkpoint(struct ckpt_ctx *ctx, struct file *file,
@@ -187,6 +190,8 @@ static int ckpt_inet_sockaddr(const struct ckpt_hdr_inet_sock *h,
 	sin6->sin6_family = AF_INET6;
 	sin6->sin6_port = port;
 	memcpy(&sin6->sin6_addr, addr, 16);
+	if (ipv6_addr_type(&sin6->sin6_addr) & IPV6_ADDR_LINKLOCAL)
+		sin6->sin6_scope_id = h->bound_dev;
 	return sizeof(*sin6);
 }
 
@@ -254,6 +259,9 @@ static int ckpt_inet_options(struct socket *sock,
 	if (!ret && (h->flags & CKPT_INET_LINGER))
 		ret = sock_setsockopt(sock, SOL_SOCKET, SO_LINGER,
 				      KERNEL_SOCKPTR(&l), sizeof(l));
+	if (!ret && h->bound_dev)
+		ret = ckpt_inet_setopt(sock, SOL_SOCKET, SO_BINDTOIFINDEX,
+				       h->bound_dev);
 	if (!ret && h->priority)
 		ret = ckpt_inet_setopt(sock, SOL_SOCKET, SO_PRIORITY,
 				       h->priority);
@@ -283,6 +291,7 @@ static bool ckpt_inet_valid(const struct ckpt_hdr_file *f,
 	    h->rcvbuf < SOCK_MIN_RCVBUF || h->rcvbuf > INT_MAX ||
 	    h->backlog > INT_MAX || h->rcvtimeo_ns < 0 || h->sndtimeo_ns < 0 ||
 	    h->linger_sec > INT_MAX ||
+	    (h->bound_dev && h->bound_dev != LOOPBACK_IFINDEX) ||
 	    (h->linger_sec && !(h->flags & CKPT_INET_LINGER)) ||
 	    !S_ISSOCK(f->i_mode) || (f->f_flags & O_ACCMODE) != O_RDWR)
 		return false;

@@ -107,6 +107,8 @@ enum ckpt_hdr_type {
 	CKPT_HDR_UNIX_SOCK,
 	CKPT_HDR_UNIX_SKB,
 	CKPT_HDR_INET_SOCK,
+	CKPT_HDR_NET_NS,
+	CKPT_HDR_NET_ADDR,
 
 	CKPT_HDR_SIGHAND = 600,
 	CKPT_HDR_SIGNAL,
@@ -133,6 +135,7 @@ enum ckpt_obj_type {
 	CKPT_OBJ_SHM_ATTACH,
 	CKPT_OBJ_PIPE,
 	CKPT_OBJ_UNIX_PAIR,
+	CKPT_OBJ_NET_NS,
 	CKPT_OBJ_MAX
 };
 
@@ -785,7 +788,40 @@ struct ckpt_hdr_inet_sock {
 	__u8 remote_addr[16];	/* CONNECTED */
 	__u16 local_port;
 	__u16 remote_port;	/* CONNECTED */
+	__u32 bound_dev;	/* SO_BINDTOIFINDEX: 0 or 1 (loopback) */
+};
+
+/*
+ * A network namespace, saved once after the IPC namespace of every task.
+ * own: it is not the checkpointer's, so the restarted tree needs a new one
+ * (the restart tool makes it), set up as follows: the loopback device, up
+ * or down (lo_flags: IFF_UP only), its MTU, then nr_addrs NET_ADDR records,
+ * its addresses. A namespace with other devices is refused. Not own: the
+ * tree runs in the restarter's namespace and nothing is set up.
+ */
+struct ckpt_hdr_net_ns {
+	struct ckpt_hdr h;
+	__s32 objref;
+	__u32 own;
+	__u32 lo_flags;		/* IFF_UP or 0 */
+	__u32 lo_mtu;
+	__u32 nr_addrs;
 	__u32 pad;
+};
+
+/*
+ * An address of the loopback device, as "ip addr add" gives it: the
+ * address in network byte order (IPv4 in addr[0..3]), its prefix length,
+ * scope (RT_SCOPE_*) and, IPv4 only, its label (NUL-terminated).
+ */
+struct ckpt_hdr_net_addr {
+	struct ckpt_hdr h;
+	__u16 family;		/* AF_INET or AF_INET6 */
+	__u8 prefixlen;
+	__u8 scope;
+	__u32 pad;
+	__u8 addr[16];
+	char label[16];
 };
 
 /*

@@ -15,12 +15,17 @@
  */
 #include "cr_tree.h"
 
+#include <arpa/inet.h>
+#include <ifaddrs.h>
 #include <net/if.h>
 #include <netinet/in.h>
+#include <linux/if_tun.h>
+#include <linux/ipv6.h>
 #include <netinet/tcp.h>
 #include <poll.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/sysmacros.h>
 #include <sys/un.h>
 
 CR_FIXTURE(cr_sockets);
@@ -303,25 +308,17 @@ static int port_of(int fd)
 	return ntohs(a.sin6_port);	/* at the same place in sockaddr_in */
 }
 
-/* Connect to @port of loopback (@v6: ::1), be accepted by @lfd, ping-pong */
-static int serve_once(int lfd, int port, bool v6)
+/* Connect to @a (its family's size), be accepted by @lfd, ping-pong */
+static int serve_at(int lfd, const void *a, socklen_t alen)
 {
-	struct sockaddr_in6 a6 = { .sin6_family = AF_INET6,
-				   .sin6_port = htons(port),
-				   .sin6_addr = IN6ADDR_LOOPBACK_INIT };
-	struct sockaddr_in a4 = { .sin_family = AF_INET,
-				  .sin_port = htons(port),
-				  .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
 	struct pollfd p = { .fd = lfd, .events = POLLIN };
 	int c, s, ret = -1;
 	char buf[8];
 
-	c = socket(v6 ? AF_INET6 : AF_INET, SOCK_STREAM, 0);
+	c = socket(((const struct sockaddr *)a)->sa_family, SOCK_STREAM, 0);
 	if (c < 0)
 		return -1;
-	if (connect(c, v6 ? (void *)&a6 : (void *)&a4,
-		    v6 ? sizeof(a6) : sizeof(a4)) ||
-	    poll(&p, 1, 5000) != 1)
+	if (connect(c, a, alen) || poll(&p, 1, 5000) != 1)
 		goto out;
 	s = accept(lfd, NULL, NULL);
 	if (s < 0)
@@ -334,6 +331,27 @@ static int serve_once(int lfd, int port, bool v6)
 out:
 	close(c);
 	return ret;
+}
+
+/* Connect to @port of loopback (@v6: ::1), be accepted by @lfd, ping-pong */
+static int serve_once(int lfd, int port, bool v6)
+{
+	struct sockaddr_in6 a6 = { .sin6_family = AF_INET6,
+				   .sin6_port = htons(port),
+				   .sin6_addr = IN6ADDR_LOOPBACK_INIT };
+	struct sockaddr_in a4 = { .sin_family = AF_INET,
+				  .sin_port = htons(port),
+				  .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+
+	return v6 ? serve_at(lfd, &a6, sizeof(a6)) :
+		    serve_at(lfd, &a4, sizeof(a4));
+}
+
+/* The same, to @a4 and the port @lfd listens on */
+static int serve_once_at(int lfd, struct sockaddr_in *a4)
+{
+	a4->sin_port = htons(port_of(lfd));
+	return serve_at(lfd, a4, sizeof(*a4));
 }
 
 static int wl_inet(struct cr_ctx *ctx, void *arg)
@@ -534,6 +552,208 @@ CR_TEST(cr_sockets, tcp_conn_reset)
 	}
 }
 
+/* ---- a container's network namespace ------------------------------------ */
+
+#define NETNS_MTU	16000
+#define NETNS_LABEL	"lo:cr"
+#define NETNS_V4	"192.0.2.1"
+#define NETNS_V6	"fe80::c0:1"
+
+static int ifreq_call(int family, unsigned long req, void *arg)
+{
+	int s = socket(family, SOCK_DGRAM, 0), ret;
+
+	if (s < 0)
+		return -1;
+	ret = ioctl(s, req, arg);
+	close(s);
+	return ret;
+}
+
+/* "ip addr add|del" of an IPv6 address on lo, as ifconfig does it */
+static int lo_addr6(unsigned long req, const char *addr, int prefixlen)
+{
+	struct in6_ifreq r = { .ifr6_prefixlen = prefixlen, .ifr6_ifindex = 1 };
+
+	if (inet_pton(AF_INET6, addr, &r.ifr6_addr) != 1)
+		return -1;
+	return ifreq_call(AF_INET6, req, &r);
+}
+
+/* Is @addr (of @family, labelled @name) on lo, with @prefixlen? */
+static bool lo_has(int family, const char *name, const char *addr,
+		   int prefixlen)
+{
+	struct ifaddrs *all, *i;
+	char buf[INET6_ADDRSTRLEN], mask[INET6_ADDRSTRLEN];
+	bool found = false;
+	int bits;
+
+	if (getifaddrs(&all))
+		return false;
+	for (i = all; i && !found; i = i->ifa_next) {
+		const void *a, *m;
+
+		if (!i->ifa_addr || i->ifa_addr->sa_family != family ||
+		    strcmp(i->ifa_name, name))
+			continue;
+		a = family == AF_INET ?
+		    (void *)&((struct sockaddr_in *)i->ifa_addr)->sin_addr :
+		    (void *)&((struct sockaddr_in6 *)i->ifa_addr)->sin6_addr;
+		m = family == AF_INET ?
+		    (void *)&((struct sockaddr_in *)i->ifa_netmask)->sin_addr :
+		    (void *)&((struct sockaddr_in6 *)i->ifa_netmask)->sin6_addr;
+		bits = 0;
+		for (int k = 0; k < (family == AF_INET ? 4 : 16); k++)
+			bits += __builtin_popcount(((unsigned char *)m)[k]);
+		inet_ntop(family, a, buf, sizeof(buf));
+		inet_ntop(family, m, mask, sizeof(mask));
+		found = !strcmp(buf, addr) && bits == prefixlen;
+	}
+	freeifaddrs(all);
+	return found;
+}
+
+/*
+ * In a network namespace of its own: loopback up with another MTU, an
+ * IPv4 address of its own label, a link-local IPv6 address, ::1 taken
+ * away; a TCP server on the new IPv4 address and a UDP socket on the
+ * IPv6 one.
+ */
+static int wl_netns(struct cr_ctx *ctx, void *arg)
+{
+	struct ifreq ifr = { .ifr_name = "lo", .ifr_mtu = NETNS_MTU };
+	struct sockaddr_in a4 = { .sin_family = AF_INET };
+	struct sockaddr_in6 a6 = { .sin6_family = AF_INET6,
+				   .sin6_scope_id = 1 };
+	int port;
+
+	if (lo_up() || ifreq_call(AF_INET, SIOCSIFMTU, &ifr))
+		return CR_WL_FAIL(CR_EXIT_SETUP, "lo: %s", strerror(errno));
+	memset(&ifr, 0, sizeof(ifr));
+	strcpy(ifr.ifr_name, NETNS_LABEL);
+	ifr.ifr_addr.sa_family = AF_INET;
+	inet_pton(AF_INET, NETNS_V4,
+		  &((struct sockaddr_in *)&ifr.ifr_addr)->sin_addr);
+	if (ifreq_call(AF_INET, SIOCSIFADDR, &ifr))
+		return CR_WL_FAIL(CR_EXIT_SETUP, "IPv4 address: %s", strerror(errno));
+	inet_pton(AF_INET, "255.255.255.0",
+		  &((struct sockaddr_in *)&ifr.ifr_netmask)->sin_addr);
+	if (ifreq_call(AF_INET, SIOCSIFNETMASK, &ifr) ||
+	    lo_addr6(SIOCSIFADDR, NETNS_V6, 64) ||
+	    lo_addr6(SIOCDIFADDR, "::1", 128))
+		return CR_WL_FAIL(CR_EXIT_SETUP, "addresses: %s", strerror(errno));
+	inet_pton(AF_INET, NETNS_V4, &a4.sin_addr);
+	inet_pton(AF_INET6, NETNS_V6, &a6.sin6_addr);
+	if (cr_move_fd(socket(AF_INET, SOCK_STREAM, 0), FD_L4) ||
+	    bind(FD_L4, (void *)&a4, sizeof(a4)) || listen(FD_L4, 4) ||
+	    cr_move_fd(socket(AF_INET6, SOCK_DGRAM, 0), FD_UB) ||
+	    bind(FD_UB, (void *)&a6, sizeof(a6)))
+		return CR_WL_FAIL(CR_EXIT_SETUP, "sockets: %s", strerror(errno));
+	port = port_of(FD_L4);
+	cr_wl_ready(ctx);
+	cr_wl_wait_go(ctx);
+
+	memset(&ifr, 0, sizeof(ifr));
+	strcpy(ifr.ifr_name, "lo");
+	if (ifreq_call(AF_INET, SIOCGIFFLAGS, &ifr) ||
+	    !(ifr.ifr_flags & IFF_UP))
+		return CR_WL_FAIL(1, "lo is down");
+	if (ifreq_call(AF_INET, SIOCGIFMTU, &ifr) || ifr.ifr_mtu != NETNS_MTU)
+		return CR_WL_FAIL(2, "lo MTU %d, was %d", ifr.ifr_mtu, NETNS_MTU);
+	if (!lo_has(AF_INET, "lo", "127.0.0.1", 8) ||
+	    !lo_has(AF_INET, NETNS_LABEL, NETNS_V4, 24))
+		return CR_WL_FAIL(3, "IPv4 addresses of lo lost");
+	if (!lo_has(AF_INET6, "lo", NETNS_V6, 64))
+		return CR_WL_FAIL(4, "IPv6 address of lo lost");
+	if (lo_has(AF_INET6, "lo", "::1", 128))
+		return CR_WL_FAIL(5, "::1 is back on lo");
+	if (port_of(FD_L4) != port || serve_once_at(FD_L4, &a4))
+		return CR_WL_FAIL(6, "the server on " NETNS_V4 " does not answer");
+	return 0;
+}
+
+/*
+ * A container with a network namespace of its own comes back in a new
+ * one with its loopback device as it was: up, its MTU, its addresses
+ * (added and taken away); servers on them serve on.
+ */
+CR_TEST(cr_sockets, container_netns)
+{
+	ctx->spawn_flags = CLONE_NEWPID | CLONE_NEWNET;
+	tree_cycle(_metadata, ctx, wl_netns, NULL, 0);
+}
+
+#define TUN_NAME	"crtun0"
+
+static int wl_tun(struct cr_ctx *ctx, void *arg)
+{
+	struct ifreq ifr = { .ifr_flags = IFF_TUN | IFF_NO_PI };
+	int fd = open("/dev/net/tun", O_RDWR);
+
+	if (fd < 0 && errno == ENOENT &&
+	    !mknod("/tmp/cr_tun", S_IFCHR | 0600, makedev(10, 200))) {
+		fd = open("/tmp/cr_tun", O_RDWR);
+		unlink("/tmp/cr_tun");
+	}
+	strcpy(ifr.ifr_name, TUN_NAME);
+	if (fd < 0 || ioctl(fd, TUNSETIFF, &ifr) || ioctl(fd, TUNSETPERSIST, 1))
+		return CR_WL_FAIL(CR_EXIT_SETUP, "tun: %s", strerror(errno));
+	close(fd);
+	cr_wl_ready(ctx);
+	cr_wl_wait_go(ctx);
+	return 0;
+}
+
+/* A network namespace with a device other than loopback is refused */
+CR_TEST(cr_sockets, netns_device_refused)
+{
+	struct wl_call call = { wl_tun, NULL };
+	int err, status;
+	size_t len;
+	char *log;
+
+	prctl(PR_SET_CHILD_SUBREAPER, 1);
+	ctx->spawn_flags = CLONE_NEWPID | CLONE_NEWNET;
+	clear_ready(ctx);
+	cr_cgroup_create(_metadata, ctx);
+	cr_spawn(_metadata, ctx, wl_in_cgroup, &call);
+	cr_freeze(_metadata, ctx, ctx->wl_pid);
+	EXPECT_EQ(-1, ckpt_to_img(ctx, ctx->wl_pid, 0, &err));
+	EXPECT_EQ(EBUSY, err);
+	log = cr_read_whole(ctx->log, &len);
+	EXPECT_TRUE(log && strstr(log, "network device " TUN_NAME)) {
+		cr_dump_logs(_metadata, ctx);
+	}
+	free(log);
+	cr_thaw(_metadata, ctx);
+	cr_go(_metadata, ctx);
+	ASSERT_EQ(0, cr_wait_timeout(ctx->wl_pid, &status, CR_WAIT_MS));
+	ctx->wl_pid = 0;
+	EXPECT_EQ(0, status);
+}
+
+static const struct cr_bad_field bad_netns[] = {
+	CR_BAD(NET_NS, net_ns, own, 2, false),
+	CR_BAD(NET_NS, net_ns, lo_flags, 0x2, true),
+	CR_BAD(NET_NS, net_ns, nr_addrs, 65, false),
+	CR_BAD(NET_ADDR, net_addr, family, AF_UNIX, false),
+	CR_BAD(NET_ADDR, net_addr, prefixlen, 33, false),
+	CR_BAD(NET_ADDR, net_addr, addr[4], 1, false),
+	CR_BAD(NET_NS, net_ns, pad, 1, false),
+	CR_BAD(NET_ADDR, net_addr, pad, 1, false),
+};
+
+/* Bad values in the records of a network namespace are refused */
+CR_TEST(cr_sockets, bad_netns_fields_refused)
+{
+	struct wl_call call = { wl_netns, NULL };
+
+	ctx->spawn_flags = CLONE_NEWPID | CLONE_NEWNET;
+	bad_fields_refused(_metadata, ctx, &call, 0, bad_netns,
+			   ARRAY_SIZE(bad_netns));
+}
+
 /* ---- refused ------------------------------------------------------------ */
 
 enum refused { LISTENING, RIGHTS_IN_FLIGHT, OUTSIDE, REFUSED_NR };
@@ -693,7 +913,7 @@ static const struct cr_bad_field bad_socks[] = {
 	CR_BAD(INET_SOCK, inet_sock, local_addr[5], 1, false),
 	CR_BAD(INET_SOCK, inet_sock, remote_addr[0], 1, false),
 	CR_BAD(INET_SOCK, inet_sock, remote_port, 1, false),
-	CR_BAD(INET_SOCK, inet_sock, pad, 1, false),
+	CR_BAD(INET_SOCK, inet_sock, bound_dev, 2, false),
 };
 
 /*
