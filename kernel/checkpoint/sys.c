@@ -69,6 +69,11 @@ static const char * const ckpt_hdr_names[] = {
 	[CKPT_HDR_UNIX_SOCK] = "UNIX_SOCK",
 	[CKPT_HDR_UNIX_SKB] = "UNIX_SKB",
 	[CKPT_HDR_INET_SOCK] = "INET_SOCK",
+	[CKPT_HDR_NET_NS] = "NET_NS",
+	[CKPT_HDR_NET_ADDR] = "NET_ADDR",
+	[CKPT_HDR_TCP_PAIR] = "TCP_PAIR",
+	[CKPT_HDR_TCP_CONN] = "TCP_CONN",
+	[CKPT_HDR_TCP_DATA] = "TCP_DATA",
 	[CKPT_HDR_TAIL] = "TAIL",
 	[CKPT_HDR_ERROR] = "ERROR",
 };
@@ -263,6 +268,9 @@ CKPT_ALIGNED(ckpt_hdr_unix_skb);
 CKPT_ALIGNED(ckpt_hdr_inet_sock);
 CKPT_ALIGNED(ckpt_hdr_net_ns);
 CKPT_ALIGNED(ckpt_hdr_net_addr);
+CKPT_ALIGNED(ckpt_hdr_tcp_pair);
+CKPT_ALIGNED(ckpt_hdr_tcp_conn);
+CKPT_ALIGNED(ckpt_hdr_tcp_data);
 CKPT_ALIGNED(ckpt_hdr_epoll);
 CKPT_ALIGNED(ckpt_hdr_epoll_watch);
 CKPT_ALIGNED(ckpt_hdr_shm_attach);
@@ -305,6 +313,9 @@ static const struct {
 	CKPT_RESERVED(CKPT_HDR_UNIX_SKB, ckpt_hdr_unix_skb, pad),
 	CKPT_RESERVED(CKPT_HDR_NET_NS, ckpt_hdr_net_ns, pad),
 	CKPT_RESERVED(CKPT_HDR_NET_ADDR, ckpt_hdr_net_addr, pad),
+	CKPT_RESERVED(CKPT_HDR_TCP_PAIR, ckpt_hdr_tcp_pair, pad),
+	CKPT_RESERVED(CKPT_HDR_TCP_CONN, ckpt_hdr_tcp_conn, pad),
+	CKPT_RESERVED(CKPT_HDR_TCP_DATA, ckpt_hdr_tcp_data, pad),
 	CKPT_RESERVED(CKPT_HDR_EPOLL, ckpt_hdr_epoll, pad),
 	CKPT_RESERVED(CKPT_HDR_EPOLL_WATCH, ckpt_hdr_epoll_watch, pad),
 	CKPT_RESERVED(CKPT_HDR_IPC_SHM, ckpt_hdr_ipc_shm, perm.pad),

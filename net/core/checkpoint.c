@@ -63,8 +63,7 @@ static int ckpt_net_add(struct ckpt_net_state *st, int family, const void *a,
 	return 0;
 }
 
-/*
- * Is @dev a fallback tunnel device (sit0, tunl0, ...) the kernel makes in
+/* Is @dev a fallback tunnel device (sit0, tunl0, ...) the kernel makes in
  * every namespace, left down? It is there again in the new one.
  */
 static bool ckpt_net_fallback(struct net_device *dev)
@@ -287,7 +286,7 @@ static int ckpt_net_addr(struct ckpt_ctx *ctx, struct ckpt_rtnl *nl, int cmd,
 	int ret;
 
 	skb = nlmsg_new(NLMSG_ALIGN(sizeof(*ifa)) + 2 * nla_total_size(16) +
-			nla_total_size(IFNAMSIZ), GFP_KERNEL);
+			nla_total_size(IFNAMSIZ) + nla_total_size(4), GFP_KERNEL);
 	if (!skb)
 		return -ENOMEM;
 	nlh = nlmsg_put(skb, 0, 0, cmd, sizeof(*ifa),
@@ -302,6 +301,9 @@ static int ckpt_net_addr(struct ckpt_ctx *ctx, struct ckpt_rtnl *nl, int cmd,
 	nla_put(skb, IFA_ADDRESS, len, a->addr);
 	if (a->family == AF_INET && a->label[0])
 		nla_put_string(skb, IFA_LABEL, a->label);
+	/* usable at once: a socket of the tree may be bound to it next */
+	if (a->family == AF_INET6)
+		nla_put_u32(skb, IFA_FLAGS, IFA_F_NODAD);
 	nlmsg_end(skb, nlh);
 	ret = ckpt_rtnl_call(nl, skb, why, sizeof(why));
 	/* a default address the image has not may be gone already */
@@ -411,7 +413,8 @@ static void *ckpt_net_restore(struct ckpt_ctx *ctx, struct ckpt_hdr *hdr,
 		if (ret)
 			goto out;
 		if (!ckpt_net_addr_valid(&addrs[i])) {
-			ret = ckpt_err(ctx, -EINVAL, "bad NET_ADDR record: family %u, prefix length %u",
+			ret = ckpt_err(ctx, -EINVAL,
+				       "bad NET_ADDR record: family %u, prefix length %u",
 				       addrs[i].family, addrs[i].prefixlen);
 			goto out;
 		}

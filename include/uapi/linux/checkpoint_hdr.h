@@ -109,6 +109,9 @@ enum ckpt_hdr_type {
 	CKPT_HDR_INET_SOCK,
 	CKPT_HDR_NET_NS,
 	CKPT_HDR_NET_ADDR,
+	CKPT_HDR_TCP_PAIR,
+	CKPT_HDR_TCP_CONN,
+	CKPT_HDR_TCP_DATA,
 
 	CKPT_HDR_SIGHAND = 600,
 	CKPT_HDR_SIGNAL,
@@ -136,6 +139,7 @@ enum ckpt_obj_type {
 	CKPT_OBJ_PIPE,
 	CKPT_OBJ_UNIX_PAIR,
 	CKPT_OBJ_NET_NS,
+	CKPT_OBJ_TCP_PAIR,
 	CKPT_OBJ_MAX
 };
 
@@ -750,6 +754,7 @@ enum ckpt_inet_state {
 	CKPT_INET_LISTEN,	/* TCP, listening, no connection pending */
 	CKPT_INET_CONNECTED,	/* UDP, connected */
 	CKPT_INET_ESTABLISHED,	/* TCP connection; restored reset or refused */
+	CKPT_INET_PAIRED,	/* TCP connection, both ends in the tree */
 	CKPT_INET_STATE_MAX
 };
 
@@ -763,13 +768,15 @@ enum ckpt_inet_state {
 #define CKPT_INET_SNDBUF_SET	0x80	/* SO_SNDBUF was set: sndbuf is kept */
 #define CKPT_INET_RCVBUF_SET	0x100	/* SO_RCVBUF was set: rcvbuf is kept */
 #define CKPT_INET_LINGER	0x200	/* SO_LINGER on, for linger_sec */
+#define CKPT_INET_END1		0x400	/* PAIRED: end 1 of its TCP_PAIR */
 
 /*
  * A TCP or UDP socket, IPv4 or IPv6, that has no connection nor data:
  * made again with socket(), its options, bind() and listen() or
  * connect(); or a TCP connection, which restart makes again reset
- * (RESTART_CONN_RESET) or refuses. Addresses in network byte order,
- * IPv4 ones in addr[0..3].
+ * (RESTART_CONN_RESET) or refuses; or one end of a TCP connection whose
+ * other end is in the tree too (PAIRED): its TCP_PAIR (or an OBJREF to
+ * it) follows. Addresses in network byte order, IPv4 ones in addr[0..3].
  */
 struct ckpt_hdr_inet_sock {
 	struct ckpt_hdr h;
@@ -789,6 +796,57 @@ struct ckpt_hdr_inet_sock {
 	__u16 local_port;
 	__u16 remote_port;	/* CONNECTED */
 	__u32 bound_dev;	/* SO_BINDTOIFINDEX: 0 or 1 (loopback) */
+};
+
+/*
+ * A TCP connection both ends of which are in the tree, saved once (by the
+ * end with the lower address) as both ends were at one instant: a
+ * TCP_CONN record for end 0, then end 1, each followed by its TCP_DATA
+ * records: first the send queue (write_seq - snd_una bytes: sent and not
+ * acknowledged, then not sent yet), then the receive queue (rcv_nxt -
+ * copied_seq bytes, not read yet).
+ */
+struct ckpt_hdr_tcp_pair {
+	struct ckpt_hdr h;
+	__s32 objref;
+	__u32 pad;
+};
+
+#define CKPT_TCP_SACK		0x1	/* SACK permitted */
+#define CKPT_TCP_TSTAMP		0x2	/* timestamps */
+#define CKPT_TCP_WSCALE		0x4	/* window scaling: the scales below */
+
+/*
+ * One end of a TCP connection, as TCP repair (TCP_REPAIR, TCP_QUEUE_SEQ,
+ * TCP_REPAIR_OPTIONS, TCP_REPAIR_WINDOW, TCP_TIMESTAMP) sets it. Sequence
+ * numbers as the end counts them.
+ */
+struct ckpt_hdr_tcp_conn {
+	struct ckpt_hdr h;
+	__u32 snd_una;		/* first byte of the send queue */
+	__u32 write_seq;	/* its end */
+	__u32 copied_seq;	/* first byte of the receive queue */
+	__u32 rcv_nxt;		/* its end */
+	__u32 snd_wl1;
+	__u32 snd_wnd;
+	__u32 max_window;
+	__u32 rcv_wnd;
+	__u32 rcv_wup;
+	__u32 mss_clamp;	/* the MSS the peer announced */
+	__u32 flags;		/* CKPT_TCP_* */
+	__u8 snd_wscale;
+	__u8 rcv_wscale;
+	__u8 pad[6];
+	__u32 timestamp;	/* the timestamp clock, ms */
+	__u32 sndbuf;		/* the buffer sizes, as autotuned */
+	__u32 rcvbuf;
+};
+
+/* Bytes of a queue of a TCP_CONN; the data follows the record */
+struct ckpt_hdr_tcp_data {
+	struct ckpt_hdr h;
+	__u32 len;
+	__u32 pad;
 };
 
 /*

@@ -455,8 +455,9 @@ CR_TEST(cr_sockets, tcp_listen_and_udp)
 /* ---- a TCP connection: reset, or refused ---------------------------------- */
 
 #define FD_C		20	/* the client end of a connection to ourselves */
-#define FD_A		21	/* the accepted end, "in flight" unread */
+#define FD_A		21	/* the accepted end: the test takes it */
 
+/* A connection whose other end leaves the tree (the test holds it) */
 static int wl_conn(struct cr_ctx *ctx, void *arg)
 {
 	struct sockaddr_in a4 = { .sin_family = AF_INET,
@@ -474,22 +475,23 @@ static int wl_conn(struct cr_ctx *ctx, void *arg)
 	if (cr_move_fd(socket(AF_INET, SOCK_STREAM, 0), FD_C) ||
 	    connect(FD_C, (void *)&a4, sizeof(a4)) ||
 	    cr_move_fd(accept(l, NULL, NULL), FD_A) || close(l) ||
-	    write(FD_C, "in flight", 9) != 9)
+	    write(FD_A, "in flight", 9) != 9)
 		return CR_EXIT_SETUP;
 	cr_wl_ready(ctx);
+	if (wait_ready(ctx, 1))
+		return CR_EXIT_SETUP;
+	close(FD_A);
+	mark_ready(ctx, 2);
 	cr_wl_wait_go(ctx);
 
 	/* reset: the error once, then the end; no more sending, no peer */
-	if (read(FD_A, buf, sizeof(buf)) != -1 || errno != ECONNRESET)
+	if (read(FD_C, buf, sizeof(buf)) != -1 || errno != ECONNRESET)
 		return CR_WL_FAIL(1, "read: %s", strerror(errno));
-	if (read(FD_A, buf, sizeof(buf)) != 0)
+	if (read(FD_C, buf, sizeof(buf)) != 0)
 		return CR_WL_FAIL(2, "no end of the stream after the reset");
-	if (send(FD_C, "x", 1, MSG_NOSIGNAL) != -1 ||
-	    (errno != ECONNRESET && errno != EPIPE))
-		return CR_WL_FAIL(3, "send: %s", strerror(errno));
 	if (send(FD_C, "x", 1, MSG_NOSIGNAL) != -1 || errno != EPIPE)
-		return CR_WL_FAIL(4, "send again: %s", strerror(errno));
-	if (getpeername(FD_A, (void *)&peer, &len) != -1 || errno != ENOTCONN)
+		return CR_WL_FAIL(3, "send: %s", strerror(errno));
+	if (getpeername(FD_C, (void *)&peer, &len) != -1 || errno != ENOTCONN)
 		return CR_WL_FAIL(5, "a peer after the reset");
 	return 0;
 }
@@ -517,14 +519,14 @@ static int restart_conn(struct __test_metadata *_metadata, struct cr_ctx *ctx,
 }
 
 /*
- * A TCP connection (both its ends, here) is saved; restart refuses it
- * unless asked to bring it back reset (RESTART_CONN_RESET): then the
- * program sees ECONNRESET, as after a RST.
+ * A TCP connection to a peer outside the tree is saved without its data;
+ * restart refuses it unless asked to bring it back reset
+ * (RESTART_CONN_RESET): then the program sees ECONNRESET, as after a RST.
  */
 CR_TEST(cr_sockets, tcp_conn_reset)
 {
 	struct wl_call call = { wl_conn, NULL };
-	int err, status;
+	int err, status, pidfd, held;
 	size_t len;
 	char *log;
 
@@ -532,6 +534,12 @@ CR_TEST(cr_sockets, tcp_conn_reset)
 	clear_ready(ctx);
 	cr_cgroup_create(_metadata, ctx);
 	cr_spawn(_metadata, ctx, wl_in_cgroup, &call);
+	pidfd = syscall(SYS_pidfd_open, ctx->wl_pid, 0);
+	held = syscall(SYS_pidfd_getfd, pidfd, FD_A, 0);
+	close(pidfd);
+	ASSERT_LE(0, held);
+	mark_ready(ctx, 1);
+	ASSERT_EQ(0, wait_ready(ctx, 2));
 	cr_freeze(_metadata, ctx, ctx->wl_pid);
 	ASSERT_LT(0, ckpt_to_img(ctx, ctx->wl_pid, 0, &err)) {
 		TH_LOG("checkpoint: %s", strerror(err));
@@ -550,6 +558,129 @@ CR_TEST(cr_sockets, tcp_conn_reset)
 	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) {
 		cr_dump_logs(_metadata, ctx);
 	}
+	close(held);
+}
+
+/* ---- a TCP connection inside the tree: made again by TCP repair ---------- */
+
+#define FD_TS		20	/* the server's end */
+#define FD_TC		21	/* the client's end (K's) */
+#define FD_TL		22	/* the server's listener, on the same port */
+#define TCP_BIG		(1 << 20)	/* more than the connection takes */
+#define TCP_BACK	1000		/* the server's message, not read yet */
+#define TCP_READ	1000		/* what the server read before */
+
+/*
+ * K, the client: sends a numbered stream (cr_fill() seed 31) until the
+ * connection takes no more (its send queue and the server's receive
+ * queue are full), the rest after the restart; then reads the server's
+ * message (seed 32) and "after".
+ */
+static int tcp_kid(struct cr_ctx *ctx, int port)
+{
+	struct sockaddr_in a4 = { .sin_family = AF_INET,
+				  .sin_port = htons(port),
+				  .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	static char big[TCP_BIG], back[TCP_BACK];
+	int v = 65536, off = 0, n;
+	char word[8];
+
+	cr_fill(big, sizeof(big), 31);
+	if (cr_move_fd(socket(AF_INET, SOCK_STREAM, 0), FD_TC) ||
+	    setsockopt(FD_TC, SOL_SOCKET, SO_SNDBUF, &v, sizeof(v)) ||
+	    connect(FD_TC, (void *)&a4, sizeof(a4)) ||
+	    fcntl(FD_TC, F_SETFL, O_NONBLOCK))
+		return 20;
+	while ((n = write(FD_TC, big + off, TCP_BIG - off)) > 0)
+		off += n;
+	if (errno != EAGAIN || off >= TCP_BIG)
+		return 21;
+	/* the last write's data may still be on its way */
+	cr_sleep_ms(100);
+	mark_ready(ctx, 1);
+	cr_wl_wait_go(ctx);
+
+	if (fcntl(FD_TC, F_SETFL, 0) ||
+	    cr_write_all(FD_TC, big + off, TCP_BIG - off) ||
+	    shutdown(FD_TC, SHUT_WR))
+		return 22;
+	if (cr_read_all(FD_TC, back, TCP_BACK) ||
+	    cr_check_fill(back, TCP_BACK, 32) != -1)
+		return 23;
+	if (cr_read_all(FD_TC, word, 5) || memcmp(word, "after", 5) ||
+	    read(FD_TC, word, 1) != 0)
+		return 24;
+	return 0;
+}
+
+static int wl_tcp(struct cr_ctx *ctx, void *arg)
+{
+	struct sockaddr_in a4 = { .sin_family = AF_INET,
+				  .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	static char big[TCP_BIG], back[TCP_BACK];
+	int v = 65536, status, port, one = 1, rcvbuf;
+	socklen_t len;
+	size_t got;
+	ssize_t n;
+	pid_t k;
+
+	cr_fill(big, sizeof(big), 31);
+	cr_fill(back, sizeof(back), 32);
+	if (lo_up() || cr_move_fd(socket(AF_INET, SOCK_STREAM, 0), FD_TL) ||
+	    setsockopt(FD_TL, SOL_SOCKET, SO_RCVBUF, &v, sizeof(v)) ||
+	    bind(FD_TL, (void *)&a4, sizeof(a4)) || listen(FD_TL, 4))
+		return CR_WL_FAIL(CR_EXIT_SETUP, "listener: %s", strerror(errno));
+	port = port_of(FD_TL);
+	k = fork();
+	if (k == 0) {
+		close(ctx->ready_fd);
+		close(FD_TL);
+		_exit(tcp_kid(ctx, port));
+	}
+	if (k < 0 || cr_move_fd(accept(FD_TL, NULL, NULL), FD_TS) ||
+	    setsockopt(FD_TS, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)) ||
+	    cr_write_all(FD_TS, back, TCP_BACK) ||
+	    cr_read_all(FD_TS, big, TCP_READ) ||
+	    cr_check_fill(big, TCP_READ, 31) != -1 || wait_ready(ctx, 1))
+		return CR_WL_FAIL(CR_EXIT_SETUP, "connection: %s", strerror(errno));
+	rcvbuf = getopt_int(FD_TS, SO_RCVBUF);
+	cr_wl_ready(ctx);
+	cr_wl_wait_go(ctx);
+
+	/* the whole stream, once, in order, then its end */
+	got = TCP_READ;
+	while (got < TCP_BIG && (n = read(FD_TS, big + got, TCP_BIG - got)) > 0)
+		got += n;
+	if (got != TCP_BIG || cr_check_fill(big, TCP_BIG, 31) != -1)
+		return CR_WL_FAIL(1, "the stream: %zu bytes, first wrong at %zd",
+				  got, cr_check_fill(big, got, 31));
+	if (read(FD_TS, big, 1) != 0)
+		return CR_WL_FAIL(2, "more than was sent");
+	len = sizeof(v);
+	if (getopt_int(FD_TS, SO_RCVBUF) != rcvbuf ||
+	    getsockopt(FD_TS, IPPROTO_TCP, TCP_NODELAY, &v, &len) || !v)
+		return CR_WL_FAIL(6, "options: rcvbuf %d (was %d), nodelay %d",
+				  getopt_int(FD_TS, SO_RCVBUF), rcvbuf, v);
+	if (write(FD_TS, "after", 5) != 5 || shutdown(FD_TS, SHUT_WR))
+		return CR_WL_FAIL(3, "write: %s", strerror(errno));
+	if (waitpid(k, &status, 0) != k || status)
+		return CR_WL_FAIL(4, "the client: status %#x", status);
+	/* the listener serves on, beside the connection on its port */
+	if (port_of(FD_TL) != port || serve_once(FD_TL, port, false))
+		return CR_WL_FAIL(5, "the listener does not answer");
+	return 0;
+}
+
+/*
+ * A client and a server of a container, connected over loopback in its
+ * own network namespace, with full queues both ways and data not read
+ * yet: after restart (TCP repair) every byte arrives once and in order,
+ * before and after the checkpoint, both ways, then the end of the stream.
+ */
+CR_TEST(cr_sockets, tcp_established)
+{
+	ctx->spawn_flags = CLONE_NEWPID | CLONE_NEWNET;
+	tree_cycle(_metadata, ctx, wl_tcp, NULL, 0);
 }
 
 /* ---- a container's network namespace ------------------------------------ */
@@ -626,7 +757,7 @@ static int wl_netns(struct cr_ctx *ctx, void *arg)
 	struct sockaddr_in a4 = { .sin_family = AF_INET };
 	struct sockaddr_in6 a6 = { .sin6_family = AF_INET6,
 				   .sin6_scope_id = 1 };
-	int port;
+	int port, i;
 
 	if (lo_up() || ifreq_call(AF_INET, SIOCSIFMTU, &ifr))
 		return CR_WL_FAIL(CR_EXIT_SETUP, "lo: %s", strerror(errno));
@@ -647,9 +778,15 @@ static int wl_netns(struct cr_ctx *ctx, void *arg)
 	inet_pton(AF_INET6, NETNS_V6, &a6.sin6_addr);
 	if (cr_move_fd(socket(AF_INET, SOCK_STREAM, 0), FD_L4) ||
 	    bind(FD_L4, (void *)&a4, sizeof(a4)) || listen(FD_L4, 4) ||
-	    cr_move_fd(socket(AF_INET6, SOCK_DGRAM, 0), FD_UB) ||
-	    bind(FD_UB, (void *)&a6, sizeof(a6)))
+	    cr_move_fd(socket(AF_INET6, SOCK_DGRAM, 0), FD_UB))
 		return CR_WL_FAIL(CR_EXIT_SETUP, "sockets: %s", strerror(errno));
+	/* the new IPv6 address is tentative until duplicate detection ends */
+	for (i = 0; bind(FD_UB, (void *)&a6, sizeof(a6)); i++)
+		if (errno != EADDRNOTAVAIL || i == 300)
+			return CR_WL_FAIL(CR_EXIT_SETUP, "bind to " NETNS_V6 ": %s",
+					  strerror(errno));
+		else
+			cr_sleep_ms(10);
 	port = port_of(FD_L4);
 	cr_wl_ready(ctx);
 	cr_wl_wait_go(ctx);
