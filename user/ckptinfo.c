@@ -54,6 +54,11 @@ CKPT_ALIGNED(ckpt_hdr_unix_pair);
 CKPT_ALIGNED(ckpt_hdr_unix_sock);
 CKPT_ALIGNED(ckpt_hdr_unix_skb);
 CKPT_ALIGNED(ckpt_hdr_inet_sock);
+CKPT_ALIGNED(ckpt_hdr_tcp_pair);
+CKPT_ALIGNED(ckpt_hdr_tcp_conn);
+CKPT_ALIGNED(ckpt_hdr_tcp_data);
+CKPT_ALIGNED(ckpt_hdr_net_ns);
+CKPT_ALIGNED(ckpt_hdr_net_addr);
 CKPT_ALIGNED(ckpt_hdr_epoll);
 CKPT_ALIGNED(ckpt_hdr_epoll_watch);
 CKPT_ALIGNED(ckpt_hdr_shm_attach);
@@ -86,6 +91,8 @@ struct decoder {
 	__u32 xstate_size;		/* 0 until HEADER_ARCH */
 	const char *string_role;	/* what the next STRING record is */
 	const char *next_role;		/* and the one after it */
+	__u32 tcp_send_left;		/* TCP_DATA bytes still due: send */
+	__u32 tcp_recv_left;		/* and receive queue of TCP_CONN */
 	char why[256];			/* what is wrong with the record */
 };
 
@@ -378,6 +385,8 @@ static const char *const obj_names[] = {
 	[CKPT_OBJ_SHM_ATTACH] = "shm_attach",
 	[CKPT_OBJ_PIPE] = "pipe",
 	[CKPT_OBJ_UNIX_PAIR] = "unix_pair",
+	[CKPT_OBJ_NET_NS] = "net_ns",
+	[CKPT_OBJ_TCP_PAIR] = "tcp_pair",
 };
 
 static int print_objref(struct decoder *d, const void *rec, __u32 len)
@@ -1010,6 +1019,10 @@ static int print_unix_skb(struct decoder *d, const void *rec, __u32 len)
 	return 0;
 }
 
+static const char *const inet_family_names[] = {
+	[AF_INET] = "inet", [AF_INET6] = "inet6",
+};
+
 /* address:port, IPv4 from addr[0..3], IPv6 as [addr]:port */
 static void out_inet_addr(struct decoder *d, __u16 family, const __u8 *addr,
 			  __u16 port)
@@ -1029,9 +1042,6 @@ static void out_inet_addr(struct decoder *d, __u16 family, const __u8 *addr,
 
 static int print_inet_sock(struct decoder *d, const void *rec, __u32 len)
 {
-	static const char *const family_names[] = {
-		[AF_INET] = "inet", [AF_INET6] = "inet6",
-	};
 	static const char *const type_names[] = {
 		[SOCK_STREAM] = "tcp", [SOCK_DGRAM] = "udp",
 	};
@@ -1039,10 +1049,12 @@ static int print_inet_sock(struct decoder *d, const void *rec, __u32 len)
 		[CKPT_INET_CLOSED] = "closed", [CKPT_INET_LISTEN] = "listen",
 		[CKPT_INET_CONNECTED] = "connected",
 		[CKPT_INET_ESTABLISHED] = "established",
+		[CKPT_INET_PAIRED] = "paired",
 	};
 	static const char *const flag_names[] = {
 		"bound", "reuseaddr", "reuseport", "keepalive", "broadcast",
 		"nodelay", "v6only", "sndbuf_set", "rcvbuf_set", "linger",
+		"end1",
 	};
 	static const __u8 zero[16];
 	const struct ckpt_hdr_inet_sock *h = rec;
@@ -1051,7 +1063,8 @@ static int print_inet_sock(struct decoder *d, const void *rec, __u32 len)
 	if (exact_len(d, len, sizeof(*h)))
 		return -1;
 	out(d, "%s(%u) %s(%u), state %s(%u), flags ",
-	    enum_name(h->family, family_names, ARRAY_SIZE(family_names)),
+	    enum_name(h->family, inet_family_names,
+		      ARRAY_SIZE(inet_family_names)),
 	    h->family,
 	    enum_name(h->type, type_names, ARRAY_SIZE(type_names)), h->type,
 	    enum_name(h->state, state_names, ARRAY_SIZE(state_names)),
@@ -1059,6 +1072,14 @@ static int print_inet_sock(struct decoder *d, const void *rec, __u32 len)
 	out_bits(d, h->flags, flag_names, ARRAY_SIZE(flag_names));
 	if (h->state == CKPT_INET_LISTEN)
 		out(d, ", backlog %u", h->backlog);
+	/* end 0 or 1 of its TCP_PAIR, which follows (or an OBJREF to it) */
+	if (h->state == CKPT_INET_PAIRED)
+		out(d, ", end %u of its connection%s",
+		    h->flags & CKPT_INET_END1 ? 1 : 0,
+		    h->flags & CKPT_INET_BOUND ? "" :
+		    " (not bound: out of range)");
+	else if (h->flags & CKPT_INET_END1)
+		out(d, ", end1 without paired (out of range)");
 	out(d, "\n");
 	out(d, INDENT "local ");
 	out_inet_addr(d, h->family, h->local_addr, h->local_port);
@@ -1067,6 +1088,7 @@ static int print_inet_sock(struct decoder *d, const void *rec, __u32 len)
 	/* the remote address is a connected socket's only */
 	if (h->state != CKPT_INET_CONNECTED &&
 	    h->state != CKPT_INET_ESTABLISHED &&
+	    h->state != CKPT_INET_PAIRED &&
 	    (h->remote_port || memcmp(h->remote_addr, zero, 16)))
 		out(d, " (not connected: out of range)");
 	if (h->family == AF_INET &&
@@ -1083,7 +1105,106 @@ static int print_inet_sock(struct decoder *d, const void *rec, __u32 len)
 		out(d, "linger off%s", h->linger_sec ?
 		    " (linger_sec set: out of range)" : "");
 	out(d, ", priority %u", h->priority);
+	/* SO_BINDTOIFINDEX: loopback (1) is the only index kept */
+	if (h->bound_dev)
+		out(d, ", bound to device %u%s", h->bound_dev,
+		    h->bound_dev == 1 ? " (lo)" : " (not lo: out of range)");
 	out_sock_odd(d, h->sndbuf, h->rcvbuf, h->rcvtimeo_ns, h->sndtimeo_ns);
+	out(d, "\n");
+	return 0;
+}
+
+static int print_tcp_pair(struct decoder *d, const void *rec, __u32 len)
+{
+	const struct ckpt_hdr_tcp_pair *h = rec;
+
+	if (exact_len(d, len, sizeof(*h)))
+		return -1;
+	out(d, "objref %d, a TCP connection with both ends in the tree\n",
+	    h->objref);
+	return 0;
+}
+
+/* Largest TCP window scale (TCP_MAX_WSCALE) */
+#define TCP_WSCALE_MAX	14
+/* Bytes of one queue of a TCP_CONN, and of one TCP_DATA record */
+#define TCP_QUEUE_MAX	(32U << 20)
+#define TCP_DATA_MAX	(64U << 10)
+
+static int print_tcp_conn(struct decoder *d, const void *rec, __u32 len)
+{
+	static const char *const flag_names[] = { "sack", "tstamp", "wscale" };
+	const struct ckpt_hdr_tcp_conn *h = rec;
+	__u32 slen = h->write_seq - h->snd_una;
+	__u32 rlen = h->rcv_nxt - h->copied_seq;
+
+	if (exact_len(d, len, sizeof(*h)))
+		return -1;
+	/* the TCP_DATA records that follow: send queue, then receive queue */
+	d->tcp_send_left = slen;
+	d->tcp_recv_left = rlen;
+	out(d, "send queue %u bytes (snd_una %u, write_seq %u), receive "
+	    "queue %u bytes (copied_seq %u, rcv_nxt %u)", slen, h->snd_una,
+	    h->write_seq, rlen, h->copied_seq, h->rcv_nxt);
+	if (slen > TCP_QUEUE_MAX || rlen > TCP_QUEUE_MAX)
+		out(d, " (queue above 32 MiB: out of range)");
+	out(d, "\n");
+	out(d, INDENT "flags ");
+	out_bits(d, h->flags, flag_names, ARRAY_SIZE(flag_names));
+	out(d, ", mss %u", h->mss_clamp);
+	if (h->flags & CKPT_TCP_WSCALE)
+		out(d, ", wscale snd %u rcv %u", h->snd_wscale, h->rcv_wscale);
+	else if (h->snd_wscale || h->rcv_wscale)
+		out(d, ", wscale snd %u rcv %u without wscale (out of range)",
+		    h->snd_wscale, h->rcv_wscale);
+	out(d, ", timestamp %u ms", h->timestamp);
+	/* what restart refuses */
+	if (h->flags & ~(__u32)(CKPT_TCP_SACK | CKPT_TCP_TSTAMP |
+				CKPT_TCP_WSCALE))
+		out(d, ", unknown flags (out of range)");
+	if (h->snd_wscale > TCP_WSCALE_MAX || h->rcv_wscale > TCP_WSCALE_MAX)
+		out(d, ", window scale above %u (out of range)",
+		    TCP_WSCALE_MAX);
+	if (h->mss_clamp > 0xffff)
+		out(d, ", mss above 65535 (out of range)");
+	out(d, "\n");
+	out(d, INDENT "snd_wl1 %u, snd_wnd %u, max_window %u, rcv_wnd %u, "
+	    "rcv_wup %u%s\n", h->snd_wl1, h->snd_wnd, h->max_window,
+	    h->rcv_wnd, h->rcv_wup, h->max_window < h->snd_wnd ?
+	    " (max_window below snd_wnd: out of range)" : "");
+	out(d, INDENT "sndbuf %u, rcvbuf %u", h->sndbuf, h->rcvbuf);
+	out_sock_odd(d, h->sndbuf, h->rcvbuf, 0, 0);
+	out(d, "\n");
+	return 0;
+}
+
+static int print_tcp_data(struct decoder *d, const void *rec, __u32 len)
+{
+	const struct ckpt_hdr_tcp_data *h = rec;
+	const char *queue;
+
+	if (h->len != len - sizeof(*h))
+		return bad(d, "data of %u bytes in a record of %u", h->len,
+			   len);
+	/* a record holds bytes of one queue: the send queue's come first */
+	if (d->tcp_send_left) {
+		queue = h->len <= d->tcp_send_left ? "of the send queue" :
+			"(past the end of the send queue: out of range)";
+		d->tcp_send_left -= h->len < d->tcp_send_left ?
+				    h->len : d->tcp_send_left;
+	} else if (d->tcp_recv_left) {
+		queue = h->len <= d->tcp_recv_left ? "of the receive queue" :
+			"(past the end of the receive queue: out of range)";
+		d->tcp_recv_left -= h->len < d->tcp_recv_left ?
+				    h->len : d->tcp_recv_left;
+	} else {
+		queue = "(beyond the queues of its TCP_CONN: out of range)";
+	}
+	out(d, "%u bytes %s%s ", h->len, queue,
+	    !h->len ? " (empty: out of range)" :
+	    h->len > TCP_DATA_MAX ? " (above 64 KiB: out of range)" : "");
+	out_bytes(d, (const unsigned char *)(h + 1), h->len,
+		  d->verbose ? 256 : 16);
 	out(d, "\n");
 	return 0;
 }
@@ -1245,6 +1366,79 @@ static int print_ipc_ns(struct decoder *d, const void *rec, __u32 len)
 		out(d, INDENT "%s ids: seq %u, last index %d, cursor %u\n",
 		    kind_names[i], ids[i].seq, ids[i].last_idx,
 		    ids[i].cursor);
+	return 0;
+}
+
+/* NET_ADDR records one NET_NS may have (CKPT_NET_MAX_ADDRS) */
+#define NET_MAX_ADDRS	64
+
+static int print_net_ns(struct decoder *d, const void *rec, __u32 len)
+{
+	const struct ckpt_hdr_net_ns *h = rec;
+
+	if (exact_len(d, len, sizeof(*h)))
+		return -1;
+	out(d, "objref %d, %s", h->objref,
+	    h->own ? "own namespace" : "the checkpointer's");
+	if (h->own > 1)
+		out(d, " (own %u: out of range)", h->own);
+	if (!h->own) {
+		/* nothing is set up in the restarter's namespace */
+		if (h->lo_flags || h->lo_mtu || h->nr_addrs)
+			out(d, ", loopback state saved (out of range)");
+		out(d, "\n");
+		return 0;
+	}
+	out(d, ", loopback %s, mtu %u, %u address%s",
+	    h->lo_flags & 0x1 ? "up" : "down", h->lo_mtu, h->nr_addrs,
+	    h->nr_addrs == 1 ? "" : "es");
+	/* lo_flags: IFF_UP (0x1) only */
+	if (h->lo_flags & ~0x1U)
+		out(d, ", flags 0x%x (not IFF_UP: out of range)", h->lo_flags);
+	if (h->nr_addrs > NET_MAX_ADDRS)
+		out(d, " (more than %u: out of range)", NET_MAX_ADDRS);
+	out(d, "\n");
+	return 0;
+}
+
+static int print_net_addr(struct decoder *d, const void *rec, __u32 len)
+{
+	/* RT_SCOPE_*, as "ip addr" names them */
+	static const char *const scope_names[256] = {
+		[0] = "global", [200] = "site", [253] = "link", [254] = "host",
+		[255] = "nowhere",
+	};
+	static const __u8 zero[16];
+	const struct ckpt_hdr_net_addr *h = rec;
+	char buf[INET6_ADDRSTRLEN];
+	int v4 = h->family == AF_INET;
+
+	if (exact_len(d, len, sizeof(*h)))
+		return -1;
+	if (!inet_ntop(v4 ? AF_INET : AF_INET6, h->addr, buf, sizeof(buf)))
+		strcpy(buf, "?");
+	out(d, "%s(%u) %s/%u, scope %s(%u)",
+	    enum_name(h->family, inet_family_names,
+		      ARRAY_SIZE(inet_family_names)),
+	    h->family, buf, h->prefixlen,
+	    enum_name(h->scope, scope_names, ARRAY_SIZE(scope_names)),
+	    h->scope);
+	if (v4 && h->label[0]) {
+		out(d, ", label ");
+		out_str(d, h->label, sizeof(h->label));
+	}
+	/* what restart refuses */
+	if (h->family != AF_INET && h->family != AF_INET6)
+		out(d, " (family out of range)");
+	else if (h->prefixlen > (v4 ? 32 : 128))
+		out(d, " (prefix length out of range)");
+	if (v4 && memcmp(h->addr + 4, zero, 12))
+		out(d, " (IPv4 address longer than 4 bytes: out of range)");
+	if (v4 && !memchr(h->label, '\0', sizeof(h->label)))
+		out(d, " (label not NUL terminated: out of range)");
+	if (!v4 && memcmp(h->label, zero, sizeof(h->label)))
+		out(d, " (label on an IPv6 address: out of range)");
+	out(d, "\n");
 	return 0;
 }
 
@@ -1481,12 +1675,17 @@ static const struct rec_type rec_types[] = {
 	REC(UNIX_SKB, "UNIX_SKB", struct ckpt_hdr_unix_skb, 1, print_unix_skb),
 	REC(INET_SOCK, "INET_SOCK", struct ckpt_hdr_inet_sock, 0,
 	    print_inet_sock),
+	REC(TCP_PAIR, "TCP_PAIR", struct ckpt_hdr_tcp_pair, 0, print_tcp_pair),
+	REC(TCP_CONN, "TCP_CONN", struct ckpt_hdr_tcp_conn, 0, print_tcp_conn),
+	REC(TCP_DATA, "TCP_DATA", struct ckpt_hdr_tcp_data, 1, print_tcp_data),
 	REC(CRED, "CRED", struct ckpt_hdr_cred, 1, print_cred),
 	REC(SIGNAL, "SIGNAL", struct ckpt_hdr_signal, 0, print_signal),
 	REC(POSIX_TIMER, "POSIX_TIMER", struct ckpt_hdr_posix_timer, 0,
 	    print_posix_timer),
 	REC(UTS_NS, "UTS_NS", struct ckpt_hdr_uts_ns, 0, print_uts_ns),
 	REC(IPC_NS, "IPC_NS", struct ckpt_hdr_ipc_ns, 0, print_ipc_ns),
+	REC(NET_NS, "NET_NS", struct ckpt_hdr_net_ns, 0, print_net_ns),
+	REC(NET_ADDR, "NET_ADDR", struct ckpt_hdr_net_addr, 0, print_net_addr),
 	REC(IPC_SHM, "IPC_SHM", struct ckpt_hdr_ipc_shm, 0, print_ipc_shm),
 	REC(IPC_SEM, "IPC_SEM", struct ckpt_hdr_ipc_sem, 1, print_ipc_sem),
 	REC(IPC_MSQ, "IPC_MSQ", struct ckpt_hdr_ipc_msq, 0, print_ipc_msq),
@@ -1595,6 +1794,8 @@ static int decode(struct decoder *d, int fd)
 			d->seen_header = 1;
 		if (h->type != CKPT_HDR_STRING && h->type != CKPT_HDR_ERROR)
 			d->string_role = NULL;
+		if (h->type != CKPT_HDR_TCP_DATA)
+			d->tcp_send_left = d->tcp_recv_left = 0;
 
 		out(d, "%10llu  %-11s %7u  ", d->off, rt->name, h->len);
 		if (rt->print(d, buf, h->len) < 0) {

@@ -17,9 +17,10 @@
  *                             one in its own process group) sharing an
  *                             open file, the root with a second thread
  *                             (CHECKPOINT_SUBTREE)
- *   ipc-root                  the tree, its root the init of new pid and
- *                             IPC namespaces (a container, checkpointed
- *                             whole: flags 0), with SysV IPC: a segment of
+ *   ipc-root                  the tree, its root the init of new pid, IPC
+ *                             and network namespaces (a container,
+ *                             checkpointed whole: flags 0), with lo up
+ *                             and a TCP connection to itself, SysV IPC: a segment of
  *                             3 pages attached in the root and its
  *                             children (one child also read-only), a
  *                             removed one still attached, 4 semaphores
@@ -92,8 +93,8 @@
  * images before the kernel sees them: a child calls restart(0) and its
  * parent restart(child), as uid 0 or plain uid 1000 (a multi-task image
  * then fails for its missing tasks, after the kernel read its tree; the
- * child of a container image is the init of new pid and IPC namespaces,
- * as the tool's would be). One case in six reads the image from a pipe
+ * child of a container image is the init of new pid, IPC and network
+ * namespaces, as the tool's would be). One case in six reads the image from a pipe
  * (restart -i -, or restart() on it), fed by another process of the
  * restarting user; one tool case in eight restores the tasks stopped
  * (--frozen). Then:
@@ -166,6 +167,8 @@
 #include <netinet/in.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
+#include <sys/ioctl.h>
+#include <net/if.h>
 #include <sys/timerfd.h>
 #include <sys/ipc.h>
 #include <sys/mman.h>
@@ -441,7 +444,8 @@ static const struct rtype rtypes[] = {
 	RT(SHMEM), RT(SHM_ATTACH), RT(FILE_TABLE), RT(FD_ENT), RT(FILE), RT(FS),
 	RT(FILE_DATA), RT(FILE_LOCK), RT(PIPE), RT(PIPE_BUF), RT(EVENTFD),
 	RT(SIGNALFD), RT(TIMERFD), RT(UNIX_FILE), RT(UNIX_PAIR), RT(UNIX_SOCK),
-	RT(UNIX_SKB), RT(INET_SOCK), RT(EPOLL), RT(EPOLL_WATCH), RT(POSIX_TIMER),
+	RT(UNIX_SKB), RT(INET_SOCK), RT(NET_NS), RT(NET_ADDR), RT(TCP_PAIR),
+	RT(TCP_CONN), RT(TCP_DATA), RT(EPOLL), RT(EPOLL_WATCH), RT(POSIX_TIMER),
 	RT(IPC_NS), RT(IPC_SHM), RT(IPC_SEM), RT(IPC_MSQ), RT(IPC_MSG),
 	RT(SYSVSEM), RT(SEM_UNDO), RT(SEM_ADJ),
 	RT(TAIL), RT(ERROR),
@@ -472,6 +476,8 @@ static const struct otype otypes[] = {
 	OT(SHM_ATTACH, SHM_ATTACH, struct ckpt_hdr_shm_attach),
 	OT(PIPE, PIPE, struct ckpt_hdr_pipe),
 	OT(UNIX_PAIR, UNIX_PAIR, struct ckpt_hdr_unix_pair),
+	OT(NET_NS, NET_NS, struct ckpt_hdr_net_ns),
+	OT(TCP_PAIR, TCP_PAIR, struct ckpt_hdr_tcp_pair),
 };
 #undef OT
 
@@ -538,7 +544,7 @@ static const struct otype *obj_type_of(uint32_t type)
 struct base {
 	const char *name;
 	bool tree;
-	bool container;		/* init of new pid and IPC namespaces, SysV IPC */
+	bool container;		/* init of new pid, IPC and network namespaces, SysV IPC */
 	bool skip;		/* not in --base */
 	uid_t uid;
 	unsigned int weight;	/* its share of the cases of its user: 1 if 0 */
@@ -1896,6 +1902,38 @@ union wl_semun {
  * thread, created later, shares); a queue holding 3 messages, one of
  * MSG_BIG bytes. The id of the first segment, or -1 (errno set).
  */
+/*
+ * The container's own network namespace: lo up with another MTU (NET_NS
+ * and NET_ADDRs), and a TCP connection to itself over loopback with data
+ * unread both ways (INET_SOCKs of state PAIRED, a TCP_PAIR, TCP_CONNs
+ * and TCP_DATAs) at fds 34 and 35.
+ */
+static int wl_net(void)
+{
+	struct ifreq ifr = { .ifr_name = "lo" };
+	struct sockaddr_in a = { .sin_family = AF_INET,
+				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t len = sizeof(a);
+	int s = socket(AF_INET, SOCK_DGRAM, 0), l, ret;
+
+	ret = s < 0 || ioctl(s, SIOCGIFFLAGS, &ifr);
+	ifr.ifr_flags |= IFF_UP;
+	ret = ret || ioctl(s, SIOCSIFFLAGS, &ifr);
+	ifr.ifr_mtu = 32768;
+	ret = ret || ioctl(s, SIOCSIFMTU, &ifr);
+	close(s);
+	l = socket(AF_INET, SOCK_STREAM, 0);
+	if (ret || l < 0 || bind(l, (void *)&a, sizeof(a)) || listen(l, 1) ||
+	    getsockname(l, (void *)&a, &len) ||
+	    dup2(socket(AF_INET, SOCK_STREAM, 0), 34) != 34 ||
+	    connect(34, (void *)&a, sizeof(a)) ||
+	    dup2(accept(l, NULL, NULL), 35) != 35 ||
+	    write(34, "to 35", 5) != 5 || write(35, "to 34!", 6) != 6)
+		return -1;
+	close(l);
+	return 0;
+}
+
 static int wl_ipc(void)
 {
 	static const size_t sizes[3] = { 16, 300, MSG_BIG };
@@ -2080,6 +2118,8 @@ static int workload(int argc, char **argv)
 		shm = ipc ? wl_ipc() : 0;
 		if (shm < 0)
 			return wl_fail("SysV IPC");
+		if (ipc && wl_net())
+			return wl_fail("network namespace");
 		usleep(5000);
 		if (pipe(sync))
 			return wl_fail("pipe");
@@ -2125,14 +2165,14 @@ static int workload(int argc, char **argv)
 /* ---- base images --------------------------------------------------------------- */
 
 /*
- * fork(), the child the init of new pid and IPC namespaces (as the
+ * fork(), the child the init of new pid, IPC and network namespaces (as the
  * restart tool makes a container's root): it must exec or _exit() soon,
  * the C library not knowing about it
  */
 static pid_t fork_ns(void)
 {
-	return syscall(SYS_clone, CLONE_NEWPID | CLONE_NEWIPC | SIGCHLD, NULL,
-		       NULL, NULL, NULL);
+	return syscall(SYS_clone, CLONE_NEWPID | CLONE_NEWIPC | CLONE_NEWNET |
+		       SIGCHLD, NULL, NULL, NULL, NULL);
 }
 
 static int make_base(struct base *b)
@@ -2170,7 +2210,7 @@ static int make_base(struct base *b)
 	if (pipe2(p, O_CLOEXEC))
 		return -1;
 	fflush(stdout);
-	/* a container's workload: the init of new pid and IPC namespaces */
+	/* a container's workload: the init of new pid, IPC and network namespaces */
 	pid = b->container ? fork_ns() : fork();
 	if (pid < 0) {
 		printf("cr_fuzz: base %s: %s: %s\n", b->name,
@@ -2547,7 +2587,7 @@ static void show_file(const char *prefix, const char *what, const char *path)
  * this process coordinates (restart(child)), as the restart tool with
  * --detach does for a single process, but without the tool's checks of
  * the tree section: the kernel alone judges the image. The child of a
- * container image is the init of new pid and IPC namespaces, as the
+ * container image is the init of new pid, IPC and network namespaces, as the
  * tool's would be. The kernel's log goes to stderr. Returns the exit
  * status of the case's restarter.
  */

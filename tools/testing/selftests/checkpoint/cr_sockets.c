@@ -671,6 +671,42 @@ static int wl_tcp(struct cr_ctx *ctx, void *arg)
 	return 0;
 }
 
+static const struct cr_bad_field bad_tcp[] = {
+	CR_BAD(TCP_PAIR, tcp_pair, objref, 0, false),
+	CR_BAD(TCP_PAIR, tcp_pair, pad, 1, false),
+	CR_BAD(TCP_CONN, tcp_conn, flags, 0x8, true),
+	CR_BAD(TCP_CONN, tcp_conn, snd_wscale, 15, false),
+	CR_BAD(TCP_CONN, tcp_conn, rcv_wscale, 15, false),
+	CR_BAD(TCP_CONN, tcp_conn, mss_clamp, 0x10000, false),
+	CR_BAD(TCP_CONN, tcp_conn, max_window, 0, false),
+	CR_BAD(TCP_CONN, tcp_conn, snd_wnd, 0x7fffffff, false),
+	CR_BAD(TCP_CONN, tcp_conn, rcv_wup, 0x10000000, true),
+	CR_BAD(TCP_CONN, tcp_conn, sndbuf, 1, false),
+	CR_BAD(TCP_CONN, tcp_conn, rcvbuf, 0x80000000u, false),
+	CR_BAD(TCP_CONN, tcp_conn, snd_una, 1, true),
+	CR_BAD(TCP_CONN, tcp_conn, write_seq, 64 << 20, true),
+	CR_BAD(TCP_CONN, tcp_conn, copied_seq, -1, true),
+	CR_BAD(TCP_CONN, tcp_conn, rcv_nxt, 1, true),
+	CR_BAD(TCP_CONN, tcp_conn, pad[0], 1, false),
+	CR_BAD(TCP_DATA, tcp_data, len, 1, true),
+	CR_BAD(TCP_DATA, tcp_data, pad, 1, false),
+	CR_BAD(INET_SOCK, inet_sock, flags, CKPT_INET_END1, true),
+};
+
+/*
+ * Every field restart validates in the records of a TCP connection, set
+ * to a value it must refuse: the restart fails; the intact image then
+ * restarts.
+ */
+CR_TEST(cr_sockets, bad_tcp_fields_refused)
+{
+	struct wl_call call = { wl_tcp, NULL };
+
+	ctx->spawn_flags = CLONE_NEWPID | CLONE_NEWNET;
+	bad_fields_refused(_metadata, ctx, &call, 0, bad_tcp,
+			   ARRAY_SIZE(bad_tcp));
+}
+
 /*
  * A client and a server of a container, connected over loopback in its
  * own network namespace, with full queues both ways and data not read
