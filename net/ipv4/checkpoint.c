@@ -21,7 +21,10 @@
  * restarter asks for it (RESTART_CONN_RESET); else restart refuses it.
  * Refused with a message: connections not accepted yet, queued
  * datagrams, a pending error or a shutdown, a socket bound to a device
- * other than loopback or marked (SO_BINDTODEVICE, SO_MARK).
+ * other than loopback or marked (SO_BINDTODEVICE, SO_MARK), and options
+ * not saved yet (ckpt_inet_unsaved(): IP_TOS, IP_TTL, multicast, socket
+ * filters, TCP keepalive timing, TCP_DEFER_ACCEPT, TCP_CORK, ...), so
+ * that none is lost silently.
  *
  * Image: FILE(INET) INET_SOCK, then for PAIRED: TCP_PAIR TCP_CONN
  *        TCP_DATA* TCP_CONN TCP_DATA* or an OBJREF to it
@@ -81,6 +84,62 @@ static bool ckpt_inet_match(struct file *file)
 static s64 ckpt_inet_timeo(long timeo)
 {
 	return timeo == MAX_SCHEDULE_TIMEOUT ? 0 : jiffies_to_nsecs(timeo);
+}
+
+/* An option set on @sk (locked) that is not saved, or NULL */
+static const char *ckpt_inet_unsaved(struct sock *sk)
+{
+	struct inet_sock *inet = inet_sk(sk);
+
+	if (rcu_access_pointer(sk->sk_filter))
+		return "SO_ATTACH_FILTER";
+	if (sk->sk_rcvlowat != 1)
+		return "SO_RCVLOWAT";
+	if (inet->tos)
+		return "IP_TOS";
+	if (inet->uc_ttl != -1)
+		return "IP_TTL";
+	/* (an accepted TCP socket has them from the SYN: not options) */
+	if (sk->sk_type == SOCK_DGRAM &&
+	    (rcu_access_pointer(inet->mc_list) || inet->mc_ttl != 1 ||
+	     !inet->mc_loop || inet->mc_index))
+		return "IP multicast options";
+	if (inet->recverr || inet->freebind || inet->transparent ||
+	    inet->cmsg_flags)
+		return "IP_RECVERR, IP_FREEBIND, IP_TRANSPARENT or IP_PKTINFO";
+	if (sk->sk_family == AF_INET6) {
+		struct ipv6_pinfo *np = inet6_sk(sk);
+
+		if (!np)
+			return NULL;
+		if (np->hop_limit != -1 || np->tclass ||
+		    rcu_access_pointer(np->opt) || np->rxopt.all ||
+		    np->recverr)
+			return "IPv6 options (hop limit, traffic class, ancillary data)";
+		if (sk->sk_type == SOCK_DGRAM &&
+		    (rcu_access_pointer(np->ipv6_mc_list) ||
+		     np->mcast_hops != IPV6_DEFAULT_MCASTHOPS || !np->mc_loop ||
+		     np->mcast_oif))
+			return "IPv6 multicast options";
+	}
+	if (sk->sk_type == SOCK_STREAM) {
+		struct tcp_sock *tp = tcp_sk(sk);
+
+		if (tp->keepalive_time || tp->keepalive_intvl ||
+		    tp->keepalive_probes)
+			return "TCP_KEEPIDLE, TCP_KEEPINTVL or TCP_KEEPCNT";
+		if (inet_csk(sk)->icsk_accept_queue.rskq_defer_accept)
+			return "TCP_DEFER_ACCEPT";
+		if (tp->rx_opt.user_mss)
+			return "TCP_MAXSEG";
+		if (inet_csk(sk)->icsk_user_timeout)
+			return "TCP_USER_TIMEOUT";
+		if (tp->nonagle & TCP_NAGLE_CORK)
+			return "TCP_CORK";
+		if (tp->linger2)
+			return "TCP_LINGER2";
+	}
+	return NULL;
 }
 
 /* Why @sk (locked) cannot be saved, or NULL; its state in @h */
@@ -398,13 +457,14 @@ static int ckpt_inet_checkpoint(struct ckpt_ctx *ctx, struct file *file,
 		.h.len = sizeof(h),
 	};
 	struct sock *sk = ckpt_inet_sk(file), *peer = NULL;
-	const char *why;
+	const char *why, *opt;
 	int ret;
 
 	h.family = sk->sk_family;
 	h.type = sk->sk_type;
 	lock_sock(sk);
 	why = ckpt_inet_state(sk, &h);
+	opt = why ? NULL : ckpt_inet_unsaved(sk);
 	if (!why) {
 		ckpt_inet_addrs(sk, &h);
 		h.sndbuf = sk->sk_sndbuf;
@@ -439,6 +499,10 @@ static int ckpt_inet_checkpoint(struct ckpt_ctx *ctx, struct file *file,
 		return ckpt_err(ctx, -EBUSY, "pid %d fd %d: %s socket %pD %s",
 				task_pid_vnr(ref->task), ref->fd,
 				h.type == SOCK_STREAM ? "TCP" : "UDP", file, why);
+	if (opt)
+		return ckpt_err(ctx, -EBUSY, "pid %d fd %d: %s socket %pD has %s set: not saved yet",
+				task_pid_vnr(ref->task), ref->fd,
+				h.type == SOCK_STREAM ? "TCP" : "UDP", file, opt);
 	if (h.state == CKPT_INET_ESTABLISHED)
 		peer = ckpt_tcp_peer_in_tree(ctx, file, sk);
 	if (peer) {

@@ -878,24 +878,30 @@ static int wl_tun(struct cr_ctx *ctx, void *arg)
 	return 0;
 }
 
-/* A network namespace with a device other than loopback is refused */
-CR_TEST(cr_sockets, netns_device_refused)
+/*
+ * Checkpoint of the tree of @call (spawned with @spawn_flags) is refused
+ * with EBUSY and @said in the log; the tree runs on once thawed.
+ */
+static void refused_with(struct __test_metadata *_metadata,
+			 struct cr_ctx *ctx, struct wl_call *call,
+			 unsigned long spawn_flags, const char *said)
 {
-	struct wl_call call = { wl_tun, NULL };
 	int err, status;
 	size_t len;
 	char *log;
 
 	prctl(PR_SET_CHILD_SUBREAPER, 1);
-	ctx->spawn_flags = CLONE_NEWPID | CLONE_NEWNET;
+	ctx->spawn_flags = spawn_flags;
 	clear_ready(ctx);
 	cr_cgroup_create(_metadata, ctx);
-	cr_spawn(_metadata, ctx, wl_in_cgroup, &call);
+	cr_spawn(_metadata, ctx, wl_in_cgroup, call);
 	cr_freeze(_metadata, ctx, ctx->wl_pid);
-	EXPECT_EQ(-1, ckpt_to_img(ctx, ctx->wl_pid, 0, &err));
+	EXPECT_EQ(-1, ckpt_to_img(ctx, ctx->wl_pid,
+				  spawn_flags ? 0 : CHECKPOINT_SUBTREE, &err));
 	EXPECT_EQ(EBUSY, err);
 	log = cr_read_whole(ctx->log, &len);
-	EXPECT_TRUE(log && strstr(log, "network device " TUN_NAME)) {
+	EXPECT_TRUE(log && strstr(log, said)) {
+		TH_LOG("\"%s\" not in the log", said);
 		cr_dump_logs(_metadata, ctx);
 	}
 	free(log);
@@ -904,6 +910,41 @@ CR_TEST(cr_sockets, netns_device_refused)
 	ASSERT_EQ(0, cr_wait_timeout(ctx->wl_pid, &status, CR_WAIT_MS));
 	ctx->wl_pid = 0;
 	EXPECT_EQ(0, status);
+}
+
+/* A network namespace with a device other than loopback is refused */
+CR_TEST(cr_sockets, netns_device_refused)
+{
+	struct wl_call call = { wl_tun, NULL };
+
+	refused_with(_metadata, ctx, &call, CLONE_NEWPID | CLONE_NEWNET,
+		     "network device " TUN_NAME);
+}
+
+/* Sockets with options not saved: IP_TTL, TCP_KEEPIDLE */
+static int wl_inet_opts(struct cr_ctx *ctx, void *arg)
+{
+	int v = *(int *)arg ? 7 : 60;
+
+	if (cr_move_fd(socket(AF_INET, *(int *)arg ? SOCK_DGRAM : SOCK_STREAM,
+			      0), 20) ||
+	    (*(int *)arg ? setsockopt(20, IPPROTO_IP, IP_TTL, &v, sizeof(v)) :
+	     setsockopt(20, IPPROTO_TCP, TCP_KEEPIDLE, &v, sizeof(v))))
+		return CR_EXIT_SETUP;
+	cr_wl_ready(ctx);
+	cr_wl_wait_go(ctx);
+	return 0;
+}
+
+/* An option that is not saved is refused, never dropped, naming it */
+CR_TEST(cr_sockets, inet_option_refused)
+{
+	int udp = 1;
+	struct wl_call call = { wl_inet_opts, &udp };
+
+	refused_with(_metadata, ctx, &call, 0, "fd 20: UDP socket UDP has IP_TTL set");
+	udp = 0;
+	refused_with(_metadata, ctx, &call, 0, "has TCP_KEEPIDLE, TCP_KEEPINTVL or TCP_KEEPCNT set");
 }
 
 static const struct cr_bad_field bad_netns[] = {
