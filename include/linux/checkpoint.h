@@ -160,6 +160,9 @@ struct ckpt_hold {
  * @may_relink_exe: restart: the task whose turn it is had, before it took
  *	the image's credentials, the right to name any executable
  *	(PR_SET_MM_MAP's CAP_CHECKPOINT_RESTORE)
+ * @may_repair_tcp: restart: the task whose turn it is had, before it took
+ *	the image's credentials, CAP_NET_ADMIN over its network namespace:
+ *	the right to use TCP repair (net/ipv4/checkpoint.c)
  * @timers: restart: the POSIX timers of the thread group being restored,
  *	until its last task arms them (sorted by id once all are made)
  * @nr_timers: entries of @timers
@@ -215,6 +218,7 @@ struct ckpt_ctx {
 	void *pgbuf;
 	long reissued_nr;
 	bool may_relink_exe;
+	bool may_repair_tcp;
 	struct ckpt_pending group_pending;
 	struct ckpt_timer_restore *timers;
 	unsigned int nr_timers;

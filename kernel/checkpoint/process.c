@@ -6,6 +6,8 @@
 #define pr_fmt(fmt) "checkpoint: " fmt
 
 #include "internal.h"
+#include <linux/nsproxy.h>
+#include <net/net_namespace.h>
 #include <linux/sched.h>
 #include <linux/sched/signal.h>
 #include <linux/sched/task.h>
@@ -401,6 +403,10 @@ int ckpt_restore_task(struct ckpt_ctx *ctx, int idx)
 	ctx->may_relink_exe =
 		ns_capable_noaudit(current_user_ns(), CAP_CHECKPOINT_RESTORE) ||
 		ns_capable_noaudit(current_user_ns(), CAP_SYS_ADMIN);
+	/* TCP_REPAIR's, as the restarter had it over the tree's network */
+	ctx->may_repair_tcp =
+		ns_capable_noaudit(current->nsproxy->net_ns->user_ns,
+				   CAP_NET_ADMIN);
 	for (i = 0; !ret && i < ARRAY_SIZE(ckpt_task_parts); i++)
 		ret = ckpt_task_parts[i].restore(ctx, &tr);
 	/* every task is attached again: SysV segments removed may go */

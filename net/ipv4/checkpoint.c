@@ -839,11 +839,35 @@ static int ckpt_tcp_fill(struct socket *sock, u8 *buf, u32 len)
 	return 0;
 }
 
+/* The data of both queues of end @c, into @sock in repair */
+static int ckpt_tcp_fill_queues(struct socket *sock,
+				const struct ckpt_hdr_tcp_conn *c, u8 *data,
+				const char **what)
+{
+	int ret;
+
+	*what = "fill its receive queue";
+	ret = ckpt_inet_setopt(sock, SOL_TCP, TCP_REPAIR_QUEUE, TCP_RECV_QUEUE);
+	if (!ret)
+		ret = ckpt_tcp_fill(sock, data + ckpt_tcp_slen(c),
+				    ckpt_tcp_rlen(c));
+	if (ret)
+		return ret;
+	*what = "fill its send queue";
+	ret = ckpt_inet_setopt(sock, SOL_TCP, TCP_REPAIR_QUEUE, TCP_SEND_QUEUE);
+	if (!ret)
+		ret = ckpt_tcp_fill(sock, data, ckpt_tcp_slen(c));
+	if (!ret)
+		ret = ckpt_inet_setopt(sock, SOL_TCP, TCP_REPAIR_QUEUE,
+				       TCP_NO_QUEUE);
+	return ret;
+}
+
 /* TCP repair of @sock, bound already, as end @c says, connected to @remote */
 static int ckpt_tcp_repair(struct socket *sock,
 			   const struct ckpt_hdr_tcp_conn *c, u8 *data,
 			   struct sockaddr_storage *remote, int rlen,
-			   bool bufs_set, const char **what)
+			   const char **what)
 {
 	struct tcp_repair_opt opts[4];
 	struct tcp_repair_window win = {
@@ -854,7 +878,7 @@ static int ckpt_tcp_repair(struct socket *sock,
 		.rcv_wup = c->rcv_wup,
 	};
 	struct sock *sk = sock->sk;
-	int n = 0, ret;
+	int n = 0, ret, sndbuf, rcvbuf;
 
 	*what = "set its sequence numbers";
 	ret = ckpt_inet_setopt(sock, SOL_TCP, TCP_REPAIR_QUEUE, TCP_RECV_QUEUE);
@@ -894,27 +918,27 @@ static int ckpt_tcp_repair(struct socket *sock,
 				       c->timestamp);
 	if (ret)
 		return ret;
-	/* the sizes it had grown to, unless set by the program (kept) */
+	/* the sizes it had grown to, unless set by the program (kept);
+	 * room for the queues meanwhile: the new buffers of the same data
+	 * may take more memory than the old ones did
+	 */
 	lock_sock(sk);
 	if (!(sk->sk_userlocks & SOCK_SNDBUF_LOCK))
 		WRITE_ONCE(sk->sk_sndbuf, c->sndbuf);
 	if (!(sk->sk_userlocks & SOCK_RCVBUF_LOCK))
 		WRITE_ONCE(sk->sk_rcvbuf, c->rcvbuf);
+	sndbuf = sk->sk_sndbuf;
+	rcvbuf = sk->sk_rcvbuf;
+	WRITE_ONCE(sk->sk_sndbuf, max_t(u64, sndbuf,
+					4ULL * ckpt_tcp_slen(c) + SOCK_MIN_SNDBUF));
+	WRITE_ONCE(sk->sk_rcvbuf, max_t(u64, rcvbuf,
+					4ULL * ckpt_tcp_rlen(c) + SOCK_MIN_RCVBUF));
 	release_sock(sk);
-	*what = "fill its receive queue";
-	ret = ckpt_inet_setopt(sock, SOL_TCP, TCP_REPAIR_QUEUE, TCP_RECV_QUEUE);
-	if (!ret)
-		ret = ckpt_tcp_fill(sock, data + ckpt_tcp_slen(c),
-				    ckpt_tcp_rlen(c));
-	if (ret)
-		return ret;
-	*what = "fill its send queue";
-	ret = ckpt_inet_setopt(sock, SOL_TCP, TCP_REPAIR_QUEUE, TCP_SEND_QUEUE);
-	if (!ret)
-		ret = ckpt_tcp_fill(sock, data, ckpt_tcp_slen(c));
-	if (!ret)
-		ret = ckpt_inet_setopt(sock, SOL_TCP, TCP_REPAIR_QUEUE,
-				       TCP_NO_QUEUE);
+	ret = ckpt_tcp_fill_queues(sock, c, data, what);
+	lock_sock(sk);
+	WRITE_ONCE(sk->sk_sndbuf, sndbuf);
+	WRITE_ONCE(sk->sk_rcvbuf, rcvbuf);
+	release_sock(sk);
 	if (ret)
 		return ret;
 	*what = "set its windows";
@@ -944,7 +968,7 @@ static struct file *ckpt_tcp_restore(struct ckpt_ctx *ctx,
 					"end %d of a TCP connection is restored twice",
 					end));
 	pair->taken[end] = true;
-	if (!ns_capable(current->nsproxy->net_ns->user_ns, CAP_NET_ADMIN)) {
+	if (!ctx->may_repair_tcp) {
 		if (ctx->uflags & RESTART_CONN_RESET)
 			return ckpt_inet_reset(ctx, f, h);
 		return ERR_PTR(ckpt_err(ctx, -EPERM,
@@ -956,16 +980,21 @@ static struct file *ckpt_tcp_restore(struct ckpt_ctx *ctx,
 		goto err;
 	what = "set its options";
 	ret = ckpt_inet_options(sock, h);
-	if (!ret)
-		ret = ckpt_inet_setopt(sock, SOL_TCP, TCP_REPAIR, TCP_REPAIR_ON);
 	if (!ret) {
+		/* TCP_REPAIR on, with the restarter's right checked above:
+		 * the task runs with the image's credentials now
+		 */
+		lock_sock(sock->sk);
+		tcp_sk(sock->sk)->repair = 1;
+		sock->sk->sk_reuse = SK_FORCE_REUSE;
+		tcp_sk(sock->sk)->repair_queue = TCP_NO_QUEUE;
+		release_sock(sock->sk);
 		what = "bind it";
 		ret = kernel_bind(sock, (struct sockaddr *)&local, llen);
 	}
 	if (!ret)
 		ret = ckpt_tcp_repair(sock, &pair->conn[end], pair->data[end],
-				      &remote, rlen,
-				      h->flags & CKPT_INET_SNDBUF_SET, &what);
+				      &remote, rlen, &what);
 	if (ret) {
 		sock_release(sock);
 		goto err;

@@ -27,8 +27,12 @@
 #     between two requests (subtree mode), killed (nothing answers), and
 #     restarted: it serves the same bytes on the same port.
 #
-# A client/server pair with a connection open needs TCP connections
-# restored in place (TCP repair), which is not done yet.
+#  5. client_server: in a container with its own network namespace
+#     (nsexec -p -n), a busybox nc server on 127.0.0.1 writes what it
+#     receives to a file, and an nc client sends it numbered lines at a
+#     slow pace; checkpointed with the connection open (container mode),
+#     killed, restarted into a new network namespace (TCP repair): the
+#     file goes on to the last line, every line once and in order.
 #
 # Each case runs in its own cgroup v2 directory, frozen by hand with
 # cgroup.freeze and killed with cgroup.kill; the restart tool is started in
@@ -38,7 +42,7 @@
 set -u
 
 echo "TAP version 13"
-echo "1..4"
+echo "1..5"
 top=$(mktemp -d /tmp/test_programs.XXXXXX) || { echo "Bail out! mktemp"; exit 1; }
 cgbase=/sys/fs/cgroup/test_programs.$$
 
@@ -343,8 +347,55 @@ case_httpd() {
 	rmdir "$cg"
 }
 
+# --- 5. a client and a server with a connection open ----------------------
+
+NC_PORT=5555
+NC_LINES=300
+# lo up, an nc server writing to $1 (its stdin a pipe that stays open:
+# on EOF there busybox nc would shut the connection down), an nc client
+# sending lines 1 to $2
+# shellcheck disable=SC2016 # expanded by the container's shell
+NC_PAIR='
+ip link set lo up || exit 1
+sleep 100000 | nc -l -p '"$NC_PORT"' >"$1" &
+sleep 0.5
+i=1
+while [ $i -le $2 ]; do
+	echo $i
+	i=$((i + 1))
+	sleep 0.03
+done | nc 127.0.0.1 '"$NC_PORT"' >/dev/null
+wait'
+
+case_client_server() {
+	out=$t/out
+	run_in_cg "$cg" nsexec -p -n -d -P "$t/pid" -- sh -c "$NC_PAIR" pair "$out" "$NC_LINES"
+	wait "$pid" || fail "nsexec failed"
+	wait_until 50 test -s "$t/pid" || fail "no pid file"
+	pid=$(cat "$t/pid")
+	wait_until 200 lines_at_least "$out" 40 || fail "no data came through"
+	checkpoint_and_kill
+	before=$(wc -l <"$out")
+	ckptinfo "$t/img" | grep -q "TCP_PAIR" ||
+		fail "the image has no TCP connection"
+	echo "# checkpointed at line $before with the connection open"
+
+	restart_in_cg "$cg" || fail "restart failed"
+	wait_until 300 lines_at_least "$out" "$NC_LINES" ||
+		fail "the stream stopped at $(wc -l <"$out") lines (was $before)"
+	sleep 0.5
+	bad=$(consecutive "$out")
+	[ -z "$bad" ] || fail "after the restart (checkpointed at $before), $bad"
+	[ "$(wc -l <"$out")" -eq "$NC_LINES" ] ||
+		fail "$(wc -l <"$out") lines, sent $NC_LINES"
+	echo "# $before lines before the checkpoint, all $NC_LINES after the restart"
+	cg_kill "$cg" || fail "the restored container did not die"
+	rmdir "$cg"
+}
+
 run_case 1 pipeline_mid_stream case_pipeline
 run_case 2 fifo_cat_md5sum case_fifo
 run_case 3 container_pipeline case_container
 run_case 4 http_server case_httpd
+run_case 5 client_server case_client_server
 [ "$fails" -eq 0 ]
