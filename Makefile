@@ -187,7 +187,7 @@ lint: $(KSRC)/.config
 	@scripts/sync-overlay $(KSRC)
 	$(KMAKE) W=1 kernel/checkpoint/ mm/checkpoint.o fs/checkpoint.o fs/pipe_checkpoint.o \
 		fs/eventfd_checkpoint.o fs/signalfd_checkpoint.o fs/timerfd_checkpoint.o \
-		fs/eventpoll_checkpoint.o \
+		fs/eventpoll_checkpoint.o fs/notify/inotify/inotify_checkpoint.o \
 		arch/x86/kernel/checkpoint.o \
 		kernel/time/checkpoint.o ipc/checkpoint.o net/unix/checkpoint.o \
 		net/ipv4/checkpoint.o net/core/checkpoint.o
@@ -195,7 +195,8 @@ lint: $(KSRC)/.config
 		$$(git ls-files 'kernel/checkpoint/*.[ch]' 'include/*checkpoint*.h' \
 			mm/checkpoint.c fs/checkpoint.c fs/pipe_checkpoint.c \
 			fs/eventfd_checkpoint.c fs/signalfd_checkpoint.c \
-			fs/timerfd_checkpoint.c fs/eventpoll_checkpoint.c arch/x86/kernel/checkpoint.c kernel/time/checkpoint.c ipc/checkpoint.c \
+			fs/timerfd_checkpoint.c fs/eventpoll_checkpoint.c \
+			fs/notify/inotify/inotify_checkpoint.c arch/x86/kernel/checkpoint.c kernel/time/checkpoint.c ipc/checkpoint.c \
 			net/unix/checkpoint.c net/ipv4/checkpoint.c net/core/checkpoint.c)
 
 # Mutation testing (scripts/mutate --help): each mutant of

@@ -81,6 +81,79 @@ int ckpt_write_fname(struct ckpt_ctx *ctx, const struct path *path)
 	return ret;
 }
 
+struct ckpt_find_mnt {
+	struct inode *inode;
+	struct dentry *alias;
+	struct vfsmount *found;
+};
+
+static int ckpt_find_mnt(struct vfsmount *mnt, void *arg)
+{
+	struct ckpt_find_mnt *f = arg;
+
+	if (mnt->mnt_sb != f->inode->i_sb ||
+	    !is_subdir(f->alias, mnt->mnt_root))
+		return 0;
+	f->found = mnt;
+	return 1;
+}
+
+/**
+ * ckpt_write_inode_path - write a STRING record with a path to an inode
+ * @ctx: checkpoint context
+ * @inode: the inode, known without a path (an inotify watch's)
+ *
+ * The path is one the checkpointer sees: through the first mount of its
+ * mount namespace, below its root, that shows the inode.
+ *
+ * Return: 0 or a negative errno (-EBUSY, logged, for an inode no path
+ * reaches: deleted, or on a filesystem not mounted where the
+ * checkpointer sees it).
+ */
+int ckpt_write_inode_path(struct ckpt_ctx *ctx, struct inode *inode)
+{
+	struct ckpt_find_mnt f = { .inode = inode };
+	struct path root, croot, p;
+	struct vfsmount *tree;
+	char *buf, *name = ERR_PTR(-ENOENT);
+	int ret;
+
+	f.alias = d_find_alias(inode);
+	if (!f.alias || d_unlinked(f.alias)) {
+		dput(f.alias);
+		return ckpt_err(ctx, -EBUSY, "inode %lu of %s has no path (deleted): not supported",
+				inode->i_ino, inode->i_sb->s_id);
+	}
+	buf = kmalloc(PATH_MAX, GFP_KERNEL);
+	get_fs_root(current->fs, &root);
+	tree = buf ? collect_mounts(&root) : ERR_PTR(-ENOMEM);
+	path_put(&root);
+	if (!IS_ERR(tree)) {
+		iterate_mounts(ckpt_find_mnt, &f, tree);
+		if (f.found) {
+			croot.mnt = tree;
+			croot.dentry = tree->mnt_root;
+			p.mnt = f.found;
+			p.dentry = f.alias;
+			name = __d_path(&p, &croot, buf, PATH_MAX);
+			if (!name)
+				name = ERR_PTR(-ENOENT);
+		}
+		drop_collected_mounts(tree);
+	} else {
+		name = ERR_CAST(tree);
+	}
+	if (IS_ERR(name))
+		ret = ckpt_err(ctx, PTR_ERR(name) == -ENOENT ? -EBUSY : PTR_ERR(name),
+			       "no mount the checkpointer sees shows %pd (inode %lu of %s)",
+			       f.alias, inode->i_ino, inode->i_sb->s_id);
+	else
+		ret = ckpt_write_string(ctx, name);
+	kfree(buf);
+	dput(f.alias);
+	return ret;
+}
+
 /**
  * ckpt_open_fname - read a STRING record with a path and open it
  * @ctx: restart context

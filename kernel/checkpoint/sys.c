@@ -69,6 +69,9 @@ static const char * const ckpt_hdr_names[] = {
 	[CKPT_HDR_UNIX_SOCK] = "UNIX_SOCK",
 	[CKPT_HDR_UNIX_SKB] = "UNIX_SKB",
 	[CKPT_HDR_INET_SOCK] = "INET_SOCK",
+	[CKPT_HDR_INOTIFY] = "INOTIFY",
+	[CKPT_HDR_INOTIFY_WATCH] = "INOTIFY_WATCH",
+	[CKPT_HDR_INOTIFY_EVENT] = "INOTIFY_EVENT",
 	[CKPT_HDR_NET_NS] = "NET_NS",
 	[CKPT_HDR_NET_ADDR] = "NET_ADDR",
 	[CKPT_HDR_TCP_PAIR] = "TCP_PAIR",
@@ -266,6 +269,9 @@ CKPT_ALIGNED(ckpt_hdr_unix_pair);
 CKPT_ALIGNED(ckpt_hdr_unix_sock);
 CKPT_ALIGNED(ckpt_hdr_unix_skb);
 CKPT_ALIGNED(ckpt_hdr_inet_sock);
+CKPT_ALIGNED(ckpt_hdr_inotify);
+CKPT_ALIGNED(ckpt_hdr_inotify_watch);
+CKPT_ALIGNED(ckpt_hdr_inotify_event);
 CKPT_ALIGNED(ckpt_hdr_net_ns);
 CKPT_ALIGNED(ckpt_hdr_net_addr);
 CKPT_ALIGNED(ckpt_hdr_tcp_pair);
@@ -311,6 +317,7 @@ static const struct {
 	CKPT_RESERVED(CKPT_HDR_EVENTFD, ckpt_hdr_eventfd, pad),
 	CKPT_RESERVED(CKPT_HDR_UNIX_FILE, ckpt_hdr_unix_file, pad),
 	CKPT_RESERVED(CKPT_HDR_UNIX_SKB, ckpt_hdr_unix_skb, pad),
+	CKPT_RESERVED(CKPT_HDR_INOTIFY, ckpt_hdr_inotify, pad),
 	CKPT_RESERVED(CKPT_HDR_NET_NS, ckpt_hdr_net_ns, pad),
 	CKPT_RESERVED(CKPT_HDR_NET_ADDR, ckpt_hdr_net_addr, pad),
 	CKPT_RESERVED(CKPT_HDR_TCP_PAIR, ckpt_hdr_tcp_pair, pad),

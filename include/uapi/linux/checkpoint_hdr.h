@@ -86,6 +86,9 @@ enum ckpt_hdr_type {
 	CKPT_HDR_TIMERFD,
 	CKPT_HDR_EPOLL,
 	CKPT_HDR_EPOLL_WATCH,
+	CKPT_HDR_INOTIFY,
+	CKPT_HDR_INOTIFY_WATCH,
+	CKPT_HDR_INOTIFY_EVENT,
 
 	CKPT_HDR_MM = 400,
 	CKPT_HDR_VMA,
@@ -521,6 +524,7 @@ enum ckpt_file_type {
 	CKPT_FILE_UNIX,		/* unix socket; UNIX_FILE, then its pair */
 	CKPT_FILE_INET,		/* TCP or UDP socket; an INET_SOCK follows */
 	CKPT_FILE_EPOLL,	/* epoll instance; EPOLL and its watches follow */
+	CKPT_FILE_INOTIFY,	/* inotify instance; INOTIFY and the rest */
 	CKPT_FILE_TYPE_MAX
 };
 
@@ -539,6 +543,7 @@ struct ckpt_hdr_file {
 	/* UNIX: UNIX_FILE, then its CKPT_HDR_UNIX_PAIR (or an OBJREF) */
 	/* INET: an INET_SOCK record */
 	/* EPOLL: an EPOLL record, then nr_watches EPOLL_WATCH records */
+	/* INOTIFY: an INOTIFY record, its watches and its events */
 	/* then nr_locks CKPT_HDR_FILE_LOCK records */
 };
 
@@ -605,6 +610,37 @@ struct ckpt_hdr_epoll_watch {
 	__u64 data;
 	__s32 file;		/* objref of the FILE watched */
 	__u32 pad;
+};
+
+/*
+ * An inotify instance, after its FILE: nr_watches INOTIFY_WATCH records,
+ * each followed by a STRING, the path of what it watches (as the task
+ * that holds the instance sees it), then nr_events INOTIFY_EVENT records,
+ * the events not read yet, oldest first. next_wd: where the search for
+ * the next free watch descriptor starts.
+ */
+struct ckpt_hdr_inotify {
+	struct ckpt_hdr h;
+	__u32 nr_watches;
+	__u32 nr_events;
+	__s32 next_wd;
+	__u32 pad;
+};
+
+/* A watch: its descriptor, and its IN_* events and flags */
+struct ckpt_hdr_inotify_watch {
+	struct ckpt_hdr h;
+	__s32 wd;
+	__u32 mask;		/* IN_ALL_EVENTS, IN_EXCL_UNLINK, IN_ONESHOT */
+};
+
+/* An event not read yet, its name_len bytes of name following (no NUL) */
+struct ckpt_hdr_inotify_event {
+	struct ckpt_hdr h;
+	__s32 wd;		/* -1 for a queue overflow */
+	__u32 mask;
+	__u32 cookie;
+	__u32 name_len;
 };
 
 #define CKPT_TIMERFD_ABSTIME		0x1	/* TFD_TIMER_ABSTIME */

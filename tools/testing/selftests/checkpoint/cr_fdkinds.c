@@ -5,13 +5,15 @@
  * another process), signalfds (the signals they read, a pending one),
  * character devices by path (/dev/null, /dev/zero, /dev/full,
  * /dev/urandom), directories open at a getdents() position, O_PATH
- * fds; and a terminal and a device with state of its own, refused.
+ * fds; inotify instances (watches by path, descriptors, events not read
+ * yet); and a terminal and a device with state of its own, refused.
  */
 #include "cr_tree.h"
 
 #include <dirent.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
+#include <sys/inotify.h>
 #include <sys/socket.h>
 #include <sys/signalfd.h>
 #include <sys/timerfd.h>
@@ -488,6 +490,181 @@ CR_TEST(cr_fdkinds, dev_files_and_dir_fd)
 	tree_cycle(_metadata, ctx, wl_dev_dir, NULL, 0);
 }
 
+/* ---- inotify ---------------------------------------------------------------- */
+
+#define FD_INO		20	/* IN_NONBLOCK, events not read yet */
+#define INO_EVENTS	4
+
+struct ino_ev {
+	int wd;
+	uint32_t mask;
+	uint32_t cookie;
+	char name[16];
+};
+
+/* The next event of @fd in @e: 1, 0 when none (EAGAIN), -1 on error */
+static int ino_next(int fd, struct ino_ev *e)
+{
+	static char buf[4096] __attribute__((aligned(8)));
+	static size_t have, at;
+	struct inotify_event *ie;
+	ssize_t n;
+
+	if (at >= have) {
+		n = read(fd, buf, sizeof(buf));
+		if (n < 0)
+			return errno == EAGAIN ? 0 : -1;
+		have = n;
+		at = 0;
+	}
+	ie = (struct inotify_event *)(buf + at);
+	at += sizeof(*ie) + ie->len;
+	e->wd = ie->wd;
+	e->mask = ie->mask;
+	e->cookie = ie->cookie;
+	snprintf(e->name, sizeof(e->name), "%s", ie->len ? ie->name : "");
+	return 1;
+}
+
+static int ino_expect(int fd, int wd, uint32_t mask, const char *name,
+		      uint32_t *cookie)
+{
+	struct ino_ev e;
+
+	if (ino_next(fd, &e) != 1 || e.wd != wd || e.mask != mask ||
+	    strcmp(e.name, name))
+		return -1;
+	if (cookie && *cookie && e.cookie != *cookie)
+		return -1;
+	if (cookie)
+		*cookie = e.cookie;
+	return 0;
+}
+
+/*
+ * Watches on a directory (create, delete, moves), a file (modify, one
+ * shot) and one removed (its IN_IGNORED queued); a create and a rename
+ * not read yet.
+ */
+static int wl_inotify(struct cr_ctx *ctx, void *arg)
+{
+	char dir[64], dir2[80], file[80], a[96], b[96], c[96];
+	int wd1, wd2, wd3, wd4, fd;
+	uint32_t cookie = 0;
+	struct ino_ev e;
+
+	snprintf(dir, sizeof(dir), "/tmp/cr_ino.%d", getpid());
+	snprintf(dir2, sizeof(dir2), "%s.2", dir);
+	snprintf(file, sizeof(file), "%s/f", dir);
+	snprintf(a, sizeof(a), "%s/a", dir);
+	snprintf(b, sizeof(b), "%s/b", dir);
+	snprintf(c, sizeof(c), "%s/c", dir);
+	if ((mkdir(dir, 0700) && errno != EEXIST) ||
+	    (mkdir(dir2, 0700) && errno != EEXIST))
+		return CR_EXIT_SETUP;
+	fd = open(file, O_CREAT | O_WRONLY, 0600);
+	if (fd < 0 || close(fd) ||
+	    cr_move_fd(inotify_init1(IN_NONBLOCK), FD_INO))
+		return CR_EXIT_SETUP;
+	wd1 = inotify_add_watch(FD_INO, dir, IN_CREATE | IN_DELETE | IN_MOVE);
+	wd2 = inotify_add_watch(FD_INO, file, IN_MODIFY | IN_ONESHOT);
+	wd3 = inotify_add_watch(FD_INO, dir2, IN_ATTRIB);
+	if (wd1 < 0 || wd2 < 0 || wd3 < 0 || inotify_rm_watch(FD_INO, wd3))
+		return CR_WL_FAIL(CR_EXIT_SETUP, "watches: %s", strerror(errno));
+	fd = open(a, O_CREAT | O_WRONLY, 0600);
+	if (fd < 0 || close(fd) || rename(a, b))
+		return CR_EXIT_SETUP;
+	cr_wl_ready(ctx);
+	cr_wl_wait_go(ctx);
+
+	/* the events not read, in order, the rename's two with one cookie */
+	if (ino_expect(FD_INO, wd3, IN_IGNORED, "", NULL))
+		return CR_WL_FAIL(1, "the removed watch's IN_IGNORED lost");
+	if (ino_expect(FD_INO, wd1, IN_CREATE, "a", NULL))
+		return CR_WL_FAIL(2, "the create lost");
+	if (ino_expect(FD_INO, wd1, IN_MOVED_FROM, "a", &cookie) ||
+	    ino_expect(FD_INO, wd1, IN_MOVED_TO, "b", &cookie) || !cookie)
+		return CR_WL_FAIL(3, "the rename lost, or its cookie");
+	if (ino_next(FD_INO, &e) != 0)
+		return CR_WL_FAIL(4, "an event more (wd %d, mask %#x), or blocking",
+				  e.wd, e.mask);
+	/* the watches go on, under their descriptors */
+	fd = open(c, O_CREAT | O_WRONLY, 0600);
+	if (fd < 0 || close(fd) || ino_expect(FD_INO, wd1, IN_CREATE, "c", NULL))
+		return CR_WL_FAIL(5, "the directory's watch is gone");
+	fd = open(file, O_WRONLY);
+	if (fd < 0 || write(fd, "x", 1) != 1 || close(fd) ||
+	    ino_expect(FD_INO, wd2, IN_MODIFY, "", NULL) ||
+	    ino_expect(FD_INO, wd2, IN_IGNORED, "", NULL))
+		return CR_WL_FAIL(6, "the file's one-shot watch is gone");
+	if (unlink(b) || unlink(c) ||
+	    ino_expect(FD_INO, wd1, IN_DELETE, "b", NULL) ||
+	    ino_expect(FD_INO, wd1, IN_DELETE, "c", NULL))
+		return CR_WL_FAIL(7, "deletes not seen");
+	/* a new watch gets the next descriptor, not a used one */
+	wd4 = inotify_add_watch(FD_INO, dir2, IN_ATTRIB);
+	if (wd4 != wd3 + 1)
+		return CR_WL_FAIL(8, "new watch %d, the last was %d", wd4, wd3);
+	if (inotify_rm_watch(FD_INO, wd1))
+		return CR_WL_FAIL(9, "inotify_rm_watch(%d): %s", wd1,
+				  strerror(errno));
+	unlink(file);
+	rmdir(dir2);
+	rmdir(dir);
+	return 0;
+}
+
+/*
+ * An inotify instance comes back with its watches (paths, events, flags,
+ * descriptors) and the events it had not read, in order.
+ */
+CR_TEST(cr_fdkinds, inotify)
+{
+	tree_cycle(_metadata, ctx, wl_inotify, NULL, CHECKPOINT_SUBTREE);
+}
+
+static int wl_ino_deleted(struct cr_ctx *ctx, void *arg)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "/tmp/cr_ino_del.%d", getpid());
+	/* open: the inode outlives its name, and so does the watch */
+	if (cr_move_fd(open(path, O_CREAT | O_WRONLY, 0600), 21) ||
+	    cr_move_fd(inotify_init1(0), FD_INO) ||
+	    inotify_add_watch(FD_INO, path, IN_ATTRIB) < 0 || unlink(path))
+		return CR_EXIT_SETUP;
+	cr_wl_ready(ctx);
+	cr_wl_wait_go(ctx);
+	return 0;
+}
+
+/* A watch on a deleted file has no path to come back by: refused */
+CR_TEST(cr_fdkinds, inotify_deleted_refused)
+{
+	struct wl_call call = { wl_ino_deleted, NULL };
+	int err, status;
+	size_t len;
+	char *log;
+
+	prctl(PR_SET_CHILD_SUBREAPER, 1);
+	cr_cgroup_create(_metadata, ctx);
+	cr_spawn(_metadata, ctx, wl_in_cgroup, &call);
+	cr_freeze(_metadata, ctx, ctx->wl_pid);
+	EXPECT_EQ(-1, ckpt_to_img(ctx, ctx->wl_pid, CHECKPOINT_SUBTREE, &err));
+	EXPECT_EQ(EBUSY, err);
+	log = cr_read_whole(ctx->log, &len);
+	EXPECT_TRUE(log && strstr(log, "deleted") &&
+		    strstr(log, "inotify watch 1")) {
+		cr_dump_logs(_metadata, ctx);
+	}
+	free(log);
+	cr_thaw(_metadata, ctx);
+	cr_go(_metadata, ctx);
+	ASSERT_EQ(0, cr_wait_timeout(ctx->wl_pid, &status, CR_WAIT_MS));
+	ctx->wl_pid = 0;
+	EXPECT_EQ(0, status);
+}
+
 /* ---- a terminal, a device with state: refused ---------------------------- */
 
 static const char *const refused_dev[] = { "/dev/ptmx", "/dev/kmsg" };
@@ -551,7 +728,11 @@ static int wl_bad(struct cr_ctx *ctx, void *arg)
 	    cr_move_fd(eventfd(9, 0), 20) ||
 	    cr_move_fd(signalfd(-1, &mask, 0), 21) ||
 	    cr_move_fd(timerfd_create(CLOCK_MONOTONIC, 0), 22) ||
-	    cr_move_fd(epoll_create1(0), 23) || ep_add(23, 20, EPOLLIN, 7))
+	    cr_move_fd(epoll_create1(0), 23) || ep_add(23, 20, EPOLLIN, 7) ||
+	    cr_move_fd(inotify_init1(0), 24) ||
+	    inotify_add_watch(24, "/tmp", IN_CREATE) != 1 ||
+	    inotify_add_watch(24, "/", IN_ATTRIB) != 2 ||
+	    inotify_rm_watch(24, 2))
 		return CR_EXIT_SETUP;
 	cr_wl_ready(ctx);
 	cr_wl_wait_go(ctx);
@@ -578,6 +759,19 @@ static const struct cr_bad_field bad_kinds[] = {
 	CR_BAD(EPOLL_WATCH, epoll_watch, file, 0, false),
 	CR_BAD(EPOLL_WATCH, epoll_watch, file, 99999, false),
 	CR_BAD(EPOLL_WATCH, epoll_watch, pad, 1, false),
+	CR_BAD(INOTIFY, inotify, nr_watches, 1, true),
+	CR_BAD(INOTIFY, inotify, nr_events, 1, true),
+	CR_BAD(INOTIFY, inotify, nr_events, 1 << 21, false),
+	CR_BAD(INOTIFY, inotify, next_wd, -1, false),
+	CR_BAD(INOTIFY, inotify, pad, 1, false),
+	CR_BAD(INOTIFY_WATCH, inotify_watch, wd, 0, false),
+	CR_BAD(INOTIFY_WATCH, inotify_watch, mask, 0, false),
+	CR_BAD(INOTIFY_WATCH, inotify_watch, mask, IN_MASK_ADD, true),
+	CR_BAD(INOTIFY_EVENT, inotify_event, wd, 0, false),
+	CR_BAD(INOTIFY_EVENT, inotify_event, mask, IN_DONT_FOLLOW, true),
+	CR_BAD(INOTIFY_EVENT, inotify_event, name_len, 1, true),
+	CR_BAD(INOTIFY_EVENT, inotify_event, name_len, 300, false),
+	CR_BAD_FILE(INOTIFY, f_flags, O_RDWR),
 	CR_BAD_FILE(EVENTFD, f_flags, O_RDONLY),
 	CR_BAD_FILE(EVENTFD, file_type, CKPT_FILE_SIGNALFD),
 };

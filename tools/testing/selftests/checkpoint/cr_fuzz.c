@@ -162,6 +162,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <sys/eventfd.h>
+#include <sys/inotify.h>
 #include <sys/file.h>
 #include <sys/epoll.h>
 #include <netinet/in.h>
@@ -445,7 +446,8 @@ static const struct rtype rtypes[] = {
 	RT(FILE_DATA), RT(FILE_LOCK), RT(PIPE), RT(PIPE_BUF), RT(EVENTFD),
 	RT(SIGNALFD), RT(TIMERFD), RT(UNIX_FILE), RT(UNIX_PAIR), RT(UNIX_SOCK),
 	RT(UNIX_SKB), RT(INET_SOCK), RT(NET_NS), RT(NET_ADDR), RT(TCP_PAIR),
-	RT(TCP_CONN), RT(TCP_DATA), RT(EPOLL), RT(EPOLL_WATCH), RT(POSIX_TIMER),
+	RT(TCP_CONN), RT(TCP_DATA), RT(EPOLL), RT(EPOLL_WATCH), RT(INOTIFY),
+	RT(INOTIFY_WATCH), RT(INOTIFY_EVENT), RT(POSIX_TIMER),
 	RT(IPC_NS), RT(IPC_SHM), RT(IPC_SEM), RT(IPC_MSQ), RT(IPC_MSG),
 	RT(SYSVSEM), RT(SEM_UNDO), RT(SEM_ADJ),
 	RT(TAIL), RT(ERROR),
@@ -1987,8 +1989,15 @@ static int workload(int argc, char **argv)
 	int fd, sync[2], k, shm;
 	sigset_t tset;
 	pthread_t th;
-	char *mem, *shared, c, del[PATH_MAX];
+	char *mem, *shared, c, del[PATH_MAX], wl_dir[PATH_MAX], *slash;
+	char ino_name[PATH_MAX + 32];
 
+	snprintf(wl_dir, sizeof(wl_dir), "%s", data);
+	slash = strrchr(wl_dir, '/');
+	if (slash && slash != wl_dir)
+		*slash = '\0';
+	else
+		snprintf(wl_dir, sizeof(wl_dir), "/tmp");
 	if (getuid() && prctl(PR_SET_DUMPABLE, 1))
 		return wl_fail("PR_SET_DUMPABLE");
 	mem = mmap(NULL, WL_MEM, PROT_READ | PROT_WRITE,
@@ -2095,6 +2104,22 @@ static int workload(int argc, char **argv)
 			 sizeof(struct sockaddr_in6)) || listen(33, 5))
 			return wl_fail("TCP");
 		close(k);
+		/*
+		 * INOTIFY: watches on the root and on the data file's
+		 * directory (INOTIFY_WATCH and STRING), an event not read
+		 * (INOTIFY_EVENT, with a name)
+		 */
+		k = inotify_init1(IN_NONBLOCK);
+		if (k < 0 || dup2(k, 36) != 36 ||
+		    inotify_add_watch(36, "/", IN_ATTRIB | IN_ONESHOT) < 0 ||
+		    inotify_add_watch(36, wl_dir, IN_CREATE | IN_DELETE) < 0)
+			return wl_fail("inotify");
+		close(k);
+		snprintf(ino_name, sizeof(ino_name), "%s/ino.%d", wl_dir,
+			 getpid());
+		k = open(ino_name, O_CREAT | O_WRONLY, 0600);
+		if (k < 0 || close(k) || unlink(ino_name))
+			return wl_fail("inotify event");
 		/* locks: FILE_LOCK records of a file and of the table */
 		if (flock(21, LOCK_EX) || fcntl(20, F_SETLK, &(struct flock){
 				.l_type = F_RDLCK, .l_whence = SEEK_SET,
