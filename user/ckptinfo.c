@@ -14,6 +14,7 @@
 #include <endian.h>
 #include <getopt.h>
 #include <sys/epoll.h>
+#include <sys/inotify.h>
 #include <sys/socket.h>
 #include <time.h>
 
@@ -61,6 +62,9 @@ CKPT_ALIGNED(ckpt_hdr_net_ns);
 CKPT_ALIGNED(ckpt_hdr_net_addr);
 CKPT_ALIGNED(ckpt_hdr_epoll);
 CKPT_ALIGNED(ckpt_hdr_epoll_watch);
+CKPT_ALIGNED(ckpt_hdr_inotify);
+CKPT_ALIGNED(ckpt_hdr_inotify_watch);
+CKPT_ALIGNED(ckpt_hdr_inotify_event);
 CKPT_ALIGNED(ckpt_hdr_shm_attach);
 CKPT_ALIGNED(ckpt_hdr_ipc_ns);
 CKPT_ALIGNED(ckpt_hdr_ipc_shm);
@@ -75,7 +79,7 @@ CKPT_ALIGNED(ckpt_hdr_tail);
 CKPT_ALIGNED(ckpt_hdr_error);
 
 /* Continuation lines of a record line up under its fields. */
-#define INDENT	"                              "
+#define INDENT	"                                "
 
 struct decoder {
 	int verbose;
@@ -783,6 +787,7 @@ static int print_file(struct decoder *d, const void *rec, __u32 len)
 		[CKPT_FILE_SIGNALFD] = "signalfd",
 		[CKPT_FILE_TIMERFD] = "timerfd", [CKPT_FILE_UNIX] = "unix",
 		[CKPT_FILE_INET] = "inet", [CKPT_FILE_EPOLL] = "epoll",
+		[CKPT_FILE_INOTIFY] = "inotify",
 	};
 	static const char *const acc[] = { "rdonly", "wronly", "rdwr", "?" };
 	const struct ckpt_hdr_file *h = rec;
@@ -1276,6 +1281,95 @@ static int print_epoll_watch(struct decoder *d, const void *rec, __u32 len)
 	return 0;
 }
 
+/* At most this many events per inotify instance (CKPT_INOTIFY_MAX_EVENTS) */
+#define INOTIFY_MAX_EVENTS	(1U << 20)
+
+/* What a watch may hold: restart refuses other bits */
+#define INOTIFY_WATCH_OK	(IN_ALL_EVENTS | IN_EXCL_UNLINK | IN_ONESHOT)
+/* What an event may hold, but for IN_Q_OVERFLOW alone */
+#define INOTIFY_EVENT_OK	(IN_ALL_EVENTS | IN_IGNORED | IN_ISDIR | \
+				 IN_UNMOUNT)
+
+/* IN_* bits by bit number, as <sys/inotify.h> has them, without IN_ */
+static const char *const inotify_bit_names[32] = {
+	[0] = "ACCESS", [1] = "MODIFY", [2] = "ATTRIB", [3] = "CLOSE_WRITE",
+	[4] = "CLOSE_NOWRITE", [5] = "OPEN", [6] = "MOVED_FROM",
+	[7] = "MOVED_TO", [8] = "CREATE", [9] = "DELETE",
+	[10] = "DELETE_SELF", [11] = "MOVE_SELF", [13] = "UNMOUNT",
+	[14] = "Q_OVERFLOW", [15] = "IGNORED", [24] = "ONLYDIR",
+	[25] = "DONT_FOLLOW", [26] = "EXCL_UNLINK", [28] = "MASK_CREATE",
+	[29] = "MASK_ADD", [30] = "ISDIR", [31] = "ONESHOT",
+};
+
+static int print_inotify(struct decoder *d, const void *rec, __u32 len)
+{
+	const struct ckpt_hdr_inotify *h = rec;
+
+	if (exact_len(d, len, sizeof(*h)))
+		return -1;
+	out(d, "%u watch%s, %u event%s not read%s, next wd %d%s\n",
+	    h->nr_watches, h->nr_watches == 1 ? "" : "es", h->nr_events,
+	    h->nr_events == 1 ? "" : "s",
+	    h->nr_events > INOTIFY_MAX_EVENTS ?
+	    " (more than 2^20: out of range)" : "",
+	    h->next_wd, h->next_wd < 0 ? " (negative: out of range)" : "");
+	return 0;
+}
+
+static int print_inotify_watch(struct decoder *d, const void *rec, __u32 len)
+{
+	const struct ckpt_hdr_inotify_watch *h = rec;
+
+	if (exact_len(d, len, sizeof(*h)))
+		return -1;
+	out(d, "wd %d, mask ", h->wd);
+	out_bits(d, h->mask, inotify_bit_names, ARRAY_SIZE(inotify_bit_names));
+	/* what restart refuses */
+	if (h->wd <= 0)
+		out(d, ", wd not positive (out of range)");
+	if (h->mask & ~(__u32)INOTIFY_WATCH_OK)
+		out(d, ", a bit other than the events, EXCL_UNLINK and "
+		    "ONESHOT (out of range)");
+	else if (!(h->mask & IN_ALL_EVENTS))
+		out(d, ", no event (out of range)");
+	out(d, "\n");
+	/* the STRING that follows: the path watched */
+	d->string_role = "path";
+	return 0;
+}
+
+static int print_inotify_event(struct decoder *d, const void *rec, __u32 len)
+{
+	const struct ckpt_hdr_inotify_event *h = rec;
+	const unsigned char *name = (const unsigned char *)(h + 1);
+	int overflow = h->mask == IN_Q_OVERFLOW;
+
+	if (h->name_len != len - sizeof(*h))
+		return bad(d, "name of %u bytes in a record of %u", h->name_len,
+			   len);
+	out(d, "wd %d, mask ", h->wd);
+	out_bits(d, h->mask, inotify_bit_names, ARRAY_SIZE(inotify_bit_names));
+	out(d, ", cookie %u", h->cookie);
+	if (h->name_len) {
+		out(d, ", name ");
+		out_bytes(d, name, h->name_len, NAME_MAX);
+	}
+	/* what restart refuses */
+	if (h->name_len > NAME_MAX)
+		out(d, " (name above NAME_MAX: out of range)");
+	else if (memchr(name, '\0', h->name_len))
+		out(d, " (NUL in the name: out of range)");
+	if (overflow && (h->wd != -1 || h->name_len))
+		out(d, ", queue overflow with a wd other than -1 or a name "
+		    "(out of range)");
+	if (!overflow && h->wd <= 0)
+		out(d, ", wd not positive (out of range)");
+	if (!overflow && (h->mask & ~(__u32)INOTIFY_EVENT_OK))
+		out(d, ", a bit no event carries (out of range)");
+	out(d, "\n");
+	return 0;
+}
+
 static int print_cred(struct decoder *d, const void *rec, __u32 len)
 {
 	const struct ckpt_hdr_cred *h = rec;
@@ -1666,6 +1760,11 @@ static const struct rec_type rec_types[] = {
 	REC(EPOLL, "EPOLL", struct ckpt_hdr_epoll, 0, print_epoll),
 	REC(EPOLL_WATCH, "EPOLL_WATCH", struct ckpt_hdr_epoll_watch, 0,
 	    print_epoll_watch),
+	REC(INOTIFY, "INOTIFY", struct ckpt_hdr_inotify, 0, print_inotify),
+	REC(INOTIFY_WATCH, "INOTIFY_WATCH", struct ckpt_hdr_inotify_watch, 0,
+	    print_inotify_watch),
+	REC(INOTIFY_EVENT, "INOTIFY_EVENT", struct ckpt_hdr_inotify_event, 1,
+	    print_inotify_event),
 	REC(UNIX_FILE, "UNIX_FILE", struct ckpt_hdr_unix_file, 0,
 	    print_unix_file),
 	REC(UNIX_PAIR, "UNIX_PAIR", struct ckpt_hdr_unix_pair, 0,
@@ -1797,7 +1896,7 @@ static int decode(struct decoder *d, int fd)
 		if (h->type != CKPT_HDR_TCP_DATA)
 			d->tcp_send_left = d->tcp_recv_left = 0;
 
-		out(d, "%10llu  %-11s %7u  ", d->off, rt->name, h->len);
+		out(d, "%10llu  %-13s %7u  ", d->off, rt->name, h->len);
 		if (rt->print(d, buf, h->len) < 0) {
 			out(d, "<corrupted>\n");
 			return damaged(d, "corrupted", d->off, "%s record: %s",

@@ -1989,15 +1989,8 @@ static int workload(int argc, char **argv)
 	int fd, sync[2], k, shm;
 	sigset_t tset;
 	pthread_t th;
-	char *mem, *shared, c, del[PATH_MAX], wl_dir[PATH_MAX], *slash;
-	char ino_name[PATH_MAX + 32];
+	char *mem, *shared, c, del[PATH_MAX], ino_name[64];
 
-	snprintf(wl_dir, sizeof(wl_dir), "%s", data);
-	slash = strrchr(wl_dir, '/');
-	if (slash && slash != wl_dir)
-		*slash = '\0';
-	else
-		snprintf(wl_dir, sizeof(wl_dir), "/tmp");
 	if (getuid() && prctl(PR_SET_DUMPABLE, 1))
 		return wl_fail("PR_SET_DUMPABLE");
 	mem = mmap(NULL, WL_MEM, PROT_READ | PROT_WRITE,
@@ -2105,17 +2098,16 @@ static int workload(int argc, char **argv)
 			return wl_fail("TCP");
 		close(k);
 		/*
-		 * INOTIFY: watches on the root and on the data file's
-		 * directory (INOTIFY_WATCH and STRING), an event not read
-		 * (INOTIFY_EVENT, with a name)
+		 * INOTIFY: watches on the root and on /tmp (INOTIFY_WATCH
+		 * and STRING), events not read (INOTIFY_EVENT, with a name)
 		 */
 		k = inotify_init1(IN_NONBLOCK);
 		if (k < 0 || dup2(k, 36) != 36 ||
 		    inotify_add_watch(36, "/", IN_ATTRIB | IN_ONESHOT) < 0 ||
-		    inotify_add_watch(36, wl_dir, IN_CREATE | IN_DELETE) < 0)
+		    inotify_add_watch(36, "/tmp", IN_CREATE | IN_DELETE) < 0)
 			return wl_fail("inotify");
 		close(k);
-		snprintf(ino_name, sizeof(ino_name), "%s/ino.%d", wl_dir,
+		snprintf(ino_name, sizeof(ino_name), "/tmp/cr_fuzz_ino.%d",
 			 getpid());
 		k = open(ino_name, O_CREAT | O_WRONLY, 0600);
 		if (k < 0 || close(k) || unlink(ino_name))
