@@ -143,9 +143,19 @@ int ckpt_write_inode_path(struct ckpt_ctx *ctx, struct inode *inode)
 	} else {
 		name = ERR_CAST(tree);
 	}
+	/* the path must lead there: not to a mount on top of it */
+	if (!IS_ERR(name)) {
+		if (kern_path(name, 0, &p)) {
+			name = ERR_PTR(-ENOENT);
+		} else {
+			if (d_inode(p.dentry) != inode)
+				name = ERR_PTR(-ENOENT);
+			path_put(&p);
+		}
+	}
 	if (IS_ERR(name))
 		ret = ckpt_err(ctx, PTR_ERR(name) == -ENOENT ? -EBUSY : PTR_ERR(name),
-			       "no mount the checkpointer sees shows %pd (inode %lu of %s)",
+			       "no path the checkpointer sees leads to %pd (inode %lu of %s)",
 			       f.alias, inode->i_ino, inode->i_sb->s_id);
 	else
 		ret = ckpt_write_string(ctx, name);

@@ -1,23 +1,35 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Checkpoint/restart of unix sockets: connected pairs whose ends are both
- * in the tree (socketpair()), or one end of which its process closed.
+ * in the tree (socketpair(), or a connection accepted from a listening
+ * socket), or one end of which its process closed; and sockets with no
+ * peer: only made, bound to a path or an abstract name, or listening.
  *
  * A pair is one object (CKPT_OBJ_UNIX_PAIR, found by the end with the
  * lower address): both ends with their options, shutdown state, pending
- * error and receive queue, message by message (datagram and seqpacket
- * boundaries kept, zero-length datagrams too). Each end's FILE names
- * its end. At restart the pair is made again by socketpair(), each
- * queue refilled by sends from the other end, and an end its process had
- * closed is closed again once that is done. The queued messages carry
- * the credentials of the restoring task (SCM_CREDENTIALS); a socket with
- * SO_PASSCRED set and messages queued is refused, and so are file
- * descriptors in flight (SCM_RIGHTS), out-of-band data, bound, listening
- * and unconnected sockets, and sockets connected outside the tree (but a
+ * error, the address an accepted end shows (its listener's) and receive
+ * queue, message by message (datagram and seqpacket boundaries kept,
+ * zero-length datagrams too). Each end's FILE names its end. At restart
+ * the pair is made again by socketpair(), each queue refilled by sends
+ * from the other end, and an end its process had closed is closed again
+ * once that is done. The queued messages carry the credentials of the
+ * restoring task (SCM_CREDENTIALS); a socket with SO_PASSCRED set and
+ * messages queued is refused, and so are file descriptors in flight
+ * (SCM_RIGHTS), out-of-band data, an end that holds a name of its own
+ * while connected, and sockets connected outside the tree (but a
  * standard stream of the root is handed over: fs/checkpoint.c).
  *
- * Image: FILE(UNIX) UNIX_FILE, then UNIX_PAIR UNIX_SOCK UNIX_SKB*
- *        UNIX_SOCK UNIX_SKB* or an OBJREF to it
+ * A socket with no peer is made again by socket(), bind() and listen().
+ * A path it was bound to is taken again: the socket file left there by
+ * the socket of the checkpoint is removed first, once a datagram connect
+ * finds no socket bound to it (with the restoring task's rights), and
+ * the new one gets the mode the old one had. Refused: connections not
+ * accepted yet, and datagrams queued on an unconnected socket (their
+ * senders are not saved).
+ *
+ * Image: FILE(UNIX) UNIX_FILE, then UNIX_PAIR UNIX_SOCK [UNIX_ADDR]
+ *        UNIX_SOCK [UNIX_ADDR] UNIX_SKB* UNIX_SKB* or an OBJREF to it;
+ *        or (no peer) UNIX_LONE UNIX_SOCK [UNIX_ADDR]
  */
 #define pr_fmt(fmt) "checkpoint: " fmt
 
@@ -31,11 +43,16 @@
 #include <linux/jiffies.h>
 #include <linux/task_work.h>
 #include <linux/delay.h>
+#include <linux/fs_struct.h>
+#include <linux/namei.h>
+#include <linux/mount.h>
+#include <linux/security.h>
 #include <net/sock.h>
 #include <net/af_unix.h>
 
 #define CKPT_UNIX_FLAGS		(CKPT_UNIX_PASSCRED | CKPT_UNIX_SNDBUF_SET | \
-				 CKPT_UNIX_RCVBUF_SET | CKPT_UNIX_CLOSED)
+				 CKPT_UNIX_RCVBUF_SET | CKPT_UNIX_CLOSED | \
+				 CKPT_UNIX_NAMED)
 
 static struct sock *ckpt_unix_sk(struct file *file)
 {
@@ -68,18 +85,16 @@ static struct sock *ckpt_unix_key(struct sock *sk, struct sock *peer)
 	return peer && peer < sk ? peer : sk;
 }
 
-/* Does the pair of @file lead out of the tree: a peer open outside, or
- * no peer at all (a socket this code does not save, handed over when it
- * is a standard stream of the root)?
- */
+/* Does the pair of @file lead out of the tree: a peer open outside? */
 static int ckpt_unix_outside(struct ckpt_ctx *ctx, struct file *file)
 {
 	struct sock *sk = ckpt_unix_sk(file), *peer = unix_peer_get(sk);
 	struct file *pfile;
 	int out = CKPT_FILE_OUTSIDE;
 
+	/* a socket with no peer leads nowhere */
 	if (!peer)
-		return out;
+		return CKPT_FILE_INSIDE;
 	pfile = ckpt_unix_file_of(peer);
 	if (!pfile || (ckpt_obj_tree_refs(ctx, pfile) &&
 		       !ckpt_obj_outside(ctx, pfile)))
@@ -101,6 +116,39 @@ static int ckpt_unix_collect(struct ckpt_ctx *ctx, struct file *file)
 	return ret;
 }
 
+/*
+ * Does @sk hold its name (bound to a path or an abstract name)? A socket
+ * accepted from a listening one only shows the listener's name.
+ */
+static bool ckpt_unix_bound(struct sock *sk)
+{
+	struct unix_address *addr = smp_load_acquire(&unix_sk(sk)->addr);
+
+	if (!addr)
+		return false;
+	/* path names: on the list of bound sockets; abstract: their hash */
+	if (addr->name->sun_path[0])
+		return !hlist_unhashed(&sk->sk_bind_node);
+	return sk->sk_hash > UNIX_HASH_MOD;
+}
+
+/* The address @sk has, as a UNIX_ADDR record; false when none */
+static bool ckpt_unix_addr(struct sock *sk, struct ckpt_hdr_unix_addr *a)
+{
+	struct unix_address *addr = smp_load_acquire(&unix_sk(sk)->addr);
+	int len;
+
+	memset(a, 0, sizeof(*a));
+	a->h.type = CKPT_HDR_UNIX_ADDR;
+	a->h.len = sizeof(*a);
+	if (!addr)
+		return false;
+	len = addr->len - offsetof(struct sockaddr_un, sun_path);
+	a->len = clamp_t(int, len, 0, sizeof(a->path));
+	memcpy(a->path, addr->name->sun_path, a->len);
+	return true;
+}
+
 /* Why the socket of @file (its peer @peer) cannot be saved, or NULL */
 static const char *ckpt_unix_unsupported(struct ckpt_ctx *ctx,
 					 struct file *file, struct sock *sk,
@@ -111,12 +159,22 @@ static const char *ckpt_unix_unsupported(struct ckpt_ctx *ctx,
 	if (sk->sk_type != SOCK_STREAM && sk->sk_type != SOCK_DGRAM &&
 	    sk->sk_type != SOCK_SEQPACKET)
 		return "is of a type not supported";
-	if (READ_ONCE(sk->sk_state) == TCP_LISTEN)
-		return "is listening: not supported yet";
-	if (!peer)
-		return "is not connected: not supported yet";
-	if (READ_ONCE(unix_sk(sk)->addr) || READ_ONCE(unix_sk(peer)->addr))
-		return "or its peer is bound to an address: not supported yet";
+	if (!peer) {
+		if (READ_ONCE(sk->sk_state) == TCP_LISTEN) {
+			if (!skb_queue_empty_lockless(&sk->sk_receive_queue))
+				return "has connections not accepted yet: not supported yet";
+		} else if (!skb_queue_empty_lockless(&sk->sk_receive_queue)) {
+			return "has datagrams queued from other sockets: not supported yet";
+		}
+		if (READ_ONCE(sk->sk_shutdown))
+			return "was shut down: not supported yet";
+		if (unix_sk(sk)->addr && !ckpt_unix_bound(sk))
+			return "shows an address it does not hold: not supported";
+		return ckpt_obj_outside(ctx, file) ?
+		       "is also open in a process outside the tree" : NULL;
+	}
+	if (ckpt_unix_bound(sk) || ckpt_unix_bound(peer))
+		return "or its peer is bound to an address of its own and connected: not supported yet";
 	pfile = ckpt_unix_file_of(peer);
 	if (pfile && unix_peer(peer) != sk)
 		return "is connected to a socket connected elsewhere: not supported yet";
@@ -126,39 +184,6 @@ static const char *ckpt_unix_unsupported(struct ckpt_ctx *ctx,
 	if (ckpt_obj_outside(ctx, file))
 		return "is also open in a process outside the tree";
 	return NULL;
-}
-
-static int ckpt_unix_checkpoint(struct ckpt_ctx *ctx, struct file *file,
-				const struct ckpt_obj_ref *ref)
-{
-	struct ckpt_hdr_unix_file h = {
-		.h.type = CKPT_HDR_UNIX_FILE,
-		.h.len = sizeof(h),
-	};
-	struct sock *sk = ckpt_unix_sk(file), *peer = unix_peer_get(sk);
-	struct ckpt_obj_ref pref = *ref;
-	const char *why;
-	int ret;
-
-	why = ckpt_unix_unsupported(ctx, file, sk, peer);
-	if (why) {
-		ret = ckpt_err(ctx, -EBUSY, "pid %d fd %d: unix socket %pD %s",
-			       task_pid_vnr(ref->task), ref->fd, file, why);
-		goto out;
-	}
-	h.end = ckpt_unix_key(sk, peer) != sk;
-	ret = ckpt_write_obj(ctx, &h.h);
-	if (ret)
-		goto out;
-	pref.file = file;
-	ret = ckpt_obj_checkpoint(ctx, ckpt_unix_key(sk, peer),
-				  CKPT_OBJ_UNIX_PAIR, &pref);
-	if (ret > 0)
-		ret = 0;
-out:
-	if (peer)
-		sock_put(peer);
-	return ret;
 }
 
 static s64 ckpt_unix_timeo(long timeo)
@@ -186,6 +211,8 @@ static void ckpt_unix_state(struct sock *sk, struct ckpt_hdr_unix_sock *h)
 	h->rcvtimeo_ns = ckpt_unix_timeo(READ_ONCE(sk->sk_rcvtimeo));
 	h->sndtimeo_ns = ckpt_unix_timeo(READ_ONCE(sk->sk_sndtimeo));
 	h->err = READ_ONCE(sk->sk_err);
+	if (READ_ONCE(unix_sk(sk)->addr))
+		h->flags |= CKPT_UNIX_NAMED;
 	read_lock_bh(&sk->sk_callback_lock);
 	sock = sock_flag(sk, SOCK_DEAD) ? NULL : sk->sk_socket;
 	if (!sock)
@@ -193,6 +220,80 @@ static void ckpt_unix_state(struct sock *sk, struct ckpt_hdr_unix_sock *h)
 	else if (test_bit(SOCK_PASSCRED, &sock->flags))
 		h->flags |= CKPT_UNIX_PASSCRED;
 	read_unlock_bh(&sk->sk_callback_lock);
+}
+
+/* A socket with no peer: UNIX_FILE, UNIX_LONE, UNIX_SOCK, [UNIX_ADDR] */
+static int ckpt_unix_lone_checkpoint(struct ckpt_ctx *ctx, struct sock *sk,
+				     struct ckpt_hdr_unix_file *f)
+{
+	struct ckpt_hdr_unix_lone l = {
+		.h.type = CKPT_HDR_UNIX_LONE,
+		.h.len = sizeof(l),
+		.type = sk->sk_type,
+		.state = CKPT_UNIX_MADE,
+	};
+	struct ckpt_hdr_unix_sock s = { };
+	struct ckpt_hdr_unix_addr a;
+	bool named = ckpt_unix_addr(sk, &a);
+	int ret;
+
+	if (named) {
+		l.state = CKPT_UNIX_BOUND;
+		if (a.path[0] && unix_sk(sk)->path.dentry)
+			l.mode = d_inode(unix_sk(sk)->path.dentry)->i_mode &
+				 S_IALLUGO;
+	}
+	if (READ_ONCE(sk->sk_state) == TCP_LISTEN) {
+		l.state = CKPT_UNIX_LISTEN;
+		l.backlog = READ_ONCE(sk->sk_max_ack_backlog);
+	}
+	ckpt_unix_state(sk, &s);
+	f->end = CKPT_UNIX_LONE;
+	ret = ckpt_write_obj(ctx, &f->h);
+	if (!ret)
+		ret = ckpt_write_obj(ctx, &l.h);
+	if (!ret)
+		ret = ckpt_write_obj(ctx, &s.h);
+	if (!ret && named)
+		ret = ckpt_write_obj(ctx, &a.h);
+	return ret;
+}
+
+static int ckpt_unix_checkpoint(struct ckpt_ctx *ctx, struct file *file,
+				const struct ckpt_obj_ref *ref)
+{
+	struct ckpt_hdr_unix_file h = {
+		.h.type = CKPT_HDR_UNIX_FILE,
+		.h.len = sizeof(h),
+	};
+	struct sock *sk = ckpt_unix_sk(file), *peer = unix_peer_get(sk);
+	struct ckpt_obj_ref pref = *ref;
+	const char *why;
+	int ret;
+
+	why = ckpt_unix_unsupported(ctx, file, sk, peer);
+	if (why) {
+		ret = ckpt_err(ctx, -EBUSY, "pid %d fd %d: unix socket %pD %s",
+			       task_pid_vnr(ref->task), ref->fd, file, why);
+		goto out;
+	}
+	if (!peer) {
+		ret = ckpt_unix_lone_checkpoint(ctx, sk, &h);
+		goto out;
+	}
+	h.end = ckpt_unix_key(sk, peer) != sk;
+	ret = ckpt_write_obj(ctx, &h.h);
+	if (ret)
+		goto out;
+	pref.file = file;
+	ret = ckpt_obj_checkpoint(ctx, ckpt_unix_key(sk, peer),
+				  CKPT_OBJ_UNIX_PAIR, &pref);
+	if (ret > 0)
+		ret = 0;
+out:
+	if (peer)
+		sock_put(peer);
+	return ret;
 }
 
 /* Bytes of @skb not read yet: a stream reader may have read a part */
@@ -307,13 +408,14 @@ static int ckpt_unix_pair_checkpoint(struct ckpt_ctx *ctx, void *ptr,
 		.objref = objref,
 	};
 	struct sock *sk = ckpt_unix_sk(ref->file), *peer = unix_peer_get(sk);
-	struct ckpt_hdr_unix_sock s;
+	struct ckpt_hdr_unix_sock s[2];
+	struct ckpt_hdr_unix_addr a[2];
 	struct ckpt_hdr_unix_skb *rec;
+	void *copy[2] = { NULL, NULL };
+	size_t size[2] = { 0, 0 }, off;
 	struct sock *ends[2];
 	const char *why = NULL;
-	size_t size = 0, off;
 	int i, ret = 0;
-	void *copy;
 
 	if (!peer || ckpt_unix_key(sk, peer) != ptr)
 		ret = ckpt_err(ctx, -EBUSY, "pid %d fd %d: unix socket %pD lost its peer",
@@ -323,26 +425,36 @@ static int ckpt_unix_pair_checkpoint(struct ckpt_ctx *ctx, void *ptr,
 	ends[0] = ptr;
 	ends[1] = ptr == sk ? peer : sk;
 	h.type = sk->sk_type;
-	ret = ckpt_write_obj(ctx, &h.h);
 	for (i = 0; !ret && i < 2; i++) {
-		memset(&s, 0, sizeof(s));
-		ckpt_unix_state(ends[i], &s);
-		copy = ckpt_unix_queue(ends[i], &s, &size, &why);
-		if (IS_ERR_OR_NULL(copy)) {
-			ret = copy ? PTR_ERR(copy) :
+		memset(&s[i], 0, sizeof(s[i]));
+		ckpt_unix_state(ends[i], &s[i]);
+		ckpt_unix_addr(ends[i], &a[i]);
+		copy[i] = ckpt_unix_queue(ends[i], &s[i], &size[i], &why);
+		if (IS_ERR_OR_NULL(copy[i])) {
+			ret = copy[i] ? PTR_ERR(copy[i]) :
 			      ckpt_err(ctx, -EBUSY, "pid %d fd %d: unix socket %pD%s %s",
 				       task_pid_vnr(ref->task), ref->fd,
 				       ref->file, ends[i] == sk ? "" : ": its peer",
 				       why);
-			break;
+			copy[i] = NULL;
 		}
-		ret = ckpt_write_obj(ctx, &s.h);
-		for (off = 0; !ret && off < size; off += rec->h.len) {
-			rec = copy + off;
+	}
+	/* both ends, with the names they show, then both queues */
+	if (!ret)
+		ret = ckpt_write_obj(ctx, &h.h);
+	for (i = 0; !ret && i < 2; i++) {
+		ret = ckpt_write_obj(ctx, &s[i].h);
+		if (!ret && (s[i].flags & CKPT_UNIX_NAMED))
+			ret = ckpt_write_obj(ctx, &a[i].h);
+	}
+	for (i = 0; !ret && i < 2; i++) {
+		for (off = 0; !ret && off < size[i]; off += rec->h.len) {
+			rec = copy[i] + off;
 			ret = ckpt_write_obj(ctx, &rec->h);
 		}
-		kvfree(copy);
 	}
+	kvfree(copy[0]);
+	kvfree(copy[1]);
 out:
 	if (peer)
 		sock_put(peer);
@@ -487,6 +599,48 @@ static int ckpt_unix_fill(struct ckpt_ctx *ctx, struct socket *from,
 	return ret;
 }
 
+/* A UNIX_ADDR record, checked; its sockaddr_un in @sun, its length */
+static int ckpt_unix_read_addr(struct ckpt_ctx *ctx, struct sockaddr_un *sun)
+{
+	struct ckpt_hdr_unix_addr a;
+	int ret;
+
+	ret = ckpt_read_obj_type_into(ctx, &a.h, CKPT_HDR_UNIX_ADDR, sizeof(a));
+	if (ret)
+		return ret;
+	/* a path ends with its one NUL; an abstract name is a NUL and more */
+	if (a.len < 2 || a.len > sizeof(a.path) ||
+	    memchr_inv(a.path + a.len, 0, sizeof(a.path) - a.len) ||
+	    (a.path[0] && strnlen(a.path, a.len) != a.len - 1))
+		return ckpt_err(ctx, -EINVAL, "bad unix socket address of %u bytes",
+				a.len);
+	memset(sun, 0, sizeof(*sun));
+	sun->sun_family = AF_UNIX;
+	memcpy(sun->sun_path, a.path, a.len);
+	return offsetof(struct sockaddr_un, sun_path) + a.len;
+}
+
+/* The name an accepted socket shows (its listener's): not bound to it */
+static int ckpt_unix_show_addr(struct ckpt_ctx *ctx, struct socket *sock)
+{
+	struct unix_address *addr;
+	struct sockaddr_un sun;
+	int len;
+
+	len = ckpt_unix_read_addr(ctx, &sun);
+	if (len < 0)
+		return len;
+	addr = kmalloc(sizeof(*addr) + len, GFP_KERNEL_ACCOUNT);
+	if (!addr)
+		return -ENOMEM;
+	refcount_set(&addr->refcnt, 1);
+	addr->len = len;
+	memcpy(addr->name, &sun, len);
+	/* as unix_stream_connect() gives the listener's to the new socket */
+	smp_store_release(&unix_sk(sock->sk)->addr, addr);
+	return 0;
+}
+
 static void *ckpt_unix_pair_restore(struct ckpt_ctx *ctx, struct ckpt_hdr *hdr,
 				    int *objref)
 {
@@ -538,9 +692,13 @@ static void *ckpt_unix_pair_restore(struct ckpt_ctx *ctx, struct ckpt_hdr *hdr,
 		ret = ckpt_unix_read_sock(ctx, &s[i], i);
 		if (!ret)
 			ret = ckpt_unix_set(ctx, sock[i], &s[i]);
-		if (!ret)
-			ret = ckpt_unix_fill(ctx, sock[!i], sock[i],
-					     s[i].nr_skbs);
+		if (!ret && (s[i].flags & CKPT_UNIX_NAMED))
+			ret = ckpt_unix_show_addr(ctx, sock[i]);
+		if (ret)
+			goto out;
+	}
+	for (i = 0; i < 2; i++) {
+		ret = ckpt_unix_fill(ctx, sock[!i], sock[i], s[i].nr_skbs);
 		if (ret)
 			goto out;
 	}
@@ -576,6 +734,143 @@ out:
 	return ERR_PTR(ret);
 }
 
+/*
+ * Make room for binding @sun again: the socket file a socket of the
+ * checkpoint left at its path goes, once no socket is found bound to it
+ * (a datagram connect tells, without side effects). With the restoring
+ * task's rights: it could remove the file itself.
+ */
+static int ckpt_unix_clear_path(struct ckpt_ctx *ctx,
+				const struct sockaddr_un *sun, int len)
+{
+	struct socket *probe;
+	struct dentry *dentry;
+	struct vfsmount *mnt;
+	struct path parent;
+	int ret;
+
+	ret = sock_create(AF_UNIX, SOCK_DGRAM, 0, &probe);
+	if (ret)
+		return ret;
+	ret = kernel_connect(probe, (struct sockaddr *)sun, len, O_NONBLOCK);
+	sock_release(probe);
+	if (ret == -ENOENT)
+		return 0;
+	if (ret != -ECONNREFUSED)
+		return ckpt_err(ctx, ret ? ret : -EADDRINUSE,
+				"pid %d: a socket is bound at %s, or it cannot be told (%d): the unix socket cannot be bound there again",
+				task_pid_vnr(current), sun->sun_path, ret);
+	/* as unlink(2): write access to the mount first, then the lock */
+	ret = kern_path(sun->sun_path, 0, &parent);
+	if (ret)
+		return ret == -ENOENT ? 0 : ret;
+	mnt = mntget(parent.mnt);
+	path_put(&parent);
+	ret = mnt_want_write(mnt);
+	if (ret)
+		goto out;
+	dentry = kern_path_locked(sun->sun_path, &parent);
+	if (IS_ERR(dentry)) {
+		ret = PTR_ERR(dentry) == -ENOENT ? 0 : PTR_ERR(dentry);
+		goto drop;
+	}
+	ret = -EADDRINUSE;
+	if (d_is_negative(dentry))
+		ret = 0;
+	else if (parent.mnt == mnt && S_ISSOCK(d_inode(dentry)->i_mode))
+		ret = security_path_unlink(&parent, dentry);
+	if (!ret && d_is_positive(dentry))
+		ret = vfs_unlink(mnt_user_ns(parent.mnt), d_inode(parent.dentry),
+				 dentry, NULL);
+	inode_unlock(d_inode(parent.dentry));
+	dput(dentry);
+	path_put(&parent);
+drop:
+	mnt_drop_write(mnt);
+out:
+	mntput(mnt);
+	if (ret)
+		ckpt_err(ctx, ret, "pid %d: cannot remove the old socket file %s",
+			 task_pid_vnr(current), sun->sun_path);
+	return ret;
+}
+
+/* bind() to the name of the image, a path's file given @mode */
+static int ckpt_unix_bind(struct ckpt_ctx *ctx, struct socket *sock, u32 mode)
+{
+	struct sockaddr_un sun;
+	int len, umask, ret;
+
+	len = ckpt_unix_read_addr(ctx, &sun);
+	if (len < 0)
+		return len;
+	if (sun.sun_path[0]) {
+		ret = ckpt_unix_clear_path(ctx, &sun, len);
+		if (ret)
+			return ret;
+	}
+	/* the file bind() makes is 0777 less the umask */
+	umask = xchg(&current->fs->umask, ~mode & 0777);
+	ret = kernel_bind(sock, (struct sockaddr *)&sun, len);
+	xchg(&current->fs->umask, umask);
+	if (ret)
+		ckpt_err(ctx, ret, "pid %d: cannot bind a unix socket to %s%s again",
+			 task_pid_vnr(current), sun.sun_path[0] ? "" : "@",
+			 sun.sun_path[0] ? sun.sun_path : sun.sun_path + 1);
+	return ret;
+}
+
+/* A socket with no peer: made, bound, or listening */
+static struct file *ckpt_unix_lone_restore(struct ckpt_ctx *ctx,
+					   const struct ckpt_hdr_file *f)
+{
+	struct ckpt_hdr_unix_lone l;
+	struct ckpt_hdr_unix_sock s;
+	struct socket *sock;
+	struct file *file;
+	int ret;
+
+	ret = ckpt_read_obj_type_into(ctx, &l.h, CKPT_HDR_UNIX_LONE, sizeof(l));
+	if (!ret)
+		ret = ckpt_unix_read_sock(ctx, &s, CKPT_UNIX_LONE);
+	if (ret)
+		return ERR_PTR(ret);
+	if ((l.type != SOCK_STREAM && l.type != SOCK_DGRAM &&
+	     l.type != SOCK_SEQPACKET) ||
+	    !l.state || l.state >= CKPT_UNIX_LONE_STATE_MAX ||
+	    (l.state == CKPT_UNIX_LISTEN && l.type == SOCK_DGRAM) ||
+	    l.backlog > INT_MAX || (l.backlog && l.state != CKPT_UNIX_LISTEN) ||
+	    l.mode & ~S_IALLUGO || s.nr_skbs || s.shutdown ||
+	    s.flags & CKPT_UNIX_CLOSED ||
+	    !(s.flags & CKPT_UNIX_NAMED) != (l.state == CKPT_UNIX_MADE))
+		return ERR_PTR(ckpt_err(ctx, -EINVAL,
+					"bad unix socket: type %u, state %u, backlog %u, mode %#o, flags %#x",
+					l.type, l.state, l.backlog, l.mode,
+					s.flags));
+	ret = sock_create(AF_UNIX, l.type, 0, &sock);
+	if (ret)
+		return ERR_PTR(ckpt_err(ctx, ret, "cannot make a unix socket"));
+	ret = ckpt_unix_set(ctx, sock, &s);
+	if (!ret && l.state != CKPT_UNIX_MADE)
+		ret = ckpt_unix_bind(ctx, sock, l.mode);
+	if (!ret && l.state == CKPT_UNIX_LISTEN) {
+		ret = kernel_listen(sock, l.backlog);
+		if (ret)
+			ckpt_err(ctx, ret, "cannot listen on a unix socket again");
+	}
+	if (ret) {
+		sock_release(sock);
+		return ERR_PTR(ret);
+	}
+	if (s.flags & CKPT_UNIX_PASSCRED)
+		set_bit(SOCK_PASSCRED, &sock->flags);
+	WRITE_ONCE(sock->sk->sk_err, s.err);
+	file = sock_alloc_file(sock, f->f_flags & O_NONBLOCK, NULL);
+	if (IS_ERR(file))
+		ckpt_err(ctx, PTR_ERR(file), "cannot open a unix socket");
+	return file;
+}
+
 /* The end of a pair a FILE of the image names, with its flags */
 static struct file *ckpt_unix_restore(struct ckpt_ctx *ctx,
 				      const struct ckpt_hdr_file *h)
@@ -588,6 +883,9 @@ static struct file *ckpt_unix_restore(struct ckpt_ctx *ctx,
 	ret = ckpt_read_obj_type_into(ctx, &u.h, CKPT_HDR_UNIX_FILE, sizeof(u));
 	if (ret)
 		return ERR_PTR(ret);
+	if (u.end == CKPT_UNIX_LONE && S_ISSOCK(h->i_mode) &&
+	    (h->f_flags & O_ACCMODE) == O_RDWR)
+		return ckpt_unix_lone_restore(ctx, h);
 	if (u.end > 1 || !S_ISSOCK(h->i_mode) ||
 	    (h->f_flags & O_ACCMODE) != O_RDWR)
 		return ERR_PTR(ckpt_err(ctx, -EINVAL,

@@ -5,10 +5,11 @@
  * its watch descriptor, and the events not read yet, in order. Restart
  * watches the same paths, with the restoring task's rights (read
  * permission, as inotify_add_watch() asks), under the same descriptors,
- * and queues the events again. Watches are on inodes: a path that names
- * another inode at restart is watched as it is then. Refused: a watch on a
- * deleted inode, or on one no mount of the checkpointer's namespace
- * shows.
+ * and queues the events again (before the watches can add new ones).
+ * Watches are on inodes: a path that names another inode at restart is
+ * watched as it is then. Refused: a watch on a deleted inode, or on one no
+ * path of the checkpointer's mount namespace leads to, and more events
+ * not read than CKPT_INOTIFY_MAX_EVENTS.
  *
  * Image: FILE(INOTIFY) INOTIFY (INOTIFY_WATCH STRING)* INOTIFY_EVENT*
  */
@@ -28,6 +29,8 @@
 
 /* events saved at most: a queue holds 16384 by default */
 #define CKPT_INOTIFY_MAX_EVENTS	(1 << 20)
+/* watches read at most: a user has 8192 by default */
+#define CKPT_INOTIFY_MAX_WATCHES	(1 << 20)
 #define CKPT_INOTIFY_MASK	(IN_ALL_EVENTS | IN_EXCL_UNLINK | IN_ONESHOT)
 
 static bool ckpt_inotify_match(struct file *file)
@@ -75,8 +78,12 @@ static struct ckpt_inotify_watch *ckpt_inotify_watches(struct fsnotify_group *gr
 		w[n].h.wd = im->wd;
 		w[n].h.mask = inotify_mark_user_mask(mark);
 		w[n].inode = igrab(fsnotify_conn_inode(mark->connector));
-		if (w[n].inode)
-			n++;
+		if (!w[n].inode) {
+			/* the inode is being evicted: the watch is going */
+			err = -EBUSY;
+			break;
+		}
+		n++;
 	}
 	fsnotify_group_unlock(group);
 	if (err) {
@@ -115,7 +122,9 @@ static u32 ckpt_inotify_events(struct fsnotify_group *group,
 			struct inotify_event_info *e = INOTIFY_E(fse);
 
 			h->wd = e->wd;
-			h->mask = e->mask;
+			/* as read() gives it: no internal bits */
+			h->mask = e->mask & (IN_ALL_EVENTS | IN_ISDIR |
+					     IN_UNMOUNT | IN_IGNORED);
 			h->cookie = e->sync_cookie;
 			h->name_len = min_t(u32, e->name_len, NAME_MAX);
 			memcpy(ev[n].name, e->name, h->name_len);
@@ -142,10 +151,14 @@ static int ckpt_inotify_checkpoint(struct ckpt_ctx *ctx, struct file *file,
 
 	w = ckpt_inotify_watches(group, &nr);
 	if (IS_ERR(w))
-		return PTR_ERR(w);
+		return ckpt_err(ctx, PTR_ERR(w), "pid %d fd %d: the watches of an inotify instance cannot be read",
+				task_pid_vnr(ref->task), ref->fd);
 	/* a queue only grows while the tree is frozen: room for it now */
-	max = min_t(u32, READ_ONCE(group->q_len), CKPT_INOTIFY_MAX_EVENTS);
-	if (max) {
+	max = READ_ONCE(group->q_len);
+	if (max > CKPT_INOTIFY_MAX_EVENTS)
+		ret = ckpt_err(ctx, -E2BIG, "pid %d fd %d: inotify instance with %u events not read: more than an image takes",
+			       task_pid_vnr(ref->task), ref->fd, max);
+	else if (max) {
 		ev = kvcalloc(max, sizeof(*ev), GFP_KERNEL);
 		if (!ev)
 			ret = -ENOMEM;
@@ -184,23 +197,14 @@ static int ckpt_inotify_checkpoint(struct ckpt_ctx *ctx, struct file *file,
 	return ret;
 }
 
-/* Watch @a's path again as watch @a->wd */
+/* Watch @path again as watch @a->wd */
 static int ckpt_inotify_rewatch(struct ckpt_ctx *ctx, struct file *file,
-				const struct ckpt_hdr_inotify_watch *a)
+				const struct ckpt_hdr_inotify_watch *a,
+				const char *name)
 {
 	struct path path;
-	char *name;
 	int ret;
 
-	name = ckpt_read_string(ctx, PATH_MAX);
-	if (IS_ERR(name))
-		return PTR_ERR(name);
-	if (a->wd <= 0 || !(a->mask & IN_ALL_EVENTS) ||
-	    a->mask & ~CKPT_INOTIFY_MASK) {
-		ret = ckpt_err(ctx, -EINVAL, "bad inotify watch %d: mask %#x",
-			       a->wd, a->mask);
-		goto out;
-	}
 	/* the path is the inode's own: its last part is not followed */
 	ret = kern_path(name, 0, &path);
 	if (!ret) {
@@ -211,9 +215,27 @@ static int ckpt_inotify_rewatch(struct ckpt_ctx *ctx, struct file *file,
 		ckpt_err(ctx, ret, "pid %d: cannot watch %s again with inotify (watch %d, mask %#x)%s",
 			 task_pid_vnr(current), name, a->wd, a->mask,
 			 ret == -EEXIST ? ": watched twice in the image" : "");
-out:
-	kfree(name);
 	return ret;
+}
+
+/* A watch of the image, read and checked: its path in *@name */
+static int ckpt_inotify_read_watch(struct ckpt_ctx *ctx,
+				   struct ckpt_hdr_inotify_watch *a,
+				   char **name)
+{
+	int ret;
+
+	ret = ckpt_read_obj_type_into(ctx, &a->h, CKPT_HDR_INOTIFY_WATCH,
+				      sizeof(*a));
+	if (ret)
+		return ret;
+	*name = ckpt_read_string(ctx, PATH_MAX);
+	if (IS_ERR(*name))
+		return PTR_ERR(*name);
+	if (a->wd <= 0 || a->mask & ~CKPT_INOTIFY_MASK)
+		return ckpt_err(ctx, -EINVAL, "bad inotify watch %d: mask %#x",
+				a->wd, a->mask);
+	return 0;
 }
 
 /* Queue event @e (its name follows in the image) again */
@@ -247,9 +269,10 @@ static int ckpt_inotify_requeue(struct ckpt_ctx *ctx, struct file *file)
 static struct file *ckpt_inotify_restore(struct ckpt_ctx *ctx,
 					 const struct ckpt_hdr_file *f)
 {
+	struct ckpt_hdr_inotify_watch *a = NULL;
 	struct ckpt_hdr_inotify h;
-	struct ckpt_hdr_inotify_watch a;
 	struct fsnotify_group *group;
+	char **names = NULL;
 	struct file *file;
 	u32 i;
 	int ret;
@@ -267,14 +290,27 @@ static struct file *ckpt_inotify_restore(struct ckpt_ctx *ctx,
 	if (IS_ERR(file))
 		return ERR_PTR(ckpt_err(ctx, PTR_ERR(file),
 					"cannot make an inotify instance"));
-	for (i = 0; !ret && i < h.nr_watches; i++) {
-		ret = ckpt_read_obj_type_into(ctx, &a.h, CKPT_HDR_INOTIFY_WATCH,
-					      sizeof(a));
-		if (!ret)
-			ret = ckpt_inotify_rewatch(ctx, file, &a);
+	if (h.nr_watches > CKPT_INOTIFY_MAX_WATCHES) {
+		fput(file);
+		return ERR_PTR(ckpt_err(ctx, -EINVAL, "bad inotify instance: %u watches",
+					h.nr_watches));
 	}
+	a = kvcalloc(h.nr_watches + 1, sizeof(*a), GFP_KERNEL);
+	names = kvcalloc(h.nr_watches + 1, sizeof(*names), GFP_KERNEL);
+	if (!a || !names)
+		ret = -ENOMEM;
+	for (i = 0; !ret && i < h.nr_watches; i++)
+		ret = ckpt_inotify_read_watch(ctx, &a[i], &names[i]);
+	/* the old events first: new ones, from the watches, come after */
 	for (i = 0; !ret && i < h.nr_events; i++)
 		ret = ckpt_inotify_requeue(ctx, file);
+	for (i = 0; !ret && i < h.nr_watches; i++)
+		ret = ckpt_inotify_rewatch(ctx, file, &a[i], names[i]);
+	for (i = 0; names && i < h.nr_watches; i++)
+		if (!IS_ERR_OR_NULL(names[i]))
+			kfree(names[i]);
+	kvfree(names);
+	kvfree(a);
 	if (ret) {
 		fput(file);
 		return ERR_PTR(ret);

@@ -115,6 +115,8 @@ enum ckpt_hdr_type {
 	CKPT_HDR_TCP_PAIR,
 	CKPT_HDR_TCP_CONN,
 	CKPT_HDR_TCP_DATA,
+	CKPT_HDR_UNIX_LONE,
+	CKPT_HDR_UNIX_ADDR,
 
 	CKPT_HDR_SIGHAND = 600,
 	CKPT_HDR_SIGNAL,
@@ -614,8 +616,8 @@ struct ckpt_hdr_epoll_watch {
 
 /*
  * An inotify instance, after its FILE: nr_watches INOTIFY_WATCH records,
- * each followed by a STRING, the path of what it watches (as the task
- * that holds the instance sees it), then nr_events INOTIFY_EVENT records,
+ * each followed by a STRING, the path of what it watches (as the
+ * checkpointer sees it), then nr_events INOTIFY_EVENT records,
  * the events not read yet, oldest first. next_wd: where the search for
  * the next free watch descriptor starts.
  */
@@ -739,17 +741,54 @@ struct ckpt_hdr_fs {
 /*
  * Unix sockets (700-).
  *
- * A socket of a connected pair (socketpair(), or connected to a socket
- * whose process closed it) is a FILE with UNIX_FILE after it: which end
- * of the pair it is. The pair is one object: UNIX_PAIR, then a
- * UNIX_SOCK record for end 0 and one for end 1, each followed by its
- * receive queue, nr_skbs UNIX_SKB records (what the other end sent and
- * it did not read yet), oldest first.
+ * A socket of a connected pair (socketpair(), a connection accepted from
+ * a listening socket, or one to a socket whose process closed it) is a
+ * FILE with UNIX_FILE after it: which end of the pair it is. The pair is
+ * one object: UNIX_PAIR, then a UNIX_SOCK record for end 0 and one for
+ * end 1 (each followed by a UNIX_ADDR when CKPT_UNIX_NAMED), then the
+ * receive queue of end 0 and that of end 1: nr_skbs UNIX_SKB records
+ * each (what the other end sent and it did not read yet), oldest first.
+ *
+ * A socket with no peer (only made, bound, or listening with no
+ * connection waiting) is a FILE with UNIX_FILE of end CKPT_UNIX_LONE,
+ * then UNIX_LONE, its UNIX_SOCK (no messages) and, when bound, its
+ * UNIX_ADDR.
  */
+#define CKPT_UNIX_LONE		2	/* ckpt_hdr_unix_file.end: no peer */
+
 struct ckpt_hdr_unix_file {
 	struct ckpt_hdr h;
-	__u32 end;		/* 0 or 1 */
+	__u32 end;		/* 0 or 1, or CKPT_UNIX_LONE */
 	__u32 pad;
+};
+
+/* ckpt_hdr_unix_lone.state */
+enum ckpt_unix_lone_state {
+	CKPT_UNIX_MADE = 1,	/* made by socket(), never bound */
+	CKPT_UNIX_BOUND,	/* bound to its UNIX_ADDR */
+	CKPT_UNIX_LISTEN,	/* bound and listening, no connection waiting */
+	CKPT_UNIX_LONE_STATE_MAX
+};
+
+struct ckpt_hdr_unix_lone {
+	struct ckpt_hdr h;
+	__u32 type;		/* SOCK_STREAM, SOCK_DGRAM or SOCK_SEQPACKET */
+	__u32 state;		/* enum ckpt_unix_lone_state */
+	__u32 backlog;		/* LISTEN: listen()'s backlog */
+	__u32 mode;		/* bound to a path: the socket file's mode */
+};
+
+/*
+ * The address of a socket: len bytes of sun_path, a path (NUL included)
+ * or an abstract name (a NUL, then the name). A socket bound to it holds
+ * the name; one accepted from a listening socket only shows it.
+ */
+struct ckpt_hdr_unix_addr {
+	struct ckpt_hdr h;
+	__u32 len;
+	__u32 pad;
+	__u8 path[108];
+	__u8 pad2[4];
 };
 
 struct ckpt_hdr_unix_pair {
@@ -762,6 +801,7 @@ struct ckpt_hdr_unix_pair {
 #define CKPT_UNIX_SNDBUF_SET	0x2	/* SO_SNDBUF was set: sndbuf is kept */
 #define CKPT_UNIX_RCVBUF_SET	0x4	/* SO_RCVBUF was set: rcvbuf is kept */
 #define CKPT_UNIX_CLOSED	0x8	/* closed by its process (the peer is open) */
+#define CKPT_UNIX_NAMED		0x10	/* has an address: a UNIX_ADDR follows */
 
 struct ckpt_hdr_unix_sock {
 	struct ckpt_hdr h;

@@ -168,6 +168,7 @@
 #include <netinet/in.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/ioctl.h>
 #include <net/if.h>
 #include <sys/timerfd.h>
@@ -445,8 +446,8 @@ static const struct rtype rtypes[] = {
 	RT(SHMEM), RT(SHM_ATTACH), RT(FILE_TABLE), RT(FD_ENT), RT(FILE), RT(FS),
 	RT(FILE_DATA), RT(FILE_LOCK), RT(PIPE), RT(PIPE_BUF), RT(EVENTFD),
 	RT(SIGNALFD), RT(TIMERFD), RT(UNIX_FILE), RT(UNIX_PAIR), RT(UNIX_SOCK),
-	RT(UNIX_SKB), RT(INET_SOCK), RT(NET_NS), RT(NET_ADDR), RT(TCP_PAIR),
-	RT(TCP_CONN), RT(TCP_DATA), RT(EPOLL), RT(EPOLL_WATCH), RT(INOTIFY),
+	RT(UNIX_SKB), RT(UNIX_LONE), RT(UNIX_ADDR), RT(INET_SOCK), RT(NET_NS),
+	RT(NET_ADDR), RT(TCP_PAIR), RT(TCP_CONN), RT(TCP_DATA), RT(EPOLL), RT(EPOLL_WATCH), RT(INOTIFY),
 	RT(INOTIFY_WATCH), RT(INOTIFY_EVENT), RT(POSIX_TIMER),
 	RT(IPC_NS), RT(IPC_SHM), RT(IPC_SEM), RT(IPC_MSQ), RT(IPC_MSG),
 	RT(SYSVSEM), RT(SEM_UNDO), RT(SEM_ADJ),
@@ -1990,6 +1991,7 @@ static int workload(int argc, char **argv)
 	sigset_t tset;
 	pthread_t th;
 	char *mem, *shared, c, del[PATH_MAX], ino_name[64];
+	struct sockaddr_un un = { 0 };
 
 	if (getuid() && prctl(PR_SET_DUMPABLE, 1))
 		return wl_fail("PR_SET_DUMPABLE");
@@ -2112,6 +2114,29 @@ static int workload(int argc, char **argv)
 		k = open(ino_name, O_CREAT | O_WRONLY, 0600);
 		if (k < 0 || close(k) || unlink(ino_name))
 			return wl_fail("inotify event");
+		/*
+		 * UNIX_LONE and UNIX_ADDR: a unix listener bound to a path,
+		 * and a connection accepted from it (a UNIX_PAIR whose
+		 * accepted end shows the path)
+		 */
+		un.sun_family = AF_UNIX;
+		snprintf(un.sun_path, sizeof(un.sun_path),
+			 "/tmp/cr_fuzz_unix.%d", getpid());
+		unlink(un.sun_path);
+		k = socket(AF_UNIX, SOCK_STREAM, 0);
+		if (k < 0 || dup2(k, 37) != 37 ||
+		    bind(37, (void *)&un, sizeof(un)) || listen(37, 2))
+			return wl_fail("unix listener");
+		close(k);
+		k = socket(AF_UNIX, SOCK_STREAM, 0);
+		if (k < 0 || dup2(k, 38) != 38 ||
+		    connect(38, (void *)&un, sizeof(un)))
+			return wl_fail("unix connect");
+		close(k);
+		k = accept(37, NULL, NULL);
+		if (k < 0 || dup2(k, 39) != 39 || write(39, "hi", 2) != 2)
+			return wl_fail("unix accept");
+		close(k);
 		/* locks: FILE_LOCK records of a file and of the table */
 		if (flock(21, LOCK_EX) || fcntl(20, F_SETLK, &(struct flock){
 				.l_type = F_RDLCK, .l_whence = SEEK_SET,

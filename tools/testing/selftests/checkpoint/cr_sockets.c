@@ -9,13 +9,16 @@
  * one end of which was closed. TCP and UDP sockets, IPv4 and IPv6, with
  * no connection: servers listening on loopback answer after restart on
  * the same ports, bound and connected UDP sockets exchange datagrams.
- * Refused: a listening unix socket, file descriptors in flight
- * (SCM_RIGHTS), a socket connected outside the tree, an established TCP
- * connection; bad field values.
+ * Unix servers: a listening socket bound to a path (the socket file
+ * taken again, with its mode), connections accepted from it (the names
+ * they show), a datagram socket bound to an abstract name. Refused:
+ * connections not accepted yet, file descriptors in flight (SCM_RIGHTS),
+ * a socket connected outside the tree; bad field values.
  */
 #include "cr_tree.h"
 
 #include <arpa/inet.h>
+#include <stddef.h>
 #include <ifaddrs.h>
 #include <net/if.h>
 #include <netinet/in.h>
@@ -25,6 +28,7 @@
 #include <poll.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <sys/un.h>
 
@@ -271,6 +275,134 @@ static int wl_dgram(struct cr_ctx *ctx, void *arg)
 CR_TEST(cr_sockets, unix_dgram_and_seqpacket)
 {
 	tree_cycle(_metadata, ctx, wl_dgram, NULL, 0);
+}
+
+/* ---- a unix server: bound, listening, connections accepted --------------- */
+
+#define FD_U_LISTEN	20	/* bound to a path, mode 0640, listening */
+#define FD_U_ACC	21	/* accepted from it: shows the path */
+#define FD_U_CLI	22	/* the client end (K's): its peer shows it */
+#define FD_U_ABS	23	/* datagram, bound to an abstract name */
+#define FD_U_MADE	24	/* only made */
+
+static void unix_names(struct sockaddr_un *path, struct sockaddr_un *abs,
+		       socklen_t *abs_len, pid_t pid)
+{
+	memset(path, 0, sizeof(*path));
+	memset(abs, 0, sizeof(*abs));
+	path->sun_family = abs->sun_family = AF_UNIX;
+	snprintf(path->sun_path, sizeof(path->sun_path), "/tmp/cr_srv.%d", pid);
+	snprintf(abs->sun_path + 1, sizeof(abs->sun_path) - 1, "cr_abs.%d", pid);
+	*abs_len = offsetof(struct sockaddr_un, sun_path) + 1 +
+		   strlen(abs->sun_path + 1);
+}
+
+/* Is the name of @fd (@peer: its peer's) @want? */
+static bool unix_name_is(int fd, bool peer, const struct sockaddr_un *want,
+			 socklen_t want_len)
+{
+	struct sockaddr_un got;
+	socklen_t len = sizeof(got);
+
+	memset(&got, 0, sizeof(got));
+	if ((peer ? getpeername(fd, (void *)&got, &len) :
+		    getsockname(fd, (void *)&got, &len)) || len != want_len)
+		return false;
+	return !memcmp(&got, want, len);
+}
+
+static int wl_unix_server(struct cr_ctx *ctx, void *arg)
+{
+	struct sockaddr_un path, abs;
+	socklen_t path_len, abs_len;
+	char buf[16];
+	struct stat st;
+	mode_t old;
+	int c, status;
+	pid_t k;
+
+	unix_names(&path, &abs, &abs_len, getpid());
+	path_len = offsetof(struct sockaddr_un, sun_path) +
+		   strlen(path.sun_path) + 1;
+	unlink(path.sun_path);
+	old = umask(0137);
+	if (cr_move_fd(socket(AF_UNIX, SOCK_STREAM, 0), FD_U_LISTEN) ||
+	    bind(FD_U_LISTEN, (void *)&path, path_len) ||
+	    listen(FD_U_LISTEN, 5))
+		return CR_WL_FAIL(CR_EXIT_SETUP, "listener: %s", strerror(errno));
+	umask(old);
+	if (cr_move_fd(socket(AF_UNIX, SOCK_STREAM, 0), FD_U_CLI) ||
+	    connect(FD_U_CLI, (void *)&path, path_len) ||
+	    cr_move_fd(accept(FD_U_LISTEN, NULL, NULL), FD_U_ACC) ||
+	    cr_move_fd(socket(AF_UNIX, SOCK_DGRAM, 0), FD_U_ABS) ||
+	    bind(FD_U_ABS, (void *)&abs, abs_len) ||
+	    cr_move_fd(socket(AF_UNIX, SOCK_SEQPACKET, 0), FD_U_MADE))
+		return CR_WL_FAIL(CR_EXIT_SETUP, "sockets: %s", strerror(errno));
+	k = fork();
+	if (k == 0) {
+		/* K, the client: reads the server's hello, answers */
+		close(ctx->ready_fd);
+		close(FD_U_LISTEN);
+		close(FD_U_ACC);
+		mark_ready(ctx, 1);
+		cr_wl_wait_go(ctx);
+		if (cr_read_all(FD_U_CLI, buf, 5) || memcmp(buf, "hello", 5) ||
+		    !unix_name_is(FD_U_CLI, true, &path, path_len) ||
+		    write(FD_U_CLI, "thanks", 6) != 6)
+			_exit(1);
+		_exit(0);
+	}
+	close(FD_U_CLI);
+	if (k < 0 || write(FD_U_ACC, "hello", 5) != 5 || wait_ready(ctx, 1))
+		return CR_EXIT_SETUP;
+	cr_wl_ready(ctx);
+	cr_wl_wait_go(ctx);
+
+	if (!unix_name_is(FD_U_LISTEN, false, &path, path_len) ||
+	    getopt_int(FD_U_LISTEN, SO_ACCEPTCONN) != 1)
+		return CR_WL_FAIL(1, "the listener lost its path or stopped listening");
+	if (stat(path.sun_path, &st) || !S_ISSOCK(st.st_mode) ||
+	    (st.st_mode & 07777) != 0640)
+		return CR_WL_FAIL(2, "the socket file: mode %o", st.st_mode);
+	if (!unix_name_is(FD_U_ACC, false, &path, path_len))
+		return CR_WL_FAIL(3, "the accepted socket shows another name");
+	if (cr_read_all(FD_U_ACC, buf, 6) || memcmp(buf, "thanks", 6))
+		return CR_WL_FAIL(4, "no answer from K");
+	if (waitpid(k, &status, 0) != k || status)
+		return CR_WL_FAIL(5, "K status %#x", status);
+	/* the server takes new clients */
+	c = socket(AF_UNIX, SOCK_STREAM, 0);
+	if (c < 0 || connect(c, (void *)&path, path_len))
+		return CR_WL_FAIL(6, "connect: %s", strerror(errno));
+	close(c);
+	c = accept(FD_U_LISTEN, NULL, NULL);
+	if (c < 0)
+		return CR_WL_FAIL(7, "accept: %s", strerror(errno));
+	close(c);
+	/* the abstract name is held: datagrams sent to it arrive */
+	if (!unix_name_is(FD_U_ABS, false, &abs, abs_len))
+		return CR_WL_FAIL(8, "the abstract name is lost");
+	c = socket(AF_UNIX, SOCK_DGRAM, 0);
+	if (c < 0 || sendto(c, "d", 1, 0, (void *)&abs, abs_len) != 1 ||
+	    recv(FD_U_ABS, buf, sizeof(buf), 0) != 1 || buf[0] != 'd')
+		return CR_WL_FAIL(9, "datagram to the abstract name: %s",
+				  strerror(errno));
+	close(c);
+	if (getopt_int(FD_U_MADE, SO_TYPE) != SOCK_SEQPACKET)
+		return CR_WL_FAIL(10, "the socket only made is another");
+	unlink(path.sun_path);
+	return 0;
+}
+
+/*
+ * A unix server: its listening socket bound to a path comes back bound
+ * there (the old socket file replaced, its mode kept) and takes new
+ * clients; a connection accepted before, with data, shows its name on
+ * both ends; a datagram socket holds its abstract name again.
+ */
+CR_TEST(cr_sockets, unix_server)
+{
+	tree_cycle(_metadata, ctx, wl_unix_server, NULL, CHECKPOINT_SUBTREE);
 }
 
 /* ---- TCP and UDP ------------------------------------------------------------ */
@@ -970,9 +1102,9 @@ CR_TEST(cr_sockets, bad_netns_fields_refused)
 
 /* ---- refused ------------------------------------------------------------ */
 
-enum refused { LISTENING, RIGHTS_IN_FLIGHT, OUTSIDE, REFUSED_NR };
+enum refused { PENDING, RIGHTS_IN_FLIGHT, OUTSIDE, REFUSED_NR };
 static const char *const refused_said[REFUSED_NR] = {
-	"is listening", "SCM_RIGHTS", "outside the tree",
+	"connections not accepted yet", "SCM_RIGHTS", "outside the tree",
 };
 
 static int wl_refused(struct cr_ctx *ctx, void *arg)
@@ -986,13 +1118,16 @@ static int wl_refused(struct cr_ctx *ctx, void *arg)
 	struct cmsghdr *c;
 
 	switch (kind) {
-	case LISTENING:
+	case PENDING:
+		/* a connection waits in the listener's queue */
 		snprintf(a.sun_path, sizeof(a.sun_path), "/tmp/cr_sockets.%d",
 			 getpid());
 		unlink(a.sun_path);
 		s = socket(AF_UNIX, SOCK_STREAM, 0);
 		if (s < 0 || bind(s, (void *)&a, sizeof(a)) || listen(s, 4) ||
-		    cr_move_fd(s, 20))
+		    cr_move_fd(s, 20) ||
+		    cr_move_fd(socket(AF_UNIX, SOCK_STREAM, 0), 21) ||
+		    connect(21, (void *)&a, sizeof(a)))
 			return CR_EXIT_SETUP;
 		break;
 	case RIGHTS_IN_FLIGHT:
@@ -1078,11 +1213,17 @@ static int wl_bad(struct cr_ctx *ctx, void *arg)
 	char buf[8];
 
 	struct sockaddr_in a4 = { .sin_family = AF_INET };
+	struct sockaddr_un un = { .sun_family = AF_UNIX };
 
+	snprintf(un.sun_path, sizeof(un.sun_path), "/tmp/cr_bad_unix.%d",
+		 getpid());
+	unlink(un.sun_path);
 	if (pair_at(SOCK_DGRAM, 20, 21) || send(20, "ab", 2, 0) != 2 ||
 	    send(20, "cde", 3, 0) != 3 ||
 	    cr_move_fd(socket(AF_INET, SOCK_DGRAM, 0), 22) ||
-	    bind(22, (void *)&a4, sizeof(a4)))
+	    bind(22, (void *)&a4, sizeof(a4)) ||
+	    cr_move_fd(socket(AF_UNIX, SOCK_STREAM, 0), 23) ||
+	    bind(23, (void *)&un, sizeof(un)) || listen(23, 3))
 		return CR_EXIT_SETUP;
 	cr_wl_ready(ctx);
 	cr_wl_wait_go(ctx);
@@ -1112,6 +1253,17 @@ static const struct cr_bad_field bad_socks[] = {
 	CR_BAD(UNIX_SKB, unix_skb, pad, 1, false),
 	CR_BAD_FILE(UNIX_FILE, f_flags, O_RDONLY),
 	CR_BAD_FILE(UNIX_FILE, i_mode, S_IFIFO | 0600),
+	CR_BAD(UNIX_LONE, unix_lone, type, SOCK_RAW, false),
+	CR_BAD(UNIX_LONE, unix_lone, state, 0, false),
+	CR_BAD(UNIX_LONE, unix_lone, state, CKPT_UNIX_MADE, false),
+	CR_BAD(UNIX_LONE, unix_lone, state, CKPT_UNIX_LONE_STATE_MAX, false),
+	CR_BAD(UNIX_LONE, unix_lone, backlog, 0x80000000u, false),
+	CR_BAD(UNIX_LONE, unix_lone, mode, 01000000, false),
+	CR_BAD(UNIX_ADDR, unix_addr, len, 1, false),
+	CR_BAD(UNIX_ADDR, unix_addr, len, 1, true),
+	CR_BAD(UNIX_ADDR, unix_addr, len, 109, false),
+	CR_BAD(UNIX_ADDR, unix_addr, pad, 1, false),
+	CR_BAD(UNIX_ADDR, unix_addr, pad2[0], 1, false),
 	CR_BAD(INET_SOCK, inet_sock, family, AF_UNIX, false),
 	CR_BAD(INET_SOCK, inet_sock, type, SOCK_RAW, false),
 	CR_BAD(INET_SOCK, inet_sock, state, 0, false),
