@@ -116,12 +116,12 @@ static int ckpt_unix_collect(struct ckpt_ctx *ctx, struct file *file)
 	return ret;
 }
 
-/*
- * Does @sk hold its name (bound to a path or an abstract name)? A socket
+/* Does @sk hold its name (bound to a path or an abstract name)? A socket
  * accepted from a listening one only shows the listener's name.
  */
 static bool ckpt_unix_bound(struct sock *sk)
 {
+	/* pairs with the release of unix_bind() and unix_stream_connect() */
 	struct unix_address *addr = smp_load_acquire(&unix_sk(sk)->addr);
 
 	if (!addr)
@@ -135,6 +135,7 @@ static bool ckpt_unix_bound(struct sock *sk)
 /* The address @sk has, as a UNIX_ADDR record; false when none */
 static bool ckpt_unix_addr(struct sock *sk, struct ckpt_hdr_unix_addr *a)
 {
+	/* pairs with the release of unix_bind() and unix_stream_connect() */
 	struct unix_address *addr = smp_load_acquire(&unix_sk(sk)->addr);
 	int len;
 
@@ -174,7 +175,7 @@ static const char *ckpt_unix_unsupported(struct ckpt_ctx *ctx,
 		       "is also open in a process outside the tree" : NULL;
 	}
 	if (ckpt_unix_bound(sk) || ckpt_unix_bound(peer))
-		return "or its peer is bound to an address of its own and connected: not supported yet";
+		return "or its peer holds a name of its own and is connected: not supported yet";
 	pfile = ckpt_unix_file_of(peer);
 	if (pfile && unix_peer(peer) != sk)
 		return "is connected to a socket connected elsewhere: not supported yet";
@@ -734,8 +735,7 @@ out:
 	return ERR_PTR(ret);
 }
 
-/*
- * Make room for binding @sun again: the socket file a socket of the
+/* Make room for binding @sun again: the socket file a socket of the
  * checkpoint left at its path goes, once no socket is found bound to it
  * (a datagram connect tells, without side effects). With the restoring
  * task's rights: it could remove the file itself.
