@@ -920,6 +920,52 @@ static const struct ckpt_file_ops ckpt_chr_file_ops = {
 	.restore = ckpt_path_restore,
 };
 
+/*
+ * O_PATH fds of anything else (FIFOs, sockets, devices, symbolic links
+ * with O_NOFOLLOW): a place in the tree of files, nothing opened. Found
+ * again by path as O_PATH, which opens nothing either.
+ */
+static bool ckpt_opath_match(struct file *file)
+{
+	return (file->f_mode & FMODE_PATH) && ckpt_file_reachable(file);
+}
+
+#define CKPT_OPATH_FLAGS	(O_PATH | O_NOFOLLOW | O_DIRECTORY)
+
+static struct file *ckpt_opath_restore(struct ckpt_ctx *ctx,
+				       const struct ckpt_hdr_file *h)
+{
+	struct file *file;
+	char *name;
+
+	if (!(h->f_flags & O_PATH) || h->f_flags & ~CKPT_OPATH_FLAGS)
+		return ERR_PTR(ckpt_err(ctx, -EINVAL, "bad O_PATH file: flags %#x",
+					h->f_flags));
+	name = ckpt_read_string(ctx, PATH_MAX);
+	if (IS_ERR(name))
+		return ERR_CAST(name);
+	file = filp_open(name, h->f_flags & CKPT_OPATH_FLAGS, 0);
+	if (IS_ERR(file)) {
+		ckpt_err(ctx, PTR_ERR(file), "cannot find %s again (O_PATH)",
+			 name);
+	} else if ((file_inode(file)->i_mode ^ h->i_mode) & S_IFMT) {
+		ckpt_err(ctx, -EINVAL, "%s is no longer the same kind of file",
+			 name);
+		fput(file);
+		file = ERR_PTR(-EINVAL);
+	}
+	kfree(name);
+	return file;
+}
+
+static const struct ckpt_file_ops ckpt_opath_file_ops = {
+	.name = "O_PATH file",
+	.file_type = CKPT_FILE_OPATH,
+	.match = ckpt_opath_match,
+	.checkpoint = ckpt_path_checkpoint,
+	.restore = ckpt_opath_restore,
+};
+
 /* --- memfds and deleted files: FILE_DATA carries their contents --- */
 
 static bool ckpt_data_match(struct file *file)
@@ -1863,6 +1909,8 @@ static int __init ckpt_files_init(void)
 		ret = ckpt_file_register(&ckpt_chr_file_ops);
 	if (!ret)
 		ret = ckpt_file_register(&ckpt_data_file_ops);
+	if (!ret)
+		ret = ckpt_file_register(&ckpt_opath_file_ops);
 	if (!ret)
 		ret = ckpt_file_register(&ckpt_inherit_file_ops);
 	if (!ret)

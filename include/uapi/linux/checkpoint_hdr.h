@@ -527,6 +527,7 @@ enum ckpt_file_type {
 	CKPT_FILE_INET,		/* TCP or UDP socket; an INET_SOCK follows */
 	CKPT_FILE_EPOLL,	/* epoll instance; EPOLL and its watches follow */
 	CKPT_FILE_INOTIFY,	/* inotify instance; INOTIFY and the rest */
+	CKPT_FILE_OPATH,	/* O_PATH fd of a FIFO, socket, device, link */
 	CKPT_FILE_TYPE_MAX
 };
 
@@ -539,7 +540,7 @@ struct ckpt_hdr_file {
 	__s64 f_pos;
 	__u32 i_mode;		/* file type and permission bits */
 	__u32 nr_locks;		/* flock() and OFD locks held through it */
-	/* REG, CHR: a CKPT_HDR_STRING path follows; DATA: its FILE_DATA */
+	/* REG, CHR, OPATH: a CKPT_HDR_STRING path follows; DATA: FILE_DATA */
 	/* PIPE, FIFO: its CKPT_HDR_PIPE (or an OBJREF to it) follows */
 	/* EVENTFD, SIGNALFD, TIMERFD: its record of that name */
 	/* UNIX: UNIX_FILE, then its CKPT_HDR_UNIX_PAIR (or an OBJREF) */

@@ -5,7 +5,7 @@
  * another process), signalfds (the signals they read, a pending one),
  * character devices by path (/dev/null, /dev/zero, /dev/full,
  * /dev/urandom), directories open at a getdents() position, O_PATH
- * fds; inotify instances (watches by path, descriptors, events not read
+ * fds (of files, directories, a FIFO, a symbolic link, /dev/tty); inotify instances (watches by path, descriptors, events not read
  * yet); and a terminal and a device with state of its own, refused.
  */
 #include "cr_tree.h"
@@ -385,6 +385,9 @@ CR_TEST(cr_fdkinds, epoll_stale_watch_refused)
 #define FD_DIR		24	/* a directory, DIR_SEEN entries read */
 #define FD_PATH_DIR	25	/* O_PATH of it */
 #define FD_PATH_FILE	26	/* O_PATH of a file in it */
+#define FD_PATH_FIFO	27	/* O_PATH of a FIFO in it: nothing opened */
+#define FD_PATH_LINK	28	/* O_PATH | O_NOFOLLOW of a symbolic link */
+#define FD_PATH_TTY	29	/* O_PATH of /dev/tty: no terminal opened */
 #define DIR_FILES	40
 #define DIR_SEEN	12
 
@@ -434,6 +437,18 @@ static int wl_dev_dir(struct cr_ctx *ctx, void *arg)
 	    cr_move_fd(open(dir, O_PATH | O_DIRECTORY), FD_PATH_DIR) ||
 	    cr_move_fd(openat(FD_PATH_DIR, "f07", O_PATH), FD_PATH_FILE))
 		return CR_EXIT_SETUP;
+	/* beside the directory read: its entries are counted */
+	snprintf(path, sizeof(path), "%s.fifo", ctx->data);
+	unlink(path);
+	if (mkfifo(path, 0600) ||
+	    cr_move_fd(open(path, O_PATH), FD_PATH_FIFO))
+		return CR_WL_FAIL(CR_EXIT_SETUP, "FIFO: %s", strerror(errno));
+	snprintf(path, sizeof(path), "%s.link", ctx->data);
+	unlink(path);
+	if (symlink("f07", path) ||
+	    cr_move_fd(open(path, O_PATH | O_NOFOLLOW), FD_PATH_LINK) ||
+	    cr_move_fd(open("/dev/tty", O_PATH), FD_PATH_TTY))
+		return CR_WL_FAIL(CR_EXIT_SETUP, "O_PATH fds: %s", strerror(errno));
 	/* the first DIR_SEEN entries ("." and ".." among them) */
 	for (i = 0; i < DIR_SEEN; i++) {
 		if (next_entry(FD_DIR, name, sizeof(name)) != 1)
@@ -477,6 +492,19 @@ static int wl_dev_dir(struct cr_ctx *ctx, void *arg)
 	    !S_ISREG(st.st_mode))
 		return CR_WL_FAIL(9, "O_PATH fds do not lead to their files");
 	close(fd);
+	if (fstatat(FD_PATH_FIFO, "", &st, AT_EMPTY_PATH) ||
+	    !S_ISFIFO(st.st_mode) || !(fcntl(FD_PATH_FIFO, F_GETFL) & O_PATH))
+		return CR_WL_FAIL(10, "the FIFO's O_PATH fd");
+	n = readlinkat(FD_PATH_LINK, "", buf, sizeof(buf));
+	if (n != 3 || memcmp(buf, "f07", 3))
+		return CR_WL_FAIL(11, "the link's O_PATH fd reads %d bytes", n);
+	if (fstatat(FD_PATH_TTY, "", &st, AT_EMPTY_PATH) ||
+	    st.st_rdev != makedev(5, 0))
+		return CR_WL_FAIL(12, "the O_PATH fd of /dev/tty");
+	snprintf(path, sizeof(path), "%s.fifo", ctx->data);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s.link", ctx->data);
+	unlink(path);
 	for (i = 0; i < DIR_FILES; i++) {
 		snprintf(path, sizeof(path), "%s/f%02d", dir, i);
 		unlink(path);
