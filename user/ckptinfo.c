@@ -54,6 +54,8 @@ CKPT_ALIGNED(ckpt_hdr_unix_file);
 CKPT_ALIGNED(ckpt_hdr_unix_pair);
 CKPT_ALIGNED(ckpt_hdr_unix_sock);
 CKPT_ALIGNED(ckpt_hdr_unix_skb);
+CKPT_ALIGNED(ckpt_hdr_unix_lone);
+CKPT_ALIGNED(ckpt_hdr_unix_addr);
 CKPT_ALIGNED(ckpt_hdr_inet_sock);
 CKPT_ALIGNED(ckpt_hdr_tcp_pair);
 CKPT_ALIGNED(ckpt_hdr_tcp_conn);
@@ -97,6 +99,14 @@ struct decoder {
 	const char *next_role;		/* and the one after it */
 	__u32 tcp_send_left;		/* TCP_DATA bytes still due: send */
 	__u32 tcp_recv_left;		/* and receive queue of TCP_CONN */
+	/* the records after a UNIX_PAIR or UNIX_LONE, in that order */
+	int unix_ctx;			/* UNIX_PAIR, UNIX_LONE or none */
+	__u32 unix_type;		/* the sockets' type */
+	__u32 unix_lone_state;		/* UNIX_LONE: its state */
+	int unix_socks_due;		/* UNIX_SOCK records still to come */
+	int unix_end;			/* end of the last UNIX_SOCK of a pair */
+	int unix_addr_due;		/* a NAMED UNIX_SOCK: its UNIX_ADDR */
+	__u32 unix_skbs_left[2];	/* UNIX_SKB records due, per end */
 	char why[256];			/* what is wrong with the record */
 };
 
@@ -939,14 +949,25 @@ static const char *const unix_type_names[] = {
 	[SOCK_SEQPACKET] = "seqpacket",
 };
 
+/* What the unix socket records that follow belong to (decoder.unix_ctx) */
+enum { UNIX_CTX_NONE, UNIX_CTX_PAIR, UNIX_CTX_LONE };
+
+static int unix_type_known(__u32 type)
+{
+	return type < ARRAY_SIZE(unix_type_names) && unix_type_names[type];
+}
+
 static int print_unix_file(struct decoder *d, const void *rec, __u32 len)
 {
 	const struct ckpt_hdr_unix_file *h = rec;
 
 	if (exact_len(d, len, sizeof(*h)))
 		return -1;
-	out(d, "end %u of its pair%s\n", h->end,
-	    h->end > 1 ? " (out of range)" : "");
+	if (h->end == CKPT_UNIX_LONE)
+		out(d, "end lone(%u): a socket with no peer\n", h->end);
+	else
+		out(d, "end %u of its pair%s\n", h->end,
+		    h->end > 1 ? " (out of range)" : "");
 	return 0;
 }
 
@@ -956,9 +977,57 @@ static int print_unix_pair(struct decoder *d, const void *rec, __u32 len)
 
 	if (exact_len(d, len, sizeof(*h)))
 		return -1;
+	/* end 0, end 1 (each with its UNIX_ADDR), then end 0's queue, end 1's */
+	d->unix_ctx = UNIX_CTX_PAIR;
+	d->unix_type = h->type;
+	d->unix_socks_due = 2;
 	out(d, "objref %d, type %s(%u)\n", h->objref,
 	    enum_name(h->type, unix_type_names, ARRAY_SIZE(unix_type_names)),
 	    h->type);
+	return 0;
+}
+
+static const char *const unix_lone_state_names[] = {
+	[CKPT_UNIX_MADE] = "made", [CKPT_UNIX_BOUND] = "bound",
+	[CKPT_UNIX_LISTEN] = "listen",
+};
+
+static int print_unix_lone(struct decoder *d, const void *rec, __u32 len)
+{
+	const struct ckpt_hdr_unix_lone *h = rec;
+	int state_ok = h->state && h->state < CKPT_UNIX_LONE_STATE_MAX;
+
+	if (exact_len(d, len, sizeof(*h)))
+		return -1;
+	/* its UNIX_SOCK, then its UNIX_ADDR when it is bound */
+	d->unix_ctx = UNIX_CTX_LONE;
+	d->unix_type = h->type;
+	d->unix_lone_state = h->state;
+	d->unix_socks_due = 1;
+	out(d, "type %s(%u), state %s(%u)",
+	    enum_name(h->type, unix_type_names, ARRAY_SIZE(unix_type_names)),
+	    h->type,
+	    enum_name(h->state, unix_lone_state_names,
+		      ARRAY_SIZE(unix_lone_state_names)), h->state);
+	if (h->state == CKPT_UNIX_LISTEN || h->backlog)
+		out(d, ", backlog %u", h->backlog);
+	/* the mode of its socket file; 0 when it has none (abstract name) */
+	if (h->state != CKPT_UNIX_MADE || h->mode)
+		out(d, ", mode %#o", h->mode);
+	/* what restart refuses */
+	if (!unix_type_known(h->type))
+		out(d, ", type out of range");
+	if (!state_ok)
+		out(d, ", state out of range");
+	else if (h->state == CKPT_UNIX_LISTEN && h->type == SOCK_DGRAM)
+		out(d, ", a datagram socket listening (out of range)");
+	if (h->backlog > INT_MAX)
+		out(d, ", backlog above INT_MAX (out of range)");
+	else if (h->backlog && h->state != CKPT_UNIX_LISTEN)
+		out(d, ", backlog on a socket not listening (out of range)");
+	if (h->mode & ~07777U)
+		out(d, ", a mode bit other than the permissions (out of range)");
+	out(d, "\n");
 	return 0;
 }
 
@@ -975,15 +1044,31 @@ static void out_sock_odd(struct decoder *d, __u32 sndbuf, __u32 rcvbuf,
 static int print_unix_sock(struct decoder *d, const void *rec, __u32 len)
 {
 	static const char *const flag_names[] = {
-		"passcred", "sndbuf_set", "rcvbuf_set", "closed",
+		"passcred", "sndbuf_set", "rcvbuf_set", "closed", "named",
 	};
 	/* RCV_SHUTDOWN, SEND_SHUTDOWN: shutdown(2)'s how plus one */
 	static const char *const shut_names[] = { "rcv", "send" };
 	const struct ckpt_hdr_unix_sock *h = rec;
+	int named = !!(h->flags & CKPT_UNIX_NAMED);
+	int addr_missing = d->unix_addr_due;
 	char rbuf[48], sbuf[48];
+	int end = -1;
 
 	if (exact_len(d, len, sizeof(*h)))
 		return -1;
+	/* where it stands: end 0 or 1 of a pair, or a socket with no peer */
+	if (d->unix_socks_due > 0 && d->unix_ctx == UNIX_CTX_PAIR) {
+		end = 2 - d->unix_socks_due;
+		d->unix_end = end;
+		d->unix_skbs_left[end] = h->nr_skbs;
+	}
+	if (d->unix_socks_due > 0)
+		d->unix_socks_due--;
+	else
+		d->unix_ctx = UNIX_CTX_NONE;
+	d->unix_addr_due = named;
+	if (end >= 0)
+		out(d, "end %d, ", end);
 	out(d, "flags ");
 	out_bits(d, h->flags, flag_names, ARRAY_SIZE(flag_names));
 	out(d, ", shutdown ");
@@ -996,6 +1081,25 @@ static int print_unix_sock(struct decoder *d, const void *rec, __u32 len)
 	if ((h->flags & CKPT_UNIX_CLOSED) &&
 	    (h->nr_skbs || (h->flags & CKPT_UNIX_PASSCRED)))
 		out(d, ", closed yet receiving (out of range)");
+	if (d->unix_ctx == UNIX_CTX_NONE)
+		out(d, ", not announced by a UNIX_PAIR or UNIX_LONE "
+		    "(out of range)");
+	else if (addr_missing)
+		out(d, ", after a named UNIX_SOCK without its UNIX_ADDR "
+		    "(out of range)");
+	if (d->unix_ctx == UNIX_CTX_LONE) {
+		__u32 state = d->unix_lone_state;
+
+		/* nothing queued, not shut down, open; named once bound */
+		if (h->nr_skbs || h->shutdown || (h->flags & CKPT_UNIX_CLOSED))
+			out(d, ", messages, shutdown or closed on a socket "
+			    "with no peer (out of range)");
+		if (state == CKPT_UNIX_MADE && named)
+			out(d, ", named but never bound (out of range)");
+		else if (state > CKPT_UNIX_MADE &&
+			 state < CKPT_UNIX_LONE_STATE_MAX && !named)
+			out(d, ", bound but not named (out of range)");
+	}
 	out(d, "\n");
 	out(d, INDENT "sndbuf %u, rcvbuf %u, rcvlowat %d, peek_off %d%s, "
 	    "rcvtimeo %s, sndtimeo %s", h->sndbuf, h->rcvbuf, h->rcvlowat,
@@ -1010,14 +1114,89 @@ static int print_unix_sock(struct decoder *d, const void *rec, __u32 len)
 	return 0;
 }
 
+/*
+ * An abstract name: "@" and its bytes, those that are not printable and
+ * spaces as \xNN, so that the name is one word.
+ */
+static void out_abstract(struct decoder *d, const unsigned char *p, size_t n)
+{
+	size_t i;
+
+	if (d->errors_only)
+		return;
+	putchar('@');
+	for (i = 0; i < n; i++) {
+		if (p[i] == ' ')
+			printf("\\x20");
+		else
+			out_char(p[i]);
+	}
+}
+
+static int print_unix_addr(struct decoder *d, const void *rec, __u32 len)
+{
+	const struct ckpt_hdr_unix_addr *h = rec;
+	size_t max = sizeof(h->path), n = h->len < max ? h->len : max;
+	const unsigned char *nul = memchr(h->path, '\0', n);
+	static const __u8 zero[sizeof(h->path)];
+	int path = n && h->path[0];
+
+	if (exact_len(d, len, sizeof(*h)))
+		return -1;
+	out(d, "%u bytes, ", h->len);
+	if (path) {
+		out(d, "path ");
+		out_str(d, (const char *)h->path, n);
+	} else {
+		out(d, "abstract ");
+		out_abstract(d, h->path + !!n, n ? n - 1 : 0);
+	}
+	/* a bound socket holds its name; an end of a pair only shows it */
+	if (d->unix_addr_due && d->unix_ctx == UNIX_CTX_LONE)
+		out(d, ", bound to it");
+	else if (d->unix_addr_due && d->unix_ctx == UNIX_CTX_PAIR)
+		out(d, ", the name end %d shows, not held (a listener's)",
+		    d->unix_end);
+	else
+		out(d, ", not after a named UNIX_SOCK (out of range)");
+	d->unix_addr_due = 0;
+	/* what restart refuses */
+	if (h->len < 2 || h->len > max)
+		out(d, ", length out of range");
+	else if (memcmp(h->path + n, zero, max - n))
+		out(d, ", bytes after the name (out of range)");
+	if (path && h->len <= max && nul != h->path + n - 1)
+		out(d, ", a path that does not end with its only NUL "
+		    "(out of range)");
+	out(d, "\n");
+	return 0;
+}
+
 static int print_unix_skb(struct decoder *d, const void *rec, __u32 len)
 {
 	const struct ckpt_hdr_unix_skb *h = rec;
+	const char *queue;
 
 	if (h->len != len - sizeof(*h))
 		return bad(d, "message of %u bytes in a record of %u", h->len,
 			   len);
-	out(d, "%u bytes%s ", h->len, h->len ? "" : " (empty)");
+	/* both ends' UNIX_SOCK come first, then end 0's queue, end 1's */
+	if (d->unix_ctx != UNIX_CTX_PAIR || d->unix_socks_due ||
+	    d->unix_addr_due) {
+		queue = " (not after both ends of a UNIX_PAIR: out of range)";
+	} else if (d->unix_skbs_left[0]) {
+		queue = " of end 0's queue";
+		d->unix_skbs_left[0]--;
+	} else if (d->unix_skbs_left[1]) {
+		queue = " of end 1's queue";
+		d->unix_skbs_left[1]--;
+	} else {
+		queue = " (beyond the queues its UNIX_SOCKs announced: out of "
+			"range)";
+	}
+	out(d, "%u bytes%s%s ", h->len, queue, h->len ? "" :
+	    d->unix_type == SOCK_STREAM ? " (empty on a stream: out of range)" :
+	    " (empty)");
 	out_bytes(d, (const unsigned char *)(h + 1), h->len,
 		  d->verbose ? 256 : 16);
 	out(d, "\n");
@@ -1327,11 +1506,12 @@ static int print_inotify_watch(struct decoder *d, const void *rec, __u32 len)
 	/* what restart refuses */
 	if (h->wd <= 0)
 		out(d, ", wd not positive (out of range)");
+	/* a watch with no event (added with IN_EXCL_UNLINK alone) is kept */
+	if (!(h->mask & IN_ALL_EVENTS))
+		out(d, ", no event");
 	if (h->mask & ~(__u32)INOTIFY_WATCH_OK)
 		out(d, ", a bit other than the events, EXCL_UNLINK and "
 		    "ONESHOT (out of range)");
-	else if (!(h->mask & IN_ALL_EVENTS))
-		out(d, ", no event (out of range)");
 	out(d, "\n");
 	/* the STRING that follows: the path watched */
 	d->string_role = "path";
@@ -1772,6 +1952,10 @@ static const struct rec_type rec_types[] = {
 	REC(UNIX_SOCK, "UNIX_SOCK", struct ckpt_hdr_unix_sock, 0,
 	    print_unix_sock),
 	REC(UNIX_SKB, "UNIX_SKB", struct ckpt_hdr_unix_skb, 1, print_unix_skb),
+	REC(UNIX_LONE, "UNIX_LONE", struct ckpt_hdr_unix_lone, 0,
+	    print_unix_lone),
+	REC(UNIX_ADDR, "UNIX_ADDR", struct ckpt_hdr_unix_addr, 0,
+	    print_unix_addr),
 	REC(INET_SOCK, "INET_SOCK", struct ckpt_hdr_inet_sock, 0,
 	    print_inet_sock),
 	REC(TCP_PAIR, "TCP_PAIR", struct ckpt_hdr_tcp_pair, 0, print_tcp_pair),
@@ -1895,6 +2079,14 @@ static int decode(struct decoder *d, int fd)
 			d->string_role = NULL;
 		if (h->type != CKPT_HDR_TCP_DATA)
 			d->tcp_send_left = d->tcp_recv_left = 0;
+		/* UNIX_PAIR and UNIX_LONE start what these records follow */
+		if (h->type != CKPT_HDR_UNIX_SOCK &&
+		    h->type != CKPT_HDR_UNIX_ADDR &&
+		    h->type != CKPT_HDR_UNIX_SKB) {
+			d->unix_ctx = UNIX_CTX_NONE;
+			d->unix_socks_due = d->unix_addr_due = 0;
+			d->unix_skbs_left[0] = d->unix_skbs_left[1] = 0;
+		}
 
 		out(d, "%10llu  %-13s %7u  ", d->off, rt->name, h->len);
 		if (rt->print(d, buf, h->len) < 0) {

@@ -79,6 +79,7 @@ static const char * const ckpt_hdr_names[] = {
 	[CKPT_HDR_TCP_DATA] = "TCP_DATA",
 	[CKPT_HDR_UNIX_LONE] = "UNIX_LONE",
 	[CKPT_HDR_UNIX_ADDR] = "UNIX_ADDR",
+	[CKPT_HDR_UNIX_LISTEN] = "UNIX_LISTEN",
 	[CKPT_HDR_TAIL] = "TAIL",
 	[CKPT_HDR_ERROR] = "ERROR",
 };
@@ -276,6 +277,7 @@ CKPT_ALIGNED(ckpt_hdr_inotify_watch);
 CKPT_ALIGNED(ckpt_hdr_inotify_event);
 CKPT_ALIGNED(ckpt_hdr_unix_lone);
 CKPT_ALIGNED(ckpt_hdr_unix_addr);
+CKPT_ALIGNED(ckpt_hdr_unix_listen);
 CKPT_ALIGNED(ckpt_hdr_net_ns);
 CKPT_ALIGNED(ckpt_hdr_net_addr);
 CKPT_ALIGNED(ckpt_hdr_tcp_pair);
@@ -319,10 +321,10 @@ static const struct {
 	CKPT_RESERVED(CKPT_HDR_FILE_TABLE, ckpt_hdr_file_table, pad),
 	CKPT_RESERVED(CKPT_HDR_FILE_LOCK, ckpt_hdr_file_lock, pad),
 	CKPT_RESERVED(CKPT_HDR_EVENTFD, ckpt_hdr_eventfd, pad),
-	CKPT_RESERVED(CKPT_HDR_UNIX_FILE, ckpt_hdr_unix_file, pad),
 	CKPT_RESERVED(CKPT_HDR_UNIX_SKB, ckpt_hdr_unix_skb, pad),
 	CKPT_RESERVED(CKPT_HDR_INOTIFY, ckpt_hdr_inotify, pad),
 	CKPT_RESERVED(CKPT_HDR_UNIX_ADDR, ckpt_hdr_unix_addr, pad),
+	CKPT_RESERVED(CKPT_HDR_UNIX_LISTEN, ckpt_hdr_unix_listen, pad),
 	CKPT_RESERVED(CKPT_HDR_UNIX_ADDR, ckpt_hdr_unix_addr, pad2),
 	CKPT_RESERVED(CKPT_HDR_NET_NS, ckpt_hdr_net_ns, pad),
 	CKPT_RESERVED(CKPT_HDR_NET_ADDR, ckpt_hdr_net_addr, pad),

@@ -85,6 +85,81 @@ static struct sock *ckpt_unix_key(struct sock *sk, struct sock *peer)
 	return peer && peer < sk ? peer : sk;
 }
 
+/* Is @sk made by connect() in a listener's queue, not accepted yet? */
+static bool ckpt_unix_embryo(struct sock *sk)
+{
+	bool embryo;
+
+	read_lock_bh(&sk->sk_callback_lock);
+	embryo = !sk->sk_socket && !sock_flag(sk, SOCK_DEAD);
+	read_unlock_bh(&sk->sk_callback_lock);
+	return embryo;
+}
+
+/* Where @e waits in the queue of @l: its index, or -1 */
+static int ckpt_unix_conn_index(struct sock *l, struct sock *e)
+{
+	struct sk_buff *skb;
+	int i = 0, at = -1;
+
+	spin_lock(&l->sk_receive_queue.lock);
+	skb_queue_walk(&l->sk_receive_queue, skb) {
+		if (skb->sk == e) {
+			at = i;
+			break;
+		}
+		i++;
+	}
+	spin_unlock(&l->sk_receive_queue.lock);
+	return at;
+}
+
+/*
+ * The listening socket in whose queue @e waits (with a reference), or
+ * NULL: a bound socket of @e's namespace with @e's address (which connect
+ * gave it from the listener) and @e in its queue.
+ */
+static struct sock *ckpt_unix_listener_of(struct sock *e)
+{
+	struct unix_address *addr = READ_ONCE(unix_sk(e)->addr);
+	struct net *net = sock_net(e);
+	struct sock *s, *found = NULL;
+	int i;
+
+	if (!addr)
+		return NULL;
+	for (i = 0; !found && i < UNIX_HASH_SIZE; i++) {
+		spin_lock(&net->unx.table.locks[i]);
+		sk_for_each(s, &net->unx.table.buckets[i]) {
+			if (READ_ONCE(unix_sk(s)->addr) == addr &&
+			    READ_ONCE(s->sk_state) == TCP_LISTEN &&
+			    ckpt_unix_conn_index(s, e) >= 0) {
+				sock_hold(s);
+				found = s;
+				break;
+			}
+		}
+		spin_unlock(&net->unx.table.locks[i]);
+	}
+	return found;
+}
+
+/* Has listening @sk connections waiting to be accepted? */
+static bool ckpt_unix_waiting(struct sock *sk)
+{
+	return READ_ONCE(sk->sk_state) == TCP_LISTEN &&
+	       !skb_queue_empty_lockless(&sk->sk_receive_queue);
+}
+
+/* Is the open file of @sk only in the tree? */
+static bool ckpt_unix_in_tree(struct ckpt_ctx *ctx, struct sock *sk)
+{
+	struct file *file = ckpt_unix_file_of(sk);
+
+	return file && ckpt_obj_tree_refs(ctx, file) &&
+	       !ckpt_obj_outside(ctx, file);
+}
+
 /* Does the pair of @file lead out of the tree: a peer open outside? */
 static int ckpt_unix_outside(struct ckpt_ctx *ctx, struct file *file)
 {
@@ -95,6 +170,17 @@ static int ckpt_unix_outside(struct ckpt_ctx *ctx, struct file *file)
 	/* a socket with no peer leads nowhere */
 	if (!peer)
 		return CKPT_FILE_INSIDE;
+	/* a client not accepted yet: where its listener is */
+	if (ckpt_unix_embryo(peer)) {
+		struct sock *l = ckpt_unix_listener_of(peer);
+
+		if (l && ckpt_unix_in_tree(ctx, l))
+			out = CKPT_FILE_INSIDE;
+		if (l)
+			sock_put(l);
+		sock_put(peer);
+		return out;
+	}
 	pfile = ckpt_unix_file_of(peer);
 	if (!pfile || (ckpt_obj_tree_refs(ctx, pfile) &&
 		       !ckpt_obj_outside(ctx, pfile)))
@@ -105,13 +191,23 @@ static int ckpt_unix_outside(struct ckpt_ctx *ctx, struct file *file)
 
 static int ckpt_unix_collect(struct ckpt_ctx *ctx, struct file *file)
 {
-	struct sock *sk = ckpt_unix_sk(file), *peer = unix_peer_get(sk);
-	int ret;
+	struct sock *sk = ckpt_unix_sk(file), *peer = unix_peer_get(sk), *l;
+	int ret = 0;
 
 	if (!peer)
-		return 0;
-	ret = ckpt_obj_collect(ctx, ckpt_unix_key(sk, peer),
-			       CKPT_OBJ_UNIX_PAIR, false);
+		return ckpt_unix_waiting(sk) ?
+		       ckpt_obj_collect(ctx, sk, CKPT_OBJ_UNIX_LISTEN, false) : 0;
+	if (ckpt_unix_embryo(peer)) {
+		l = ckpt_unix_listener_of(peer);
+		if (l) {
+			ret = ckpt_obj_collect(ctx, l, CKPT_OBJ_UNIX_LISTEN,
+					       false);
+			sock_put(l);
+		}
+	} else {
+		ret = ckpt_obj_collect(ctx, ckpt_unix_key(sk, peer),
+				       CKPT_OBJ_UNIX_PAIR, false);
+	}
 	sock_put(peer);
 	return ret;
 }
@@ -161,10 +257,8 @@ static const char *ckpt_unix_unsupported(struct ckpt_ctx *ctx,
 	    sk->sk_type != SOCK_SEQPACKET)
 		return "is of a type not supported";
 	if (!peer) {
-		if (READ_ONCE(sk->sk_state) == TCP_LISTEN) {
-			if (!skb_queue_empty_lockless(&sk->sk_receive_queue))
-				return "has connections not accepted yet: not supported yet";
-		} else if (!skb_queue_empty_lockless(&sk->sk_receive_queue)) {
+		if (READ_ONCE(sk->sk_state) != TCP_LISTEN &&
+		    !skb_queue_empty_lockless(&sk->sk_receive_queue)) {
 			return "has datagrams queued from other sockets: not supported yet";
 		}
 		if (READ_ONCE(sk->sk_shutdown))
@@ -260,6 +354,37 @@ static int ckpt_unix_lone_checkpoint(struct ckpt_ctx *ctx, struct sock *sk,
 	return ret;
 }
 
+/* A client not accepted yet: UNIX_FILE (PENDING), its listener's object */
+static int ckpt_unix_pending_checkpoint(struct ckpt_ctx *ctx, struct file *file,
+					struct sock *embryo,
+					struct ckpt_hdr_unix_file *h,
+					const struct ckpt_obj_ref *ref)
+{
+	struct sock *l = ckpt_unix_listener_of(embryo);
+	struct ckpt_obj_ref pref = *ref;
+	int at, ret;
+
+	at = l ? ckpt_unix_conn_index(l, embryo) : -1;
+	if (at < 0 || !ckpt_unix_in_tree(ctx, l) || ckpt_obj_outside(ctx, file)) {
+		ret = ckpt_err(ctx, -EBUSY, "pid %d fd %d: unix socket %pD waits to be accepted by a listening socket %s: not supported",
+			       task_pid_vnr(ref->task), ref->fd, file,
+			       l ? "outside the tree" : "that cannot be found");
+		goto out;
+	}
+	h->end = CKPT_UNIX_PENDING;
+	h->conn = at;
+	ret = ckpt_write_obj(ctx, &h->h);
+	pref.file = file;
+	if (!ret)
+		ret = ckpt_obj_checkpoint(ctx, l, CKPT_OBJ_UNIX_LISTEN, &pref);
+	if (ret > 0)
+		ret = 0;
+out:
+	if (l)
+		sock_put(l);
+	return ret;
+}
+
 static int ckpt_unix_checkpoint(struct ckpt_ctx *ctx, struct file *file,
 				const struct ckpt_obj_ref *ref)
 {
@@ -272,10 +397,25 @@ static int ckpt_unix_checkpoint(struct ckpt_ctx *ctx, struct file *file,
 	const char *why;
 	int ret;
 
+	if (peer && ckpt_unix_embryo(peer)) {
+		ret = ckpt_unix_pending_checkpoint(ctx, file, peer, &h, ref);
+		goto out;
+	}
 	why = ckpt_unix_unsupported(ctx, file, sk, peer);
 	if (why) {
 		ret = ckpt_err(ctx, -EBUSY, "pid %d fd %d: unix socket %pD %s",
 			       task_pid_vnr(ref->task), ref->fd, file, why);
+		goto out;
+	}
+	if (!peer && ckpt_unix_waiting(sk)) {
+		h.end = CKPT_UNIX_LISTENER;
+		ret = ckpt_write_obj(ctx, &h.h);
+		pref.file = file;
+		if (!ret)
+			ret = ckpt_obj_checkpoint(ctx, sk, CKPT_OBJ_UNIX_LISTEN,
+						  &pref);
+		if (ret > 0)
+			ret = 0;
 		goto out;
 	}
 	if (!peer) {
@@ -871,6 +1011,321 @@ static struct file *ckpt_unix_lone_restore(struct ckpt_ctx *ctx,
 	return file;
 }
 
+/* ---- a listening socket with connections waiting, and their clients ---- */
+
+/* One connection waiting: the client, the socket accept() will give */
+struct ckpt_unix_conn {
+	struct sock *client;
+	struct sock *embryo;
+	struct ckpt_hdr_unix_sock c;
+	struct ckpt_hdr_unix_sock e;
+	void *queue;		/* the embryo's: UNIX_SKB records */
+	size_t size;
+};
+
+/* The connections waiting on @l, in queue order, with references */
+static struct ckpt_unix_conn *ckpt_unix_conns(struct sock *l, u32 *nr)
+{
+	struct ckpt_unix_conn *conns;
+	struct sk_buff *skb;
+	u32 n = 0, max;
+
+	max = skb_queue_len_lockless(&l->sk_receive_queue);
+	conns = kvcalloc(max + 1, sizeof(*conns), GFP_KERNEL);
+	if (!conns)
+		return ERR_PTR(-ENOMEM);
+	/* more may come meanwhile, from outside: those are not saved */
+	spin_lock(&l->sk_receive_queue.lock);
+	skb_queue_walk(&l->sk_receive_queue, skb) {
+		if (n == max)
+			break;
+		sock_hold(skb->sk);
+		conns[n++].embryo = skb->sk;
+	}
+	spin_unlock(&l->sk_receive_queue.lock);
+	*nr = n;
+	return conns;
+}
+
+static void ckpt_unix_conns_free(struct ckpt_unix_conn *conns, u32 nr)
+{
+	u32 i;
+
+	for (i = 0; i < nr; i++) {
+		kvfree(conns[i].queue);
+		if (conns[i].client)
+			sock_put(conns[i].client);
+		sock_put(conns[i].embryo);
+	}
+	kvfree(conns);
+}
+
+/* Why connection @c of the listener cannot be saved, or NULL */
+static const char *ckpt_unix_conn_state(struct ckpt_ctx *ctx,
+					struct ckpt_unix_conn *c)
+{
+	struct ckpt_hdr_unix_addr a;
+	const char *why = NULL;
+	size_t size = 0;
+	void *none;
+
+	c->client = unix_peer_get(c->embryo);
+	if (!c->client)
+		return "has a connection waiting whose client is gone";
+	ckpt_unix_state(c->client, &c->c);
+	/* a client closed by its process is made again, then closed */
+	if (!(c->c.flags & CKPT_UNIX_CLOSED) &&
+	    !ckpt_unix_in_tree(ctx, c->client))
+		return "has a connection waiting from a socket outside the tree: not supported";
+	if (ckpt_unix_addr(c->client, &a))
+		return "has a connection waiting from a socket bound to a name: not supported yet";
+	/* nothing can be sent to a client before it is accepted */
+	none = ckpt_unix_queue(c->client, &c->c, &size, &why);
+	if (IS_ERR(none))
+		return "has a connection waiting whose client could not be read";
+	kvfree(none);
+	if (why || c->c.nr_skbs)
+		return why ? why : "has a connection waiting whose client has data queued";
+	ckpt_unix_state(c->embryo, &c->e);
+	c->e.flags &= ~(CKPT_UNIX_CLOSED | CKPT_UNIX_NAMED);
+	c->queue = ckpt_unix_queue(c->embryo, &c->e, &c->size, &why);
+	if (IS_ERR(c->queue)) {
+		c->queue = NULL;
+		return "has a connection waiting whose data could not be read";
+	}
+	return why;
+}
+
+static int ckpt_unix_listen_checkpoint(struct ckpt_ctx *ctx, void *ptr,
+				       int objref, const struct ckpt_obj_ref *ref)
+{
+	struct sock *l = ptr;
+	struct ckpt_hdr_unix_listen h = {
+		.h.type = CKPT_HDR_UNIX_LISTEN,
+		.h.len = sizeof(h),
+		.objref = objref,
+		.type = l->sk_type,
+		.backlog = READ_ONCE(l->sk_max_ack_backlog),
+	};
+	struct ckpt_hdr_unix_sock s = { };
+	struct ckpt_hdr_unix_skb *rec;
+	struct ckpt_hdr_unix_addr a;
+	struct ckpt_unix_conn *conns;
+	const char *why = NULL;
+	u32 i, nr = 0;
+	size_t off;
+	int ret = 0;
+
+	if (!ckpt_unix_bound(l) || !ckpt_unix_addr(l, &a) ||
+	    ckpt_obj_outside(ctx, ckpt_unix_file_of(l)))
+		return ckpt_err(ctx, -EBUSY, "pid %d fd %d: unix socket %pD: its listener is unbound or also open outside the tree",
+				task_pid_vnr(ref->task), ref->fd, ref->file);
+	if (a.path[0] && unix_sk(l)->path.dentry)
+		h.mode = d_inode(unix_sk(l)->path.dentry)->i_mode & S_IALLUGO;
+	conns = ckpt_unix_conns(l, &nr);
+	if (IS_ERR(conns))
+		return PTR_ERR(conns);
+	for (i = 0; !why && i < nr; i++)
+		why = ckpt_unix_conn_state(ctx, &conns[i]);
+	if (why) {
+		ret = ckpt_err(ctx, -EBUSY, "pid %d fd %d: unix socket %pD: its listener %s",
+			       task_pid_vnr(ref->task), ref->fd, ref->file,
+			       why);
+		goto out;
+	}
+	h.nr_conns = nr;
+	ckpt_unix_state(l, &s);
+	ret = ckpt_write_obj(ctx, &h.h);
+	if (!ret)
+		ret = ckpt_write_obj(ctx, &s.h);
+	if (!ret)
+		ret = ckpt_write_obj(ctx, &a.h);
+	for (i = 0; !ret && i < nr; i++) {
+		ret = ckpt_write_obj(ctx, &conns[i].c.h);
+		if (!ret)
+			ret = ckpt_write_obj(ctx, &conns[i].e.h);
+		for (off = 0; !ret && off < conns[i].size; off += rec->h.len) {
+			rec = conns[i].queue + off;
+			ret = ckpt_write_obj(ctx, &rec->h);
+		}
+	}
+out:
+	ckpt_unix_conns_free(conns, nr);
+	return ret;
+}
+
+/* The listener and its clients as restored: each file handed out once */
+struct ckpt_unix_listen {
+	struct kref kref;
+	struct file *listener;
+	u32 nr;
+	struct file *conn[];
+};
+
+static void ckpt_unix_listen_free(struct kref *kref)
+{
+	struct ckpt_unix_listen *ul = container_of(kref, struct ckpt_unix_listen,
+						   kref);
+	u32 i;
+
+	if (ul->listener)
+		fput(ul->listener);
+	for (i = 0; i < ul->nr; i++)
+		if (ul->conn[i])
+			fput(ul->conn[i]);
+	kvfree(ul);
+}
+
+/* Connection @i: a client connected to @l, as it sent what it did */
+static int ckpt_unix_reconnect(struct ckpt_ctx *ctx, struct ckpt_unix_listen *ul,
+			       struct socket *l, u32 i)
+{
+	struct unix_address *addr = unix_sk(l->sk)->addr;
+	struct ckpt_hdr_unix_sock c, e;
+	struct socket *sock;
+	struct file *file;
+	int ret;
+
+	ret = ckpt_unix_read_sock(ctx, &c, 0);
+	if (!ret)
+		ret = ckpt_unix_read_sock(ctx, &e, 1);
+	if (ret)
+		return ret;
+	if (c.nr_skbs || c.flags & CKPT_UNIX_NAMED ||
+	    e.flags & (CKPT_UNIX_NAMED | CKPT_UNIX_CLOSED))
+		return ckpt_err(ctx, -EINVAL, "bad waiting connection %u: flags %#x/%#x, %u messages",
+				i, c.flags, e.flags, c.nr_skbs);
+	ret = sock_create(AF_UNIX, l->type, 0, &sock);
+	if (ret)
+		return ckpt_err(ctx, ret, "cannot make a unix socket");
+	file = sock_alloc_file(sock, 0, NULL);
+	if (IS_ERR(file))
+		return PTR_ERR(file);
+	ret = ckpt_unix_set(ctx, sock, &c);
+	if (!ret) {
+		ret = kernel_connect(sock, (struct sockaddr *)addr->name,
+				     addr->len, O_NONBLOCK);
+		if (ret)
+			ckpt_err(ctx, ret, "cannot connect waiting connection %u to its listener again",
+				 i);
+	}
+	if (!ret)
+		ret = ckpt_unix_fill(ctx, sock, sock, e.nr_skbs);
+	if (ret) {
+		fput(file);
+		return ret;
+	}
+	if (c.flags & CKPT_UNIX_PASSCRED)
+		set_bit(SOCK_PASSCRED, &sock->flags);
+	if (c.shutdown)
+		kernel_sock_shutdown(sock, c.shutdown - 1);
+	WRITE_ONCE(sock->sk->sk_err, c.err);
+	if (c.flags & CKPT_UNIX_CLOSED) {
+		fput(file);
+		/* closed now, before any task of the tree runs */
+		task_work_run();
+		return 0;
+	}
+	ul->conn[i] = file;
+	return 0;
+}
+
+static void *ckpt_unix_listen_restore(struct ckpt_ctx *ctx,
+				      struct ckpt_hdr *hdr, int *objref)
+{
+	struct ckpt_hdr_unix_listen *h;
+	struct ckpt_hdr_unix_sock s;
+	struct ckpt_unix_listen *ul = NULL;
+	struct socket *sock = NULL;
+	u32 i;
+	int ret;
+
+	h = ckpt_read_body_alloc(ctx, hdr, sizeof(*h));
+	if (IS_ERR(h))
+		return h;
+	*objref = h->objref;
+	if ((h->type != SOCK_STREAM && h->type != SOCK_SEQPACKET) ||
+	    h->backlog > INT_MAX || h->mode & ~S_IALLUGO || !h->nr_conns ||
+	    h->nr_conns > SOMAXCONN || h->nr_conns > h->backlog + 1) {
+		ret = ckpt_err(ctx, -EINVAL, "bad unix listener: type %u, backlog %u, mode %#o, %u connections",
+			       h->type, h->backlog, h->mode, h->nr_conns);
+		goto out;
+	}
+	ret = ckpt_unix_read_sock(ctx, &s, CKPT_UNIX_LISTENER);
+	if (!ret && (s.nr_skbs || s.shutdown || !(s.flags & CKPT_UNIX_NAMED) ||
+		     s.flags & CKPT_UNIX_CLOSED))
+		ret = ckpt_err(ctx, -EINVAL, "bad unix listener: flags %#x", s.flags);
+	if (ret)
+		goto out;
+	ul = kvzalloc(struct_size(ul, conn, h->nr_conns), GFP_KERNEL_ACCOUNT);
+	if (!ul) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	kref_init(&ul->kref);
+	ret = sock_create(AF_UNIX, h->type, 0, &sock);
+	if (ret) {
+		ckpt_err(ctx, ret, "cannot make a unix socket");
+		goto out;
+	}
+	ret = ckpt_unix_set(ctx, sock, &s);
+	if (!ret)
+		ret = ckpt_unix_bind(ctx, sock, h->mode);
+	if (!ret) {
+		ret = kernel_listen(sock, h->backlog);
+		if (ret)
+			ckpt_err(ctx, ret, "cannot listen on a unix socket again");
+	}
+	if (ret)
+		goto out;
+	ul->listener = sock_alloc_file(sock, 0, NULL);
+	if (IS_ERR(ul->listener)) {
+		ret = PTR_ERR(ul->listener);
+		ul->listener = NULL;
+		sock = NULL;
+		goto out;
+	}
+	ul->nr = h->nr_conns;
+	for (i = 0; !ret && i < h->nr_conns; i++)
+		ret = ckpt_unix_reconnect(ctx, ul, sock, i);
+	if (!ret) {
+		if (s.flags & CKPT_UNIX_PASSCRED)
+			set_bit(SOCK_PASSCRED, &sock->flags);
+		WRITE_ONCE(sock->sk->sk_err, s.err);
+	}
+out:
+	ckpt_hdr_put(ctx, h);
+	if (ret) {
+		if (sock && (!ul || !ul->listener))
+			sock_release(sock);
+		if (ul)
+			kref_put(&ul->kref, ckpt_unix_listen_free);
+		return ERR_PTR(ret);
+	}
+	return ul;
+}
+
+/* The listener, or a client of it, a FILE of the image names */
+static struct file *ckpt_unix_listen_take(struct ckpt_ctx *ctx,
+					  const struct ckpt_hdr_unix_file *u)
+{
+	struct ckpt_unix_listen *ul;
+	struct file *file = NULL;
+
+	ul = ckpt_obj_restore(ctx, CKPT_OBJ_UNIX_LISTEN);
+	if (IS_ERR(ul))
+		return ERR_CAST(ul);
+	if (u->end == CKPT_UNIX_LISTENER && !u->conn)
+		file = xchg(&ul->listener, NULL);
+	else if (u->end == CKPT_UNIX_PENDING && u->conn < ul->nr)
+		file = xchg(&ul->conn[u->conn], NULL);
+	if (!file)
+		return ERR_PTR(ckpt_err(ctx, -EINVAL,
+					"unix socket %u of a listener (end %u) is closed, taken or not there",
+					u->conn, u->end));
+	return file;
+}
+
 /* The end of a pair a FILE of the image names, with its flags */
 static struct file *ckpt_unix_restore(struct ckpt_ctx *ctx,
 				      const struct ckpt_hdr_file *h)
@@ -883,10 +1338,15 @@ static struct file *ckpt_unix_restore(struct ckpt_ctx *ctx,
 	ret = ckpt_read_obj_type_into(ctx, &u.h, CKPT_HDR_UNIX_FILE, sizeof(u));
 	if (ret)
 		return ERR_PTR(ret);
-	if (u.end == CKPT_UNIX_LONE && S_ISSOCK(h->i_mode) &&
+	if (u.end == CKPT_UNIX_LONE && !u.conn && S_ISSOCK(h->i_mode) &&
 	    (h->f_flags & O_ACCMODE) == O_RDWR)
 		return ckpt_unix_lone_restore(ctx, h);
-	if (u.end > 1 || !S_ISSOCK(h->i_mode) ||
+	if ((u.end == CKPT_UNIX_LISTENER || u.end == CKPT_UNIX_PENDING) &&
+	    S_ISSOCK(h->i_mode) && (h->f_flags & O_ACCMODE) == O_RDWR) {
+		file = ckpt_unix_listen_take(ctx, &u);
+		goto flags;
+	}
+	if (u.end > 1 || u.conn || !S_ISSOCK(h->i_mode) ||
 	    (h->f_flags & O_ACCMODE) != O_RDWR)
 		return ERR_PTR(ckpt_err(ctx, -EINVAL,
 					"bad unix socket: end %u, mode %#o, flags %#x",
@@ -900,6 +1360,9 @@ static struct file *ckpt_unix_restore(struct ckpt_ctx *ctx,
 		return ERR_PTR(ckpt_err(ctx, -EINVAL,
 					"end %u of a unix socket pair is closed or taken",
 					u.end));
+flags:
+	if (IS_ERR(file))
+		return file;
 	spin_lock(&file->f_lock);
 	file->f_flags = (file->f_flags & ~O_NONBLOCK) |
 			(h->f_flags & O_NONBLOCK);
@@ -954,10 +1417,39 @@ static const struct ckpt_obj_ops ckpt_unix_pair_ops = {
 	.restored_drop = ckpt_unix_restored_drop,
 };
 
+static void ckpt_unix_listen_restored_grab(void *ptr)
+{
+	struct ckpt_unix_listen *ul = ptr;
+
+	kref_get(&ul->kref);
+}
+
+static void ckpt_unix_listen_restored_drop(void *ptr)
+{
+	struct ckpt_unix_listen *ul = ptr;
+
+	kref_put(&ul->kref, ckpt_unix_listen_free);
+}
+
+/* saved by the listener or a client, restored as all their files */
+static const struct ckpt_obj_ops ckpt_unix_listen_ops = {
+	.name = "unix listener with connections waiting",
+	.obj_type = CKPT_OBJ_UNIX_LISTEN,
+	.hdr_type = CKPT_HDR_UNIX_LISTEN,
+	.ref_grab = ckpt_unix_grab,
+	.ref_drop = ckpt_unix_drop,
+	.checkpoint = ckpt_unix_listen_checkpoint,
+	.restore = ckpt_unix_listen_restore,
+	.restored_grab = ckpt_unix_listen_restored_grab,
+	.restored_drop = ckpt_unix_listen_restored_drop,
+};
+
 static int __init ckpt_unix_init(void)
 {
 	int ret = ckpt_obj_register(&ckpt_unix_pair_ops);
 
+	if (!ret)
+		ret = ckpt_obj_register(&ckpt_unix_listen_ops);
 	return ret ? ret : ckpt_file_register(&ckpt_unix_file_ops);
 }
 late_initcall(ckpt_unix_init);

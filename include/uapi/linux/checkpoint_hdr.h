@@ -117,6 +117,7 @@ enum ckpt_hdr_type {
 	CKPT_HDR_TCP_DATA,
 	CKPT_HDR_UNIX_LONE,
 	CKPT_HDR_UNIX_ADDR,
+	CKPT_HDR_UNIX_LISTEN,
 
 	CKPT_HDR_SIGHAND = 600,
 	CKPT_HDR_SIGNAL,
@@ -145,6 +146,7 @@ enum ckpt_obj_type {
 	CKPT_OBJ_UNIX_PAIR,
 	CKPT_OBJ_NET_NS,
 	CKPT_OBJ_TCP_PAIR,
+	CKPT_OBJ_UNIX_LISTEN,
 	CKPT_OBJ_MAX
 };
 
@@ -756,10 +758,32 @@ struct ckpt_hdr_fs {
  * UNIX_ADDR.
  */
 #define CKPT_UNIX_LONE		2	/* ckpt_hdr_unix_file.end: no peer */
+#define CKPT_UNIX_LISTENER	3	/* ... listening, connections waiting */
+#define CKPT_UNIX_PENDING	4	/* ... a client not accepted yet */
 
 struct ckpt_hdr_unix_file {
 	struct ckpt_hdr h;
-	__u32 end;		/* 0 or 1, or CKPT_UNIX_LONE */
+	__u32 end;		/* 0 or 1, or CKPT_UNIX_LONE, ... */
+	__u32 conn;		/* PENDING: which connection of the listener */
+};
+
+/*
+ * A listening socket with connections waiting to be accepted, whose
+ * clients are all in the tree: one object for the listener and its
+ * clients, after the FILE of either (UNIX_FILE of end LISTENER or
+ * PENDING). UNIX_LISTEN, the listener's UNIX_SOCK and UNIX_ADDR, then
+ * for each connection, in the order accept() takes them: the client's
+ * UNIX_SOCK (no messages: nothing can be sent to it yet), the UNIX_SOCK
+ * of the socket accept() will give (its nr_skbs: what the client sent),
+ * and that many UNIX_SKB records.
+ */
+struct ckpt_hdr_unix_listen {
+	struct ckpt_hdr h;
+	__s32 objref;
+	__u32 type;		/* SOCK_STREAM or SOCK_SEQPACKET */
+	__u32 backlog;		/* listen()'s backlog */
+	__u32 mode;		/* bound to a path: the socket file's mode */
+	__u32 nr_conns;
 	__u32 pad;
 };
 

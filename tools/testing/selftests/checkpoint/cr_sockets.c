@@ -405,6 +405,94 @@ CR_TEST(cr_sockets, unix_server)
 	tree_cycle(_metadata, ctx, wl_unix_server, NULL, CHECKPOINT_SUBTREE);
 }
 
+/* ---- a unix listener with connections waiting ----------------------------- */
+
+#define FD_W_LISTEN	20	/* listening, 3 connections waiting */
+#define FD_W_C1		21	/* first client: sent "one" */
+#define FD_W_C2		22	/* second client, K's: sent nothing */
+
+static int wl_unix_waiting(struct cr_ctx *ctx, void *arg)
+{
+	struct sockaddr_un path = { .sun_family = AF_UNIX };
+	char buf[16];
+	int c3, a, status, i;
+	pid_t k;
+
+	snprintf(path.sun_path, sizeof(path.sun_path), "/tmp/cr_wait.%d",
+		 getpid());
+	unlink(path.sun_path);
+	if (cr_move_fd(socket(AF_UNIX, SOCK_STREAM, 0), FD_W_LISTEN) ||
+	    bind(FD_W_LISTEN, (void *)&path, sizeof(path)) ||
+	    listen(FD_W_LISTEN, 4) ||
+	    cr_move_fd(socket(AF_UNIX, SOCK_STREAM, 0), FD_W_C1) ||
+	    connect(FD_W_C1, (void *)&path, sizeof(path)) ||
+	    write(FD_W_C1, "one", 3) != 3 ||
+	    cr_move_fd(socket(AF_UNIX, SOCK_STREAM, 0), FD_W_C2) ||
+	    connect(FD_W_C2, (void *)&path, sizeof(path)))
+		return CR_WL_FAIL(CR_EXIT_SETUP, "sockets: %s", strerror(errno));
+	/* the third client says goodbye and is closed by its process */
+	c3 = socket(AF_UNIX, SOCK_STREAM, 0);
+	if (c3 < 0 || connect(c3, (void *)&path, sizeof(path)) ||
+	    write(c3, "bye", 3) != 3 || close(c3))
+		return CR_EXIT_SETUP;
+	k = fork();
+	if (k == 0) {
+		/* K, the second client: waits for its answer */
+		close(ctx->ready_fd);
+		close(FD_W_LISTEN);
+		close(FD_W_C1);
+		mark_ready(ctx, 1);
+		cr_wl_wait_go(ctx);
+		if (write(FD_W_C2, "two", 3) != 3 ||
+		    cr_read_all(FD_W_C2, buf, 5) || memcmp(buf, "hello", 5))
+			_exit(1);
+		_exit(0);
+	}
+	close(FD_W_C2);
+	if (k < 0 || wait_ready(ctx, 1))
+		return CR_EXIT_SETUP;
+	cr_wl_ready(ctx);
+	cr_wl_wait_go(ctx);
+
+	/* accept() takes them in the order they came, with their data */
+	a = accept(FD_W_LISTEN, NULL, NULL);
+	if (a < 0 || cr_read_all(a, buf, 3) || memcmp(buf, "one", 3) ||
+	    write(a, "hi", 2) != 2 || cr_read_all(FD_W_C1, buf, 2) ||
+	    memcmp(buf, "hi", 2))
+		return CR_WL_FAIL(1, "the first connection: %s", strerror(errno));
+	close(a);
+	a = accept(FD_W_LISTEN, NULL, NULL);
+	if (a < 0 || cr_read_all(a, buf, 3) || memcmp(buf, "two", 3) ||
+	    write(a, "hello", 5) != 5)
+		return CR_WL_FAIL(2, "the second connection (K's)");
+	close(a);
+	a = accept(FD_W_LISTEN, NULL, NULL);
+	if (a < 0 || cr_read_all(a, buf, 3) || memcmp(buf, "bye", 3) ||
+	    read(a, buf, 1) != 0)
+		return CR_WL_FAIL(3, "the closed client's data, then the end");
+	close(a);
+	if (waitpid(k, &status, 0) != k || status)
+		return CR_WL_FAIL(4, "K status %#x", status);
+	/* no connection more than there were */
+	fcntl(FD_W_LISTEN, F_SETFL, O_NONBLOCK);
+	i = accept(FD_W_LISTEN, NULL, NULL);
+	if (i >= 0 || errno != EAGAIN)
+		return CR_WL_FAIL(5, "a fourth connection");
+	unlink(path.sun_path);
+	return 0;
+}
+
+/*
+ * A unix listener with connections not accepted yet, from clients of the
+ * tree (one in another process, one closed by its process): after
+ * restart accept() takes each, in order, with what its client had sent,
+ * and the clients hear the answers.
+ */
+CR_TEST(cr_sockets, unix_listen)
+{
+	tree_cycle(_metadata, ctx, wl_unix_waiting, NULL, CHECKPOINT_SUBTREE);
+}
+
 /* ---- TCP and UDP ------------------------------------------------------------ */
 
 #define FD_L4		20	/* TCP listener, 127.0.0.1, SO_REUSEADDR, O_NONBLOCK */
@@ -1104,7 +1192,8 @@ CR_TEST(cr_sockets, bad_netns_fields_refused)
 
 enum refused { PENDING, RIGHTS_IN_FLIGHT, OUTSIDE, REFUSED_NR };
 static const char *const refused_said[REFUSED_NR] = {
-	"connections not accepted yet", "SCM_RIGHTS", "outside the tree",
+	"connection waiting from a socket outside the tree", "SCM_RIGHTS",
+	"outside the tree",
 };
 
 static int wl_refused(struct cr_ctx *ctx, void *arg)
@@ -1149,7 +1238,7 @@ static int wl_refused(struct cr_ctx *ctx, void *arg)
 		break;
 	}
 	cr_wl_ready(ctx);
-	if (kind == OUTSIDE) {
+	if (kind == OUTSIDE || kind == PENDING) {
 		if (wait_ready(ctx, 1))
 			return CR_EXIT_SETUP;
 		close(21);
@@ -1176,7 +1265,7 @@ CR_TEST(cr_sockets, unix_refused)
 		clear_ready(ctx);
 		cr_cgroup_create(_metadata, ctx);
 		cr_spawn(_metadata, ctx, wl_in_cgroup, &call);
-		if (kind == OUTSIDE) {
+		if (kind == OUTSIDE || kind == PENDING) {
 			pidfd = syscall(SYS_pidfd_open, ctx->wl_pid, 0);
 			held = syscall(SYS_pidfd_getfd, pidfd, 21, 0);
 			close(pidfd);
@@ -1235,7 +1324,7 @@ static int wl_bad(struct cr_ctx *ctx, void *arg)
 
 static const struct cr_bad_field bad_socks[] = {
 	CR_BAD(UNIX_FILE, unix_file, end, 2, false),
-	CR_BAD(UNIX_FILE, unix_file, pad, 1, false),
+	CR_BAD(UNIX_FILE, unix_file, conn, 1, false),
 	CR_BAD(UNIX_PAIR, unix_pair, objref, 0, false),
 	CR_BAD(UNIX_PAIR, unix_pair, type, SOCK_RAW, false),
 	CR_BAD(UNIX_SOCK, unix_sock, flags, 0x10, false),
