@@ -446,8 +446,9 @@ static const struct rtype rtypes[] = {
 	RT(SHMEM), RT(SHM_ATTACH), RT(FILE_TABLE), RT(FD_ENT), RT(FILE), RT(FS),
 	RT(FILE_DATA), RT(FILE_LOCK), RT(PIPE), RT(PIPE_BUF), RT(EVENTFD),
 	RT(SIGNALFD), RT(TIMERFD), RT(UNIX_FILE), RT(UNIX_PAIR), RT(UNIX_SOCK),
-	RT(UNIX_SKB), RT(UNIX_LONE), RT(UNIX_ADDR), RT(INET_SOCK), RT(NET_NS),
-	RT(NET_ADDR), RT(TCP_PAIR), RT(TCP_CONN), RT(TCP_DATA), RT(EPOLL), RT(EPOLL_WATCH), RT(INOTIFY),
+	RT(UNIX_SKB), RT(UNIX_LONE), RT(UNIX_ADDR), RT(UNIX_LISTEN),
+	RT(INET_SOCK), RT(NET_NS), RT(NET_ADDR), RT(TCP_PAIR), RT(TCP_CONN),
+	RT(TCP_DATA), RT(EPOLL), RT(EPOLL_WATCH), RT(INOTIFY),
 	RT(INOTIFY_WATCH), RT(INOTIFY_EVENT), RT(POSIX_TIMER),
 	RT(IPC_NS), RT(IPC_SHM), RT(IPC_SEM), RT(IPC_MSQ), RT(IPC_MSG),
 	RT(SYSVSEM), RT(SEM_UNDO), RT(SEM_ADJ),
@@ -481,6 +482,7 @@ static const struct otype otypes[] = {
 	OT(UNIX_PAIR, UNIX_PAIR, struct ckpt_hdr_unix_pair),
 	OT(NET_NS, NET_NS, struct ckpt_hdr_net_ns),
 	OT(TCP_PAIR, TCP_PAIR, struct ckpt_hdr_tcp_pair),
+	OT(UNIX_LISTEN, UNIX_LISTEN, struct ckpt_hdr_unix_listen),
 };
 #undef OT
 
@@ -2115,9 +2117,9 @@ static int workload(int argc, char **argv)
 		if (k < 0 || close(k) || unlink(ino_name))
 			return wl_fail("inotify event");
 		/*
-		 * UNIX_LONE and UNIX_ADDR: a unix listener bound to a path,
-		 * and a connection accepted from it (a UNIX_PAIR whose
-		 * accepted end shows the path)
+		 * UNIX_LISTEN, UNIX_ADDR: a unix listener bound to a path,
+		 * a connection accepted from it (a UNIX_PAIR whose accepted
+		 * end shows the path) and one waiting
 		 */
 		un.sun_family = AF_UNIX;
 		snprintf(un.sun_path, sizeof(un.sun_path),
@@ -2136,6 +2138,13 @@ static int workload(int argc, char **argv)
 		k = accept(37, NULL, NULL);
 		if (k < 0 || dup2(k, 39) != 39 || write(39, "hi", 2) != 2)
 			return wl_fail("unix accept");
+		close(k);
+		/* UNIX_LISTEN: a connection waiting, with data */
+		k = socket(AF_UNIX, SOCK_STREAM, 0);
+		if (k < 0 || dup2(k, 40) != 40 ||
+		    connect(40, (void *)&un, sizeof(un)) ||
+		    write(40, "wait", 4) != 4)
+			return wl_fail("unix connection waiting");
 		close(k);
 		/* locks: FILE_LOCK records of a file and of the table */
 		if (flock(21, LOCK_EX) || fcntl(20, F_SETLK, &(struct flock){

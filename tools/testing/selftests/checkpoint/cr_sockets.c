@@ -1314,6 +1314,13 @@ static int wl_bad(struct cr_ctx *ctx, void *arg)
 	    cr_move_fd(socket(AF_UNIX, SOCK_STREAM, 0), 23) ||
 	    bind(23, (void *)&un, sizeof(un)) || listen(23, 3))
 		return CR_EXIT_SETUP;
+	/* a second listener, with a connection waiting */
+	un.sun_path[0] = '\0';
+	if (cr_move_fd(socket(AF_UNIX, SOCK_STREAM, 0), 24) ||
+	    bind(24, (void *)&un, sizeof(un)) || listen(24, 3) ||
+	    cr_move_fd(socket(AF_UNIX, SOCK_STREAM, 0), 25) ||
+	    connect(25, (void *)&un, sizeof(un)) || write(25, "w", 1) != 1)
+		return CR_EXIT_SETUP;
 	cr_wl_ready(ctx);
 	cr_wl_wait_go(ctx);
 	if (recv(21, buf, sizeof(buf), 0) != 2 ||
@@ -1353,6 +1360,14 @@ static const struct cr_bad_field bad_socks[] = {
 	CR_BAD(UNIX_ADDR, unix_addr, len, 109, false),
 	CR_BAD(UNIX_ADDR, unix_addr, pad, 1, false),
 	CR_BAD(UNIX_ADDR, unix_addr, pad2[0], 1, false),
+	CR_BAD(UNIX_LISTEN, unix_listen, objref, 0, false),
+	CR_BAD(UNIX_LISTEN, unix_listen, type, SOCK_DGRAM, false),
+	CR_BAD(UNIX_LISTEN, unix_listen, backlog, 0x80000000u, false),
+	CR_BAD(UNIX_LISTEN, unix_listen, mode, 01000000, false),
+	CR_BAD(UNIX_LISTEN, unix_listen, nr_conns, 0, false),
+	CR_BAD(UNIX_LISTEN, unix_listen, nr_conns, 1, true),
+	CR_BAD(UNIX_LISTEN, unix_listen, nr_conns, 5, false),
+	CR_BAD(UNIX_LISTEN, unix_listen, pad, 1, false),
 	CR_BAD(INET_SOCK, inet_sock, family, AF_UNIX, false),
 	CR_BAD(INET_SOCK, inet_sock, type, SOCK_RAW, false),
 	CR_BAD(INET_SOCK, inet_sock, state, 0, false),
