@@ -145,8 +145,9 @@ int ckpt_write_inode_path(struct ckpt_ctx *ctx, struct inode *inode)
 	}
 	/* the path must lead there: not to a mount on top of it */
 	if (!IS_ERR(name)) {
-		if (kern_path(name, 0, &p)) {
-			name = ERR_PTR(-ENOENT);
+		ret = kern_path(name, 0, &p);
+		if (ret) {
+			name = ERR_PTR(ret);
 		} else {
 			if (d_inode(p.dentry) != inode)
 				name = ERR_PTR(-ENOENT);

@@ -56,6 +56,7 @@ CKPT_ALIGNED(ckpt_hdr_unix_sock);
 CKPT_ALIGNED(ckpt_hdr_unix_skb);
 CKPT_ALIGNED(ckpt_hdr_unix_lone);
 CKPT_ALIGNED(ckpt_hdr_unix_addr);
+CKPT_ALIGNED(ckpt_hdr_unix_listen);
 CKPT_ALIGNED(ckpt_hdr_inet_sock);
 CKPT_ALIGNED(ckpt_hdr_tcp_pair);
 CKPT_ALIGNED(ckpt_hdr_tcp_conn);
@@ -99,14 +100,17 @@ struct decoder {
 	const char *next_role;		/* and the one after it */
 	__u32 tcp_send_left;		/* TCP_DATA bytes still due: send */
 	__u32 tcp_recv_left;		/* and receive queue of TCP_CONN */
-	/* the records after a UNIX_PAIR or UNIX_LONE, in that order */
-	int unix_ctx;			/* UNIX_PAIR, UNIX_LONE or none */
+	/* the records after a UNIX_PAIR, UNIX_LONE or UNIX_LISTEN */
+	int unix_ctx;			/* which of them, or none */
 	__u32 unix_type;		/* the sockets' type */
 	__u32 unix_lone_state;		/* UNIX_LONE: its state */
-	int unix_socks_due;		/* UNIX_SOCK records still to come */
+	int unix_socks_due;		/* PAIR, LONE: UNIX_SOCK records to come */
 	int unix_end;			/* end of the last UNIX_SOCK of a pair */
 	int unix_addr_due;		/* a NAMED UNIX_SOCK: its UNIX_ADDR */
 	__u32 unix_skbs_left[2];	/* UNIX_SKB records due, per end */
+	int unix_role;			/* LISTEN: whose UNIX_SOCK comes next */
+	__u32 unix_conns;		/* LISTEN: its connections */
+	__u32 unix_conn;		/* the one whose records come now */
 	char why[256];			/* what is wrong with the record */
 };
 
@@ -401,6 +405,7 @@ static const char *const obj_names[] = {
 	[CKPT_OBJ_UNIX_PAIR] = "unix_pair",
 	[CKPT_OBJ_NET_NS] = "net_ns",
 	[CKPT_OBJ_TCP_PAIR] = "tcp_pair",
+	[CKPT_OBJ_UNIX_LISTEN] = "unix_listen",
 };
 
 static int print_objref(struct decoder *d, const void *rec, __u32 len)
@@ -797,7 +802,7 @@ static int print_file(struct decoder *d, const void *rec, __u32 len)
 		[CKPT_FILE_SIGNALFD] = "signalfd",
 		[CKPT_FILE_TIMERFD] = "timerfd", [CKPT_FILE_UNIX] = "unix",
 		[CKPT_FILE_INET] = "inet", [CKPT_FILE_EPOLL] = "epoll",
-		[CKPT_FILE_INOTIFY] = "inotify",
+		[CKPT_FILE_INOTIFY] = "inotify", [CKPT_FILE_OPATH] = "opath",
 	};
 	static const char *const acc[] = { "rdonly", "wronly", "rdwr", "?" };
 	const struct ckpt_hdr_file *h = rec;
@@ -815,7 +820,8 @@ static int print_file(struct decoder *d, const void *rec, __u32 len)
 	if (h->nr_locks)
 		out(d, ", %u locks", h->nr_locks);
 	out(d, "\n");
-	if (h->file_type == CKPT_FILE_REG || h->file_type == CKPT_FILE_CHR)
+	if (h->file_type == CKPT_FILE_REG || h->file_type == CKPT_FILE_CHR ||
+	    h->file_type == CKPT_FILE_OPATH)
 		d->string_role = "path";
 	return 0;
 }
@@ -950,7 +956,13 @@ static const char *const unix_type_names[] = {
 };
 
 /* What the unix socket records that follow belong to (decoder.unix_ctx) */
-enum { UNIX_CTX_NONE, UNIX_CTX_PAIR, UNIX_CTX_LONE };
+enum { UNIX_CTX_NONE, UNIX_CTX_PAIR, UNIX_CTX_LONE, UNIX_CTX_LISTEN };
+
+/* UNIX_LISTEN: the listener's UNIX_SOCK, then each connection's two */
+enum { UNIX_ROLE_LISTENER, UNIX_ROLE_CLIENT, UNIX_ROLE_ACCEPTED };
+
+/* Connections a listener may have waiting (SOMAXCONN), as restart takes */
+#define UNIX_MAX_CONNS	4096
 
 static int unix_type_known(__u32 type)
 {
@@ -963,11 +975,29 @@ static int print_unix_file(struct decoder *d, const void *rec, __u32 len)
 
 	if (exact_len(d, len, sizeof(*h)))
 		return -1;
-	if (h->end == CKPT_UNIX_LONE)
-		out(d, "end lone(%u): a socket with no peer\n", h->end);
-	else
-		out(d, "end %u of its pair%s\n", h->end,
-		    h->end > 1 ? " (out of range)" : "");
+	switch (h->end) {
+	case 0:
+	case 1:
+		out(d, "end %u of its pair", h->end);
+		break;
+	case CKPT_UNIX_LONE:
+		out(d, "end lone(%u): a socket with no peer", h->end);
+		break;
+	case CKPT_UNIX_LISTENER:
+		out(d, "end listener(%u): a listening socket with connections "
+		    "waiting", h->end);
+		break;
+	case CKPT_UNIX_PENDING:
+		out(d, "end pending(%u): the client of connection %u waiting "
+		    "on its listener", h->end, h->conn);
+		break;
+	default:
+		out(d, "end %u (out of range)", h->end);
+	}
+	/* only a client not accepted yet says which connection it is */
+	if (h->conn && h->end != CKPT_UNIX_PENDING)
+		out(d, ", connection %u (out of range)", h->conn);
+	out(d, "\n");
 	return 0;
 }
 
@@ -984,6 +1014,38 @@ static int print_unix_pair(struct decoder *d, const void *rec, __u32 len)
 	out(d, "objref %d, type %s(%u)\n", h->objref,
 	    enum_name(h->type, unix_type_names, ARRAY_SIZE(unix_type_names)),
 	    h->type);
+	return 0;
+}
+
+static int print_unix_listen(struct decoder *d, const void *rec, __u32 len)
+{
+	const struct ckpt_hdr_unix_listen *h = rec;
+
+	if (exact_len(d, len, sizeof(*h)))
+		return -1;
+	/* the listener's UNIX_SOCK and UNIX_ADDR, then each connection's */
+	d->unix_ctx = UNIX_CTX_LISTEN;
+	d->unix_type = h->type;
+	d->unix_role = UNIX_ROLE_LISTENER;
+	d->unix_conns = h->nr_conns;
+	d->unix_conn = 0;
+	out(d, "objref %d, type %s(%u), backlog %u, mode %#o, %u connection%s "
+	    "waiting", h->objref,
+	    enum_name(h->type, unix_type_names, ARRAY_SIZE(unix_type_names)),
+	    h->type, h->backlog, h->mode, h->nr_conns,
+	    h->nr_conns == 1 ? "" : "s");
+	/* what restart refuses */
+	if (h->type != SOCK_STREAM && h->type != SOCK_SEQPACKET)
+		out(d, ", type out of range");
+	if (h->backlog > INT_MAX)
+		out(d, ", backlog above INT_MAX (out of range)");
+	if (h->mode & ~07777U)
+		out(d, ", a mode bit other than the permissions (out of range)");
+	if (!h->nr_conns || h->nr_conns > UNIX_MAX_CONNS ||
+	    h->nr_conns > (__u64)h->backlog + 1)
+		out(d, ", connections: none, more than %u or more than the "
+		    "backlog takes (out of range)", UNIX_MAX_CONNS);
+	out(d, "\n");
 	return 0;
 }
 
@@ -1050,25 +1112,50 @@ static int print_unix_sock(struct decoder *d, const void *rec, __u32 len)
 	static const char *const shut_names[] = { "rcv", "send" };
 	const struct ckpt_hdr_unix_sock *h = rec;
 	int named = !!(h->flags & CKPT_UNIX_NAMED);
+	int closed = !!(h->flags & CKPT_UNIX_CLOSED);
 	int addr_missing = d->unix_addr_due;
 	char rbuf[48], sbuf[48];
-	int end = -1;
+	int role = -1, announced = 0;
 
 	if (exact_len(d, len, sizeof(*h)))
 		return -1;
-	/* where it stands: end 0 or 1 of a pair, or a socket with no peer */
-	if (d->unix_socks_due > 0 && d->unix_ctx == UNIX_CTX_PAIR) {
-		end = 2 - d->unix_socks_due;
-		d->unix_end = end;
-		d->unix_skbs_left[end] = h->nr_skbs;
-	}
-	if (d->unix_socks_due > 0)
+	/*
+	 * Where it stands: end 0 or 1 of a pair, a socket with no peer, or
+	 * of a listener's object the listener, then for each connection its
+	 * client and the socket accept() will give.
+	 */
+	if ((d->unix_ctx == UNIX_CTX_PAIR || d->unix_ctx == UNIX_CTX_LONE) &&
+	    d->unix_socks_due > 0) {
+		announced = 1;
+		if (d->unix_ctx == UNIX_CTX_PAIR) {
+			d->unix_end = 2 - d->unix_socks_due;
+			d->unix_skbs_left[d->unix_end] = h->nr_skbs;
+			out(d, "end %d, ", d->unix_end);
+		}
 		d->unix_socks_due--;
-	else
+	} else if (d->unix_ctx == UNIX_CTX_LISTEN &&
+		   (d->unix_role == UNIX_ROLE_LISTENER ||
+		    d->unix_conn < d->unix_conns)) {
+		announced = 1;
+		role = d->unix_role;
+		if (role == UNIX_ROLE_LISTENER) {
+			out(d, "the listener, ");
+			d->unix_role = UNIX_ROLE_CLIENT;
+		} else if (role == UNIX_ROLE_CLIENT) {
+			out(d, "connection %u, its client, ", d->unix_conn);
+			d->unix_role = UNIX_ROLE_ACCEPTED;
+		} else {
+			out(d, "connection %u, the socket accept() gives, ",
+			    d->unix_conn);
+			d->unix_skbs_left[0] = h->nr_skbs;
+			d->unix_conn++;
+			d->unix_role = UNIX_ROLE_CLIENT;
+		}
+	}
+	if (!announced)
 		d->unix_ctx = UNIX_CTX_NONE;
-	d->unix_addr_due = named;
-	if (end >= 0)
-		out(d, "end %d, ", end);
+	/* restart reads a UNIX_ADDR after these only */
+	d->unix_addr_due = named && (role < 0 || role == UNIX_ROLE_LISTENER);
 	out(d, "flags ");
 	out_bits(d, h->flags, flag_names, ARRAY_SIZE(flag_names));
 	out(d, ", shutdown ");
@@ -1082,8 +1169,8 @@ static int print_unix_sock(struct decoder *d, const void *rec, __u32 len)
 	    (h->nr_skbs || (h->flags & CKPT_UNIX_PASSCRED)))
 		out(d, ", closed yet receiving (out of range)");
 	if (d->unix_ctx == UNIX_CTX_NONE)
-		out(d, ", not announced by a UNIX_PAIR or UNIX_LONE "
-		    "(out of range)");
+		out(d, ", not announced by a UNIX_PAIR, UNIX_LONE or "
+		    "UNIX_LISTEN (out of range)");
 	else if (addr_missing)
 		out(d, ", after a named UNIX_SOCK without its UNIX_ADDR "
 		    "(out of range)");
@@ -1100,6 +1187,15 @@ static int print_unix_sock(struct decoder *d, const void *rec, __u32 len)
 			 state < CKPT_UNIX_LONE_STATE_MAX && !named)
 			out(d, ", bound but not named (out of range)");
 	}
+	if (role == UNIX_ROLE_LISTENER &&
+	    (h->nr_skbs || h->shutdown || closed || !named))
+		out(d, ", a listener with messages, shut down, closed or "
+		    "without its name (out of range)");
+	else if (role == UNIX_ROLE_CLIENT && (h->nr_skbs || named))
+		out(d, ", a client with messages or a name (out of range)");
+	else if (role == UNIX_ROLE_ACCEPTED && (named || closed))
+		out(d, ", named or closed before it is accepted "
+		    "(out of range)");
 	out(d, "\n");
 	out(d, INDENT "sndbuf %u, rcvbuf %u, rcvlowat %d, peek_off %d%s, "
 	    "rcvtimeo %s, sndtimeo %s", h->sndbuf, h->rcvbuf, h->rcvlowat,
@@ -1152,7 +1248,8 @@ static int print_unix_addr(struct decoder *d, const void *rec, __u32 len)
 		out_abstract(d, h->path + !!n, n ? n - 1 : 0);
 	}
 	/* a bound socket holds its name; an end of a pair only shows it */
-	if (d->unix_addr_due && d->unix_ctx == UNIX_CTX_LONE)
+	if (d->unix_addr_due && (d->unix_ctx == UNIX_CTX_LONE ||
+				 d->unix_ctx == UNIX_CTX_LISTEN))
 		out(d, ", bound to it");
 	else if (d->unix_addr_due && d->unix_ctx == UNIX_CTX_PAIR)
 		out(d, ", the name end %d shows, not held (a listener's)",
@@ -1176,13 +1273,30 @@ static int print_unix_skb(struct decoder *d, const void *rec, __u32 len)
 {
 	const struct ckpt_hdr_unix_skb *h = rec;
 	const char *queue;
+	char buf[48];
 
 	if (h->len != len - sizeof(*h))
 		return bad(d, "message of %u bytes in a record of %u", h->len,
 			   len);
-	/* both ends' UNIX_SOCK come first, then end 0's queue, end 1's */
-	if (d->unix_ctx != UNIX_CTX_PAIR || d->unix_socks_due ||
-	    d->unix_addr_due) {
+	/*
+	 * A pair: both ends' UNIX_SOCK come first, then end 0's queue, end
+	 * 1's. A listener: each connection's queue after its two UNIX_SOCK.
+	 */
+	if (d->unix_ctx == UNIX_CTX_LISTEN) {
+		if (d->unix_role != UNIX_ROLE_CLIENT || !d->unix_conn) {
+			queue = " (not after a connection's two UNIX_SOCK: "
+				"out of range)";
+		} else if (d->unix_skbs_left[0]) {
+			queue = buf;
+			snprintf(buf, sizeof(buf), " of connection %u's queue",
+				 d->unix_conn - 1);
+			d->unix_skbs_left[0]--;
+		} else {
+			queue = " (beyond the queue its UNIX_SOCK announced: "
+				"out of range)";
+		}
+	} else if (d->unix_ctx != UNIX_CTX_PAIR || d->unix_socks_due ||
+		   d->unix_addr_due) {
 		queue = " (not after both ends of a UNIX_PAIR: out of range)";
 	} else if (d->unix_skbs_left[0]) {
 		queue = " of end 0's queue";
@@ -1956,6 +2070,8 @@ static const struct rec_type rec_types[] = {
 	    print_unix_lone),
 	REC(UNIX_ADDR, "UNIX_ADDR", struct ckpt_hdr_unix_addr, 0,
 	    print_unix_addr),
+	REC(UNIX_LISTEN, "UNIX_LISTEN", struct ckpt_hdr_unix_listen, 0,
+	    print_unix_listen),
 	REC(INET_SOCK, "INET_SOCK", struct ckpt_hdr_inet_sock, 0,
 	    print_inet_sock),
 	REC(TCP_PAIR, "TCP_PAIR", struct ckpt_hdr_tcp_pair, 0, print_tcp_pair),

@@ -39,6 +39,7 @@
 #include <linux/in6.h>
 #include <linux/jiffies.h>
 #include <linux/sched.h>
+#include <linux/security.h>
 #include <linux/slab.h>
 #include <linux/tcp.h>
 #include <linux/uio.h>
@@ -893,7 +894,9 @@ static int ckpt_tcp_repair(struct socket *sock,
 	if (ret)
 		return ret;
 	*what = "connect it";
-	ret = kernel_connect(sock, (struct sockaddr *)remote, rlen, 0);
+	ret = security_socket_connect(sock, (struct sockaddr *)remote, rlen);
+	if (!ret)
+		ret = kernel_connect(sock, (struct sockaddr *)remote, rlen, 0);
 	if (ret)
 		return ret;
 	*what = "set its options";
@@ -990,7 +993,10 @@ static struct file *ckpt_tcp_restore(struct ckpt_ctx *ctx,
 		tcp_sk(sock->sk)->repair_queue = TCP_NO_QUEUE;
 		release_sock(sock->sk);
 		what = "bind it";
-		ret = kernel_bind(sock, (struct sockaddr *)&local, llen);
+		ret = security_socket_bind(sock, (struct sockaddr *)&local,
+					   llen);
+		if (!ret)
+			ret = kernel_bind(sock, (struct sockaddr *)&local, llen);
 	}
 	if (!ret)
 		ret = ckpt_tcp_repair(sock, &pair->conn[end], pair->data[end],
@@ -1067,7 +1073,9 @@ static struct file *ckpt_inet_restore(struct ckpt_ctx *ctx,
 			SK_FORCE_REUSE : SK_CAN_REUSE;
 	if (h.flags & CKPT_INET_BOUND) {
 		len = ckpt_inet_sockaddr(&h, h.local_addr, h.local_port, &ss);
-		ret = kernel_bind(sock, (struct sockaddr *)&ss, len);
+		ret = security_socket_bind(sock, (struct sockaddr *)&ss, len);
+		if (!ret)
+			ret = kernel_bind(sock, (struct sockaddr *)&ss, len);
 		if (ret) {
 			ckpt_err(ctx, ret, "cannot bind a %s socket to %pISpc again%s",
 				 what, &ss, ret == -EADDRINUSE ?
@@ -1077,7 +1085,12 @@ static struct file *ckpt_inet_restore(struct ckpt_ctx *ctx,
 		}
 	}
 	if (h.state == CKPT_INET_LISTEN) {
-		ret = kernel_listen(sock, h.backlog);
+		/* as listen(2) checks and caps it */
+		len = min_t(u32, h.backlog,
+			    READ_ONCE(sock_net(sock->sk)->core.sysctl_somaxconn));
+		ret = security_socket_listen(sock, len);
+		if (!ret)
+			ret = kernel_listen(sock, len);
 		if (ret) {
 			ckpt_err(ctx, ret, "cannot listen on %pISpc again", &ss);
 			goto fail;
@@ -1088,7 +1101,9 @@ static struct file *ckpt_inet_restore(struct ckpt_ctx *ctx,
 	release_sock(sock->sk);
 	if (h.state == CKPT_INET_CONNECTED) {
 		len = ckpt_inet_sockaddr(&h, h.remote_addr, h.remote_port, &ss);
-		ret = kernel_connect(sock, (struct sockaddr *)&ss, len, 0);
+		ret = security_socket_connect(sock, (struct sockaddr *)&ss, len);
+		if (!ret)
+			ret = kernel_connect(sock, (struct sockaddr *)&ss, len, 0);
 		if (ret) {
 			ckpt_err(ctx, ret, "cannot connect a UDP socket to %pISpc again",
 				 &ss);

@@ -50,6 +50,9 @@
 #include <net/sock.h>
 #include <net/af_unix.h>
 
+/* connections waiting on a listener, at most */
+#define CKPT_UNIX_MAX_CONNS	65536
+
 #define CKPT_UNIX_FLAGS		(CKPT_UNIX_PASSCRED | CKPT_UNIX_SNDBUF_SET | \
 				 CKPT_UNIX_RCVBUF_SET | CKPT_UNIX_CLOSED | \
 				 CKPT_UNIX_NAMED)
@@ -246,6 +249,32 @@ static bool ckpt_unix_addr(struct sock *sk, struct ckpt_hdr_unix_addr *a)
 	return true;
 }
 
+/*
+ * Why the name @sk is bound to cannot be taken again at restart, or NULL:
+ * a path must be absolute (restart resolves it from elsewhere), lead to
+ * the socket's own file still, and have its NUL.
+ */
+static const char *ckpt_unix_name_unsupported(struct sock *sk)
+{
+	struct unix_sock *u = unix_sk(sk);
+	struct ckpt_hdr_unix_addr a;
+	const char *why = NULL;
+	struct path p;
+
+	if (!ckpt_unix_addr(sk, &a) || !a.path[0])
+		return NULL;
+	if (a.len > sizeof(a.path) - 1 || !memchr(a.path, '\0', a.len))
+		return "is bound to a path of 108 bytes: not supported";
+	if (a.path[0] != '/')
+		return "is bound to a relative path: not supported";
+	if (kern_path(a.path, 0, &p))
+		return "is bound to a path that no longer leads to its socket file: not supported";
+	if (!u->path.dentry || d_inode(p.dentry) != d_inode(u->path.dentry))
+		why = "is bound to a path that no longer leads to its socket file: not supported";
+	path_put(&p);
+	return why;
+}
+
 /* Why the socket of @file (its peer @peer) cannot be saved, or NULL */
 static const char *ckpt_unix_unsupported(struct ckpt_ctx *ctx,
 					 struct file *file, struct sock *sk,
@@ -265,6 +294,8 @@ static const char *ckpt_unix_unsupported(struct ckpt_ctx *ctx,
 			return "was shut down: not supported yet";
 		if (unix_sk(sk)->addr && !ckpt_unix_bound(sk))
 			return "shows an address it does not hold: not supported";
+		if (ckpt_unix_name_unsupported(sk))
+			return ckpt_unix_name_unsupported(sk);
 		return ckpt_obj_outside(ctx, file) ?
 		       "is also open in a process outside the tree" : NULL;
 	}
@@ -886,26 +917,37 @@ static int ckpt_unix_clear_path(struct ckpt_ctx *ctx,
 	struct socket *probe;
 	struct dentry *dentry;
 	struct vfsmount *mnt;
+	struct inode *inode;
 	struct path parent;
 	int ret;
 
-	ret = sock_create(AF_UNIX, SOCK_DGRAM, 0, &probe);
-	if (ret)
-		return ret;
-	ret = kernel_connect(probe, (struct sockaddr *)sun, len, O_NONBLOCK);
-	sock_release(probe);
-	if (ret == -ENOENT)
-		return 0;
-	if (ret != -ECONNREFUSED)
-		return ckpt_err(ctx, ret ? ret : -EADDRINUSE,
-				"pid %d: a socket is bound at %s, or it cannot be told (%d): the unix socket cannot be bound there again",
-				task_pid_vnr(current), sun->sun_path, ret);
-	/* as unlink(2): write access to the mount first, then the lock */
+	/* the file there now: the one probed, the one removed */
 	ret = kern_path(sun->sun_path, 0, &parent);
 	if (ret)
 		return ret == -ENOENT ? 0 : ret;
 	mnt = mntget(parent.mnt);
+	inode = igrab(d_inode(parent.dentry));
 	path_put(&parent);
+	ret = sock_create(AF_UNIX, SOCK_DGRAM, 0, &probe);
+	if (ret)
+		goto out;
+	ret = security_socket_connect(probe, (struct sockaddr *)sun, len);
+	if (!ret)
+		ret = kernel_connect(probe, (struct sockaddr *)sun, len,
+				     O_NONBLOCK);
+	sock_release(probe);
+	if (ret == -ENOENT) {
+		ret = 0;
+		goto out;
+	}
+	if (ret != -ECONNREFUSED) {
+		ckpt_err(ctx, ret ? ret : -EADDRINUSE,
+			 "pid %d: a socket is bound at %s, or it cannot be told (%d): the unix socket cannot be bound there again",
+			 task_pid_vnr(current), sun->sun_path, ret);
+		ret = ret ? ret : -EADDRINUSE;
+		goto out;
+	}
+	/* as unlink(2): write access to the mount first, then the lock */
 	ret = mnt_want_write(mnt);
 	if (ret)
 		goto out;
@@ -917,7 +959,8 @@ static int ckpt_unix_clear_path(struct ckpt_ctx *ctx,
 	ret = -EADDRINUSE;
 	if (d_is_negative(dentry))
 		ret = 0;
-	else if (parent.mnt == mnt && S_ISSOCK(d_inode(dentry)->i_mode))
+	else if (parent.mnt == mnt && d_inode(dentry) == inode &&
+		 S_ISSOCK(inode->i_mode))
 		ret = security_path_unlink(&parent, dentry);
 	if (!ret && d_is_positive(dentry))
 		ret = vfs_unlink(mnt_user_ns(parent.mnt), d_inode(parent.dentry),
@@ -928,10 +971,27 @@ static int ckpt_unix_clear_path(struct ckpt_ctx *ctx,
 drop:
 	mnt_drop_write(mnt);
 out:
+	iput(inode);
 	mntput(mnt);
 	if (ret)
 		ckpt_err(ctx, ret, "pid %d: cannot remove the old socket file %s",
 			 task_pid_vnr(current), sun->sun_path);
+	return ret;
+}
+
+/* listen(), as the system call checks and caps it */
+static int ckpt_unix_listen(struct ckpt_ctx *ctx, struct socket *sock,
+			    u32 backlog)
+{
+	int max = READ_ONCE(sock_net(sock->sk)->core.sysctl_somaxconn);
+	int ret;
+
+	backlog = min_t(u32, backlog, max);
+	ret = security_socket_listen(sock, backlog);
+	if (!ret)
+		ret = kernel_listen(sock, backlog);
+	if (ret)
+		ckpt_err(ctx, ret, "cannot listen on a unix socket again");
 	return ret;
 }
 
@@ -951,7 +1011,9 @@ static int ckpt_unix_bind(struct ckpt_ctx *ctx, struct socket *sock, u32 mode)
 	}
 	/* the file bind() makes is 0777 less the umask */
 	umask = xchg(&current->fs->umask, ~mode & 0777);
-	ret = kernel_bind(sock, (struct sockaddr *)&sun, len);
+	ret = security_socket_bind(sock, (struct sockaddr *)&sun, len);
+	if (!ret)
+		ret = kernel_bind(sock, (struct sockaddr *)&sun, len);
 	xchg(&current->fs->umask, umask);
 	if (ret)
 		ckpt_err(ctx, ret, "pid %d: cannot bind a unix socket to %s%s again",
@@ -993,11 +1055,8 @@ static struct file *ckpt_unix_lone_restore(struct ckpt_ctx *ctx,
 	ret = ckpt_unix_set(ctx, sock, &s);
 	if (!ret && l.state != CKPT_UNIX_MADE)
 		ret = ckpt_unix_bind(ctx, sock, l.mode);
-	if (!ret && l.state == CKPT_UNIX_LISTEN) {
-		ret = kernel_listen(sock, l.backlog);
-		if (ret)
-			ckpt_err(ctx, ret, "cannot listen on a unix socket again");
-	}
+	if (!ret && l.state == CKPT_UNIX_LISTEN)
+		ret = ckpt_unix_listen(ctx, sock, l.backlog);
 	if (ret) {
 		sock_release(sock);
 		return ERR_PTR(ret);
@@ -1120,6 +1179,14 @@ static int ckpt_unix_listen_checkpoint(struct ckpt_ctx *ctx, void *ptr,
 	    ckpt_obj_outside(ctx, ckpt_unix_file_of(l)))
 		return ckpt_err(ctx, -EBUSY, "pid %d fd %d: unix socket %pD: its listener is unbound or also open outside the tree",
 				task_pid_vnr(ref->task), ref->fd, ref->file);
+	why = ckpt_unix_name_unsupported(l);
+	if (!why && skb_queue_len_lockless(&l->sk_receive_queue) >
+		    CKPT_UNIX_MAX_CONNS)
+		why = "has more connections waiting than restart takes";
+	if (why)
+		return ckpt_err(ctx, -EBUSY, "pid %d fd %d: unix socket %pD: its listener %s",
+				task_pid_vnr(ref->task), ref->fd, ref->file,
+				why);
 	if (a.path[0] && unix_sk(l)->path.dentry)
 		h.mode = d_inode(unix_sk(l)->path.dentry)->i_mode & S_IALLUGO;
 	conns = ckpt_unix_conns(l, &nr);
@@ -1203,8 +1270,11 @@ static int ckpt_unix_reconnect(struct ckpt_ctx *ctx, struct ckpt_unix_listen *ul
 		return PTR_ERR(file);
 	ret = ckpt_unix_set(ctx, sock, &c);
 	if (!ret) {
-		ret = kernel_connect(sock, (struct sockaddr *)addr->name,
-				     addr->len, O_NONBLOCK);
+		ret = security_socket_connect(sock, (struct sockaddr *)addr->name,
+					      addr->len);
+		if (!ret)
+			ret = kernel_connect(sock, (struct sockaddr *)addr->name,
+					     addr->len, O_NONBLOCK);
 		if (ret)
 			ckpt_err(ctx, ret, "cannot connect waiting connection %u to its listener again",
 				 i);
@@ -1246,7 +1316,8 @@ static void *ckpt_unix_listen_restore(struct ckpt_ctx *ctx,
 	*objref = h->objref;
 	if ((h->type != SOCK_STREAM && h->type != SOCK_SEQPACKET) ||
 	    h->backlog > INT_MAX || h->mode & ~S_IALLUGO || !h->nr_conns ||
-	    h->nr_conns > SOMAXCONN || h->nr_conns > h->backlog + 1) {
+	    h->nr_conns > CKPT_UNIX_MAX_CONNS ||
+	    h->nr_conns > h->backlog + 1) {
 		ret = ckpt_err(ctx, -EINVAL, "bad unix listener: type %u, backlog %u, mode %#o, %u connections",
 			       h->type, h->backlog, h->mode, h->nr_conns);
 		goto out;
@@ -1271,11 +1342,8 @@ static void *ckpt_unix_listen_restore(struct ckpt_ctx *ctx,
 	ret = ckpt_unix_set(ctx, sock, &s);
 	if (!ret)
 		ret = ckpt_unix_bind(ctx, sock, h->mode);
-	if (!ret) {
-		ret = kernel_listen(sock, h->backlog);
-		if (ret)
-			ckpt_err(ctx, ret, "cannot listen on a unix socket again");
-	}
+	if (!ret)
+		ret = ckpt_unix_listen(ctx, sock, h->backlog);
 	if (ret)
 		goto out;
 	ul->listener = sock_alloc_file(sock, 0, NULL);

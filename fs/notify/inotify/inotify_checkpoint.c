@@ -11,7 +11,7 @@
  * path of the checkpointer's mount namespace leads to, and more events
  * not read than CKPT_INOTIFY_MAX_EVENTS.
  *
- * Image: FILE(INOTIFY) INOTIFY (INOTIFY_WATCH STRING)* INOTIFY_EVENT*
+ * Image: FILE(INOTIFY) INOTIFY INOTIFY_EVENT* (INOTIFY_WATCH STRING)*
  */
 #define pr_fmt(fmt) "checkpoint: " fmt
 
@@ -29,8 +29,6 @@
 
 /* events saved at most: a queue holds 16384 by default */
 #define CKPT_INOTIFY_MAX_EVENTS	(1 << 20)
-/* watches read at most: a user has 8192 by default */
-#define CKPT_INOTIFY_MAX_WATCHES	(1 << 20)
 #define CKPT_INOTIFY_MASK	(IN_ALL_EVENTS | IN_EXCL_UNLINK | IN_ONESHOT)
 
 static bool ckpt_inotify_match(struct file *file)
@@ -159,7 +157,7 @@ static int ckpt_inotify_checkpoint(struct ckpt_ctx *ctx, struct file *file,
 		ret = ckpt_err(ctx, -E2BIG, "pid %d fd %d: inotify instance with %u events not read: more than an image takes",
 			       task_pid_vnr(ref->task), ref->fd, max);
 	else if (max) {
-		ev = kvcalloc(max, sizeof(*ev), GFP_KERNEL);
+		ev = kvcalloc(max, sizeof(*ev), GFP_KERNEL_ACCOUNT);
 		if (!ev)
 			ret = -ENOMEM;
 	}
@@ -171,14 +169,7 @@ static int ckpt_inotify_checkpoint(struct ckpt_ctx *ctx, struct file *file,
 		spin_unlock(&group->inotify_data.idr_lock);
 		ret = ckpt_write_obj(ctx, &h.h);
 	}
-	for (i = 0; !ret && i < nr; i++) {
-		ret = ckpt_write_obj(ctx, &w[i].h.h);
-		if (!ret)
-			ret = ckpt_write_inode_path(ctx, w[i].inode);
-		if (ret)
-			ckpt_err(ctx, ret, "pid %d fd %d: inotify watch %d cannot be saved",
-				 task_pid_vnr(ref->task), ref->fd, w[i].h.wd);
-	}
+	/* the events first: restart queues them before new ones can come */
 	for (i = 0; !ret && i < h.nr_events; i++) {
 		ret = ckpt_write_hdr(ctx, &ev[i].h.h, sizeof(ev[i].h));
 		if (!ret && ev[i].h.name_len) {
@@ -189,6 +180,14 @@ static int ckpt_inotify_checkpoint(struct ckpt_ctx *ctx, struct file *file,
 
 			ret = ckpt_kwritev(ctx, &v, 1, v.iov_len);
 		}
+	}
+	for (i = 0; !ret && i < nr; i++) {
+		ret = ckpt_write_obj(ctx, &w[i].h.h);
+		if (!ret)
+			ret = ckpt_write_inode_path(ctx, w[i].inode);
+		if (ret)
+			ckpt_err(ctx, ret, "pid %d fd %d: inotify watch %d cannot be saved",
+				 task_pid_vnr(ref->task), ref->fd, w[i].h.wd);
 	}
 	for (i = 0; i < nr; i++)
 		iput(w[i].inode);
@@ -269,10 +268,10 @@ static int ckpt_inotify_requeue(struct ckpt_ctx *ctx, struct file *file)
 static struct file *ckpt_inotify_restore(struct ckpt_ctx *ctx,
 					 const struct ckpt_hdr_file *f)
 {
-	struct ckpt_hdr_inotify_watch *a = NULL;
+	struct ckpt_hdr_inotify_watch a;
 	struct ckpt_hdr_inotify h;
 	struct fsnotify_group *group;
-	char **names = NULL;
+	char *name = NULL;
 	struct file *file;
 	u32 i;
 	int ret;
@@ -290,27 +289,17 @@ static struct file *ckpt_inotify_restore(struct ckpt_ctx *ctx,
 	if (IS_ERR(file))
 		return ERR_PTR(ckpt_err(ctx, PTR_ERR(file),
 					"cannot make an inotify instance"));
-	if (h.nr_watches > CKPT_INOTIFY_MAX_WATCHES) {
-		fput(file);
-		return ERR_PTR(ckpt_err(ctx, -EINVAL, "bad inotify instance: %u watches",
-					h.nr_watches));
-	}
-	a = kvcalloc(h.nr_watches + 1, sizeof(*a), GFP_KERNEL);
-	names = kvcalloc(h.nr_watches + 1, sizeof(*names), GFP_KERNEL);
-	if (!a || !names)
-		ret = -ENOMEM;
-	for (i = 0; !ret && i < h.nr_watches; i++)
-		ret = ckpt_inotify_read_watch(ctx, &a[i], &names[i]);
 	/* the old events first: new ones, from the watches, come after */
 	for (i = 0; !ret && i < h.nr_events; i++)
 		ret = ckpt_inotify_requeue(ctx, file);
-	for (i = 0; !ret && i < h.nr_watches; i++)
-		ret = ckpt_inotify_rewatch(ctx, file, &a[i], names[i]);
-	for (i = 0; names && i < h.nr_watches; i++)
-		if (!IS_ERR_OR_NULL(names[i]))
-			kfree(names[i]);
-	kvfree(names);
-	kvfree(a);
+	for (i = 0; !ret && i < h.nr_watches; i++) {
+		ret = ckpt_inotify_read_watch(ctx, &a, &name);
+		if (!ret)
+			ret = ckpt_inotify_rewatch(ctx, file, &a, name);
+		if (!IS_ERR_OR_NULL(name))
+			kfree(name);
+		name = NULL;
+	}
 	if (ret) {
 		fput(file);
 		return ERR_PTR(ret);

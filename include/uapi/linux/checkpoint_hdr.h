@@ -618,11 +618,11 @@ struct ckpt_hdr_epoll_watch {
 };
 
 /*
- * An inotify instance, after its FILE: nr_watches INOTIFY_WATCH records,
- * each followed by a STRING, the path of what it watches (as the
- * checkpointer sees it), then nr_events INOTIFY_EVENT records,
- * the events not read yet, oldest first. next_wd: where the search for
- * the next free watch descriptor starts.
+ * An inotify instance, after its FILE: nr_events INOTIFY_EVENT records,
+ * the events not read yet, oldest first, then nr_watches INOTIFY_WATCH
+ * records, each followed by a STRING, the path of what it watches (as the
+ * checkpointer sees it). next_wd: where the search for the next free
+ * watch descriptor starts.
  */
 struct ckpt_hdr_inotify {
 	struct ckpt_hdr h;

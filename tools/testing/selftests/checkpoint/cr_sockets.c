@@ -1334,7 +1334,7 @@ static const struct cr_bad_field bad_socks[] = {
 	CR_BAD(UNIX_FILE, unix_file, conn, 1, false),
 	CR_BAD(UNIX_PAIR, unix_pair, objref, 0, false),
 	CR_BAD(UNIX_PAIR, unix_pair, type, SOCK_RAW, false),
-	CR_BAD(UNIX_SOCK, unix_sock, flags, 0x10, false),
+	CR_BAD(UNIX_SOCK, unix_sock, flags, 0x20, false),
 	CR_BAD(UNIX_SOCK, unix_sock, flags, CKPT_UNIX_CLOSED, false),
 	CR_BAD(UNIX_SOCK, unix_sock, shutdown, 4, false),
 	CR_BAD(UNIX_SOCK, unix_sock, sndbuf, 1, false),
