@@ -1190,10 +1190,10 @@ CR_TEST(cr_sockets, bad_netns_fields_refused)
 
 /* ---- refused ------------------------------------------------------------ */
 
-enum refused { PENDING, RIGHTS_IN_FLIGHT, OUTSIDE, REFUSED_NR };
+enum refused { PENDING, RIGHTS_IN_FLIGHT, OUTSIDE, RELATIVE, REFUSED_NR };
 static const char *const refused_said[REFUSED_NR] = {
 	"connection waiting from a socket outside the tree", "SCM_RIGHTS",
-	"outside the tree",
+	"outside the tree", "relative path",
 };
 
 static int wl_refused(struct cr_ctx *ctx, void *arg)
@@ -1217,6 +1217,16 @@ static int wl_refused(struct cr_ctx *ctx, void *arg)
 		    cr_move_fd(s, 20) ||
 		    cr_move_fd(socket(AF_UNIX, SOCK_STREAM, 0), 21) ||
 		    connect(21, (void *)&a, sizeof(a)))
+			return CR_EXIT_SETUP;
+		break;
+	case RELATIVE:
+		/* bound to a name restart would resolve from elsewhere */
+		if (chdir("/tmp"))
+			return CR_EXIT_SETUP;
+		snprintf(a.sun_path, sizeof(a.sun_path), "cr_rel.%d", getpid());
+		unlink(a.sun_path);
+		if (cr_move_fd(socket(AF_UNIX, SOCK_DGRAM, 0), 20) ||
+		    bind(20, (void *)&a, sizeof(a)))
 			return CR_EXIT_SETUP;
 		break;
 	case RIGHTS_IN_FLIGHT:
