@@ -898,7 +898,6 @@ static const struct cr_bad_field bad_tcp[] = {
 	CR_BAD(TCP_CONN, tcp_conn, snd_wscale, 15, false),
 	CR_BAD(TCP_CONN, tcp_conn, rcv_wscale, 15, false),
 	CR_BAD(TCP_CONN, tcp_conn, mss_clamp, 0x10000, false),
-	CR_BAD(TCP_CONN, tcp_conn, max_window, 0, false),
 	CR_BAD(TCP_CONN, tcp_conn, snd_wnd, 0x7fffffff, false),
 	CR_BAD(TCP_CONN, tcp_conn, rcv_wup, 0x10000000, true),
 	CR_BAD(TCP_CONN, tcp_conn, sndbuf, 1, false),
