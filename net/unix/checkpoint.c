@@ -117,8 +117,7 @@ static int ckpt_unix_conn_index(struct sock *l, struct sock *e)
 	return at;
 }
 
-/*
- * The listening socket in whose queue @e waits (with a reference), or
+/* The listening socket in whose queue @e waits (with a reference), or
  * NULL: a bound socket of @e's namespace with @e's address (which connect
  * gave it from the listener) and @e in its queue.
  */
@@ -249,8 +248,7 @@ static bool ckpt_unix_addr(struct sock *sk, struct ckpt_hdr_unix_addr *a)
 	return true;
 }
 
-/*
- * Why the name @sk is bound to cannot be taken again at restart, or NULL:
+/* Why the name @sk is bound to cannot be taken again at restart, or NULL:
  * a path must be absolute (restart resolves it from elsewhere), lead to
  * the socket's own file still, and have its NUL.
  */
