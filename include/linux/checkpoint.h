@@ -368,6 +368,10 @@ int ckpt_read_pages(struct ckpt_ctx *ctx, u64 limit, ckpt_put_page_t put,
 		    void *arg);
 int ckpt_read_shmem_pages(struct ckpt_ctx *ctx, struct file *file, u64 size);
 
+/* net/core/checkpoint.c: ref_grab/ref_drop of objects keyed by a socket */
+void ckpt_sock_grab(void *ptr);
+void ckpt_sock_drop(void *ptr);
+
 /* fs/checkpoint.c */
 int ckpt_file_register(const struct ckpt_file_ops *ops);
 bool ckpt_file_reachable(struct file *file);

@@ -429,6 +429,27 @@ out:
 	return get_net(net);
 }
 
+/**
+ * ckpt_sock_grab - take a reference to a socket kept in the object hash
+ * @ptr: the struct sock
+ *
+ * The ref_grab of object types keyed by a socket (unix socket pairs and
+ * listeners, TCP connections).
+ */
+void ckpt_sock_grab(void *ptr)
+{
+	sock_hold(ptr);
+}
+
+/**
+ * ckpt_sock_drop - drop the reference ckpt_sock_grab() took
+ * @ptr: the struct sock
+ */
+void ckpt_sock_drop(void *ptr)
+{
+	sock_put(ptr);
+}
+
 static void ckpt_net_grab(void *ptr)
 {
 	get_net(ptr);

@@ -1128,16 +1128,6 @@ static const struct ckpt_file_ops ckpt_inet_file_ops = {
 	.restore = ckpt_inet_restore,
 };
 
-static void ckpt_tcp_grab(void *ptr)
-{
-	sock_hold(ptr);
-}
-
-static void ckpt_tcp_drop(void *ptr)
-{
-	sock_put(ptr);
-}
-
 static void ckpt_tcp_restored_grab(void *ptr)
 {
 	struct ckpt_tcp_pair *pair = ptr;
@@ -1157,8 +1147,8 @@ static const struct ckpt_obj_ops ckpt_tcp_pair_ops = {
 	.name = "TCP connection",
 	.obj_type = CKPT_OBJ_TCP_PAIR,
 	.hdr_type = CKPT_HDR_TCP_PAIR,
-	.ref_grab = ckpt_tcp_grab,
-	.ref_drop = ckpt_tcp_drop,
+	.ref_grab = ckpt_sock_grab,
+	.ref_drop = ckpt_sock_drop,
 	.checkpoint = ckpt_tcp_pair_checkpoint,
 	.restore = ckpt_tcp_pair_restore,
 	.restored_grab = ckpt_tcp_restored_grab,

@@ -1446,16 +1446,6 @@ static const struct ckpt_file_ops ckpt_unix_file_ops = {
 	.restore = ckpt_unix_restore,
 };
 
-static void ckpt_unix_grab(void *ptr)
-{
-	sock_hold(ptr);
-}
-
-static void ckpt_unix_drop(void *ptr)
-{
-	sock_put(ptr);
-}
-
 static void ckpt_unix_restored_grab(void *ptr)
 {
 	struct ckpt_unix_pair *pair = ptr;
@@ -1475,8 +1465,8 @@ static const struct ckpt_obj_ops ckpt_unix_pair_ops = {
 	.name = "unix socket pair",
 	.obj_type = CKPT_OBJ_UNIX_PAIR,
 	.hdr_type = CKPT_HDR_UNIX_PAIR,
-	.ref_grab = ckpt_unix_grab,
-	.ref_drop = ckpt_unix_drop,
+	.ref_grab = ckpt_sock_grab,
+	.ref_drop = ckpt_sock_drop,
 	.checkpoint = ckpt_unix_pair_checkpoint,
 	.restore = ckpt_unix_pair_restore,
 	.restored_grab = ckpt_unix_restored_grab,
@@ -1502,8 +1492,8 @@ static const struct ckpt_obj_ops ckpt_unix_listen_ops = {
 	.name = "unix listener with connections waiting",
 	.obj_type = CKPT_OBJ_UNIX_LISTEN,
 	.hdr_type = CKPT_HDR_UNIX_LISTEN,
-	.ref_grab = ckpt_unix_grab,
-	.ref_drop = ckpt_unix_drop,
+	.ref_grab = ckpt_sock_grab,
+	.ref_drop = ckpt_sock_drop,
 	.checkpoint = ckpt_unix_listen_checkpoint,
 	.restore = ckpt_unix_listen_restore,
 	.restored_grab = ckpt_unix_listen_restored_grab,
