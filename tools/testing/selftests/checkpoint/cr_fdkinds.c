@@ -706,27 +706,8 @@ static int wl_ino_deleted(struct cr_ctx *ctx, void *arg)
 CR_TEST(cr_fdkinds, inotify_deleted_refused)
 {
 	struct wl_call call = { wl_ino_deleted, NULL };
-	int err, status;
-	size_t len;
-	char *log;
 
-	prctl(PR_SET_CHILD_SUBREAPER, 1);
-	cr_cgroup_create(_metadata, ctx);
-	cr_spawn(_metadata, ctx, wl_in_cgroup, &call);
-	cr_freeze(_metadata, ctx, ctx->wl_pid);
-	EXPECT_EQ(-1, ckpt_to_img(ctx, ctx->wl_pid, CHECKPOINT_SUBTREE, &err));
-	EXPECT_EQ(EBUSY, err);
-	log = cr_read_whole(ctx->log, &len);
-	EXPECT_TRUE(log && strstr(log, "deleted") &&
-		    strstr(log, "inotify watch 1")) {
-		cr_dump_logs(_metadata, ctx);
-	}
-	free(log);
-	cr_thaw(_metadata, ctx);
-	cr_go(_metadata, ctx);
-	ASSERT_EQ(0, cr_wait_timeout(ctx->wl_pid, &status, CR_WAIT_MS));
-	ctx->wl_pid = 0;
-	EXPECT_EQ(0, status);
+	refused_with(_metadata, ctx, &call, 0, "deleted", "inotify watch 1");
 }
 
 /* ---- a terminal, a device with state: refused ---------------------------- */
@@ -750,33 +731,11 @@ static int wl_dev(struct cr_ctx *ctx, void *arg)
  */
 CR_TEST(cr_fdkinds, terminal_and_device_refused)
 {
-	int i, err, status;
+	int i;
 	struct wl_call call = { wl_dev, &i };
-	size_t len;
-	char *log;
-	long ret;
 
-	prctl(PR_SET_CHILD_SUBREAPER, 1);
-	for (i = 0; i < (int)ARRAY_SIZE(refused_dev); i++) {
-		cr_cgroup_create(_metadata, ctx);
-		cr_spawn(_metadata, ctx, wl_in_cgroup, &call);
-		cr_freeze(_metadata, ctx, ctx->wl_pid);
-		ret = ckpt_to_img(ctx, ctx->wl_pid, CHECKPOINT_SUBTREE, &err);
-		EXPECT_EQ(-1, ret);
-		EXPECT_EQ(EBUSY, err);
-		log = cr_read_whole(ctx->log, &len);
-		EXPECT_TRUE(log && strstr(log, "fd 5") &&
-			    strstr(log, refused_said[i])) {
-			TH_LOG("%s", refused_dev[i]);
-			cr_dump_logs(_metadata, ctx);
-		}
-		free(log);
-		cr_thaw(_metadata, ctx);
-		cr_go(_metadata, ctx);
-		ASSERT_EQ(0, cr_wait_timeout(ctx->wl_pid, &status, CR_WAIT_MS));
-		ctx->wl_pid = 0;
-		EXPECT_EQ(0, status);
-	}
+	for (i = 0; i < (int)ARRAY_SIZE(refused_dev); i++)
+		refused_with(_metadata, ctx, &call, 0, "fd 5", refused_said[i]);
 }
 
 /* ---- bad values in the records of an eventfd, a signalfd, a timerfd ----- */

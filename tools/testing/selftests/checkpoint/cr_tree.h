@@ -237,6 +237,44 @@ static inline void tree_cycle(struct __test_metadata *_metadata,
 	tree_cycle_in(_metadata, ctx, fn, arg, flags, -1);
 }
 
+/*
+ * refused_with - checkpoint of the tree of @call (spawned with
+ * @spawn_flags; a container is checkpointed whole, else as a subtree) is
+ * refused with EBUSY, @said and @also (if not NULL) in the log; the tree
+ * runs on once thawed
+ */
+static inline void refused_with(struct __test_metadata *_metadata,
+				struct cr_ctx *ctx, struct wl_call *call,
+				unsigned long spawn_flags, const char *said,
+				const char *also)
+{
+	int err, status;
+	size_t len;
+	char *log;
+
+	prctl(PR_SET_CHILD_SUBREAPER, 1);
+	ctx->spawn_flags = spawn_flags;
+	clear_ready(ctx);
+	cr_cgroup_create(_metadata, ctx);
+	cr_spawn(_metadata, ctx, wl_in_cgroup, call);
+	cr_freeze(_metadata, ctx, ctx->wl_pid);
+	EXPECT_EQ(-1, ckpt_to_img(ctx, ctx->wl_pid,
+				  spawn_flags ? 0 : CHECKPOINT_SUBTREE, &err));
+	EXPECT_EQ(EBUSY, err);
+	log = cr_read_whole(ctx->log, &len);
+	EXPECT_TRUE(log && strstr(log, said) && (!also || strstr(log, also))) {
+		TH_LOG("\"%s\" or \"%s\" not in the log", said,
+		       also ? also : "");
+		cr_dump_logs(_metadata, ctx);
+	}
+	free(log);
+	cr_thaw(_metadata, ctx);
+	cr_go(_metadata, ctx);
+	ASSERT_EQ(0, cr_wait_timeout(ctx->wl_pid, &status, CR_WAIT_MS));
+	ctx->wl_pid = 0;
+	EXPECT_EQ(0, status);
+}
+
 /* ---- bad values in the fields of records ---------------------------------- */
 
 /*
