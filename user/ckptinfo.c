@@ -1575,7 +1575,7 @@ static int print_epoll_watch(struct decoder *d, const void *rec, __u32 len)
 }
 
 /* At most this many events per inotify instance (CKPT_INOTIFY_MAX_EVENTS) */
-#define INOTIFY_MAX_EVENTS	(1U << 20)
+#define INOTIFY_MAX_EVENTS	(1U << 16)
 
 /* What a watch may hold: restart refuses other bits */
 #define INOTIFY_WATCH_OK	(IN_ALL_EVENTS | IN_EXCL_UNLINK | IN_ONESHOT)

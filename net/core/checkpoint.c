@@ -177,8 +177,13 @@ static int ckpt_rtnl_open(struct ckpt_rtnl *nl)
 		return ret;
 	/* an open file: rtnetlink checks the rights it was opened with */
 	nl->file = sock_alloc_file(nl->sock, 0, NULL);
-	if (IS_ERR(nl->file))
-		return PTR_ERR(nl->file);
+	if (IS_ERR(nl->file)) {
+		/* sock_alloc_file() released the socket */
+		ret = PTR_ERR(nl->file);
+		nl->file = NULL;
+		nl->sock = NULL;
+		return ret;
+	}
 	nl->sock->ops->setsockopt(nl->sock, SOL_NETLINK, NETLINK_EXT_ACK,
 				  KERNEL_SOCKPTR(&one), sizeof(one));
 	nl->sock->ops->setsockopt(nl->sock, SOL_NETLINK, NETLINK_CAP_ACK,

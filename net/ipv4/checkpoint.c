@@ -577,7 +577,8 @@ static int ckpt_inet_buf(struct socket *sock, int opt, int force, u32 val,
 {
 	int ret = ckpt_inet_setopt(sock, SOL_SOCKET, opt, val / 2);
 
-	if (!ret && READ_ONCE(*now) != val && capable(CAP_NET_ADMIN))
+	if (!ret && READ_ONCE(*now) != val &&
+	    ns_capable(sock_net(sock->sk)->user_ns, CAP_NET_ADMIN))
 		ret = ckpt_inet_setopt(sock, SOL_SOCKET, force, val / 2);
 	if (!ret && READ_ONCE(*now) != val)
 		ret = -EPERM;

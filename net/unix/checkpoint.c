@@ -279,6 +279,7 @@ static const char *ckpt_unix_unsupported(struct ckpt_ctx *ctx,
 					 struct sock *peer)
 {
 	struct file *pfile;
+	const char *why;
 
 	if (sk->sk_type != SOCK_STREAM && sk->sk_type != SOCK_DGRAM &&
 	    sk->sk_type != SOCK_SEQPACKET)
@@ -292,8 +293,9 @@ static const char *ckpt_unix_unsupported(struct ckpt_ctx *ctx,
 			return "was shut down: not supported yet";
 		if (unix_sk(sk)->addr && !ckpt_unix_bound(sk))
 			return "shows an address it does not hold: not supported";
-		if (ckpt_unix_name_unsupported(sk))
-			return ckpt_unix_name_unsupported(sk);
+		why = ckpt_unix_name_unsupported(sk);
+		if (why)
+			return why;
 		return ckpt_obj_outside(ctx, file) ?
 		       "is also open in a process outside the tree" : NULL;
 	}

@@ -28,7 +28,7 @@
 #include "inotify.h"
 
 /* events saved at most: a queue holds 16384 by default */
-#define CKPT_INOTIFY_MAX_EVENTS	(1 << 20)
+#define CKPT_INOTIFY_MAX_EVENTS	(1 << 16)
 #define CKPT_INOTIFY_MASK	(IN_ALL_EVENTS | IN_EXCL_UNLINK | IN_ONESHOT)
 
 static bool ckpt_inotify_match(struct file *file)
@@ -76,12 +76,9 @@ static struct ckpt_inotify_watch *ckpt_inotify_watches(struct fsnotify_group *gr
 		w[n].h.wd = im->wd;
 		w[n].h.mask = inotify_mark_user_mask(mark);
 		w[n].inode = igrab(fsnotify_conn_inode(mark->connector));
-		if (!w[n].inode) {
-			/* the inode is being evicted: the watch is going */
-			err = -EBUSY;
-			break;
-		}
-		n++;
+		/* an inode being evicted: the watch is going, IN_IGNORED next */
+		if (w[n].inode)
+			n++;
 	}
 	fsnotify_group_unlock(group);
 	if (err) {
@@ -151,7 +148,10 @@ static int ckpt_inotify_checkpoint(struct ckpt_ctx *ctx, struct file *file,
 	if (IS_ERR(w))
 		return ckpt_err(ctx, PTR_ERR(w), "pid %d fd %d: the watches of an inotify instance cannot be read",
 				task_pid_vnr(ref->task), ref->fd);
-	/* a queue only grows while the tree is frozen: room for it now */
+	/*
+	 * The events queued now; any that come later (from outside the
+	 * tree) are after the checkpoint's instant, as later changes are.
+	 */
 	max = READ_ONCE(group->q_len);
 	if (max > CKPT_INOTIFY_MAX_EVENTS)
 		ret = ckpt_err(ctx, -E2BIG, "pid %d fd %d: inotify instance with %u events not read: more than an image takes",
@@ -165,7 +165,9 @@ static int ckpt_inotify_checkpoint(struct ckpt_ctx *ctx, struct file *file,
 		h.nr_watches = nr;
 		h.nr_events = ckpt_inotify_events(group, ev, max);
 		spin_lock(&group->inotify_data.idr_lock);
-		h.next_wd = idr_get_cursor(&group->inotify_data.idr);
+		/* past INT_MAX the search starts again from 1 */
+		h.next_wd = min_t(unsigned int, INT_MAX,
+				  idr_get_cursor(&group->inotify_data.idr));
 		spin_unlock(&group->inotify_data.idr_lock);
 		ret = ckpt_write_obj(ctx, &h.h);
 	}
