@@ -26,6 +26,12 @@
 #include <linux/shmem_fs.h>
 #include <linux/pagemap.h>
 #include <linux/pagevec.h>
+#include <linux/pagewalk.h>
+#include <linux/rmap.h>
+#include <linux/swap.h>
+#include <linux/memcontrol.h>
+#include <linux/oom.h>
+#include <linux/huge_mm.h>
 #include "internal.h"	/* do_mlock() */
 
 /* What we keep of a VMA between looking at it and writing it out */
@@ -134,7 +140,8 @@ static void ckpt_describe_vma(struct vm_area_struct *vma,
 		d->type = CKPT_VMA_FILE_DATA;
 	else if (file && ckpt_file_is_sysvshm(file))
 		d->type = CKPT_VMA_SYSVSHM;
-	d->has_anon = !(vma->vm_flags & VM_SHARED) && (!file || vma->anon_vma);
+	/* no anon_vma: never written to, only holes or the zero page */
+	d->has_anon = !(vma->vm_flags & VM_SHARED) && vma->anon_vma;
 	d->file = file ? get_file(file) : NULL;
 }
 
@@ -238,58 +245,175 @@ static int ckpt_write_pages(struct ckpt_ctx *ctx, struct page **pages,
 	return ckpt_write_pinned(ctx, vec, nr + 1, h.h.len - sizeof(h));
 }
 
+/* A batch of pages being gathered by the page table walk */
+struct ckpt_scan {
+	struct ckpt_ctx *ctx;
+	struct ckpt_vma_desc *d;
+	struct page **pages;
+	u64 *addrs;
+	int nr;
+	unsigned long next;	/* where the walk stopped */
+	bool slow;		/* at an entry only GUP can read */
+};
+
+/* Keep @page, the one at @addr, for the batch; false when it is full */
+static bool ckpt_scan_take(struct ckpt_scan *s, struct page *page,
+			   unsigned long addr)
+{
+	/* the zero page, or a page cache page of a file mapping */
+	if (!page || (s->d->type != CKPT_VMA_ANON && !PageAnon(page)) ||
+	    is_zero_page(page)) {
+		ckpt_stat_add(s->ctx, CKPT_ST_PAGES_SCANNED, 1);
+		ckpt_stat_add(s->ctx, CKPT_ST_PAGES_SKIPPED, 1);
+		return true;
+	}
+	if (s->nr == CKPT_PAGES_BATCH)
+		return false;
+	ckpt_stat_add(s->ctx, CKPT_ST_PAGES_SCANNED, 1);
+	get_page(page);
+	s->pages[s->nr] = page;
+	s->addrs[s->nr++] = addr;
+	return true;
+}
+
 /*
- * Save the private pages of [start, end): every present anonymous page,
- * and in file mappings only the pages that were copied on write.
+ * One PMD's worth of the walk, under its page table lock: the present
+ * pages go into the batch; holes cost nothing and nothing is faulted
+ * in. Stops (returns 1, s->next set) when the batch is full, or at an
+ * entry that is not present but not empty either (swap, migration),
+ * which is left to GUP (s->slow).
+ */
+static int ckpt_scan_pmd(pmd_t *pmd, unsigned long addr, unsigned long end,
+			 struct mm_walk *walk)
+{
+	struct ckpt_scan *s = walk->private;
+	struct vm_area_struct *vma = walk->vma;
+	spinlock_t *ptl;
+	pte_t *start, *pte;
+	int ret = 0;
+
+	ptl = pmd_trans_huge_lock(pmd, vma);
+	if (ptl) {
+		struct page *head = NULL;
+
+		if (pmd_present(*pmd) && !is_huge_zero_pmd(*pmd))
+			head = pmd_page(*pmd);
+		for (; addr < end; addr += PAGE_SIZE) {
+			if (!pmd_present(*pmd)) {
+				s->slow = true;
+				break;
+			}
+			if (head && !ckpt_scan_take(s, head +
+					((addr & ~HPAGE_PMD_MASK) >> PAGE_SHIFT),
+					addr))
+				break;
+		}
+		spin_unlock(ptl);
+		walk->action = ACTION_CONTINUE;
+		goto out;
+	}
+	if (pmd_trans_unstable(pmd)) {
+		walk->action = ACTION_AGAIN;
+		return 0;
+	}
+	start = pte_offset_map_lock(walk->mm, pmd, addr, &ptl);
+	for (pte = start; addr < end; addr += PAGE_SIZE, pte++) {
+		pte_t ptent = *pte;
+
+		if (pte_none(ptent))
+			continue;
+		if (!pte_present(ptent)) {
+			s->slow = true;
+			break;
+		}
+		if (!ckpt_scan_take(s, vm_normal_page(vma, addr, ptent), addr))
+			break;
+	}
+	pte_unmap_unlock(start, ptl);
+out:
+	if (addr < end) {
+		s->next = addr;
+		ret = 1;
+	}
+	return ret;
+}
+
+static const struct mm_walk_ops ckpt_scan_ops = {
+	.pmd_entry = ckpt_scan_pmd,
+};
+
+/*
+ * The page at s->next, which the walk could not read: as a core dump
+ * reads it (FOLL_DUMP), swapped in if need be. Return: 0 or -errno.
+ */
+static int ckpt_scan_slow(struct ckpt_scan *s, struct mm_struct *mm)
+{
+	struct page *page;
+	long got;
+
+	got = get_user_pages_remote(mm, s->next, 1, FOLL_DUMP | FOLL_FORCE,
+				    &page, NULL, NULL);
+	if (got == -EFAULT || got == 0)
+		return 0;	/* no page after all */
+	if (got < 0)
+		return got;
+	/* the batch has room: the walk stopped before it was full */
+	ckpt_scan_take(s, page, s->next);
+	put_page(page);
+	return 0;
+}
+
+/*
+ * Save the private pages of a mapping: every present anonymous page,
+ * and in file mappings only the pages that were copied on write. A walk
+ * of the page tables, a batch at a time with the mmap lock held, the
+ * pages written with it dropped.
  */
 static int ckpt_dump_range(struct ckpt_ctx *ctx, struct mm_struct *mm,
 			   struct ckpt_vma_desc *d, struct page **pages,
 			   u64 *addrs, struct kvec *vec)
 {
+	struct ckpt_scan s = {
+		.ctx = ctx, .d = d, .pages = pages, .addrs = addrs,
+	};
 	unsigned long addr = d->start;
-	int nr, ret = 0;
+	u64 t0;
+	int ret = 0;
 
 	while (addr < d->end && !ret) {
-		nr = 0;
+		s.nr = 0;
 		if (mmap_read_lock_killable(mm))
 			return -EINTR;
-		while (addr < d->end && nr < CKPT_PAGES_BATCH) {
-			long want = min_t(long, (d->end - addr) >> PAGE_SHIFT,
-					  CKPT_PAGES_BATCH - nr);
-			long got, i, base;
-
-			/* pins the run of present pages up to the first hole */
-			got = get_user_pages_remote(mm, addr, want,
-						    FOLL_DUMP | FOLL_FORCE,
-						    pages + nr, NULL, NULL);
-			if (got == -EFAULT || got == 0) {
-				addr += PAGE_SIZE;	/* hole or zero page */
-				continue;
-			}
-			if (got < 0) {
-				ret = got;	/* logged once unlocked */
+		t0 = ktime_get_ns();
+		while (addr < d->end && s.nr < CKPT_PAGES_BATCH) {
+			s.slow = false;
+			ret = walk_page_range(mm, addr, d->end, &ckpt_scan_ops,
+					      &s);
+			if (ret <= 0) {
+				addr = d->end;
 				break;
 			}
-			base = nr;
-			for (i = 0; i < got; i++, addr += PAGE_SIZE) {
-				struct page *page = pages[base + i];
-
-				/* file mappings: only the copied-on-write pages */
-				if (d->type != CKPT_VMA_ANON && !PageAnon(page)) {
-					put_page(page);
-					continue;
-				}
-				pages[nr] = page;
-				addrs[nr++] = addr;
-			}
+			ret = 0;
+			addr = s.next;
+			if (!s.slow || s.nr == CKPT_PAGES_BATCH)
+				break;	/* the batch is full */
+			ret = ckpt_scan_slow(&s, mm);
+			if (ret)
+				break;	/* logged once unlocked */
+			addr += PAGE_SIZE;
 		}
+		ckpt_stat_since(ctx, CKPT_ST_SCAN, t0);
 		mmap_read_unlock(mm);
 		if (ret)
 			ckpt_err(ctx, ret, "cannot read page at %#lx", addr);
-		if (!ret && nr)
-			ret = ckpt_write_pages(ctx, pages, addrs, vec, nr);
-		while (nr--)
-			put_page(pages[nr]);
+		if (!ret && s.nr) {
+			t0 = ktime_get_ns();
+			ret = ckpt_write_pages(ctx, pages, addrs, vec, s.nr);
+			ckpt_stat_since(ctx, CKPT_ST_PAGES_IO, t0);
+			ckpt_stat_add(ctx, CKPT_ST_PAGES_SAVED, s.nr);
+		}
+		while (s.nr--)
+			put_page(pages[s.nr]);
 		cond_resched();
 	}
 	return ret;
@@ -398,10 +522,13 @@ static int ckpt_mm_checkpoint(struct ckpt_ctx *ctx, void *ptr, int objref,
 	if (!pages || !addrs || !vec)
 		goto out;
 	ret = 0;
-	for (i = 0; !ret && i < nr; i++)
+	for (i = 0; !ret && i < nr; i++) {
 		if (descs[i].has_anon)
 			ret = ckpt_dump_range(ctx, mm, &descs[i], pages, addrs,
 					      vec);
+		else if (!(descs[i].flags & CKPT_VMA_SHARED))
+			ckpt_stat_add(ctx, CKPT_ST_VMAS_SKIPPED, 1);
+	}
 	if (!ret)
 		ret = ckpt_write_pages(ctx, NULL, NULL, NULL, 0);
 out:
@@ -740,6 +867,41 @@ static int ckpt_restore_page(struct ckpt_ctx *ctx, struct mm_struct *mm,
 	return ret;
 }
 
+/*
+ * The header and addresses of the next PAGES record, into @addrs:
+ * ascending from *@next, page aligned, below @limit (*@next moves past
+ * the last). Return: the number of pages, 0 at the end of the list, or
+ * a negative errno.
+ */
+static int ckpt_read_page_addrs(struct ckpt_ctx *ctx, u64 *addrs, u64 limit,
+				u64 *next)
+{
+	struct ckpt_hdr_pages h;
+	int i, ret;
+
+	ret = ckpt_read_hdr_type(ctx, &h.h, CKPT_HDR_PAGES, sizeof(h));
+	if (ret)
+		return ret;
+	if (h.nr_pages > CKPT_PAGES_BATCH ||
+	    h.h.len != sizeof(h) + h.nr_pages * (sizeof(u64) + PAGE_SIZE))
+		return ckpt_err(ctx, -EINVAL,
+				"bad PAGES record (%u pages, length %u)",
+				h.nr_pages, h.h.len);
+	if (!h.nr_pages)
+		return 0;
+	ret = ckpt_kread(ctx, addrs, h.nr_pages * sizeof(u64));
+	if (ret)
+		return ret;
+	for (i = 0; i < h.nr_pages; i++) {
+		if (addrs[i] < *next || !PAGE_ALIGNED(addrs[i]) ||
+		    addrs[i] >= limit)
+			return ckpt_err(ctx, -EINVAL, "bad page address %#llx",
+					addrs[i]);
+		*next = addrs[i] + PAGE_SIZE;
+	}
+	return h.nr_pages;
+}
+
 /**
  * ckpt_read_pages - read page contents up to the end of their list
  * @ctx: restart context
@@ -756,9 +918,8 @@ int ckpt_read_pages(struct ckpt_ctx *ctx, u64 limit, ckpt_put_page_t put,
 		    void *arg)
 {
 	const size_t data_off = CKPT_PAGES_BATCH * sizeof(u64);
-	struct ckpt_hdr_pages h;
 	u64 next = 0, *addrs;
-	int i, ret;
+	int i, nr, ret;
 
 	if (!ctx->pgbuf) {
 		ctx->pgbuf = __vmalloc(data_off + CKPT_PAGES_BATCH * PAGE_SIZE,
@@ -769,29 +930,13 @@ int ckpt_read_pages(struct ckpt_ctx *ctx, u64 limit, ckpt_put_page_t put,
 	addrs = ctx->pgbuf;
 
 	for (;;) {
-		ret = ckpt_read_hdr_type(ctx, &h.h, CKPT_HDR_PAGES, sizeof(h));
-		if (ret)
-			return ret;
-		if (h.nr_pages > CKPT_PAGES_BATCH ||
-		    h.h.len != sizeof(h) + h.nr_pages * (sizeof(u64) + PAGE_SIZE))
-			return ckpt_err(ctx, -EINVAL,
-					"bad PAGES record (%u pages, length %u)",
-					h.nr_pages, h.h.len);
-		if (!h.nr_pages)
-			return 0;
-		ret = ckpt_kread(ctx, addrs, h.nr_pages * sizeof(u64));
-		if (!ret)
-			ret = ckpt_kread(ctx, ctx->pgbuf + data_off,
-					 h.nr_pages * PAGE_SIZE);
-		for (i = 0; !ret && i < h.nr_pages; i++) {
-			if (addrs[i] < next || !PAGE_ALIGNED(addrs[i]) ||
-			    addrs[i] >= limit)
-				return ckpt_err(ctx, -EINVAL,
-						"bad page address %#llx", addrs[i]);
-			next = addrs[i] + PAGE_SIZE;
+		nr = ckpt_read_page_addrs(ctx, addrs, limit, &next);
+		if (nr <= 0)
+			return nr;
+		ret = ckpt_kread(ctx, ctx->pgbuf + data_off, nr * PAGE_SIZE);
+		for (i = 0; !ret && i < nr; i++)
 			ret = put(ctx, addrs[i],
 				  ctx->pgbuf + data_off + i * PAGE_SIZE, arg);
-		}
 		if (ret)
 			return ret;
 		if (fatal_signal_pending(current))
@@ -800,24 +945,197 @@ int ckpt_read_pages(struct ckpt_ctx *ctx, u64 limit, ckpt_put_page_t put,
 	}
 }
 
-struct ckpt_mm_pages {
-	struct mm_struct *mm;
+/* A batch of pages of an address space being restored */
+struct ckpt_restore_batch {
+	u64 addrs[CKPT_PAGES_BATCH];
+	struct page *pages[CKPT_PAGES_BATCH];
+	struct kvec vec[CKPT_PAGES_BATCH];
 	struct ckpt_vma_cache vc;
 };
 
-static int ckpt_put_mm_page(struct ckpt_ctx *ctx, u64 addr, void *data,
-			    void *arg)
+static pmd_t *ckpt_alloc_pmd(struct mm_struct *mm, unsigned long addr)
 {
-	struct ckpt_mm_pages *mp = arg;
+	pgd_t *pgd = pgd_offset(mm, addr);
+	p4d_t *p4d;
+	pud_t *pud;
 
-	return ckpt_restore_page(ctx, mp->mm, addr, data, &mp->vc);
+	p4d = p4d_alloc(mm, pgd, addr);
+	if (!p4d)
+		return NULL;
+	pud = pud_alloc(mm, p4d, addr);
+	if (!pud)
+		return NULL;
+	return pmd_alloc(mm, pud, addr);
 }
 
+/*
+ * Map the new page @page at @addr of @vma as a private anonymous page,
+ * as a write fault would have left it; @pte is its entry, locked.
+ * Return: false when the entry is taken (the page is left alone).
+ */
+static bool ckpt_set_page(struct mm_struct *mm, struct vm_area_struct *vma,
+			  unsigned long addr, pte_t *pte, struct page *page)
+{
+	pte_t entry;
+
+	if (!pte_none(*pte))
+		return false;
+	entry = pte_mkdirty(pte_sw_mkyoung(mk_pte(page, vma->vm_page_prot)));
+	if (vma->vm_flags & VM_WRITE)
+		entry = pte_mkwrite(entry);
+	inc_mm_counter(mm, MM_ANONPAGES);
+	page_add_new_anon_rmap(page, vma, addr);
+	lru_cache_add_inactive_or_unevictable(page, vma);
+	set_pte_at(mm, addr, pte, entry);
+	/* no need to flush: the entry was empty */
+	update_mmu_cache(vma, addr, pte);
+	return true;
+}
+
+/*
+ * Install the batch's pages (read, charged, up to date) into @mm, one
+ * page table lock a PMD. Those that find their entry taken (a mapping
+ * populated by MAP_LOCKED, a huge page) stay in b->pages, to be copied.
+ */
+static int ckpt_install_pages(struct ckpt_ctx *ctx, struct mm_struct *mm,
+			      struct ckpt_restore_batch *b, int nr)
+{
+	struct vm_area_struct *vma = NULL;
+	unsigned long pmd_start = 1;	/* no PMD */
+	pte_t *base = NULL;
+	spinlock_t *ptl;
+	pmd_t *pmd;
+	int i, ret = 0;
+
+	if (mmap_read_lock_killable(mm))
+		return -EINTR;
+	for (i = 0; i < nr && !ret; i++) {
+		unsigned long addr = b->addrs[i];
+
+		if (!vma || addr >= vma->vm_end) {
+			if (base)
+				pte_unmap_unlock(base, ptl);
+			base = NULL;
+			pmd_start = 1;
+			vma = vma_lookup(mm, addr);
+			if (!vma || (vma->vm_flags &
+				     (VM_SHARED | VM_IO | VM_PFNMAP))) {
+				ret = -EINVAL;
+				break;
+			}
+			if (anon_vma_prepare(vma)) {
+				ret = -ENOMEM;
+				break;
+			}
+		}
+		if ((addr & PMD_MASK) != pmd_start) {
+			if (base)
+				pte_unmap_unlock(base, ptl);
+			base = NULL;
+			pmd_start = addr & PMD_MASK;
+			pmd = ckpt_alloc_pmd(mm, addr);
+			if (!pmd || pte_alloc(mm, pmd)) {
+				ret = -ENOMEM;
+				break;
+			}
+			if (pmd_trans_unstable(pmd) || pmd_devmap(*pmd))
+				continue;	/* a huge page: copied */
+			if (check_stable_address_space(mm)) {
+				ret = -EFAULT;
+				break;
+			}
+			base = pte_offset_map_lock(mm, pmd, pmd_start, &ptl);
+		}
+		if (base && ckpt_set_page(mm, vma, addr,
+					  base + pte_index(addr), b->pages[i]))
+			b->pages[i] = NULL;
+	}
+	if (base)
+		pte_unmap_unlock(base, ptl);
+	mmap_read_unlock(mm);
+	if (ret == -EINVAL)
+		ckpt_err(ctx, ret, "saved page %#lx is outside any private mapping",
+			 (unsigned long)b->addrs[i]);
+	else if (ret)
+		ckpt_err(ctx, ret, "cannot map page %#lx",
+			 (unsigned long)b->addrs[i]);
+	return ret;
+}
+
+/*
+ * New pages for the batch, not zeroed (the image fills them), charged
+ * to @mm's memory cgroup as a fault would. Return: 0 or -ENOMEM.
+ */
+static int ckpt_alloc_pages(struct ckpt_ctx *ctx, struct mm_struct *mm,
+			    struct ckpt_restore_batch *b, int nr)
+{
+	int i;
+
+	for (i = 0; i < nr; i++) {
+		/* x86_64 has no highmem: every page has a kernel address */
+		b->pages[i] = alloc_page(GFP_HIGHUSER_MOVABLE);
+		if (!b->pages[i] ||
+		    mem_cgroup_charge(page_folio(b->pages[i]), mm, GFP_KERNEL))
+			return ckpt_err(ctx, -ENOMEM,
+					"cannot allocate the page at %#llx",
+					b->addrs[i]);
+		b->vec[i].iov_base = page_address(b->pages[i]);
+		b->vec[i].iov_len = PAGE_SIZE;
+	}
+	return 0;
+}
+
+/*
+ * The private pages of the address space being restored, the caller's:
+ * each read from the image straight into a new page, which is mapped
+ * where it was (one copy, no zeroing, no fault).
+ */
 static int ckpt_restore_pages(struct ckpt_ctx *ctx, struct mm_struct *mm)
 {
-	struct ckpt_mm_pages mp = { .mm = mm };
+	struct ckpt_restore_batch *b;
+	u64 next = 0, t0;
+	int i, nr, ret;
 
-	return ckpt_read_pages(ctx, TASK_SIZE_MAX, ckpt_put_mm_page, &mp);
+	b = kvzalloc(sizeof(*b), GFP_KERNEL);
+	if (!b)
+		return -ENOMEM;
+	for (;;) {
+		nr = ckpt_read_page_addrs(ctx, b->addrs, TASK_SIZE_MAX, &next);
+		ret = nr;
+		if (nr <= 0)
+			break;
+		t0 = ktime_get_ns();
+		ret = ckpt_alloc_pages(ctx, mm, b, nr);
+		if (!ret)
+			ret = ckpt_kreadv(ctx, b->vec, nr, nr * PAGE_SIZE);
+		ckpt_stat_since(ctx, CKPT_ST_PAGES_IO, t0);
+		for (i = 0; !ret && i < nr; i++)
+			__SetPageUptodate(b->pages[i]);	/* ordered before the PTE */
+		if (!ret)
+			ret = ckpt_install_pages(ctx, mm, b, nr);
+		for (i = 0; !ret && i < nr; i++) {
+			if (!b->pages[i])
+				continue;
+			ckpt_stat_add(ctx, CKPT_ST_PAGES_COPIED, 1);
+			ret = ckpt_restore_page(ctx, mm, b->addrs[i],
+						page_address(b->pages[i]),
+						&b->vc);
+		}
+		for (i = 0; i < nr; i++)
+			if (b->pages[i])
+				put_page(b->pages[i]);
+		memset(b->pages, 0, sizeof(b->pages));
+		if (ret)
+			break;
+		ckpt_stat_add(ctx, CKPT_ST_PAGES_SAVED, nr);
+		if (fatal_signal_pending(current)) {
+			ret = -EINTR;
+			break;
+		}
+		cond_resched();
+	}
+	kvfree(b);
+	return ret;
 }
 
 static int ckpt_apply_mm(struct mm_struct *mm, struct ckpt_hdr_mm *h)

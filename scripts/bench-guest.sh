@@ -3,29 +3,50 @@
 # makeprocs, crbench and, when the host has it, CRIU; run through vm-run).
 #
 # usage: bench-guest.sh [-r REPS] [WORKLOAD...]
-#   WORKLOAD: NxMIB{dirty,clean}, e.g. 1x64dirty; default: the matrix below
-#   REPS: runs of every measurement, whose median is reported (default 3)
+#   WORKLOAD: NxMIBKIND[COUNT][@REPS], e.g. 1x64dirty, 1x0fds10000,
+#             11x256inherit@1; default: the matrix below. KIND:
+#     dirty, clean    every page written (a pattern) / read only (zero page)
+#     sparse          1% of the pages written
+#     inherit         written by process 0 before it forks the others,
+#                     which never write to it (shared copy on write)
+#     chain           dirty, the processes a chain N deep, not a flat tree
+#     reserve         dirty, plus COUNT GiB (default 64) of PROT_NONE
+#                     MAP_NORESERVE address space in process 0
+#     filecow         a sparse MIB MiB tmpfs file mapped private, one page
+#                     written, instead of anonymous memory
+#     vmas, fds, threads   dirty, plus COUNT one-page mappings / open fds /
+#                     sleeping threads in process 0 (default 10000, 10000, 100)
+#   REPS: runs of every measurement (default 5): the median and the minimum
+#         are reported
 #
-# For every workload (makeprocs -n N -m MIB --dirty|--clean, started detached
-# in the cgroup v2 /sys/fs/cgroup/bench):
+# For every workload (makeprocs, started detached in the cgroup v2
+# /sys/fs/cgroup/bench):
 #   linux-cr: checkpoint --freeze-cgroup to a tmpfs file and to /dev/null
 #             (wall time of the checkpoint tool: freeze, checkpoint, thaw;
 #             to /dev/null through a pipe if the kernel refuses /dev/null),
 #             image size; the workload must check its memory after that;
 #             killed; restart -d from the file (wall time of restart until
 #             it printed the restored pid); the restored processes must
-#             check their memory.
-#   baseline: memcpy of N*MIB MiB, write(2) of N*MIB MiB to a tmpfs file.
-#   CRIU:     a fresh workload, criu dump -t PID -D DIR (kills it), image
-#             size, criu restore -D DIR -d, memory check.
+#             check their memory. The kernel's and the tools' statistics
+#             ("stats:" lines of the log) of every run are kept.
+#   baselines: memcpy and write(2) to a tmpfs file of N*MIB MiB, read(2) of
+#             the image into fresh memory, and for fds and vmas the time to
+#             make them.
+#   CRIU:     on the workloads of $CRIU_MATRIX only: a fresh workload,
+#             criu dump -t PID -D DIR (kills it), image size, criu restore
+#             -D DIR -d, memory check; at most 3 runs (1 for 1000 or more
+#             processes: minutes each).
+# Once: fork+exit+wait of a small process (per process), the floor of a
+# process's fixed cost.
 # Prints one "RESULT key=value..." line per workload (times in seconds,
-# the median of REPS runs; sizes in bytes; "-" when not measured), "TIMES
-# workload what t1 t2..." lines (every run), "NOTE ..." lines and at the end
-# "CLOCK clocksource-at-start clocksource-at-end", which scripts/bench turns
-# into tables. Exit status 1 when the machinery broke
-# (the workload did not start, a checkpoint or restart failed, a process
-# found its memory changed), 0 otherwise; CRIU problems and process trees
-# that cannot be checkpointed yet only give "n/a".
+# the median of REPS runs, and *_min the minimum; sizes in bytes; "-" when
+# not measured), "TIMES workload what t1 t2..." lines (every run),
+# "STATS workload what key=value..." lines (the statistics of every run),
+# "BASE key=value" lines, "NOTE ..." lines and at the end "CLOCK
+# clocksource-at-start clocksource-at-end", which scripts/bench turns into
+# tables. Exit status 1 when the machinery broke (the workload did not
+# start, a checkpoint or restart failed, a process found its memory
+# changed), 0 otherwise; CRIU problems only give "n/a".
 set -u
 
 BENCH=/opt/bench
@@ -34,19 +55,22 @@ CG=/sys/fs/cgroup/bench			# the workload
 CGR=/sys/fs/cgroup/bench-restored	# what restart / criu restore create
 W=/tmp/bench				# tmpfs: images, logs
 READY_TIMEOUT=${BENCH_READY_TIMEOUT:-600}	# s, workload setup under TCG
-REPS=3
+REPS=5
 if [ "${1:-}" = -r ]; then
 	REPS=${2:-}
 	shift 2 || { echo "BENCH ERROR: -r needs a number"; exit 2; }
 fi
 case $REPS in '' | *[!0-9]* | 0) echo "BENCH ERROR: bad -r '$REPS'"; exit 2 ;; esac
-MATRIX=${*:-"1x16dirty 1x64dirty 1x256dirty 1x64clean 10x16dirty 100x1dirty"}
+MATRIX=${*:-"1x16dirty 1x64dirty 1x256dirty 1x1024dirty 1x64clean 1x10dirty
+	1x1024sparse 1x16reserve 1x1024filecow 1x0vmas10000 1x0fds10000
+	1x0dirty 1x1threads100 1x1threads1000 10x16dirty 100x1dirty 1000x1dirty
+	1000x0dirty 1000x1chain 11x256inherit@1"}
+CRIU_MATRIX=${CRIU_MATRIX:-"1x64dirty 1x256dirty 10x16dirty 100x1dirty 1000x1dirty"}
 
 failed=0
 bgpid=
 null_via=devnull
 criu_na=
-trees_na=
 
 note() { echo "NOTE $*"; }
 err() {
@@ -92,28 +116,35 @@ wait_file() {	# FILE SECONDS: until FILE exists (and is not empty)
 	done
 }
 median() { printf '%s\n' "$@" | sort -n | awk '{ v[NR] = $1 } END { print NR ? v[int((NR + 1) / 2)] : "-" }'; }
+minimum() { printf '%s\n' "$@" | sort -n | awk 'NR == 1 { print $1 } END { if (!NR) print "-" }'; }
+# stats WHAT LOG: the "stats:" key=value pairs of a log, on one STATS line
+stats() {
+	echo "STATS $wl $1 $(grep -h 'stats:' "$2" 2>/dev/null | sed 's/^.*stats: [a-z]*\( (us)\)\{0,1\}//' | tr '\n' ' ')"
+}
 readtime() { cat "$1" 2>/dev/null || echo -; }
 size_of() { wc -c <"$1" | tr -d ' '; }
 dir_size() { ls -ln "$1" | awk '{ s += $5 } END { print s + 0 }'; }
 
-# start_workload N MIB MODE: a fresh makeprocs in $CG; sets $pid
+# start_workload: a fresh makeprocs ($n processes, $mib MiB, $margs) in
+# $CG; sets $pid
 start_workload() {
 	cg_kill "$CG" || return 1
 	mkdir -p "$CG"
 	rm -f "$W/ready" "$W/verify"
 	# Detached: its own session, stdio /dev/null, no shell job.
+	# shellcheck disable=SC2086
 	sh -c 'echo $$ >"$1/cgroup.procs" && shift && exec setsid "$@"' sh "$CG" \
-		makeprocs -n "$1" -m "$2" "--$3" -r "$W/ready" -v "$W/verify" \
+		makeprocs -n "$n" -m "$mib" $margs -r "$W/ready" -v "$W/verify" \
 		</dev/null >/dev/null 2>"$W/makeprocs.err" &
 	bgpid=$!
 	if ! wait_file "$W/ready" "$READY_TIMEOUT"; then
-		err "workload $1x$2 $3 did not become ready within $READY_TIMEOUT s"
+		err "workload $wl did not become ready within $READY_TIMEOUT s"
 		show_log "$W/makeprocs.err"
 		return 1
 	fi
 	pid=$(cat "$W/ready")
-	if [ "$(cg_count "$CG")" != "$1" ]; then
-		err "workload: $(cg_count "$CG") processes in $CG, expected $1"
+	if [ "$(cg_count "$CG")" != "$n" ]; then
+		err "workload: $(cg_count "$CG") processes in $CG, expected $n"
 		return 1
 	fi
 	return 0
@@ -168,77 +199,69 @@ ckpt_fail() {
 	show_log "$W/ckpt.log"
 }
 
-# cr_run N MIB MODE: sets cr_img cr_file cr_null cr_restart cr_status
-# (times: the median of $REPS runs)
+# cr_run: sets cr_img cr_file cr_null cr_restart (medians), their *_min,
+# cr_rf (the image read into fresh memory) and cr_status
 cr_run() {
 	cr_img=- cr_file=- cr_null=- cr_restart=- cr_status=FAIL
-	if [ "$1" -gt 1 ] && [ -n "$trees_na" ]; then
-		cr_status="n/a"
-		return 0
-	fi
-	start_workload "$1" "$2" "$3" || return 1
+	cr_file_min=- cr_null_min=- cr_restart_min=- cr_rf=-
+	start_workload || return 1
 
-	# Process trees: one try tells whether they are supported yet.
-	if [ "$1" -gt 1 ] && ! checkpoint -s --freeze-cgroup "$CG" \
-		-l "$W/ckpt.log" -o "$W/img" "$pid" 2>"$W/ckpt.err" &&
-		grep -q 'Device or resource busy' "$W/ckpt.err" &&
-		grep -q 'has children' "$W/ckpt.log"; then
-		trees_na="EBUSY, $(grep 'has children' "$W/ckpt.log" | head -n 1 | sed 's/^.*error: //')"
-		rm -f "$W/img"
-		note "linux-cr process trees n/a: $trees_na"
-		cr_status="n/a"
-		cg_kill "$CG"
-		return 0
-	fi
-
-	tf= tn=
+	tf= tn= trf=
 	r=0
-	while [ $r -lt "$REPS" ]; do
+	while [ $r -lt "$reps" ]; do
 		r=$((r + 1))
 		rm -f "$W/img"
 		crbench time "$W/t" checkpoint -s --freeze-cgroup "$CG" \
 			-l "$W/ckpt.log" -o "$W/img" "$pid" 2>"$W/ckpt.err" ||
-			{ ckpt_fail "checkpoint of $1x$2 $3 to $W/img"; return 1; }
+			{ ckpt_fail "checkpoint of $wl to $W/img"; return 1; }
 		tf="$tf $(readtime "$W/t")"
+		stats ckpt_file "$W/ckpt.log"
+		# the floor of a restart that reads: the image into fresh memory
+		trf="$trf $(crbench readfresh "$W/img" || echo FAIL)"
 		ckpt_null "$pid" ||
-			{ ckpt_fail "checkpoint of $1x$2 $3 to /dev/null"; return 1; }
+			{ ckpt_fail "checkpoint of $wl to /dev/null"; return 1; }
 		tn="$tn $(readtime "$W/t")"
+		stats ckpt_null "$W/ckpt.log"
 	done
-	echo "TIMES $1x$2$3 ckpt_file$tf"
-	echo "TIMES $1x$2$3 ckpt_null$tn"
-	cr_file=$(median $tf)
-	cr_null=$(median $tn)
+	case $trf in *FAIL*) err "crbench readfresh of the image failed"; return 1 ;; esac
+	echo "TIMES $wl ckpt_file$tf"
+	echo "TIMES $wl ckpt_null$tn"
+	echo "TIMES $wl read_fresh$trf"
+	cr_file=$(median $tf) cr_file_min=$(minimum $tf)
+	cr_null=$(median $tn) cr_null_min=$(minimum $tn)
+	cr_rf=$(median $trf)
 	cr_img=$(size_of "$W/img")
 	# The checkpointed workload goes on, unchanged.
-	if ! verify "$pid" "$1"; then
-		err "workload $1x$2 $3 after checkpoint: $vmsg"
+	if ! verify "$pid" "$n"; then
+		err "workload $wl after checkpoint: $vmsg"
 		return 1
 	fi
 	cg_kill "$CG" || return 1
 
 	tr_=
 	r=0
-	while [ $r -lt "$REPS" ]; do
+	while [ $r -lt "$reps" ]; do
 		r=$((r + 1))
 		cg_kill "$CGR" || return 1
 		mkdir -p "$CGR"
 		if ! sh -c 'echo $$ >"$1/cgroup.procs" && shift && exec "$@"' sh "$CGR" \
 			crbench time "$W/t" restart -d -l "$W/restart.log" -i "$W/img" \
 			</dev/null >"$W/restart.out" 2>"$W/restart.err"; then
-			err "restart of $1x$2 $3 failed"
+			err "restart of $wl failed"
 			show_log "$W/restart.err"
 			show_log "$W/restart.log"
 			return 1
 		fi
 		tr_="$tr_ $(readtime "$W/t")"
+		stats restart "$W/restart.log"
 		newpid=$(tr -d ' \n' <"$W/restart.out")
 		case $newpid in
 		'' | *[!0-9]*)
 			err "restart -d printed '$(cat "$W/restart.out")', not a pid"
 			return 1 ;;
 		esac
-		if ! verify "$newpid" "$1"; then
-			err "restored $1x$2 $3 (pid $newpid): $vmsg"
+		if ! verify "$newpid" "$n"; then
+			err "restored $wl (pid $newpid): $vmsg"
 			show_log "$W/restart.log" 5
 			cg_kill "$CGR"
 			return 1
@@ -246,8 +269,8 @@ cr_run() {
 	done
 	cg_kill "$CGR" || return 1
 	rm -f "$W/img"
-	echo "TIMES $1x$2$3 restart$tr_"
-	cr_restart=$(median $tr_)
+	echo "TIMES $wl restart$tr_"
+	cr_restart=$(median $tr_) cr_restart_min=$(minimum $tr_)
 	cr_status=ok
 	return 0
 }
@@ -275,19 +298,26 @@ criu_na_now() {
 	criu_status="n/a"
 }
 
-# criu_run N MIB MODE: sets criu_img criu_dump criu_restore criu_status
-# $REPS cycles of dump (which kills the tree) and restore: the first dumps
-# a fresh workload, the next ones what the previous restore restored.
+# criu_run: sets criu_img criu_dump criu_restore criu_status
+# cycles of dump (which kills the tree) and restore: the first dumps a
+# fresh workload, the next ones what the previous restore restored.
 criu_run() {
 	criu_img=- criu_dump=- criu_restore=- criu_status=ok
 	if [ -n "$criu_na" ]; then
 		criu_status="n/a"
 		return 0
 	fi
-	start_workload "$1" "$2" "$3" || { criu_status=FAIL; return 1; }
+	case " $(echo $CRIU_MATRIX) " in
+	*" $wl "*) ;;
+	*) criu_status="-"; return 0 ;;
+	esac
+	creps=$reps
+	[ "$creps" -gt 3 ] && creps=3
+	[ "$n" -ge 1000 ] && creps=1
+	start_workload || { criu_status=FAIL; return 1; }
 	td= tr_=
 	r=0
-	while [ $r -lt "$REPS" ]; do
+	while [ $r -lt "$creps" ]; do
 		r=$((r + 1))
 		rm -rf "$W/criu"
 		mkdir -p "$W/criu"
@@ -319,7 +349,7 @@ criu_run() {
 		# CRIU restores the pids, in $CG.
 		if ! verify "$pid" "$1"; then
 			criu_status=FAIL	# a CRIU problem, not ours: no error
-			note "criu: restored $1x$2 $3 (pid $pid): $vmsg"
+			note "criu: restored $wl (pid $pid): $vmsg"
 			break
 		fi
 	done
@@ -328,8 +358,8 @@ criu_run() {
 	cg_kill "$CG"
 	cg_kill "$CGR"
 	if [ "$criu_status" = ok ]; then
-		echo "TIMES $1x$2$3 criu_dump$td"
-		echo "TIMES $1x$2$3 criu_restore$tr_"
+		echo "TIMES $wl criu_dump$td"
+		echo "TIMES $wl criu_restore$tr_"
 		criu_dump=$(median $td)
 		criu_restore=$(median $tr_)
 	fi
@@ -355,45 +385,80 @@ cs_start=$(cat $CS 2>/dev/null)
 criu_setup
 [ -n "$criu_na" ] && note "criu n/a: $criu_na"
 
+# the floor of a process's fixed cost: fork, exit and wait, per process
+tp=
+r=0
+while [ $r -lt "$REPS" ]; do
+	r=$((r + 1))
+	tp="$tp $(crbench forkexit 1000 || echo FAIL)"
+done
+case $tp in *FAIL*) err "crbench forkexit failed" ;; esac
+echo "TIMES base forkexit$tp"
+echo "BASE forkexit=$(median $tp) forkexit_min=$(minimum $tp)"
+echo "BASE cpuflags=$(grep -m 1 '^flags' /proc/cpuinfo | grep -o -w -E 'erms|fsrm|avx2|avx512f' | tr '\n' ',')"
+
 for w in $MATRIX; do
-	n=${w%%x*}
-	rest=${w#*x}
-	mode=${rest##*[0-9]}
-	mib=${rest%"$mode"}
+	wl=${w%@*}
+	reps=$REPS
+	[ "$wl" != "$w" ] && reps=${w#*@}
+	n=${wl%%x*}
+	rest=${wl#*x}
+	mib=${rest%%[!0-9]*}
+	kind=${rest#"$mib"}
+	count=${kind##*[!0-9]}
+	kind=${kind%"$count"}
 	case $n in '' | *[!0-9]*) n= ;; esac
-	case $mib in '' | *[!0-9]*) mib= ;; esac
-	case $mode in dirty | clean) ;; *) mode= ;; esac
-	if [ -z "$n" ] || [ -z "$mib" ] || [ -z "$mode" ] || [ "$n" = 0 ]; then
-		echo "BENCH ERROR: bad workload $w (NxMIBdirty or NxMIBclean)"
+	case $reps in '' | *[!0-9]* | 0) n= ;; esac
+	case $kind in
+	dirty | clean | sparse | inherit) margs="--$kind" ;;
+	chain) margs="--dirty --chain" ;;
+	reserve) margs="--dirty --reserve ${count:-64}" ;;
+	filecow) margs="--filecow $W/filecow" ;;
+	vmas) count=${count:-10000}; margs="--dirty --vmas $count" ;;
+	fds) count=${count:-10000}; margs="--dirty --fds $count" ;;
+	threads) margs="--dirty --threads ${count:-100}" ;;
+	*) n= ;;
+	esac
+	if [ -z "$n" ] || [ -z "$mib" ] || [ "$n" = 0 ]; then
+		echo "BENCH ERROR: bad workload $w (NxMIBKIND[COUNT][@REPS], e.g. 1x64dirty)"
 		exit 1
 	fi
-	echo "# workload $n x $mib MiB $mode"
+	echo "# workload $wl: $n x $mib MiB, makeprocs $margs, $reps runs"
 	total=$((n * mib))
-	cr_run "$n" "$mib" "$mode"
+	cr_run
 	cg_kill "$CG"
 	cg_kill "$CGR"
-	rm -f "$W/img"
-	tm= tw=
+	rm -f "$W/img" "$W/filecow"
+	tm= tw= tmk=
 	r=0
-	while [ $r -lt "$REPS" ]; do
+	while [ $r -lt "$reps" ]; do
 		r=$((r + 1))
-		tm="$tm $(crbench memcpy "$total" || echo FAIL)"
-		tw="$tw $(crbench write "$W/wr" "$total" || echo FAIL)"
-		rm -f "$W/wr"
+		if [ "$total" -gt 0 ]; then
+			tm="$tm $(crbench memcpy "$total" || echo FAIL)"
+			tw="$tw $(crbench write "$W/wr" "$total" || echo FAIL)"
+			rm -f "$W/wr"
+		fi
+		# making the fds or mappings, in a process of their own
+		case $kind in
+		fds) tmk="$tmk $(crbench openfds "$count" || echo FAIL)" ;;
+		vmas) tmk="$tmk $(crbench mkvmas "$count" || echo FAIL)" ;;
+		esac
 	done
-	case "$tm$tw" in *FAIL*) err "crbench memcpy/write $total MiB failed" ;; esac
-	echo "TIMES $w memcpy$tm"
-	echo "TIMES $w tmpfs_write$tw"
+	case "$tm$tw$tmk" in *FAIL*) err "crbench baselines of $wl failed" ;; esac
+	echo "TIMES $wl memcpy$tm"
+	echo "TIMES $wl tmpfs_write$tw"
+	[ -n "$tmk" ] && echo "TIMES $wl make$tmk"
 	memcpy=$(median $tm)
 	wr=$(median $tw)
-	criu_run "$n" "$mib" "$mode"
-	echo "RESULT workload=$w n=$n mib=$mib mode=$mode cr=$cr_status" \
+	mk=$(median $tmk)
+	criu_run
+	echo "RESULT workload=$wl n=$n mib=$mib kind=$kind count=${count:--} reps=$reps cr=$cr_status" \
 		"img=$cr_img ckpt_file=$cr_file ckpt_null=$cr_null null_via=$null_via restart=$cr_restart" \
-		"memcpy=$memcpy tmpfs_write=$wr" \
+		"ckpt_file_min=$cr_file_min ckpt_null_min=$cr_null_min restart_min=$cr_restart_min" \
+		"memcpy=$memcpy tmpfs_write=$wr read_fresh=$cr_rf make=$mk" \
 		"criu=$criu_status criu_img=$criu_img criu_dump=$criu_dump criu_restore=$criu_restore"
 done
 echo "CLOCK $cs_start $(cat $CS 2>/dev/null)"
-[ -n "$trees_na" ] && echo "TREES_NA $trees_na"
 [ -n "$criu_na" ] && echo "CRIU_NA $criu_na"
 cg_kill "$CG"
 cg_kill "$CGR"

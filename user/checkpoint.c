@@ -9,6 +9,7 @@
 #include "cr_common.h"
 
 #include <getopt.h>
+#include <poll.h>
 #include <time.h>
 
 #define FREEZE_TIMEOUT_MS	10000
@@ -60,14 +61,12 @@ struct freezer {
 	const char *dir;
 	int v2;			/* cgroup v2 cgroup.freeze, else v1 freezer */
 	int frozen_by_us;	/* thaw afterwards */
+	int events_fd;		/* v2: cgroup.events, polled, or -1 */
 };
 
 static long now_ms(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000;
+	return cr_now_us() / 1000;
 }
 
 static const char *freezer_file(struct freezer *f)
@@ -87,8 +86,17 @@ static int freezer_state(struct freezer *f)
 			return -1;
 		return !strncmp(buf, "FROZEN", 6);
 	}
-	if (cr_read_file(f->dir, "cgroup.events", buf, sizeof(buf)) < 0)
+	if (f->events_fd >= 0) {
+		/* reading it again is what arms the next poll() */
+		ssize_t n = pread(f->events_fd, buf, sizeof(buf) - 1, 0);
+
+		if (n < 0)
+			return -1;
+		buf[n] = 0;
+	} else if (cr_read_file(f->dir, "cgroup.events", buf,
+				sizeof(buf)) < 0) {
 		return -1;
+	}
 	for (p = buf; p; p = strchr(p, '\n')) {
 		if (*p == '\n')
 			p++;
@@ -121,6 +129,13 @@ static int freezer_freeze(struct freezer *f)
 		cr_perror("%s/%s", f->dir, freezer_file(f));
 		return -1;
 	}
+	if (f->v2) {
+		/* cgroup.events changes are notified: no sleeps (v1: polled) */
+		char path[4096];
+
+		snprintf(path, sizeof(path), "%s/cgroup.events", f->dir);
+		f->events_fd = open(path, O_RDONLY | O_CLOEXEC);
+	}
 	if (!ret) {
 		if (cr_write_file(f->dir, freezer_file(f),
 				  f->v2 ? "1" : "FROZEN") < 0) {
@@ -151,12 +166,22 @@ static int freezer_freeze(struct freezer *f)
 		/* v1: writing FROZEN again retries a stuck FREEZING */
 		if (!f->v2 && f->frozen_by_us)
 			cr_write_file(f->dir, "freezer.state", "FROZEN");
-		nanosleep(&ts, NULL);
+		if (f->events_fd >= 0) {
+			struct pollfd pfd = { f->events_fd, POLLPRI, 0 };
+
+			poll(&pfd, 1, (int)(deadline - now_ms()) + 1);
+		} else {
+			nanosleep(&ts, NULL);
+		}
 	}
 }
 
 static int freezer_thaw(struct freezer *f)
 {
+	if (f->events_fd >= 0) {
+		close(f->events_fd);
+		f->events_fd = -1;
+	}
 	if (!f->frozen_by_us)
 		return 0;
 	f->frozen_by_us = 0;
@@ -214,6 +239,7 @@ int main(int argc, char **argv)
 	int nr_freezers = 0, quiet = 0, verbose = 0;
 	int outfd, logfd, log_scratch, err, ret, i, c;
 	int status = CR_EXIT_OK;
+	long t_freeze, t_ckpt = 0, t_thaw = 0;
 	pid_t pid;
 	long id;
 
@@ -248,6 +274,7 @@ int main(int argc, char **argv)
 						       "freeze-cgroup");
 			freezers[nr_freezers].dir = optarg;
 			freezers[nr_freezers].v2 = c == OPT_FREEZE_CGROUP;
+			freezers[nr_freezers].events_fd = -1;
 			nr_freezers++;
 			break;
 		case 'h':
@@ -271,6 +298,7 @@ int main(int argc, char **argv)
 
 	if (nr_freezers)
 		defer_signals();
+	t_freeze = cr_now_us();
 	for (i = 0; i < nr_freezers; i++) {
 		if (freezer_freeze(&freezers[i]) < 0 || caught_signal) {
 			status = CR_EXIT_FAIL;
@@ -278,8 +306,10 @@ int main(int argc, char **argv)
 		}
 	}
 
+	t_ckpt = cr_now_us();
 	id = sys_checkpoint(pid, outfd, flags, logfd);
 	err = errno;
+	t_thaw = cr_now_us();
 
 	if (id < 0) {
 		status = CR_EXIT_FAIL;
@@ -296,6 +326,13 @@ thaw:
 	for (i = nr_freezers - 1; i >= 0; i--)
 		if (freezer_thaw(&freezers[i]) < 0)
 			status = CR_EXIT_FAIL;
+	/* after the kernel's statistics, on the log the user asked for */
+	if (status == CR_EXIT_OK && !log_scratch && logfd >= 0)
+		dprintf(logfd,
+			"[%d:checkpoint tool] stats: time (us) freeze=%ld checkpoint=%ld thaw=%ld frozen=%ld\n",
+			(int)getpid(), t_ckpt - t_freeze, t_thaw - t_ckpt,
+			cr_now_us() - t_thaw,
+			nr_freezers ? cr_now_us() - t_freeze : 0);
 
 	if (output) {
 		ret = close(outfd);

@@ -25,6 +25,7 @@
 #include <sys/syscall.h>
 #include <sys/types.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <linux/checkpoint.h>
@@ -104,6 +105,15 @@ void cr_usage_error(const char *fmt, ...)
 }
 
 /* ---- system calls ----------------------------------------------------- */
+
+/* CLOCK_MONOTONIC in microseconds, for the tools' statistics */
+static inline long cr_now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000L + ts.tv_nsec / 1000;
+}
 
 static inline long sys_checkpoint(pid_t pid, int fd, unsigned long flags,
 				  int logfd)

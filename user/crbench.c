@@ -13,6 +13,15 @@
  *   crbench sink                     read stdin to its end and discard it;
  *                                    a pipe is first grown to 1 MiB (a
  *                                    /dev/null that a pipe can feed)
+ *   crbench readfresh FILE           read(2) FILE in 1 MiB calls into fresh
+ *                                    anonymous memory (faulted in by the
+ *                                    reads): prints seconds
+ *   crbench forkexit N               N times fork, _exit in the child and
+ *                                    waitpid: prints seconds per process
+ *   crbench openfds N                open /dev/null N times: prints seconds
+ *   crbench mkvmas N                 make N one-page mappings, each written
+ *                                    (every other page made read-only):
+ *                                    prints seconds
  *
  * Times use CLOCK_MONOTONIC and are printed with 6 decimals (in the VM,
  * boot with tsc=reliable: the default jiffies clocksource ticks in 4 ms).
@@ -27,6 +36,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -45,7 +56,11 @@ static void usage(void)
 		"usage: crbench time FILE CMD [ARG]...\n"
 		"       crbench memcpy MIB\n"
 		"       crbench write FILE MIB\n"
-		"       crbench sink\n");
+		"       crbench sink\n"
+		"       crbench readfresh FILE\n"
+		"       crbench forkexit N\n"
+		"       crbench openfds N\n"
+		"       crbench mkvmas N\n");
 	exit(2);
 }
 
@@ -197,6 +212,151 @@ static int cmd_sink(int argc, char **argv)
 	return 0;
 }
 
+static long parse_count(const char *s)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || end == s || *end || v <= 0 || v > 1000000) {
+		fprintf(stderr, "crbench: invalid count '%s'\n", s);
+		exit(2);
+	}
+	return v;
+}
+
+static int cmd_readfresh(int argc, char **argv)
+{
+	size_t done = 0, chunk = 1 << 20;
+	double t0, t1;
+	struct stat st;
+	char *dst;
+	int fd;
+
+	if (argc != 3)
+		usage();
+	fd = open(argv[2], O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || fstat(fd, &st) < 0) {
+		fprintf(stderr, "crbench: %s: %s\n", argv[2], strerror(errno));
+		return 1;
+	}
+	dst = mmap(NULL, st.st_size + chunk, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (dst == MAP_FAILED) {
+		perror("crbench: mmap");
+		return 1;
+	}
+	t0 = now();
+	for (;;) {
+		ssize_t n = read(fd, dst + done, chunk);
+
+		if (n < 0) {
+			fprintf(stderr, "crbench: read %s: %s\n", argv[2],
+				strerror(errno));
+			return 1;
+		}
+		if (n == 0)
+			break;
+		done += n;
+	}
+	t1 = now();
+	if (done != (size_t)st.st_size) {
+		fprintf(stderr, "crbench: %s: read %zu of %lld bytes\n",
+			argv[2], done, (long long)st.st_size);
+		return 1;
+	}
+	printf("%.6f\n", t1 - t0);
+	return 0;
+}
+
+static int cmd_forkexit(int argc, char **argv)
+{
+	double t0, t1;
+	long n, i;
+	int status;
+	pid_t pid;
+
+	if (argc != 3)
+		usage();
+	n = parse_count(argv[2]);
+	t0 = now();
+	for (i = 0; i < n; i++) {
+		pid = fork();
+		if (pid < 0) {
+			perror("crbench: fork");
+			return 1;
+		}
+		if (pid == 0)
+			_exit(0);
+		if (waitpid(pid, &status, 0) < 0) {
+			perror("crbench: waitpid");
+			return 1;
+		}
+	}
+	t1 = now();
+	printf("%.6f\n", (t1 - t0) / n);
+	return 0;
+}
+
+static int cmd_openfds(int argc, char **argv)
+{
+	struct rlimit rl;
+	double t0, t1;
+	long n, i;
+
+	if (argc != 3)
+		usage();
+	n = parse_count(argv[2]);
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < (rlim_t)n + 64) {
+		rl.rlim_cur = n + 64;
+		if (rl.rlim_max < rl.rlim_cur)
+			rl.rlim_max = rl.rlim_cur;
+		if (setrlimit(RLIMIT_NOFILE, &rl) < 0) {
+			perror("crbench: setrlimit");
+			return 1;
+		}
+	}
+	t0 = now();
+	for (i = 0; i < n; i++) {
+		if (open("/dev/null", O_RDONLY) < 0) {
+			perror("crbench: open /dev/null");
+			return 1;
+		}
+	}
+	t1 = now();
+	printf("%.6f\n", t1 - t0);
+	return 0;
+}
+
+static int cmd_mkvmas(int argc, char **argv)
+{
+	long n, i, page = sysconf(_SC_PAGESIZE);
+	double t0, t1;
+	char *p;
+
+	if (argc != 3)
+		usage();
+	n = parse_count(argv[2]);
+	t0 = now();
+	p = mmap(NULL, 2 * n * page, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED) {
+		perror("crbench: mmap");
+		return 1;
+	}
+	for (i = 0; i < n; i++) {
+		memset(p + 2 * i * page, 1, page);
+		if (mprotect(p + (2 * i + 1) * page, page, PROT_READ) < 0) {
+			perror("crbench: mprotect");
+			return 1;
+		}
+	}
+	t1 = now();
+	printf("%.6f\n", t1 - t0);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 2)
@@ -209,6 +369,14 @@ int main(int argc, char **argv)
 		return cmd_write(argc, argv);
 	if (!strcmp(argv[1], "sink"))
 		return cmd_sink(argc, argv);
+	if (!strcmp(argv[1], "readfresh"))
+		return cmd_readfresh(argc, argv);
+	if (!strcmp(argv[1], "forkexit"))
+		return cmd_forkexit(argc, argv);
+	if (!strcmp(argv[1], "openfds"))
+		return cmd_openfds(argc, argv);
+	if (!strcmp(argv[1], "mkvmas"))
+		return cmd_mkvmas(argc, argv);
 	usage();
 	return 2;
 }

@@ -91,6 +91,7 @@ int main(int argc, char **argv)
 	unsigned long flags = 0;
 	int detach = 0, self = 0;
 	int fd, logfd, log_scratch, status, err, c;
+	long t_load, t_grow, t_restart;
 	pid_t child;
 	long ret;
 
@@ -148,9 +149,11 @@ int main(int argc, char **argv)
 	int kpipe[2];
 	off_t start;
 
+	t_load = cr_now_us();
 	start = lseek(fd, 0, SEEK_CUR);
 	if (cr_forest_load(&f, fd))
 		return CR_EXIT_FAIL;
+	t_grow = cr_now_us();
 	if (start < 0) {
 		/* not seekable: feed the kernel through a pipe of our own */
 		if (pipe(kpipe)) {
@@ -184,6 +187,7 @@ int main(int argc, char **argv)
 		pthread_detach(feeder_thread);
 	}
 
+	t_restart = cr_now_us();
 	ret = sys_restart(child, f.kfd, flags, logfd);
 	if (ret < 0) {
 		err = errno;
@@ -194,6 +198,12 @@ int main(int argc, char **argv)
 		return CR_EXIT_FAIL;
 	}
 
+	/* after the kernel's statistics, on the log the user asked for */
+	if (!log_scratch && logfd >= 0)
+		dprintf(logfd,
+			"[%d:restart tool] stats: time (us) load=%ld forest=%ld restart=%ld\n",
+			(int)getpid(), t_grow - t_load, t_restart - t_grow,
+			cr_now_us() - t_restart);
 	if (input)
 		close(fd);
 	if (log_scratch)

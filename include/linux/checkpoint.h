@@ -18,6 +18,8 @@
 #include <linux/err.h>
 #include <linux/xarray.h>
 #include <linux/signal_types.h>
+#include <linux/atomic.h>
+#include <linux/timekeeping.h>
 #include <uapi/linux/checkpoint.h>
 #include <uapi/linux/checkpoint_hdr.h>
 
@@ -118,6 +120,44 @@ struct ckpt_hold {
 };
 
 /**
+ * enum ckpt_stat - what a checkpoint or restart measures of itself
+ *
+ * Printed on the log fd when it succeeds (ckpt_stats_log()), for the
+ * benchmark: times in ns up to CKPT_ST_NR_TIMES, counts after.
+ * CKPT_ST_NS to CKPT_ST_CPU follow the parts of a task, in their order
+ * (ckpt_task_parts[] in kernel/checkpoint/process.c).
+ */
+enum ckpt_stat {
+	CKPT_ST_TOTAL,		/* the whole system call */
+	CKPT_ST_COLLECT,	/* checkpoint: tree walk and collect pass */
+	CKPT_ST_TREE,		/* checkpoint: header and TREE section */
+	CKPT_ST_NS,		/* a task's parts, saved or restored */
+	CKPT_ST_IPC,
+	CKPT_ST_CRED,
+	CKPT_ST_MM,
+	CKPT_ST_FILES,
+	CKPT_ST_FS,
+	CKPT_ST_SIGNALS,
+	CKPT_ST_CPU,
+	CKPT_ST_SCAN,		/* checkpoint: page tables walked, locked */
+	CKPT_ST_PAGES_IO,	/* page contents written or read */
+	CKPT_ST_IO,		/* all image writes or reads */
+	CKPT_ST_PROLOGUE,	/* restart: header and tree read */
+	CKPT_ST_JOIN,		/* restart: the tasks joining */
+	CKPT_ST_TASKS,		/* restart: per-task restore, summed */
+	CKPT_ST_TASK_MAX,	/* restart: the longest one */
+	CKPT_ST_HANDOFF,	/* restart: turns passed until taken, summed */
+	CKPT_ST_NR_TIMES,
+	CKPT_ST_IO_CALLS = CKPT_ST_NR_TIMES,	/* write or read calls */
+	CKPT_ST_PAGES_SCANNED,	/* checkpoint: present PTEs looked at */
+	CKPT_ST_PAGES_SAVED,	/* pages written or restored */
+	CKPT_ST_PAGES_SKIPPED,	/* checkpoint: zero or file pages */
+	CKPT_ST_VMAS_SKIPPED,	/* checkpoint: no private page possible */
+	CKPT_ST_PAGES_COPIED,	/* restart: copied to a page already there */
+	CKPT_ST_NR
+};
+
+/**
  * struct ckpt_ctx - state of one checkpoint or restart operation
  * @id: checkpoint id (checkpoint) or id found in the image (restart)
  * @uflags: flags given by the caller
@@ -174,6 +214,8 @@ struct ckpt_hold {
  * @epolls: restart: epoll instances of the files table being restored,
  *	whose watches are added once it is installed
  *	(fs/eventpoll_checkpoint.c)
+ * @turn_passed: restart: ktime_get_ns() when the turn was last passed
+ * @stats: enum ckpt_stat: ns or counts
  */
 struct ckpt_ctx {
 	u64 id;
@@ -227,7 +269,36 @@ struct ckpt_ctx {
 	struct net *coord_net_ns;
 	struct ckpt_ipc_restore *ipc;
 	struct list_head epolls;
+	u64 turn_passed;
+	atomic64_t stats[CKPT_ST_NR];
 };
+
+/**
+ * ckpt_stat_add - count for the operation's statistics
+ * @ctx: checkpoint context
+ * @st: enum ckpt_stat
+ * @n: what to add
+ */
+static inline void ckpt_stat_add(struct ckpt_ctx *ctx, int st, u64 n)
+{
+	atomic64_add(n, &ctx->stats[st]);
+}
+
+/**
+ * ckpt_stat_since - add the time since @t0 to a time of the statistics
+ * @ctx: checkpoint context
+ * @st: enum ckpt_stat, a time
+ * @t0: ktime_get_ns() at the start
+ *
+ * Return: the time added, ns.
+ */
+static inline u64 ckpt_stat_since(struct ckpt_ctx *ctx, int st, u64 t0)
+{
+	u64 d = ktime_get_ns() - t0;
+
+	atomic64_add(d, &ctx->stats[st]);
+	return d;
+}
 
 /**
  * struct ckpt_obj_ref - how a shared object being saved was reached
@@ -330,6 +401,7 @@ int ckpt_kwritev(struct ckpt_ctx *ctx, struct kvec *vec, int nr, size_t len);
 int ckpt_write_pinned(struct ckpt_ctx *ctx, struct kvec *vec, int nr,
 		      size_t len);
 int ckpt_kread(struct ckpt_ctx *ctx, void *buf, size_t len);
+int ckpt_kreadv(struct ckpt_ctx *ctx, struct kvec *vec, int nr, size_t len);
 int ckpt_write_hdr(struct ckpt_ctx *ctx, struct ckpt_hdr *h, size_t size);
 int ckpt_write_obj(struct ckpt_ctx *ctx, struct ckpt_hdr *h);
 int ckpt_write_string(struct ckpt_ctx *ctx, const char *str);

@@ -168,9 +168,7 @@ static int ckpt_release_task(struct ckpt_ctx *ctx)
 	hold->log_lost = 0;
 	if (hold->len) {
 		iov_iter_kvec(&iter, WRITE, &vec, 1, hold->len);
-		ret = ckpt_file_write(ctx->file, &iter);
-		if (ret)
-			ctx->kflags |= CKPT_CTX_WRITE_FAILED;
+		ret = ckpt_image_write(ctx, &iter);
 		hold->len = 0;
 	}
 	return ret;
@@ -260,6 +258,7 @@ static int ckpt_checkpoint_held(struct ckpt_ctx *ctx, int i)
  */
 long do_checkpoint(struct ckpt_ctx *ctx, pid_t pid)
 {
+	u64 t0 = ktime_get_ns();
 	bool leakcheck;
 	int i, ret;
 
@@ -275,6 +274,7 @@ long do_checkpoint(struct ckpt_ctx *ctx, pid_t pid)
 	leakcheck = !(ctx->uflags & CHECKPOINT_SUBTREE) &&
 		    !(ctx->kflags & CKPT_CTX_SELF);
 	ret = ckpt_collect(ctx, leakcheck);
+	ckpt_stat_since(ctx, CKPT_ST_COLLECT, t0);
 	if (ret)
 		return ret;
 	if (leakcheck)
@@ -285,11 +285,13 @@ long do_checkpoint(struct ckpt_ctx *ctx, pid_t pid)
 	if (!ctx->hold.buf || !ctx->hold.log)
 		return -ENOMEM;
 	ctx->id = atomic64_inc_return(&ckpt_last_id);
+	t0 = ktime_get_ns();
 	ret = ckpt_write_header(ctx);
 	if (!ret)
 		ret = ckpt_write_arch_header(ctx);
 	if (!ret)
 		ret = ckpt_write_tree(ctx);
+	ckpt_stat_since(ctx, CKPT_ST_TREE, t0);
 	for (i = 0; !ret && i < ctx->nr_tasks; i++)
 		ret = ckpt_checkpoint_held(ctx, i);
 	if (!ret && (ctx->kflags & CKPT_CTX_LEAKCHECK))

@@ -124,6 +124,8 @@ static const struct ckpt_task_part ckpt_task_parts[] = {
 	{ ckpt_collect_signals, ckpt_checkpoint_signals, ckpt_restore_signals },
 	{ NULL, ckpt_checkpoint_cpu, ckpt_restore_cpu },
 };
+/* one time statistic a part, in the same order */
+static_assert(ARRAY_SIZE(ckpt_task_parts) == CKPT_ST_CPU - CKPT_ST_NS + 1);
 
 /**
  * ckpt_collect_task - collect pass over one task's parts
@@ -156,8 +158,12 @@ int ckpt_checkpoint_task(struct ckpt_ctx *ctx, struct task_struct *t)
 	int i, ret;
 
 	ret = ckpt_write_task(ctx, t);
-	for (i = 0; !ret && i < ARRAY_SIZE(ckpt_task_parts); i++)
+	for (i = 0; !ret && i < ARRAY_SIZE(ckpt_task_parts); i++) {
+		u64 t0 = ktime_get_ns();
+
 		ret = ckpt_task_parts[i].checkpoint(ctx, t);
+		ckpt_stat_since(ctx, CKPT_ST_NS + i, t0);
+	}
 	return ret;
 }
 
@@ -407,8 +413,12 @@ int ckpt_restore_task(struct ckpt_ctx *ctx, int idx)
 	ctx->may_repair_tcp =
 		ns_capable_noaudit(current->nsproxy->net_ns->user_ns,
 				   CAP_NET_ADMIN);
-	for (i = 0; !ret && i < ARRAY_SIZE(ckpt_task_parts); i++)
+	for (i = 0; !ret && i < ARRAY_SIZE(ckpt_task_parts); i++) {
+		u64 t0 = ktime_get_ns();
+
 		ret = ckpt_task_parts[i].restore(ctx, &tr);
+		ckpt_stat_since(ctx, CKPT_ST_NS + i, t0);
+	}
 	/* every task is attached again: SysV segments removed may go */
 	if (!ret && idx == ctx->nr_tasks - 1)
 		ret = ckpt_ipc_finish(ctx);

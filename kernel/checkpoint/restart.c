@@ -175,10 +175,13 @@ static void ckpt_wake_turn(struct ckpt_ctx *ctx, int idx)
 
 static void ckpt_pass_turn(struct ckpt_ctx *ctx, int idx)
 {
+	WRITE_ONCE(ctx->turn_passed, ktime_get_ns());
 	/* the image position and object hash go with the turn */
 	smp_store_release(&ctx->active, idx);
 	ckpt_wake_turn(ctx, idx);
-	wake_up(&ctx->coordq);
+	/* the coordinator waits for the last turn only */
+	if (idx >= ctx->nr_tasks)
+		wake_up(&ctx->coordq);
 }
 
 /*
@@ -257,9 +260,14 @@ static void ckpt_session_unpublish(struct ckpt_ctx *ctx)
 /* Restore the caller's own state; on failure it must never run again. */
 static long ckpt_restore_self(struct ckpt_ctx *ctx, int idx)
 {
+	u64 t0 = ktime_get_ns(), passed = READ_ONCE(ctx->turn_passed);
 	int ret;
 
+	if (passed && t0 > passed)
+		ckpt_stat_add(ctx, CKPT_ST_HANDOFF, t0 - passed);
 	ret = ckpt_restore_task(ctx, idx);
+	ckpt_stat_max(ctx, CKPT_ST_TASK_MAX,
+		      ckpt_stat_since(ctx, CKPT_ST_TASKS, t0));
 	if (ret) {
 		if (!ckpt_get_error(ctx))
 			ckpt_err(ctx, ret, "restore failed at offset %lld",
@@ -339,10 +347,9 @@ static int ckpt_join_wait_tree(struct ckpt_ctx *ctx)
 	idx = ckpt_tree_task_index(ctx, current);
 	if (idx < 0)
 		return -ESRCH;
-	if (!root) {
-		atomic_inc(&ctx->nr_joined);
+	/* the coordinator waits for the last one only */
+	if (!root && atomic_inc_return(&ctx->nr_joined) >= ctx->nr_tasks)
 		wake_up(&ctx->coordq);
-	}
 	return idx;
 }
 
@@ -515,9 +522,11 @@ static int ckpt_get_child(struct ckpt_ctx *ctx, pid_t pid)
 /* Coordinator: every stage of THE RESTART SESSION, in order */
 static int ckpt_coordinate_stages(struct ckpt_ctx *ctx)
 {
+	u64 t0;
 	int ret;
 
 	ret = ckpt_wait_tasks(ctx, CKPT_WAIT_ROOT);
+	t0 = ktime_get_ns();
 	if (!ret)
 		ret = ckpt_read_prologue(ctx);
 	/* the root may have died meanwhile, and the tree know nobody */
@@ -525,12 +534,15 @@ static int ckpt_coordinate_stages(struct ckpt_ctx *ctx)
 		ret = ckpt_check_alive(ctx, CKPT_WAIT_ROOT);
 	if (!ret)
 		ret = ckpt_tree_find_tasks(ctx);
+	ckpt_stat_since(ctx, CKPT_ST_PROLOGUE, t0);
 	if (ret)
 		return ret;
 
 	if (!ckpt_stage_set(ctx, CKPT_STAGE_TREE_READ))
 		return ckpt_session_error(ctx);
+	t0 = ktime_get_ns();
 	ret = ckpt_wait_tasks(ctx, CKPT_WAIT_JOINED);
+	ckpt_stat_since(ctx, CKPT_ST_JOIN, t0);
 	if (!ret)
 		ret = ckpt_tree_check_joined(ctx);
 	if (ret)
@@ -547,6 +559,7 @@ static int ckpt_coordinate_stages(struct ckpt_ctx *ctx)
 
 static long ckpt_coordinate(struct ckpt_ctx *ctx, pid_t pid)
 {
+	u64 t0 = ktime_get_ns();
 	int i, ret, started;
 
 	ret = ckpt_get_child(ctx, pid);
@@ -572,6 +585,8 @@ static long ckpt_coordinate(struct ckpt_ctx *ctx, pid_t pid)
 	if (!ret) {
 		ckpt_msg(ctx, "restart of image %llu done: %d tasks, %lld bytes, %llu records",
 			 ctx->id, ctx->nr_tasks, ctx->pos, ctx->nr_records);
+		ckpt_stat_since(ctx, CKPT_ST_TOTAL, t0);
+		ckpt_stats_log(ctx);
 		return 0;
 	}
 	/* whoever began restoring is half made: it must never run */
@@ -590,6 +605,7 @@ static long ckpt_coordinate(struct ckpt_ctx *ctx, pid_t pid)
  */
 long do_restart(struct ckpt_ctx *ctx, pid_t pid)
 {
+	u64 t0 = ktime_get_ns();
 	long ret;
 
 	if (pid)
@@ -615,5 +631,7 @@ long do_restart(struct ckpt_ctx *ctx, pid_t pid)
 		force_sig(SIGKILL);
 		return ret;
 	}
+	ckpt_stat_since(ctx, CKPT_ST_TOTAL, t0);
+	ckpt_stats_log(ctx);
 	return ckpt_restart_finish(ctx);
 }

@@ -171,6 +171,84 @@ void ckpt_msg(struct ckpt_ctx *ctx, const char *fmt, ...)
 	va_end(ap);
 }
 
+static const char *const ckpt_stat_names[CKPT_ST_NR] = {
+	[CKPT_ST_TOTAL] = "total",
+	[CKPT_ST_COLLECT] = "collect",
+	[CKPT_ST_TREE] = "tree",
+	[CKPT_ST_NS] = "ns",
+	[CKPT_ST_IPC] = "ipc",
+	[CKPT_ST_CRED] = "cred",
+	[CKPT_ST_MM] = "mm",
+	[CKPT_ST_FILES] = "files",
+	[CKPT_ST_FS] = "fs",
+	[CKPT_ST_SIGNALS] = "signals",
+	[CKPT_ST_CPU] = "cpu",
+	[CKPT_ST_SCAN] = "scan",
+	[CKPT_ST_PAGES_IO] = "pages_io",
+	[CKPT_ST_IO] = "io",
+	[CKPT_ST_PROLOGUE] = "prologue",
+	[CKPT_ST_JOIN] = "join",
+	[CKPT_ST_TASKS] = "tasks",
+	[CKPT_ST_TASK_MAX] = "task_max",
+	[CKPT_ST_HANDOFF] = "handoff",
+	[CKPT_ST_IO_CALLS] = "io_calls",
+	[CKPT_ST_PAGES_SCANNED] = "pages_scanned",
+	[CKPT_ST_PAGES_SAVED] = "pages_saved",
+	[CKPT_ST_PAGES_SKIPPED] = "pages_skipped",
+	[CKPT_ST_VMAS_SKIPPED] = "vmas_skipped",
+	[CKPT_ST_PAGES_COPIED] = "pages_copied",
+};
+
+/**
+ * ckpt_stat_max - keep the largest value seen in a statistic
+ * @ctx: checkpoint context
+ * @st: enum ckpt_stat
+ * @v: a value
+ */
+void ckpt_stat_max(struct ckpt_ctx *ctx, int st, u64 v)
+{
+	s64 old = atomic64_read(&ctx->stats[st]);
+
+	while (old < (s64)v &&
+	       !atomic64_try_cmpxchg(&ctx->stats[st], &old, v))
+		;
+}
+
+/**
+ * ckpt_stats_log - log what the operation measured of itself
+ * @ctx: checkpoint context
+ *
+ * Two lines, "stats: time NAME=MICROSECONDS..." and "stats: count
+ * NAME=N...", with the statistics that are not zero (see enum
+ * ckpt_stat), for the benchmark.
+ */
+void ckpt_stats_log(struct ckpt_ctx *ctx)
+{
+	char *buf = kmalloc(CKPT_MSG_MAX, GFP_KERNEL);
+	int i, n = 0;
+	u64 v;
+
+	if (!buf)
+		return;
+	for (i = 0; i < CKPT_ST_NR_TIMES; i++) {
+		v = atomic64_read(&ctx->stats[i]);
+		if (v || i == CKPT_ST_TOTAL)
+			n += scnprintf(buf + n, CKPT_MSG_MAX - n, " %s=%llu",
+				       ckpt_stat_names[i], div_u64(v, 1000));
+	}
+	ckpt_msg(ctx, "stats: time (us)%s", buf);
+	n = 0;
+	buf[0] = 0;
+	for (i = CKPT_ST_NR_TIMES; i < CKPT_ST_NR; i++) {
+		v = atomic64_read(&ctx->stats[i]);
+		if (v)
+			n += scnprintf(buf + n, CKPT_MSG_MAX - n, " %s=%llu",
+				       ckpt_stat_names[i], v);
+	}
+	ckpt_msg(ctx, "stats: count%s", buf);
+	kfree(buf);
+}
+
 /**
  * ckpt_set_error - record the error of an operation, if it is the first
  * @ctx: checkpoint context
@@ -432,6 +510,26 @@ int ckpt_file_write(struct file *file, struct iov_iter *iter)
 }
 
 /**
+ * ckpt_image_write - write to the image, counted in the statistics
+ * @ctx: checkpoint context
+ * @iter: what to write (consumed)
+ *
+ * Return: 0 or a negative errno (then the image is marked failed).
+ */
+int ckpt_image_write(struct ckpt_ctx *ctx, struct iov_iter *iter)
+{
+	u64 t0 = ktime_get_ns();
+	int ret;
+
+	ret = ckpt_file_write(ctx->file, iter);
+	if (ret)
+		ctx->kflags |= CKPT_CTX_WRITE_FAILED;
+	ckpt_stat_since(ctx, CKPT_ST_IO, t0);
+	ckpt_stat_add(ctx, CKPT_ST_IO_CALLS, 1);
+	return ret;
+}
+
+/**
  * ckpt_kwritev - write a vector of kernel buffers to the image
  * @ctx: checkpoint context
  * @vec: the buffers (consumed: base and length are advanced)
@@ -449,13 +547,10 @@ int ckpt_kwritev(struct ckpt_ctx *ctx, struct kvec *vec, int nr, size_t len)
 	int ret;
 
 	iov_iter_kvec(&iter, WRITE, vec, nr, len);
-	if (ctx->hold.task) {
+	if (ctx->hold.task)
 		ret = ckpt_hold_append(ctx, &iter);
-	} else {
-		ret = ckpt_file_write(ctx->file, &iter);
-		if (ret)
-			ctx->kflags |= CKPT_CTX_WRITE_FAILED;
-	}
+	else
+		ret = ckpt_image_write(ctx, &iter);
 	if (!ret)
 		ctx->pos += len;
 	return ret;
@@ -487,22 +582,44 @@ int ckpt_kwrite(struct ckpt_ctx *ctx, const void *buf, size_t len)
  */
 int ckpt_kread(struct ckpt_ctx *ctx, void *buf, size_t len)
 {
-	loff_t *ppos = (ctx->file->f_mode & FMODE_STREAM) ? NULL : &ctx->file->f_pos;
-	ssize_t n;
+	struct kvec vec = { .iov_base = buf, .iov_len = len };
 
-	while (len) {
-		n = kernel_read(ctx->file, buf, len, ppos);
-		if (n == 0)
-			return ckpt_err(ctx, -EINVAL,
-					"image truncated at offset %lld",
-					ctx->pos);
-		if (n < 0)
-			return n == -ERESTARTSYS ? -EINTR : (int)n;
-		buf += n;
-		len -= n;
+	return ckpt_kreadv(ctx, &vec, 1, len);
+}
+
+/**
+ * ckpt_kreadv - read raw bytes from the image into a vector of buffers
+ * @ctx: checkpoint context
+ * @vec: kernel buffers
+ * @nr: number of buffers
+ * @len: their total length
+ *
+ * Return: 0, -EINVAL (with a log line) when the image ends early, or
+ * another negative errno.
+ */
+int ckpt_kreadv(struct ckpt_ctx *ctx, struct kvec *vec, int nr, size_t len)
+{
+	loff_t *ppos = (ctx->file->f_mode & FMODE_STREAM) ? NULL : &ctx->file->f_pos;
+	u64 t0 = ktime_get_ns();
+	struct iov_iter iter;
+	ssize_t n;
+	int ret = 0;
+
+	iov_iter_kvec(&iter, READ, vec, nr, len);
+	while (iov_iter_count(&iter)) {
+		n = vfs_iter_read(ctx->file, &iter, ppos, 0);
+		ckpt_stat_add(ctx, CKPT_ST_IO_CALLS, 1);
+		if (n <= 0) {
+			ret = n == -ERESTARTSYS ? -EINTR : (int)n;
+			break;
+		}
 		ctx->pos += n;
 	}
-	return 0;
+	ckpt_stat_since(ctx, CKPT_ST_IO, t0);
+	if (!ret && iov_iter_count(&iter))
+		ret = ckpt_err(ctx, -EINVAL, "image truncated at offset %lld",
+			       ctx->pos);
+	return ret;
 }
 
 /**
@@ -891,6 +1008,7 @@ SYSCALL_DEFINE4(checkpoint, pid_t, pid, int, fd, unsigned long, flags,
 	struct ckpt_ctx *ctx;
 	unsigned int kflags = CKPT_CTX_CHECKPOINT;
 	long ret;
+	u64 t0;
 
 	if (flags & ~CHECKPOINT_USER_FLAGS)
 		return -EINVAL;
@@ -902,7 +1020,12 @@ SYSCALL_DEFINE4(checkpoint, pid_t, pid, int, fd, unsigned long, flags,
 	ctx = ckpt_ctx_alloc(fd, flags, kflags, logfd);
 	if (IS_ERR(ctx))
 		return PTR_ERR(ctx);
+	t0 = ktime_get_ns();
 	ret = do_checkpoint(ctx, pid);
+	if (ret > 0) {
+		ckpt_stat_since(ctx, CKPT_ST_TOTAL, t0);
+		ckpt_stats_log(ctx);
+	}
 	ckpt_ctx_put(ctx);
 	return ret;
 }

@@ -703,6 +703,85 @@ CR_TEST(cr_image, auxv_without_at_null_refused)
 	expect_intact_restarts(_metadata, ctx);
 }
 
+#define NEIGHBOUR_AT	0x7e0000000000UL	/* fixed: the test edits it */
+#define NEIGHBOUR_SEED	0x5a1d
+
+/*
+ * A private page at NEIGHBOUR_AT, a shared one right above it, and
+ * nothing else up to a third page (kept PROT_NONE, no pages)
+ */
+static int wl_neighbours(struct cr_ctx *ctx, void *arg)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	unsigned char *r, *a, *b;
+
+	r = mmap((void *)NEIGHBOUR_AT, 3 * page, PROT_NONE,
+		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+	if (r != (void *)NEIGHBOUR_AT)
+		return CR_EXIT_SETUP;
+	a = mmap(r, page, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+	b = mmap(r + page, page, PROT_READ | PROT_WRITE,
+		 MAP_SHARED | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+	if (a != r || b != r + page)
+		return CR_EXIT_SETUP;
+	cr_fill(a, page, NEIGHBOUR_SEED);
+	cr_fill(b, page, NEIGHBOUR_SEED + 1);
+	cr_wl_ready(ctx);
+	cr_wl_wait_go(ctx);
+	if (cr_check_fill(a, page, NEIGHBOUR_SEED) >= 0 ||
+	    cr_check_fill(b, page, NEIGHBOUR_SEED + 1) >= 0)
+		return CR_WL_FAIL(1, "the private or the shared page differs");
+	return 0;
+}
+
+/*
+ * A saved page moved (in an image otherwise sound, its address still
+ * ascending) into the shared mapping next to its own: restart installs
+ * private pages in private mappings only, and says so
+ */
+CR_TEST(cr_image, page_into_shared_mapping_refused)
+{
+	const uint64_t at = NEIGHBOUR_AT, moved = at + sysconf(_SC_PAGESIZE);
+	const struct cr_rec *pages;
+	struct cr_image im;
+	unsigned char *img;
+	uint64_t addr;
+	unsigned int i;
+	size_t len;
+	int found = 0;
+
+	cr_spawn(_metadata, ctx, wl_neighbours, NULL);
+	cr_freeze(_metadata, ctx, ctx->wl_pid);
+	cr_checkpoint_file(_metadata, ctx, ctx->wl_pid);
+	cr_kill_original(_metadata, ctx);
+	cr_go(_metadata, ctx);
+	ASSERT_EQ(0, cr_image_scan(ctx->img, &im)) {
+		TH_LOG("%s", im.err);
+	}
+	img = cr_read_whole(ctx->img, &len);
+	ASSERT_NE(NULL, img);
+	for (i = 0; i < im.nr_recs; i++) {
+		pages = &im.recs[i];
+		if (pages->type != CKPT_HDR_PAGES || pages->nr_pages != 1)
+			continue;
+		memcpy(&addr, img + pages->off + sizeof(struct ckpt_hdr_pages),
+		       sizeof(addr));
+		if (addr != at)
+			continue;
+		memcpy(img + pages->off + sizeof(struct ckpt_hdr_pages),
+		       &moved, sizeof(moved));
+		found++;
+	}
+	cr_image_free(&im);
+	ASSERT_EQ(1, found);
+	ASSERT_EQ(0, cr_write_whole(ctx->data, img, len));
+	free(img);
+	expect_refused(_metadata, ctx, ctx->data, "page moved into a shared mapping");
+	EXPECT_TRUE(cr_log_has(ctx, "outside any private mapping"));
+	expect_intact_restarts(_metadata, ctx);
+}
+
 /* What the HEADER and HEADER_ARCH records say of the checkpoint */
 CR_TEST(cr_image, header_fields)
 {
