@@ -33,6 +33,13 @@ struct cr_node {
 	struct ckpt_hdr_tree_task e;
 	int creator;		/* node that forks this one, -1 for the root */
 	bool by_ghost;		/* its creator is a ghost that exits later */
+	int kids, nr_kids;	/* what it forks: kid[kids..kids+nr_kids-1] */
+};
+
+/* A pid and its node, for the index sorted by pid */
+struct cr_pid_node {
+	pid_t pid;
+	int node;
 };
 
 struct cr_forest {
@@ -46,7 +53,9 @@ struct cr_forest {
 	int feed_fd;		/* the tool's end of kfd's pipe, or -1 */
 	int ready[2], go[2];
 	char *prefix;		/* the image bytes read to learn the tree */
-	size_t prefix_len;
+	size_t prefix_len, prefix_size;
+	struct cr_pid_node *by_pid;	/* the nodes sorted by pid */
+	int *kid;		/* nodes by creator, in the order they are made */
 };
 
 static inline int cr_forest_read(struct cr_forest *f, int fd, void *buf,
@@ -58,13 +67,18 @@ static inline int cr_forest_read(struct cr_forest *f, int fd, void *buf,
 		cr_error("image ends inside its %s", what);
 		return -1;
 	}
-	p = realloc(f->prefix, f->prefix_len + len);
-	if (!p) {
-		cr_error("out of memory");
-		return -1;
+	if (f->prefix_len + len > f->prefix_size) {
+		size_t size = 2 * (f->prefix_len + len);
+
+		p = realloc(f->prefix, size);
+		if (!p) {
+			cr_error("out of memory");
+			return -1;
+		}
+		f->prefix = p;
+		f->prefix_size = size;
 	}
-	memcpy(p + f->prefix_len, buf, len);
-	f->prefix = p;
+	memcpy(f->prefix + f->prefix_len, buf, len);
 	f->prefix_len += len;
 	return 0;
 }
@@ -85,14 +99,60 @@ static inline int cr_forest_rec(struct cr_forest *f, int fd, void *rec,
 	return cr_forest_read(f, fd, h + 1, size - sizeof(*h), what);
 }
 
+static int cr_pid_node_cmp(const void *a, const void *b)
+{
+	const struct cr_pid_node *x = a, *y = b;
+
+	return x->pid < y->pid ? -1 : x->pid > y->pid;
+}
+
+/* The node of @pid (binary search of f->by_pid), or -1 */
 static inline int cr_forest_index(struct cr_forest *f, pid_t pid)
 {
-	int i;
+	struct cr_pid_node key = { .pid = pid }, *found;
 
-	for (i = 0; i < f->n; i++)
-		if (f->nodes[i].e.pid == pid)
-			return i;
-	return -1;
+	found = bsearch(&key, f->by_pid, f->n, sizeof(key), cr_pid_node_cmp);
+	return found ? found->node : -1;
+}
+
+/*
+ * The order a task makes what it forks in: ghosts, then group leaders,
+ * then the others, then threads (each in image order)
+ */
+static inline int cr_forest_pass(const struct ckpt_hdr_tree_task *e)
+{
+	return (e->flags & CKPT_TREE_THREAD) ? 3 :
+	       (e->flags & CKPT_TREE_GHOST) ? 0 :
+	       e->pgid == e->pid ? 1 : 2;
+}
+
+/* f->kid and each node's kids: one counting sort by (creator, pass) */
+static inline int cr_forest_kids(struct cr_forest *f)
+{
+	int *at, i, pass;
+
+	f->kid = calloc(f->n, sizeof(*f->kid));
+	at = calloc(f->n + 1, sizeof(*at));
+	if (!f->kid || !at) {
+		free(at);
+		cr_error("out of memory");
+		return -1;
+	}
+	for (i = 1; i < f->n; i++)
+		if (f->nodes[i].creator >= 0)
+			f->nodes[f->nodes[i].creator].nr_kids++;
+	for (i = 0; i < f->n; i++) {
+		f->nodes[i].kids = at[i];
+		at[i + 1] = at[i] + f->nodes[i].nr_kids;
+		at[i] = f->nodes[i].kids;
+	}
+	for (pass = 0; pass < 4; pass++)
+		for (i = 1; i < f->n; i++)
+			if (f->nodes[i].creator >= 0 &&
+			    cr_forest_pass(&f->nodes[i].e) == pass)
+				f->kid[at[f->nodes[i].creator]++] = i;
+	free(at);
+	return 0;
 }
 
 /*
@@ -156,7 +216,7 @@ static inline int cr_forest_plan(struct cr_forest *f)
 		nd->creator = lead;
 		nd->by_ghost = true;
 	}
-	return 0;
+	return cr_forest_kids(f);
 }
 
 /* Read HEADER, HEADER_ARCH and the TREE section of the image on fd. */
@@ -210,6 +270,21 @@ static inline int cr_forest_load(struct cr_forest *f, int fd)
 		cr_error("the tree does not start with its root");
 		return -1;
 	}
+	f->by_pid = calloc(f->n, sizeof(*f->by_pid));
+	if (!f->by_pid) {
+		cr_error("out of memory");
+		return -1;
+	}
+	for (i = 0; i < f->n; i++) {
+		f->by_pid[i].pid = f->nodes[i].e.pid;
+		f->by_pid[i].node = i;
+	}
+	qsort(f->by_pid, f->n, sizeof(*f->by_pid), cr_pid_node_cmp);
+	for (i = 1; i < f->n; i++)
+		if (f->by_pid[i].pid == f->by_pid[i - 1].pid) {
+			cr_error("pid %d is twice in the tree", f->by_pid[i].pid);
+			return -1;
+		}
 	return cr_forest_plan(f);
 }
 
@@ -319,9 +394,18 @@ static inline int cr_forest_spawn(struct cr_forest *f, int i)
 		return 0;
 	}
 	/*
-	 * Wait until the new task has its session and process group: a
-	 * task created next may join that group.
+	 * A session or group leader: wait until it made its session or
+	 * group, which a task created next may join. Any other task joins
+	 * a group that exists already; no need to wait for it.
 	 */
+	if (e->sid != e->pid && e->pgid != e->pid) {
+		pid = cr_clone_pid(e->pid, 0);
+		if (pid == 0)
+			cr_forest_task(f, i, -1);
+		if (pid < 0)
+			cr_perror("cannot create pid %d", e->pid);
+		return pid < 0 ? -1 : 0;
+	}
 	if (pipe(setup))
 		return -1;
 	pid = cr_clone_pid(e->pid, 0);
@@ -350,7 +434,7 @@ static void cr_forest_task(struct cr_forest *f, int i, int setup_fd)
 	struct cr_node *nd = &f->nodes[i];
 	struct ckpt_hdr_tree_task *e = &nd->e;
 	char c = 1;
-	int k, pass;
+	int k;
 
 	/*
 	 * Not ours to keep; and their numbers get reused. Holding the
@@ -387,19 +471,9 @@ static void cr_forest_task(struct cr_forest *f, int i, int setup_fd)
 	}
 
 	/* ghosts first, then group leaders, then the others, then threads */
-	for (pass = 0; pass < 4; pass++) {
-		for (k = 1; k < f->n; k++) {
-			struct ckpt_hdr_tree_task *ke = &f->nodes[k].e;
-			int p = (ke->flags & CKPT_TREE_THREAD) ? 3 :
-				(ke->flags & CKPT_TREE_GHOST) ? 0 :
-				ke->pgid == ke->pid ? 1 : 2;
-
-			if (f->nodes[k].creator != i || p != pass)
-				continue;
-			if (cr_forest_spawn(f, k))
-				goto fail;
-		}
-	}
+	for (k = nd->kids; k < nd->kids + nd->nr_kids; k++)
+		if (cr_forest_spawn(f, f->kid[k]))
+			goto fail;
 	if (write(f->ready[1], &c, 1) != 1)
 		goto fail;
 	close(f->ready[1]);
@@ -417,24 +491,20 @@ static void cr_forest_task(struct cr_forest *f, int i, int setup_fd)
 			usleep(1000);
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
 	}
-	if (i == 0) {
-		/* the root reaps the ghosts it forked */
-		for (k = 1; k < f->n; k++)
-			if ((f->nodes[k].e.flags & CKPT_TREE_GHOST) &&
-			    f->nodes[k].creator == 0)
-				waitpid(f->nodes[k].e.pid, NULL, __WALL);
-	}
-	/*
-	 * Our zombies must be dead before we are restored: the restored
-	 * task may reap them at once (WNOHANG). WNOWAIT leaves them zombies.
-	 */
-	for (k = 1; k < f->n; k++) {
+	for (k = nd->kids; k < nd->kids + nd->nr_kids; k++) {
+		struct ckpt_hdr_tree_task *ke = &f->nodes[f->kid[k]].e;
 		siginfo_t si;
 
-		if ((f->nodes[k].e.flags & CKPT_TREE_ZOMBIE) &&
-		    f->nodes[k].creator == i)
-			waitid(P_PID, f->nodes[k].e.pid, &si,
-			       WEXITED | WNOWAIT | __WALL);
+		/* the root reaps the ghosts it forked */
+		if (i == 0 && (ke->flags & CKPT_TREE_GHOST))
+			waitpid(ke->pid, NULL, __WALL);
+		/*
+		 * Our zombies must be dead before we are restored: the
+		 * restored task may reap them at once (WNOHANG). WNOWAIT
+		 * leaves them zombies.
+		 */
+		if (ke->flags & CKPT_TREE_ZOMBIE)
+			waitid(P_PID, ke->pid, &si, WEXITED | WNOWAIT | __WALL);
 	}
 	/* On success this task becomes the restored one. */
 	sys_restart(0, f->kfd, f->flags, f->logfd);
@@ -531,8 +601,16 @@ static inline pid_t cr_forest_grow(struct cr_forest *f)
 
 	close(f->ready[1]);
 	close(f->go[0]);
-	while (got < f->nr_procs && read(f->ready[0], &c, 1) == 1)
-		got++;
+	while (got < f->nr_procs) {
+		char buf[4096];
+		ssize_t r = read(f->ready[0], buf, sizeof(buf));
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		got += r;
+	}
 	close(f->ready[0]);
 	if (got < f->nr_procs) {
 		cr_error("could not rebuild the process tree (%d of %d tasks)",
