@@ -364,34 +364,40 @@ static int ckpt_scan_slow(struct ckpt_scan *s, struct mm_struct *mm)
 }
 
 /*
- * Save the private pages of a mapping: every present anonymous page,
+ * Save the private pages of the mappings: every present anonymous page,
  * and in file mappings only the pages that were copied on write. A walk
- * of the page tables, a batch at a time with the mmap lock held, the
- * pages written with it dropped.
+ * of the page tables, a batch at a time (across mappings) with the mmap
+ * lock held, the pages written with it dropped.
  */
-static int ckpt_dump_range(struct ckpt_ctx *ctx, struct mm_struct *mm,
-			   struct ckpt_vma_desc *d, struct page **pages,
-			   u64 *addrs, struct kvec *vec)
+static int ckpt_dump_pages(struct ckpt_ctx *ctx, struct mm_struct *mm,
+			   struct ckpt_vma_desc *descs, int nr_descs,
+			   struct page **pages, u64 *addrs, struct kvec *vec)
 {
-	struct ckpt_scan s = {
-		.ctx = ctx, .d = d, .pages = pages, .addrs = addrs,
-	};
-	unsigned long addr = d->start;
+	struct ckpt_scan s = { .ctx = ctx, .pages = pages, .addrs = addrs };
+	unsigned long addr = 0;
+	int i = 0, ret = 0;
 	u64 t0;
-	int ret = 0;
 
-	while (addr < d->end && !ret) {
+	while (i < nr_descs && !ret) {
 		s.nr = 0;
 		if (mmap_read_lock_killable(mm))
 			return -EINTR;
 		t0 = ktime_get_ns();
-		while (addr < d->end && s.nr < CKPT_PAGES_BATCH) {
+		while (i < nr_descs && s.nr < CKPT_PAGES_BATCH) {
+			s.d = &descs[i];
+			if (!s.d->has_anon || addr >= s.d->end) {
+				i++;
+				continue;
+			}
+			addr = max(addr, s.d->start);
 			s.slow = false;
-			ret = walk_page_range(mm, addr, d->end, &ckpt_scan_ops,
-					      &s);
+			ret = walk_page_range(mm, addr, s.d->end,
+					      &ckpt_scan_ops, &s);
 			if (ret <= 0) {
-				addr = d->end;
-				break;
+				addr = s.d->end;
+				if (ret)
+					break;
+				continue;
 			}
 			ret = 0;
 			addr = s.next;
@@ -522,13 +528,10 @@ static int ckpt_mm_checkpoint(struct ckpt_ctx *ctx, void *ptr, int objref,
 	if (!pages || !addrs || !vec)
 		goto out;
 	ret = 0;
-	for (i = 0; !ret && i < nr; i++) {
-		if (descs[i].has_anon)
-			ret = ckpt_dump_range(ctx, mm, &descs[i], pages, addrs,
-					      vec);
-		else if (!(descs[i].flags & CKPT_VMA_SHARED))
+	for (i = 0; i < nr; i++)
+		if (!descs[i].has_anon && !(descs[i].flags & CKPT_VMA_SHARED))
 			ckpt_stat_add(ctx, CKPT_ST_VMAS_SKIPPED, 1);
-	}
+	ret = ckpt_dump_pages(ctx, mm, descs, nr, pages, addrs, vec);
 	if (!ret)
 		ret = ckpt_write_pages(ctx, NULL, NULL, NULL, 0);
 out:
@@ -1106,13 +1109,15 @@ static int ckpt_restore_pages(struct ckpt_ctx *ctx, struct mm_struct *mm)
 			break;
 		t0 = ktime_get_ns();
 		ret = ckpt_alloc_pages(ctx, mm, b, nr);
+		t0 += ckpt_stat_since(ctx, CKPT_ST_PAGES_ALLOC, t0);
 		if (!ret)
 			ret = ckpt_kreadv(ctx, b->vec, nr, nr * PAGE_SIZE);
-		ckpt_stat_since(ctx, CKPT_ST_PAGES_IO, t0);
+		t0 += ckpt_stat_since(ctx, CKPT_ST_PAGES_IO, t0);
 		for (i = 0; !ret && i < nr; i++)
 			__SetPageUptodate(b->pages[i]);	/* ordered before the PTE */
 		if (!ret)
 			ret = ckpt_install_pages(ctx, mm, b, nr);
+		ckpt_stat_since(ctx, CKPT_ST_PAGES_MAP, t0);
 		for (i = 0; !ret && i < nr; i++) {
 			if (!b->pages[i])
 				continue;
@@ -1192,6 +1197,7 @@ static void *ckpt_mm_restore(struct ckpt_ctx *ctx, struct ckpt_hdr *hdr,
 	unsigned long prev_end = 0;
 	struct ckpt_hdr_mm *h;
 	int i, ret;
+	u64 t0;
 
 	h = ckpt_read_body_alloc(ctx, hdr, sizeof(*h));
 	if (IS_ERR(h))
@@ -1206,7 +1212,9 @@ static void *ckpt_mm_restore(struct ckpt_ctx *ctx, struct ckpt_hdr *hdr,
 		goto out;
 	}
 	/* from here on the caller's own memory is gone */
+	t0 = ktime_get_ns();
 	ret = vm_munmap(0, TASK_SIZE);
+	ckpt_stat_since(ctx, CKPT_ST_MM_CLEAR, t0);
 	if (ret) {
 		ckpt_err(ctx, ret, "cannot clear the address space");
 		goto out;
@@ -1222,12 +1230,14 @@ static void *ckpt_mm_restore(struct ckpt_ctx *ctx, struct ckpt_hdr *hdr,
 		ret = ckpt_restore_exe(ctx, mm, h->has_exe);
 	if (!ret)
 		ret = ckpt_arch_restore_vdso(ctx, h->vdso);
+	t0 = ktime_get_ns();
 	for (i = 0; !ret && i < h->nr_vmas; i++) {
 		ret = ckpt_restore_vma(ctx, &prev_end);
 		if (!ret && fatal_signal_pending(current))
 			ret = -EINTR;
 		cond_resched();
 	}
+	ckpt_stat_since(ctx, CKPT_ST_VMAS, t0);
 	if (!ret)
 		ret = ckpt_restore_pages(ctx, mm);
 	if (!ret)

@@ -2,7 +2,7 @@
 # Guest side of "make bench" (scripts/bench copies it to /opt/bench with
 # makeprocs, crbench and, when the host has it, CRIU; run through vm-run).
 #
-# usage: bench-guest.sh [-r REPS] [WORKLOAD...]
+# usage: bench-guest.sh [-r REPS] [-c CRIU_WORKLOADS] [WORKLOAD...]
 #   WORKLOAD: NxMIBKIND[COUNT][@REPS], e.g. 1x64dirty, 1x0fds10000,
 #             11x256inherit@1; default: the matrix below. KIND:
 #     dirty, clean    every page written (a pattern) / read only (zero page)
@@ -32,7 +32,8 @@
 #   baselines: memcpy and write(2) to a tmpfs file of N*MIB MiB, read(2) of
 #             the image into fresh memory, and for fds and vmas the time to
 #             make them.
-#   CRIU:     on the workloads of $CRIU_MATRIX only: a fresh workload,
+#   CRIU:     on the workloads of -c only (default: 1x64dirty 1x256dirty
+#             10x16dirty 100x1dirty 1000x1dirty): a fresh workload,
 #             criu dump -t PID -D DIR (kills it), image size, criu restore
 #             -D DIR -d, memory check; at most 3 runs (1 for 1000 or more
 #             processes: minutes each).
@@ -56,16 +57,23 @@ CGR=/sys/fs/cgroup/bench-restored	# what restart / criu restore create
 W=/tmp/bench				# tmpfs: images, logs
 READY_TIMEOUT=${BENCH_READY_TIMEOUT:-600}	# s, workload setup under TCG
 REPS=5
-if [ "${1:-}" = -r ]; then
-	REPS=${2:-}
-	shift 2 || { echo "BENCH ERROR: -r needs a number"; exit 2; }
-fi
+CRIU_MATRIX="1x64dirty 1x256dirty 10x16dirty 100x1dirty 1000x1dirty"
+while :; do
+	case ${1:-} in
+	-r)
+		REPS=${2:-}
+		shift 2 || { echo "BENCH ERROR: -r needs a number"; exit 2; } ;;
+	-c)
+		CRIU_MATRIX=${2:-}
+		shift 2 || { echo "BENCH ERROR: -c needs workloads"; exit 2; } ;;
+	*) break ;;
+	esac
+done
 case $REPS in '' | *[!0-9]* | 0) echo "BENCH ERROR: bad -r '$REPS'"; exit 2 ;; esac
 MATRIX=${*:-"1x16dirty 1x64dirty 1x256dirty 1x1024dirty 1x64clean 1x10dirty
 	1x1024sparse 1x16reserve 1x1024filecow 1x0vmas10000 1x0fds10000
 	1x0dirty 1x1threads100 1x1threads1000 10x16dirty 100x1dirty 1000x1dirty
 	1000x0dirty 1000x1chain 11x256inherit@1"}
-CRIU_MATRIX=${CRIU_MATRIX:-"1x64dirty 1x256dirty 10x16dirty 100x1dirty 1000x1dirty"}
 
 failed=0
 bgpid=
@@ -347,7 +355,7 @@ criu_run() {
 		fi
 		tr_="$tr_ $(readtime "$W/t")"
 		# CRIU restores the pids, in $CG.
-		if ! verify "$pid" "$1"; then
+		if ! verify "$pid" "$n"; then
 			criu_status=FAIL	# a CRIU problem, not ours: no error
 			note "criu: restored $wl (pid $pid): $vmsg"
 			break

@@ -149,9 +149,9 @@ END {
 			stat(wl, w, "pages_saved"), stat(wl, w, "pages_skipped"), stat(wl, w, "vmas_skipped")
 	}
 	print ""
-	fmt = "%-18s %7s %7s %7s %7s %8s %8s %8s %7s %7s %7s %9s %7s\n"
+	fmt = "%-18s %7s %7s %7s %7s %8s %7s %8s %7s %7s %7s %7s %7s %7s %7s %7s %7s %6s\n"
 	printf fmt, "restart", "tool", "load", "forest", "syscall", "prologue", "join", "tasks", "max", \
-		"handoff", "mm", "pg-io", "reads"
+		"handoff", "mm", "mm-clr", "vmas", "pg-alloc", "pg-io", "pg-map", "files", "reads"
 	for (i = 1; i <= n; i++) {
 		wl = r[i, "workload"]
 		if (r[i, "cr"] != "ok")
@@ -161,7 +161,9 @@ END {
 		printf fmt, wl, usms(tool), usms(stat(wl, w, "load")), usms(stat(wl, w, "forest")), \
 			usms(stat(wl, w, "total")), usms(stat(wl, w, "prologue")), usms(stat(wl, w, "join")), \
 			usms(stat(wl, w, "tasks")), usms(stat(wl, w, "task_max")), usms(stat(wl, w, "handoff")), \
-			usms(stat(wl, w, "mm")), usms(stat(wl, w, "pages_io")), stat(wl, w, "io_calls")
+			usms(stat(wl, w, "mm")), usms(stat(wl, w, "mm_clear")), usms(stat(wl, w, "vmas")), \
+			usms(stat(wl, w, "pages_alloc")), usms(stat(wl, w, "pages_io")), \
+			usms(stat(wl, w, "pages_map")), usms(stat(wl, w, "files")), stat(wl, w, "io_calls")
 	}
 
 	print ""
@@ -192,7 +194,7 @@ END {
 	le("checkpoint 1x256 dirty to /dev/null <= 0.1 x tmpfs write", res(w, "ckpt_null"), res(w, "tmpfs_write"), 0.1, "ms")
 	le("checkpoint 1 GiB sparse (1% touched) <= 1.5 x 10 MiB dense", res("1x1024sparse", "ckpt_file"), res("1x10dirty", "ckpt_file"), 1.5, "ms")
 	a = stat("1x16reserve", "ckpt_file", "total"); b = stat("1x16dirty", "ckpt_file", "total")
-	if (num(a) && num(b))
+	if (num(a) && num(b) && num(res("1x16reserve", "ckpt_file")) && num(res("1x16dirty", "ckpt_file")))
 		goal("a 64 GiB PROT_NONE reservation adds <= 1 ms (checkpoint system call)", \
 		     sprintf("%+.2f ms (%.1f vs %.1f ms)", (a - b) / 1000, a / 1000, b / 1000), a - b <= 1000)
 	else
@@ -248,21 +250,24 @@ END {
 	ge("CRIU restore / restart, 100x1 >= 5", cres("100x1dirty", "criu_restore"), res("100x1dirty", "restart"), 5, "ms")
 	ge("CRIU dump / checkpoint, 1000x1 >= 30", cres("1000x1dirty", "criu_dump"), res("1000x1dirty", "ckpt_file"), 30, "ms")
 	ge("CRIU restore / restart, 1000x1 >= 15", cres("1000x1dirty", "criu_restore"), res("1000x1dirty", "restart"), 15, "ms")
+	# dirty bytes: every page the checkpoint saved (stacks, data, ... too)
 	worst = 0; wn = ""; cnt = 0; bad = 0
 	for (i = 1; i <= n; i++) {
-		if (r[i, "cr"] != "ok" || (r[i, "kind"] != "dirty" && r[i, "kind"] != "chain") || !num(r[i, "img"]))
+		wl = r[i, "workload"]
+		if (r[i, "cr"] != "ok" || !num(r[i, "img"]) || !num(stat(wl, "ckpt_file", "pages_saved")))
 			continue
-		lim = 1.01 * r[i, "n"] * r[i, "mib"] * 1048576 + 8192 * r[i, "n"]
+		dirty = stat(wl, "ckpt_file", "pages_saved") * 4096
+		lim = 1.01 * dirty + 8192 * r[i, "n"]
 		rt = r[i, "img"] / lim
 		cnt++
 		if (rt > 1)
 			bad++
 		if (rt > worst) {
-			worst = rt; wn = r[i, "workload"]
-			over = (r[i, "img"] - r[i, "n"] * r[i, "mib"] * 1048576) / r[i, "n"] / 1024
+			worst = rt; wn = wl
+			over = (r[i, "img"] - dirty) / r[i, "n"] / 1024
 		}
 	}
-	goal("image <= 1.01 x dirty bytes + 8 KiB per process (dirty workloads)", \
+	goal("image <= 1.01 x dirty bytes + 8 KiB per process (every workload)", \
 	     sprintf("worst %s: %.2f of the limit, %.1f KiB over the dirty bytes per process; %d of %d above", \
 		     wn, worst, over, bad, cnt), cnt ? bad == 0 : -1)
 	print ""

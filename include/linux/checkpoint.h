@@ -141,6 +141,10 @@ enum ckpt_stat {
 	CKPT_ST_CPU,
 	CKPT_ST_SCAN,		/* checkpoint: page tables walked, locked */
 	CKPT_ST_PAGES_IO,	/* page contents written or read */
+	CKPT_ST_MM_CLEAR,	/* restart: the restarter's memory unmapped */
+	CKPT_ST_VMAS,		/* restart: mappings made (with their files) */
+	CKPT_ST_PAGES_ALLOC,	/* restart: new pages allocated and charged */
+	CKPT_ST_PAGES_MAP,	/* restart: new pages mapped */
 	CKPT_ST_IO,		/* all image writes or reads */
 	CKPT_ST_PROLOGUE,	/* restart: header and tree read */
 	CKPT_ST_JOIN,		/* restart: the tasks joining */
@@ -155,6 +159,21 @@ enum ckpt_stat {
 	CKPT_ST_VMAS_SKIPPED,	/* checkpoint: no private page possible */
 	CKPT_ST_PAGES_COPIED,	/* restart: copied to a page already there */
 	CKPT_ST_NR
+};
+
+/* Restart: bytes read ahead of the image (ckpt_kreadv()) */
+#define CKPT_READAHEAD	(16U << 10)
+
+/**
+ * struct ckpt_readahead - image bytes read and not used yet
+ * @buf: CKPT_READAHEAD bytes, or NULL
+ * @off: the next byte to use
+ * @len: bytes in @buf
+ */
+struct ckpt_readahead {
+	char *buf;
+	size_t off;
+	size_t len;
 };
 
 /**
@@ -195,6 +214,7 @@ enum ckpt_stat {
  * @ns_flags: checkpoint: CKPT_IMAGE_OWN_* namespaces of the root
  * @xstate_size: size of each saved FPU state
  * @pgbuf: page staging buffer (CKPT_PAGES_BATCH pages)
+ * @ra: restart: the image read ahead
  * @reissued_nr: restart: the system call a restored task re-issues
  * @group_pending: restart: the pending signals of the thread group being
  *	restored, from its leader's turn until its last task's
@@ -259,6 +279,7 @@ struct ckpt_ctx {
 	u32 ns_flags;
 	u32 xstate_size;
 	void *pgbuf;
+	struct ckpt_readahead ra;
 	long reissued_nr;
 	bool may_relink_exe;
 	bool may_repair_tcp;

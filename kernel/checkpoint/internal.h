@@ -41,6 +41,7 @@ struct ckpt_task_seen {
 int ckpt_file_write(struct file *file, struct iov_iter *iter);
 int ckpt_image_write(struct ckpt_ctx *ctx, struct iov_iter *iter);
 void ckpt_stats_log(struct ckpt_ctx *ctx);
+void ckpt_readahead_return(struct ckpt_ctx *ctx);
 void ckpt_stat_max(struct ckpt_ctx *ctx, int st, u64 v);
 void ckpt_log_write(struct ckpt_ctx *ctx, const char *buf, size_t len);
 bool ckpt_set_error(struct ckpt_ctx *ctx, int err);

@@ -585,6 +585,7 @@ static long ckpt_coordinate(struct ckpt_ctx *ctx, pid_t pid)
 	if (!ret) {
 		ckpt_msg(ctx, "restart of image %llu done: %d tasks, %lld bytes, %llu records",
 			 ctx->id, ctx->nr_tasks, ctx->pos, ctx->nr_records);
+		ckpt_readahead_return(ctx);
 		ckpt_stat_since(ctx, CKPT_ST_TOTAL, t0);
 		ckpt_stats_log(ctx);
 		return 0;
@@ -631,6 +632,7 @@ long do_restart(struct ckpt_ctx *ctx, pid_t pid)
 		force_sig(SIGKILL);
 		return ret;
 	}
+	ckpt_readahead_return(ctx);
 	ckpt_stat_since(ctx, CKPT_ST_TOTAL, t0);
 	ckpt_stats_log(ctx);
 	return ckpt_restart_finish(ctx);

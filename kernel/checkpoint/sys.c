@@ -185,6 +185,10 @@ static const char *const ckpt_stat_names[CKPT_ST_NR] = {
 	[CKPT_ST_CPU] = "cpu",
 	[CKPT_ST_SCAN] = "scan",
 	[CKPT_ST_PAGES_IO] = "pages_io",
+	[CKPT_ST_MM_CLEAR] = "mm_clear",
+	[CKPT_ST_VMAS] = "vmas",
+	[CKPT_ST_PAGES_ALLOC] = "pages_alloc",
+	[CKPT_ST_PAGES_MAP] = "pages_map",
 	[CKPT_ST_IO] = "io",
 	[CKPT_ST_PROLOGUE] = "prologue",
 	[CKPT_ST_JOIN] = "join",
@@ -587,6 +591,34 @@ int ckpt_kread(struct ckpt_ctx *ctx, void *buf, size_t len)
 	return ckpt_kreadv(ctx, &vec, 1, len);
 }
 
+/* One read call on the image at its file position */
+static ssize_t ckpt_read_iter(struct ckpt_ctx *ctx, struct iov_iter *iter)
+{
+	struct file *file = ctx->file;
+	loff_t *ppos = (file->f_mode & FMODE_STREAM) ? NULL : &file->f_pos;
+
+	ckpt_stat_add(ctx, CKPT_ST_IO_CALLS, 1);
+	return vfs_iter_read(file, iter, ppos, 0);
+}
+
+/**
+ * ckpt_readahead_return - give back what was read ahead and not used
+ * @ctx: restart context
+ *
+ * The image file's position goes back to just after the last byte
+ * restart used, as if it had read no further. Only files that can seek
+ * are read ahead.
+ */
+void ckpt_readahead_return(struct ckpt_ctx *ctx)
+{
+	struct ckpt_readahead *ra = &ctx->ra;
+
+	if (ra->len > ra->off && !(ctx->file->f_mode & FMODE_STREAM))
+		vfs_llseek(ctx->file, -(loff_t)(ra->len - ra->off), SEEK_CUR);
+	ra->off = 0;
+	ra->len = 0;
+}
+
 /**
  * ckpt_kreadv - read raw bytes from the image into a vector of buffers
  * @ctx: checkpoint context
@@ -594,30 +626,65 @@ int ckpt_kread(struct ckpt_ctx *ctx, void *buf, size_t len)
  * @nr: number of buffers
  * @len: their total length
  *
+ * Small reads are served from a read ahead of CKPT_READAHEAD bytes
+ * (ctx->ra) when the image can seek (ckpt_readahead_return() gives the
+ * rest back); larger ones, page contents, and all reads of a stream,
+ * whose bytes past the image's end must stay there, go straight into
+ * the buffers.
+ *
  * Return: 0, -EINVAL (with a log line) when the image ends early, or
  * another negative errno.
  */
 int ckpt_kreadv(struct ckpt_ctx *ctx, struct kvec *vec, int nr, size_t len)
 {
-	loff_t *ppos = (ctx->file->f_mode & FMODE_STREAM) ? NULL : &ctx->file->f_pos;
+	struct ckpt_readahead *ra = &ctx->ra;
 	u64 t0 = ktime_get_ns();
 	struct iov_iter iter;
-	ssize_t n;
+	ssize_t n = 0;
 	int ret = 0;
 
 	iov_iter_kvec(&iter, READ, vec, nr, len);
 	while (iov_iter_count(&iter)) {
-		n = vfs_iter_read(ctx->file, &iter, ppos, 0);
-		ckpt_stat_add(ctx, CKPT_ST_IO_CALLS, 1);
-		if (n <= 0) {
-			ret = n == -ERESTARTSYS ? -EINTR : (int)n;
-			break;
+		if (ra->len > ra->off) {
+			n = copy_to_iter(ra->buf + ra->off, ra->len - ra->off,
+					 &iter);
+			ra->off += n;
+			ctx->pos += n;
+			continue;
 		}
-		ctx->pos += n;
+		/* page contents, or an image that is a stream: straight in */
+		if (iov_iter_count(&iter) >= CKPT_READAHEAD / 4 ||
+		    (ctx->file->f_mode & FMODE_STREAM)) {
+			n = ckpt_read_iter(ctx, &iter);
+			if (n <= 0)
+				break;
+			ctx->pos += n;
+			continue;
+		}
+		/* small records: a read ahead serves many */
+		if (!ra->buf) {
+			ra->buf = kvmalloc(CKPT_READAHEAD, GFP_KERNEL_ACCOUNT);
+			if (!ra->buf) {
+				n = -ENOMEM;
+				break;
+			}
+		}
+		{
+			struct kvec kv = { ra->buf, CKPT_READAHEAD };
+			struct iov_iter rit;
+
+			iov_iter_kvec(&rit, READ, &kv, 1, CKPT_READAHEAD);
+			n = ckpt_read_iter(ctx, &rit);
+		}
+		if (n <= 0)
+			break;
+		ra->off = 0;
+		ra->len = n;
 	}
 	ckpt_stat_since(ctx, CKPT_ST_IO, t0);
-	if (!ret && iov_iter_count(&iter))
-		ret = ckpt_err(ctx, -EINVAL, "image truncated at offset %lld",
+	if (iov_iter_count(&iter))
+		ret = n < 0 ? (n == -ERESTARTSYS ? -EINTR : (int)n) :
+		      ckpt_err(ctx, -EINVAL, "image truncated at offset %lld",
 			       ctx->pos);
 	return ret;
 }
@@ -974,6 +1041,7 @@ static void ckpt_ctx_release(struct kref *ref)
 	if (ctx->logfile)
 		fput(ctx->logfile);
 	vfree(ctx->pgbuf);
+	kvfree(ctx->ra.buf);
 	kvfree(ctx->hold.buf);
 	kfree(ctx->hold.log);
 	kfree(ctx->msgbuf);

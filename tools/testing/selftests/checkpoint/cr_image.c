@@ -761,17 +761,22 @@ CR_TEST(cr_image, page_into_shared_mapping_refused)
 	}
 	img = cr_read_whole(ctx->img, &len);
 	ASSERT_NE(NULL, img);
+	/* the next saved page is above the PROT_NONE page: still ascending */
 	for (i = 0; i < im.nr_recs; i++) {
+		unsigned char *a;
+		unsigned int k;
+
 		pages = &im.recs[i];
-		if (pages->type != CKPT_HDR_PAGES || pages->nr_pages != 1)
+		if (pages->type != CKPT_HDR_PAGES)
 			continue;
-		memcpy(&addr, img + pages->off + sizeof(struct ckpt_hdr_pages),
-		       sizeof(addr));
-		if (addr != at)
-			continue;
-		memcpy(img + pages->off + sizeof(struct ckpt_hdr_pages),
-		       &moved, sizeof(moved));
-		found++;
+		a = img + pages->off + sizeof(struct ckpt_hdr_pages);
+		for (k = 0; k < pages->nr_pages; k++, a += sizeof(addr)) {
+			memcpy(&addr, a, sizeof(addr));
+			if (addr != at)
+				continue;
+			memcpy(a, &moved, sizeof(moved));
+			found++;
+		}
 	}
 	cr_image_free(&im);
 	ASSERT_EQ(1, found);
