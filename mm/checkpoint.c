@@ -32,6 +32,7 @@
 #include <linux/memcontrol.h>
 #include <linux/oom.h>
 #include <linux/huge_mm.h>
+#include <linux/swapops.h>
 #include "internal.h"	/* do_mlock() */
 
 /* What we keep of a VMA between looking at it and writing it out */
@@ -296,13 +297,16 @@ static int ckpt_scan_pmd(pmd_t *pmd, unsigned long addr, unsigned long end,
 	if (ptl) {
 		struct page *head = NULL;
 
-		if (pmd_present(*pmd) && !is_huge_zero_pmd(*pmd))
+		if (!pmd_present(*pmd)) {
+			/* a huge page being migrated: wait, look again */
+			spin_unlock(ptl);
+			pmd_migration_entry_wait(walk->mm, pmd);
+			walk->action = ACTION_AGAIN;
+			return 0;
+		}
+		if (!is_huge_zero_pmd(*pmd))
 			head = pmd_page(*pmd);
 		for (; addr < end; addr += PAGE_SIZE) {
-			if (!pmd_present(*pmd)) {
-				s->slow = true;
-				break;
-			}
 			if (head && !ckpt_scan_take(s, head +
 					((addr & ~HPAGE_PMD_MASK) >> PAGE_SHIFT),
 					addr))
@@ -825,6 +829,17 @@ out:
 	return ret;
 }
 
+/*
+ * Whether restart may put a private page of the image at @vma: a
+ * private (copy on write) mapping of ordinary memory, not a shared one
+ * (also one mapped read-only), device or hugetlb memory
+ */
+static bool ckpt_vma_takes_pages(struct vm_area_struct *vma)
+{
+	return vma && is_cow_mapping(vma->vm_flags) &&
+	       !(vma->vm_flags & (VM_IO | VM_PFNMAP | VM_MIXEDMAP | VM_HUGETLB));
+}
+
 /* The private mapping the last restored page fell in */
 struct ckpt_vma_cache {
 	unsigned long start, end;
@@ -847,7 +862,7 @@ static int ckpt_restore_page(struct ckpt_ctx *ctx, struct mm_struct *mm,
 		if (mmap_read_lock_killable(mm))
 			return -EINTR;
 		vma = vma_lookup(mm, addr);
-		if (!vma || (vma->vm_flags & (VM_SHARED | VM_IO | VM_PFNMAP))) {
+		if (!ckpt_vma_takes_pages(vma)) {
 			mmap_read_unlock(mm);
 			return ckpt_err(ctx, -EINVAL,
 					"saved page %#lx is outside any private mapping",
@@ -1021,8 +1036,7 @@ static int ckpt_install_pages(struct ckpt_ctx *ctx, struct mm_struct *mm,
 			base = NULL;
 			pmd_start = 1;
 			vma = vma_lookup(mm, addr);
-			if (!vma || (vma->vm_flags &
-				     (VM_SHARED | VM_IO | VM_PFNMAP))) {
+			if (!ckpt_vma_takes_pages(vma)) {
 				ret = -EINVAL;
 				break;
 			}
@@ -1041,7 +1055,7 @@ static int ckpt_install_pages(struct ckpt_ctx *ctx, struct mm_struct *mm,
 				ret = -ENOMEM;
 				break;
 			}
-			if (pmd_trans_unstable(pmd) || pmd_devmap(*pmd))
+			if (pmd_devmap_trans_unstable(pmd))
 				continue;	/* a huge page: copied */
 			if (check_stable_address_space(mm)) {
 				ret = -EFAULT;

@@ -449,8 +449,13 @@ static void cr_forest_task(struct cr_forest *f, int i, int setup_fd)
 		close(f->ready[0]);
 	f->go[1] = -1;
 	f->ready[0] = -1;
-	if (!nd->by_ghost)
+	if (!nd->by_ghost) {
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		/* its creator did not wait: it may be gone already */
+		if (nd->creator >= 0 &&
+		    getppid() != f->nodes[nd->creator].e.pid)
+			goto fail;
+	}
 	if (e->sid == e->pid) {
 		if (setsid() < 0)
 			goto fail;

@@ -13,6 +13,8 @@
 #include "cr_common.h"
 #include "cr_forest.h"
 
+#include <sys/resource.h>
+
 #include <getopt.h>
 #include <pthread.h>
 #include <sys/prctl.h>
@@ -83,6 +85,33 @@ static void report_failure(int err, int logfd, int log_scratch,
 		cr_log_dump(logfd);
 	else if (logfile && strcmp(logfile, "-"))
 		cr_error("kernel log in %s", logfile);
+}
+
+/*
+ * The restored tasks' fd tables are installed before their resource
+ * limits (which come later in the image): let the forest have as many
+ * fds as this user may, up to fs.nr_open when privileged. Each task
+ * then takes the image's limits, checked as setrlimit() checks them.
+ */
+static void raise_fd_limit(void)
+{
+	struct rlimit rl;
+	char buf[32];
+	long nr_open;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl))
+		return;
+	if (cr_read_file("/proc/sys/fs", "nr_open", buf, sizeof(buf)) > 0) {
+		nr_open = atol(buf);
+		if (nr_open > 0 && (rlim_t)nr_open > rl.rlim_max) {
+			struct rlimit all = { nr_open, nr_open };
+
+			if (!setrlimit(RLIMIT_NOFILE, &all))
+				return;
+		}
+	}
+	rl.rlim_cur = rl.rlim_max;
+	setrlimit(RLIMIT_NOFILE, &rl);
 }
 
 int main(int argc, char **argv)
@@ -163,6 +192,7 @@ int main(int argc, char **argv)
 		f.kfd = kpipe[0];
 		f.feed_fd = kpipe[1];
 	}
+	raise_fd_limit();
 	child = cr_forest_grow(&f);
 	if (child < 0)
 		return CR_EXIT_FAIL;

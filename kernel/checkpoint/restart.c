@@ -574,6 +574,9 @@ static long ckpt_coordinate(struct ckpt_ctx *ctx, pid_t pid)
 		return ret;
 
 	ret = ckpt_coordinate_stages(ctx);
+	/* before another restart of the file can start: all is read */
+	if (!ret)
+		ckpt_readahead_return(ctx);
 	if (ret && !ckpt_get_error(ctx))
 		ckpt_err(ctx, ret, "restart failed at offset %lld", ctx->pos);
 	ckpt_stage_set(ctx, ret ? CKPT_STAGE_ABORTED : CKPT_STAGE_DONE);
@@ -585,7 +588,6 @@ static long ckpt_coordinate(struct ckpt_ctx *ctx, pid_t pid)
 	if (!ret) {
 		ckpt_msg(ctx, "restart of image %llu done: %d tasks, %lld bytes, %llu records",
 			 ctx->id, ctx->nr_tasks, ctx->pos, ctx->nr_records);
-		ckpt_readahead_return(ctx);
 		ckpt_stat_since(ctx, CKPT_ST_TOTAL, t0);
 		ckpt_stats_log(ctx);
 		return 0;

@@ -591,6 +591,15 @@ int ckpt_kread(struct ckpt_ctx *ctx, void *buf, size_t len)
 	return ckpt_kreadv(ctx, &vec, 1, len);
 }
 
+/*
+ * Only an image that can seek is read ahead: what it read and did not
+ * use is given back by seeking back (a pipe's would be lost)
+ */
+static bool ckpt_may_read_ahead(struct file *file)
+{
+	return (file->f_mode & FMODE_LSEEK) && !(file->f_mode & FMODE_STREAM);
+}
+
 /* One read call on the image at its file position */
 static ssize_t ckpt_read_iter(struct ckpt_ctx *ctx, struct iov_iter *iter)
 {
@@ -613,7 +622,7 @@ void ckpt_readahead_return(struct ckpt_ctx *ctx)
 {
 	struct ckpt_readahead *ra = &ctx->ra;
 
-	if (ra->len > ra->off && !(ctx->file->f_mode & FMODE_STREAM))
+	if (ra->len > ra->off && ckpt_may_read_ahead(ctx->file))
 		vfs_llseek(ctx->file, -(loff_t)(ra->len - ra->off), SEEK_CUR);
 	ra->off = 0;
 	ra->len = 0;
@@ -652,9 +661,9 @@ int ckpt_kreadv(struct ckpt_ctx *ctx, struct kvec *vec, int nr, size_t len)
 			ctx->pos += n;
 			continue;
 		}
-		/* page contents, or an image that is a stream: straight in */
+		/* page contents, or an image that cannot seek: straight in */
 		if (iov_iter_count(&iter) >= CKPT_READAHEAD / 4 ||
-		    (ctx->file->f_mode & FMODE_STREAM)) {
+		    !ckpt_may_read_ahead(ctx->file)) {
 			n = ckpt_read_iter(ctx, &iter);
 			if (n <= 0)
 				break;

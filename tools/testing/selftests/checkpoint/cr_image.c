@@ -703,6 +703,46 @@ CR_TEST(cr_image, auxv_without_at_null_refused)
 	expect_intact_restarts(_metadata, ctx);
 }
 
+/*
+ * An image followed by other bytes in its file (a stream of records):
+ * restart reads ahead, but leaves the file's position just after the
+ * image, and the bytes after it alone
+ */
+CR_TEST(cr_image, position_after_image)
+{
+	static const char after[] = "bytes after the image";
+	off_t size, pos;
+	long ret;
+	int fd, err;
+
+	cr_spawn(_metadata, ctx, wl_checksum, NULL);
+	cr_freeze(_metadata, ctx, ctx->wl_pid);
+	cr_checkpoint_file(_metadata, ctx, ctx->wl_pid);
+	cr_kill_original(_metadata, ctx);
+	cr_go(_metadata, ctx);
+	size = cr_file_size(ctx->img);
+	ASSERT_LT(0, size);
+	fd = open(ctx->img, O_RDWR | O_APPEND | O_CLOEXEC);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, cr_write_all(fd, after, sizeof(after)));
+	close(fd);
+
+	fd = open(ctx->img, O_RDONLY | O_CLOEXEC);
+	ASSERT_LE(0, fd);
+	ret = cr_restart_fd(ctx, fd, 0, &err);
+	pos = lseek(fd, 0, SEEK_CUR);
+	close(fd);
+	ASSERT_EQ(0, ret) {
+		TH_LOG("restart: %s", strerror(err));
+		cr_dump_logs(_metadata, ctx);
+	}
+	EXPECT_EQ(size, pos) {
+		TH_LOG("the image is %lld bytes, the file position after restart %lld",
+		       (long long)size, (long long)pos);
+	}
+	cr_expect_exit(_metadata, ctx, &ctx->rs_pid, 0, "restored workload");
+}
+
 #define NEIGHBOUR_AT	0x7e0000000000UL	/* fixed: the test edits it */
 #define NEIGHBOUR_SEED	0x5a1d
 
@@ -713,7 +753,9 @@ CR_TEST(cr_image, auxv_without_at_null_refused)
 static int wl_neighbours(struct cr_ctx *ctx, void *arg)
 {
 	long page = sysconf(_SC_PAGESIZE);
+	bool file = *(bool *)arg;
 	unsigned char *r, *a, *b;
+	int fd = -1;
 
 	r = mmap((void *)NEIGHBOUR_AT, 3 * page, PROT_NONE,
 		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
@@ -721,16 +763,26 @@ static int wl_neighbours(struct cr_ctx *ctx, void *arg)
 		return CR_EXIT_SETUP;
 	a = mmap(r, page, PROT_READ | PROT_WRITE,
 		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
-	b = mmap(r + page, page, PROT_READ | PROT_WRITE,
-		 MAP_SHARED | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+	/* shared anonymous memory, or a file opened read-only mapped shared */
+	if (file) {
+		fd = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
+		b = mmap(r + page, page, PROT_READ, MAP_SHARED | MAP_FIXED,
+			 fd, 0);
+		close(fd);
+	} else {
+		b = mmap(r + page, page, PROT_READ | PROT_WRITE,
+			 MAP_SHARED | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+	}
 	if (a != r || b != r + page)
 		return CR_EXIT_SETUP;
 	cr_fill(a, page, NEIGHBOUR_SEED);
-	cr_fill(b, page, NEIGHBOUR_SEED + 1);
+	if (!file)
+		cr_fill(b, page, NEIGHBOUR_SEED + 1);
 	cr_wl_ready(ctx);
 	cr_wl_wait_go(ctx);
 	if (cr_check_fill(a, page, NEIGHBOUR_SEED) >= 0 ||
-	    cr_check_fill(b, page, NEIGHBOUR_SEED + 1) >= 0)
+	    (file ? memcmp(b, "\177ELF", 4) :
+	     cr_check_fill(b, page, NEIGHBOUR_SEED + 1) >= 0))
 		return CR_WL_FAIL(1, "the private or the shared page differs");
 	return 0;
 }
@@ -740,7 +792,8 @@ static int wl_neighbours(struct cr_ctx *ctx, void *arg)
  * ascending) into the shared mapping next to its own: restart installs
  * private pages in private mappings only, and says so
  */
-CR_TEST(cr_image, page_into_shared_mapping_refused)
+static void page_into_shared_refused(struct __test_metadata *_metadata,
+				     struct cr_ctx *ctx, bool file)
 {
 	const uint64_t at = NEIGHBOUR_AT, moved = at + sysconf(_SC_PAGESIZE);
 	const struct cr_rec *pages;
@@ -751,7 +804,7 @@ CR_TEST(cr_image, page_into_shared_mapping_refused)
 	size_t len;
 	int found = 0;
 
-	cr_spawn(_metadata, ctx, wl_neighbours, NULL);
+	cr_spawn(_metadata, ctx, wl_neighbours, &file);
 	cr_freeze(_metadata, ctx, ctx->wl_pid);
 	cr_checkpoint_file(_metadata, ctx, ctx->wl_pid);
 	cr_kill_original(_metadata, ctx);
@@ -785,6 +838,17 @@ CR_TEST(cr_image, page_into_shared_mapping_refused)
 	expect_refused(_metadata, ctx, ctx->data, "page moved into a shared mapping");
 	EXPECT_TRUE(cr_log_has(ctx, "outside any private mapping"));
 	expect_intact_restarts(_metadata, ctx);
+}
+
+CR_TEST(cr_image, page_into_shared_mapping_refused)
+{
+	page_into_shared_refused(_metadata, ctx, false);
+}
+
+/* the same into a file mapped shared through a read-only fd */
+CR_TEST(cr_image, page_into_read_only_shared_mapping_refused)
+{
+	page_into_shared_refused(_metadata, ctx, true);
 }
 
 /* What the HEADER and HEADER_ARCH records say of the checkpoint */
