@@ -243,9 +243,21 @@ CR_TEST(cr_image, truncated_image_refused)
 	for (i = 0; i < n; i++) {
 		ASSERT_LT(cuts[i].len, len);
 		ASSERT_EQ(0, cr_write_whole(ctx->data, img, cuts[i].len));
+		off_t before = cr_file_size(ctx->log);
+		size_t loglen;
+		char *log;
+
 		TH_LOG("%s (%llu of %zu bytes)", cuts[i].what,
 		       (unsigned long long)cuts[i].len, len);
 		expect_refused(_metadata, ctx, ctx->data, cuts[i].what);
+		/* and said so, not something else found in made-up bytes */
+		log = cr_read_whole(ctx->log, &loglen);
+		ASSERT_NE(NULL, log);
+		EXPECT_NE(NULL, strstr(log + (before > 0 ? before : 0),
+				       "image truncated")) {
+			TH_LOG("%s: no \"image truncated\" in the log", cuts[i].what);
+		}
+		free(log);
 	}
 	free(img);
 	expect_intact_restarts(_metadata, ctx);
