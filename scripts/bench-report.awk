@@ -39,26 +39,18 @@ function goal(what, figure, met) {
 	nmet += met
 	printf "  %-9s %s: %s\n", met ? "met" : "NOT MET", what, figure
 }
-# goal "A <= LIMIT x B" on two figures
-function le(what, a, b, limit, unit,    rt) {
+# goal "A <= LIMIT x B" (or ">=" with ge()) on two figures
+function cmp(what, a, b, limit, unit, atleast,    rt) {
 	if (!num(a) || !num(b) || b <= 0) {
 		goal(what, "missing figures", -1)
 		return
 	}
 	rt = a / b
 	goal(what, sprintf("%.2fx (%s vs %s %s)", rt, fmtv(a, unit), fmtv(b, unit), unit),
-	     rt <= limit)
+	     atleast ? rt >= limit : rt <= limit)
 }
-# goal "A >= LIMIT x B"
-function ge(what, a, b, limit, unit,    rt) {
-	if (!num(a) || !num(b) || b <= 0) {
-		goal(what, "missing figures", -1)
-		return
-	}
-	rt = a / b
-	goal(what, sprintf("%.2fx (%s vs %s %s)", rt, fmtv(a, unit), fmtv(b, unit), unit),
-	     rt >= limit)
-}
+function le(what, a, b, limit, unit) { cmp(what, a, b, limit, unit, 0) }
+function ge(what, a, b, limit, unit) { cmp(what, a, b, limit, unit, 1) }
 function fmtv(x, unit) { return unit == "ms" ? sprintf("%.1f", x * 1000) : sprintf("%.3g", x) }
 
 { sub(/\r$/, "") }
