@@ -12,6 +12,7 @@
 #define pr_fmt(fmt) "checkpoint: " fmt
 
 #include <linux/checkpoint.h>
+#include <linux/binfmts.h>
 #include <linux/mm.h>
 #include <linux/mman.h>
 #include <linux/sched.h>
@@ -1204,10 +1205,46 @@ static int ckpt_apply_mm(struct mm_struct *mm, struct ckpt_hdr_mm *h)
 	return 0;
 }
 
+/*
+ * Give the caller a fresh address space, as exec() makes one: the one it
+ * has (the restarter's, shared with the other tasks MakeForest made, or
+ * a copy) is released, not cleared. The binary format, which writes core
+ * dumps, stays the caller's.
+ */
+static int ckpt_new_mm(void)
+{
+	struct linux_binfmt *fmt = current->mm->binfmt;
+	struct rlimit rlim_stack;
+	struct mm_struct *mm;
+	int ret;
+
+	mm = mm_alloc();
+	if (!mm)
+		return -ENOMEM;
+	/* held by the old address space until it is put */
+	if (fmt)
+		__module_get(fmt->module);
+	ret = restart_mmap(mm, false);
+	if (ret) {
+		mmput(mm);
+	} else {
+		task_lock(current->group_leader);
+		rlim_stack = current->signal->rlim[RLIMIT_STACK];
+		task_unlock(current->group_leader);
+		arch_pick_mmap_layout(mm, &rlim_stack);
+		mm->task_size = TASK_SIZE;
+		ckpt_arch_new_mm(mm);
+		set_binfmt(fmt);
+	}
+	if (fmt)
+		module_put(fmt->module);
+	return ret;
+}
+
 static void *ckpt_mm_restore(struct ckpt_ctx *ctx, struct ckpt_hdr *hdr,
 			     int *objref)
 {
-	struct mm_struct *mm = current->mm;
+	struct mm_struct *mm;
 	unsigned long prev_end = 0;
 	struct ckpt_hdr_mm *h;
 	int i, ret;
@@ -1227,19 +1264,13 @@ static void *ckpt_mm_restore(struct ckpt_ctx *ctx, struct ckpt_hdr *hdr,
 	}
 	/* from here on the caller's own memory is gone */
 	t0 = ktime_get_ns();
-	ret = vm_munmap(0, TASK_SIZE);
+	ret = ckpt_new_mm();
 	ckpt_stat_since(ctx, CKPT_ST_MM_CLEAR, t0);
 	if (ret) {
-		ckpt_err(ctx, ret, "cannot clear the address space");
+		ckpt_err(ctx, ret, "cannot make a new address space");
 		goto out;
 	}
-	/* the restarter's mlockall() is not the image's */
-	if (mmap_write_lock_killable(mm)) {
-		ret = -EINTR;
-		goto out;
-	}
-	mm->def_flags &= VM_LOCKED_CLEAR_MASK;
-	mmap_write_unlock(mm);
+	mm = current->mm;
 	if (h->has_exe)
 		ret = ckpt_restore_exe(ctx, mm, h->has_exe);
 	if (!ret)
@@ -1270,18 +1301,26 @@ out:
  * @ctx: restart context
  * @tr: the task restoring itself
  *
+ * The first task of an address space in the image rebuilds it in a
+ * fresh mm; the others (its threads) switch to that one.
+ *
  * Return: 0 or a negative errno.
  */
 int ckpt_restore_mm(struct ckpt_ctx *ctx, struct ckpt_task_restore *tr)
 {
 	struct mm_struct *mm = ckpt_obj_restore(ctx, CKPT_OBJ_MM);
+	int ret;
 
 	if (IS_ERR(mm))
 		return PTR_ERR(mm);
-	if (mm != current->mm)
-		return ckpt_err(ctx, -EINVAL,
-				"address space shared with a task of another address space");
-	return 0;
+	if (mm == current->mm)
+		return 0;
+	/* restored by a task before: a thread joins its group's */
+	mmget(mm);
+	ret = restart_mmap(mm, true);
+	if (ret)
+		mmput(mm);
+	return ret;
 }
 
 /* --- page cache contents: shared memory, memfds, deleted files --- */

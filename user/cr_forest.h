@@ -28,12 +28,20 @@
 #include <linux/sched.h>
 
 #define CR_THREAD_STACK	(64 * 1024)
+/*
+ * The processes of the forest share the tool's address space (CLONE_VM:
+ * nothing is copied, restart gives each a fresh one); each runs on a
+ * stack of its own, in a slot of f->stacks above a guard page.
+ */
+#define CR_TASK_STACK	(64 * 1024)
+#define CR_TASK_SLOT	(CR_TASK_STACK + 4096)
 
 struct cr_node {
 	struct ckpt_hdr_tree_task e;
 	int creator;		/* node that forks this one, -1 for the root */
 	bool by_ghost;		/* its creator is a ghost that exits later */
 	int kids, nr_kids;	/* what it forks: kid[kids..kids+nr_kids-1] */
+	int setup[2];		/* pipe to its creator, which waits, or -1 */
 };
 
 /* A pid and its node, for the index sorted by pid */
@@ -56,7 +64,11 @@ struct cr_forest {
 	size_t prefix_len, prefix_size;
 	struct cr_pid_node *by_pid;	/* the nodes sorted by pid */
 	int *kid;		/* nodes by creator, in the order they are made */
+	char *stacks;		/* a CR_TASK_SLOT for each node */
 };
+
+/* The forest being grown, for the tasks made on stacks of their own */
+static struct cr_forest *cr_forest_of;
 
 static inline int cr_forest_read(struct cr_forest *f, int fd, void *buf,
 				 size_t len, const char *what)
@@ -263,6 +275,8 @@ static inline int cr_forest_load(struct cr_forest *f, int fd)
 				  sizeof(nd->e), "tree"))
 			return -1;
 		nd->creator = -1;
+		nd->setup[0] = -1;
+		nd->setup[1] = -1;
 		if (!(nd->e.flags & CKPT_TREE_THREAD))
 			f->nr_procs++;
 	}
@@ -362,13 +376,52 @@ static inline void cr_forest_die(const struct ckpt_hdr_tree_task *e)
 	_exit(WIFEXITED(st) ? WEXITSTATUS(st) : 1);
 }
 
-static void cr_forest_task(struct cr_forest *f, int i, int setup_fd)
+static void cr_forest_task(struct cr_forest *f, int i)
 	__attribute__((noreturn));
+
+static void cr_forest_child(void *arg)
+{
+	struct cr_node *nd = arg;
+
+	cr_forest_task(cr_forest_of, nd - cr_forest_of->nodes);
+}
+
+/*
+ * Make the task of node i (as pid, or any pid if 0; with the namespace
+ * flags ns) running cr_forest_task(). It shares our address space and
+ * runs on its stack slot; a tree too large for a mapping per stack gets
+ * copies of it instead. Returns its pid, 0 in the task if copied, or -1.
+ */
+static inline pid_t cr_forest_make(struct cr_forest *f, int i, pid_t pid,
+				   uint64_t ns)
+{
+	char *stack = f->stacks + (size_t)i * CR_TASK_SLOT + 4096;
+	struct clone_args a = {
+		.flags = CLONE_VM | ns,
+		.exit_signal = SIGCHLD,
+		.stack = (uintptr_t)stack,
+		.stack_size = CR_TASK_STACK,
+	};
+	long ret;
+
+	if (mprotect(stack, CR_TASK_STACK, PROT_READ | PROT_WRITE))
+		return cr_clone_pid(pid, ns);	/* out of mappings */
+	if (pid > 0) {
+		a.set_tid = (uintptr_t)&pid;
+		a.set_tid_size = 1;
+	}
+	ret = cr_clone3_thread(&a, cr_forest_child, &f->nodes[i]);
+	if (ret < 0) {
+		errno = -ret;
+		return -1;
+	}
+	return ret;
+}
 
 static inline int cr_forest_spawn(struct cr_forest *f, int i)
 {
-	struct ckpt_hdr_tree_task *e = &f->nodes[i].e;
-	int setup[2];
+	struct cr_node *nd = &f->nodes[i];
+	struct ckpt_hdr_tree_task *e = &nd->e;
 	bool ok;
 	pid_t pid;
 	char c;
@@ -399,56 +452,54 @@ static inline int cr_forest_spawn(struct cr_forest *f, int i)
 	 * a group that exists already; no need to wait for it.
 	 */
 	if (e->sid != e->pid && e->pgid != e->pid) {
-		pid = cr_clone_pid(e->pid, 0);
+		pid = cr_forest_make(f, i, e->pid, 0);
 		if (pid == 0)
-			cr_forest_task(f, i, -1);
+			cr_forest_task(f, i);
 		if (pid < 0)
 			cr_perror("cannot create pid %d", e->pid);
 		return pid < 0 ? -1 : 0;
 	}
-	if (pipe(setup))
+	if (pipe(nd->setup))
 		return -1;
-	pid = cr_clone_pid(e->pid, 0);
-	if (pid < 0) {
+	pid = cr_forest_make(f, i, e->pid, 0);
+	if (pid == 0)
+		cr_forest_task(f, i);
+	if (pid < 0)
 		cr_perror("cannot create pid %d", e->pid);
-		close(setup[0]);
-		close(setup[1]);
-		return -1;
-	}
-	if (pid == 0) {
-		close(setup[0]);
-		cr_forest_task(f, i, setup[1]);
-	}
-	close(setup[1]);
-	ok = read(setup[0], &c, 1) == 1;
-	close(setup[0]);
+	close(nd->setup[1]);
+	ok = pid > 0 && read(nd->setup[0], &c, 1) == 1;
+	close(nd->setup[0]);
 	return ok ? 0 : -1;
 }
 
 /*
- * Set up node i in the task just created for it (a byte to setup_fd
- * when its session and group are in place), fork its own nodes.
+ * Set up node i in the task just created for it (a byte to its creator
+ * on nd->setup when its session and group are in place), make its own
+ * nodes. It shares the address space of its creator (all but the root
+ * made by a ghost, or a tree too large): it writes nothing there but its
+ * own stack, and errno (one for all, read only for an error message).
  */
-static void cr_forest_task(struct cr_forest *f, int i, int setup_fd)
+static void cr_forest_task(struct cr_forest *f, int i)
 {
 	struct cr_node *nd = &f->nodes[i];
 	struct ckpt_hdr_tree_task *e = &nd->e;
+	int setup_fd = nd->setup[1];
 	char c = 1;
 	int k;
 
+	if (nd->setup[0] >= 0)
+		close(nd->setup[0]);
 	/*
-	 * Not ours to keep; and their numbers get reused. Holding the
-	 * write end of the image pipe, the tasks would never see it end.
+	 * The tool's, not ours to keep: the root closes them, the tasks it
+	 * makes never have them. Holding the write end of the image pipe,
+	 * the tasks would never see it end.
 	 */
-	if (f->feed_fd >= 0)
-		close(f->feed_fd);
-	f->feed_fd = -1;
-	if (f->go[1] >= 0)
+	if (i == 0) {
+		if (f->feed_fd >= 0)
+			close(f->feed_fd);
 		close(f->go[1]);
-	if (f->ready[0] >= 0)
 		close(f->ready[0]);
-	f->go[1] = -1;
-	f->ready[0] = -1;
+	}
 	if (!nd->by_ghost) {
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
 		/* its creator did not wait: it may be gone already */
@@ -544,9 +595,9 @@ static inline pid_t cr_forest_root_by_ghost(struct cr_forest *f, uint64_t ns)
 	if (pid == 0) {
 		if (setsid() < 0)
 			_exit(CR_EXIT_FAIL);
-		pid = cr_clone_pid(f->nodes[0].e.pid, 0);
+		pid = cr_forest_make(f, 0, f->nodes[0].e.pid, 0);
 		if (pid == 0)
-			cr_forest_task(f, 0, -1);
+			cr_forest_task(f, 0);
 		if (pid < 0 || write(f->ready[1], &c, 1) != 1)
 			_exit(CR_EXIT_FAIL);
 		_exit(0);
@@ -586,23 +637,30 @@ static inline pid_t cr_forest_grow(struct cr_forest *f)
 		cr_perror("pipe");
 		return -1;
 	}
+	f->stacks = mmap(NULL, (size_t)f->n * CR_TASK_SLOT, PROT_NONE,
+			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (f->stacks == MAP_FAILED) {
+		cr_perror("cannot reserve the stacks of %d tasks", f->n);
+		return -1;
+	}
+	cr_forest_of = f;
 	fflush(NULL);
 	if (f->root_lead) {
 		pid = cr_forest_root_by_ghost(f, ns);
 	} else if (container) {
-		pid = cr_clone_pid(0, CLONE_NEWPID | ns);
+		pid = cr_forest_make(f, 0, 0, CLONE_NEWPID | ns);
 	} else {
-		pid = cr_clone_pid(root->pid, ns);
+		pid = cr_forest_make(f, 0, root->pid, ns);
 		/* a lone process may come back under any pid */
 		if (pid < 0 && f->n == 1 && (errno == EEXIST || errno == EPERM))
-			pid = cr_clone_pid(0, ns);
+			pid = cr_forest_make(f, 0, 0, ns);
 	}
 	if (pid < 0) {
 		cr_perror("cannot create the root (pid %d)", root->pid);
 		return -1;
 	}
 	if (pid == 0)
-		cr_forest_task(f, 0, -1);
+		cr_forest_task(f, 0);
 
 	close(f->ready[1]);
 	close(f->go[0]);

@@ -518,6 +518,7 @@ int ckpt_arch_check_task(struct ckpt_ctx *ctx, struct task_struct *t);
 unsigned long ckpt_arch_vdso(struct mm_struct *mm, unsigned long *start,
 			     unsigned long *end);
 int ckpt_arch_restore_vdso(struct ckpt_ctx *ctx, unsigned long vdso);
+void ckpt_arch_new_mm(struct mm_struct *mm);
 void ckpt_arch_restart_syscall(void);
 
 static inline bool ckpt_is_restart(struct ckpt_ctx *ctx)

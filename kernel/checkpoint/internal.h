@@ -71,7 +71,7 @@ int ckpt_write_tree(struct ckpt_ctx *ctx);
 int ckpt_read_tree(struct ckpt_ctx *ctx);
 int ckpt_tree_find_tasks(struct ckpt_ctx *ctx);
 int ckpt_tree_check_joined(struct ckpt_ctx *ctx);
-int ckpt_tree_check_private(struct ckpt_ctx *ctx);
+int ckpt_tree_check_private(struct ckpt_ctx *ctx, bool own_mm);
 int ckpt_recheck_task(struct ckpt_ctx *ctx, int i);
 const struct ckpt_hdr_tree_task *ckpt_tree_task_entry(struct ckpt_ctx *ctx,
 						      int idx);

@@ -624,7 +624,7 @@ long do_restart(struct ckpt_ctx *ctx, pid_t pid)
 	if (!ret)
 		ret = ckpt_tree_find_tasks(ctx);
 	if (!ret)
-		ret = ckpt_tree_check_private(ctx);
+		ret = ckpt_tree_check_private(ctx, true);
 	if (ret)
 		return ret;
 	ret = ckpt_restore_self(ctx, 0);

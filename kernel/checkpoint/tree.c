@@ -592,12 +592,14 @@ static bool ckpt_tree_parent_ok(struct ckpt_ctx *ctx, int idx)
 
 /*
  * Count the tasks of the restart that use each of @t's objects a restore
- * rebuilds in place (memory, files table, fs, signal handlers): those
- * objects must have no other user, or a thread outside the image, a
- * vfork() parent or a task sharing the files would run on with state
- * it never had. Called with every task blocked in restart().
+ * rebuilds in place (files table, fs, signal handlers; with @own_mm the
+ * address space, which is replaced): those objects must have no other
+ * user, or a thread outside the image or a task sharing the files would
+ * run on with state it never had. Called with every task blocked in
+ * restart().
  */
-static int ckpt_check_private(struct ckpt_ctx *ctx, struct task_struct *t)
+static int ckpt_check_private(struct ckpt_ctx *ctx, struct task_struct *t,
+			      bool own_mm)
 {
 	struct mm_struct *mm = READ_ONCE(t->mm);
 	struct files_struct *files = READ_ONCE(t->files);
@@ -624,7 +626,7 @@ static int ckpt_check_private(struct ckpt_ctx *ctx, struct task_struct *t)
 	users[1] = atomic_read(&files->count);
 	users[2] = READ_ONCE(fs->users);
 	users[3] = refcount_read(&sighand->count);
-	for (i = 0; i < 4; i++)
+	for (i = own_mm ? 0 : 1; i < 4; i++)
 		if (users[i] > n[i])
 			return ckpt_err(ctx, -EBUSY,
 					"pid %d: its %s is shared with a task outside the restart",
@@ -635,18 +637,22 @@ static int ckpt_check_private(struct ckpt_ctx *ctx, struct task_struct *t)
 /**
  * ckpt_tree_check_private - refuse tasks that share state outside
  * @ctx: restart context, tasks found and all in restart()
+ * @own_mm: the address space too
  *
- * See ckpt_check_private(); for RESTART_TASKSELF, a caller with other
- * threads or a vfork() child.
+ * See ckpt_check_private(). An address space is never rebuilt in place
+ * (each process gets a fresh one), so the tasks MakeForest made sharing
+ * its own may restart; a RESTART_TASKSELF caller must still have no
+ * other thread or vfork() child, which would be left behind in the old
+ * address space.
  *
  * Return: 0 or -EBUSY naming the task and what it shares.
  */
-int ckpt_tree_check_private(struct ckpt_ctx *ctx)
+int ckpt_tree_check_private(struct ckpt_ctx *ctx, bool own_mm)
 {
 	int i, ret = 0;
 
 	for (i = 0; !ret && i < ctx->nr_tasks; i++)
-		ret = ckpt_check_private(ctx, ctx->tasks[i]);
+		ret = ckpt_check_private(ctx, ctx->tasks[i], own_mm);
 	return ret;
 }
 
@@ -679,7 +685,7 @@ int ckpt_tree_check_joined(struct ckpt_ctx *ctx)
 					e->pid, e->ppid);
 		cond_resched();
 	}
-	return ckpt_tree_check_private(ctx);
+	return ckpt_tree_check_private(ctx, false);
 }
 
 /**

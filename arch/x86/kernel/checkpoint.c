@@ -342,6 +342,18 @@ unsigned long ckpt_arch_vdso(struct mm_struct *mm, unsigned long *start,
 }
 
 /**
+ * ckpt_arch_new_mm - set up a fresh address space for a restored process
+ * @mm: the caller's new mm, still empty
+ *
+ * As a 64-bit exec() does (set_personality_64bit()): the vsyscall page
+ * is there. Only 64-bit tasks are checkpointed.
+ */
+void ckpt_arch_new_mm(struct mm_struct *mm)
+{
+	mm->context.flags = MM_CONTEXT_HAS_VSYSCALL;
+}
+
+/**
  * ckpt_arch_restore_vdso - map the vDSO at its checkpointed address
  * @ctx: restart context
  * @vdso: saved vDSO text address (0: the task had none)

@@ -294,6 +294,56 @@ CR_TEST(cr_tree, threads_compute_on)
 	tree_cycle(_metadata, ctx, wl_threads, NULL, CHECKPOINT_SUBTREE);
 }
 
+static volatile int vm_ping, vm_pong;
+
+/* CLONE_VM without CLONE_THREAD: raw system calls only, no TLS of its own */
+static int vm_child(void *arg)
+{
+	struct timespec ts = { 0, 1000000 };
+	struct cr_ctx *ctx = arg;
+
+	/* the parent's ready pipe, whose end the test waits for */
+	syscall(SYS_close, ctx->ready_fd);
+	vm_pong = 1;
+	while (!vm_ping)
+		syscall(SYS_nanosleep, &ts, NULL);
+	vm_pong = vm_ping + 1;
+	return 0;
+}
+
+static int wl_shared_vm(struct cr_ctx *ctx, void *arg)
+{
+	static char stack[64 * 1024] __attribute__((aligned(16)));
+	int status, i;
+	pid_t kid;
+
+	kid = clone(vm_child, stack + sizeof(stack), CLONE_VM | SIGCHLD, ctx);
+	if (kid < 0)
+		return CR_EXIT_SETUP;
+	while (!vm_pong)
+		cr_sleep_ms(1);
+	cr_wl_ready(ctx);
+	cr_wl_wait_go(ctx);
+	vm_ping = 41;
+	for (i = 0; i < 10000 && vm_pong != 42; i++)
+		cr_sleep_ms(1);
+	if (vm_pong != 42)
+		return CR_WL_FAIL(1, "the child wrote %d, not 42 where its parent sees it: address space not shared",
+				  vm_pong);
+	if (cr_wait_timeout(kid, &status, 10000) || status)
+		return CR_WL_FAIL(2, "child status %#x", status);
+	return 0;
+}
+
+/*
+ * A process and a child sharing its address space (CLONE_VM, not a
+ * thread): restored, they share one again
+ */
+CR_TEST(cr_tree, shared_address_space)
+{
+	tree_cycle(_metadata, ctx, wl_shared_vm, NULL, CHECKPOINT_SUBTREE);
+}
+
 static int wl_shared_offset(struct cr_ctx *ctx, void *arg)
 {
 	char buf[16] = "";
