@@ -1082,16 +1082,20 @@ static int ckpt_install_pages(struct ckpt_ctx *ctx, struct mm_struct *mm,
 
 /*
  * New pages for the batch, not zeroed (the image fills them), charged
- * to @mm's memory cgroup as a fault would. Return: 0 or -ENOMEM.
+ * to @mm's memory cgroup as a fault would. b->pages is all NULL: what
+ * the per-CPU lists hold comes in one call, the rest one by one.
+ * Return: 0 or -ENOMEM.
  */
 static int ckpt_alloc_pages(struct ckpt_ctx *ctx, struct mm_struct *mm,
 			    struct ckpt_restore_batch *b, int nr)
 {
 	int i;
 
+	alloc_pages_bulk_array(GFP_HIGHUSER_MOVABLE, nr, b->pages);
 	for (i = 0; i < nr; i++) {
 		/* x86_64 has no highmem: every page has a kernel address */
-		b->pages[i] = alloc_page(GFP_HIGHUSER_MOVABLE);
+		if (!b->pages[i])
+			b->pages[i] = alloc_page(GFP_HIGHUSER_MOVABLE);
 		if (!b->pages[i] ||
 		    mem_cgroup_charge(page_folio(b->pages[i]), mm, GFP_KERNEL))
 			return ckpt_err(ctx, -ENOMEM,
