@@ -55,14 +55,28 @@ static const char *cr_prog = "cr";
 
 /* ---- messages --------------------------------------------------------- */
 
+/*
+ * One write(2) a message: the lines of processes writing at once do not
+ * mix, and the tasks of MakeForest, which share the tool's memory, share
+ * no stdio state with it either
+ */
 static inline void cr_vmsg(int errnum, const char *fmt, va_list ap)
 {
+	char buf[2048];
+	size_t n;
+
 	fflush(stdout);
-	fprintf(stderr, "%s: ", cr_prog);
-	vfprintf(stderr, fmt, ap);
-	if (errnum)
-		fprintf(stderr, ": %s", strerror(errnum));
-	fputc('\n', stderr);
+	n = snprintf(buf, sizeof(buf), "%s: ", cr_prog);
+	if (n < sizeof(buf))
+		n += vsnprintf(buf + n, sizeof(buf) - n, fmt, ap);
+	if (errnum && n < sizeof(buf))
+		n += snprintf(buf + n, sizeof(buf) - n, ": %s",
+			      strerror(errnum));
+	if (n > sizeof(buf) - 2)
+		n = sizeof(buf) - 2;	/* cut, but still a line */
+	buf[n++] = '\n';
+	if (write(STDERR_FILENO, buf, n) < 0)
+		return;		/* nowhere to say it */
 }
 
 /* "prog: message" on stderr. */

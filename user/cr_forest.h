@@ -389,23 +389,28 @@ static void cr_forest_child(void *arg)
 /*
  * Make the task of node i (as pid, or any pid if 0; with the namespace
  * flags ns) running cr_forest_task(). It shares our address space and
- * runs on its stack slot; a tree too large for a mapping per stack gets
- * copies of it instead. Returns its pid, 0 in the task if copied, or -1.
+ * runs on its stack slot; without room for one (a tree too large for a
+ * mapping per stack) it gets a copy of it instead. Returns its pid, 0 in
+ * the task if copied, or -1.
  */
 static inline pid_t cr_forest_make(struct cr_forest *f, int i, pid_t pid,
 				   uint64_t ns)
 {
-	char *stack = f->stacks + (size_t)i * CR_TASK_SLOT + 4096;
 	struct clone_args a = {
 		.flags = CLONE_VM | ns,
 		.exit_signal = SIGCHLD,
-		.stack = (uintptr_t)stack,
 		.stack_size = CR_TASK_STACK,
 	};
+	char *stack;
 	long ret;
 
+	/* out of address space or of mappings (vm.max_map_count) */
+	if (!f->stacks)
+		return cr_clone_pid(pid, ns);
+	stack = f->stacks + (size_t)i * CR_TASK_SLOT + 4096;
 	if (mprotect(stack, CR_TASK_STACK, PROT_READ | PROT_WRITE))
-		return cr_clone_pid(pid, ns);	/* out of mappings */
+		return cr_clone_pid(pid, ns);
+	a.stack = (uintptr_t)stack;
 	if (pid > 0) {
 		a.set_tid = (uintptr_t)&pid;
 		a.set_tid_size = 1;
@@ -475,8 +480,8 @@ static inline int cr_forest_spawn(struct cr_forest *f, int i)
 /*
  * Set up node i in the task just created for it (a byte to its creator
  * on nd->setup when its session and group are in place), make its own
- * nodes. It shares the address space of its creator (all but the root
- * made by a ghost, or a tree too large): it writes nothing there but its
+ * nodes. It shares the address space of its creator (unless made by a
+ * ghost or without room for a stack): it writes nothing there but its
  * own stack, and errno (one for all, read only for an error message).
  */
 static void cr_forest_task(struct cr_forest *f, int i)
@@ -504,8 +509,11 @@ static void cr_forest_task(struct cr_forest *f, int i)
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
 		/* its creator did not wait: it may be gone already */
 		if (nd->creator >= 0 &&
-		    getppid() != f->nodes[nd->creator].e.pid)
-			goto fail;
+		    getppid() != f->nodes[nd->creator].e.pid) {
+			cr_error("rebuilding pid %d: pid %d that made it is gone",
+				 e->pid, f->nodes[nd->creator].e.pid);
+			_exit(CR_EXIT_FAIL);
+		}
 	}
 	if (e->sid == e->pid) {
 		if (setsid() < 0)
@@ -562,9 +570,12 @@ static void cr_forest_task(struct cr_forest *f, int i)
 		if (ke->flags & CKPT_TREE_ZOMBIE)
 			waitid(P_PID, ke->pid, &si, WEXITED | WNOWAIT | __WALL);
 	}
-	/* On success this task becomes the restored one. */
-	sys_restart(0, f->kfd, f->flags, f->logfd);
-	cr_perror("pid %d: restart(0)", e->pid);
+	/*
+	 * On success this task becomes the restored one. On failure, its
+	 * error (errno is shared by the tasks).
+	 */
+	k = cr_raw4(__NR_restart, 0, f->kfd, f->flags, f->logfd);
+	cr_error("pid %d: restart(0): %s", e->pid, strerror(-k));
 	_exit(CR_EXIT_FAIL);
 fail:
 	cr_perror("rebuilding pid %d", e->pid);
@@ -637,12 +648,11 @@ static inline pid_t cr_forest_grow(struct cr_forest *f)
 		cr_perror("pipe");
 		return -1;
 	}
+	/* without room for them (RLIMIT_AS), the tasks get copies */
 	f->stacks = mmap(NULL, (size_t)f->n * CR_TASK_SLOT, PROT_NONE,
 			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-	if (f->stacks == MAP_FAILED) {
-		cr_perror("cannot reserve the stacks of %d tasks", f->n);
-		return -1;
-	}
+	if (f->stacks == MAP_FAILED)
+		f->stacks = NULL;
 	cr_forest_of = f;
 	fflush(NULL);
 	if (f->root_lead) {
