@@ -1199,7 +1199,10 @@ static void *ckpt_file_restore(struct ckpt_ctx *ctx, struct ckpt_hdr *hdr,
 	if (h->file_type < CKPT_FILE_TYPE_MAX)
 		kind = ckpt_file_kinds[array_index_nospec(h->file_type,
 							  CKPT_FILE_TYPE_MAX)];
-	if (kind)
+	ret = ckpt_par_file_check(ctx, h);
+	if (ret)
+		file = ERR_PTR(ret);
+	else if (kind)
 		file = kind->restore(ctx, h);
 	else
 		file = ERR_PTR(ckpt_err(ctx, -EINVAL, "unknown file type %u",

@@ -171,7 +171,7 @@ static struct file *ckpt_epoll_restore(struct ckpt_ctx *ctx,
 		return ERR_PTR(ckpt_err(ctx, PTR_ERR(file), "cannot make an epoll instance"));
 	}
 	r->file = get_file(file);
-	list_add_tail(&r->list, &ctx->epolls);
+	list_add_tail(&r->list, &ckpt_local(ctx)->epolls);
 	spin_lock(&file->f_lock);
 	file->f_flags |= f->f_flags & O_NONBLOCK;
 	spin_unlock(&file->f_lock);
@@ -264,7 +264,7 @@ int ckpt_epoll_add_watches(struct ckpt_ctx *ctx)
 	struct ckpt_epoll_restore *r, *tmp;
 	int ret = 0;
 
-	list_for_each_entry_safe(r, tmp, &ctx->epolls, list) {
+	list_for_each_entry_safe(r, tmp, &ckpt_local(ctx)->epolls, list) {
 		if (!ret)
 			ret = ckpt_epoll_add(ctx, r);
 		ckpt_epoll_restore_free(r);
@@ -274,13 +274,14 @@ int ckpt_epoll_add_watches(struct ckpt_ctx *ctx)
 
 /**
  * ckpt_epoll_free - forget the epoll instances whose watches were not added
- * @ctx: restart context (a restart that failed)
+ * @l: the state of the task (or context) that restored them, whose
+ *	restart failed
  */
-void ckpt_epoll_free(struct ckpt_ctx *ctx)
+void ckpt_epoll_free(struct ckpt_local *l)
 {
 	struct ckpt_epoll_restore *r, *tmp;
 
-	list_for_each_entry_safe(r, tmp, &ctx->epolls, list)
+	list_for_each_entry_safe(r, tmp, &l->epolls, list)
 		ckpt_epoll_restore_free(r);
 }
 

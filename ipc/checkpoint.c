@@ -96,11 +96,17 @@ struct ckpt_ipc_restore {
 	unsigned int nr_undo;
 };
 
-/* The caller's ctx->ipc, made for its IPC namespace when first needed */
+/*
+ * The caller's ctx->ipc, made for its IPC namespace when first needed,
+ * with ctx->ipc_lock held: tasks restoring in parallel make the empty
+ * SEM_UNDO lists of their thread groups at once (an image with an IPC
+ * namespace of its own is restored in image order)
+ */
 static struct ckpt_ipc_restore *ckpt_ipc_state(struct ckpt_ctx *ctx)
 {
 	struct ckpt_ipc_restore *ir = ctx->ipc;
 
+	lockdep_assert_held(&ctx->ipc_lock);
 	if (ir)
 		return ir;
 	ir = kzalloc(sizeof(*ir), GFP_KERNEL_ACCOUNT);
@@ -1310,7 +1316,15 @@ static void *ckpt_ipc_ns_restore(struct ckpt_ctx *ctx, struct ckpt_hdr *hdr,
 			       "the tree had an IPC namespace of its own: restart it in a new one");
 		goto out;
 	}
+	/* the index sees an IPC namespace of the tree's own */
+	if (ckpt_local(ctx)->par) {
+		ret = ckpt_err(ctx, -EINVAL,
+			       "an IPC namespace of the tree's own in a section restored in parallel");
+		goto out;
+	}
+	mutex_lock(&ctx->ipc_lock);
 	ir = ckpt_ipc_state(ctx);
+	mutex_unlock(&ctx->ipc_lock);
 	if (IS_ERR(ir)) {
 		ret = PTR_ERR(ir);
 		goto out;
@@ -1375,18 +1389,23 @@ out:
  */
 static int ckpt_adopt_shm(struct ckpt_ctx *ctx, pid_t self)
 {
-	struct ckpt_ipc_restore *ir = ctx->ipc;
+	struct ckpt_ipc_restore *ir;
 	struct kern_ipc_perm *perm;
 	struct shmid_kernel *shp;
 	struct task_struct *maker;
 	unsigned int i;
+	int ret = 0;
 
+	mutex_lock(&ctx->ipc_lock);
+	ir = ctx->ipc;
 	for (i = 0; ir && i < ir->nr_shm; i++) {
 		if (ir->shm[i].creator != self)
 			continue;
 		perm = ckpt_ipc_lock(ctx, ir->ns, CKPT_IPC_SHM, ir->shm[i].id);
-		if (IS_ERR(perm))
-			return PTR_ERR(perm);
+		if (IS_ERR(perm)) {
+			ret = PTR_ERR(perm);
+			break;
+		}
 		shp = container_of(perm, struct shmid_kernel, shm_perm);
 		maker = list_empty(&shp->shm_clist) ? NULL : shp->shm_creator;
 		if (maker && maker != current) {
@@ -1401,7 +1420,8 @@ static int ckpt_adopt_shm(struct ckpt_ctx *ctx, pid_t self)
 		ckpt_ipc_unlock(perm, CKPT_IPC_SHM);
 		ir->shm[i].creator = 0;
 	}
-	return 0;
+	mutex_unlock(&ctx->ipc_lock);
+	return ret;
 }
 
 /* Make the caller's SEM_UNDO list @ulp (NULL: none) */
@@ -1573,35 +1593,40 @@ static void *ckpt_sem_undo_restore(struct ckpt_ctx *ctx, struct ckpt_hdr *hdr,
 	if (IS_ERR(h))
 		return h;
 	*objref = h->objref;
+	mutex_lock(&ctx->ipc_lock);
 	ir = ckpt_ipc_state(ctx);
 	if (IS_ERR(ir)) {
 		ret = PTR_ERR(ir);
-		goto out;
+		goto unlock;
 	}
 	/* adjustments only on arrays this restart made */
 	if (h->nr && (!ir->own || ir->ns != current->nsproxy->ipc_ns)) {
 		ret = ckpt_err(ctx, -EINVAL,
 			       "SEM_UNDO adjustments outside an IPC namespace of the tree's own");
-		goto out;
+		goto unlock;
 	}
 	ret = -ENOMEM;
 	undo = krealloc_array(ir->undo, ir->nr_undo + 1, sizeof(*undo),
 			      GFP_KERNEL_ACCOUNT);
 	if (!undo)
-		goto out;
+		goto unlock;
 	ir->undo = undo;
 	ulp = kzalloc(sizeof(*ulp), GFP_KERNEL_ACCOUNT);
 	if (!ulp)
-		goto out;
+		goto unlock;
 	spin_lock_init(&ulp->lock);
 	refcount_set(&ulp->refcnt, 1);
 	INIT_LIST_HEAD(&ulp->list_proc);
 	/* the restart's reference, until every task that names it has it */
 	ir->undo[ir->nr_undo++] = ulp;
+	mutex_unlock(&ctx->ipc_lock);
 	ckpt_set_undo_list(ulp);
 	ret = 0;
 	for (i = 0; !ret && i < h->nr; i++)
 		ret = ckpt_restore_sem_adj(ctx, ulp);
+	goto out;
+unlock:
+	mutex_unlock(&ctx->ipc_lock);
 out:
 	ckpt_hdr_put(ctx, h);
 	return ret ? ERR_PTR(ret) : ulp;

@@ -642,7 +642,7 @@ static int ckpt_check_mm_hdr(struct ckpt_ctx *ctx, struct ckpt_hdr_mm *h)
 	if (h->nr_vmas > sysctl_max_map_count)
 		return ckpt_err(ctx, -EINVAL, "too many VMAs (%u)", h->nr_vmas);
 	/* as a set-id exec with suid_dumpable 2 leaves it: a privilege */
-	if (h->dumpable == SUID_DUMP_ROOT && !ctx->may_relink_exe)
+	if (h->dumpable == SUID_DUMP_ROOT && !ckpt_local(ctx)->may_relink_exe)
 		return ckpt_err(ctx, -EPERM,
 				"dumpable 2 (dumped as root) needs CAP_CHECKPOINT_RESTORE");
 	if (h->def_flags & ~(CKPT_MM_LOCK_FUTURE | CKPT_MM_THP_DISABLE |
@@ -687,7 +687,7 @@ static int ckpt_restore_exe(struct ckpt_ctx *ctx, struct mm_struct *mm,
 	 * Naming a set-id program as one's executable is PR_SET_MM_MAP's
 	 * privilege (CAP_CHECKPOINT_RESTORE): audit and LSMs trust it.
 	 */
-	if (!ret && !ctx->may_relink_exe && is_sxid(mode))
+	if (!ret && !ckpt_local(ctx)->may_relink_exe && is_sxid(mode))
 		ret = -EPERM;
 	if (!ret)
 		ret = replace_mm_exe_file(mm, file);
@@ -937,25 +937,26 @@ int ckpt_read_pages(struct ckpt_ctx *ctx, u64 limit, ckpt_put_page_t put,
 		    void *arg)
 {
 	const size_t data_off = CKPT_PAGES_BATCH * sizeof(u64);
+	struct ckpt_local *l = ckpt_local(ctx);
 	u64 next = 0, *addrs;
 	int i, nr, ret;
 
-	if (!ctx->pgbuf) {
-		ctx->pgbuf = __vmalloc(data_off + CKPT_PAGES_BATCH * PAGE_SIZE,
-				       GFP_KERNEL_ACCOUNT);
-		if (!ctx->pgbuf)
+	if (!l->pgbuf) {
+		l->pgbuf = __vmalloc(data_off + CKPT_PAGES_BATCH * PAGE_SIZE,
+				     GFP_KERNEL_ACCOUNT);
+		if (!l->pgbuf)
 			return -ENOMEM;
 	}
-	addrs = ctx->pgbuf;
+	addrs = l->pgbuf;
 
 	for (;;) {
 		nr = ckpt_read_page_addrs(ctx, addrs, limit, &next);
 		if (nr <= 0)
 			return nr;
-		ret = ckpt_kread(ctx, ctx->pgbuf + data_off, nr * PAGE_SIZE);
+		ret = ckpt_kread(ctx, l->pgbuf + data_off, nr * PAGE_SIZE);
 		for (i = 0; !ret && i < nr; i++)
 			ret = put(ctx, addrs[i],
-				  ctx->pgbuf + data_off + i * PAGE_SIZE, arg);
+				  l->pgbuf + data_off + i * PAGE_SIZE, arg);
 		if (ret)
 			return ret;
 		if (fatal_signal_pending(current))

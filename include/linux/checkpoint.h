@@ -39,6 +39,7 @@ struct k_itimer;
 struct ipc_namespace;
 struct net;
 struct ckpt_ipc_restore;
+struct ckpt_par;
 
 /* The flags checkpoint() and restart() know; other bits are refused */
 #define CHECKPOINT_USER_FLAGS	CHECKPOINT_SUBTREE
@@ -82,18 +83,34 @@ struct ckpt_timer_restore {
 };
 
 /**
- * struct ckpt_task_restore - a task restoring itself, during its turn
+ * struct ckpt_group_restore - a thread group being restored
+ * @pending: the group's pending signals (with its leader's own), from
+ *	its leader's restore until its last task's
+ * @timers: its POSIX timers, made by the leader, armed by the last task
+ *	(sorted by id once all are made)
+ * @nr_timers: entries of @timers
+ * @left: its tasks that have not finished restoring themselves; the one
+ *	that takes it to 0 sends the group's part of @pending and arms
+ *	@timers
+ */
+struct ckpt_group_restore {
+	struct ckpt_pending pending;
+	struct ckpt_timer_restore *timers;
+	unsigned int nr_timers;
+	atomic_t left;
+};
+
+/**
+ * struct ckpt_task_restore - a task restoring itself
  * @idx: its index in ctx->tasks
  * @entry: its tree entry
  * @leader: it leads its thread group
- * @last: it is the last task of its thread group in image order
- * @pending: its pending signals, sent at the end of its turn
+ * @pending: its pending signals, sent at the end of its restore
  */
 struct ckpt_task_restore {
 	int idx;
 	const struct ckpt_hdr_tree_task *entry;
 	bool leader;
-	bool last;
 	struct ckpt_pending pending;
 };
 
@@ -151,6 +168,7 @@ enum ckpt_stat {
 	CKPT_ST_TASKS,		/* restart: per-task restore, summed */
 	CKPT_ST_TASK_MAX,	/* restart: the longest one */
 	CKPT_ST_HANDOFF,	/* restart: turns passed until taken, summed */
+	CKPT_ST_INDEX,		/* restart: the image's task sections found */
 	CKPT_ST_NR_TIMES,
 	CKPT_ST_IO_CALLS = CKPT_ST_NR_TIMES,	/* write or read calls */
 	CKPT_ST_PAGES_SCANNED,	/* checkpoint: present PTEs looked at */
@@ -158,6 +176,8 @@ enum ckpt_stat {
 	CKPT_ST_PAGES_SKIPPED,	/* checkpoint: zero or file pages */
 	CKPT_ST_VMAS_SKIPPED,	/* checkpoint: no private page possible */
 	CKPT_ST_PAGES_COPIED,	/* restart: copied to a page already there */
+	CKPT_ST_TASKS_PAR,	/* restart: tasks restored in parallel */
+	CKPT_ST_TASKS_SERIAL,	/* restart in parallel: tasks restored alone */
 	CKPT_ST_NR
 };
 
@@ -177,14 +197,60 @@ struct ckpt_readahead {
 };
 
 /**
+ * struct ckpt_local - what one user of a context has to itself
+ * @pos: bytes of the image written or read so far (its image offset)
+ * @fpos: restart in parallel: the file offset of @pos (positional reads)
+ * @end: restart in parallel: where the task's section ends
+ * @nr_records: records written or read so far
+ * @ra: restart: the image read ahead
+ * @pgbuf: page staging buffer (CKPT_PAGES_BATCH pages)
+ * @par: restart: a task restoring itself in parallel with others, from
+ *	its own section by positional reads
+ * @serial: restart in parallel: its section has records that only a
+ *	task restoring alone may read (ckpt_par_record_ok())
+ * @reissued_nr: restart: the system call the restored task re-issues
+ * @may_relink_exe: restart: the task, before it took the image's
+ *	credentials, had the right to name any executable
+ *	(PR_SET_MM_MAP's CAP_CHECKPOINT_RESTORE)
+ * @may_repair_tcp: restart: the task, before it took the image's
+ *	credentials, had CAP_NET_ADMIN over its network namespace: the
+ *	right to use TCP repair (net/ipv4/checkpoint.c)
+ * @epolls: restart: epoll instances of the files table being restored,
+ *	whose watches are added once it is installed
+ *	(fs/eventpoll_checkpoint.c)
+ * @group: restart: the thread group of the task restoring itself
+ *
+ * A checkpoint, a restart in image order and the coordinator use the
+ * context's own (ckpt_ctx.own); a task restoring itself in parallel
+ * with others has its own (kernel/checkpoint/parallel.c). Reach it with
+ * ckpt_local().
+ */
+struct ckpt_local {
+	loff_t pos;
+	loff_t fpos;
+	loff_t end;
+	u64 nr_records;
+	struct ckpt_readahead ra;
+	void *pgbuf;
+	bool par;
+	bool serial;
+	long reissued_nr;
+	bool may_relink_exe;
+	bool may_repair_tcp;
+	struct list_head epolls;
+	struct ckpt_group_restore *group;
+};
+
+/**
  * struct ckpt_ctx - state of one checkpoint or restart operation
  * @id: checkpoint id (checkpoint) or id found in the image (restart)
  * @uflags: flags given by the caller
  * @kflags: CKPT_CTX_* flags
  * @file: the image stream
  * @logfile: where messages go, or NULL
- * @pos: bytes of the image written or read so far
- * @nr_records: records written or read so far
+ * @own: the image position and per-task restore state of the context's
+ *	user, unless a task restores itself in parallel with others
+ *	(struct ckpt_local; reach it with ckpt_local())
  * @root_task: root of the checkpointed or restarted tree
  * @tasks: tasks in traversal (image) order, each with a reference
  * @nr_tasks: number of entries in @tasks
@@ -207,33 +273,21 @@ struct ckpt_readahead {
  * @stage: restart: enum ckpt_restart_stage
  * @nr_joined: restart: tasks of @tasks that called restart(0, ...)
  * @active: restart: index of the task whose turn it is to restore
- * @started: restart: tasks[0..started-1] began restoring themselves
+ * @started: restart in image order: tasks[0..started-1] began restoring
+ *	themselves
  * @waitq: restart: tasks wait here for the tree and the outcome
  * @coordq: restart: the coordinator waits here for the tasks
  * @coord_uts_ns: restart: the coordinator's UTS namespace (not a reference)
  * @ns_flags: checkpoint: CKPT_IMAGE_OWN_* namespaces of the root
  * @xstate_size: size of each saved FPU state
- * @pgbuf: page staging buffer (CKPT_PAGES_BATCH pages)
- * @ra: restart: the image read ahead
- * @reissued_nr: restart: the system call a restored task re-issues
- * @group_pending: restart: the pending signals of the thread group being
- *	restored, from its leader's turn until its last task's
- * @may_relink_exe: restart: the task whose turn it is had, before it took
- *	the image's credentials, the right to name any executable
- *	(PR_SET_MM_MAP's CAP_CHECKPOINT_RESTORE)
- * @may_repair_tcp: restart: the task whose turn it is had, before it took
- *	the image's credentials, CAP_NET_ADMIN over its network namespace:
- *	the right to use TCP repair (net/ipv4/checkpoint.c)
- * @timers: restart: the POSIX timers of the thread group being restored,
- *	until its last task arms them (sorted by id once all are made)
- * @nr_timers: entries of @timers
+ * @groups: restart: each task's thread group, once its leader made it
+ * @leader_of: restart: index in @tasks of each task's group leader
+ * @par: restart: the parallel restore, or NULL (restart in image order)
  * @coord_ipc_ns: restart: the coordinator's IPC namespace (not a reference)
  * @coord_net_ns: restart: the coordinator's network namespace (not a
  *	reference)
  * @ipc: restart: the SysV IPC namespace being restored (ipc/checkpoint.c)
- * @epolls: restart: epoll instances of the files table being restored,
- *	whose watches are added once it is installed
- *	(fs/eventpoll_checkpoint.c)
+ * @ipc_lock: restart: makes @ipc and grows its list of SEM_UNDO lists
  * @turn_passed: restart: ktime_get_ns() when the turn was last passed
  * @stats: enum ckpt_stat: ns or counts
  */
@@ -243,8 +297,7 @@ struct ckpt_ctx {
 	unsigned int kflags;
 	struct file *file;
 	struct file *logfile;
-	loff_t pos;
-	u64 nr_records;
+	struct ckpt_local own;
 
 	struct task_struct *root_task;
 	struct task_struct **tasks;
@@ -278,21 +331,43 @@ struct ckpt_ctx {
 	struct uts_namespace *coord_uts_ns;
 	u32 ns_flags;
 	u32 xstate_size;
-	void *pgbuf;
-	struct ckpt_readahead ra;
-	long reissued_nr;
-	bool may_relink_exe;
-	bool may_repair_tcp;
-	struct ckpt_pending group_pending;
-	struct ckpt_timer_restore *timers;
-	unsigned int nr_timers;
+	struct ckpt_group_restore **groups;
+	int *leader_of;
+	struct ckpt_par *par;
 	struct ipc_namespace *coord_ipc_ns;
 	struct net *coord_net_ns;
 	struct ckpt_ipc_restore *ipc;
-	struct list_head epolls;
+	struct mutex ipc_lock;
 	u64 turn_passed;
 	atomic64_t stats[CKPT_ST_NR];
 };
+
+struct ckpt_local *ckpt_par_local(struct ckpt_ctx *ctx);
+
+/**
+ * ckpt_local - the image position and per-task state of the caller
+ * @ctx: checkpoint context
+ *
+ * Return: the caller's own when it is a task restoring itself in
+ * parallel with others, else the context's.
+ */
+static inline struct ckpt_local *ckpt_local(struct ckpt_ctx *ctx)
+{
+	if (likely(!READ_ONCE(ctx->par)))
+		return &ctx->own;
+	return ckpt_par_local(ctx);
+}
+
+/**
+ * ckpt_pos - the caller's image offset, for messages
+ * @ctx: checkpoint context
+ *
+ * Return: bytes of the image written or read so far.
+ */
+static inline loff_t ckpt_pos(struct ckpt_ctx *ctx)
+{
+	return ckpt_local(ctx)->pos;
+}
 
 /**
  * ckpt_stat_add - count for the operation's statistics
@@ -485,7 +560,7 @@ int ckpt_collect_fs(struct ckpt_ctx *ctx, struct task_struct *t);
 
 /* fs/eventpoll_checkpoint.c */
 int ckpt_epoll_add_watches(struct ckpt_ctx *ctx);
-void ckpt_epoll_free(struct ckpt_ctx *ctx);
+void ckpt_epoll_free(struct ckpt_local *l);
 
 /* ipc/checkpoint.c */
 bool ckpt_file_is_sysvshm(struct file *file);
@@ -501,8 +576,11 @@ int ckpt_save_posix_timers(struct ckpt_ctx *ctx, struct task_struct *t,
 int ckpt_restore_posix_timers(struct ckpt_ctx *ctx, u32 nr, s32 next_id);
 int ckpt_queue_timer_signal(struct ckpt_ctx *ctx, kernel_siginfo_t *info,
 			    bool shared);
-int ckpt_arm_posix_timers(struct ckpt_ctx *ctx);
-void ckpt_free_posix_timers(struct ckpt_ctx *ctx);
+int ckpt_arm_posix_timers(struct ckpt_ctx *ctx, struct ckpt_group_restore *g);
+void ckpt_free_posix_timers(struct ckpt_group_restore *g);
+
+/* kernel/checkpoint/parallel.c */
+int ckpt_par_file_check(struct ckpt_ctx *ctx, const struct ckpt_hdr_file *h);
 
 /* kernel/checkpoint/tree.c */
 const struct ckpt_hdr_tree_task *ckpt_tree_find(struct ckpt_ctx *ctx,

@@ -66,7 +66,7 @@ static int ckpt_write_tail(struct ckpt_ctx *ctx)
 		.h.type = CKPT_HDR_TAIL,
 		.h.len = sizeof(tail),
 		.magic = CKPT_TAIL_MAGIC,
-		.nr_records = ctx->nr_records,
+		.nr_records = ctx->own.nr_records,
 	};
 
 	return ckpt_write_obj(ctx, &tail.h);
@@ -301,11 +301,11 @@ long do_checkpoint(struct ckpt_ctx *ctx, pid_t pid)
 	if (ret) {
 		if (!ckpt_get_error(ctx))
 			ckpt_err(ctx, ret, "checkpoint failed at offset %lld",
-				 ctx->pos);
+				 ctx->own.pos);
 		return ret;
 	}
 	ckpt_msg(ctx, "checkpoint %llu of pid %d: %d tasks, %lld bytes, %llu records",
-		 ctx->id, task_pid_vnr(ctx->root_task), ctx->nr_tree, ctx->pos,
-		 ctx->nr_records);
+		 ctx->id, task_pid_vnr(ctx->root_task), ctx->nr_tree, ctx->own.pos,
+		 ctx->own.nr_records);
 	return ctx->id;
 }

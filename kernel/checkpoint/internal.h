@@ -63,6 +63,8 @@ int ckpt_obj_check_visited(struct ckpt_ctx *ctx);
 int ckpt_collect_task(struct ckpt_ctx *ctx, struct task_struct *t);
 int ckpt_checkpoint_task(struct ckpt_ctx *ctx, struct task_struct *t);
 int ckpt_restore_task(struct ckpt_ctx *ctx, int idx);
+int ckpt_groups_alloc(struct ckpt_ctx *ctx);
+void ckpt_groups_free(struct ckpt_ctx *ctx);
 bool ckpt_task_frozen(struct task_struct *t);
 
 /* kernel/checkpoint/tree.c */
@@ -131,5 +133,19 @@ static inline int ckpt_get_error(struct ckpt_ctx *ctx)
 {
 	return READ_ONCE(ctx->err);
 }
+
+/* parallel.c */
+bool ckpt_par_record_ok(u32 type);
+int ckpt_par_setup(struct ckpt_ctx *ctx);
+void ckpt_par_free(struct ckpt_ctx *ctx);
+int ckpt_par_wait_start(struct ckpt_ctx *ctx, int idx);
+bool ckpt_par_started(struct ckpt_ctx *ctx, int idx);
+int ckpt_par_done(struct ckpt_ctx *ctx, int idx, int ret);
+bool ckpt_par_all_done(struct ckpt_ctx *ctx);
+int ckpt_par_wait_others(struct ckpt_ctx *ctx, int idx);
+int ckpt_par_wait_obj(struct ckpt_ctx *ctx, bool (*found)(void *arg),
+		      void *arg);
+void ckpt_par_obj_added(struct ckpt_ctx *ctx);
+int ckpt_par_finish(struct ckpt_ctx *ctx);
 
 #endif /* _KERNEL_CHECKPOINT_INTERNAL_H */

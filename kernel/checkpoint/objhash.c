@@ -5,6 +5,9 @@
  * that. At checkpoint objects are found by pointer, at restart by tag.
  * Every object in the hash holds a reference taken by its type's
  * ref_grab, dropped when the context goes away.
+ *
+ * At restart, tasks restoring themselves in parallel look objects up
+ * and add them under the hash's spinlock; a checkpoint is one task.
  */
 #define pr_fmt(fmt) "checkpoint: " fmt
 
@@ -34,6 +37,7 @@ struct ckpt_objhash {
 	DECLARE_HASHTABLE(by_ref, CKPT_OBJHASH_BITS);
 	struct list_head list;
 	int next_objref;
+	spinlock_t lock;	/* restart: the tables and the list */
 };
 
 static const struct ckpt_obj_ops *ckpt_obj_ops_table[CKPT_OBJ_MAX];
@@ -97,6 +101,7 @@ int ckpt_objhash_alloc(struct ckpt_ctx *ctx)
 	hash_init(oh->by_ptr);
 	hash_init(oh->by_ref);
 	INIT_LIST_HEAD(&oh->list);
+	spin_lock_init(&oh->lock);
 	oh->next_objref = 1;
 	ctx->objhash = oh;
 	return 0;
@@ -142,15 +147,10 @@ static struct ckpt_obj *ckpt_obj_find_ref(struct ckpt_objhash *oh, int objref)
 	return NULL;
 }
 
-static struct ckpt_obj *ckpt_obj_add(struct ckpt_objhash *oh, void *ptr,
-				     int objref,
-				     const struct ckpt_obj_ops *ops,
-				     bool restored)
+static void ckpt_obj_insert(struct ckpt_objhash *oh, struct ckpt_obj *obj,
+			    void *ptr, int objref,
+			    const struct ckpt_obj_ops *ops, bool restored)
 {
-	struct ckpt_obj *obj = kmalloc(sizeof(*obj), GFP_KERNEL_ACCOUNT);
-
-	if (!obj)
-		return NULL;
 	obj->ptr = ptr;
 	obj->objref = objref;
 	obj->tree_refs = 0;
@@ -164,7 +164,43 @@ static struct ckpt_obj *ckpt_obj_add(struct ckpt_objhash *oh, void *ptr,
 	hash_add(oh->by_ptr, &obj->by_ptr, (unsigned long)ptr);
 	hash_add(oh->by_ref, &obj->by_ref, objref);
 	list_add_tail(&obj->list, &oh->list);
+}
+
+static struct ckpt_obj *ckpt_obj_add(struct ckpt_objhash *oh, void *ptr,
+				     int objref,
+				     const struct ckpt_obj_ops *ops,
+				     bool restored)
+{
+	struct ckpt_obj *obj = kmalloc(sizeof(*obj), GFP_KERNEL_ACCOUNT);
+
+	if (obj)
+		ckpt_obj_insert(oh, obj, ptr, objref, ops, restored);
 	return obj;
+}
+
+/* Restart: look an objref up with the hash locked */
+static struct ckpt_obj *ckpt_obj_lookup(struct ckpt_objhash *oh, int objref)
+{
+	struct ckpt_obj *obj;
+
+	spin_lock(&oh->lock);
+	obj = ckpt_obj_find_ref(oh, objref);
+	spin_unlock(&oh->lock);
+	return obj;
+}
+
+struct ckpt_obj_wait {
+	struct ckpt_objhash *oh;
+	int objref;
+	struct ckpt_obj *obj;
+};
+
+static bool ckpt_obj_arrived(void *arg)
+{
+	struct ckpt_obj_wait *w = arg;
+
+	w->obj = ckpt_obj_lookup(w->oh, w->objref);
+	return w->obj;
 }
 
 /**
@@ -385,18 +421,31 @@ int ckpt_obj_check_visited(struct ckpt_ctx *ctx)
  * @objref: tag from the image
  * @type: the type the caller expects
  *
+ * A task restoring itself in parallel with others waits for a tag that
+ * a task before it may still make (ckpt_par_wait_obj()).
+ *
  * Return: the object (the hash keeps its reference) or an ERR_PTR with
- * -EINVAL for an unknown tag or a tag of another type.
+ * -EINVAL for an unknown tag or a tag of another type, -EINTR when the
+ * restart ended meanwhile.
  */
 void *ckpt_obj_fetch(struct ckpt_ctx *ctx, int objref, enum ckpt_obj_type type)
 {
 	const struct ckpt_obj_ops *ops = ckpt_obj_ops_of(type);
-	struct ckpt_obj *obj = ckpt_obj_find_ref(ctx->objhash, objref);
+	struct ckpt_obj_wait w = { .oh = ctx->objhash, .objref = objref };
+	struct ckpt_obj *obj = ckpt_obj_lookup(ctx->objhash, objref);
+	int ret;
 
+	/* restoring in parallel: a task before the caller may still make it */
+	if (!obj) {
+		ret = ckpt_par_wait_obj(ctx, ckpt_obj_arrived, &w);
+		if (ret == -EINTR)
+			return ERR_PTR(ret);
+		obj = w.obj;
+	}
 	if (!obj || obj->ops != ops)
 		return ERR_PTR(ckpt_err(ctx, -EINVAL,
 					"objref %d before offset %lld is not a known %s",
-					objref, ctx->pos,
+					objref, ckpt_pos(ctx),
 					ops ? ops->name : "object"));
 	return obj->ptr;
 }
@@ -415,9 +464,11 @@ void *ckpt_obj_fetch(struct ckpt_ctx *ctx, int objref, enum ckpt_obj_type type)
 void *ckpt_obj_restore(struct ckpt_ctx *ctx, enum ckpt_obj_type type)
 {
 	const struct ckpt_obj_ops *ops = ckpt_obj_ops_of(type);
+	struct ckpt_objhash *oh = ctx->objhash;
 	struct ckpt_hdr_objref ref;
 	struct ckpt_obj *obj;
 	int objref = 0;
+	bool used;
 	void *ptr;
 	int ret;
 
@@ -446,21 +497,27 @@ void *ckpt_obj_restore(struct ckpt_ctx *ctx, enum ckpt_obj_type type)
 		return ERR_PTR(ckpt_err(ctx, -EINVAL,
 					"expected a %s object, found record %s (type %u) before offset %lld",
 					ops->name, ckpt_hdr_name(ref.h.type),
-					ref.h.type, ctx->pos));
+					ref.h.type, ckpt_pos(ctx)));
 
 	ptr = ops->restore(ctx, &ref.h, &objref);
 	if (IS_ERR(ptr))
 		return ptr;
-	if (objref <= 0 || ckpt_obj_find_ref(ctx->objhash, objref)) {
-		ckpt_obj_drop(ops, ptr, true);
+	obj = kmalloc(sizeof(*obj), GFP_KERNEL_ACCOUNT);
+	spin_lock(&oh->lock);
+	used = objref <= 0 || ckpt_obj_find_ref(oh, objref);
+	if (obj && !used)
+		ckpt_obj_insert(oh, obj, ptr, objref, ops, true);
+	spin_unlock(&oh->lock);
+	/* the hash took its own reference; drop restore's */
+	ckpt_obj_drop(ops, ptr, true);
+	if (used) {
+		kfree(obj);
 		return ERR_PTR(ckpt_err(ctx, -EINVAL,
 					"%s objref %d is invalid or used twice",
 					ops->name, objref));
 	}
-	obj = ckpt_obj_add(ctx->objhash, ptr, objref, ops, true);
-	/* the hash took its own reference; drop restore's */
-	ckpt_obj_drop(ops, ptr, true);
 	if (!obj)
 		return ERR_PTR(-ENOMEM);
+	ckpt_par_obj_added(ctx);
 	return ptr;
 }

@@ -344,30 +344,94 @@ static int ckpt_check_task_record(struct ckpt_ctx *ctx,
 }
 
 /*
- * Pend the restored signals again, last in the turn: the leader keeps
- * its thread group's until the group's last task sends them and arms
- * the group's POSIX timers.
+ * Pend the restored signals again, last in the task's restore: the
+ * leader keeps its thread group's until the group's last task to finish
+ * sends them and arms the group's POSIX timers. The leader finishes
+ * before its threads begin (ckpt_par_may_start()).
  */
 static int ckpt_finish_signals(struct ckpt_ctx *ctx,
 			       struct ckpt_task_restore *tr)
 {
+	struct ckpt_group_restore *g = ckpt_local(ctx)->group;
 	struct ckpt_pending *own = &tr->pending;
 	int ret;
 
 	if (tr->leader) {
-		ckpt_pending_free(&ctx->group_pending);
-		swap(ctx->group_pending, tr->pending);
-		own = &ctx->group_pending;
+		ckpt_pending_free(&g->pending);
+		swap(g->pending, tr->pending);
+		own = &g->pending;
 	}
-	ret = ckpt_restore_pending(ctx, own,
-				   tr->last ? &ctx->group_pending : NULL);
-	if (tr->last) {
-		ckpt_pending_free(&ctx->group_pending);
-		/* its threads are back: the process's POSIX timers may fire */
-		if (!ret)
-			ret = ckpt_arm_posix_timers(ctx);
-	}
+	ret = ckpt_restore_pending(ctx, own, NULL);
+	if (!atomic_dec_and_test(&g->left))
+		return ret;
+	/* its threads are back: the group's signals, then its POSIX timers */
+	if (!ret)
+		ret = ckpt_restore_pending(ctx, NULL, &g->pending);
+	ckpt_pending_free(&g->pending);
+	if (!ret)
+		ret = ckpt_arm_posix_timers(ctx, g);
 	return ret;
+}
+
+/**
+ * ckpt_groups_alloc - the thread groups of a restart, before it restores
+ * @ctx: restart context, its tasks known
+ *
+ * Each leader gets its group, counting its tasks; each task the index
+ * of its leader, which the tree puts before it.
+ *
+ * Return: 0 or a negative errno.
+ */
+int ckpt_groups_alloc(struct ckpt_ctx *ctx)
+{
+	int i, lead;
+
+	ctx->groups = kvcalloc(ctx->nr_tasks, sizeof(*ctx->groups),
+			       GFP_KERNEL_ACCOUNT);
+	ctx->leader_of = kvcalloc(ctx->nr_tasks, sizeof(*ctx->leader_of),
+				  GFP_KERNEL_ACCOUNT);
+	if (!ctx->groups || !ctx->leader_of)
+		return -ENOMEM;
+	for (i = 0; i < ctx->nr_tasks; i++) {
+		const struct ckpt_hdr_tree_task *e = ckpt_tree_task_entry(ctx, i);
+		const struct ckpt_hdr_tree_task *le = ckpt_tree_find(ctx, e->tgid);
+
+		lead = le ? ctx->entry_task[le - ctx->tree] : -1;
+		if (lead < 0 || lead > i || !ctx->groups[lead] != (lead == i))
+			return ckpt_err(ctx, -EINVAL,
+					"pid %d: its thread group leader %d is not restored before it",
+					e->pid, e->tgid);
+		if (lead == i) {
+			ctx->groups[i] = kzalloc(sizeof(*ctx->groups[i]),
+						 GFP_KERNEL_ACCOUNT);
+			if (!ctx->groups[i])
+				return -ENOMEM;
+		}
+		ctx->leader_of[i] = lead;
+		atomic_inc(&ctx->groups[lead]->left);
+	}
+	return 0;
+}
+
+/**
+ * ckpt_groups_free - forget the thread groups of a restart
+ * @ctx: restart context
+ */
+void ckpt_groups_free(struct ckpt_ctx *ctx)
+{
+	int i;
+
+	for (i = 0; ctx->groups && i < ctx->nr_tasks; i++) {
+		struct ckpt_group_restore *g = ctx->groups[i];
+
+		if (!g)
+			continue;
+		ckpt_pending_free(&g->pending);
+		ckpt_free_posix_timers(g);
+		kfree(g);
+	}
+	kvfree(ctx->groups);
+	kvfree(ctx->leader_of);
 }
 
 /**
@@ -390,12 +454,12 @@ int ckpt_restore_task(struct ckpt_ctx *ctx, int idx)
 		.idx = idx,
 		.entry = e,
 		.leader = !(e->flags & CKPT_TREE_THREAD),
-		/* the thread group's last task in image order */
-		.last = idx + 1 >= ctx->nr_tasks ||
-			ckpt_tree_task_entry(ctx, idx + 1)->tgid != e->tgid,
 	};
+	struct ckpt_local *l = ckpt_local(ctx);
 	struct ckpt_hdr_task *h;
 	int i, ret;
+
+	l->group = ctx->groups[ctx->leader_of[idx]];
 
 	h = ckpt_read_obj_type(ctx, CKPT_HDR_TASK, sizeof(*h));
 	if (IS_ERR(h))
@@ -406,11 +470,11 @@ int ckpt_restore_task(struct ckpt_ctx *ctx, int idx)
 
 	ckpt_clear_registrations();
 	/* PR_SET_MM_MAP's privilege, as the restarter had it */
-	ctx->may_relink_exe =
+	l->may_relink_exe =
 		ns_capable_noaudit(current_user_ns(), CAP_CHECKPOINT_RESTORE) ||
 		ns_capable_noaudit(current_user_ns(), CAP_SYS_ADMIN);
 	/* TCP_REPAIR's, as the restarter had it over the tree's network */
-	ctx->may_repair_tcp =
+	l->may_repair_tcp =
 		ns_capable_noaudit(current->nsproxy->net_ns->user_ns,
 				   CAP_NET_ADMIN);
 	for (i = 0; !ret && i < ARRAY_SIZE(ckpt_task_parts); i++) {
@@ -421,7 +485,7 @@ int ckpt_restore_task(struct ckpt_ctx *ctx, int idx)
 	}
 	/* every task is attached again: SysV segments removed may go */
 	if (!ret && idx == ctx->nr_tasks - 1)
-		ret = ckpt_ipc_finish(ctx);
+		ret = ckpt_par_wait_others(ctx, idx) ?: ckpt_ipc_finish(ctx);
 	if (!ret)
 		ret = ckpt_restore_sleep(ctx, h);
 	if (!ret)

@@ -30,7 +30,11 @@
  *              parent the image names.
  *   RESTORING  The tasks restore themselves one at a time, in image
  *              order: ctx->active is the index of the task whose turn it
- *              is (the baton). Then the coordinator reads the trailer.
+ *              is (the baton). Or, when the coordinator indexed the
+ *              image's task sections while the tasks joined (ctx->par),
+ *              at the same time, each from its own section, as
+ *              kernel/checkpoint/parallel.c says. Then the coordinator
+ *              reads the trailer.
  *   DONE       Every task returns to user space as the restored one.
  *   ABORTED    Tasks that had not begun restoring themselves return the
  *              error; those that had are killed.
@@ -39,16 +43,19 @@
  *
  * ckpt_sessions_lock (spinlock): the list of sessions, ckpt_sessions.
  *   Held only to add, remove or look up a session; nests nothing.
- * ctx->lock (spinlock): moves of ctx->stage, and ctx->started. A task
- *   sets ->started when it begins restoring itself, under the lock and
+ * ctx->lock (spinlock): moves of ctx->stage, and ctx->started (restoring
+ *   in parallel: the state of each task in ctx->par). A task marks
+ *   itself started when it begins restoring itself, under the lock and
  *   only while the session runs, so the coordinator knows, once the
  *   stage is final, exactly which tasks are half made.
  * ctx->stage and ctx->active are stored with smp_store_release() and
  *   loaded with smp_load_acquire(): a stage or a turn is published after
  *   what it hands over (ctx->tasks[] for TREE_READ; for a turn, the
  *   image position, ctx->pos, ctx->nr_records and the object hash).
- * The image position and the object hash have no lock: they belong to
- *   the one task whose turn it is (the coordinator outside the turns).
+ * The image position has no lock: it belongs to the one task whose turn
+ *   it is (the coordinator outside the turns); restoring in parallel,
+ *   each task has its own (struct ckpt_local). The object hash has a
+ *   spinlock of its own.
  * ctx->err: the first error wins, set with cmpxchg() (ckpt_set_error()).
  * ctx->log_lock (mutex, taken killable): orders log lines; it is held
  *   while writing to the caller's log file, and nothing else needs it.
@@ -113,7 +120,7 @@ static int ckpt_read_header(struct ckpt_ctx *ctx)
 
 static int ckpt_read_tail(struct ckpt_ctx *ctx)
 {
-	u64 expected = ctx->nr_records;
+	u64 expected = ctx->own.nr_records;
 	struct ckpt_hdr_tail *tail;
 	int ret = 0;
 
@@ -201,9 +208,12 @@ static bool ckpt_stage_set(struct ckpt_ctx *ctx, int stage)
 		return false;
 	wake_up_all(&ctx->waitq);
 	wake_up_all(&ctx->coordq);
-	if (stage >= CKPT_STAGE_DONE && old >= CKPT_STAGE_TREE_READ)
+	if (stage >= CKPT_STAGE_DONE && old >= CKPT_STAGE_TREE_READ) {
 		for (i = 0; i < ctx->nr_tasks; i++)
 			ckpt_wake_turn(ctx, i);
+		/* tasks restoring in parallel that wait for others */
+		ckpt_par_obj_added(ctx);
+	}
 	return true;
 }
 
@@ -257,23 +267,31 @@ static void ckpt_session_unpublish(struct ckpt_ctx *ctx)
 	spin_unlock(&ckpt_sessions_lock);
 }
 
-/* Restore the caller's own state; on failure it must never run again. */
+/*
+ * Restore the caller's own state; on failure it must never run again,
+ * and the session ends before the tasks it held back may begin.
+ */
 static long ckpt_restore_self(struct ckpt_ctx *ctx, int idx)
 {
 	u64 t0 = ktime_get_ns(), passed = READ_ONCE(ctx->turn_passed);
 	int ret;
 
-	if (passed && t0 > passed)
+	if (!ctx->par && passed && t0 > passed)
 		ckpt_stat_add(ctx, CKPT_ST_HANDOFF, t0 - passed);
 	ret = ckpt_restore_task(ctx, idx);
+	if (ret && !ckpt_get_error(ctx))
+		ckpt_err(ctx, ret, "restore failed at offset %lld",
+			 ckpt_pos(ctx));
+	if (ret)
+		ckpt_stage_set(ctx, CKPT_STAGE_ABORTED);
+	if (ctx->par && ckpt_par_done(ctx, idx, ret) && !ret) {
+		ret = -EINVAL;
+		ckpt_stage_set(ctx, CKPT_STAGE_ABORTED);
+	}
 	ckpt_stat_max(ctx, CKPT_ST_TASK_MAX,
 		      ckpt_stat_since(ctx, CKPT_ST_TASKS, t0));
-	if (ret) {
-		if (!ckpt_get_error(ctx))
-			ckpt_err(ctx, ret, "restore failed at offset %lld",
-				 ctx->pos);
+	if (ret)
 		force_sig(SIGKILL);
-	}
 	return ret;
 }
 
@@ -354,14 +372,24 @@ static int ckpt_join_wait_tree(struct ckpt_ctx *ctx)
 }
 
 /*
- * Joiner, sync point 3: wait for the caller's turn and mark it started.
- * Return: 0, or the error of a session that ended before the caller was
- * touched.
+ * Joiner, sync point 3: wait for the caller's turn (restoring in
+ * parallel: until ckpt_par_wait_start() lets it begin) and mark it
+ * started. Return: 0, or the error of a session that ended before the
+ * caller was touched.
  */
 static int ckpt_join_wait_turn(struct ckpt_ctx *ctx, int idx)
 {
 	int ret;
 
+	/* whether the tasks restore in parallel is known from RESTORING on */
+	ret = wait_event_killable(ctx->waitq,
+				  ckpt_stage(ctx) >= CKPT_STAGE_RESTORING);
+	if (ret)
+		return ret;
+	if (ckpt_stage(ctx) == CKPT_STAGE_RESTORING && ctx->par) {
+		ret = ckpt_par_wait_start(ctx, idx);
+		return ret > 0 ? ckpt_session_error(ctx) : ret;
+	}
 	ret = wait_var_event_killable(&ctx->tasks[idx],
 				      ckpt_turn(ctx) == idx ||
 				      !ckpt_running(ctx));
@@ -422,11 +450,10 @@ long ckpt_restart_join(int fd, unsigned long flags, int logfd)
 		goto out;
 
 	ret = ckpt_restore_self(ctx, idx);
-	if (ret) {
-		ckpt_stage_set(ctx, CKPT_STAGE_ABORTED);
+	if (ret)
 		goto out;
-	}
-	ckpt_pass_turn(ctx, idx + 1);
+	if (!ctx->par)
+		ckpt_pass_turn(ctx, idx + 1);
 	ret = ckpt_join_wait_done(ctx);
 out:
 	ckpt_ctx_put(ctx);
@@ -447,6 +474,8 @@ static bool ckpt_tasks_ready(struct ckpt_ctx *ctx, enum ckpt_wait_for what)
 	case CKPT_WAIT_JOINED:
 		return atomic_read(&ctx->nr_joined) >= ctx->nr_tasks;
 	default:
+		if (ctx->par)
+			return ckpt_par_all_done(ctx);
 		return ckpt_turn(ctx) >= ctx->nr_tasks;
 	}
 }
@@ -540,6 +569,12 @@ static int ckpt_coordinate_stages(struct ckpt_ctx *ctx)
 
 	if (!ckpt_stage_set(ctx, CKPT_STAGE_TREE_READ))
 		return ckpt_session_error(ctx);
+	/* while the tasks join: the thread groups, the sections' index */
+	ret = ckpt_groups_alloc(ctx);
+	if (!ret)
+		ret = ckpt_par_setup(ctx);
+	if (ret)
+		return ret;
 	t0 = ktime_get_ns();
 	ret = ckpt_wait_tasks(ctx, CKPT_WAIT_JOINED);
 	ckpt_stat_since(ctx, CKPT_ST_JOIN, t0);
@@ -548,10 +583,14 @@ static int ckpt_coordinate_stages(struct ckpt_ctx *ctx)
 	if (ret)
 		return ret;
 
+	/* publishes ctx->par */
 	if (!ckpt_stage_set(ctx, CKPT_STAGE_RESTORING))
 		return ckpt_session_error(ctx);
-	ckpt_pass_turn(ctx, 0);
+	if (!ctx->par)
+		ckpt_pass_turn(ctx, 0);
 	ret = ckpt_wait_tasks(ctx, CKPT_WAIT_RESTORED);
+	if (!ret)
+		ret = ckpt_par_finish(ctx);
 	if (!ret)
 		ret = ckpt_read_tail(ctx);
 	return ret;
@@ -578,23 +617,29 @@ static long ckpt_coordinate(struct ckpt_ctx *ctx, pid_t pid)
 	if (!ret)
 		ckpt_readahead_return(ctx);
 	if (ret && !ckpt_get_error(ctx))
-		ckpt_err(ctx, ret, "restart failed at offset %lld", ctx->pos);
+		ckpt_err(ctx, ret, "restart failed at offset %lld",
+			 ctx->own.pos);
 	ckpt_stage_set(ctx, ret ? CKPT_STAGE_ABORTED : CKPT_STAGE_DONE);
 	ckpt_session_unpublish(ctx);
 
 	spin_lock(&ctx->lock);
 	started = ctx->started;
+	for (i = 0; ctx->par && i < ctx->nr_tasks; i++)
+		if (ckpt_par_started(ctx, i))
+			started = i + 1;
 	spin_unlock(&ctx->lock);
 	if (!ret) {
 		ckpt_msg(ctx, "restart of image %llu done: %d tasks, %lld bytes, %llu records",
-			 ctx->id, ctx->nr_tasks, ctx->pos, ctx->nr_records);
+			 ctx->id, ctx->nr_tasks, ctx->own.pos,
+			 ctx->own.nr_records);
 		ckpt_stat_since(ctx, CKPT_ST_TOTAL, t0);
 		ckpt_stats_log(ctx);
 		return 0;
 	}
 	/* whoever began restoring is half made: it must never run */
 	for (i = 0; i < started; i++)
-		send_sig(SIGKILL, ctx->tasks[i], 1);
+		if (!ctx->par || ckpt_par_started(ctx, i))
+			send_sig(SIGKILL, ctx->tasks[i], 1);
 	return ret;
 }
 
@@ -625,6 +670,8 @@ long do_restart(struct ckpt_ctx *ctx, pid_t pid)
 		ret = ckpt_tree_find_tasks(ctx);
 	if (!ret)
 		ret = ckpt_tree_check_private(ctx, true);
+	if (!ret)
+		ret = ckpt_groups_alloc(ctx);
 	if (ret)
 		return ret;
 	ret = ckpt_restore_self(ctx, 0);

@@ -491,13 +491,14 @@ static int ckpt_send_pending(struct ckpt_ctx *ctx, struct ckpt_pending *p,
 /**
  * ckpt_restore_pending - pend the caller's saved signals again
  * @ctx: restart context
- * @p: the task's pending signals, from ckpt_restore_signals()
+ * @p: the task's pending signals, from ckpt_restore_signals(), or NULL
+ *	once they are sent
  * @group: the thread group's, or NULL while threads of the group have yet
  *	to restore themselves
  *
  * Each signal comes back with its queued siginfo, in queue order (the
  * caller queues it to itself, as rt_tgsigqueueinfo() lets any task do).
- * Called last in a task's turn: a pending signal would cut short reading
+ * Called last in a task's restore: a pending signal would cut short reading
  * the rest of the image from a pipe; the thread group's signals are sent
  * by its last task, so that they cannot cut short its other threads'.
  *
@@ -506,7 +507,7 @@ static int ckpt_send_pending(struct ckpt_ctx *ctx, struct ckpt_pending *p,
 int ckpt_restore_pending(struct ckpt_ctx *ctx, struct ckpt_pending *p,
 			 struct ckpt_pending *group)
 {
-	int ret = ckpt_send_pending(ctx, p, false);
+	int ret = p ? ckpt_send_pending(ctx, p, false) : 0;
 
 	if (!ret && group)
 		ret = ckpt_send_pending(ctx, group, true);

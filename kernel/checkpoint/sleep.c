@@ -290,7 +290,7 @@ int ckpt_restore_sleep(struct ckpt_ctx *ctx, const struct ckpt_hdr_task *h)
 {
 	struct restart_block *rb = &current->restart_block;
 	u32 kind = h->sleep_flags & (CKPT_SLEEP_POLL | CKPT_SLEEP_FUTEX);
-	long nr = ctx->reissued_nr;
+	long nr = ckpt_local(ctx)->reissued_nr;
 	ktime_t now;
 	int ret;
 

@@ -195,12 +195,15 @@ static const char *const ckpt_stat_names[CKPT_ST_NR] = {
 	[CKPT_ST_TASKS] = "tasks",
 	[CKPT_ST_TASK_MAX] = "task_max",
 	[CKPT_ST_HANDOFF] = "handoff",
+	[CKPT_ST_INDEX] = "index",
 	[CKPT_ST_IO_CALLS] = "io_calls",
 	[CKPT_ST_PAGES_SCANNED] = "pages_scanned",
 	[CKPT_ST_PAGES_SAVED] = "pages_saved",
 	[CKPT_ST_PAGES_SKIPPED] = "pages_skipped",
 	[CKPT_ST_VMAS_SKIPPED] = "vmas_skipped",
 	[CKPT_ST_PAGES_COPIED] = "pages_copied",
+	[CKPT_ST_TASKS_PAR] = "tasks_par",
+	[CKPT_ST_TASKS_SERIAL] = "tasks_serial",
 };
 
 /**
@@ -290,7 +293,7 @@ int ckpt_err(struct ckpt_ctx *ctx, int err, const char *fmt, ...)
 	va_end(ap);
 
 	/* an image that was refused before it began stays empty */
-	if (!first || ckpt_is_restart(ctx) || !ctx->nr_records ||
+	if (!first || ckpt_is_restart(ctx) || !ctx->own.nr_records ||
 	    (ctx->kflags & CKPT_CTX_WRITE_FAILED))
 		return err;
 
@@ -448,7 +451,7 @@ int ckpt_check_reserved(struct ckpt_ctx *ctx, const struct ckpt_hdr *h,
 			       ckpt_reserved[i].size))
 			return ckpt_err(ctx, -EINVAL,
 					"record %s before offset %lld: reserved bytes at %u are not zero",
-					ckpt_hdr_name(h->type), ctx->pos,
+					ckpt_hdr_name(h->type), ckpt_pos(ctx),
 					ckpt_reserved[i].offset);
 	}
 	return 0;
@@ -556,7 +559,7 @@ int ckpt_kwritev(struct ckpt_ctx *ctx, struct kvec *vec, int nr, size_t len)
 	else
 		ret = ckpt_image_write(ctx, &iter);
 	if (!ret)
-		ctx->pos += len;
+		ctx->own.pos += len;
 	return ret;
 }
 
@@ -600,11 +603,18 @@ static bool ckpt_may_read_ahead(struct file *file)
 	return (file->f_mode & FMODE_LSEEK) && !(file->f_mode & FMODE_STREAM);
 }
 
-/* One read call on the image at its file position */
-static ssize_t ckpt_read_iter(struct ckpt_ctx *ctx, struct iov_iter *iter)
+/*
+ * One read call on the image at its file position, or, for a task
+ * restoring itself in parallel, at its own position in its section
+ */
+static ssize_t ckpt_read_iter(struct ckpt_ctx *ctx, struct ckpt_local *l,
+			      struct iov_iter *iter)
 {
 	struct file *file = ctx->file;
 	loff_t *ppos = (file->f_mode & FMODE_STREAM) ? NULL : &file->f_pos;
+
+	if (l->par)
+		ppos = &l->fpos;
 
 	ckpt_stat_add(ctx, CKPT_ST_IO_CALLS, 1);
 	return vfs_iter_read(file, iter, ppos, 0);
@@ -620,7 +630,7 @@ static ssize_t ckpt_read_iter(struct ckpt_ctx *ctx, struct iov_iter *iter)
  */
 void ckpt_readahead_return(struct ckpt_ctx *ctx)
 {
-	struct ckpt_readahead *ra = &ctx->ra;
+	struct ckpt_readahead *ra = &ctx->own.ra;
 
 	if (ra->len > ra->off && ckpt_may_read_ahead(ctx->file))
 		vfs_llseek(ctx->file, -(loff_t)(ra->len - ra->off), SEEK_CUR);
@@ -636,7 +646,7 @@ void ckpt_readahead_return(struct ckpt_ctx *ctx)
  * @len: their total length
  *
  * Small reads are served from a read ahead of CKPT_READAHEAD bytes
- * (ctx->ra) when the image can seek (ckpt_readahead_return() gives the
+ * (ckpt_local()->ra) when the image can seek (ckpt_readahead_return() gives the
  * rest back); larger ones, page contents, and all reads of a stream,
  * whose bytes past the image's end must stay there, go straight into
  * the buffers.
@@ -646,7 +656,8 @@ void ckpt_readahead_return(struct ckpt_ctx *ctx)
  */
 int ckpt_kreadv(struct ckpt_ctx *ctx, struct kvec *vec, int nr, size_t len)
 {
-	struct ckpt_readahead *ra = &ctx->ra;
+	struct ckpt_local *l = ckpt_local(ctx);
+	struct ckpt_readahead *ra = &l->ra;
 	u64 t0 = ktime_get_ns();
 	struct iov_iter iter;
 	ssize_t n = 0;
@@ -658,16 +669,16 @@ int ckpt_kreadv(struct ckpt_ctx *ctx, struct kvec *vec, int nr, size_t len)
 			n = copy_to_iter(ra->buf + ra->off, ra->len - ra->off,
 					 &iter);
 			ra->off += n;
-			ctx->pos += n;
+			l->pos += n;
 			continue;
 		}
 		/* page contents, or an image that cannot seek: straight in */
 		if (iov_iter_count(&iter) >= CKPT_READAHEAD / 4 ||
 		    !ckpt_may_read_ahead(ctx->file)) {
-			n = ckpt_read_iter(ctx, &iter);
+			n = ckpt_read_iter(ctx, l, &iter);
 			if (n <= 0)
 				break;
-			ctx->pos += n;
+			l->pos += n;
 			continue;
 		}
 		/* small records: a read ahead serves many */
@@ -683,7 +694,7 @@ int ckpt_kreadv(struct ckpt_ctx *ctx, struct kvec *vec, int nr, size_t len)
 			struct iov_iter rit;
 
 			iov_iter_kvec(&rit, READ, &kv, 1, CKPT_READAHEAD);
-			n = ckpt_read_iter(ctx, &rit);
+			n = ckpt_read_iter(ctx, l, &rit);
 		}
 		if (n <= 0)
 			break;
@@ -694,7 +705,7 @@ int ckpt_kreadv(struct ckpt_ctx *ctx, struct kvec *vec, int nr, size_t len)
 	if (iov_iter_count(&iter))
 		ret = n < 0 ? (n == -ERESTARTSYS ? -EINTR : (int)n) :
 		      ckpt_err(ctx, -EINVAL, "image truncated at offset %lld",
-			       ctx->pos);
+			       l->pos);
 	return ret;
 }
 
@@ -710,7 +721,7 @@ int ckpt_write_hdr(struct ckpt_ctx *ctx, struct ckpt_hdr *h, size_t size)
 {
 	if (WARN_ON_ONCE(size > h->len || h->len > CKPT_RECORD_MAX))
 		return -EINVAL;
-	ctx->nr_records++;
+	ctx->own.nr_records++;
 	return ckpt_kwrite(ctx, h, size);
 }
 
@@ -786,13 +797,18 @@ int ckpt_write_error(struct ckpt_ctx *ctx, int err, const char *msg)
  */
 int ckpt_read_hdr(struct ckpt_ctx *ctx, struct ckpt_hdr *h)
 {
-	loff_t at = ctx->pos;
+	struct ckpt_local *l = ckpt_local(ctx);
+	loff_t at = l->pos;
 	int ret;
 
 	ret = ckpt_kread(ctx, h, sizeof(*h));
 	if (ret)
 		return ret;
-	ctx->nr_records++;
+	l->nr_records++;
+	if (l->par && !l->serial && !ckpt_par_record_ok(h->type))
+		return ckpt_err(ctx, -EINVAL,
+				"record %s (type %u) at offset %lld in a section restored in parallel",
+				ckpt_hdr_name(h->type), h->type, at);
 	if (h->len < sizeof(*h) || h->len > CKPT_RECORD_MAX)
 		return ckpt_err(ctx, -EINVAL,
 				"record %s (type %u) at offset %lld has bad length %u",
@@ -822,7 +838,7 @@ int ckpt_read_body(struct ckpt_ctx *ctx, struct ckpt_hdr *h, size_t size)
 	if (h->len < size)
 		return ckpt_err(ctx, -EINVAL,
 				"record %s before offset %lld too short (%u < %zu)",
-				ckpt_hdr_name(h->type), ctx->pos, h->len, size);
+				ckpt_hdr_name(h->type), ckpt_pos(ctx), h->len, size);
 	ret = ckpt_kread(ctx, h + 1, size - sizeof(*h));
 	return ret ? ret : ckpt_check_reserved(ctx, h, size);
 }
@@ -844,7 +860,7 @@ void *ckpt_read_body_alloc(struct ckpt_ctx *ctx, struct ckpt_hdr *h,
 	if (h->len != size) {
 		ret = ckpt_err(ctx, -EINVAL,
 			       "record %s before offset %lld has length %u, expected %zu",
-			       ckpt_hdr_name(h->type), ctx->pos, h->len, size);
+			       ckpt_hdr_name(h->type), ckpt_pos(ctx), h->len, size);
 		return ERR_PTR(ret);
 	}
 	rec = kvmalloc(size, GFP_KERNEL_ACCOUNT);
@@ -866,7 +882,7 @@ static int ckpt_check_type(struct ckpt_ctx *ctx, struct ckpt_hdr *h, int type)
 	return ckpt_err(ctx, -EINVAL,
 			"expected record %s, found %s (type %u) before offset %lld",
 			ckpt_hdr_name(type), ckpt_hdr_name(h->type), h->type,
-			ctx->pos);
+			ckpt_pos(ctx));
 }
 
 /**
@@ -912,7 +928,7 @@ int ckpt_read_obj_type_into(struct ckpt_ctx *ctx, struct ckpt_hdr *h, int type,
 	if (!ret && h->len != size)
 		ret = ckpt_err(ctx, -EINVAL,
 			       "record %s before offset %lld is %u bytes, not %zu",
-			       ckpt_hdr_name(type), ctx->pos, h->len, size);
+			       ckpt_hdr_name(type), ckpt_pos(ctx), h->len, size);
 	return ret ? ret : ckpt_read_body(ctx, h, size);
 }
 
@@ -961,14 +977,14 @@ char *ckpt_read_string(struct ckpt_ctx *ctx, size_t max)
 	if (len == 0 || len > max)
 		return ERR_PTR(ckpt_err(ctx, -EINVAL,
 					"string of length %zu before offset %lld out of range",
-					len, ctx->pos));
+					len, ckpt_pos(ctx)));
 	str = kmalloc(len, GFP_KERNEL_ACCOUNT);
 	if (!str)
 		return ERR_PTR(-ENOMEM);
 	ret = ckpt_kread(ctx, str, len);
 	if (!ret && (str[len - 1] != '\0' || strlen(str) != len - 1))
 		ret = ckpt_err(ctx, -EINVAL,
-			       "malformed string before offset %lld", ctx->pos);
+			       "malformed string before offset %lld", ckpt_pos(ctx));
 	if (ret) {
 		kfree(str);
 		return ERR_PTR(ret);
@@ -989,10 +1005,11 @@ static struct ckpt_ctx *ckpt_ctx_alloc(int fd, unsigned long uflags,
 	ctx->uflags = uflags;
 	ctx->kflags = kflags;
 	mutex_init(&ctx->log_lock);
+	mutex_init(&ctx->ipc_lock);
 	spin_lock_init(&ctx->lock);
 	kref_init(&ctx->ref);
 	INIT_LIST_HEAD(&ctx->list);
-	INIT_LIST_HEAD(&ctx->epolls);
+	INIT_LIST_HEAD(&ctx->own.epolls);
 	init_waitqueue_head(&ctx->waitq);
 	/* the pid index grows with an image: charged to the caller */
 	xa_init_flags(&ctx->tree_pids, XA_FLAGS_ACCOUNT);
@@ -1025,7 +1042,7 @@ static void ckpt_ctx_release(struct kref *ref)
 	struct ckpt_ctx *ctx = container_of(ref, struct ckpt_ctx, ref);
 	int i;
 
-	ckpt_epoll_free(ctx);
+	ckpt_epoll_free(&ctx->own);
 	ckpt_objhash_free(ctx);
 	ckpt_ipc_free(ctx);
 	for (i = 0; i < ctx->nr_tasks; i++)
@@ -1035,8 +1052,8 @@ static void ckpt_ctx_release(struct kref *ref)
 	for (i = 0; ctx->seen && i < ctx->nr_tasks; i++)
 		put_cred(ctx->seen[i].cred);
 	kvfree(ctx->seen);
-	kvfree(ctx->group_pending.info);
-	kvfree(ctx->timers);
+	ckpt_par_free(ctx);
+	ckpt_groups_free(ctx);
 	kvfree(ctx->tree);
 	kvfree(ctx->task_entry);
 	kvfree(ctx->entry_task);
@@ -1049,8 +1066,8 @@ static void ckpt_ctx_release(struct kref *ref)
 		fput(ctx->file);
 	if (ctx->logfile)
 		fput(ctx->logfile);
-	vfree(ctx->pgbuf);
-	kvfree(ctx->ra.buf);
+	vfree(ctx->own.pgbuf);
+	kvfree(ctx->own.ra.buf);
 	kvfree(ctx->hold.buf);
 	kfree(ctx->hold.log);
 	kfree(ctx->msgbuf);

@@ -208,14 +208,17 @@ static int ckpt_timer_cmp(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-/* The restored timer @id (ctx->timers is sorted by id), or NULL */
+/* The restored timer @id of the caller's process (sorted by id), or NULL */
 static struct ckpt_timer_restore *ckpt_restored_timer(struct ckpt_ctx *ctx,
 						      timer_t id)
 {
+	struct ckpt_group_restore *g = ckpt_local(ctx)->group;
 	struct ckpt_timer_restore key = { .rec.id = id };
 
-	return bsearch(&key, ctx->timers, ctx->nr_timers,
-		       sizeof(*ctx->timers), ckpt_timer_cmp);
+	if (!g)
+		return NULL;
+	return bsearch(&key, g->timers, g->nr_timers, sizeof(*g->timers),
+		       ckpt_timer_cmp);
 }
 
 static int ckpt_check_timer(struct ckpt_ctx *ctx,
@@ -295,11 +298,12 @@ static int ckpt_create_timer(struct ckpt_ctx *ctx, struct ckpt_timer_restore *t)
  */
 int ckpt_restore_posix_timers(struct ckpt_ctx *ctx, u32 nr, s32 next_id)
 {
+	struct ckpt_group_restore *g = ckpt_local(ctx)->group;
 	struct signal_struct *sig = current->signal;
 	struct ckpt_hdr_posix_timer *r;
 	int i, ret = 0;
 
-	ckpt_free_posix_timers(ctx);
+	ckpt_free_posix_timers(g);
 	if (!list_empty(&sig->posix_timers))
 		return ckpt_err(ctx, -EBUSY,
 				"the restarting task has POSIX timers of its own");
@@ -310,8 +314,8 @@ int ckpt_restore_posix_timers(struct ckpt_ctx *ctx, u32 nr, s32 next_id)
 				nr, next_id);
 	if (!nr)
 		goto out;
-	ctx->timers = kvcalloc(nr, sizeof(*ctx->timers), GFP_KERNEL_ACCOUNT);
-	if (!ctx->timers)
+	g->timers = kvcalloc(nr, sizeof(*g->timers), GFP_KERNEL_ACCOUNT);
+	if (!g->timers)
 		return -ENOMEM;
 	for (i = 0; i < nr; i++) {
 		if (fatal_signal_pending(current))
@@ -321,17 +325,17 @@ int ckpt_restore_posix_timers(struct ckpt_ctx *ctx, u32 nr, s32 next_id)
 			return PTR_ERR(r);
 		ret = ckpt_check_timer(ctx, r);
 		if (!ret)
-			ctx->timers[ctx->nr_timers++].rec = *r;
+			g->timers[g->nr_timers++].rec = *r;
 		ckpt_hdr_put(ctx, r);
 		if (ret)
 			return ckpt_err(ctx, ret, "bad POSIX_TIMER record %d", i);
 	}
 	for (i = nr - 1; !ret && i >= 0; i--)
-		ret = ckpt_create_timer(ctx, &ctx->timers[i]);
+		ret = ckpt_create_timer(ctx, &g->timers[i]);
 	if (ret)
 		return ret;
 	/* ids are unique (else EBUSY above): found by bsearch from now on */
-	sort(ctx->timers, nr, sizeof(*ctx->timers), ckpt_timer_cmp, NULL);
+	sort(g->timers, nr, sizeof(*g->timers), ckpt_timer_cmp, NULL);
 out:
 	WRITE_ONCE(sig->next_posix_timer_id, next_id);
 	return 0;
@@ -391,6 +395,7 @@ int ckpt_queue_timer_signal(struct ckpt_ctx *ctx, kernel_siginfo_t *info,
 /**
  * ckpt_arm_posix_timers - arm the restored process's timers
  * @ctx: restart context
+ * @g: the process's thread group, every task of it restored
  *
  * Called by the last task of the thread group, once its threads are back
  * and their signals pending: each armed timer gets its time to go (or,
@@ -398,15 +403,15 @@ int ckpt_queue_timer_signal(struct ckpt_ctx *ctx, kernel_siginfo_t *info,
  *
  * Return: 0 or a negative errno.
  */
-int ckpt_arm_posix_timers(struct ckpt_ctx *ctx)
+int ckpt_arm_posix_timers(struct ckpt_ctx *ctx, struct ckpt_group_restore *g)
 {
 	struct itimerspec64 it;
 	struct k_itimer *timr;
 	unsigned int i;
 	int ret;
 
-	for (i = 0; i < ctx->nr_timers; i++) {
-		const struct ckpt_hdr_posix_timer *r = &ctx->timers[i].rec;
+	for (i = 0; i < g->nr_timers; i++) {
+		const struct ckpt_hdr_posix_timer *r = &g->timers[i].rec;
 
 		if (r->value) {
 			it.it_value = ns_to_timespec64(r->value);
@@ -418,22 +423,22 @@ int ckpt_arm_posix_timers(struct ckpt_ctx *ctx)
 						"cannot arm POSIX timer %d", r->id);
 		}
 		/* timer_settime() cleared it */
-		timr = ctx->timers[i].timr;
+		timr = g->timers[i].timr;
 		spin_lock_irq(&timr->it_lock);
 		timr->it_overrun_last = r->overrun_last;
 		spin_unlock_irq(&timr->it_lock);
 	}
-	ckpt_free_posix_timers(ctx);
+	ckpt_free_posix_timers(g);
 	return 0;
 }
 
 /**
- * ckpt_free_posix_timers - forget the timers of the process being restored
- * @ctx: restart context
+ * ckpt_free_posix_timers - forget the timers of a process being restored
+ * @g: its thread group
  */
-void ckpt_free_posix_timers(struct ckpt_ctx *ctx)
+void ckpt_free_posix_timers(struct ckpt_group_restore *g)
 {
-	kvfree(ctx->timers);
-	ctx->timers = NULL;
-	ctx->nr_timers = 0;
+	kvfree(g->timers);
+	g->timers = NULL;
+	g->nr_timers = 0;
 }

@@ -972,7 +972,7 @@ static struct file *ckpt_tcp_restore(struct ckpt_ctx *ctx,
 					"end %d of a TCP connection is restored twice",
 					end));
 	pair->taken[end] = true;
-	if (!ctx->may_repair_tcp) {
+	if (!ckpt_local(ctx)->may_repair_tcp) {
 		if (ctx->uflags & RESTART_CONN_RESET)
 			return ckpt_inet_reset(ctx, f, h);
 		return ERR_PTR(ckpt_err(ctx, -EPERM,

@@ -246,6 +246,7 @@ out:
 int ckpt_restore_cpu(struct ckpt_ctx *ctx, struct ckpt_task_restore *tr)
 {
 	struct pt_regs *regs = task_pt_regs(current);
+	struct ckpt_local *l = ckpt_local(ctx);
 	struct ckpt_hdr_cpu *h;
 	long ret;
 
@@ -287,11 +288,11 @@ int ckpt_restore_cpu(struct ckpt_ctx *ctx, struct ckpt_task_restore *tr)
 	regs->flags = (regs->flags & ~CKPT_EFLAGS_USER) |
 		      (h->flags & CKPT_EFLAGS_USER) | X86_EFLAGS_IF;
 	regs->orig_ax = -1;
-	ctx->reissued_nr = -1;
+	l->reissued_nr = -1;
 	if ((long)h->orig_ax >= 0 && ckpt_syscall_interrupted(h->ax)) {
 		regs->ax = h->orig_ax;
 		regs->ip -= 2;	/* back over the syscall instruction */
-		ctx->reissued_nr = h->orig_ax;
+		l->reissued_nr = h->orig_ax;
 	}
 
 	ret = do_arch_prctl_64(current, ARCH_SET_FS, h->fs_base);

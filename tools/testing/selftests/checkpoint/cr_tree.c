@@ -344,6 +344,162 @@ CR_TEST(cr_tree, shared_address_space)
 	tree_cycle(_metadata, ctx, wl_shared_vm, NULL, CHECKPOINT_SUBTREE);
 }
 
+/*
+ * A tree whose tasks restore themselves in parallel: PAR_KIDS processes,
+ * each with its own memory, POSIX timer, PAR_THREADS threads with their
+ * own TLS and signal masks, and a child sharing an open file (and its
+ * offset) with it. The kids share a file the root opened; the root's
+ * section makes it after the root's memory, which is larger than the
+ * kids': a kid restoring at the same time waits for it.
+ */
+#define PAR_KIDS	6
+#define PAR_THREADS	2
+#define PAR_WORDS	((256UL << 10) / sizeof(long))
+#define PAR_ROOT_WORDS	((4UL << 20) / sizeof(long))
+
+static __thread long par_tls;
+static volatile int par_go, par_up;
+
+static long par_word(int kid, unsigned long i)
+{
+	return (long)(kid + 1) * 0x9e3779b97f4a7c15L ^ (long)i * 131;
+}
+
+static void *par_thread(void *arg)
+{
+	long id = (long)arg;
+	int sig = SIGRTMIN + (int)id;
+	sigset_t m;
+
+	par_tls = id * 7919;
+	sigemptyset(&m);
+	sigaddset(&m, sig);
+	pthread_sigmask(SIG_BLOCK, &m, NULL);
+	__atomic_add_fetch(&par_up, 1, __ATOMIC_SEQ_CST);
+	while (!par_go)
+		cr_sleep_ms(1);
+	if (par_tls != id * 7919)
+		return (void *)1L;
+	pthread_sigmask(SIG_BLOCK, NULL, &m);
+	if (!sigismember(&m, sig) || sigismember(&m, SIGRTMIN + 3 - (int)id))
+		return (void *)2L;
+	return NULL;
+}
+
+static int par_kid(struct cr_ctx *ctx, int k, int shared)
+{
+	struct itimerspec its = { .it_value = { 1000, 0 } };
+	char path[PATH_MAX], buf[8] = "";
+	pthread_t th[PAR_THREADS];
+	unsigned long i;
+	int fd, status;
+	timer_t timer;
+	long *mem;
+	void *res;
+	pid_t kid;
+
+	close(ctx->ready_fd);
+	ctx->ready_fd = -1;
+	mem = malloc(PAR_WORDS * sizeof(long));
+	snprintf(path, sizeof(path), "%s.par%d", ctx->data, k);
+	fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
+	if (!mem || fd < 0 || write(fd, "ab", 2) != 2 ||
+	    timer_create(CLOCK_MONOTONIC, &(struct sigevent){
+			 .sigev_notify = SIGEV_NONE }, &timer) ||
+	    timer_settime(timer, 0, &its, NULL))
+		return CR_EXIT_SETUP;
+	for (i = 0; i < PAR_WORDS; i++)
+		mem[i] = par_word(k, i);
+	kid = fork();
+	if (kid == 0) {
+		cr_wl_wait_go(ctx);
+		_exit(write(fd, "c", 1) == 1 ? 0 : 1);
+	}
+	for (i = 0; i < PAR_THREADS; i++)
+		if (pthread_create(&th[i], NULL, par_thread, (void *)(i + 1)))
+			return CR_EXIT_SETUP;
+	while (par_up < PAR_THREADS)
+		cr_sleep_ms(1);
+	mark_ready(ctx, k + 1);
+	cr_wl_wait_go(ctx);
+	par_go = 1;
+	for (i = 0; i < PAR_THREADS; i++)
+		if (pthread_join(th[i], &res) || res)
+			return CR_WL_FAIL(1, "kid %d thread %lu: %ld", k, i + 1,
+					  (long)res);
+	for (i = 0; i < PAR_WORDS; i++)
+		if (mem[i] != par_word(k, i))
+			return CR_WL_FAIL(2, "kid %d: word %lu is %#lx", k, i,
+					  mem[i]);
+	if (timer_gettime(timer, &its) || !its.it_value.tv_sec ||
+	    its.it_value.tv_sec > 1000)
+		return CR_WL_FAIL(3, "kid %d: timer at %ld s", k,
+				  (long)its.it_value.tv_sec);
+	if (waitpid(kid, &status, 0) != kid || status)
+		return CR_WL_FAIL(4, "kid %d: its child's status %#x", k,
+				  status);
+	if (write(fd, "d", 1) != 1 || lseek(fd, 0, SEEK_CUR) != 4 ||
+	    pread(fd, buf, sizeof(buf) - 1, 0) != 4 || strcmp(buf, "abcd"))
+		return CR_WL_FAIL(5, "kid %d: shared file holds \"%s\"", k,
+				  buf);
+	if (write(shared, "k", 1) != 1)
+		return CR_WL_FAIL(6, "kid %d: write: %s", k, strerror(errno));
+	return 0;
+}
+
+static int wl_parallel(struct cr_ctx *ctx, void *arg)
+{
+	pid_t kids[PAR_KIDS];
+	int k, status, fd, ret = 0;
+	unsigned long i;
+	long *mem;
+
+	fd = open(ctx->data2, O_RDWR | O_CREAT | O_TRUNC, 0600);
+	if (fd < 0 || write(fd, "R", 1) != 1)
+		return CR_EXIT_SETUP;
+	for (k = 0; k < PAR_KIDS; k++) {
+		kids[k] = fork();
+		if (kids[k] == 0)
+			_exit(par_kid(ctx, k, fd));
+		if (kids[k] < 0 || wait_ready(ctx, k + 1))
+			return CR_EXIT_SETUP;
+	}
+	mem = malloc(PAR_ROOT_WORDS * sizeof(long));
+	if (!mem)
+		return CR_EXIT_SETUP;
+	for (i = 0; i < PAR_ROOT_WORDS; i++)
+		mem[i] = par_word(-1, i);
+	cr_wl_ready(ctx);
+	cr_wl_wait_go(ctx);
+	for (k = 0; k < PAR_KIDS; k++)
+		if ((waitpid(kids[k], &status, 0) != kids[k] || status) && !ret)
+			ret = CR_WL_FAIL(1, "kid %d: status %#x", k, status);
+	for (i = 0; i < PAR_ROOT_WORDS && !ret; i++)
+		if (mem[i] != par_word(-1, i))
+			ret = CR_WL_FAIL(2, "root: word %lu is %#lx", i, mem[i]);
+	if (!ret && lseek(fd, 0, SEEK_CUR) != 1 + PAR_KIDS)
+		ret = CR_WL_FAIL(3, "the kids' shared offset is %ld, not %d",
+				 (long)lseek(fd, 0, SEEK_CUR), 1 + PAR_KIDS);
+	return ret;
+}
+
+/* The tasks of the image restored themselves in parallel, and exactly */
+CR_TEST(cr_tree, parallel_restore)
+{
+	size_t len;
+	char *log, *par;
+
+	tree_cycle(_metadata, ctx, wl_parallel, NULL, CHECKPOINT_SUBTREE);
+	log = cr_read_whole(ctx->log, &len);
+	par = log ? strstr(log, " tasks_par=") : NULL;
+	/* every task: none has a file only a task restoring alone makes */
+	ASSERT_TRUE(par && atoi(par + 11) == 1 + PAR_KIDS * (PAR_THREADS + 2)) {
+		TH_LOG("not restored in parallel: %s", par ? par : "no tasks_par");
+		cr_dump_logs(_metadata, ctx);
+	}
+	free(log);
+}
+
 static int wl_shared_offset(struct cr_ctx *ctx, void *arg)
 {
 	char buf[16] = "";
