@@ -146,6 +146,7 @@ int ckpt_par_wait_others(struct ckpt_ctx *ctx, int idx);
 int ckpt_par_wait_obj(struct ckpt_ctx *ctx, bool (*found)(void *arg),
 		      void *arg);
 void ckpt_par_obj_added(struct ckpt_ctx *ctx);
+int ckpt_par_self(struct ckpt_ctx *ctx);
 int ckpt_par_finish(struct ckpt_ctx *ctx);
 
 #endif /* _KERNEL_CHECKPOINT_INTERNAL_H */

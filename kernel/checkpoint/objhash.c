@@ -25,6 +25,7 @@ struct ckpt_obj {
 	bool exempt;		/* no leak check (a standard stream) */
 	bool outside;		/* also used from outside the tree */
 	bool restored;		/* made by ops->restore */
+	int maker;		/* restart in parallel: the task that made it */
 	void *ptr;
 	const struct ckpt_obj_ops *ops;
 	struct hlist_node by_ptr;
@@ -159,6 +160,7 @@ static void ckpt_obj_insert(struct ckpt_objhash *oh, struct ckpt_obj *obj,
 	obj->exempt = false;
 	obj->outside = false;
 	obj->restored = restored;
+	obj->maker = -1;
 	obj->ops = ops;
 	ckpt_obj_grab(ops, ptr, restored);
 	hash_add(oh->by_ptr, &obj->by_ptr, (unsigned long)ptr);
@@ -189,9 +191,15 @@ static struct ckpt_obj *ckpt_obj_lookup(struct ckpt_objhash *oh, int objref)
 	return obj;
 }
 
+/*
+ * Restoring in parallel, a task sees only the objects of the tasks before
+ * it (and its own), as it would in image order: an OBJREF to an object a
+ * later task makes is as bad as one to no object, whoever runs first.
+ */
 struct ckpt_obj_wait {
 	struct ckpt_objhash *oh;
 	int objref;
+	int self;		/* the looking task's index, or -1 */
 	struct ckpt_obj *obj;
 };
 
@@ -200,6 +208,8 @@ static bool ckpt_obj_arrived(void *arg)
 	struct ckpt_obj_wait *w = arg;
 
 	w->obj = ckpt_obj_lookup(w->oh, w->objref);
+	if (w->obj && w->self >= 0 && w->obj->maker > w->self)
+		w->obj = NULL;
 	return w->obj;
 }
 
@@ -431,17 +441,21 @@ int ckpt_obj_check_visited(struct ckpt_ctx *ctx)
 void *ckpt_obj_fetch(struct ckpt_ctx *ctx, int objref, enum ckpt_obj_type type)
 {
 	const struct ckpt_obj_ops *ops = ckpt_obj_ops_of(type);
-	struct ckpt_obj_wait w = { .oh = ctx->objhash, .objref = objref };
-	struct ckpt_obj *obj = ckpt_obj_lookup(ctx->objhash, objref);
+	struct ckpt_obj_wait w = {
+		.oh = ctx->objhash,
+		.objref = objref,
+		.self = ckpt_par_self(ctx),
+	};
+	struct ckpt_obj *obj = NULL;
 	int ret;
 
 	/* restoring in parallel: a task before the caller may still make it */
-	if (!obj) {
+	if (!ckpt_obj_arrived(&w)) {
 		ret = ckpt_par_wait_obj(ctx, ckpt_obj_arrived, &w);
 		if (ret == -EINTR)
 			return ERR_PTR(ret);
-		obj = w.obj;
 	}
+	obj = w.obj;
 	if (!obj || obj->ops != ops)
 		return ERR_PTR(ckpt_err(ctx, -EINVAL,
 					"objref %d before offset %lld is not a known %s",
@@ -467,7 +481,7 @@ void *ckpt_obj_restore(struct ckpt_ctx *ctx, enum ckpt_obj_type type)
 	struct ckpt_objhash *oh = ctx->objhash;
 	struct ckpt_hdr_objref ref;
 	struct ckpt_obj *obj;
-	int objref = 0;
+	int objref = 0, maker;
 	bool used;
 	void *ptr;
 	int ret;
@@ -503,10 +517,13 @@ void *ckpt_obj_restore(struct ckpt_ctx *ctx, enum ckpt_obj_type type)
 	if (IS_ERR(ptr))
 		return ptr;
 	obj = kmalloc(sizeof(*obj), GFP_KERNEL_ACCOUNT);
+	maker = ckpt_par_self(ctx);
 	spin_lock(&oh->lock);
 	used = objref <= 0 || ckpt_obj_find_ref(oh, objref);
-	if (obj && !used)
+	if (obj && !used) {
 		ckpt_obj_insert(oh, obj, ptr, objref, ops, true);
+		obj->maker = maker;
+	}
 	spin_unlock(&oh->lock);
 	/* the hash took its own reference; drop restore's */
 	ckpt_obj_drop(ops, ptr, true);

@@ -565,9 +565,9 @@ int ckpt_par_wait_obj(struct ckpt_ctx *ctx, bool (*found)(void *arg),
 		      void *arg)
 {
 	struct ckpt_par *par = READ_ONCE(ctx->par);
-	int idx = ckpt_tree_task_index(ctx, current);
+	int idx = ckpt_par_self(ctx);
 
-	if (!par || idx < 0 || !READ_ONCE(par->local[idx]))
+	if (idx < 0)
 		return -ENOENT;
 	if (wait_event_killable(par->objq, found(arg) ||
 				ckpt_par_before_done(ctx, idx)))
@@ -575,6 +575,24 @@ int ckpt_par_wait_obj(struct ckpt_ctx *ctx, bool (*found)(void *arg),
 	if (found(arg))
 		return 0;
 	return READ_ONCE(ctx->stage) == CKPT_STAGE_RESTORING ? -ENOENT : -EINTR;
+}
+
+/**
+ * ckpt_par_self - the caller's index, when it restores itself in parallel
+ * @ctx: restart context
+ *
+ * Return: its index in ctx->tasks, or -1 (not restoring in parallel, or
+ * not one of the tasks).
+ */
+int ckpt_par_self(struct ckpt_ctx *ctx)
+{
+	struct ckpt_par *par = READ_ONCE(ctx->par);
+	int idx;
+
+	if (!par)
+		return -1;
+	idx = ckpt_tree_task_index(ctx, current);
+	return idx >= 0 && READ_ONCE(par->local[idx]) ? idx : -1;
 }
 
 /**

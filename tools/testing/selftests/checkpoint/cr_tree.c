@@ -486,18 +486,158 @@ static int wl_parallel(struct cr_ctx *ctx, void *arg)
 /* The tasks of the image restored themselves in parallel, and exactly */
 CR_TEST(cr_tree, parallel_restore)
 {
+	char *log, *par, path[PATH_MAX];
 	size_t len;
-	char *log, *par;
+	int k;
 
 	tree_cycle(_metadata, ctx, wl_parallel, NULL, CHECKPOINT_SUBTREE);
 	log = cr_read_whole(ctx->log, &len);
 	par = log ? strstr(log, " tasks_par=") : NULL;
 	/* every task: none has a file only a task restoring alone makes */
-	ASSERT_TRUE(par && atoi(par + 11) == 1 + PAR_KIDS * (PAR_THREADS + 2)) {
+	EXPECT_TRUE(par && atoi(par + 11) == 1 + PAR_KIDS * (PAR_THREADS + 2)) {
 		TH_LOG("not restored in parallel: %s", par ? par : "no tasks_par");
 		cr_dump_logs(_metadata, ctx);
 	}
 	free(log);
+	for (k = 0; k < PAR_KIDS; k++) {
+		snprintf(path, sizeof(path), "%s.par%d", ctx->data, k);
+		unlink(path);
+	}
+}
+
+/* Two kids, each with a file of its own open */
+static int fwd_kid(struct cr_ctx *ctx, int k)
+{
+	char path[PATH_MAX];
+	int fd;
+
+	close(ctx->ready_fd);
+	snprintf(path, sizeof(path), "%s.fwd%d", ctx->data, k);
+	fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
+	if (fd < 0 || write(fd, k ? "B" : "A", 1) != 1)
+		return CR_EXIT_SETUP;
+	mark_ready(ctx, k + 1);
+	cr_wl_wait_go(ctx);
+	/* a restored kid with the other's file would see it here */
+	if (pread(fd, path, 1, 0) != 1 || path[0] != (k ? 'B' : 'A'))
+		return CR_WL_FAIL(1, "kid %d has the other kid's file", k);
+	return 0;
+}
+
+/*
+ * The root's memory (its section's restore) is larger than the kids': the
+ * second kid makes its file while the first waits for the root
+ */
+static int wl_two_files(struct cr_ctx *ctx, void *arg)
+{
+	int k, status, ret = 0;
+	pid_t kids[2];
+	char *mem;
+
+	for (k = 0; k < 2; k++) {
+		kids[k] = fork();
+		if (kids[k] == 0)
+			_exit(fwd_kid(ctx, k));
+		if (kids[k] < 0 || wait_ready(ctx, k + 1))
+			return CR_EXIT_SETUP;
+	}
+	mem = malloc(PAR_ROOT_WORDS * sizeof(long));
+	if (!mem)
+		return CR_EXIT_SETUP;
+	memset(mem, 0x5a, PAR_ROOT_WORDS * sizeof(long));
+	cr_wl_ready(ctx);
+	cr_wl_wait_go(ctx);
+	for (k = 0; k < 2; k++)
+		if (waitpid(kids[k], &status, 0) != kids[k] || status)
+			ret = CR_WL_FAIL(1, "kid %d: status %#x", k, status);
+	return ret;
+}
+
+/* The last FILE record of a regular file in task @task's section */
+static const struct cr_rec *fwd_file(const struct cr_image *im,
+				     const unsigned char *img, int task)
+{
+	const struct cr_rec *found = NULL;
+	unsigned int i;
+	int t = -1;
+
+	for (i = 0; i < im->nr_recs; i++) {
+		const struct cr_rec *r = &im->recs[i];
+
+		if (r->type == CKPT_HDR_TASK)
+			t++;
+		if (t == task && r->type == CKPT_HDR_FILE &&
+		    ((const struct ckpt_hdr_file *)(img + r->off))->file_type ==
+		    CKPT_FILE_REG && i + 1 < im->nr_recs &&
+		    r[1].type == CKPT_HDR_STRING)
+			found = r;
+	}
+	return found;
+}
+
+/*
+ * An image whose first kid names, by an OBJREF, the file the second kid
+ * makes (an object of a later section): refused, as in image order,
+ * however the two kids' restores overlap
+ */
+CR_TEST(cr_tree, forward_objref_refused)
+{
+	struct wl_call call = { wl_two_files, NULL };
+	const struct cr_rec *a, *b, *tail;
+	struct ckpt_hdr_objref ref = {
+		.h = { CKPT_HDR_OBJREF, sizeof(ref) },
+		.objtype = CKPT_OBJ_FILE,
+	};
+	struct cr_image im = {};
+	char path[PATH_MAX];
+	unsigned char *img;
+	size_t len, cut;
+	int err, status, k;
+
+	prctl(PR_SET_CHILD_SUBREAPER, 1);
+	clear_ready(ctx);
+	cr_cgroup_create(_metadata, ctx);
+	cr_spawn(_metadata, ctx, wl_in_cgroup, &call);
+	cr_freeze(_metadata, ctx, ctx->wl_pid);
+	ASSERT_LT(0, ckpt_to_img(ctx, ctx->wl_pid, CHECKPOINT_SUBTREE, &err));
+	kill_tree(_metadata, ctx);
+	cr_go(_metadata, ctx);
+
+	ASSERT_EQ(0, cr_image_scan(ctx->img, &im)) {
+		TH_LOG("%s", im.err);
+	}
+	img = cr_read_whole(ctx->img, &len);
+	ASSERT_NE(NULL, img);
+	/* sections in image order: the root, then its two kids */
+	a = fwd_file(&im, img, 1);
+	b = fwd_file(&im, img, 2);
+	tail = cr_image_find(&im, CKPT_HDR_TAIL, 0);
+	ASSERT_TRUE(a && b && tail);
+	ref.objref = ((const struct ckpt_hdr_file *)(img + b->off))->objref;
+	/* the first kid's FILE and path records become that OBJREF */
+	cut = a[1].off + a[1].len - a->off;
+	memcpy(img + a->off, &ref, sizeof(ref));
+	memmove(img + a->off + sizeof(ref), img + a->off + cut,
+		len - a->off - cut);
+	len -= cut - sizeof(ref);
+	((struct ckpt_hdr_tail *)(img + tail->off - cut + sizeof(ref)))->nr_records--;
+	cr_image_free(&im);
+	ASSERT_EQ(0, cr_write_whole(ctx->img, img, len));
+	free(img);
+
+	status = restart_tool(_metadata, ctx, ctx->img);
+	ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 1) {
+		TH_LOG("restart of the image with a forward OBJREF: status %#x",
+		       status);
+		cr_dump_logs(_metadata, ctx);
+	}
+	EXPECT_TRUE(cr_log_has(ctx, " is not a known file")) {
+		cr_dump_logs(_metadata, ctx);
+	}
+	for (k = 0; k < 2; k++) {
+		snprintf(path, sizeof(path), "%s.fwd%d", ctx->data, k);
+		unlink(path);
+	}
 }
 
 static int wl_shared_offset(struct cr_ctx *ctx, void *arg)
