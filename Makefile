@@ -21,7 +21,9 @@ DB          := $(B)/debug
 DKSRC       := $(DB)/linux
 KTARBALL    := /usr/src/linux-source-6.1.tar.xz
 JOBS        ?= $(shell nproc)
-KCC         := $(shell command -v ccache >/dev/null 2>&1 && echo "ccache gcc" || echo gcc)
+# gcc through ccache when there is one, by a command that does not change when
+# ccache is installed (make's first run does): see scripts/kcc
+KCC         := $(TOP)/scripts/kcc
 KMAKE_VARS   = CC="$(KCC)" KBUILD_BUILD_TIMESTAMP="linux-cr" KBUILD_BUILD_USER=cr \
 		KBUILD_BUILD_HOST=cr
 # $(call kmake,TREE): make in the kernel tree TREE
