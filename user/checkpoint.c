@@ -52,6 +52,44 @@ static void usage(void)
 "Exit status: 0 success, 1 failure, 2 usage error.\n", cr_prog);
 }
 
+/* Does the kernel's log (a file or the scratch log) say @what? */
+static int log_says(int logfd, const char *what)
+{
+	static char buf[65536];
+	ssize_t n;
+
+	if (logfd < 0)
+		return 0;
+	n = pread(logfd, buf, sizeof(buf) - 1, 0);
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	return strstr(buf, what) != NULL;
+}
+
+/*
+ * After a refusal with an obvious next step, say it. The log is read
+ * back from @logfd (the scratch log) or from @logfile.
+ */
+static void next_step(int logfd, const char *logfile, unsigned long flags,
+		      int nr_freezers)
+{
+	int fd = logfd, frozen, leak;
+
+	if (logfile && strcmp(logfile, "-"))
+		fd = open(logfile, O_RDONLY | O_CLOEXEC);
+	else if (logfile)
+		return;
+	frozen = !nr_freezers && log_says(fd, " is not frozen");
+	leak = !(flags & CHECKPOINT_SUBTREE) && log_says(fd, "leak: ");
+	if (fd != logfd && fd >= 0)
+		close(fd);
+	if (frozen)
+		cr_error("hint: freeze the tree first, e.g. with --freeze-cgroup DIR (its cgroup v2 directory) or --freezer DIR (cgroup v1)");
+	if (leak)
+		cr_error("hint: the tree shares that with a process outside it; --subtree checkpoints it without the container checks (after restart it no longer shares it)");
+}
+
 /* ---- cgroup freezing -------------------------------------------------- */
 
 /* Terminating signal caught while a cgroup is frozen, see defer_signals(). */
@@ -318,6 +356,8 @@ int main(int argc, char **argv)
 			cr_log_dump(logfd);
 		else if (logfile && strcmp(logfile, "-") && !quiet)
 			cr_error("kernel log in %s", logfile);
+		if (!quiet)
+			next_step(logfd, logfile, flags, nr_freezers);
 	} else if (verbose) {
 		cr_error("pid %d: checkpoint id %ld", pid, id);
 	}

@@ -87,6 +87,10 @@ CKPT_ALIGNED(ckpt_hdr_error);
 struct decoder {
 	int verbose;
 	int errors_only;
+	int check;			/* --check: nothing printed but the verdict */
+	__u32 hdr_tasks;		/* HEADER's nr_tasks */
+	unsigned long long tree_entries;	/* TREE_TASK records */
+	unsigned long long tree_live;	/* those that have a TASK section */
 	unsigned long long off;		/* offset of the current record */
 	unsigned long long nr_records;	/* records before the current one */
 	unsigned long long nr_tasks;
@@ -129,7 +133,7 @@ void out(struct decoder *d, const char *fmt, ...)
 {
 	va_list ap;
 
-	if (d->errors_only)
+	if (d->errors_only || d->check)
 		return;
 	va_start(ap, fmt);
 	vprintf(fmt, ap);
@@ -166,7 +170,7 @@ static void out_str(struct decoder *d, const char *s, size_t max)
 {
 	size_t i;
 
-	if (d->errors_only)
+	if (d->errors_only || d->check)
 		return;
 	putchar('"');
 	for (i = 0; i < max && s[i]; i++)
@@ -183,7 +187,7 @@ static void out_bytes(struct decoder *d, const unsigned char *p,
 {
 	unsigned long long i;
 
-	if (d->errors_only)
+	if (d->errors_only || d->check)
 		return;
 	putchar('"');
 	for (i = 0; i < n && i < max; i++)
@@ -328,6 +332,7 @@ static int print_header(struct decoder *d, const void *rec, __u32 len)
 		return bad(d, "bad page size %u", h->page_size);
 	d->page_size = h->page_size;
 
+	d->hdr_tasks = h->nr_tasks;
 	out(d, "magic ok, version %u, arch %s(%u), page_size %u\n",
 	    h->version, h->arch == CKPT_ARCH_X86_64 ? "x86_64" : "unknown",
 	    h->arch, h->page_size);
@@ -433,6 +438,9 @@ static int print_tree_task(struct decoder *d, const void *rec, __u32 len)
 	};
 	const struct ckpt_hdr_tree_task *h = rec;
 
+	d->tree_entries++;
+	if (!(h->flags & (CKPT_TREE_ZOMBIE | CKPT_TREE_GHOST)))
+		d->tree_live++;
 	out(d, "pid %d, tgid %d, ppid %d, sid %d, pgid %d, flags ",
 	    h->pid, h->tgid, h->ppid, h->sid, h->pgid);
 	out_bits(d, h->flags, flag_names, ARRAY_SIZE(flag_names));
@@ -1218,7 +1226,7 @@ static void out_abstract(struct decoder *d, const unsigned char *p, size_t n)
 {
 	size_t i;
 
-	if (d->errors_only)
+	if (d->errors_only || d->check)
 		return;
 	putchar('@');
 	for (i = 0; i < n; i++) {
@@ -2223,6 +2231,19 @@ static int decode(struct decoder *d, int fd)
 		d->off += h->len;
 	}
 
+	if (d->seen_tail && d->check && d->tree_entries != d->hdr_tasks)
+		return damaged(d, "corrupted", 0,
+			       "the header counts %u tasks, the tree %llu",
+			       d->hdr_tasks, d->tree_entries);
+	if (d->seen_tail && d->check && d->tree_live != d->nr_tasks)
+		return damaged(d, "corrupted", d->off,
+			       "the tree has %llu living tasks, the image %llu TASK sections",
+			       d->tree_live, d->nr_tasks);
+	if (d->seen_tail && d->check && !d->nr_errors) {
+		printf("image ok: %llu records, %llu tasks, %llu pages, %llu bytes\n",
+		       d->nr_records, d->nr_tasks, d->nr_pages, d->off);
+		return CR_EXIT_OK;
+	}
 	if (d->seen_tail) {
 		out(d, "%llu records, %llu tasks, %llu pages, %llu bytes\n",
 		    d->nr_records, d->nr_tasks, d->nr_pages, d->off);
@@ -2252,6 +2273,7 @@ read_error:
 static const struct option long_opts[] = {
 	{ "verbose",	no_argument,	NULL, 'v' },
 	{ "errors",	no_argument,	NULL, 'e' },
+	{ "check",	no_argument,	NULL, 'c' },
 	{ "help",	no_argument,	NULL, 'h' },
 	{ NULL, 0, NULL, 0 }
 };
@@ -2259,12 +2281,17 @@ static const struct option long_opts[] = {
 static void usage(void)
 {
 	printf(
-"Usage: %s [-v] [-e] [FILE|-]\n"
+"Usage: %s [-v] [-e] [-c] [FILE|-]\n"
 "Decode a checkpoint image (default: from stdin) and print its records.\n"
 "\n"
 "  -v, --verbose   print every field (all registers, page addresses,\n"
 "                  signal handlers, auxv, ...)\n"
 "  -e, --errors    print only ERROR records; exit 1 if there is one\n"
+"  -c, --check     validate without printing the records: \"image ok\"\n"
+"                  and exit 0, or the first problem with its offset\n"
+"                  and exit 1 (framing, record sizes and fields, the\n"
+"                  TAIL's count, the tree against the header and the\n"
+"                  tasks' sections)\n"
 "  -h, --help      display this help and exit\n"
 "\n"
 "Exit status: 0 good image, 1 damaged image, failed checkpoint or I/O\n"
@@ -2280,13 +2307,16 @@ int main(int argc, char **argv)
 	cr_prog = "ckptinfo";
 	memset(&d, 0, sizeof(d));
 
-	while ((c = getopt_long(argc, argv, "veh", long_opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "vech", long_opts, NULL)) != -1) {
 		switch (c) {
 		case 'v':
 			d.verbose = 1;
 			break;
 		case 'e':
 			d.errors_only = 1;
+			break;
+		case 'c':
+			d.check = 1;
 			break;
 		case 'h':
 			usage();

@@ -115,6 +115,8 @@ CR_FIXTURE(cr_errors);
 
 CR_TEST(cr_errors, unfrozen_task_ebusy)
 {
+	char pid[16];
+	char *argv[] = { "/usr/bin/checkpoint", "-o", ctx->img, pid, NULL };
 	char *log;
 	size_t len;
 	int fd;
@@ -131,6 +133,11 @@ CR_TEST(cr_errors, unfrozen_task_ebusy)
 		cr_dump(_metadata, "c/r log", ctx->log);
 	}
 	free(log);
+
+	/* the checkpoint tool says what to do about it */
+	snprintf(pid, sizeof(pid), "%d", ctx->wl_pid);
+	EXPECT_TRUE(cr_tool_said(cr_run_tool(ctx->data2, argv), 1, ctx->data2,
+				 "hint: freeze the tree first"));
 
 	/* Frozen, the same task can be checkpointed: only that was wrong. */
 	cr_freeze(_metadata, ctx, ctx->wl_pid);

@@ -907,4 +907,53 @@ CR_TEST(cr_image, header_fields)
 	expect_intact_restarts(_metadata, ctx);
 }
 
+#define CKPTINFO_TOOL	"/usr/bin/ckptinfo"
+
+static void expect_check(struct __test_metadata *_metadata,
+			 struct cr_ctx *ctx, char *img, int code,
+			 const char *said)
+{
+	char *argv[] = { CKPTINFO_TOOL, "--check", img, NULL };
+
+	EXPECT_TRUE(cr_tool_said(cr_run_tool(ctx->data2, argv), code,
+				 ctx->data2, said));
+}
+
+/*
+ * ckptinfo --check: "image ok" for an image restart takes; the first
+ * problem, with its offset, for a truncated one and for one whose header
+ * and tree disagree
+ */
+CR_TEST(cr_image, ckptinfo_check)
+{
+	const struct cr_rec *pages;
+	struct cr_image im = {};
+	char bad[CR_PATH_LEN + 8], said[128];
+	unsigned char *img;
+	size_t len;
+
+	make_image(_metadata, ctx, &im);
+	expect_check(_metadata, ctx, ctx->img, 0, "image ok: ");
+	img = cr_read_whole(ctx->img, &len);
+	ASSERT_NE(NULL, img);
+	pages = cr_image_pages(&im);
+	snprintf(bad, sizeof(bad), "%s.bad", ctx->img);
+
+	ASSERT_EQ(0, cr_write_whole(bad, img, pages->off + 100));
+	snprintf(said, sizeof(said), "truncated image at offset %llu: PAGES record",
+		 (unsigned long long)pages->off);
+	expect_check(_metadata, ctx, bad, 1, said);
+
+	((struct ckpt_hdr_header *)img)->nr_tasks++;
+	ASSERT_EQ(0, cr_write_whole(bad, img, len));
+	expect_check(_metadata, ctx, bad, 1,
+		     "corrupted image at offset 0: the header counts 2 tasks, the tree 1");
+	/* and restart refuses it too */
+	expect_refused(_metadata, ctx, bad, "header counting 2 tasks");
+
+	unlink(bad);
+	free(img);
+	cr_image_free(&im);
+}
+
 TEST_HARNESS_MAIN

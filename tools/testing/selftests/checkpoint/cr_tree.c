@@ -1452,6 +1452,8 @@ static int wl_leaky(struct cr_ctx *ctx, void *arg)
 CR_TEST(cr_tree, leaked_file_refused_unless_subtree)
 {
 	struct wl_call call = { wl_leaky, NULL };
+	char pid[16], out[CR_PATH_LEN + 8];
+	char *argv[] = { "/usr/bin/checkpoint", "-o", ctx->img, pid, NULL };
 	int pidfd, stolen, fd, err, status;
 	char *log;
 	size_t len;
@@ -1469,6 +1471,7 @@ CR_TEST(cr_tree, leaked_file_refused_unless_subtree)
 	}
 	close(pidfd);
 	cr_freeze(_metadata, ctx, ctx->wl_pid);
+	snprintf(out, sizeof(out), "%s.out", ctx->img);
 
 	fd = open(ctx->img, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	ASSERT_LE(0, fd);
@@ -1485,6 +1488,11 @@ CR_TEST(cr_tree, leaked_file_refused_unless_subtree)
 		TH_LOG("the log does not name the shared file");
 	}
 	free(log);
+	/* the checkpoint tool suggests a subtree checkpoint */
+	snprintf(pid, sizeof(pid), "%d", ctx->wl_pid);
+	EXPECT_TRUE(cr_tool_said(cr_run_tool(out, argv), 1, out,
+				 "hint: the tree shares that with a process outside it; --subtree"));
+	unlink(out);
 
 	/* the same tree as a subtree */
 	ASSERT_EQ(0, ftruncate(fd, 0));

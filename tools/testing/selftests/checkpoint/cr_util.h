@@ -1207,6 +1207,46 @@ static inline long cr_checkpoint_file(struct __test_metadata *_metadata,
 	return ret;
 }
 
+/*
+ * Run a tool (argv[0] its path) with its standard output and error in
+ * the file @out: its wait status, or -1 when it did not finish in time
+ */
+static inline int cr_run_tool(const char *out, char *const argv[])
+{
+	int fd, status;
+	pid_t pid;
+
+	fflush(stdout);
+	fflush(stderr);
+	pid = fork();
+	if (pid == 0) {
+		fd = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+		if (fd < 0 || dup2(fd, 1) < 0 || dup2(fd, 2) < 0)
+			_exit(127);
+		execv(argv[0], argv);
+		_exit(127);
+	}
+	if (pid < 0 || cr_wait_timeout(pid, &status, CR_WAIT_MS))
+		return -1;
+	return status;
+}
+
+/* Did a tool exit with @code, having printed @said (cr_run_tool())? */
+static inline bool cr_tool_said(int status, int code, const char *out,
+				const char *said)
+{
+	size_t len;
+	char *text = cr_read_whole(out, &len);
+	bool ok = WIFEXITED(status) && WEXITSTATUS(status) == code &&
+		  text && strstr(text, said);
+
+	if (!ok)
+		fprintf(stderr, "# status %#x, expected exit %d and \"%s\"; the tool printed: %s\n",
+			status, code, said, text ? text : "(nothing)");
+	free(text);
+	return ok;
+}
+
 /* Does the c/r log (ctx->log) have @what in it? */
 static inline bool cr_log_has(struct cr_ctx *ctx, const char *what)
 {
