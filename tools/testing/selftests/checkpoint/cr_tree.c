@@ -590,23 +590,12 @@ CR_TEST(cr_tree, forward_objref_refused)
 	};
 	struct cr_image im = {};
 	char path[PATH_MAX];
-	unsigned char *img;
+	unsigned char *img = NULL;
 	size_t len, cut;
-	int err, status, k;
+	int status, k;
 
-	prctl(PR_SET_CHILD_SUBREAPER, 1);
-	clear_ready(ctx);
-	cr_cgroup_create(_metadata, ctx);
-	cr_spawn(_metadata, ctx, wl_in_cgroup, &call);
-	cr_freeze(_metadata, ctx, ctx->wl_pid);
-	ASSERT_LT(0, ckpt_to_img(ctx, ctx->wl_pid, CHECKPOINT_SUBTREE, &err));
-	kill_tree(_metadata, ctx);
-	cr_go(_metadata, ctx);
-
-	ASSERT_EQ(0, cr_image_scan(ctx->img, &im)) {
-		TH_LOG("%s", im.err);
-	}
-	img = cr_read_whole(ctx->img, &len);
+	tree_image(_metadata, ctx, &call, CHECKPOINT_SUBTREE, &im, &img,
+		   &len);
 	ASSERT_NE(NULL, img);
 	/* sections in image order: the root, then its two kids */
 	a = fwd_file(&im, img, 1);

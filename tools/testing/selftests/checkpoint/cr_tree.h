@@ -313,21 +313,16 @@ static inline const struct cr_rec *cr_bad_rec(const struct cr_image *im,
 }
 
 /*
- * bad_fields_refused - checkpoint workload @call (checkpoint() @flags),
- * then restart the image with each of @bad set in it: every restart must
- * fail (the restart tool exits 1); the intact image then restarts and
- * its tree exits 0
+ * tree_image - checkpoint the tree of workload @call (checkpoint() @flags)
+ * into ctx->img, kill it and give the go: *@im is the image's records,
+ * *@img its bytes (malloc()ed, *@len of them; NULL when a step failed)
  */
-static inline void bad_fields_refused(struct __test_metadata *_metadata,
-				      struct cr_ctx *ctx, struct wl_call *call,
-				      unsigned long flags,
-				      const struct cr_bad_field *bad, int nr)
+static inline void tree_image(struct __test_metadata *_metadata,
+			      struct cr_ctx *ctx, struct wl_call *call,
+			      unsigned long flags, struct cr_image *im,
+			      unsigned char **img, size_t *len)
 {
-	unsigned char *img, *buf;
-	struct cr_image im;
-	int i, err, status;
-	char st[128];
-	size_t len;
+	int err;
 
 	prctl(PR_SET_CHILD_SUBREAPER, 1);
 	clear_ready(ctx);
@@ -340,10 +335,30 @@ static inline void bad_fields_refused(struct __test_metadata *_metadata,
 	}
 	kill_tree(_metadata, ctx);
 	cr_go(_metadata, ctx);
-	ASSERT_EQ(0, cr_image_scan(ctx->img, &im)) {
-		TH_LOG("%s", im.err);
+	ASSERT_EQ(0, cr_image_scan(ctx->img, im)) {
+		TH_LOG("%s", im->err);
 	}
-	img = cr_read_whole(ctx->img, &len);
+	*img = cr_read_whole(ctx->img, len);
+}
+
+/*
+ * bad_fields_refused - checkpoint workload @call (checkpoint() @flags),
+ * then restart the image with each of @bad set in it: every restart must
+ * fail (the restart tool exits 1); the intact image then restarts and
+ * its tree exits 0
+ */
+static inline void bad_fields_refused(struct __test_metadata *_metadata,
+				      struct cr_ctx *ctx, struct wl_call *call,
+				      unsigned long flags,
+				      const struct cr_bad_field *bad, int nr)
+{
+	unsigned char *img = NULL, *buf;
+	struct cr_image im = {};
+	int i, status;
+	char st[128];
+	size_t len;
+
+	tree_image(_metadata, ctx, call, flags, &im, &img, &len);
 	ASSERT_NE(NULL, img);
 	buf = malloc(len);
 	ASSERT_NE(NULL, buf);
