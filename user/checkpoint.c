@@ -330,6 +330,8 @@ int main(int argc, char **argv)
 	if (pid < 0)
 		cr_usage_error("invalid PID '%s'", argv[optind]);
 
+	if (cr_check_kernel())
+		return CR_EXIT_FAIL;
 	outfd = cr_open_image_and_log(output, 1, logfile, &logfd, &log_scratch);
 	if (output && !strcmp(output, "-"))
 		output = NULL;

@@ -24,6 +24,7 @@
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include <sys/types.h>
+#include <sys/utsname.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -127,6 +128,22 @@ static inline long cr_now_us(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ts.tv_sec * 1000000L + ts.tv_nsec / 1000;
+}
+
+/*
+ * The numbers of checkpoint() and restart() are linux-cr's on 6.1; later
+ * kernels gave them to other calls (cachestat(), fchmodat2()). Return 0 on
+ * a 6.1 kernel, else -1 with the reason said (then nothing may call them).
+ */
+static inline int cr_check_kernel(void)
+{
+	struct utsname u = { .release = "unknown" };
+
+	if (!uname(&u) && !strncmp(u.release, "6.1.", 4))
+		return 0;
+	cr_error("kernel %s: checkpoint() and restart() are system calls %d and %d of linux-cr's Linux 6.1 series only (later kernels use those numbers for other calls)",
+		 u.release, __NR_checkpoint, __NR_restart);
+	return -1;
 }
 
 static inline long sys_checkpoint(pid_t pid, int fd, unsigned long flags,

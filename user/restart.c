@@ -160,6 +160,8 @@ int main(int argc, char **argv)
 	if (self && detach)
 		cr_usage_error("--self and --detach are exclusive");
 
+	if (cr_check_kernel())
+		return CR_EXIT_FAIL;
 	fd = cr_open_image_and_log(input, 0, logfile, &logfd, &log_scratch);
 	if (input && !strcmp(input, "-"))
 		input = NULL;
