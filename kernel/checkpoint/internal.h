@@ -140,7 +140,8 @@ int ckpt_par_setup(struct ckpt_ctx *ctx);
 void ckpt_par_free(struct ckpt_ctx *ctx);
 int ckpt_par_wait_start(struct ckpt_ctx *ctx, int idx);
 bool ckpt_par_started(struct ckpt_ctx *ctx, int idx);
-int ckpt_par_done(struct ckpt_ctx *ctx, int idx, int ret);
+int ckpt_par_check_end(struct ckpt_ctx *ctx, int idx);
+void ckpt_par_done(struct ckpt_ctx *ctx, int idx);
 bool ckpt_par_all_done(struct ckpt_ctx *ctx);
 int ckpt_par_wait_others(struct ckpt_ctx *ctx, int idx);
 int ckpt_par_wait_obj(struct ckpt_ctx *ctx, bool (*found)(void *arg),

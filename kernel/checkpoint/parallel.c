@@ -462,27 +462,36 @@ bool ckpt_par_started(struct ckpt_ctx *ctx, int idx)
 }
 
 /**
- * ckpt_par_done - the caller finished restoring itself
+ * ckpt_par_check_end - did the caller's restore read its section to the end?
  * @ctx: restart context, restoring in parallel
  * @idx: the caller's index in ctx->tasks
- * @ret: how its restore ended
  *
- * A restore that succeeded must have read its section to the end. The
- * caller's own state goes; the tasks it held back are woken.
- *
- * Return: @ret, or -EINVAL (logged) for a section not read to its end.
+ * Return: 0, or -EINVAL (logged) when it stopped elsewhere.
  */
-int ckpt_par_done(struct ckpt_ctx *ctx, int idx, int ret)
+int ckpt_par_check_end(struct ckpt_ctx *ctx, int idx)
+{
+	struct ckpt_local *l = ctx->par->local[idx];
+
+	if (l->pos == l->end)
+		return 0;
+	return ckpt_err(ctx, -EINVAL,
+			"pid %d: its section ends at offset %lld, its restore at %lld",
+			ckpt_tree_task_entry(ctx, idx)->pid, l->end, l->pos);
+}
+
+/**
+ * ckpt_par_done - the caller finished restoring itself, well or not
+ * @ctx: restart context, restoring in parallel
+ * @idx: the caller's index in ctx->tasks
+ *
+ * The caller's own state goes; the tasks it held back are woken.
+ */
+void ckpt_par_done(struct ckpt_ctx *ctx, int idx)
 {
 	struct ckpt_par *par = ctx->par;
 	struct ckpt_local *l = par->local[idx];
 	int i, end, n = ctx->nr_tasks;
 
-	if (!ret && l->pos != l->end)
-		ret = ckpt_err(ctx, -EINVAL,
-			       "pid %d: its section ends at offset %lld, its restore at %lld",
-			       ckpt_tree_task_entry(ctx, idx)->pid, l->end,
-			       l->pos);
 	WRITE_ONCE(par->local[idx], NULL);
 
 	spin_lock(&ctx->lock);
@@ -504,7 +513,6 @@ int ckpt_par_done(struct ckpt_ctx *ctx, int idx, int ret)
 		wake_up_var(&ctx->tasks[i]);
 	wake_up_all(&par->objq);
 	wake_up(&ctx->coordq);
-	return ret;
 }
 
 /**

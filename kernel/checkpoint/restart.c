@@ -279,15 +279,16 @@ static long ckpt_restore_self(struct ckpt_ctx *ctx, int idx)
 	if (!ctx->par && passed && t0 > passed)
 		ckpt_stat_add(ctx, CKPT_ST_HANDOFF, t0 - passed);
 	ret = ckpt_restore_task(ctx, idx);
-	if (ret && !ckpt_get_error(ctx))
-		ckpt_err(ctx, ret, "restore failed at offset %lld",
-			 ckpt_pos(ctx));
-	if (ret)
-		ckpt_stage_set(ctx, CKPT_STAGE_ABORTED);
-	if (ctx->par && ckpt_par_done(ctx, idx, ret) && !ret) {
-		ret = -EINVAL;
+	if (!ret && ctx->par)
+		ret = ckpt_par_check_end(ctx, idx);
+	if (ret) {
+		if (!ckpt_get_error(ctx))
+			ckpt_err(ctx, ret, "restore failed at offset %lld",
+				 ckpt_pos(ctx));
 		ckpt_stage_set(ctx, CKPT_STAGE_ABORTED);
 	}
+	if (ctx->par)
+		ckpt_par_done(ctx, idx);
 	ckpt_stat_max(ctx, CKPT_ST_TASK_MAX,
 		      ckpt_stat_since(ctx, CKPT_ST_TASKS, t0));
 	if (ret)
