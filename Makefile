@@ -7,6 +7,7 @@
 #   make lint     W=1 build of our kernel objects and checkpatch
 #   make mutate   source mutants against the suite (slow; MUTANTS="a b" for some)
 #   make fuzz     mutated images against restart in QEMU (ITER=500 SEED=1)
+#   make check-migrate  live migration of a container between two guests
 #   make check-debug  the suite on a debug kernel (KASAN, UBSAN, lockdep,
 #                 DEBUG_LIST, DEBUG_OBJECTS, kmemleak; slow)
 
@@ -37,7 +38,7 @@ CONFIGS     := $(wildcard configs/*.config)
 DEBUG_CONFIGS := $(wildcard configs/debug/*.config)
 TOOLS       := checkpoint restart ckptinfo nsexec
 TOOL_BINS   := $(addprefix $(B)/user/,$(TOOLS))
-DEMO        := counter
+DEMO        := counter migload
 DEMO_BINS   := $(addprefix $(B)/user/,$(DEMO))
 USER_CFLAGS := -static -O2 -g -Wall -Wextra -Wno-unused-parameter \
 		-I$(TOP)/include/uapi -I$(TOP)/arch/x86/include/uapi -I$(TOP)/user
@@ -50,7 +51,7 @@ ST_CFLAGS   := -static -O1 -g -Wall -D_GNU_SOURCE -pthread \
 		-I$(TOP)/$(ST_DIR)
 
 .PHONY: all deps kernel tools selftests initramfs check demo bench lint mutate \
-	fuzz debug-kernel check-debug print-build-vars clean
+	fuzz debug-kernel check-debug check-migrate print-build-vars clean
 
 all: kernel tools selftests initramfs
 
@@ -145,6 +146,11 @@ $(B)/initramfs.cpio.gz: scripts/mkinitramfs scripts/init scripts/demo.sh $(TOOL_
 
 check: all
 	CHECK_HOST=1 scripts/run-check
+
+# Live migration alone (make check runs it too): two guests linked over the
+# host's 127.0.0.1; MIB and RATE size the container's memory and its writes.
+check-migrate: all
+	scripts/check-migrate $(if $(MIB),--mib $(MIB)) $(if $(RATE),--rate $(RATE))
 
 # The same suite on the debug kernel (configs/debug/debug.config): every
 # KASAN, UBSAN, lockdep, DEBUG_LIST, DEBUG_OBJECTS report, WARN or BUG fails

@@ -7,6 +7,7 @@
  * See checkpoint(1).
  */
 #include "cr_common.h"
+#include "cr_net.h"
 
 #include <getopt.h>
 #include <poll.h>
@@ -18,6 +19,8 @@
 enum {
 	OPT_FREEZE_CGROUP = 256,
 	OPT_FREEZER,
+	OPT_SEND,
+	OPT_KILL,
 };
 
 static const struct option long_opts[] = {
@@ -29,6 +32,8 @@ static const struct option long_opts[] = {
 	{ "freeze-cgroup",	required_argument,	NULL,
 	  OPT_FREEZE_CGROUP },
 	{ "freezer",		required_argument,	NULL, OPT_FREEZER },
+	{ "send",		required_argument,	NULL, OPT_SEND },
+	{ "kill",		no_argument,		NULL, OPT_KILL },
 	{ "help",		no_argument,		NULL, 'h' },
 	{ NULL, 0, NULL, 0 }
 };
@@ -40,16 +45,22 @@ static void usage(void)
 "Write the checkpoint image of the frozen process tree rooted at PID.\n"
 "\n"
 "  -o, --output FILE         write the image to FILE ('-': stdout, default)\n"
+"      --send ADDR:PORT      stream the image over TCP to restart --receive\n"
+"                            on ADDR (no image file) and wait for its verdict\n"
 "  -l, --logfile FILE        write the kernel's log messages to FILE\n"
 "                            ('-': stderr); default: shown on failure only\n"
 "  -s, --subtree             subtree checkpoint (no container leak checks)\n"
 "      --freeze-cgroup DIR   freeze cgroup v2 DIR before, thaw it after\n"
 "      --freezer DIR         same with a cgroup v1 freezer directory\n"
+"      --kill                after a successful checkpoint (with --send: once\n"
+"                            the receiver restored the tree), kill the tasks\n"
+"                            of the frozen cgroup instead of thawing them\n"
 "  -q, --quiet               on failure, do not print the kernel's log\n"
 "  -v, --verbose             print the checkpoint id on stderr\n"
 "  -h, --help                display this help and exit\n"
 "\n"
-"Exit status: 0 success, 1 failure, 2 usage error.\n", cr_prog);
+"Exit status: 0 success, 1 failure, 2 usage error. With --send, success\n"
+"means that the receiver restored the tree.\n", cr_prog);
 }
 
 /* Does the kernel's log (a file or the scratch log) say @what? */
@@ -231,6 +242,90 @@ static int freezer_thaw(struct freezer *f)
 	return 0;
 }
 
+/*
+ * Kill every task of the cgroup (--kill, after a successful checkpoint):
+ * v2 with cgroup.kill, v1 by SIGKILL to each task it lists until none is
+ * left. Frozen tasks die without running another instruction of theirs.
+ */
+static int freezer_kill(struct freezer *f)
+{
+	char buf[65536], *p, *end;
+	int round;
+
+	if (f->v2) {
+		if (cr_write_file(f->dir, "cgroup.kill", "1") < 0) {
+			cr_perror("cannot kill the tasks of %s", f->dir);
+			return -1;
+		}
+		return 0;
+	}
+	for (round = 0; round < 100; round++) {
+		ssize_t n = cr_read_file(f->dir, "tasks", buf, sizeof(buf));
+		int left = 0;
+
+		if (n < 0) {
+			cr_perror("%s/tasks", f->dir);
+			return -1;
+		}
+		for (p = buf; *p; p = end) {
+			long tid = strtol(p, &end, 10);
+
+			if (end == p)
+				break;
+			if (tid > 0 && !kill(tid, SIGKILL))
+				left++;
+		}
+		if (!left)
+			return 0;
+		/* v1: the killed tasks leave once thawed */
+		cr_write_file(f->dir, "freezer.state", "THAWED");
+		usleep(10000);
+	}
+	cr_error("the tasks of %s do not die", f->dir);
+	return -1;
+}
+
+/* ---- --send: the receiver's verdict ----------------------------------- */
+
+/*
+ * After the image went out, wait for restart --receive to say whether it
+ * restored the tree: a line "ok PID" or "failed: REASON". Returns 0 if it
+ * did, -1 if it said it failed, -2 if it never said (the tree may run
+ * there: the caller must not thaw ours).
+ */
+static int await_verdict(int fd, const char *to)
+{
+	char line[4096];
+	size_t len = 0;
+	ssize_t n;
+
+	if (shutdown(fd, SHUT_WR)) {
+		cr_perror("sending to %s", to);
+		return -1;
+	}
+	while (len < sizeof(line) - 1) {
+		n = read(fd, line + len, sizeof(line) - 1 - len);
+		if (n < 0 && errno == EINTR && !caught_signal)
+			continue;
+		if (n <= 0)
+			break;
+		len += n;
+		if (memchr(line, '\n', len))
+			break;
+	}
+	line[len] = '\0';
+	line[strcspn(line, "\n")] = '\0';
+	if (!strncmp(line, "ok ", 3))
+		return 0;
+	if (!strncmp(line, "failed: ", 8)) {
+		cr_error("%s: %s", to, line + 8);
+		return -1;
+	}
+	cr_error("%s closed the connection without saying whether it restored the tree",
+		 to);
+	return -2;
+}
+
 /* ---- signals while a cgroup is frozen --------------------------------- */
 
 static void catch_signal(int sig)
@@ -272,9 +367,10 @@ static void raise_deferred_signal(void)
 int main(int argc, char **argv)
 {
 	struct freezer freezers[2];
-	const char *output = NULL, *logfile = NULL;
+	const char *output = NULL, *logfile = NULL, *send_to = NULL;
 	unsigned long flags = 0;
-	int nr_freezers = 0, quiet = 0, verbose = 0;
+	int nr_freezers = 0, quiet = 0, verbose = 0, kill_after = 0;
+	const char *keep_frozen = NULL;
 	int outfd, logfd, log_scratch, err, ret, i, c;
 	int status = CR_EXIT_OK;
 	long t_freeze, t_ckpt = 0, t_thaw = 0;
@@ -315,6 +411,12 @@ int main(int argc, char **argv)
 			freezers[nr_freezers].events_fd = -1;
 			nr_freezers++;
 			break;
+		case OPT_SEND:
+			send_to = optarg;
+			break;
+		case OPT_KILL:
+			kill_after = 1;
+			break;
 		case 'h':
 			usage();
 			return CR_EXIT_OK;
@@ -324,6 +426,10 @@ int main(int argc, char **argv)
 	}
 	if (optind >= argc)
 		cr_usage_error("missing PID");
+	if (send_to && output)
+		cr_usage_error("--send and --output are exclusive");
+	if (kill_after && !nr_freezers)
+		cr_usage_error("--kill needs --freeze-cgroup or --freezer (the tasks to kill)");
 	if (optind + 1 < argc)
 		cr_usage_error("too many arguments");
 	pid = cr_parse_pid(argv[optind]);
@@ -332,9 +438,24 @@ int main(int argc, char **argv)
 
 	if (cr_check_kernel())
 		return CR_EXIT_FAIL;
-	outfd = cr_open_image_and_log(output, 1, logfile, &logfd, &log_scratch);
-	if (output && !strcmp(output, "-"))
-		output = NULL;
+	if (send_to) {
+		logfd = cr_log_open(logfile, &log_scratch);
+		if (logfd < 0 && logfile) {
+			cr_perror("%s", logfile);
+			return CR_EXIT_FAIL;
+		}
+		outfd = cr_net_connect(send_to);
+		if (outfd < 0)
+			return CR_EXIT_FAIL;
+		/* a receiver gone is an EPIPE error from checkpoint() */
+		signal(SIGPIPE, SIG_IGN);
+		output = send_to;
+	} else {
+		outfd = cr_open_image_and_log(output, 1, logfile, &logfd,
+					      &log_scratch);
+		if (output && !strcmp(output, "-"))
+			output = NULL;
+	}
 
 	if (nr_freezers)
 		defer_signals();
@@ -363,6 +484,27 @@ int main(int argc, char **argv)
 	} else if (verbose) {
 		cr_error("pid %d: checkpoint id %ld", pid, id);
 	}
+	if (send_to && status == CR_EXIT_OK) {
+		ret = await_verdict(outfd, send_to);
+		if (ret)
+			status = CR_EXIT_FAIL;
+		/* unknown: it may run there, so ours must not run on here */
+		if (ret == -2)
+			keep_frozen = "the receiver's outcome is unknown";
+	}
+	if (kill_after && status == CR_EXIT_OK)
+		for (i = 0; i < nr_freezers; i++)
+			if (freezer_kill(&freezers[i]) < 0) {
+				status = CR_EXIT_FAIL;
+				keep_frozen = "its tasks could not all be killed";
+			}
+	if (keep_frozen)
+		for (i = 0; i < nr_freezers; i++) {
+			if (freezers[i].frozen_by_us)
+				cr_error("%s stays frozen: %s; kill or thaw it yourself",
+					 freezers[i].dir, keep_frozen);
+			freezers[i].frozen_by_us = 0;
+		}
 
 thaw:
 	for (i = nr_freezers - 1; i >= 0; i--)

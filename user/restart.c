@@ -12,6 +12,7 @@
  */
 #include "cr_common.h"
 #include "cr_forest.h"
+#include "cr_net.h"
 
 #include <sys/resource.h>
 
@@ -48,6 +49,7 @@ static const struct option long_opts[] = {
 	{ "detach",	no_argument,		NULL, 'd' },
 	{ "no-wait",	no_argument,		NULL, 'W' },
 	{ "self",	no_argument,		NULL, 'S' },
+	{ "receive",	required_argument,	NULL, 'r' },
 	{ "help",	no_argument,		NULL, 'h' },
 	{ NULL, 0, NULL, 0 }
 };
@@ -59,6 +61,10 @@ static void usage(void)
 "Restore the process tree saved in a checkpoint image.\n"
 "\n"
 "  -i, --input FILE     read the image from FILE ('-': stdin, default)\n"
+"      --receive [ADDR:]PORT\n"
+"                       listen on PORT, take one connection from\n"
+"                       checkpoint --send and restore the image it streams;\n"
+"                       the sender is told whether the restart succeeded\n"
 "  -l, --logfile FILE   write the kernel's log messages to FILE\n"
 "                       ('-': stderr); default: shown on failure only\n"
 "  -F, --frozen         leave the restored tasks stopped (SIGSTOP)\n"
@@ -77,9 +83,18 @@ static void usage(void)
 "failed, 2 on usage error.\n", cr_prog);
 }
 
+/* --receive: the connection, told the verdict (see checkpoint --send) */
+static int peer_fd = -1;
+
 static void report_failure(int err, int logfd, int log_scratch,
 			   const char *logfile)
 {
+	if (peer_fd >= 0) {
+		dprintf(peer_fd, "failed: restart: %s (see the receiver's log)\n",
+			strerror(err));
+		close(peer_fd);
+		peer_fd = -1;
+	}
 	cr_error("%s", strerror(err));
 	if (log_scratch)
 		cr_log_dump(logfd);
@@ -116,7 +131,7 @@ static void raise_fd_limit(void)
 
 int main(int argc, char **argv)
 {
-	const char *input = NULL, *logfile = NULL;
+	const char *input = NULL, *logfile = NULL, *receive = NULL;
 	unsigned long flags = 0;
 	int detach = 0, self = 0;
 	int fd, logfd, log_scratch, status, err, c;
@@ -148,6 +163,9 @@ int main(int argc, char **argv)
 		case 'S':
 			self = 1;
 			break;
+		case 'r':
+			receive = optarg;
+			break;
 		case 'h':
 			usage();
 			return CR_EXIT_OK;
@@ -159,12 +177,32 @@ int main(int argc, char **argv)
 		cr_usage_error("unexpected argument '%s'", argv[optind]);
 	if (self && detach)
 		cr_usage_error("--self and --detach are exclusive");
+	if (receive && (input || self))
+		cr_usage_error("--receive excludes --input and --self");
 
 	if (cr_check_kernel())
 		return CR_EXIT_FAIL;
-	fd = cr_open_image_and_log(input, 0, logfile, &logfd, &log_scratch);
-	if (input && !strcmp(input, "-"))
-		input = NULL;
+	if (receive) {
+		char peer[INET6_ADDRSTRLEN];
+
+		logfd = cr_log_open(logfile, &log_scratch);
+		if (logfd < 0 && logfile) {
+			cr_perror("%s", logfile);
+			return CR_EXIT_FAIL;
+		}
+		fd = cr_net_accept(receive, peer, sizeof(peer));
+		if (fd < 0)
+			return CR_EXIT_FAIL;
+		/* the sender gone is a read error of the image */
+		signal(SIGPIPE, SIG_IGN);
+		peer_fd = fd;
+		input = receive;
+	} else {
+		fd = cr_open_image_and_log(input, 0, logfile, &logfd,
+					   &log_scratch);
+		if (input && !strcmp(input, "-"))
+			input = NULL;
+	}
 
 	if (self) {
 		/* Only returns on failure. */
@@ -182,8 +220,11 @@ int main(int argc, char **argv)
 
 	t_load = cr_now_us();
 	start = lseek(fd, 0, SEEK_CUR);
-	if (cr_forest_load(&f, fd))
+	if (cr_forest_load(&f, fd)) {
+		if (peer_fd >= 0)
+			dprintf(peer_fd, "failed: restart: the image's tree section is not valid (see the receiver)\n");
 		return CR_EXIT_FAIL;
+	}
 	t_grow = cr_now_us();
 	if (start < 0) {
 		/* not seekable: feed the kernel through a pipe of our own */
@@ -236,6 +277,12 @@ int main(int argc, char **argv)
 			"[%d:restart tool] stats: time (us) load=%ld forest=%ld restart=%ld\n",
 			(int)getpid(), t_grow - t_load, t_restart - t_grow,
 			cr_now_us() - t_restart);
+	if (peer_fd >= 0) {
+		/* the sender kills its copy of the tree on this word */
+		if (dprintf(peer_fd, "ok %d\n", child) < 0)
+			cr_perror("telling %s the restart succeeded", receive);
+		peer_fd = -1;
+	}
 	if (input)
 		close(fd);
 	if (log_scratch)
