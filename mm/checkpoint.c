@@ -223,6 +223,23 @@ static void ckpt_fill_mm(struct ckpt_hdr_mm *h, struct mm_struct *mm)
 		h->auxv[i] = mm->saved_auxv[i];
 }
 
+/* Write the addresses of the pages whose contents went ahead (pre-copy) */
+static int ckpt_write_precopied(struct ckpt_ctx *ctx, u64 *addrs, int nr)
+{
+	struct ckpt_hdr_pages h = {
+		.h.type = CKPT_HDR_PAGES_PRECOPIED,
+		.nr_pages = nr,
+	};
+	struct kvec vec = { .iov_base = addrs, .iov_len = nr * sizeof(u64) };
+	int ret;
+
+	h.h.len = sizeof(h) + vec.iov_len;
+	ret = ckpt_write_hdr(ctx, &h.h, sizeof(h));
+	if (!ret)
+		ret = ckpt_kwritev(ctx, &vec, 1, vec.iov_len);
+	return ret;
+}
+
 /* Write the pages gathered in @pages (all present, referenced) */
 static int ckpt_write_pages(struct ckpt_ctx *ctx, struct page **pages,
 			    u64 *addrs, struct kvec *vec, int nr)
@@ -256,17 +273,31 @@ struct ckpt_scan {
 	int nr;
 	unsigned long next;	/* where the walk stopped */
 	bool slow;		/* at an entry only GUP can read */
+	bool softdirty;		/* CHECKPOINT_SOFTDIRTY: clean pages listed */
+	u64 *clean;		/* their addresses */
+	int nr_clean;
 };
 
-/* Keep @page, the one at @addr, for the batch; false when it is full */
+/*
+ * Keep @page, the one at @addr, for the batch; false when it is full.
+ * With CHECKPOINT_SOFTDIRTY, a page not written since the soft-dirty bits
+ * were cleared (@dirty false) is only listed: its contents went ahead.
+ */
 static bool ckpt_scan_take(struct ckpt_scan *s, struct page *page,
-			   unsigned long addr)
+			   unsigned long addr, bool dirty)
 {
 	/* the zero page, or a page cache page of a file mapping */
 	if (!page || (s->d->type != CKPT_VMA_ANON && !PageAnon(page)) ||
 	    is_zero_page(page)) {
 		ckpt_stat_add(s->ctx, CKPT_ST_PAGES_SCANNED, 1);
 		ckpt_stat_add(s->ctx, CKPT_ST_PAGES_SKIPPED, 1);
+		return true;
+	}
+	if (s->softdirty && !dirty) {
+		if (s->nr_clean == CKPT_PAGES_BATCH)
+			return false;
+		ckpt_stat_add(s->ctx, CKPT_ST_PAGES_SCANNED, 1);
+		s->clean[s->nr_clean++] = addr;
 		return true;
 	}
 	if (s->nr == CKPT_PAGES_BATCH)
@@ -276,6 +307,16 @@ static bool ckpt_scan_take(struct ckpt_scan *s, struct page *page,
 	s->pages[s->nr] = page;
 	s->addrs[s->nr++] = addr;
 	return true;
+}
+
+/*
+ * Pre-copy: a VMA made (or changed) since the soft-dirty bits were cleared
+ * has VM_SOFTDIRTY: all its pages count as written. So do KSM's: merging
+ * replaces a written page's PTE by one without the bit.
+ */
+static bool ckpt_vma_all_dirty(struct vm_area_struct *vma)
+{
+	return vma->vm_flags & (VM_SOFTDIRTY | VM_MERGEABLE);
 }
 
 /*
@@ -292,6 +333,7 @@ static int ckpt_scan_pmd(pmd_t *pmd, unsigned long addr, unsigned long end,
 	struct vm_area_struct *vma = walk->vma;
 	spinlock_t *ptl;
 	pte_t *start, *pte;
+	bool dirty;
 	int ret = 0;
 
 	ptl = pmd_trans_huge_lock(pmd, vma);
@@ -307,10 +349,11 @@ static int ckpt_scan_pmd(pmd_t *pmd, unsigned long addr, unsigned long end,
 		}
 		if (!is_huge_zero_pmd(*pmd))
 			head = pmd_page(*pmd);
+		dirty = pmd_soft_dirty(*pmd) || ckpt_vma_all_dirty(vma);
 		for (; addr < end; addr += PAGE_SIZE) {
 			if (head && !ckpt_scan_take(s, head +
 					((addr & ~HPAGE_PMD_MASK) >> PAGE_SHIFT),
-					addr))
+					addr, dirty))
 				break;
 		}
 		spin_unlock(ptl);
@@ -331,7 +374,9 @@ static int ckpt_scan_pmd(pmd_t *pmd, unsigned long addr, unsigned long end,
 			s->slow = true;
 			break;
 		}
-		if (!ckpt_scan_take(s, vm_normal_page(vma, addr, ptent), addr))
+		dirty = pte_soft_dirty(ptent) || ckpt_vma_all_dirty(vma);
+		if (!ckpt_scan_take(s, vm_normal_page(vma, addr, ptent), addr,
+				    dirty))
 			break;
 	}
 	pte_unmap_unlock(start, ptl);
@@ -362,8 +407,10 @@ static int ckpt_scan_slow(struct ckpt_scan *s, struct mm_struct *mm)
 		return 0;	/* no page after all */
 	if (got < 0)
 		return got;
-	/* the batch has room: the walk stopped before it was full */
-	ckpt_scan_take(s, page, s->next);
+	/* the batch has room: the walk stopped before it was full; the page
+	 * was swapped or migrating: its soft-dirty bit is not looked at
+	 */
+	ckpt_scan_take(s, page, s->next, true);
 	put_page(page);
 	return 0;
 }
@@ -383,12 +430,21 @@ static int ckpt_dump_pages(struct ckpt_ctx *ctx, struct mm_struct *mm,
 	int i = 0, ret = 0;
 	u64 t0;
 
+	if (ctx->uflags & CHECKPOINT_SOFTDIRTY) {
+		s.softdirty = true;
+		s.clean = kmalloc_array(CKPT_PAGES_BATCH, sizeof(u64),
+					GFP_KERNEL);
+		if (!s.clean)
+			return -ENOMEM;
+	}
 	while (i < nr_descs && !ret) {
 		s.nr = 0;
+		s.nr_clean = 0;
 		if (mmap_read_lock_killable(mm))
 			return -EINTR;
 		t0 = ktime_get_ns();
-		while (i < nr_descs && s.nr < CKPT_PAGES_BATCH) {
+		while (i < nr_descs && s.nr < CKPT_PAGES_BATCH &&
+		       s.nr_clean < CKPT_PAGES_BATCH) {
 			s.d = &descs[i];
 			if (!s.d->has_anon || addr >= s.d->end) {
 				i++;
@@ -423,10 +479,13 @@ static int ckpt_dump_pages(struct ckpt_ctx *ctx, struct mm_struct *mm,
 			ckpt_stat_since(ctx, CKPT_ST_PAGES_IO, t0);
 			ckpt_stat_add(ctx, CKPT_ST_PAGES_SAVED, s.nr);
 		}
+		if (!ret && s.nr_clean)
+			ret = ckpt_write_precopied(ctx, s.clean, s.nr_clean);
 		while (s.nr--)
 			put_page(pages[s.nr]);
 		cond_resched();
 	}
+	kfree(s.clean);
 	return ret;
 }
 

@@ -2,7 +2,8 @@
 # Guest side of "make check-migrate" (scripts/check-migrate runs it in two
 # guests linked by scripts/vm-run --net).
 #
-#   migrate-guest.sh source MIB RATE    192.0.2.1: runs the container, moves it
+#   migrate-guest.sh source MIB RATE [precopy]
+#                                       192.0.2.1: runs the container, moves it
 #   migrate-guest.sh dest               192.0.2.2: takes it and checks it
 #
 # The container (migload run, in new pid and network namespaces, in cgroup
@@ -14,7 +15,7 @@
 # its frozen copy once the destination said it restored it.
 #
 # Lines "MIG <event>" are what the host timestamps (the downtime is from
-# the source's "MIG freeze" to the destination's "MIG resumed"); "MIG ok"
+# the source's "MIG frozen" to the destination's "MIG resumed"); "MIG ok"
 # and "MIG FAIL: why" are the verdicts.
 set -u
 
@@ -57,6 +58,8 @@ count_lines() {
 source_side() {
 	mib=$1
 	rate=$2
+	precopy=
+	[ "$3" = precopy ] && precopy=--precopy
 	link_up $SRC
 	mkdir -p $M $CG || die "cannot make $M and $CG"
 	sh -c "echo \$\$ > $CG/cgroup.procs && exec nsexec -p -n -d -P /tmp/mig.pid -- migload run $M $mib $rate </dev/null >$M/stdout 2>&1" ||
@@ -73,13 +76,12 @@ source_side() {
 	[ "$(count_lines $M/counter.log count 1)" -gt 0 ] || die "the counter does not count"
 	say "container pid $pid, $(cat $CG/cgroup.procs | wc -l) processes, $mib MiB at $rate MiB/s"
 
-	say "freeze"
-	echo 1 >$CG/cgroup.freeze
-	until grep -q '^frozen 1' $CG/cgroup.events; do sleep 0.01; done
-	tar cf /tmp/mig.tar -C / mig || die "tar"
-	migload send $DST:$FILE_PORT </tmp/mig.tar || die "cannot send $M"
-	checkpoint --send $DST:$IMG_PORT --freeze-cgroup $CG --kill \
-		-l /tmp/ck.log "$pid" || die "checkpoint --send failed"
+	# The tool freezes the cgroup (after the pre-copy rounds, if any);
+	# frozen, the hook says so and sends /mig, which the restored tasks
+	# open again by path, before the image.
+	hook="echo MIG frozen; tar cf /tmp/mig.tar -C / mig && migload send $DST:$FILE_PORT </tmp/mig.tar"
+	checkpoint --send $DST:$IMG_PORT $precopy --freeze-cgroup $CG --kill \
+		--exec-frozen "$hook" -l /tmp/ck.log "$pid" || die "checkpoint --send failed"
 	say "sent"
 
 	# nothing of the container runs here any more, and nothing ran after
@@ -99,13 +101,15 @@ source_side() {
 
 dest_side() {
 	link_up $DST
-	migload recv $FILE_PORT >/tmp/mig.tar || die "cannot receive $M"
-	tar xf /tmp/mig.tar -C / || die "cannot unpack $M"
+	# the image (and the pre-copy before it) comes on one port, the
+	# container's files, while it is frozen, on the other: restart opens
+	# them only once they are here (the sender waits for the unpacking)
+	restart --receive $IMG_PORT -l /tmp/rs.log --detach >/tmp/rs.out &
+	rpid=$!
+	migload recv $FILE_PORT "tar xf - -C /" || die "cannot receive $M"
 	before=$(count_lines $M/counter.log count 1) || die "bad counter.log received"
 	cbefore=$(count_lines $M/client.log client 10) || die "bad client.log received"
-	say "receiving"
-	restart --receive $IMG_PORT -l /tmp/rs.log --detach >/tmp/rs.out ||
-		die "restart --receive failed"
+	wait $rpid || die "restart --receive failed"
 	pid=$(cat /tmp/rs.out)
 	say "resumed pid $pid"
 	say "counter was at $before, client at $cbefore"
@@ -136,7 +140,7 @@ dest_side() {
 }
 
 case ${1:-} in
-source) [ $# = 3 ] || die "usage: $0 source MIB RATE"; source_side "$2" "$3" ;;
+source) [ $# -ge 3 ] || die "usage: $0 source MIB RATE [precopy]"; source_side "$2" "$3" "${4:-}" ;;
 dest) dest_side ;;
 *) die "usage: $0 source MIB RATE | dest" ;;
 esac

@@ -8,6 +8,7 @@
  */
 #include "cr_common.h"
 #include "cr_net.h"
+#include "cr_precopy.h"
 
 #include <getopt.h>
 #include <poll.h>
@@ -21,7 +22,13 @@ enum {
 	OPT_FREEZER,
 	OPT_SEND,
 	OPT_KILL,
+	OPT_PRECOPY,
+	OPT_EXEC_FROZEN,
 };
+
+/* --precopy: rounds at most; a round that sends fewer pages ends them */
+#define PRECOPY_ROUNDS		8
+#define PRECOPY_STOP_PAGES	256
 
 static const struct option long_opts[] = {
 	{ "output",		required_argument,	NULL, 'o' },
@@ -34,6 +41,8 @@ static const struct option long_opts[] = {
 	{ "freezer",		required_argument,	NULL, OPT_FREEZER },
 	{ "send",		required_argument,	NULL, OPT_SEND },
 	{ "kill",		no_argument,		NULL, OPT_KILL },
+	{ "precopy",		optional_argument,	NULL, OPT_PRECOPY },
+	{ "exec-frozen",	required_argument,	NULL, OPT_EXEC_FROZEN },
 	{ "help",		no_argument,		NULL, 'h' },
 	{ NULL, 0, NULL, 0 }
 };
@@ -41,7 +50,7 @@ static const struct option long_opts[] = {
 static void usage(void)
 {
 	printf(
-"Usage: %s [options] PID\n"
+"Usage: checkpoint [options] PID\n"
 "Write the checkpoint image of the frozen process tree rooted at PID.\n"
 "\n"
 "  -o, --output FILE         write the image to FILE ('-': stdout, default)\n"
@@ -52,6 +61,12 @@ static void usage(void)
 "  -s, --subtree             subtree checkpoint (no container leak checks)\n"
 "      --freeze-cgroup DIR   freeze cgroup v2 DIR before, thaw it after\n"
 "      --freezer DIR         same with a cgroup v1 freezer directory\n"
+"      --precopy[=ROUNDS]    with --send and a freezer: send the memory while\n"
+"                            the tree runs, in rounds (default at most %d) of\n"
+"                            the pages written since the last one; frozen,\n"
+"                            only the pages written since are sent\n"
+"      --exec-frozen CMD     run CMD (sh -c) once the tree is frozen, before\n"
+"                            it is saved; a failure of CMD fails the checkpoint\n"
 "      --kill                after a successful checkpoint (with --send: once\n"
 "                            the receiver restored the tree), kill the tasks\n"
 "                            of the frozen cgroup instead of thawing them\n"
@@ -60,7 +75,7 @@ static void usage(void)
 "  -h, --help                display this help and exit\n"
 "\n"
 "Exit status: 0 success, 1 failure, 2 usage error. With --send, success\n"
-"means that the receiver restored the tree.\n", cr_prog);
+"means that the receiver restored the tree.\n", PRECOPY_ROUNDS);
 }
 
 /* Does the kernel's log (a file or the scratch log) say @what? */
@@ -285,21 +300,43 @@ static int freezer_kill(struct freezer *f)
 	return -1;
 }
 
+/* --precopy: freeze the tree for a round's look at its page tables */
+struct freezers {
+	struct freezer *f;
+	int nr;
+};
+
+static int precopy_pause(void *arg, int on)
+{
+	struct freezers *fs = arg;
+	int i, ret = 0;
+
+	for (i = 0; i < fs->nr; i++) {
+		if (on && freezer_freeze(&fs->f[i]))
+			return -1;
+		if (!on && freezer_thaw(&fs->f[i]))
+			ret = -1;
+	}
+	return caught_signal ? -1 : ret;
+}
+
 /* ---- --send: the receiver's verdict ----------------------------------- */
 
 /*
  * After the image went out, wait for restart --receive to say whether it
  * restored the tree: a line "ok PID" or "failed: REASON". Returns 0 if it
  * did, -1 if it said it failed, -2 if it never said (the tree may run
- * there: the caller must not thaw ours).
+ * there: the caller must not thaw ours, unless the image could not all
+ * be sent, @failed).
  */
-static int await_verdict(int fd, const char *to)
+static int await_verdict(int fd, const char *to, int failed)
 {
 	char line[4096];
 	size_t len = 0;
 	ssize_t n;
 
-	if (shutdown(fd, SHUT_WR)) {
+	/* @failed: the image could not all go; only look for a reason */
+	if (!failed && shutdown(fd, SHUT_WR)) {
 		cr_perror("sending to %s", to);
 		return -1;
 	}
@@ -321,8 +358,9 @@ static int await_verdict(int fd, const char *to)
 		cr_error("%s: %s", to, line + 8);
 		return -1;
 	}
-	cr_error("%s closed the connection without saying whether it restored the tree",
-		 to);
+	if (!failed)
+		cr_error("%s closed the connection without saying whether it restored the tree",
+			 to);
 	return -2;
 }
 
@@ -370,6 +408,10 @@ int main(int argc, char **argv)
 	const char *output = NULL, *logfile = NULL, *send_to = NULL;
 	unsigned long flags = 0;
 	int nr_freezers = 0, quiet = 0, verbose = 0, kill_after = 0;
+	int precopy = 0;
+	const char *exec_frozen = NULL;
+	struct cr_pre_send ps;
+	long t_pre = 0;
 	const char *keep_frozen = NULL;
 	int outfd, logfd, log_scratch, err, ret, i, c;
 	int status = CR_EXIT_OK;
@@ -417,6 +459,21 @@ int main(int argc, char **argv)
 		case OPT_KILL:
 			kill_after = 1;
 			break;
+		case OPT_PRECOPY:
+			precopy = PRECOPY_ROUNDS;
+			if (optarg) {
+				char *end;
+
+				precopy = strtol(optarg, &end, 10);
+				if (*end || end == optarg || precopy < 1 ||
+				    precopy > 1000)
+					cr_usage_error("--precopy: ROUNDS is 1 to 1000, not '%s'",
+						       optarg);
+			}
+			break;
+		case OPT_EXEC_FROZEN:
+			exec_frozen = optarg;
+			break;
 		case 'h':
 			usage();
 			return CR_EXIT_OK;
@@ -428,6 +485,8 @@ int main(int argc, char **argv)
 		cr_usage_error("missing PID");
 	if (send_to && output)
 		cr_usage_error("--send and --output are exclusive");
+	if (precopy && (!send_to || !nr_freezers))
+		cr_usage_error("--precopy needs --send and --freeze-cgroup or --freezer (it freezes the tree after the rounds)");
 	if (kill_after && !nr_freezers)
 		cr_usage_error("--kill needs --freeze-cgroup or --freezer (the tasks to kill)");
 	if (optind + 1 < argc)
@@ -459,6 +518,20 @@ int main(int argc, char **argv)
 
 	if (nr_freezers)
 		defer_signals();
+	if (precopy) {
+		struct freezers fs = { freezers, nr_freezers };
+
+		t_pre = cr_now_us();
+		if (cr_pre_send_running(&ps, outfd, pid, precopy,
+					PRECOPY_STOP_PAGES, precopy_pause,
+					&fs) || caught_signal) {
+			cr_error("pre-copy of pid %d failed", pid);
+			status = CR_EXIT_FAIL;
+			goto thaw;
+		}
+		t_pre = cr_now_us() - t_pre;
+		flags |= CHECKPOINT_SOFTDIRTY;
+	}
 	t_freeze = cr_now_us();
 	for (i = 0; i < nr_freezers; i++) {
 		if (freezer_freeze(&freezers[i]) < 0 || caught_signal) {
@@ -467,6 +540,21 @@ int main(int argc, char **argv)
 		}
 	}
 
+	if (exec_frozen) {
+		int st = system(exec_frozen);
+
+		if (st == -1 || !WIFEXITED(st) || WEXITSTATUS(st)) {
+			cr_error("--exec-frozen command failed (%s): %s",
+				 st == -1 ? "not run" : "status",
+				 exec_frozen);
+			status = CR_EXIT_FAIL;
+			goto thaw;
+		}
+	}
+	if (precopy && cr_pre_send_frozen(&ps)) {
+		status = CR_EXIT_FAIL;
+		goto thaw;
+	}
 	t_ckpt = cr_now_us();
 	id = sys_checkpoint(pid, outfd, flags, logfd);
 	err = errno;
@@ -475,6 +563,9 @@ int main(int argc, char **argv)
 	if (id < 0) {
 		status = CR_EXIT_FAIL;
 		cr_error("%s", strerror(err));
+		/* a receiver that gave up may have said why */
+		if (send_to && (err == EPIPE || err == ECONNRESET))
+			await_verdict(outfd, send_to, 1);
 		if (log_scratch && !quiet)
 			cr_log_dump(logfd);
 		else if (logfile && strcmp(logfile, "-") && !quiet)
@@ -485,7 +576,7 @@ int main(int argc, char **argv)
 		cr_error("pid %d: checkpoint id %ld", pid, id);
 	}
 	if (send_to && status == CR_EXIT_OK) {
-		ret = await_verdict(outfd, send_to);
+		ret = await_verdict(outfd, send_to, 0);
 		if (ret)
 			status = CR_EXIT_FAIL;
 		/* unknown: it may run there, so ours must not run on here */
@@ -517,6 +608,11 @@ thaw:
 			(int)getpid(), t_ckpt - t_freeze, t_thaw - t_ckpt,
 			cr_now_us() - t_thaw,
 			nr_freezers ? cr_now_us() - t_freeze : 0);
+	if (status == CR_EXIT_OK && !log_scratch && logfd >= 0 && precopy)
+		dprintf(logfd,
+			"[%d:checkpoint tool] stats: precopy rounds=%d pages=%ld last_round=%ld frozen_pages=%ld time_us=%ld\n",
+			(int)getpid(), ps.rounds, ps.sent_pages,
+			ps.last_round_pages, ps.frozen_pages, t_pre);
 
 	if (output) {
 		ret = close(outfd);

@@ -782,6 +782,32 @@ static int print_pages(struct decoder *d, const void *rec, __u32 len)
 	return 0;
 }
 
+/* PAGES_PRECOPIED: addresses only, the contents were sent ahead */
+static int print_precopied(struct decoder *d, const void *rec, __u32 len)
+{
+	const struct ckpt_hdr_pages *h = rec;
+	const __u64 *addr = (const __u64 *)(h + 1);
+	unsigned int i;
+
+	if (h->nr_pages > CKPT_PAGES_BATCH || !h->nr_pages)
+		return bad(d, "nr_pages %u: 1 to %u", h->nr_pages,
+			   CKPT_PAGES_BATCH);
+	if (sizeof(*h) + (unsigned long long)h->nr_pages * sizeof(__u64) !=
+	    len)
+		return bad(d, "%u addresses need a record of %zu bytes, not %u",
+			   h->nr_pages, sizeof(*h) + h->nr_pages * sizeof(__u64),
+			   len);
+	out(d, "%u pages sent ahead by the pre-copy (not in this image)\n",
+	    h->nr_pages);
+	if (!d->verbose)
+		return 0;
+	for (i = 0; i < h->nr_pages; i++)
+		out(d, "%s%016llx%s", i % 4 ? " " : INDENT,
+		    (unsigned long long)addr[i],
+		    i % 4 == 3 || i + 1 == h->nr_pages ? "\n" : "");
+	return 0;
+}
+
 static int print_file_table(struct decoder *d, const void *rec, __u32 len)
 {
 	const struct ckpt_hdr_file_table *h = rec;
@@ -2042,6 +2068,8 @@ static const struct rec_type rec_types[] = {
 	REC(MM, "MM", struct ckpt_hdr_mm, 0, print_mm),
 	REC(VMA, "VMA", struct ckpt_hdr_vma, 0, print_vma),
 	REC(PAGES, "PAGES", struct ckpt_hdr_pages, 1, print_pages),
+	REC(PAGES_PRECOPIED, "PAGES_PRECOPIED", struct ckpt_hdr_pages, 1,
+	    print_precopied),
 	REC(SHMEM, "SHMEM", struct ckpt_hdr_shmem, 0, print_shmem),
 	REC(SHM_ATTACH, "SHM_ATTACH", struct ckpt_hdr_shm_attach, 0,
 	    print_shm_attach),

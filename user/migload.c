@@ -5,7 +5,10 @@
  *
  *   migload run DIR MIB RATE   the container: run as its pid 1 (nsexec -p -n)
  *   migload send ADDR:PORT     copy stdin to a TCP connection
- *   migload recv [ADDR:]PORT   copy one TCP connection to stdout
+ *   migload recv [ADDR:]PORT CMD
+ *                              run CMD (sh -c) with one TCP connection as
+ *                              its stdin; close it once CMD is done (the
+ *                              sender's "send" returns then)
  *
  * "run" brings the container's loopback up and starts three processes:
  *   counter  keeps MIB MiB of memory, rewrites RATE MiB/s of it (in 100 ms
@@ -347,15 +350,31 @@ int main(int argc, char **argv)
 		}
 		return ret;
 	}
-	if (argc == 3 && !strcmp(argv[1], "recv")) {
+	if (argc == 4 && !strcmp(argv[1], "recv")) {
+		int status;
+		pid_t pid;
+
 		fd = cr_net_accept(argv[2], NULL, 0);
 		if (fd < 0)
 			return CR_EXIT_FAIL;
-		ret = copy(fd, STDOUT_FILENO);
+		pid = fork();
+		if (!pid) {
+			dup2(fd, STDIN_FILENO);
+			execl("/bin/sh", "sh", "-c", argv[3], (char *)NULL);
+			_exit(127);
+		}
+		if (pid < 0 || cr_wait(pid, &status) < 0) {
+			cr_perror("%s", argv[3]);
+			return CR_EXIT_FAIL;
+		}
 		close(fd);
-		return ret;
+		if (cr_exit_code(status)) {
+			cr_error("'%s' exited %d", argv[3], cr_exit_code(status));
+			return CR_EXIT_FAIL;
+		}
+		return CR_EXIT_OK;
 	}
 	fprintf(stderr,
-		"usage: migload run DIR MIB RATE | send ADDR:PORT | recv [ADDR:]PORT\n");
+		"usage: migload run DIR MIB RATE | send ADDR:PORT | recv [ADDR:]PORT CMD\n");
 	return CR_EXIT_USAGE;
 }

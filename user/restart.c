@@ -13,6 +13,7 @@
 #include "cr_common.h"
 #include "cr_forest.h"
 #include "cr_net.h"
+#include "cr_precopy.h"
 
 #include <sys/resource.h>
 
@@ -85,16 +86,72 @@ static void usage(void)
 
 /* --receive: the connection, told the verdict (see checkpoint --send) */
 static int peer_fd = -1;
+/* --receive of a pre-copy: the pages sent ahead, merged into the image */
+static struct cr_pre_store pre_store;
+static struct cr_pre_merge pre_merge;
+static long pre_pages, t_merge;
+
+/*
+ * After accept: if the sender begins with a pre-copy, keep its pages,
+ * then merge them into the image as it comes, into a memory file, and
+ * return that (a file: restart() may restore the tasks in parallel).
+ * Else return the connection itself. -1 on failure.
+ */
+static int receive_precopy(int fd)
+{
+	struct cr_pre_frame f;
+	ssize_t n;
+	int out;
+
+	do
+		n = recv(fd, &f, sizeof(f), MSG_PEEK | MSG_WAITALL);
+	while (n < 0 && errno == EINTR);
+	if (n != sizeof(f) || f.magic != CR_PRE_MAGIC)
+		return fd;
+	if (cr_read_full(fd, &f, sizeof(f)) != sizeof(f) ||
+	    cr_pre_receive(&pre_store, fd, &f))
+		return -1;
+	pre_pages = pre_store.nr_pages;
+	t_merge = cr_now_us();
+	out = memfd_create("ckpt-image", MFD_CLOEXEC);
+	if (out < 0) {
+		cr_perror("memfd_create");
+		return -1;
+	}
+	pre_merge.st = &pre_store;
+	pre_merge.in = fd;
+	pre_merge.out = out;
+	if (cr_pre_merge(&pre_merge) || lseek(out, 0, SEEK_SET)) {
+		if (!pre_store.error[0])
+			cr_pre_fail(&pre_store, "cannot write the merged image: %s",
+				    strerror(errno));
+		close(out);
+		return -1;
+	}
+	cr_pre_store_free(&pre_store);
+	t_merge = cr_now_us() - t_merge;
+	return out;
+}
+
+/* --receive: tell the sender the restart failed, and why */
+static void fail_verdict(const char *why)
+{
+	if (peer_fd < 0)
+		return;
+	dprintf(peer_fd, "failed: %s\n", pre_store.error[0] ? pre_store.error :
+		why);
+	close(peer_fd);
+	peer_fd = -1;
+}
 
 static void report_failure(int err, int logfd, int log_scratch,
 			   const char *logfile)
 {
-	if (peer_fd >= 0) {
-		dprintf(peer_fd, "failed: restart: %s (see the receiver's log)\n",
-			strerror(err));
-		close(peer_fd);
-		peer_fd = -1;
-	}
+	char why[128];
+
+	snprintf(why, sizeof(why), "restart: %s (see the receiver's log)",
+		 strerror(err));
+	fail_verdict(why);
 	cr_error("%s", strerror(err));
 	if (log_scratch)
 		cr_log_dump(logfd);
@@ -197,6 +254,11 @@ int main(int argc, char **argv)
 		signal(SIGPIPE, SIG_IGN);
 		peer_fd = fd;
 		input = receive;
+		fd = receive_precopy(fd);
+		if (fd < 0) {
+			report_failure(EIO, logfd, log_scratch, logfile);
+			return CR_EXIT_FAIL;
+		}
 	} else {
 		fd = cr_open_image_and_log(input, 0, logfile, &logfd,
 					   &log_scratch);
@@ -221,8 +283,7 @@ int main(int argc, char **argv)
 	t_load = cr_now_us();
 	start = lseek(fd, 0, SEEK_CUR);
 	if (cr_forest_load(&f, fd)) {
-		if (peer_fd >= 0)
-			dprintf(peer_fd, "failed: restart: the image's tree section is not valid (see the receiver)\n");
+		fail_verdict("restart: the image's tree section is not valid (see the receiver)");
 		return CR_EXIT_FAIL;
 	}
 	t_grow = cr_now_us();
@@ -230,6 +291,7 @@ int main(int argc, char **argv)
 		/* not seekable: feed the kernel through a pipe of our own */
 		if (pipe(kpipe)) {
 			cr_perror("pipe");
+			fail_verdict("restart: pipe() failed");
 			return CR_EXIT_FAIL;
 		}
 		f.kfd = kpipe[0];
@@ -237,10 +299,13 @@ int main(int argc, char **argv)
 	}
 	raise_fd_limit();
 	child = cr_forest_grow(&f);
-	if (child < 0)
+	if (child < 0) {
+		fail_verdict("restart: the receiver could not make the process tree (see its messages)");
 		return CR_EXIT_FAIL;
+	}
 	if (start >= 0 && lseek(fd, start, SEEK_SET) != start) {
 		cr_perror("rewinding the image");
+		fail_verdict("restart: cannot rewind the image");
 		kill(child, SIGKILL);
 		cr_wait(child, &status);
 		return CR_EXIT_FAIL;
@@ -253,6 +318,7 @@ int main(int argc, char **argv)
 		errno = pthread_create(&feeder_thread, NULL, feed, &feeder);
 		if (errno) {
 			cr_perror("pthread_create");
+			fail_verdict("restart: pthread_create() failed");
 			kill(child, SIGKILL);
 			cr_wait(child, &status);
 			return CR_EXIT_FAIL;
@@ -277,6 +343,10 @@ int main(int argc, char **argv)
 			"[%d:restart tool] stats: time (us) load=%ld forest=%ld restart=%ld\n",
 			(int)getpid(), t_grow - t_load, t_restart - t_grow,
 			cr_now_us() - t_restart);
+	if (!log_scratch && logfd >= 0 && pre_pages)
+		dprintf(logfd,
+			"[%d:restart tool] stats: precopy pages=%ld merge_us=%ld (image with the pages merged in)\n",
+			(int)getpid(), pre_pages, t_merge);
 	if (peer_fd >= 0) {
 		/* the sender kills its copy of the tree on this word */
 		if (dprintf(peer_fd, "ok %d\n", child) < 0)

@@ -42,7 +42,7 @@ struct ckpt_ipc_restore;
 struct ckpt_par;
 
 /* The flags checkpoint() and restart() know; other bits are refused */
-#define CHECKPOINT_USER_FLAGS	CHECKPOINT_SUBTREE
+#define CHECKPOINT_USER_FLAGS	(CHECKPOINT_SUBTREE | CHECKPOINT_SOFTDIRTY)
 #define RESTART_USER_FLAGS	(RESTART_TASKSELF | RESTART_FROZEN | \
 				 RESTART_CONN_RESET)
 

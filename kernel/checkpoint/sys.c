@@ -43,6 +43,7 @@ static const char * const ckpt_hdr_names[] = {
 	[CKPT_HDR_PAGES] = "PAGES",
 	[CKPT_HDR_SHMEM] = "SHMEM",
 	[CKPT_HDR_SHM_ATTACH] = "SHM_ATTACH",
+	[CKPT_HDR_PAGES_PRECOPIED] = "PAGES_PRECOPIED",
 	[CKPT_HDR_IPC_NS] = "IPC_NS",
 	[CKPT_HDR_IPC_SHM] = "IPC_SHM",
 	[CKPT_HDR_IPC_SEM] = "IPC_SEM",
@@ -817,6 +818,10 @@ int ckpt_read_hdr(struct ckpt_ctx *ctx, struct ckpt_hdr *h)
 		return ckpt_err(ctx, -EINVAL,
 				"image holds an error record at offset %lld: the checkpoint failed",
 				at);
+	if (h->type == CKPT_HDR_PAGES_PRECOPIED)
+		return ckpt_err(ctx, -EINVAL,
+				"image lacks the pages its pre-copy sent ahead (PAGES_PRECOPIED at offset %lld): restore it with restart --receive",
+				at);
 	return 0;
 }
 
@@ -1106,6 +1111,9 @@ SYSCALL_DEFINE4(checkpoint, pid_t, pid, int, fd, unsigned long, flags,
 
 	if (flags & ~CHECKPOINT_USER_FLAGS)
 		return -EINVAL;
+	/* without soft-dirty bits every page would look clean */
+	if ((flags & CHECKPOINT_SOFTDIRTY) && !IS_ENABLED(CONFIG_MEM_SOFT_DIRTY))
+		return -EOPNOTSUPP;
 	if (pid < 0)
 		return -EINVAL;
 	if (pid == 0 || pid == task_pid_vnr(current))

@@ -15,6 +15,13 @@
 
 /* checkpoint() flags */
 #define CHECKPOINT_SUBTREE	0x1	/* not a container: skip leak checks */
+/*
+ * Pre-copy: a private page that is present and not soft-dirty (not written
+ * since the last "echo 4 > /proc/PID/clear_refs") is not written, only its
+ * address, in a PAGES_PRECOPIED record: its contents went ahead while the
+ * tree ran. The receiver puts them back (restart --receive does).
+ */
+#define CHECKPOINT_SOFTDIRTY	0x2
 
 /* restart() flags */
 #define RESTART_TASKSELF	0x1	/* caller restores itself, no coordinator */

@@ -95,6 +95,7 @@ enum ckpt_hdr_type {
 	CKPT_HDR_PAGES,
 	CKPT_HDR_SHMEM,
 	CKPT_HDR_SHM_ATTACH,
+	CKPT_HDR_PAGES_PRECOPIED,
 
 	CKPT_HDR_IPC_NS = 500,
 	CKPT_HDR_IPC_SHM,
@@ -465,6 +466,15 @@ struct ckpt_hdr_pages {
 	__u32 nr_pages;
 	__u32 pad;
 };
+
+/*
+ * PAGES_PRECOPIED (struct ckpt_hdr_pages, checkpoint() with
+ * CHECKPOINT_SOFTDIRTY): among the PAGES records of an mm, right after
+ * the PAGES record of the same walk, nr_pages u64 addresses (ascending,
+ * and between that record's neighbours) of pages whose contents are not
+ * in the image: they were sent before the freeze. Restart refuses the
+ * record; the receiver of the pre-copy replaces it with PAGES records.
+ */
 
 /*
  * Shared anonymous memory (MAP_SHARED | MAP_ANONYMOUS): one object for

@@ -957,3 +957,111 @@ CR_TEST(cr_image, ckptinfo_check)
 }
 
 TEST_HARNESS_MAIN
+
+/* ---- pre-copy: CHECKPOINT_SOFTDIRTY --------------------------------------- */
+
+#define SD_ADDR		0x7e0000000000UL
+#define SD_PAGES	64
+#define SD_PAGE		4096UL
+
+static const int sd_written[] = { 3, 10, 20 };
+
+/*
+ * A buffer written in full, then the soft-dirty bits cleared (as a
+ * pre-copy round does), then three of its pages written again.
+ */
+static int wl_softdirty(struct cr_ctx *ctx, void *arg)
+{
+	unsigned char *buf;
+	unsigned int i;
+
+	buf = mmap((void *)SD_ADDR, SD_PAGES * SD_PAGE, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+	if (buf != (void *)SD_ADDR)
+		return CR_WL_FAIL(CR_EXIT_SETUP, "mmap at %#lx: %s", SD_ADDR,
+				  strerror(errno));
+	memset(buf, 0x5a, SD_PAGES * SD_PAGE);
+	if (cr_write_str("/proc/self/clear_refs", "4"))
+		return CR_WL_FAIL(CR_EXIT_SETUP, "clear_refs: %s",
+				  strerror(errno));
+	for (i = 0; i < ARRAY_SIZE(sd_written); i++)
+		buf[sd_written[i] * SD_PAGE] = 0xa5;
+	cr_wl_ready(ctx);
+	cr_wl_wait_go(ctx);
+	return 0;
+}
+
+/*
+ * checkpoint(CHECKPOINT_SOFTDIRTY) writes the contents of the pages
+ * written since the soft-dirty bits were cleared, and only lists the
+ * others in PAGES_PRECOPIED records; restart() refuses such an image
+ * (the pages are not in it) with EINVAL and a message.
+ */
+CR_TEST(cr_image, softdirty_lists_clean_pages)
+{
+	int saved[SD_PAGES] = { 0 }, listed[SD_PAGES] = { 0 };
+	struct cr_image im;
+	unsigned int i, k;
+	char *img;
+	size_t len;
+	long id;
+	int fd;
+
+	cr_spawn(_metadata, ctx, wl_softdirty, NULL);
+	cr_freeze(_metadata, ctx, ctx->wl_pid);
+	fd = open(ctx->img, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	ASSERT_LE(0, fd);
+	id = sys_checkpoint(ctx->wl_pid, fd, CHECKPOINT_SOFTDIRTY, ctx->logfd);
+	close(fd);
+	ASSERT_LT(0, id) {
+		TH_LOG("checkpoint(CHECKPOINT_SOFTDIRTY): %s", strerror(errno));
+		cr_dump_logs(_metadata, ctx);
+	}
+	ASSERT_EQ(0, cr_image_scan(ctx->img, &im)) {
+		TH_LOG("malformed image: %s", im.err);
+	}
+	img = cr_read_whole(ctx->img, &len);
+	ASSERT_NE(NULL, img);
+	for (i = 0; i < im.nr_recs; i++) {
+		const struct cr_rec *r = &im.recs[i];
+		const struct ckpt_hdr_pages *h = (void *)(img + r->off);
+		const uint64_t *addr = (const void *)(h + 1);
+
+		if (r->type != CKPT_HDR_PAGES &&
+		    r->type != CKPT_HDR_PAGES_PRECOPIED)
+			continue;
+		for (k = 0; k < h->nr_pages; k++) {
+			uint64_t a = addr[k];
+			unsigned int p = (a - SD_ADDR) / SD_PAGE;
+
+			if (a < SD_ADDR || p >= SD_PAGES)
+				continue;
+			if (r->type == CKPT_HDR_PAGES_PRECOPIED) {
+				listed[p]++;
+				continue;
+			}
+			saved[p]++;
+			/* the page as it was written last */
+			EXPECT_EQ(0xa5, (unsigned char)img[r->off + sizeof(*h) +
+				  h->nr_pages * 8 + k * SD_PAGE]);
+		}
+	}
+	free(img);
+	cr_image_free(&im);
+	for (i = 0; i < SD_PAGES; i++) {
+		bool written = false;
+
+		for (k = 0; k < ARRAY_SIZE(sd_written); k++)
+			written |= sd_written[k] == (int)i;
+		EXPECT_EQ(written ? 1 : 0, saved[i]) {
+			TH_LOG("page %u (%s) saved %d times", i,
+			       written ? "written" : "clean", saved[i]);
+		}
+		EXPECT_EQ(written ? 0 : 1, listed[i]) {
+			TH_LOG("page %u (%s) listed %d times", i,
+			       written ? "written" : "clean", listed[i]);
+		}
+	}
+	expect_refused(_metadata, ctx, ctx->img, "image with PAGES_PRECOPIED");
+	EXPECT_TRUE(cr_log_has(ctx, "lacks the pages its pre-copy sent ahead"));
+}
