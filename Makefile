@@ -8,6 +8,8 @@
 #   make mutate   source mutants against the suite (slow; MUTANTS="a b" for some)
 #   make fuzz     mutated images against restart in QEMU (ITER=500 SEED=1)
 #   make check-migrate  live migration of a container between two guests
+#   make check-kselftest  the suite built and run by kselftest's own
+#                 Makefile and runner (run_kselftest.sh) in the guest
 #   make check-debug  the suite on a debug kernel (KASAN, UBSAN, lockdep,
 #                 DEBUG_LIST, DEBUG_OBJECTS, kmemleak; slow)
 
@@ -51,7 +53,8 @@ ST_CFLAGS   := -static -O1 -g -Wall -D_GNU_SOURCE -pthread \
 		-I$(TOP)/$(ST_DIR)
 
 .PHONY: all deps kernel tools selftests initramfs check demo bench lint mutate \
-	fuzz debug-kernel check-debug check-migrate print-build-vars clean
+	fuzz debug-kernel check-debug check-migrate kselftest-install \
+	check-kselftest print-build-vars clean
 
 all: kernel tools selftests initramfs
 
@@ -140,12 +143,36 @@ $(B)/selftests/%: $(ST_DIR)/%.c $(wildcard $(ST_DIR)/*.h) include/uapi/linux/che
 
 initramfs: $(B)/initramfs.cpio.gz
 
-$(B)/initramfs.cpio.gz: scripts/mkinitramfs scripts/init scripts/demo.sh $(TOOL_BINS) $(DEMO_BINS) \
+$(B)/initramfs.cpio.gz: scripts/mkinitramfs scripts/init scripts/timeout scripts/demo.sh $(TOOL_BINS) $(DEMO_BINS) \
 		$(ST_BINS) $(wildcard $(ST_DIR)/*.sh) | deps
 	scripts/mkinitramfs $@
 
 check: all
 	CHECK_HOST=1 scripts/run-check
+
+# The suite the kselftest way: built and installed by the base tree's
+# tools/testing/selftests Makefile (TARGETS=checkpoint, static binaries),
+# then run in the guest by kselftest's own runner (run_kselftest.sh).
+# Counts the tests the binaries and scripts report (their nested TAP), and
+# a binary that failed without a failing test as one failure.
+KST         := $(B)/kselftest
+KST_SRC     := $(KSRC)/tools/testing/selftests
+kselftest-install: $(KSRC)/.cr-unpacked $(wildcard $(ST_DIR)/*)
+	rm -rf $(KST_SRC)/checkpoint $(KST) $(B)/kselftest-build
+	cp -r $(ST_DIR) $(KST_SRC)/checkpoint
+	$(MAKE) -s -C $(KST_SRC) TARGETS=checkpoint O=$(B)/kselftest-build \
+		KHDR_INCLUDES="-I$(TOP)/include/uapi -I$(TOP)/arch/x86/include/uapi" \
+		LDFLAGS=-static KSFT_INSTALL_PATH=$(KST) install
+
+check-kselftest: all kselftest-install
+	scripts/vm-run --timeout 1800 --add $(KST):/opt/kselftest -- \
+		/opt/kselftest/run_kselftest.sh 2>&1 | tee $(B)/check-kselftest.log; \
+	awk '/^# ok [0-9]/ { if (tolower($$0) ~ /# skip/) s++; else p++ } \
+		/^# not ok [0-9]/ { f++; nf++ } \
+		/^ok [0-9]/ { nf = 0 } \
+		/^not ok [0-9]/ { if (!nf) f++; nf = 0 } \
+		END { printf "%d passed, %d failed, %d skipped\n", p, f, s; exit f > 0 || p == 0 }' \
+		$(B)/check-kselftest.log
 
 # Live migration alone (make check runs it too): two guests linked over the
 # host's 127.0.0.1; MIB and RATE size the container's memory and its writes.

@@ -163,7 +163,8 @@ static int counter(unsigned long mib, unsigned long rate)
 			logln(fd, "verified %lu MiB at count %llu\n", mib,
 			      (unsigned long long)count);
 		}
-		logln(fd, "count %llu\n", (unsigned long long)++count);
+		count++;
+		logln(fd, "count %llu\n", (unsigned long long)count);
 		sleep_until(t + STEP_MS);
 	}
 }

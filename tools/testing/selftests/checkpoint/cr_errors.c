@@ -148,7 +148,8 @@ CR_TEST(cr_errors, unfrozen_task_ebusy)
 CR_TEST(cr_errors, unknown_flags_einval)
 {
 	/* every flag the uapi defines does something; the next bit not */
-	unsigned long bad_ckpt = first_unknown_flag(CHECKPOINT_SUBTREE);
+	unsigned long bad_ckpt = first_unknown_flag(CHECKPOINT_SUBTREE |
+						    CHECKPOINT_SOFTDIRTY);
 	unsigned long bad_rst = first_unknown_flag(RESTART_TASKSELF |
 						   RESTART_FROZEN |
 						   RESTART_CONN_RESET);

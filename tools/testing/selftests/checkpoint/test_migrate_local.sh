@@ -13,11 +13,17 @@
 #   3 failed_restart  the receiver cannot restore it (it runs as a user who
 #                     may not make namespaces): checkpoint says why, exits
 #                     1, and the original is thawed and goes on, not killed
+#   4 refused_image   the same when the receiver's kernel refuses the image
+#                     (the container's files are not where it looks)
 #
 # After a move, the restored counter and client must go on from where they
 # were (every count and request exactly once, in order), its memory intact,
 # and the original must be gone.
 set -u
+
+# kselftest's runner leaves fds of its own (3, 4) open in its tests: the
+# workloads must not inherit them (a container would share them)
+exec 3>&- 4>&- 5>&- 6>&- 7>&- 8>&- 9>&-
 
 PORT=7000
 CG=/sys/fs/cgroup/cr_migrate_local
@@ -34,7 +40,7 @@ if [ "$(id -u)" != 0 ] || [ ! -w /sys/fs/cgroup/cgroup.procs ]; then
 	exit 4
 fi
 
-echo "1..3"
+echo "1..4"
 rc=0
 ok() { echo "ok $1 $2"; }
 notok() {
@@ -186,6 +192,36 @@ if start 16; then
 else
 	echo "# the container did not start"
 	notok 3 failed_restart
+fi
+# 4: the receiver's kernel refuses the image (in the receiver's mount
+# namespace the container's files are not there): the same, and the
+# sender must not have been told "ok" before the restart was done
+if start 16; then
+	nsexec -m -- sh -c "mount -t tmpfs none $T && exec restart --receive 127.0.0.1:$PORT --detach" \
+		>/tmp/cr_migrate_local.rs.out 2>/tmp/cr_migrate_local.rs.err &
+	rpid=$!
+	checkpoint --send 127.0.0.1:$PORT --freeze-cgroup $CG --kill \
+		-l $T/ck.log "$pid" 2>$T/ck.err
+	ck=$?
+	wait $rpid
+	rs=$?
+	before=$(count_lines $T/counter.log count 1)
+	sleep 1.5
+	after=$(count_lines $T/counter.log count 1)
+	if [ $ck = 1 ] && [ $rs = 1 ] && grep -q "^checkpoint: 127.0.0.1:$PORT: restart: " $T/ck.err &&
+	   grep -q '^0' $CG/cgroup.freeze && [ "$after" -gt "$before" ]; then
+		echo "# checkpoint said: $(grep "127.0.0.1:$PORT" $T/ck.err)"
+		ok 4 refused_image
+	else
+		echo "# checkpoint exited $ck, restart $rs; counter $before -> $after"
+		echo "# checkpoint said: $(cat $T/ck.err)"
+		echo "# restart said: $(cat /tmp/cr_migrate_local.rs.err)"
+		notok 4 refused_image
+	fi
+	rm -f /tmp/cr_migrate_local.rs.*
+else
+	echo "# the container did not start"
+	notok 4 refused_image
 fi
 cleanup
 rm -rf $T
