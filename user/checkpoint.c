@@ -415,7 +415,7 @@ int main(int argc, char **argv)
 	const char *keep_frozen = NULL;
 	int outfd, logfd, log_scratch, err, ret, i, c;
 	int status = CR_EXIT_OK;
-	long t_freeze, t_ckpt = 0, t_thaw = 0;
+	long t_freeze = 0, t_ckpt = 0, t_thaw = 0;
 	pid_t pid;
 	long id;
 

@@ -88,6 +88,11 @@ struct decoder {
 	int verbose;
 	int errors_only;
 	int check;			/* --check: nothing printed but the verdict */
+	int json;			/* --json: one JSON document */
+	int json_records;		/* records printed so far */
+	char problem[512];		/* --json: why the image is damaged */
+	const char *problem_what;	/* "corrupted", "truncated" */
+	unsigned long long problem_off;
 	__u32 hdr_tasks;		/* HEADER's nr_tasks */
 	unsigned long long tree_entries;	/* TREE_TASK records */
 	unsigned long long tree_live;	/* those that have a TASK section */
@@ -128,6 +133,9 @@ struct rec_type {
 
 /* ---- output helpers --------------------------------------------------- */
 
+/* Where the decoded text goes: stdout, or (--json) a record's own text */
+static FILE *ck_out;
+
 static __attribute__((format(printf, 2, 3)))
 void out(struct decoder *d, const char *fmt, ...)
 {
@@ -136,7 +144,7 @@ void out(struct decoder *d, const char *fmt, ...)
 	if (d->errors_only || d->check)
 		return;
 	va_start(ap, fmt);
-	vprintf(fmt, ap);
+	vfprintf(ck_out, fmt, ap);
 	va_end(ap);
 }
 
@@ -156,13 +164,13 @@ int bad(struct decoder *d, const char *fmt, ...)
 static void out_char(unsigned char c)
 {
 	if (c == '"' || c == '\\')
-		printf("\\%c", c);
+		fprintf(ck_out, "\\%c", c);
 	else if (c >= 0x20 && c < 0x7f)
-		putchar(c);
+		fputc(c, ck_out);
 	else if (c == '\n')
-		printf("\\n");
+		fprintf(ck_out, "\\n");
 	else
-		printf("\\x%02x", c);
+		fprintf(ck_out, "\\x%02x", c);
 }
 
 /* Quoted string of at most @max bytes, stopping at a NUL. */
@@ -172,10 +180,10 @@ static void out_str(struct decoder *d, const char *s, size_t max)
 
 	if (d->errors_only || d->check)
 		return;
-	putchar('"');
+	fputc('"', ck_out);
 	for (i = 0; i < max && s[i]; i++)
 		out_char(s[i]);
-	putchar('"');
+	fputc('"', ck_out);
 }
 
 /*
@@ -189,12 +197,12 @@ static void out_bytes(struct decoder *d, const unsigned char *p,
 
 	if (d->errors_only || d->check)
 		return;
-	putchar('"');
+	fputc('"', ck_out);
 	for (i = 0; i < n && i < max; i++)
 		out_char(p[i]);
-	putchar('"');
+	fputc('"', ck_out);
 	if (n > max)
-		printf("... (%llu more)", n - max);
+		fprintf(ck_out, "... (%llu more)", n - max);
 }
 
 /*
@@ -1254,10 +1262,10 @@ static void out_abstract(struct decoder *d, const unsigned char *p, size_t n)
 
 	if (d->errors_only || d->check)
 		return;
-	putchar('@');
+	fputc('@', ck_out);
 	for (i = 0; i < n; i++) {
 		if (p[i] == ' ')
-			printf("\\x20");
+			fprintf(ck_out, "\\x20");
 		else
 			out_char(p[i]);
 	}
@@ -2143,6 +2151,63 @@ static const struct rec_type *rec_type_lookup(__u32 type)
 	return NULL;
 }
 
+/* ---- --json ----------------------------------------------------------- */
+
+/* @n bytes of @s as a JSON string */
+static void json_str(const char *s, size_t n)
+{
+	size_t i;
+
+	putchar('"');
+	for (i = 0; i < n; i++) {
+		unsigned char c = s[i];
+
+		if (c == '"' || c == '\\')
+			printf("\\%c", c);
+		else if (c == '\n')
+			printf("\\n");
+		else if (c < 0x20 || c >= 0x7f)
+			printf("\\u%04x", c);
+		else
+			putchar(c);
+	}
+	putchar('"');
+}
+
+/* One element of "records": where, what, and the decoded text */
+static void json_record(struct decoder *d, const char *name, __u32 type,
+			__u32 len, const char *text, size_t text_len)
+{
+	while (text_len && (text[text_len - 1] == '\n' ||
+			    text[text_len - 1] == ' '))
+		text_len--;
+	printf("%s\n    {\"offset\": %llu, \"type\": \"%s\", \"type_id\": %u, \"len\": %u, \"text\": ",
+	       d->json_records++ ? "," : "", d->off, name, type, len);
+	json_str(text, text_len);
+	putchar('}');
+}
+
+/* The end of the document: the totals and the verdict */
+static void json_end(struct decoder *d, int ret)
+{
+	printf("\n  ],\n  \"records_count\": %llu, \"tasks\": %llu, \"pages\": %llu, \"bytes\": %llu,\n",
+	       d->nr_records, d->nr_tasks, d->nr_pages, d->off);
+	printf("  \"errors\": %llu, \"ok\": %s, \"problem\": ", d->nr_errors,
+	       ret == CR_EXIT_OK ? "true" : "false");
+	if (d->problem_what) {
+		printf("{\"what\": \"%s\", \"offset\": %llu, \"message\": ",
+		       d->problem_what, d->problem_off);
+		json_str(d->problem, strlen(d->problem));
+		putchar('}');
+	} else if (ret != CR_EXIT_OK && d->nr_errors) {
+		printf("{\"what\": \"failed checkpoint\", \"offset\": %llu, \"message\": \"the image holds ERROR records\"}",
+		       d->off);
+	} else {
+		printf("null");
+	}
+	printf("\n}\n");
+}
+
 /* ---- main loop -------------------------------------------------------- */
 
 /* Report a damaged image; returns the exit code. */
@@ -2157,8 +2222,24 @@ int damaged(struct decoder *d, const char *what, unsigned long long off,
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
+	va_start(ap, fmt);
+	vsnprintf(d->problem, sizeof(d->problem), fmt, ap);
+	va_end(ap);
+	d->problem_what = what;
+	d->problem_off = off;
 	fputc('\n', stderr);
 	return CR_EXIT_FAIL;
+}
+
+/* --json: the record's text is complete: print it as a JSON element */
+static void json_flush(struct decoder *d, const char *name, __u32 type,
+		       __u32 len, char **text, size_t *text_len)
+{
+	fclose(ck_out);
+	ck_out = stdout;
+	json_record(d, name, type, len, *text, *text_len);
+	free(*text);
+	*text = NULL;
 }
 
 static int decode(struct decoder *d, int fd)
@@ -2166,6 +2247,8 @@ static int decode(struct decoder *d, int fd)
 	const struct rec_type *rt;
 	struct ckpt_hdr *h;
 	__u32 last_type = 0;
+	size_t text_len = 0;
+	char *text = NULL;
 	char *buf;
 	ssize_t n;
 
@@ -2240,15 +2323,29 @@ static int decode(struct decoder *d, int fd)
 			d->unix_skbs_left[0] = d->unix_skbs_left[1] = 0;
 		}
 
-		out(d, "%10llu  %-13s %7u  ", d->off, rt->name, h->len);
+		if (d->json) {
+			ck_out = open_memstream(&text, &text_len);
+			if (!ck_out) {
+				cr_perror("open_memstream");
+				return CR_EXIT_FAIL;
+			}
+		} else {
+			out(d, "%10llu  %-13s %7u  ", d->off, rt->name, h->len);
+		}
 		if (rt->print(d, buf, h->len) < 0) {
 			out(d, "<corrupted>\n");
+			if (d->json)
+				json_flush(d, rt->name, h->type, h->len, &text,
+					   &text_len);
 			return damaged(d, "corrupted", d->off, "%s record: %s",
 				       rt->name, d->why);
 		}
 		if (!rt->variable && h->len > rt->min_len)
 			out(d, INDENT "(%zu bytes after the struct ignored)\n",
 			    h->len - rt->min_len);
+		if (d->json)
+			json_flush(d, rt->name, h->type, h->len, &text,
+				   &text_len);
 		if (h->type == CKPT_HDR_STRING) {
 			d->string_role = d->next_role;
 			d->next_role = NULL;
@@ -2273,8 +2370,9 @@ static int decode(struct decoder *d, int fd)
 		return CR_EXIT_OK;
 	}
 	if (d->seen_tail) {
-		out(d, "%llu records, %llu tasks, %llu pages, %llu bytes\n",
-		    d->nr_records, d->nr_tasks, d->nr_pages, d->off);
+		if (!d->json)
+			out(d, "%llu records, %llu tasks, %llu pages, %llu bytes\n",
+			    d->nr_records, d->nr_tasks, d->nr_pages, d->off);
 		if (!d->nr_errors)
 			return CR_EXIT_OK;
 		if (!d->errors_only)
@@ -2302,6 +2400,7 @@ static const struct option long_opts[] = {
 	{ "verbose",	no_argument,	NULL, 'v' },
 	{ "errors",	no_argument,	NULL, 'e' },
 	{ "check",	no_argument,	NULL, 'c' },
+	{ "json",	no_argument,	NULL, 'j' },
 	{ "help",	no_argument,	NULL, 'h' },
 	{ NULL, 0, NULL, 0 }
 };
@@ -2309,7 +2408,7 @@ static const struct option long_opts[] = {
 static void usage(void)
 {
 	printf(
-"Usage: %s [-v] [-e] [-c] [FILE|-]\n"
+"Usage: %s [-v] [-e] [-c] [-j] [FILE|-]\n"
 "Decode a checkpoint image (default: from stdin) and print its records.\n"
 "\n"
 "  -v, --verbose   print every field (all registers, page addresses,\n"
@@ -2320,6 +2419,10 @@ static void usage(void)
 "                  and exit 1 (framing, record sizes and fields, the\n"
 "                  TAIL's count, the tree against the header and the\n"
 "                  tasks' sections)\n"
+"  -j, --json      print one JSON document instead: \"records\" (each\n"
+"                  with offset, type, type_id, len and the decoded\n"
+"                  text), the totals, \"ok\" and the \"problem\" (what,\n"
+"                  offset, message) or null; same exit status\n"
 "  -h, --help      display this help and exit\n"
 "\n"
 "Exit status: 0 good image, 1 damaged image, failed checkpoint or I/O\n"
@@ -2335,7 +2438,8 @@ int main(int argc, char **argv)
 	cr_prog = "ckptinfo";
 	memset(&d, 0, sizeof(d));
 
-	while ((c = getopt_long(argc, argv, "vech", long_opts, NULL)) != -1) {
+	ck_out = stdout;
+	while ((c = getopt_long(argc, argv, "vecjh", long_opts, NULL)) != -1) {
 		switch (c) {
 		case 'v':
 			d.verbose = 1;
@@ -2346,6 +2450,9 @@ int main(int argc, char **argv)
 		case 'c':
 			d.check = 1;
 			break;
+		case 'j':
+			d.json = 1;
+			break;
 		case 'h':
 			usage();
 			return CR_EXIT_OK;
@@ -2355,6 +2462,8 @@ int main(int argc, char **argv)
 	}
 	if (optind + 1 < argc)
 		cr_usage_error("too many arguments");
+	if (d.json && (d.check || d.errors_only))
+		cr_usage_error("--json excludes --check and --errors");
 	if (optind < argc && strcmp(argv[optind], "-"))
 		path = argv[optind];
 
@@ -2372,7 +2481,14 @@ int main(int argc, char **argv)
 		}
 	}
 
+	if (d.json) {
+		printf("{\n  \"image\": ");
+		json_str(path ? path : "-", strlen(path ? path : "-"));
+		printf(",\n  \"records\": [");
+	}
 	ret = decode(&d, fd);
+	if (d.json)
+		json_end(&d, ret);
 	if (fflush(stdout) == EOF && ret == CR_EXIT_OK) {
 		cr_perror("stdout");
 		ret = CR_EXIT_FAIL;

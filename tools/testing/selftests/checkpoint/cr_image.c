@@ -956,7 +956,53 @@ CR_TEST(cr_image, ckptinfo_check)
 	cr_image_free(&im);
 }
 
-TEST_HARNESS_MAIN
+/* ckptinfo --json: @what (a fragment of the document) in its output */
+static void expect_json(struct __test_metadata *_metadata,
+			struct cr_ctx *ctx, char *img, int code,
+			const char *what)
+{
+	char *argv[] = { CKPTINFO_TOOL, "--json", img, NULL };
+
+	EXPECT_TRUE(cr_tool_said(cr_run_tool(ctx->data2, argv), code,
+				 ctx->data2, what));
+}
+
+/*
+ * ckptinfo --json: one document with every record (offset, type, length,
+ * text) and the verdict; a damaged image says what and where
+ */
+CR_TEST(cr_image, ckptinfo_json)
+{
+	const struct cr_rec *pages;
+	struct cr_image im = {};
+	char bad[CR_PATH_LEN + 8], want[256];
+	unsigned char *img;
+	size_t len;
+
+	make_image(_metadata, ctx, &im);
+	snprintf(want, sizeof(want), "\"records_count\": %u, ",
+		 im.nr_recs);
+	expect_json(_metadata, ctx, ctx->img, 0, want);
+	expect_json(_metadata, ctx, ctx->img, 0, "\"ok\": true, \"problem\": null");
+	pages = cr_image_pages(&im);
+	snprintf(want, sizeof(want),
+		 "{\"offset\": %llu, \"type\": \"PAGES\", \"type_id\": %u, \"len\": %u, \"text\": \"%u pages\"}",
+		 (unsigned long long)pages->off, CKPT_HDR_PAGES, pages->len,
+		 pages->nr_pages);
+	expect_json(_metadata, ctx, ctx->img, 0, want);
+
+	img = cr_read_whole(ctx->img, &len);
+	ASSERT_NE(NULL, img);
+	snprintf(bad, sizeof(bad), "%s.bad", ctx->img);
+	ASSERT_EQ(0, cr_write_whole(bad, img, pages->off + 100));
+	snprintf(want, sizeof(want),
+		 "\"ok\": false, \"problem\": {\"what\": \"truncated\", \"offset\": %llu, ",
+		 (unsigned long long)pages->off);
+	expect_json(_metadata, ctx, bad, 1, want);
+	unlink(bad);
+	free(img);
+	cr_image_free(&im);
+}
 
 /* ---- pre-copy: CHECKPOINT_SOFTDIRTY --------------------------------------- */
 
@@ -1065,3 +1111,5 @@ CR_TEST(cr_image, softdirty_lists_clean_pages)
 	expect_refused(_metadata, ctx, ctx->img, "image with PAGES_PRECOPIED");
 	EXPECT_TRUE(cr_log_has(ctx, "lacks the pages its pre-copy sent ahead"));
 }
+
+TEST_HARNESS_MAIN
