@@ -50,7 +50,7 @@ ST_BINS     := $(patsubst $(ST_DIR)/%.c,$(B)/selftests/%,$(ST_SRCS))
 ST_CFLAGS   := -static -O1 -g -Wall -D_GNU_SOURCE -pthread \
 		-I$(TOP)/include/uapi -I$(TOP)/arch/x86/include/uapi \
 		-I$(KSRC)/tools/testing/selftests \
-		-I$(TOP)/$(ST_DIR)
+		-I$(TOP)/$(ST_DIR) -I$(TOP)/user
 
 .PHONY: all deps kernel tools selftests initramfs check demo bench lint mutate \
 	fuzz debug-kernel check-debug check-migrate kselftest-install \
@@ -137,7 +137,7 @@ $(B)/user/%: user/%.c $(wildcard user/*.h) include/uapi/linux/checkpoint.h inclu
 
 selftests: $(ST_BINS)
 
-$(B)/selftests/%: $(ST_DIR)/%.c $(wildcard $(ST_DIR)/*.h) include/uapi/linux/checkpoint.h include/uapi/linux/checkpoint_hdr.h arch/x86/include/uapi/asm/checkpoint_hdr.h | $(KSRC)/.cr-unpacked
+$(B)/selftests/%: $(ST_DIR)/%.c $(wildcard $(ST_DIR)/*.h) user/cr_img.h include/uapi/linux/checkpoint.h include/uapi/linux/checkpoint_hdr.h arch/x86/include/uapi/asm/checkpoint_hdr.h | $(KSRC)/.cr-unpacked
 	@mkdir -p $(B)/selftests
 	gcc $(ST_CFLAGS) -o $@ $<
 
@@ -157,9 +157,10 @@ check: all
 # a binary that failed without a failing test as one failure.
 KST         := $(B)/kselftest
 KST_SRC     := $(KSRC)/tools/testing/selftests
-kselftest-install: $(KSRC)/.cr-unpacked $(wildcard $(ST_DIR)/*)
+kselftest-install: $(KSRC)/.cr-unpacked $(wildcard $(ST_DIR)/*) user/cr_img.h
 	rm -rf $(KST_SRC)/checkpoint $(KST) $(B)/kselftest-build
 	cp -r $(ST_DIR) $(KST_SRC)/checkpoint
+	cp user/cr_img.h $(KST_SRC)/checkpoint/
 	$(MAKE) -s -C $(KST_SRC) TARGETS=checkpoint O=$(B)/kselftest-build \
 		KHDR_INCLUDES="-I$(TOP)/include/uapi -I$(TOP)/arch/x86/include/uapi" \
 		LDFLAGS=-static KSFT_INSTALL_PATH=$(KST) install

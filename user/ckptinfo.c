@@ -9,6 +9,7 @@
  * the offending record. See ckptinfo(1).
  */
 #include "cr_common.h"
+#include "cr_img.h"
 
 #include <arpa/inet.h>
 #include <endian.h>
@@ -101,7 +102,6 @@ struct decoder {
 	unsigned long long nr_tasks;
 	unsigned long long nr_pages;
 	unsigned long long nr_errors;
-	int seen_header;
 	int seen_tail;
 	__u32 page_size;
 	__u32 xstate_size;		/* 0 until HEADER_ARCH */
@@ -125,9 +125,6 @@ struct decoder {
 
 struct rec_type {
 	__u32 type;
-	const char *name;
-	size_t min_len;		/* the record's struct, header included */
-	int variable;		/* payload after the struct is expected */
 	int (*print)(struct decoder *d, const void *rec, __u32 len);
 };
 
@@ -2056,89 +2053,71 @@ static int print_error(struct decoder *d, const void *rec, __u32 len)
 	return 0;
 }
 
-#define REC(t, n, s, v, p)	{ CKPT_HDR_##t, n, sizeof(s), v, p }
+/* The decoder of each record type (names and sizes: cr_img.h) */
+#define PRINTER(t, p)	{ CKPT_HDR_##t, p }
 
 static const struct rec_type rec_types[] = {
-	REC(HEADER, "HEADER", struct ckpt_hdr_header, 0, print_header),
-	REC(HEADER_ARCH, "HEADER_ARCH", struct ckpt_hdr_header_arch, 0,
-	    print_header_arch),
-	REC(STRING, "STRING", struct ckpt_hdr_string, 1, print_string),
-	REC(OBJREF, "OBJREF", struct ckpt_hdr_objref, 0, print_objref),
-	REC(TREE, "TREE", struct ckpt_hdr_tree, 0, print_tree),
-	REC(TREE_TASK, "TREE_TASK", struct ckpt_hdr_tree_task, 0,
-	    print_tree_task),
-	REC(TASK, "TASK", struct ckpt_hdr_task, 0, print_task),
-	REC(CPU, "CPU", struct ckpt_hdr_cpu, 0, print_cpu),
-	REC(FPU, "FPU", struct ckpt_hdr_fpu, 1, print_fpu),
-	REC(SIGHAND, "SIGHAND", struct ckpt_hdr_sighand, 0, print_sighand),
-	REC(SIGMASK, "SIGMASK", struct ckpt_hdr_sigmask, 0, print_sigmask),
-	REC(SIGINFO, "SIGINFO", struct ckpt_hdr_siginfo, 0, print_siginfo),
-	REC(MM, "MM", struct ckpt_hdr_mm, 0, print_mm),
-	REC(VMA, "VMA", struct ckpt_hdr_vma, 0, print_vma),
-	REC(PAGES, "PAGES", struct ckpt_hdr_pages, 1, print_pages),
-	REC(PAGES_PRECOPIED, "PAGES_PRECOPIED", struct ckpt_hdr_pages, 1,
-	    print_precopied),
-	REC(SHMEM, "SHMEM", struct ckpt_hdr_shmem, 0, print_shmem),
-	REC(SHM_ATTACH, "SHM_ATTACH", struct ckpt_hdr_shm_attach, 0,
-	    print_shm_attach),
-	REC(FILE_TABLE, "FILE_TABLE", struct ckpt_hdr_file_table, 0,
-	    print_file_table),
-	REC(FD_ENT, "FD_ENT", struct ckpt_hdr_fd_ent, 0, print_fd_ent),
-	REC(FILE, "FILE", struct ckpt_hdr_file, 0, print_file),
-	REC(FS, "FS", struct ckpt_hdr_fs, 0, print_fs),
-	REC(FILE_DATA, "FILE_DATA", struct ckpt_hdr_file_data, 0,
-	    print_file_data),
-	REC(FILE_LOCK, "FILE_LOCK", struct ckpt_hdr_file_lock, 0,
-	    print_file_lock),
-	REC(PIPE, "PIPE", struct ckpt_hdr_pipe, 0, print_pipe),
-	REC(PIPE_BUF, "PIPE_BUF", struct ckpt_hdr_pipe_buf, 1, print_pipe_buf),
-	REC(EVENTFD, "EVENTFD", struct ckpt_hdr_eventfd, 0, print_eventfd),
-	REC(SIGNALFD, "SIGNALFD", struct ckpt_hdr_signalfd, 0, print_signalfd),
-	REC(TIMERFD, "TIMERFD", struct ckpt_hdr_timerfd, 0, print_timerfd),
-	REC(EPOLL, "EPOLL", struct ckpt_hdr_epoll, 0, print_epoll),
-	REC(EPOLL_WATCH, "EPOLL_WATCH", struct ckpt_hdr_epoll_watch, 0,
-	    print_epoll_watch),
-	REC(INOTIFY, "INOTIFY", struct ckpt_hdr_inotify, 0, print_inotify),
-	REC(INOTIFY_WATCH, "INOTIFY_WATCH", struct ckpt_hdr_inotify_watch, 0,
-	    print_inotify_watch),
-	REC(INOTIFY_EVENT, "INOTIFY_EVENT", struct ckpt_hdr_inotify_event, 1,
-	    print_inotify_event),
-	REC(UNIX_FILE, "UNIX_FILE", struct ckpt_hdr_unix_file, 0,
-	    print_unix_file),
-	REC(UNIX_PAIR, "UNIX_PAIR", struct ckpt_hdr_unix_pair, 0,
-	    print_unix_pair),
-	REC(UNIX_SOCK, "UNIX_SOCK", struct ckpt_hdr_unix_sock, 0,
-	    print_unix_sock),
-	REC(UNIX_SKB, "UNIX_SKB", struct ckpt_hdr_unix_skb, 1, print_unix_skb),
-	REC(UNIX_LONE, "UNIX_LONE", struct ckpt_hdr_unix_lone, 0,
-	    print_unix_lone),
-	REC(UNIX_ADDR, "UNIX_ADDR", struct ckpt_hdr_unix_addr, 0,
-	    print_unix_addr),
-	REC(UNIX_LISTEN, "UNIX_LISTEN", struct ckpt_hdr_unix_listen, 0,
-	    print_unix_listen),
-	REC(INET_SOCK, "INET_SOCK", struct ckpt_hdr_inet_sock, 0,
-	    print_inet_sock),
-	REC(TCP_PAIR, "TCP_PAIR", struct ckpt_hdr_tcp_pair, 0, print_tcp_pair),
-	REC(TCP_CONN, "TCP_CONN", struct ckpt_hdr_tcp_conn, 0, print_tcp_conn),
-	REC(TCP_DATA, "TCP_DATA", struct ckpt_hdr_tcp_data, 1, print_tcp_data),
-	REC(CRED, "CRED", struct ckpt_hdr_cred, 1, print_cred),
-	REC(SIGNAL, "SIGNAL", struct ckpt_hdr_signal, 0, print_signal),
-	REC(POSIX_TIMER, "POSIX_TIMER", struct ckpt_hdr_posix_timer, 0,
-	    print_posix_timer),
-	REC(UTS_NS, "UTS_NS", struct ckpt_hdr_uts_ns, 0, print_uts_ns),
-	REC(IPC_NS, "IPC_NS", struct ckpt_hdr_ipc_ns, 0, print_ipc_ns),
-	REC(NET_NS, "NET_NS", struct ckpt_hdr_net_ns, 0, print_net_ns),
-	REC(NET_ADDR, "NET_ADDR", struct ckpt_hdr_net_addr, 0, print_net_addr),
-	REC(IPC_SHM, "IPC_SHM", struct ckpt_hdr_ipc_shm, 0, print_ipc_shm),
-	REC(IPC_SEM, "IPC_SEM", struct ckpt_hdr_ipc_sem, 1, print_ipc_sem),
-	REC(IPC_MSQ, "IPC_MSQ", struct ckpt_hdr_ipc_msq, 0, print_ipc_msq),
-	REC(IPC_MSG, "IPC_MSG", struct ckpt_hdr_ipc_msg, 1, print_ipc_msg),
-	REC(SYSVSEM, "SYSVSEM", struct ckpt_hdr_sysvsem, 0, print_sysvsem),
-	REC(SEM_UNDO, "SEM_UNDO", struct ckpt_hdr_sem_undo, 0,
-	    print_sem_undo),
-	REC(SEM_ADJ, "SEM_ADJ", struct ckpt_hdr_sem_adj, 1, print_sem_adj),
-	REC(TAIL, "TAIL", struct ckpt_hdr_tail, 0, print_tail),
-	REC(ERROR, "ERROR", struct ckpt_hdr_error, 1, print_error),
+	PRINTER(HEADER, print_header),
+	PRINTER(HEADER_ARCH, print_header_arch),
+	PRINTER(STRING, print_string),
+	PRINTER(OBJREF, print_objref),
+	PRINTER(TREE, print_tree),
+	PRINTER(TREE_TASK, print_tree_task),
+	PRINTER(TASK, print_task),
+	PRINTER(CPU, print_cpu),
+	PRINTER(FPU, print_fpu),
+	PRINTER(SIGHAND, print_sighand),
+	PRINTER(SIGMASK, print_sigmask),
+	PRINTER(SIGINFO, print_siginfo),
+	PRINTER(MM, print_mm),
+	PRINTER(VMA, print_vma),
+	PRINTER(PAGES, print_pages),
+	PRINTER(PAGES_PRECOPIED, print_precopied),
+	PRINTER(SHMEM, print_shmem),
+	PRINTER(SHM_ATTACH, print_shm_attach),
+	PRINTER(FILE_TABLE, print_file_table),
+	PRINTER(FD_ENT, print_fd_ent),
+	PRINTER(FILE, print_file),
+	PRINTER(FS, print_fs),
+	PRINTER(FILE_DATA, print_file_data),
+	PRINTER(FILE_LOCK, print_file_lock),
+	PRINTER(PIPE, print_pipe),
+	PRINTER(PIPE_BUF, print_pipe_buf),
+	PRINTER(EVENTFD, print_eventfd),
+	PRINTER(SIGNALFD, print_signalfd),
+	PRINTER(TIMERFD, print_timerfd),
+	PRINTER(EPOLL, print_epoll),
+	PRINTER(EPOLL_WATCH, print_epoll_watch),
+	PRINTER(INOTIFY, print_inotify),
+	PRINTER(INOTIFY_WATCH, print_inotify_watch),
+	PRINTER(INOTIFY_EVENT, print_inotify_event),
+	PRINTER(UNIX_FILE, print_unix_file),
+	PRINTER(UNIX_PAIR, print_unix_pair),
+	PRINTER(UNIX_SOCK, print_unix_sock),
+	PRINTER(UNIX_SKB, print_unix_skb),
+	PRINTER(UNIX_LONE, print_unix_lone),
+	PRINTER(UNIX_ADDR, print_unix_addr),
+	PRINTER(UNIX_LISTEN, print_unix_listen),
+	PRINTER(INET_SOCK, print_inet_sock),
+	PRINTER(TCP_PAIR, print_tcp_pair),
+	PRINTER(TCP_CONN, print_tcp_conn),
+	PRINTER(TCP_DATA, print_tcp_data),
+	PRINTER(CRED, print_cred),
+	PRINTER(SIGNAL, print_signal),
+	PRINTER(POSIX_TIMER, print_posix_timer),
+	PRINTER(UTS_NS, print_uts_ns),
+	PRINTER(IPC_NS, print_ipc_ns),
+	PRINTER(NET_NS, print_net_ns),
+	PRINTER(NET_ADDR, print_net_addr),
+	PRINTER(IPC_SHM, print_ipc_shm),
+	PRINTER(IPC_SEM, print_ipc_sem),
+	PRINTER(IPC_MSQ, print_ipc_msq),
+	PRINTER(IPC_MSG, print_ipc_msg),
+	PRINTER(SYSVSEM, print_sysvsem),
+	PRINTER(SEM_UNDO, print_sem_undo),
+	PRINTER(SEM_ADJ, print_sem_adj),
+	PRINTER(TAIL, print_tail),
+	PRINTER(ERROR, print_error),
 };
 
 static const struct rec_type *rec_type_lookup(__u32 type)
@@ -2244,72 +2223,26 @@ static void json_flush(struct decoder *d, const char *name, __u32 type,
 
 static int decode(struct decoder *d, int fd)
 {
+	const struct cr_img_type *t;
 	const struct rec_type *rt;
 	struct ckpt_hdr *h;
 	__u32 last_type = 0;
 	size_t text_len = 0;
 	char *text = NULL;
-	char *buf;
-	ssize_t n;
+	struct cr_img im;
+	int ret;
 
-	/* u64 aligned, room for the largest record */
-	buf = malloc(CKPT_RECORD_MAX);
-	if (!buf) {
-		cr_perror("malloc");
+	if (cr_img_open(&im, fd)) {
+		cr_error("%s", im.err);
 		return CR_EXIT_FAIL;
 	}
-	h = (struct ckpt_hdr *)buf;
-
-	for (;;) {
-		n = cr_read_full(fd, buf, sizeof(*h));
-		if (n < 0)
-			goto read_error;
-		if (n == 0)
-			break;
-		if (d->seen_tail)
-			return damaged(d, "corrupted", d->off,
-				       "data after the TAIL record");
-		if (n < (ssize_t)sizeof(*h))
-			return damaged(d, "truncated", d->off,
-				       "record header cut short after %zd "
-				       "of %zu bytes", n, sizeof(*h));
+	h = im.h;
+	while ((ret = cr_img_next(&im)) > 0) {
+		t = im.type;
 		rt = rec_type_lookup(h->type);
-		if (!d->seen_header && h->type != CKPT_HDR_HEADER)
-			return damaged(d, "corrupted", d->off,
-				       "not a checkpoint image (first record "
-				       "type %u, not HEADER)", h->type);
-		if (!rt)
-			return damaged(d, "corrupted", d->off,
-				       "unknown record type %u (len %u)",
-				       h->type, h->len);
-		if (h->len < sizeof(*h))
-			return damaged(d, "corrupted", d->off,
-				       "%s record length %u < %zu",
-				       rt->name, h->len, sizeof(*h));
-		if (h->len > CKPT_RECORD_MAX)
-			return damaged(d, "corrupted", d->off,
-				       "%s record length %u > %u",
-				       rt->name, h->len, CKPT_RECORD_MAX);
-		if (h->len < rt->min_len)
-			return damaged(d, "corrupted", d->off,
-				       "%s record length %u shorter than its "
-				       "struct (%zu bytes)",
-				       rt->name, h->len, rt->min_len);
-		if (h->type == CKPT_HDR_HEADER && d->seen_header)
-			return damaged(d, "corrupted", d->off,
-				       "second HEADER record");
-
-		n = cr_read_full(fd, buf + sizeof(*h), h->len - sizeof(*h));
-		if (n < 0)
-			goto read_error;
-		if (n < (ssize_t)(h->len - sizeof(*h)))
-			return damaged(d, "truncated", d->off,
-				       "%s record of %u bytes cut short "
-				       "after %zd bytes", rt->name, h->len,
-				       n + sizeof(*h));
-
-		if (h->type == CKPT_HDR_HEADER)
-			d->seen_header = 1;
+		d->off = im.off;
+		if (h->type == CKPT_HDR_TAIL)
+			d->seen_tail = 1;
 		if (h->type != CKPT_HDR_STRING && h->type != CKPT_HDR_ERROR)
 			d->string_role = NULL;
 		if (h->type != CKPT_HDR_TCP_DATA)
@@ -2330,21 +2263,26 @@ static int decode(struct decoder *d, int fd)
 				return CR_EXIT_FAIL;
 			}
 		} else {
-			out(d, "%10llu  %-13s %7u  ", d->off, rt->name, h->len);
+			out(d, "%10llu  %-13s %7u  ", d->off, t->name, h->len);
 		}
-		if (rt->print(d, buf, h->len) < 0) {
+		if (!rt || rt->print(d, h, h->len) < 0) {
 			out(d, "<corrupted>\n");
 			if (d->json)
-				json_flush(d, rt->name, h->type, h->len, &text,
+				json_flush(d, t->name, h->type, h->len, &text,
 					   &text_len);
-			return damaged(d, "corrupted", d->off, "%s record: %s",
-				       rt->name, d->why);
+			if (!rt)
+				snprintf(d->why, sizeof(d->why),
+					 "no decoder for it");
+			ret = damaged(d, "corrupted", d->off, "%s record: %s",
+				      t->name, d->why);
+			cr_img_close(&im);
+			return ret;
 		}
-		if (!rt->variable && h->len > rt->min_len)
+		if (!t->variable && h->len > t->size)
 			out(d, INDENT "(%zu bytes after the struct ignored)\n",
-			    h->len - rt->min_len);
+			    h->len - t->size);
 		if (d->json)
-			json_flush(d, rt->name, h->type, h->len, &text,
+			json_flush(d, t->name, h->type, h->len, &text,
 				   &text_len);
 		if (h->type == CKPT_HDR_STRING) {
 			d->string_role = d->next_role;
@@ -2355,6 +2293,24 @@ static int decode(struct decoder *d, int fd)
 		d->nr_records++;
 		d->off += h->len;
 	}
+	d->off = im.next;
+	if (ret < 0 && (last_type != CKPT_HDR_ERROR || im.off != im.next ||
+			strcmp(im.what, "truncated"))) {
+		/* a read error, or damage (an image of a failed checkpoint
+		 * ends with its ERROR record: said below)
+		 */
+		if (!strcmp(im.what, "read error")) {
+			fflush(stdout);
+			cr_error("read error at offset %llu: %s",
+				 (unsigned long long)im.err_off, im.err);
+			cr_img_close(&im);
+			return CR_EXIT_FAIL;
+		}
+		ret = damaged(d, im.what, im.err_off, "%s", im.err);
+		cr_img_close(&im);
+		return ret;
+	}
+	cr_img_close(&im);
 
 	if (d->seen_tail && d->check && d->tree_entries != d->hdr_tasks)
 		return damaged(d, "corrupted", 0,
@@ -2388,12 +2344,7 @@ static int decode(struct decoder *d, int fd)
 		return CR_EXIT_FAIL;
 	}
 	return damaged(d, "truncated", d->off, "%s",
-		       d->seen_header ? "no TAIL record" : "empty image");
-
-read_error:
-	fflush(stdout);
-	cr_perror("read error at offset %llu", d->off);
-	return CR_EXIT_FAIL;
+		       d->nr_records ? "no TAIL record" : "empty image");
 }
 
 static const struct option long_opts[] = {

@@ -16,6 +16,7 @@
 #define _CR_FOREST_H
 
 #include "cr_common.h"
+#include "cr_img.h"
 
 #include <sched.h>
 #include <stdbool.h>
@@ -69,47 +70,6 @@ struct cr_forest {
 
 /* The forest being grown, for the tasks made on stacks of their own */
 static struct cr_forest *cr_forest_of;
-
-static inline int cr_forest_read(struct cr_forest *f, int fd, void *buf,
-				 size_t len, const char *what)
-{
-	char *p;
-
-	if (cr_read_full(fd, buf, len) != (ssize_t)len) {
-		cr_error("image ends inside its %s", what);
-		return -1;
-	}
-	if (f->prefix_len + len > f->prefix_size) {
-		size_t size = 2 * (f->prefix_len + len);
-
-		p = realloc(f->prefix, size);
-		if (!p) {
-			cr_error("out of memory");
-			return -1;
-		}
-		f->prefix = p;
-		f->prefix_size = size;
-	}
-	memcpy(f->prefix + f->prefix_len, buf, len);
-	f->prefix_len += len;
-	return 0;
-}
-
-/* Read one record of a known type and exact size */
-static inline int cr_forest_rec(struct cr_forest *f, int fd, void *rec,
-				uint32_t type, size_t size, const char *what)
-{
-	struct ckpt_hdr *h = rec;
-
-	if (cr_forest_read(f, fd, h, sizeof(*h), what))
-		return -1;
-	if (h->type != type || h->len != size) {
-		cr_error("bad %s record (type %u, length %u)", what, h->type,
-			 h->len);
-		return -1;
-	}
-	return cr_forest_read(f, fd, h + 1, size - sizeof(*h), what);
-}
 
 static int cr_pid_node_cmp(const void *a, const void *b)
 {
@@ -232,54 +192,65 @@ static inline int cr_forest_plan(struct cr_forest *f)
 }
 
 /* Read HEADER, HEADER_ARCH and the TREE section of the image on fd. */
+/* cr_img's tap: keep the bytes of the tree section for the kernel */
+static inline int cr_forest_keep(void *arg, const void *p, size_t len)
+{
+	struct cr_forest *f = arg;
+	char *buf;
+
+	if (f->prefix_len + len > f->prefix_size) {
+		size_t size = 2 * (f->prefix_len + len);
+
+		buf = realloc(f->prefix, size);
+		if (!buf)
+			return -1;
+		f->prefix = buf;
+		f->prefix_size = size;
+	}
+	memcpy(f->prefix + f->prefix_len, p, len);
+	f->prefix_len += len;
+	return 0;
+}
+
 static inline int cr_forest_load(struct cr_forest *f, int fd)
 {
-	struct ckpt_hdr_header hdr;
-	struct ckpt_hdr_tree tree;
-	struct ckpt_hdr h;
-	char arch[256];
-	int i;
+	struct cr_img_tree t;
+	struct cr_img im;
+	int i, ret;
 
-	if (cr_forest_rec(f, fd, &hdr, CKPT_HDR_HEADER, sizeof(hdr), "header"))
-		return -1;
-	if (hdr.magic != CKPT_MAGIC || hdr.version != CKPT_VERSION) {
-		cr_error("not a checkpoint image of version %d", CKPT_VERSION);
+	if (cr_img_open(&im, fd)) {
+		cr_error("%s", im.err);
 		return -1;
 	}
-	f->hdr_flags = hdr.flags;
-	if (cr_forest_read(f, fd, &h, sizeof(h), "arch header"))
-		return -1;
-	if (h.type != CKPT_HDR_HEADER_ARCH || h.len < sizeof(h) ||
-	    h.len - sizeof(h) > sizeof(arch)) {
-		cr_error("bad arch header record");
-		return -1;
-	}
-	if (cr_forest_read(f, fd, arch, h.len - sizeof(h), "arch header"))
-		return -1;
-	if (cr_forest_rec(f, fd, &tree, CKPT_HDR_TREE, sizeof(tree), "tree"))
-		return -1;
-	if (!tree.nr_tasks || tree.nr_tasks > 4 * 1024 * 1024) {
-		cr_error("bad tree size %u", tree.nr_tasks);
+	im.tap = cr_forest_keep;
+	im.tap_arg = f;
+	ret = cr_img_read_tree(&im, &t);
+	cr_img_close(&im);
+	if (ret) {
+		cr_error("%s image at offset %llu: %s", im.what,
+			 (unsigned long long)im.err_off, im.err);
+		free(t.tasks);
 		return -1;
 	}
-	f->n = tree.nr_tasks;
+	f->hdr_flags = t.hdr.flags;
+	f->n = t.tree.nr_tasks;
 	f->nodes = calloc(f->n, sizeof(*f->nodes));
 	if (!f->nodes) {
+		free(t.tasks);
 		cr_error("out of memory");
 		return -1;
 	}
 	for (i = 0; i < f->n; i++) {
 		struct cr_node *nd = &f->nodes[i];
 
-		if (cr_forest_rec(f, fd, &nd->e, CKPT_HDR_TREE_TASK,
-				  sizeof(nd->e), "tree"))
-			return -1;
+		nd->e = t.tasks[i];
 		nd->creator = -1;
 		nd->setup[0] = -1;
 		nd->setup[1] = -1;
 		if (!(nd->e.flags & CKPT_TREE_THREAD))
 			f->nr_procs++;
 	}
+	free(t.tasks);
 	if (!(f->nodes[0].e.flags & CKPT_TREE_ROOT)) {
 		cr_error("the tree does not start with its root");
 		return -1;

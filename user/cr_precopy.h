@@ -29,6 +29,7 @@
 #define _CR_PRECOPY_H
 
 #include "cr_common.h"
+#include "cr_img.h"
 
 #include <dirent.h>
 #include <stddef.h>
@@ -680,15 +681,12 @@ static inline int cr_pre_release(struct cr_pre_merge *m)
  * A PAGES_PRECOPIED record of @nr addresses: merge them, with the kept
  * contents, and the held PAGES record, in ascending order.
  */
-static inline int cr_pre_fill(struct cr_pre_merge *m, uint32_t nr)
+static inline int cr_pre_fill(struct cr_pre_merge *m, uint32_t nr,
+			      const uint64_t *listed)
 {
-	static uint64_t listed[CKPT_PAGES_BATCH];
 	struct cr_pre_mm *mm = cr_pre_mm_of(m->st, m->pid, 0);
 	uint32_t i = 0, j = 0, held = m->held ? m->nr : 0;
 
-	if (nr > CKPT_PAGES_BATCH ||
-	    cr_read_full(m->in, listed, nr * 8) != nr * 8)
-		return cr_pre_fail(m->st, "bad PAGES_PRECOPIED record");
 	m->held = 0;
 	while (i < held || j < nr) {
 		if (j == nr || (i < held && m->addrs[i] < listed[j])) {
@@ -718,71 +716,71 @@ static inline int cr_pre_fill(struct cr_pre_merge *m, uint32_t nr)
  */
 static inline int cr_pre_merge(struct cr_pre_merge *m)
 {
-	static char body[1 << 20];
-	struct ckpt_hdr h;
+	struct ckpt_hdr *h;
+	struct cr_img im;
+	int ret = -1;
 
 	m->data = malloc(CKPT_PAGES_BATCH * CR_PAGE);
-	if (!m->data)
+	if (!m->data || cr_img_open(&im, m->in))
 		return cr_pre_fail(m->st, "out of memory");
-	for (;;) {
-		size_t len;
+	h = im.h;
+	while (cr_img_next_ex(&im, 1) > 0) {
+		struct ckpt_hdr_pages *p = (void *)h;
 
-		if (cr_read_full(m->in, &h, sizeof(h)) != sizeof(h))
-			return cr_pre_fail(m->st, "the image ends before its TAIL record");
-		if (h.len < sizeof(h))
-			return cr_pre_fail(m->st, "bad record length %u", h.len);
-		len = h.len - sizeof(h);
-		if (h.type == CKPT_HDR_PAGES_PRECOPIED) {
-			struct ckpt_hdr_pages p;
-
-			if (len < 8 || cr_read_full(m->in, &p.nr_pages, 8) != 8 ||
-			    len != 8 + (size_t)p.nr_pages * 8)
-				return cr_pre_fail(m->st, "bad PAGES_PRECOPIED record");
-			if (cr_pre_fill(m, p.nr_pages))
-				return -1;
+		if (h->type == CKPT_HDR_PAGES_PRECOPIED) {
+			if (p->nr_pages > CKPT_PAGES_BATCH ||
+			    h->len != sizeof(*p) + (size_t)p->nr_pages * 8) {
+				cr_pre_fail(m->st, "bad PAGES_PRECOPIED record at offset %llu",
+					    (unsigned long long)im.off);
+				goto out;
+			}
+			if (cr_pre_fill(m, p->nr_pages, (uint64_t *)(p + 1)))
+				goto out;
 			continue;
 		}
 		if (cr_pre_release(m))
-			return -1;
-		if (h.type == CKPT_HDR_PAGES) {
-			struct ckpt_hdr_pages p;
-
-			if (len < 8 || cr_read_full(m->in, &p.nr_pages, 8) != 8 ||
-			    p.nr_pages > CKPT_PAGES_BATCH ||
-			    len != 8 + (size_t)p.nr_pages * (8 + CR_PAGE) ||
-			    cr_read_full(m->in, m->addrs, p.nr_pages * 8) !=
-			    p.nr_pages * 8 ||
-			    cr_read_full(m->in, m->data, p.nr_pages * CR_PAGE) !=
-			    (ssize_t)(p.nr_pages * CR_PAGE))
-				return cr_pre_fail(m->st, "bad PAGES record");
-			m->nr = p.nr_pages;
+			goto out;
+		if (h->type == CKPT_HDR_PAGES) {
+			if (p->nr_pages > CKPT_PAGES_BATCH ||
+			    h->len != sizeof(*p) + (size_t)p->nr_pages * (8 + CR_PAGE)) {
+				cr_pre_fail(m->st, "bad PAGES record at offset %llu",
+					    (unsigned long long)im.off);
+				goto out;
+			}
+			m->nr = p->nr_pages;
+			memcpy(m->addrs, p + 1, m->nr * 8);
+			memcpy(m->data, (char *)(p + 1) + m->nr * 8,
+			       m->nr * CR_PAGE);
 			m->held = 1;
 			continue;
 		}
-		if (len > sizeof(body))
-			return cr_pre_fail(m->st, "record of %u bytes", h.len);
-		if (cr_read_full(m->in, body, len) != (ssize_t)len)
-			return cr_pre_fail(m->st, "the image ends inside a record");
-		if (h.type == CKPT_HDR_TREE_TASK &&
-		    len >= sizeof(struct ckpt_hdr_tree_task) - sizeof(h) &&
-		    cr_pre_tgid_add(m, (void *)body))
-			return cr_pre_fail(m->st, "out of memory");
+		if (h->type == CKPT_HDR_TREE_TASK &&
+		    cr_pre_tgid_add(m, (char *)(h + 1))) {
+			cr_pre_fail(m->st, "out of memory");
+			goto out;
+		}
 		/* an mm is saved in the section of its first task */
-		if (h.type == CKPT_HDR_TASK && len >= 4) {
-			memcpy(&m->pid, body, 4);
+		if (h->type == CKPT_HDR_TASK) {
+			memcpy(&m->pid, h + 1, 4);
 			m->pid = cr_pre_tgid(m, m->pid);
 		}
-		if (h.type == CKPT_HDR_TAIL &&
-		    len >= sizeof(struct ckpt_hdr_tail) - sizeof(h))
-			memcpy(body + offsetof(struct ckpt_hdr_tail, nr_records) -
-			       sizeof(h), &m->records, sizeof(m->records));
-		if (cr_write_full(m->out, &h, sizeof(h)) ||
-		    cr_write_full(m->out, body, len))
-			return -1;
-		if (h.type == CKPT_HDR_TAIL)
-			return 0;
+		if (h->type == CKPT_HDR_TAIL)
+			((struct ckpt_hdr_tail *)h)->nr_records = m->records;
+		if (cr_write_full(m->out, h, h->len))
+			goto out;
+		if (h->type == CKPT_HDR_TAIL) {
+			ret = 0;
+			goto out;
+		}
 		m->records++;
 	}
+	cr_pre_fail(m->st, "%s image at offset %llu: %s",
+		    im.what ? im.what : "truncated",
+		    (unsigned long long)im.err_off,
+		    im.err[0] ? im.err : "no TAIL record");
+out:
+	cr_img_close(&im);
+	return ret;
 }
 
 #endif /* _CR_PRECOPY_H */

@@ -56,6 +56,9 @@
 #include <linux/checkpoint.h>
 #include <linux/checkpoint_hdr.h>
 
+/* the image reader of the tools (user/cr_img.h) */
+#include "cr_img.h"
+
 #include "kselftest_harness.h"
 
 #if !defined(__x86_64__)
@@ -1053,43 +1056,27 @@ static inline const struct cr_rec *cr_image_pages(const struct cr_image *im)
  */
 static inline int cr_image_scan(const char *path, struct cr_image *im)
 {
-	struct ckpt_hdr_tail tail;
-	struct ckpt_hdr h;
-	struct stat st;
-	uint64_t off = 0;
+	const struct ckpt_hdr_tail *tail;
 	unsigned int cap = 0;
-	int fd, ret = -1;
+	struct cr_img rd;
+	struct stat st;
+	int fd, ret = -1, got;
 
 	memset(im, 0, sizeof(*im));
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return CR_IMG_ERR(im, "open %s: %s", path, strerror(errno));
-	if (fstat(fd, &st) < 0) {
+	if (fstat(fd, &st) < 0 || cr_img_open(&rd, fd)) {
 		CR_IMG_ERR(im, "fstat: %s", strerror(errno));
-		goto out;
+		close(fd);
+		return -1;
 	}
 	im->size = st.st_size;
-	for (;;) {
+	/* the framing: cr_img.h, the tools' reader */
+	while ((got = cr_img_next(&rd)) > 0) {
+		const struct ckpt_hdr *h = rd.h;
 		struct cr_rec *r;
 
-		if (off == im->size) {
-			CR_IMG_ERR(im, "no TAIL record (%u records, %llu bytes)",
-				   im->nr_recs, (unsigned long long)off);
-			goto out;
-		}
-		if (off + sizeof(h) > im->size ||
-		    pread(fd, &h, sizeof(h), off) != sizeof(h)) {
-			CR_IMG_ERR(im, "record %u at %llu: truncated header",
-				   im->nr_recs, (unsigned long long)off);
-			goto out;
-		}
-		if (h.len < sizeof(h) || h.len > CKPT_RECORD_MAX ||
-		    off + h.len > im->size) {
-			CR_IMG_ERR(im, "record %u (type %u) at %llu: bad length %u",
-				   im->nr_recs, h.type,
-				   (unsigned long long)off, h.len);
-			goto out;
-		}
 		if (im->nr_recs == cap) {
 			cap = cap ? 2 * cap : 256;
 			r = realloc(im->recs, cap * sizeof(*r));
@@ -1100,23 +1087,13 @@ static inline int cr_image_scan(const char *path, struct cr_image *im)
 			im->recs = r;
 		}
 		r = &im->recs[im->nr_recs];
-		r->type = h.type;
-		r->len = h.len;
-		r->off = off;
+		r->type = h->type;
+		r->len = h->len;
+		r->off = rd.off;
 		r->nr_pages = 0;
 
 		if (im->nr_recs == 0) {
-			if (h.type != CKPT_HDR_HEADER ||
-			    h.len < sizeof(im->hdr)) {
-				CR_IMG_ERR(im, "first record is type %u len %u, not HEADER",
-					   h.type, h.len);
-				goto out;
-			}
-			if (pread(fd, &im->hdr, sizeof(im->hdr), 0) !=
-			    sizeof(im->hdr)) {
-				CR_IMG_ERR(im, "cannot read HEADER");
-				goto out;
-			}
+			memcpy(&im->hdr, h, sizeof(im->hdr));
 			if (im->hdr.magic != CKPT_MAGIC ||
 			    im->hdr.version != CKPT_VERSION ||
 			    im->hdr.arch != CKPT_ARCH_X86_64 ||
@@ -1127,56 +1104,43 @@ static inline int cr_image_scan(const char *path, struct cr_image *im)
 					   im->hdr.page_size);
 				goto out;
 			}
-		} else if (im->nr_recs == 1 && h.type != CKPT_HDR_HEADER_ARCH) {
+		} else if (im->nr_recs == 1 && h->type != CKPT_HDR_HEADER_ARCH) {
 			CR_IMG_ERR(im, "second record is type %u, not HEADER_ARCH",
-				   h.type);
+				   h->type);
 			goto out;
 		}
-		if (h.type == CKPT_HDR_ERROR) {
+		if (h->type == CKPT_HDR_ERROR) {
 			CR_IMG_ERR(im, "ERROR record at %llu",
-				   (unsigned long long)off);
+				   (unsigned long long)rd.off);
 			goto out;
 		}
-		if (h.type == CKPT_HDR_PAGES) {
-			struct ckpt_hdr_pages pg;
-
-			if (h.len < sizeof(pg) ||
-			    pread(fd, &pg, sizeof(pg), off) != sizeof(pg)) {
-				CR_IMG_ERR(im, "short PAGES record at %llu",
-					   (unsigned long long)off);
-				goto out;
-			}
-			r->nr_pages = pg.nr_pages;
-		}
+		if (h->type == CKPT_HDR_PAGES)
+			r->nr_pages = ((const struct ckpt_hdr_pages *)h)->nr_pages;
 		im->nr_recs++;
-		if (h.type == CKPT_HDR_TAIL) {
-			if (h.len < sizeof(tail) ||
-			    pread(fd, &tail, sizeof(tail), off) != sizeof(tail)) {
-				CR_IMG_ERR(im, "short TAIL record");
-				goto out;
-			}
-			if (tail.magic != CKPT_TAIL_MAGIC) {
-				CR_IMG_ERR(im, "TAIL magic %#llx",
-					   (unsigned long long)tail.magic);
-				goto out;
-			}
-			if (tail.nr_records != im->nr_recs - 1) {
-				CR_IMG_ERR(im, "TAIL says %llu records, counted %u",
-					   (unsigned long long)tail.nr_records,
-					   im->nr_recs - 1);
-				goto out;
-			}
-			if (off + h.len != im->size) {
-				CR_IMG_ERR(im, "%llu bytes after TAIL",
-					   (unsigned long long)(im->size - off - h.len));
-				goto out;
-			}
-			ret = 0;
+		if (h->type != CKPT_HDR_TAIL)
+			continue;
+		tail = (const void *)h;
+		if (tail->magic != CKPT_TAIL_MAGIC) {
+			CR_IMG_ERR(im, "TAIL magic %#llx",
+				   (unsigned long long)tail->magic);
 			goto out;
 		}
-		off += h.len;
+		if (tail->nr_records != im->nr_recs - 1) {
+			CR_IMG_ERR(im, "TAIL says %llu records, counted %u",
+				   (unsigned long long)tail->nr_records,
+				   im->nr_recs - 1);
+			goto out;
+		}
 	}
+	if (got < 0) {
+		CR_IMG_ERR(im, "record %u: %s image at offset %llu: %s",
+			   im->nr_recs, rd.what,
+			   (unsigned long long)rd.err_off, rd.err);
+		goto out;
+	}
+	ret = 0;
 out:
+	cr_img_close(&rd);
 	close(fd);
 	return ret;
 }
