@@ -14,8 +14,8 @@
  *   counter  keeps MIB MiB of memory, rewrites RATE MiB/s of it (in 100 ms
  *            steps), and appends "count N" to DIR/counter.log at every step.
  *            Every 1 MiB block has a checksum; one block is verified at
- *            every step, and all of them after a pause (a migration) and on
- *            SIGUSR1 ("verified N MiB" in the log). A wrong block logs
+ *            every step, and all of them on SIGUSR1 and after a pause it
+ *            sees on its clock ("verified N MiB at count C" in the log). A wrong block logs
  *            "MEMORY CORRUPTED" and exits 1.
  *   server   a TCP server on 127.0.0.1:5000 of the container: answers every
  *            8-byte number n with n * 3 + 1, and checks that the numbers
