@@ -757,12 +757,24 @@ static int print_file_lock(struct decoder *d, const void *rec, __u32 len)
 	return 0;
 }
 
+/* -v: the page addresses of a PAGES or PAGES_PRECOPIED record, 4 a line */
+static void out_addrs(struct decoder *d, const __u64 *addr, unsigned int nr)
+{
+	unsigned int i;
+
+	if (!d->verbose)
+		return;
+	for (i = 0; i < nr; i++)
+		out(d, "%s%016llx%s", i % 4 ? " " : INDENT,
+		    (unsigned long long)addr[i],
+		    i % 4 == 3 || i + 1 == nr ? "\n" : "");
+}
+
 static int print_pages(struct decoder *d, const void *rec, __u32 len)
 {
 	const struct ckpt_hdr_pages *h = rec;
 	const __u64 *addr = (const __u64 *)(h + 1);
 	unsigned long long want;
-	unsigned int i;
 
 	if (h->nr_pages > CKPT_PAGES_BATCH)
 		return bad(d, "nr_pages %u > %u", h->nr_pages,
@@ -778,12 +790,7 @@ static int print_pages(struct decoder *d, const void *rec, __u32 len)
 		return 0;
 	}
 	out(d, "%u pages\n", h->nr_pages);
-	if (!d->verbose)
-		return 0;
-	for (i = 0; i < h->nr_pages; i++)
-		out(d, "%s%016llx%s", i % 4 ? " " : INDENT,
-		    (unsigned long long)addr[i],
-		    i % 4 == 3 || i + 1 == h->nr_pages ? "\n" : "");
+	out_addrs(d, addr, h->nr_pages);
 	return 0;
 }
 
@@ -792,7 +799,6 @@ static int print_precopied(struct decoder *d, const void *rec, __u32 len)
 {
 	const struct ckpt_hdr_pages *h = rec;
 	const __u64 *addr = (const __u64 *)(h + 1);
-	unsigned int i;
 
 	if (h->nr_pages > CKPT_PAGES_BATCH || !h->nr_pages)
 		return bad(d, "nr_pages %u: 1 to %u", h->nr_pages,
@@ -804,12 +810,7 @@ static int print_precopied(struct decoder *d, const void *rec, __u32 len)
 			   len);
 	out(d, "%u pages sent ahead by the pre-copy (not in this image)\n",
 	    h->nr_pages);
-	if (!d->verbose)
-		return 0;
-	for (i = 0; i < h->nr_pages; i++)
-		out(d, "%s%016llx%s", i % 4 ? " " : INDENT,
-		    (unsigned long long)addr[i],
-		    i % 4 == 3 || i + 1 == h->nr_pages ? "\n" : "");
+	out_addrs(d, addr, h->nr_pages);
 	return 0;
 }
 

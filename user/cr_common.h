@@ -18,6 +18,7 @@
 #include <limits.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -346,6 +347,15 @@ static inline void cr_log_dump(int fd)
 	}
 	if (last != '\n')
 		cr_write_full(STDERR_FILENO, "\n", 1);
+}
+
+/* The splitmix64 finalizer: a well-mixed 64-bit value of @x (test data) */
+static inline uint64_t cr_mix64(uint64_t x)
+{
+	x += 0x9e3779b97f4a7c15ULL;
+	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+	return x ^ (x >> 31);
 }
 
 /* ---- processes -------------------------------------------------------- */

@@ -73,14 +73,6 @@ static void __attribute__((format(printf, 2, 3))) logln(int fd,
 		exit(1);
 }
 
-static uint64_t mix(uint64_t x)	/* splitmix64 finalizer */
-{
-	x += 0x9e3779b97f4a7c15ULL;
-	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
-	return x ^ (x >> 31);
-}
-
 static uint64_t block_sum(const uint64_t *b)
 {
 	uint64_t s = 0;
@@ -128,7 +120,7 @@ static int counter(unsigned long mib, unsigned long rate)
 	}
 	for (b = 0; b < mib; b++) {
 		for (i = 0; i < WORDS; i++)
-			mem[b * WORDS + i] = mix(b * WORDS + i);
+			mem[b * WORDS + i] = cr_mix64(b * WORDS + i);
 		sums[b] = block_sum(mem + b * WORDS);
 	}
 	signal(SIGUSR1, on_usr1);
@@ -143,11 +135,11 @@ static int counter(unsigned long mib, unsigned long rate)
 		last = t;
 		/* rewrite this step's blocks (a new seed each time) */
 		for (i = 0; i < blocks_per_step; i++) {
-			uint64_t *p = mem + next * WORDS, seed = mix(count) + i;
+			uint64_t *p = mem + next * WORDS, seed = cr_mix64(count) + i;
 			size_t w;
 
 			for (w = 0; w < WORDS; w++)
-				p[w] = mix(seed + w);
+				p[w] = cr_mix64(seed + w);
 			sums[next] = block_sum(p);
 			next = (next + 1) % mib;
 		}

@@ -909,14 +909,22 @@ CR_TEST(cr_image, header_fields)
 
 #define CKPTINFO_TOOL	"/usr/bin/ckptinfo"
 
+/* ckptinfo @opt @img: exit @code, and @said in its output */
+static void expect_ckptinfo(struct __test_metadata *_metadata,
+			    struct cr_ctx *ctx, char *opt, char *img, int code,
+			    const char *said)
+{
+	char *argv[] = { CKPTINFO_TOOL, opt, img, NULL };
+
+	EXPECT_TRUE(cr_tool_said(cr_run_tool(ctx->data2, argv), code,
+				 ctx->data2, said));
+}
+
 static void expect_check(struct __test_metadata *_metadata,
 			 struct cr_ctx *ctx, char *img, int code,
 			 const char *said)
 {
-	char *argv[] = { CKPTINFO_TOOL, "--check", img, NULL };
-
-	EXPECT_TRUE(cr_tool_said(cr_run_tool(ctx->data2, argv), code,
-				 ctx->data2, said));
+	expect_ckptinfo(_metadata, ctx, "--check", img, code, said);
 }
 
 /*
@@ -961,10 +969,7 @@ static void expect_json(struct __test_metadata *_metadata,
 			struct cr_ctx *ctx, char *img, int code,
 			const char *what)
 {
-	char *argv[] = { CKPTINFO_TOOL, "--json", img, NULL };
-
-	EXPECT_TRUE(cr_tool_said(cr_run_tool(ctx->data2, argv), code,
-				 ctx->data2, what));
+	expect_ckptinfo(_metadata, ctx, "--json", img, code, what);
 }
 
 /*

@@ -13,9 +13,7 @@
 # the seed (1000).
 set -u
 
-# kselftest's runner leaves fds of its own (3, 4) open in its tests: the
-# workloads must not inherit them (a container would share them)
-exec 3>&- 4>&- 5>&- 6>&- 7>&- 8>&- 9>&-
+. "$(dirname "$0")/cr_lib.sh"
 
 dir=$(cd "$(dirname "$0")" && pwd)
 iter=${CR_FUZZ_ITER:-100}

@@ -21,24 +21,12 @@
 # and the original must be gone.
 set -u
 
-# kselftest's runner leaves fds of its own (3, 4) open in its tests: the
-# workloads must not inherit them (a container would share them)
-exec 3>&- 4>&- 5>&- 6>&- 7>&- 8>&- 9>&-
+. "$(dirname "$0")/cr_lib.sh"
+cr_require checkpoint restart nsexec migload
 
 PORT=7000
 CG=/sys/fs/cgroup/cr_migrate_local
 T=/tmp/cr_migrate_local
-
-for t in checkpoint restart nsexec migload; do
-	if ! command -v $t >/dev/null 2>&1; then
-		echo "1..0 # SKIP $t is not installed"
-		exit 4
-	fi
-done
-if [ "$(id -u)" != 0 ] || [ ! -w /sys/fs/cgroup/cgroup.procs ]; then
-	echo "1..0 # SKIP needs root and cgroup v2 at /sys/fs/cgroup"
-	exit 4
-fi
 
 echo "1..4"
 rc=0
@@ -163,42 +151,19 @@ else
 	notok 2 precopy
 fi
 
-# 3: the receiver fails (an unprivileged user cannot make the container's
-# namespaces); the sender must say so and thaw the original, not kill it
-if start 16; then
-	rm -f /tmp/cr_migrate_local.rs.log
-	su cruser -s /bin/sh -c "restart --receive 127.0.0.1:$PORT -l /tmp/cr_migrate_local.rs.log --detach" \
-		>$T/rs.out 2>$T/rs.err &
-	rpid=$!
-	checkpoint --send 127.0.0.1:$PORT --freeze-cgroup $CG --kill \
-		-l $T/ck.log "$pid" 2>$T/ck.err
-	ck=$?
-	wait $rpid
-	rs=$?
-	before=$(count_lines $T/counter.log count 1)
-	sleep 1.5
-	after=$(count_lines $T/counter.log count 1)
-	if [ $ck = 1 ] && [ $rs = 1 ] && grep -q "^checkpoint: 127.0.0.1:$PORT: restart: " $T/ck.err &&
-	   grep -q '^0' $CG/cgroup.freeze && [ "$after" -gt "$before" ]; then
-		echo "# checkpoint said: $(head -n 1 $T/ck.err)"
-		ok 3 failed_restart
-	else
-		echo "# checkpoint exited $ck, restart $rs; counter $before -> $after"
-		echo "# checkpoint said: $(cat $T/ck.err)"
-		echo "# restart said: $(cat $T/rs.err)"
-		notok 3 failed_restart
+# refused N NAME RECEIVER: start a container, send it to RECEIVER (a
+# command run in the background, restart --receive in some form) which
+# must fail: checkpoint must say the receiver's reason, exit 1, and thaw
+# the original (not kill it), which goes on counting
+refused() {
+	n=$1
+	name=$2
+	if ! start 16; then
+		echo "# the container did not start"
+		notok $n $name
+		return
 	fi
-	rm -f /tmp/cr_migrate_local.rs.log
-else
-	echo "# the container did not start"
-	notok 3 failed_restart
-fi
-# 4: the receiver's kernel refuses the image (in the receiver's mount
-# namespace the container's files are not there): the same, and the
-# sender must not have been told "ok" before the restart was done
-if start 16; then
-	nsexec -m -- sh -c "mount -t tmpfs none $T && exec restart --receive 127.0.0.1:$PORT --detach" \
-		>/tmp/cr_migrate_local.rs.out 2>/tmp/cr_migrate_local.rs.err &
+	sh -c "$3" >$T/rs.out 2>$T/rs.err &
 	rpid=$!
 	checkpoint --send 127.0.0.1:$PORT --freeze-cgroup $CG --kill \
 		-l $T/ck.log "$pid" 2>$T/ck.err
@@ -211,18 +176,21 @@ if start 16; then
 	if [ $ck = 1 ] && [ $rs = 1 ] && grep -q "^checkpoint: 127.0.0.1:$PORT: restart: " $T/ck.err &&
 	   grep -q '^0' $CG/cgroup.freeze && [ "$after" -gt "$before" ]; then
 		echo "# checkpoint said: $(grep "127.0.0.1:$PORT" $T/ck.err)"
-		ok 4 refused_image
+		ok $n $name
 	else
 		echo "# checkpoint exited $ck, restart $rs; counter $before -> $after"
 		echo "# checkpoint said: $(cat $T/ck.err)"
-		echo "# restart said: $(cat /tmp/cr_migrate_local.rs.err)"
-		notok 4 refused_image
+		echo "# restart said: $(cat $T/rs.err)"
+		notok $n $name
 	fi
-	rm -f /tmp/cr_migrate_local.rs.*
-else
-	echo "# the container did not start"
-	notok 4 refused_image
-fi
+}
+
+# 3: an unprivileged user cannot make the container's namespaces
+refused 3 failed_restart "su cruser -s /bin/sh -c 'restart --receive 127.0.0.1:$PORT --detach'"
+# 4: the receiver's kernel refuses the image (in the receiver's mount
+# namespace the container's files are not there); this also fails if the
+# sender was told "ok" before the restart was done
+refused 4 refused_image "nsexec -m -- sh -c 'mount -t tmpfs none $T && exec restart --receive 127.0.0.1:$PORT --detach'"
 cleanup
 rm -rf $T
 exit $rc

@@ -41,21 +41,8 @@
 # this script) would be handed over from the restarter instead of restored.
 set -u
 
-# kselftest's runner leaves fds of its own (3, 4) open in its tests: the
-# workloads must not inherit them (a container would share them)
-exec 3>&- 4>&- 5>&- 6>&- 7>&- 8>&- 9>&-
-
-# the tools from $PATH, root and cgroup v2: skip (KSFT_SKIP) without them
-for tool in checkpoint restart nsexec; do
-	if ! command -v $tool >/dev/null 2>&1; then
-		echo "1..0 # SKIP $tool is not installed"
-		exit 4
-	fi
-done
-if [ "$(id -u)" != 0 ] || [ ! -w /sys/fs/cgroup/cgroup.procs ]; then
-	echo "1..0 # SKIP needs root and cgroup v2 at /sys/fs/cgroup"
-	exit 4
-fi
+. "$(dirname "$0")/cr_lib.sh"
+cr_require checkpoint restart nsexec
 
 echo "TAP version 13"
 echo "1..5"

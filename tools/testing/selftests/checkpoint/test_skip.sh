@@ -10,9 +10,7 @@
 # on the host's (README: Tests).
 set -u
 
-# kselftest's runner leaves fds of its own (3, 4) open in its tests: the
-# workloads must not inherit them (a container would share them)
-exec 3>&- 4>&- 5>&- 6>&- 7>&- 8>&- 9>&-
+. "$(dirname "$0")/cr_lib.sh"
 
 echo "TAP version 13"
 echo "1..1"
