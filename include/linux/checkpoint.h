@@ -138,6 +138,40 @@ struct ckpt_hold {
 
 /**
  * enum ckpt_stat - what a checkpoint or restart measures of itself
+ * @CKPT_ST_TOTAL: time of the whole system call
+ * @CKPT_ST_COLLECT: checkpoint: tree walk and collect pass
+ * @CKPT_ST_TREE: checkpoint: header and TREE section
+ * @CKPT_ST_NS: a task's namespaces, saved or restored
+ * @CKPT_ST_IPC: a task's SysV IPC (namespace, semaphore undo)
+ * @CKPT_ST_CRED: a task's credentials
+ * @CKPT_ST_MM: a task's address space, pages included
+ * @CKPT_ST_FILES: a task's files table and open files
+ * @CKPT_ST_FS: a task's root, working directory and umask
+ * @CKPT_ST_SIGNALS: a task's signal state and timers
+ * @CKPT_ST_CPU: a task's registers and FPU state
+ * @CKPT_ST_SCAN: checkpoint: page tables walked, with the mmap lock held
+ * @CKPT_ST_PAGES_IO: page contents written or read
+ * @CKPT_ST_MM_CLEAR: restart: the restarter's own memory unmapped
+ * @CKPT_ST_VMAS: restart: mappings made, with their files
+ * @CKPT_ST_PAGES_ALLOC: restart: new pages allocated and charged
+ * @CKPT_ST_PAGES_MAP: restart: new pages mapped
+ * @CKPT_ST_IO: all image writes or reads
+ * @CKPT_ST_PROLOGUE: restart: header and tree read
+ * @CKPT_ST_JOIN: restart: the tasks joining the session
+ * @CKPT_ST_TASKS: restart: per-task restore, summed over the tasks
+ * @CKPT_ST_TASK_MAX: restart: the longest per-task restore
+ * @CKPT_ST_HANDOFF: restart: turns passed until taken, summed
+ * @CKPT_ST_INDEX: restart: the image's task sections found
+ * @CKPT_ST_NR_TIMES: the number of times; counts follow
+ * @CKPT_ST_IO_CALLS: count of image write or read calls
+ * @CKPT_ST_PAGES_SCANNED: checkpoint: present PTEs looked at
+ * @CKPT_ST_PAGES_SAVED: pages written or restored
+ * @CKPT_ST_PAGES_SKIPPED: checkpoint: zero pages and file pages skipped
+ * @CKPT_ST_VMAS_SKIPPED: checkpoint: mappings that cannot hold a private page
+ * @CKPT_ST_PAGES_COPIED: restart: pages copied into a page already there
+ * @CKPT_ST_TASKS_PAR: restart: tasks restored in parallel
+ * @CKPT_ST_TASKS_SERIAL: restart in parallel: tasks restored alone
+ * @CKPT_ST_NR: the number of statistics
  *
  * Printed on the log fd when it succeeds (ckpt_stats_log()), for the
  * benchmark: times in ns up to CKPT_ST_NR_TIMES, counts after.
@@ -145,10 +179,10 @@ struct ckpt_hold {
  * (ckpt_task_parts[] in kernel/checkpoint/process.c).
  */
 enum ckpt_stat {
-	CKPT_ST_TOTAL,		/* the whole system call */
-	CKPT_ST_COLLECT,	/* checkpoint: tree walk and collect pass */
-	CKPT_ST_TREE,		/* checkpoint: header and TREE section */
-	CKPT_ST_NS,		/* a task's parts, saved or restored */
+	CKPT_ST_TOTAL,
+	CKPT_ST_COLLECT,
+	CKPT_ST_TREE,
+	CKPT_ST_NS,
 	CKPT_ST_IPC,
 	CKPT_ST_CRED,
 	CKPT_ST_MM,
@@ -156,28 +190,28 @@ enum ckpt_stat {
 	CKPT_ST_FS,
 	CKPT_ST_SIGNALS,
 	CKPT_ST_CPU,
-	CKPT_ST_SCAN,		/* checkpoint: page tables walked, locked */
-	CKPT_ST_PAGES_IO,	/* page contents written or read */
-	CKPT_ST_MM_CLEAR,	/* restart: the restarter's memory unmapped */
-	CKPT_ST_VMAS,		/* restart: mappings made (with their files) */
-	CKPT_ST_PAGES_ALLOC,	/* restart: new pages allocated and charged */
-	CKPT_ST_PAGES_MAP,	/* restart: new pages mapped */
-	CKPT_ST_IO,		/* all image writes or reads */
-	CKPT_ST_PROLOGUE,	/* restart: header and tree read */
-	CKPT_ST_JOIN,		/* restart: the tasks joining */
-	CKPT_ST_TASKS,		/* restart: per-task restore, summed */
-	CKPT_ST_TASK_MAX,	/* restart: the longest one */
-	CKPT_ST_HANDOFF,	/* restart: turns passed until taken, summed */
-	CKPT_ST_INDEX,		/* restart: the image's task sections found */
+	CKPT_ST_SCAN,
+	CKPT_ST_PAGES_IO,
+	CKPT_ST_MM_CLEAR,
+	CKPT_ST_VMAS,
+	CKPT_ST_PAGES_ALLOC,
+	CKPT_ST_PAGES_MAP,
+	CKPT_ST_IO,
+	CKPT_ST_PROLOGUE,
+	CKPT_ST_JOIN,
+	CKPT_ST_TASKS,
+	CKPT_ST_TASK_MAX,
+	CKPT_ST_HANDOFF,
+	CKPT_ST_INDEX,
 	CKPT_ST_NR_TIMES,
-	CKPT_ST_IO_CALLS = CKPT_ST_NR_TIMES,	/* write or read calls */
-	CKPT_ST_PAGES_SCANNED,	/* checkpoint: present PTEs looked at */
-	CKPT_ST_PAGES_SAVED,	/* pages written or restored */
-	CKPT_ST_PAGES_SKIPPED,	/* checkpoint: zero or file pages */
-	CKPT_ST_VMAS_SKIPPED,	/* checkpoint: no private page possible */
-	CKPT_ST_PAGES_COPIED,	/* restart: copied to a page already there */
-	CKPT_ST_TASKS_PAR,	/* restart: tasks restored in parallel */
-	CKPT_ST_TASKS_SERIAL,	/* restart in parallel: tasks restored alone */
+	CKPT_ST_IO_CALLS = CKPT_ST_NR_TIMES,
+	CKPT_ST_PAGES_SCANNED,
+	CKPT_ST_PAGES_SAVED,
+	CKPT_ST_PAGES_SKIPPED,
+	CKPT_ST_VMAS_SKIPPED,
+	CKPT_ST_PAGES_COPIED,
+	CKPT_ST_TASKS_PAR,
+	CKPT_ST_TASKS_SERIAL,
 	CKPT_ST_NR
 };
 

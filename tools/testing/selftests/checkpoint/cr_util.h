@@ -567,7 +567,7 @@ static inline void cr_setup(struct __test_metadata *_metadata,
 	ret = sys_checkpoint(0, -1, 1UL << 40, -1);
 	err = ret < 0 ? errno : 0;
 	if (err == ENOSYS && !getenv("CR_REQUIRE_SYSCALLS"))
-		SKIP(return, "checkpoint() not implemented (ENOSYS): a kernel without CONFIG_CHECKPOINT_RESTART");
+		SKIP(return, "checkpoint() not implemented (ENOSYS): a kernel without CONFIG_CHECKPOINT_SYSCALLS");
 	ASSERT_NE(ENOSYS, err) {
 		TH_LOG("checkpoint() is not implemented (ENOSYS), and CR_REQUIRE_SYSCALLS is set");
 	}
