@@ -104,9 +104,9 @@ dest_side() {
 	# the image (and the pre-copy before it) comes on one port, the
 	# container's files, while it is frozen, on the other: restart opens
 	# them only once they are here (the sender waits for the unpacking)
-	restart --receive $IMG_PORT -l /tmp/rs.log --detach >/tmp/rs.out &
+	restart --receive $DST:$IMG_PORT -l /tmp/rs.log --detach >/tmp/rs.out &
 	rpid=$!
-	migload recv $FILE_PORT "tar xf - -C /" || die "cannot receive $M"
+	migload recv $DST:$FILE_PORT "tar xf - -C /" || die "cannot receive $M"
 	before=$(count_lines $M/counter.log count 1) || die "bad counter.log received"
 	cbefore=$(count_lines $M/client.log client 10) || die "bad client.log received"
 	wait $rpid || die "restart --receive failed"
