@@ -440,8 +440,10 @@ static int ckpt_dump_pages(struct ckpt_ctx *ctx, struct mm_struct *mm,
 	while (i < nr_descs && !ret) {
 		s.nr = 0;
 		s.nr_clean = 0;
-		if (mmap_read_lock_killable(mm))
-			return -EINTR;
+		if (mmap_read_lock_killable(mm)) {
+			ret = -EINTR;
+			break;
+		}
 		t0 = ktime_get_ns();
 		while (i < nr_descs && s.nr < CKPT_PAGES_BATCH &&
 		       s.nr_clean < CKPT_PAGES_BATCH) {
