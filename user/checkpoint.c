@@ -551,7 +551,7 @@ int main(int argc, char **argv)
 			goto thaw;
 		}
 	}
-	if (precopy && cr_pre_send_frozen(&ps)) {
+	if (precopy && cr_pre_send_end(&ps)) {
 		status = CR_EXIT_FAIL;
 		goto thaw;
 	}
@@ -610,9 +610,9 @@ thaw:
 			nr_freezers ? cr_now_us() - t_freeze : 0);
 	if (status == CR_EXIT_OK && !log_scratch && logfd >= 0 && precopy)
 		dprintf(logfd,
-			"[%d:checkpoint tool] stats: precopy rounds=%d pages=%ld last_round=%ld frozen_pages=%ld time_us=%ld\n",
+			"[%d:checkpoint tool] stats: precopy rounds=%d pages=%ld last_round=%ld time_us=%ld\n",
 			(int)getpid(), ps.rounds, ps.sent_pages,
-			ps.last_round_pages, ps.frozen_pages, t_pre);
+			ps.last_round_pages, t_pre);
 
 	if (output) {
 		ret = close(outfd);

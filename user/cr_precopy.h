@@ -7,13 +7,11 @@
  *      the private pages that are present and soft-dirty (written since
  *      the last round), or that were never sent; clear the soft-dirty
  *      bits (echo 4 > /proc/PID/clear_refs); thaw;
- *   2. read those pages from /proc/PID/mem and send them.
+ *   2. read those pages (process_vm_readv()) and send them.
  * A page written after 1 is soft-dirty again; one written during 1 cannot
- * be, as the tree is frozen. Then, frozen for good, the pages that are
- * present and were never sent go too (none should be: a page made after
- * a round's look is soft-dirty), and checkpoint(CHECKPOINT_SOFTDIRTY)
- * writes the image,
- * where a present page that is not soft-dirty is only listed
+ * be, as the tree is frozen; one faulted in after 1 is soft-dirty too.
+ * Then, frozen for good, checkpoint(CHECKPOINT_SOFTDIRTY) writes the
+ * image, where a present page that is not soft-dirty is only listed
  * (PAGES_PRECOPIED): its last contents are among those sent.
  *
  * On the wire, before the image: frames of struct cr_pre_frame, nr u64
@@ -125,7 +123,7 @@ struct cr_pre_send {
 	char *data;
 	/* figures for the log */
 	int rounds;
-	long sent_pages, last_round_pages, frozen_pages;
+	long sent_pages, last_round_pages;
 };
 
 #define CR_PRE_BATCH	256
@@ -186,6 +184,10 @@ static inline int cr_pre_add(struct cr_pre_send *ps, pid_t pid, int level)
 	p->mem = open(path, O_RDONLY | O_CLOEXEC);
 	if (p->pagemap < 0 || p->mem < 0) {
 		cr_perror("pre-copy: pid %d", pid);
+		if (p->pagemap >= 0)
+			close(p->pagemap);
+		if (p->mem >= 0)
+			close(p->mem);
 		return -1;
 	}
 	ps->nr_procs++;
@@ -229,27 +231,51 @@ static inline int cr_pre_collect(struct cr_pre_send *ps, pid_t pid, int level)
 	return ret;
 }
 
+/*
+ * Read the @nr pages at ps->addrs from @p and send them: one
+ * process_vm_readv() for the batch; from the first page it cannot read
+ * on, page by page through /proc/PID/mem (which also reads mappings
+ * without PROT_READ). A page that cannot be read at all (unmapped
+ * meanwhile) is not sent: if the image lists it, the receiver fails the
+ * restart rather than restore anything else in its place.
+ */
 static inline int cr_pre_flush(struct cr_pre_send *ps, struct cr_pre_proc *p,
 			       int nr)
 {
-	struct cr_pre_frame f = { CR_PRE_MAGIC, nr, p->image_pid, 0 };
-	int i;
+	static struct iovec local[CR_PRE_BATCH], remote[CR_PRE_BATCH];
+	struct cr_pre_frame f = { CR_PRE_MAGIC, 0, p->image_pid, 0 };
+	int i, done = 0, kept = 0;
+	ssize_t n;
 
 	for (i = 0; i < nr; i++) {
-		if (pread(p->mem, ps->data + i * CR_PAGE, CR_PAGE,
-			  ps->addrs[i]) != (ssize_t)CR_PAGE) {
-			/* gone meanwhile (unmapped): the image says what is */
-			memset(ps->data + i * CR_PAGE, 0, CR_PAGE);
+		local[i] = (struct iovec){ ps->data + i * CR_PAGE, CR_PAGE };
+		remote[i] = (struct iovec){ (void *)ps->addrs[i], CR_PAGE };
+	}
+	n = process_vm_readv(p->pid, local, nr, remote, nr, 0);
+	if (n > 0)
+		done = n / CR_PAGE;
+	for (i = 0; i < nr; i++) {
+		if (i >= done &&
+		    pread(p->mem, local[i].iov_base, CR_PAGE, ps->addrs[i]) !=
+		    (ssize_t)CR_PAGE)
 			continue;
-		}
 		if (cr_set_find(&p->sent, ps->addrs[i], 1) < 0) {
 			cr_error("pre-copy: out of memory");
 			return -1;
 		}
+		if (kept != i) {
+			ps->addrs[kept] = ps->addrs[i];
+			memcpy(ps->data + kept * CR_PAGE,
+			       ps->data + i * CR_PAGE, CR_PAGE);
+		}
+		kept++;
 	}
+	if (!kept)
+		return 0;
+	f.nr = kept;
 	if (cr_write_full(ps->fd, &f, sizeof(f)) ||
-	    cr_write_full(ps->fd, ps->addrs, nr * sizeof(uint64_t)) ||
-	    cr_write_full(ps->fd, ps->data, nr * CR_PAGE)) {
+	    cr_write_full(ps->fd, ps->addrs, kept * sizeof(uint64_t)) ||
+	    cr_write_full(ps->fd, ps->data, kept * CR_PAGE)) {
 		cr_perror("pre-copy: sending");
 		return -1;
 	}
@@ -264,12 +290,11 @@ struct cr_pre_want {
 
 /*
  * Look at @p's private mappings: the pages to send now are the present
- * ones that are soft-dirty (@dirty) or were never sent, into @w. With
- * @clear, the soft-dirty bits are cleared after the look: the tree must
- * be frozen in between, or a page written between the look and the clear
- * would be lost.
+ * ones that are soft-dirty (@dirty) or were never sent, into @w. Then
+ * clear the soft-dirty bits: the tree must be frozen from the look to the
+ * clear, or a page written in between would be lost.
  */
-static inline int cr_pre_scan(struct cr_pre_proc *p, int dirty, int clear,
+static inline int cr_pre_scan(struct cr_pre_proc *p, int dirty,
 			      struct cr_pre_want *w)
 {
 	static uint64_t pm[4096];
@@ -324,14 +349,10 @@ static inline int cr_pre_scan(struct cr_pre_proc *p, int dirty, int clear,
 		}
 	}
 	fclose(maps);
-	if (clear) {
-		char dir[64];
-
-		snprintf(dir, sizeof(dir), "/proc/%d", p->pid);
-		if (cr_write_file(dir, "clear_refs", "4") < 0) {
-			cr_perror("pre-copy: /proc/%d/clear_refs", p->pid);
-			return -1;
-		}
+	snprintf(path, sizeof(path), "/proc/%d", p->pid);
+	if (cr_write_file(path, "clear_refs", "4") < 0) {
+		cr_perror("pre-copy: /proc/%d/clear_refs", p->pid);
+		return -1;
 	}
 	return 0;
 }
@@ -389,8 +410,7 @@ static inline int cr_pre_send_running(struct cr_pre_send *ps, int fd,
 		if (pause(arg, 1))
 			return -1;
 		for (ret = 0, i = 0; !ret && i < ps->nr_procs; i++)
-			ret = cr_pre_scan(&ps->procs[i], ps->rounds > 0, 1,
-					  &w[i]);
+			ret = cr_pre_scan(&ps->procs[i], ps->rounds > 0, &w[i]);
 		if (pause(arg, 0) || ret)
 			return -1;
 		for (i = 0; i < ps->nr_procs; i++) {
@@ -414,23 +434,11 @@ static inline int cr_pre_send_running(struct cr_pre_send *ps, int fd,
 	return 0;
 }
 
-/* Frozen: the pages never sent, then the end of the pre-copy */
-static inline int cr_pre_send_frozen(struct cr_pre_send *ps)
+/* Frozen: the end of the pre-copy; the image follows */
+static inline int cr_pre_send_end(struct cr_pre_send *ps)
 {
 	struct cr_pre_frame end = { CR_PRE_MAGIC, 0, 0, 0 };
-	int i;
 
-	for (i = 0; i < ps->nr_procs; i++) {
-		struct cr_pre_want w = { 0 };
-		long n = cr_pre_scan(&ps->procs[i], 0, 0, &w);
-
-		if (!n)
-			n = cr_pre_send_want(ps, &ps->procs[i], &w);
-		free(w.addrs);
-		if (n < 0)
-			return -1;
-		ps->frozen_pages += n;
-	}
 	if (cr_write_full(ps->fd, &end, sizeof(end))) {
 		cr_perror("pre-copy: sending");
 		return -1;
