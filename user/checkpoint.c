@@ -464,11 +464,12 @@ int main(int argc, char **argv)
 			if (optarg) {
 				char *end;
 
-				precopy = strtol(optarg, &end, 10);
-				if (*end || end == optarg || precopy < 1 ||
-				    precopy > 1000)
+				long v = strtol(optarg, &end, 10);
+
+				if (*end || end == optarg || v < 1 || v > 1000)
 					cr_usage_error("--precopy: ROUNDS is 1 to 1000, not '%s'",
 						       optarg);
+				precopy = v;
 			}
 			break;
 		case OPT_EXEC_FROZEN:
@@ -551,7 +552,7 @@ int main(int argc, char **argv)
 			goto thaw;
 		}
 	}
-	if (precopy && cr_pre_send_end(&ps)) {
+	if (precopy && cr_pre_send_frozen(&ps, pid)) {
 		status = CR_EXIT_FAIL;
 		goto thaw;
 	}
@@ -610,9 +611,9 @@ thaw:
 			nr_freezers ? cr_now_us() - t_freeze : 0);
 	if (status == CR_EXIT_OK && !log_scratch && logfd >= 0 && precopy)
 		dprintf(logfd,
-			"[%d:checkpoint tool] stats: precopy rounds=%d pages=%ld last_round=%ld time_us=%ld\n",
+			"[%d:checkpoint tool] stats: precopy rounds=%d pages=%ld last_round=%ld frozen_pages=%ld time_us=%ld\n",
 			(int)getpid(), ps.rounds, ps.sent_pages,
-			ps.last_round_pages, t_pre);
+			ps.last_round_pages, ps.frozen_pages, t_pre);
 
 	if (output) {
 		ret = close(outfd);

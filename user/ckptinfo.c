@@ -2242,8 +2242,6 @@ static int decode(struct decoder *d, int fd)
 		t = im.type;
 		rt = rec_type_lookup(h->type);
 		d->off = im.off;
-		if (h->type == CKPT_HDR_TAIL)
-			d->seen_tail = 1;
 		if (h->type != CKPT_HDR_STRING && h->type != CKPT_HDR_ERROR)
 			d->string_role = NULL;
 		if (h->type != CKPT_HDR_TCP_DATA)
@@ -2295,8 +2293,7 @@ static int decode(struct decoder *d, int fd)
 		d->off += h->len;
 	}
 	d->off = im.next;
-	if (ret < 0 && (last_type != CKPT_HDR_ERROR || im.off != im.next ||
-			strcmp(im.what, "truncated"))) {
+	if (ret < 0 && !(last_type == CKPT_HDR_ERROR && im.eof)) {
 		/* a read error, or damage (an image of a failed checkpoint
 		 * ends with its ERROR record: said below)
 		 */

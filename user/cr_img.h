@@ -136,6 +136,7 @@ struct cr_img {
 	struct ckpt_hdr *h;		/* the current record, whole */
 	const struct cr_img_type *type;	/* and its type */
 	int seen_header, seen_tail;
+	int eof;			/* the failure: the file ended between records */
 	/* every byte read goes here too, if set (restart keeps them) */
 	int (*tap)(void *arg, const void *p, size_t n);
 	void *tap_arg;
@@ -219,6 +220,7 @@ static inline int cr_img_next_ex(struct cr_img *im, int stop_at_tail)
 	if (n == 0) {
 		if (im->seen_tail)
 			return 0;
+		im->eof = 1;
 		return cr_img_fail(im, "truncated", im->off, "%s",
 				   im->seen_header ? "no TAIL record" :
 				   "empty image");

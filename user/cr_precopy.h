@@ -9,8 +9,10 @@
  *      bits (echo 4 > /proc/PID/clear_refs); thaw;
  *   2. read those pages (process_vm_readv()) and send them.
  * A page written after 1 is soft-dirty again; one written during 1 cannot
- * be, as the tree is frozen; one faulted in after 1 is soft-dirty too.
- * Then, frozen for good, checkpoint(CHECKPOINT_SOFTDIRTY) writes the
+ * be, as the tree is frozen. Then, frozen for good, the pages present and
+ * never sent go too (a page swapped in or migrated back after a round's
+ * look has lost its soft-dirty bit; a process forked during the rounds
+ * was never looked at), and checkpoint(CHECKPOINT_SOFTDIRTY) writes the
  * image, where a present page that is not soft-dirty is only listed
  * (PAGES_PRECOPIED): its last contents are among those sent.
  *
@@ -112,6 +114,7 @@ struct cr_pre_proc {
 	pid_t pid;		/* here */
 	int32_t image_pid;	/* in the root's pid namespace */
 	int pagemap, mem;
+	int gone;		/* exited during the rounds */
 	struct cr_addr_set sent;
 };
 
@@ -123,7 +126,7 @@ struct cr_pre_send {
 	char *data;
 	/* figures for the log */
 	int rounds;
-	long sent_pages, last_round_pages;
+	long sent_pages, last_round_pages, frozen_pages;
 };
 
 #define CR_PRE_BATCH	256
@@ -163,8 +166,14 @@ static inline int cr_pre_add(struct cr_pre_send *ps, pid_t pid, int level)
 	struct cr_pre_proc *p;
 	long ids[32];
 	char path[64];
-	int n = cr_pre_nspid(pid, ids, 32);
+	int i, n;
 
+	for (i = 0; i < ps->nr_procs; i++)
+		if (ps->procs[i].pid == pid)
+			return 0;	/* known from a round before */
+	n = cr_pre_nspid(pid, ids, 32);
+	if (n < 0)
+		return 0;	/* exited meanwhile: not in the image */
 	if (n <= level) {
 		cr_error("pre-copy: pid %d: no id in the tree's pid namespace",
 			 pid);
@@ -290,11 +299,12 @@ struct cr_pre_want {
 
 /*
  * Look at @p's private mappings: the pages to send now are the present
- * ones that are soft-dirty (@dirty) or were never sent, into @w. Then
- * clear the soft-dirty bits: the tree must be frozen from the look to the
- * clear, or a page written in between would be lost.
+ * ones that are soft-dirty (@dirty) or were never sent, into @w. With
+ * @clear, then clear the soft-dirty bits: the tree must be frozen from
+ * the look to the clear, or a page written in between would be lost. A
+ * process that exited meanwhile is marked gone (it is not in the image).
  */
-static inline int cr_pre_scan(struct cr_pre_proc *p, int dirty,
+static inline int cr_pre_scan(struct cr_pre_proc *p, int dirty, int clear,
 			      struct cr_pre_want *w)
 {
 	static uint64_t pm[4096];
@@ -302,8 +312,14 @@ static inline int cr_pre_scan(struct cr_pre_proc *p, int dirty,
 	FILE *maps;
 
 	w->nr = 0;
+	if (p->gone)
+		return 0;
 	snprintf(path, sizeof(path), "/proc/%d/maps", p->pid);
 	maps = fopen(path, "re");
+	if (!maps && (errno == ENOENT || errno == ESRCH)) {
+		p->gone = 1;
+		return 0;
+	}
 	if (!maps) {
 		cr_perror("pre-copy: %s", path);
 		return -1;
@@ -349,8 +365,10 @@ static inline int cr_pre_scan(struct cr_pre_proc *p, int dirty,
 		}
 	}
 	fclose(maps);
+	if (!clear)
+		return 0;
 	snprintf(path, sizeof(path), "/proc/%d", p->pid);
-	if (cr_write_file(path, "clear_refs", "4") < 0) {
+	if (cr_write_file(path, "clear_refs", "4") < 0 && !p->gone) {
 		cr_perror("pre-copy: /proc/%d/clear_refs", p->pid);
 		return -1;
 	}
@@ -377,8 +395,8 @@ static inline long cr_pre_send_want(struct cr_pre_send *ps,
 
 /*
  * The pre-copy of the tree rooted at @root, running, to @fd: up to
- * @max_rounds rounds, fewer once a round sends less than @stop_pages or
- * no longer sends much less than the round before (the tree writes as
+ * @max_rounds rounds, fewer once a round sends less than @stop_pages or,
+ * from the third on, no longer much less than the round before (it writes as
  * fast as we send). @pause(@arg, 1) freezes the tree, @pause(@arg, 0)
  * thaws it: it is frozen only while its page tables are looked at and
  * their soft-dirty bits cleared, not while the pages are copied.
@@ -410,7 +428,8 @@ static inline int cr_pre_send_running(struct cr_pre_send *ps, int fd,
 		if (pause(arg, 1))
 			return -1;
 		for (ret = 0, i = 0; !ret && i < ps->nr_procs; i++)
-			ret = cr_pre_scan(&ps->procs[i], ps->rounds > 0, &w[i]);
+			ret = cr_pre_scan(&ps->procs[i], ps->rounds > 0, 1,
+					  &w[i]);
 		if (pause(arg, 0) || ret)
 			return -1;
 		for (i = 0; i < ps->nr_procs; i++) {
@@ -434,11 +453,31 @@ static inline int cr_pre_send_running(struct cr_pre_send *ps, int fd,
 	return 0;
 }
 
-/* Frozen: the end of the pre-copy; the image follows */
-static inline int cr_pre_send_end(struct cr_pre_send *ps)
+/*
+ * Frozen for good: the processes forked during the rounds, and the pages
+ * present and never sent (forked ones, and those swapped out or being
+ * migrated at the last look, which come back without their soft-dirty
+ * bit), then the end of the pre-copy; the image follows.
+ */
+static inline int cr_pre_send_frozen(struct cr_pre_send *ps, pid_t root)
 {
 	struct cr_pre_frame end = { CR_PRE_MAGIC, 0, 0, 0 };
+	long ids[32];
+	int i;
 
+	if (cr_pre_collect(ps, root, cr_pre_nspid(root, ids, 32) - 1))
+		return -1;
+	for (i = 0; i < ps->nr_procs; i++) {
+		struct cr_pre_want w = { 0 };
+		long n = cr_pre_scan(&ps->procs[i], 0, 0, &w);
+
+		if (!n)
+			n = cr_pre_send_want(ps, &ps->procs[i], &w);
+		free(w.addrs);
+		if (n < 0)
+			return -1;
+		ps->frozen_pages += n;
+	}
 	if (cr_write_full(ps->fd, &end, sizeof(end))) {
 		cr_perror("pre-copy: sending");
 		return -1;
@@ -532,7 +571,7 @@ static inline int cr_pre_receive(struct cr_pre_store *st, int fd,
 			if (m->pages.val[slot]) {
 				n = m->pages.val[slot] - 1;	/* sent again */
 			} else {
-				n = st->nr_pages++;
+				n = st->nr_pages;
 				if (n % CR_PRE_CHUNK == 0) {
 					char **c = realloc(st->chunks,
 						(n / CR_PRE_CHUNK + 1) * sizeof(*c));
@@ -544,6 +583,7 @@ static inline int cr_pre_receive(struct cr_pre_store *st, int fd,
 					if (!c[n / CR_PRE_CHUNK])
 						return cr_pre_fail(st, "pre-copy: out of memory");
 				}
+				st->nr_pages++;
 				m->pages.val[slot] = n + 1;
 			}
 			if (cr_read_full(fd, cr_pre_page(st, n), CR_PAGE) !=
@@ -695,6 +735,9 @@ static inline int cr_pre_fill(struct cr_pre_merge *m, uint32_t nr,
 	struct cr_pre_mm *mm = cr_pre_mm_of(m->st, m->pid, 0);
 	uint32_t i = 0, j = 0, held = m->held ? m->nr : 0;
 
+	/* the end of a page list is never followed by more of its pages */
+	if (m->held && !m->nr)
+		return cr_pre_fail(m->st, "PAGES_PRECOPIED record after the end of a page list");
 	m->held = 0;
 	while (i < held || j < nr) {
 		if (j == nr || (i < held && m->addrs[i] < listed[j])) {

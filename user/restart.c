@@ -351,6 +351,8 @@ int main(int argc, char **argv)
 		/* the sender kills its copy of the tree on this word */
 		if (dprintf(peer_fd, "ok %d\n", child) < 0)
 			cr_perror("telling %s the restart succeeded", receive);
+		if (peer_fd != fd)
+			close(peer_fd);
 		peer_fd = -1;
 	}
 	if (input)

@@ -469,11 +469,13 @@ struct ckpt_hdr_pages {
 
 /*
  * PAGES_PRECOPIED (struct ckpt_hdr_pages, checkpoint() with
- * CHECKPOINT_SOFTDIRTY): among the PAGES records of an mm, right after
- * the PAGES record of the same walk, nr_pages u64 addresses (ascending,
- * and between that record's neighbours) of pages whose contents are not
- * in the image: they were sent before the freeze. Restart refuses the
- * record; the receiver of the pre-copy replaces it with PAGES records.
+ * CHECKPOINT_SOFTDIRTY): among the PAGES records of an mm, after the
+ * PAGES record of the same walk batch if that batch saved any page, and
+ * before the list's last (empty) PAGES record: nr_pages u64 addresses of
+ * pages whose contents are not in the image, as they were sent before
+ * the freeze. The addresses of a batch's two records together ascend,
+ * above those of every record before them. Restart refuses the record;
+ * the receiver of the pre-copy replaces it with PAGES records.
  */
 
 /*
