@@ -10,6 +10,11 @@
 #   make check-migrate  live migration of a container between two guests
 #   make check-kselftest  the suite built and run by kselftest's own
 #                 Makefile and runner (run_kselftest.sh) in the guest
+#   make patchset the work as a git format-patch series against the base
+#                 tree, with a cover letter (build/patchset; series/)
+#   make check-series  the series applied to a fresh base tree one patch
+#                 at a time: build, checkpatch --strict and kernel-doc after
+#                 each (slow: about 30 min)
 #   make check-debug  the suite on a debug kernel (KASAN, UBSAN, lockdep,
 #                 DEBUG_LIST, DEBUG_OBJECTS, kmemleak; slow)
 
@@ -34,7 +39,8 @@ kmake        = $(MAKE) -C $(1) -j$(JOBS) $(KMAKE_VARS)
 KMAKE        = $(call kmake,$(KSRC))
 
 DEB_PKGS    := linux-source-6.1 qemu-system-x86 busybox-static flex bison bc \
-		libelf-dev libssl-dev cpio xz-utils ccache gcc make libc6-dev
+		libelf-dev libssl-dev cpio xz-utils ccache gcc make libc6-dev \
+		python3-ply python3-git
 PATCHES     := patches/series $(wildcard patches/*.patch)
 CONFIGS     := $(wildcard configs/*.config)
 DEBUG_CONFIGS := $(wildcard configs/debug/*.config)
@@ -54,7 +60,7 @@ ST_CFLAGS   := -static -O1 -g -Wall -D_GNU_SOURCE -pthread \
 
 .PHONY: all deps kernel tools selftests initramfs check demo bench lint mutate \
 	fuzz debug-kernel check-debug check-migrate kselftest-install \
-	check-kselftest print-build-vars clean
+	check-kselftest patchset check-series print-build-vars clean
 
 all: kernel tools selftests initramfs
 
@@ -234,6 +240,13 @@ lint: $(KSRC)/.config
 			fs/timerfd_checkpoint.c fs/eventpoll_checkpoint.c \
 			fs/notify/inotify/inotify_checkpoint.c arch/x86/kernel/checkpoint.c kernel/time/checkpoint.c ipc/checkpoint.c \
 			net/unix/checkpoint.c net/ipv4/checkpoint.c net/core/checkpoint.c)
+
+# The series for review (scripts/export-series, scripts/check-series).
+patchset: | deps
+	scripts/export-series $(B)/patchset
+
+check-series: patchset
+	scripts/check-series $(B)/patchset
 
 # Mutation testing (scripts/mutate --help): each mutant of
 # $(ST_DIR)/mutants.txt built into build/mutate/ and run against the suite.

@@ -8,6 +8,7 @@
 #define pr_fmt(fmt) "checkpoint: " fmt
 
 #include "internal.h"
+#include "../uid16.h"
 #include <linux/capability.h>
 #include <linux/cred.h>
 #include <linux/securebits.h>

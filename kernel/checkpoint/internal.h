@@ -97,15 +97,6 @@ long ckpt_restart_join(int fd, unsigned long flags, int logfd);
 void ckpt_ctx_get(struct ckpt_ctx *ctx);
 void ckpt_ctx_put(struct ckpt_ctx *ctx);
 
-/*
- * kernel/sys.c: the bodies of the id system calls, with their checks
- * (not declared in a header of their own)
- */
-long __sys_setresuid(uid_t ruid, uid_t euid, uid_t suid);
-long __sys_setresgid(gid_t rgid, gid_t egid, gid_t sgid);
-long __sys_setfsuid(uid_t uid);
-long __sys_setfsgid(gid_t gid);
-
 /* kernel/checkpoint/cred.c */
 int ckpt_checkpoint_cred(struct ckpt_ctx *ctx, struct task_struct *t);
 int ckpt_collect_cred(struct ckpt_ctx *ctx, struct task_struct *t);

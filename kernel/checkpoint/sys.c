@@ -1097,9 +1097,20 @@ void ckpt_ctx_put(struct ckpt_ctx *ctx)
 	kref_put(&ctx->ref, ckpt_ctx_release);
 }
 
-/*
- * checkpoint(pid, fd, flags, logfd): save the frozen process rooted at
- * @pid (or the caller when @pid is 0 or the caller's own pid) to @fd.
+/**
+ * sys_checkpoint - save a frozen process tree to a file
+ * @pid: root of the tree, in the caller's pid namespace; 0 or the
+ *	caller's own pid checkpoints the caller itself
+ * @fd: where the image is written: a file, pipe or socket open for writing
+ * @flags: CHECKPOINT_* flags of <uapi/linux/checkpoint.h>
+ * @logfd: a file open for writing that gets the messages, or -1
+ *
+ * Every task of the tree but the caller must be frozen, and the caller
+ * must be allowed to ptrace each of them. A failure leaves the tree as
+ * it was and writes an ERROR record when the image had begun.
+ *
+ * Return: a positive checkpoint id; 0 in a process restarted from the
+ * image of a self-checkpoint; a negative errno on failure.
  */
 SYSCALL_DEFINE4(checkpoint, pid_t, pid, int, fd, unsigned long, flags,
 		int, logfd)
@@ -1132,10 +1143,23 @@ SYSCALL_DEFINE4(checkpoint, pid_t, pid, int, fd, unsigned long, flags,
 	return ret;
 }
 
-/*
- * restart(pid, fd, flags, logfd): a coordinator passes the pid of its
- * child that becomes the root of the restored tree; each restoring task
- * passes 0 (or RESTART_TASKSELF to restore itself alone).
+/**
+ * sys_restart - restore a process tree from an image
+ * @pid: in the coordinator, the pid of its child that becomes the root
+ *	of the restored tree; 0 in each task that restores itself
+ * @fd: the image, open for reading
+ * @flags: RESTART_* flags of <uapi/linux/checkpoint.h>; RESTART_TASKSELF
+ *	(with @pid 0) restores the caller alone, without a coordinator
+ * @logfd: a file open for writing that gets the messages, or -1
+ *
+ * The tasks of the tree, made by user space in the image's shape, join
+ * the coordinator's restart and each becomes the process it was. The
+ * image asks for credentials and resources; it is granted only what the
+ * restoring task could get with the ordinary system calls.
+ *
+ * Return: 0 in the coordinator once the tree is restored; a restored
+ * task does not return but goes on as the checkpointed process; a
+ * negative errno on failure.
  */
 SYSCALL_DEFINE4(restart, pid_t, pid, int, fd, unsigned long, flags,
 		int, logfd)

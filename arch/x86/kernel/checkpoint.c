@@ -24,9 +24,6 @@
 #include <asm/fpu/types.h>
 #include <asm/fpu/signal.h>
 #include <asm/fpu/sched.h>
-#include "fpu/internal.h"
-#include "fpu/context.h"
-#include "fpu/xstate.h"
 
 /* eflags bits user space may own; everything else comes from the kernel */
 #define CKPT_EFLAGS_USER	(X86_EFLAGS_CF | X86_EFLAGS_PF | X86_EFLAGS_AF | \
@@ -198,9 +195,8 @@ static bool ckpt_syscall_interrupted(long ax)
 
 static int ckpt_restore_fpu(struct ckpt_ctx *ctx)
 {
-	struct fpu *fpu = &current->thread.fpu;
 	struct ckpt_hdr_fpu *h;
-	int ret;
+	int ret = 0;
 
 	h = ckpt_read_obj_type(ctx, CKPT_HDR_FPU, sizeof(*h) + ctx->xstate_size);
 	if (IS_ERR(h))
@@ -210,23 +206,9 @@ static int ckpt_restore_fpu(struct ckpt_ctx *ctx)
 			       h->format, h->size);
 		goto out;
 	}
-
-	/*
-	 * Make the in-memory state authoritative (drop the live registers)
-	 * and let the return to user space load it.
-	 */
-	fpregs_lock();
-	if (!test_thread_flag(TIF_NEED_FPU_LOAD))
-		set_thread_flag(TIF_NEED_FPU_LOAD);
-	__fpu_invalidate_fpregs_state(fpu);
-	ret = copy_uabi_from_kernel_to_xstate(fpu->fpstate, h + 1,
-					      &current->thread.pkru);
-	fpregs_unlock();
-	if (ret) {
-		/* leave a sane state behind for the kill that follows */
-		fpu__clear_user_states(fpu);
+	/* a refused state leaves the init state for the kill that follows */
+	if (fpu_restore_uabi_xstate(h + 1))
 		ret = ckpt_err(ctx, -EINVAL, "FPU state rejected by this CPU");
-	}
 out:
 	ckpt_hdr_put(ctx, h);
 	return ret;
