@@ -32,7 +32,7 @@
 				 EPOLLWAKEUP | EPOLLONESHOT | EPOLLET)
 
 /* At most this many watches per instance */
-#define CKPT_EPOLL_MAX		(1 << 20)
+#define CKPT_EPOLL_MAX		BIT(20)
 
 /* An instance restored, until its files table is installed */
 struct ckpt_epoll_restore {

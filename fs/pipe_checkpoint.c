@@ -204,7 +204,7 @@ static int ckpt_pipe_obj_checkpoint(struct ckpt_ctx *ctx, void *ptr,
 				task_pid_vnr(ref->task), ref->fd,
 				h.kind == CKPT_PIPE_FIFO ? "FIFO" : "pipe", file,
 				PTR_ERR(copy) == -EOPNOTSUPP ?
-				": a notification pipe or a buffer larger than a page, not supported" :
+				": a notification pipe or a buffer over a page, not supported" :
 				PTR_ERR(copy) == -EBUSY ?
 				": a process outside the tree holds it" : "");
 	ret = ckpt_write_obj(ctx, &h.h);

@@ -631,8 +631,8 @@ static int ckpt_shm_attach_checkpoint(struct ckpt_ctx *ctx, void *ptr,
 
 /* The SEM_UNDO adjustments of a list on one array, copied, or NULL */
 static struct ckpt_hdr_sem_adj *ckpt_copy_sem_adj(struct ckpt_ctx *ctx,
-						 struct ipc_namespace *ns,
-						 int semid, void *ulp)
+						  struct ipc_namespace *ns,
+						  int semid, void *ulp)
 {
 	struct ckpt_hdr_sem_adj *adj = NULL;
 	struct kern_ipc_perm *perm;

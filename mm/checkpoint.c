@@ -120,7 +120,7 @@ static const char *ckpt_vma_unsupported(struct vm_area_struct *vma)
 	    (file && ckpt_file_is_sysvshm(file)))
 		file = NULL;
 	else if (file && !ckpt_file_reachable(file))
-		return "a hugetlb memfd, a deleted file still linked elsewhere or a file of a kernel-internal mount";
+		return "a hugetlb memfd, a deleted file linked elsewhere or a kernel-internal file";
 	else if (!file && (vma->vm_flags & VM_SHARED))
 		return "a shared anonymous mapping without its object";
 	return NULL;
@@ -331,7 +331,7 @@ static int ckpt_scan_pmd(pmd_t *pmd, unsigned long addr, unsigned long end,
 {
 	struct ckpt_scan *s = walk->private;
 	struct vm_area_struct *vma = walk->vma;
-	spinlock_t *ptl;
+	spinlock_t *ptl;	/* the page table lock */
 	pte_t *start, *pte;
 	bool dirty;
 	int ret = 0;
@@ -1084,7 +1084,7 @@ static int ckpt_install_pages(struct ckpt_ctx *ctx, struct mm_struct *mm,
 	struct vm_area_struct *vma = NULL;
 	unsigned long pmd_start = 1;	/* no PMD */
 	pte_t *base = NULL;
-	spinlock_t *ptl;
+	spinlock_t *ptl;	/* the page table lock */
 	pmd_t *pmd;
 	int i, ret = 0;
 

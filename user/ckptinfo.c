@@ -494,7 +494,7 @@ static int print_cpu(struct decoder *d, const void *rec, __u32 len)
 	    (long long)h->orig_ax, (unsigned long long)h->fs_base);
 	if (!d->verbose)
 		return 0;
-#define R(r)	(unsigned long long)h->r
+#define R(r)	((unsigned long long)h->r)
 	out(d, INDENT "bx %016llx cx %016llx dx %016llx\n",
 	    R(bx), R(cx), R(dx));
 	out(d, INDENT "si %016llx di %016llx bp %016llx\n",
@@ -645,7 +645,7 @@ static int print_mm(struct decoder *d, const void *rec, __u32 len)
 
 	if (h->nr_auxv > CKPT_AUXV_MAX)
 		return bad(d, "nr_auxv %u > %u", h->nr_auxv, CKPT_AUXV_MAX);
-#define A(f)	(unsigned long long)h->f
+#define A(f)	((unsigned long long)h->f)
 	out(d, "objref %d, nr_vmas %u, has_exe %u, nr_auxv %u%s%s%s\n",
 	    h->objref, h->nr_vmas, h->has_exe, h->nr_auxv,
 	    h->def_flags & CKPT_MM_LOCK_FUTURE ? ", mlockall(MCL_FUTURE)" : "",

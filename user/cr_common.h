@@ -321,7 +321,6 @@ static inline int cr_open_image_and_log(const char *image, int write,
 	return fd;
 }
 
-
 /* Copy what the kernel logged into a scratch log fd to stderr. */
 static inline void cr_log_dump(int fd)
 {

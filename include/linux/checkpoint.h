@@ -54,7 +54,6 @@ struct ckpt_par;
 #define CKPT_CTX_CONTAINER	0x10	/* root is init of its pid ns */
 #define CKPT_CTX_LEAKCHECK	0x20	/* objects must be private to the tree */
 
-
 /**
  * struct ckpt_pending - a restored task's pending signals, until sent
  * @mask: the task's (0) and its thread group's (1) pending signals
@@ -348,13 +347,13 @@ struct ckpt_ctx {
 	struct ckpt_objhash *objhash;
 
 	int err;
-	struct mutex log_lock;
+	struct mutex log_lock;		/* log lines, @msgbuf */
 	char *msgbuf;
 	struct ckpt_hold hold;
 
 	struct kref ref;
 	struct list_head list;
-	spinlock_t lock;
+	spinlock_t lock;		/* @stage, @started */
 	int stage;
 	atomic_t nr_joined;
 	int active;
@@ -371,7 +370,7 @@ struct ckpt_ctx {
 	struct ipc_namespace *coord_ipc_ns;
 	struct net *coord_net_ns;
 	struct ckpt_ipc_restore *ipc;
-	struct mutex ipc_lock;
+	struct mutex ipc_lock;		/* @ipc */
 	u64 turn_passed;
 	atomic64_t stats[CKPT_ST_NR];
 };

@@ -124,6 +124,7 @@ static const struct ckpt_task_part ckpt_task_parts[] = {
 	{ ckpt_collect_signals, ckpt_checkpoint_signals, ckpt_restore_signals },
 	{ NULL, ckpt_checkpoint_cpu, ckpt_restore_cpu },
 };
+
 /* one time statistic a part, in the same order */
 static_assert(ARRAY_SIZE(ckpt_task_parts) == CKPT_ST_CPU - CKPT_ST_NS + 1);
 
@@ -385,6 +386,7 @@ static int ckpt_finish_signals(struct ckpt_ctx *ctx,
 int ckpt_groups_alloc(struct ckpt_ctx *ctx)
 {
 	int i, lead;
+	bool leader;
 
 	ctx->groups = kvcalloc(ctx->nr_tasks, sizeof(*ctx->groups),
 			       GFP_KERNEL_ACCOUNT);
@@ -397,7 +399,9 @@ int ckpt_groups_alloc(struct ckpt_ctx *ctx)
 		const struct ckpt_hdr_tree_task *le = ckpt_tree_find(ctx, e->tgid);
 
 		lead = le ? ctx->entry_task[le - ctx->tree] : -1;
-		if (lead < 0 || lead > i || !ctx->groups[lead] != (lead == i))
+		/* a leader's group is made with it, before its threads */
+		leader = lead == i;
+		if (lead < 0 || lead > i || !ctx->groups[lead] != leader)
 			return ckpt_err(ctx, -EINVAL,
 					"pid %d: its thread group leader %d is not restored before it",
 					e->pid, e->tgid);

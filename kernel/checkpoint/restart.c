@@ -497,6 +497,12 @@ static int ckpt_check_alive(struct ckpt_ctx *ctx, enum ckpt_wait_for what)
 	}
 }
 
+/* What wakes the coordinator: @what happened, or the session failed */
+static bool ckpt_coord_woken(struct ckpt_ctx *ctx, enum ckpt_wait_for what)
+{
+	return ckpt_tasks_ready(ctx, what) || !ckpt_running(ctx);
+}
+
 /* Coordinator: wait until @what happened, or something failed. */
 static int ckpt_wait_tasks(struct ckpt_ctx *ctx, enum ckpt_wait_for what)
 {
@@ -505,8 +511,8 @@ static int ckpt_wait_tasks(struct ckpt_ctx *ctx, enum ckpt_wait_for what)
 
 	for (;;) {
 		ret = wait_event_killable_timeout(ctx->coordq,
-				ckpt_tasks_ready(ctx, what) || !ckpt_running(ctx),
-				HZ / 5);
+						  ckpt_coord_woken(ctx, what),
+						  HZ / 5);
 		if (ret < 0)
 			return ckpt_err(ctx, -EINTR, "coordinator interrupted");
 		if (!ckpt_running(ctx))

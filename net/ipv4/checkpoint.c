@@ -1080,7 +1080,7 @@ static struct file *ckpt_inet_restore(struct ckpt_ctx *ctx,
 		if (ret) {
 			ckpt_err(ctx, ret, "cannot bind a %s socket to %pISpc again%s",
 				 what, &ss, ret == -EADDRINUSE ?
-				 ": the port is in use (connections in TIME_WAIT need CAP_NET_ADMIN)" :
+				 ": the port is in use (TIME_WAIT connections need CAP_NET_ADMIN)" :
 				 "");
 			goto fail;
 		}

@@ -1030,6 +1030,7 @@ static struct file *ckpt_unix_lone_restore(struct ckpt_ctx *ctx,
 	struct ckpt_hdr_unix_sock s;
 	struct socket *sock;
 	struct file *file;
+	bool made;
 	int ret;
 
 	ret = ckpt_read_obj_type_into(ctx, &l.h, CKPT_HDR_UNIX_LONE, sizeof(l));
@@ -1037,6 +1038,8 @@ static struct file *ckpt_unix_lone_restore(struct ckpt_ctx *ctx,
 		ret = ckpt_unix_read_sock(ctx, &s, CKPT_UNIX_LONE);
 	if (ret)
 		return ERR_PTR(ret);
+	/* a socket has a name unless it was only made */
+	made = l.state == CKPT_UNIX_MADE;
 	if ((l.type != SOCK_STREAM && l.type != SOCK_DGRAM &&
 	     l.type != SOCK_SEQPACKET) ||
 	    !l.state || l.state >= CKPT_UNIX_LONE_STATE_MAX ||
@@ -1044,7 +1047,7 @@ static struct file *ckpt_unix_lone_restore(struct ckpt_ctx *ctx,
 	    l.backlog > INT_MAX || (l.backlog && l.state != CKPT_UNIX_LISTEN) ||
 	    l.mode & ~S_IALLUGO || s.nr_skbs || s.shutdown ||
 	    s.flags & CKPT_UNIX_CLOSED ||
-	    !(s.flags & CKPT_UNIX_NAMED) != (l.state == CKPT_UNIX_MADE))
+	    !(s.flags & CKPT_UNIX_NAMED) != made)
 		return ERR_PTR(ckpt_err(ctx, -EINVAL,
 					"bad unix socket: type %u, state %u, backlog %u, mode %#o, flags %#x",
 					l.type, l.state, l.backlog, l.mode,

@@ -28,7 +28,7 @@
 #include "inotify.h"
 
 /* events saved at most: a queue holds 16384 by default */
-#define CKPT_INOTIFY_MAX_EVENTS	(1 << 16)
+#define CKPT_INOTIFY_MAX_EVENTS	BIT(16)
 #define CKPT_INOTIFY_MASK	(IN_ALL_EVENTS | IN_EXCL_UNLINK | IN_ONESHOT)
 
 static bool ckpt_inotify_match(struct file *file)

@@ -118,7 +118,9 @@ static void reap_all(void)
 	}
 }
 
-CR_FIXTURE(cr_attack);
+FIXTURE(cr_attack) { struct cr_ctx ctx; };
+FIXTURE_SETUP(cr_attack) { cr_setup(_metadata, &self->ctx); }
+FIXTURE_TEARDOWN(cr_attack) { cr_teardown(_metadata, &self->ctx); }
 
 /*
  * Finding 1. A user's process A forks C, which forks D (still root, as
@@ -804,34 +806,37 @@ static void change_during_checkpoint(struct __test_metadata *_metadata,
 	}
 }
 
-CR_TEST(cr_attack, exec_during_checkpoint)
-{
-	change_during_checkpoint(_metadata, ctx, true, STALL_HEADER,
-				 SLEEP_FLAG, "ran a new program");
-}
+/*
+ * The target changes while its checkpoint is stalled: it runs another
+ * program (exec) or takes other credentials (setuid), while the image
+ * header, its memory or its files are written.
+ */
+FIXTURE(cr_attack_change) { struct cr_ctx ctx; };
+FIXTURE_VARIANT(cr_attack_change) {
+	bool exec;
+	enum stall_at at;
+};
+FIXTURE_VARIANT_ADD(cr_attack_change, exec_at_header) {
+	.exec = true, .at = STALL_HEADER };
+FIXTURE_VARIANT_ADD(cr_attack_change, setuid_at_header) {
+	.exec = false, .at = STALL_HEADER };
+FIXTURE_VARIANT_ADD(cr_attack_change, exec_in_memory) {
+	.exec = true, .at = STALL_MEMORY };
+FIXTURE_VARIANT_ADD(cr_attack_change, setuid_in_memory) {
+	.exec = false, .at = STALL_MEMORY };
+FIXTURE_VARIANT_ADD(cr_attack_change, exec_in_files) {
+	.exec = true, .at = STALL_FILES };
+FIXTURE_SETUP(cr_attack_change) { cr_setup(_metadata, &self->ctx); }
+FIXTURE_TEARDOWN(cr_attack_change) { cr_teardown(_metadata, &self->ctx); }
 
-CR_TEST(cr_attack, setuid_during_checkpoint)
+CR_TEST_V(cr_attack_change, during_checkpoint_refused)
 {
-	change_during_checkpoint(_metadata, ctx, false, STALL_HEADER,
-				 "Uid:\t1000", "changed its credentials");
-}
-
-CR_TEST(cr_attack, exec_while_memory_is_written)
-{
-	change_during_checkpoint(_metadata, ctx, true, STALL_MEMORY,
-				 SLEEP_FLAG, "ran a new program");
-}
-
-CR_TEST(cr_attack, setuid_while_memory_is_written)
-{
-	change_during_checkpoint(_metadata, ctx, false, STALL_MEMORY,
-				 "Uid:\t1000", "changed its credentials");
-}
-
-CR_TEST(cr_attack, exec_while_files_are_written)
-{
-	change_during_checkpoint(_metadata, ctx, true, STALL_FILES,
-				 SLEEP_FLAG, "ran a new program");
+	if (variant->exec)
+		change_during_checkpoint(_metadata, ctx, true, variant->at,
+					 SLEEP_FLAG, "ran a new program");
+	else
+		change_during_checkpoint(_metadata, ctx, false, variant->at,
+					 "Uid:\t1000", "changed its credentials");
 }
 
 /* ---- finding 4: credentials first ----------------------------------------- */

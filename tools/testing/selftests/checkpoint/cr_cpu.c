@@ -320,7 +320,9 @@ static int wl_regs(struct cr_ctx *ctx, void *arg)
 	return fail;
 }
 
-CR_FIXTURE(cr_cpu);
+FIXTURE(cr_cpu) { struct cr_ctx ctx; };
+FIXTURE_SETUP(cr_cpu) { cr_setup(_metadata, &self->ctx); }
+FIXTURE_TEARDOWN(cr_cpu) { cr_teardown(_metadata, &self->ctx); }
 
 CR_TEST(cr_cpu, registers_gpr_sse_avx_x87)
 {
@@ -530,8 +532,9 @@ CR_TEST(cr_cpu, all_registers_in_user_code)
 	snprintf(path, sizeof(path), "/proc/%d/stat", ctx->wl_pid);
 	for (i = 0; i < 200; i++) {
 		cr_sleep_ms(10);
-		if (cr_read_str(path, stat, sizeof(stat)) > 0 &&
-		    (p = strrchr(stat, ')')) && p[2] == 'R')
+		p = cr_read_str(path, stat, sizeof(stat)) > 0 ?
+		    strrchr(stat, ')') : NULL;
+		if (p && p[2] == 'R')
 			break;
 	}
 	cr_freeze(_metadata, ctx, ctx->wl_pid);

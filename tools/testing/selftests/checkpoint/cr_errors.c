@@ -111,7 +111,9 @@ static unsigned long first_unknown_flag(unsigned long valid)
 	return ~valid & (valid + 1);
 }
 
-CR_FIXTURE(cr_errors);
+FIXTURE(cr_errors) { struct cr_ctx ctx; };
+FIXTURE_SETUP(cr_errors) { cr_setup(_metadata, &self->ctx); }
+FIXTURE_TEARDOWN(cr_errors) { cr_teardown(_metadata, &self->ctx); }
 
 CR_TEST(cr_errors, unfrozen_task_ebusy)
 {

@@ -5,7 +5,8 @@
  * another process), signalfds (the signals they read, a pending one),
  * character devices by path (/dev/null, /dev/zero, /dev/full,
  * /dev/urandom), directories open at a getdents() position, O_PATH
- * fds (of files, directories, a FIFO, a symbolic link, /dev/tty); inotify instances (watches by path, descriptors, events not read
+ * fds (of files, directories, a FIFO, a symbolic link, /dev/tty);
+ * inotify instances (watches by path, descriptors, events not read
  * yet); and a terminal and a device with state of its own, refused.
  */
 #include "cr_tree.h"
@@ -20,7 +21,9 @@
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 
-CR_FIXTURE(cr_fdkinds);
+FIXTURE(cr_fdkinds) { struct cr_ctx ctx; };
+FIXTURE_SETUP(cr_fdkinds) { cr_setup(_metadata, &self->ctx); }
+FIXTURE_TEARDOWN(cr_fdkinds) { cr_teardown(_metadata, &self->ctx); }
 
 /* ---- eventfd ---------------------------------------------------------------- */
 

@@ -159,7 +159,9 @@ static int wl_files(struct cr_ctx *ctx, void *arg)
 	return 0;
 }
 
-CR_FIXTURE(cr_files);
+FIXTURE(cr_files) { struct cr_ctx ctx; };
+FIXTURE_SETUP(cr_files) { cr_setup(_metadata, &self->ctx); }
+FIXTURE_TEARDOWN(cr_files) { cr_teardown(_metadata, &self->ctx); }
 
 /* Offset of the first byte of path that differs from want(), or -1. */
 static ssize_t check_file(const char *path, size_t want_len,

@@ -1994,6 +1994,15 @@ static int workload(int argc, char **argv)
 	pthread_t th;
 	char *mem, *shared, c, del[PATH_MAX], ino_name[64];
 	struct sockaddr_un un = { 0 };
+	/* timerfd, epoll watches, sockets and locks of the tree workload */
+	const struct itimerspec tfd_hour = {
+		.it_value = { 3600, 0 }, .it_interval = { 1, 0 } };
+	struct epoll_event ev_in = { .events = EPOLLIN | EPOLLET, .data.u64 = 25 };
+	struct epoll_event ev_out = { .events = EPOLLOUT, .data.u64 = 28 };
+	struct sockaddr_in any4 = { .sin_family = AF_INET };
+	struct sockaddr_in6 any6 = { .sin6_family = AF_INET6 };
+	struct flock rdlock = { .l_type = F_RDLCK, .l_whence = SEEK_SET,
+				.l_start = 0, .l_len = 4096 };
 
 	if (getuid() && prctl(PR_SET_DUMPABLE, 1))
 		return wl_fail("PR_SET_DUMPABLE");
@@ -2060,9 +2069,7 @@ static int workload(int argc, char **argv)
 		 */
 		k = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK);
 		if (k < 0 || dup2(k, 27) != 27 ||
-		    timerfd_settime(27, 0, &(struct itimerspec){
-				.it_value = { 3600, 0 },
-				.it_interval = { 1, 0 } }, NULL))
+		    timerfd_settime(27, 0, &tfd_hour, NULL))
 			return wl_fail("timerfd");
 		close(k);
 		if (socketpair(AF_UNIX, SOCK_DGRAM, 0, sync) ||
@@ -2082,23 +2089,18 @@ static int workload(int argc, char **argv)
 		 */
 		k = epoll_create1(0);
 		if (k < 0 || dup2(k, 31) != 31 ||
-		    epoll_ctl(31, EPOLL_CTL_ADD, 25, &(struct epoll_event){
-				.events = EPOLLIN | EPOLLET, .data.u64 = 25 }) ||
-		    epoll_ctl(31, EPOLL_CTL_ADD, 28, &(struct epoll_event){
-				.events = EPOLLOUT, .data.u64 = 28 }))
+		    epoll_ctl(31, EPOLL_CTL_ADD, 25, &ev_in) ||
+		    epoll_ctl(31, EPOLL_CTL_ADD, 28, &ev_out))
 			return wl_fail("epoll");
 		close(k);
 		k = socket(AF_INET, SOCK_DGRAM, 0);
 		if (k < 0 || dup2(k, 32) != 32 ||
-		    bind(32, (void *)&(struct sockaddr_in){
-				.sin_family = AF_INET }, sizeof(struct sockaddr_in)))
+		    bind(32, (void *)&any4, sizeof(any4)))
 			return wl_fail("UDP");
 		close(k);
 		k = socket(AF_INET6, SOCK_STREAM, 0);
 		if (k < 0 || dup2(k, 33) != 33 ||
-		    bind(33, (void *)&(struct sockaddr_in6){
-				.sin6_family = AF_INET6 },
-			 sizeof(struct sockaddr_in6)) || listen(33, 5))
+		    bind(33, (void *)&any6, sizeof(any6)) || listen(33, 5))
 			return wl_fail("TCP");
 		close(k);
 		/*
@@ -2147,9 +2149,7 @@ static int workload(int argc, char **argv)
 			return wl_fail("unix connection waiting");
 		close(k);
 		/* locks: FILE_LOCK records of a file and of the table */
-		if (flock(21, LOCK_EX) || fcntl(20, F_SETLK, &(struct flock){
-				.l_type = F_RDLCK, .l_whence = SEEK_SET,
-				.l_start = 0, .l_len = 4096 }))
+		if (flock(21, LOCK_EX) || fcntl(20, F_SETLK, &rdlock))
 			return wl_fail("locks");
 		/*
 		 * POSIX_TIMER records: one whose blocked signal is pending

@@ -38,7 +38,9 @@ static int wl_checksum(struct cr_ctx *ctx, void *arg)
 	return 0;
 }
 
-CR_FIXTURE(cr_image);
+FIXTURE(cr_image) { struct cr_ctx ctx; };
+FIXTURE_SETUP(cr_image) { cr_setup(_metadata, &self->ctx); }
+FIXTURE_TEARDOWN(cr_image) { cr_teardown(_metadata, &self->ctx); }
 
 /* ---- through a pipe ------------------------------------------------------ */
 
@@ -426,6 +428,7 @@ static const char *rec_name(uint32_t type)
 	snprintf(buf, sizeof(buf), "type %u", type);
 	return buf;
 }
+
 /* A signal that the task's own code raises: it ran */
 static bool fault_signal(int sig)
 {
@@ -852,15 +855,20 @@ static void page_into_shared_refused(struct __test_metadata *_metadata,
 	expect_intact_restarts(_metadata, ctx);
 }
 
-CR_TEST(cr_image, page_into_shared_mapping_refused)
-{
-	page_into_shared_refused(_metadata, ctx, false);
-}
+/*
+ * The shared mapping next to the private page: anonymous, or a file
+ * mapped shared through a read-only fd
+ */
+FIXTURE(cr_image_shared) { struct cr_ctx ctx; };
+FIXTURE_VARIANT(cr_image_shared) { bool file; };
+FIXTURE_VARIANT_ADD(cr_image_shared, anon) { .file = false };
+FIXTURE_VARIANT_ADD(cr_image_shared, read_only_file) { .file = true };
+FIXTURE_SETUP(cr_image_shared) { cr_setup(_metadata, &self->ctx); }
+FIXTURE_TEARDOWN(cr_image_shared) { cr_teardown(_metadata, &self->ctx); }
 
-/* the same into a file mapped shared through a read-only fd */
-CR_TEST(cr_image, page_into_read_only_shared_mapping_refused)
+CR_TEST_V(cr_image_shared, page_moved_into_it_refused)
 {
-	page_into_shared_refused(_metadata, ctx, true);
+	page_into_shared_refused(_metadata, ctx, variant->file);
 }
 
 /* What the HEADER and HEADER_ARCH records say of the checkpoint */

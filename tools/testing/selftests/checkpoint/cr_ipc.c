@@ -1654,7 +1654,9 @@ static void container_refused(struct __test_metadata *_metadata,
 	expect_finishes(_metadata, ctx);
 }
 
-CR_FIXTURE(cr_ipc);
+FIXTURE(cr_ipc) { struct cr_ctx ctx; };
+FIXTURE_SETUP(cr_ipc) { cr_setup(_metadata, &self->ctx); }
+FIXTURE_TEARDOWN(cr_ipc) { cr_teardown(_metadata, &self->ctx); }
 
 /*
  * Segments: A (a key, another owner) attached by the init with a hole,

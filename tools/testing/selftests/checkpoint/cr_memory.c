@@ -96,7 +96,9 @@ static int wl_anon_counter(struct cr_ctx *ctx, void *arg)
 	return 0;
 }
 
-CR_FIXTURE(cr_memory);
+FIXTURE(cr_memory) { struct cr_ctx ctx; };
+FIXTURE_SETUP(cr_memory) { cr_setup(_metadata, &self->ctx); }
+FIXTURE_TEARDOWN(cr_memory) { cr_teardown(_metadata, &self->ctx); }
 
 CR_TEST(cr_memory, anon_counter_stack_brk)
 {
@@ -503,7 +505,7 @@ static const struct {
 #define THP_SIZE	(2UL << 20)
 #define THP_SEED	0x7e9
 
-#define MADV_N		(sizeof(madv) / sizeof(madv[0]))
+#define MADV_N		ARRAY_SIZE(madv)
 #define MADV_PAGES	4
 #define MADV_SEED	0xadc1
 
@@ -524,9 +526,9 @@ static int vma_field(void *addr, const char *field, char *line, size_t size)
 	snprintf(want, sizeof(want), "%lx-", (unsigned long)addr);
 	while (fgets(line, size, fp)) {
 		/* "start-end perms ..." starts a VMA, "Name: ..." a field */
-		if (line[strcspn(line, " ") - 1] != ':')
+		if (line[strcspn(line, " ") - 1] != ':') {
 			in = !strncmp(line, want, strlen(want));
-		else if (in && !strncmp(line, field, len) && line[len] == ':') {
+		} else if (in && !strncmp(line, field, len) && line[len] == ':') {
 			ret = 0;
 			break;
 		}
@@ -656,8 +658,9 @@ static int wl_mlock(struct cr_ctx *ctx, void *arg)
 		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (n == MAP_FAILED || vma_has_flag(n, "lo") != 1)
 		return CR_WL_FAIL(4, "a new mapping is not locked: mlockall(MCL_FUTURE) lost");
-	if (cr_read_str("/proc/self/status", status, sizeof(status)) <= 0 ||
-	    !(vmlck = strstr(status, "VmLck:")) || atol(vmlck + 6) < 4 * page / 1024)
+	vmlck = cr_read_str("/proc/self/status", status, sizeof(status)) > 0 ?
+		strstr(status, "VmLck:") : NULL;
+	if (!vmlck || atol(vmlck + 6) < 4 * page / 1024)
 		return CR_WL_FAIL(5, "VmLck too small: %.20s", vmlck ? vmlck : "none");
 	return 0;
 }

@@ -18,7 +18,9 @@
 
 #define PG		4096
 
-CR_FIXTURE(cr_pipes);
+FIXTURE(cr_pipes) { struct cr_ctx ctx; };
+FIXTURE_SETUP(cr_pipes) { cr_setup(_metadata, &self->ctx); }
+FIXTURE_TEARDOWN(cr_pipes) { cr_teardown(_metadata, &self->ctx); }
 
 static bool same_inode(int a, int b)
 {
@@ -352,7 +354,6 @@ static int wl_cat_md5sum(struct cr_ctx *ctx, void *arg)
 		return CR_WL_FAIL(4, "sum %.32s, expected %s", got, want);
 	return 0;
 }
-
 
 /* producer | consumer, restored mid-way, sums all it was sent */
 CR_TEST(cr_pipes, pipeline_producer_consumer)

@@ -92,8 +92,8 @@ static int parse_stat(const char *path, const int *nrs, unsigned int n,
 	p = strrchr(buf, ')');
 	if (!p)
 		return -1;
-	for (tok = strtok_r(p + 1, " \n", &save); tok;
-	     tok = strtok_r(NULL, " \n", &save)) {
+	for (tok = strtok_r(p + 1, "\n ", &save); tok;
+	     tok = strtok_r(NULL, "\n ", &save)) {
 		field++;
 		for (i = 0; i < n; i++)
 			if (nrs[i] == (int)field)
@@ -751,20 +751,40 @@ static void by_fork(struct __test_metadata *_metadata, struct cr_ctx *ctx,
 	cr_expect_exit(_metadata, ctx, &ctx->rs_pid, 0, "restored workload");
 }
 
-CR_FIXTURE(cr_proc);
+FIXTURE(cr_proc) { struct cr_ctx ctx; };
+FIXTURE_SETUP(cr_proc) { cr_setup(_metadata, &self->ctx); }
+FIXTURE_TEARDOWN(cr_proc) { cr_teardown(_metadata, &self->ctx); }
 
-/* comm, cmdline, environ, exe, auxv, stat layout, brk, personality,
- * robust list and rseq, restored by the restart tool
+/*
+ * Who restarts: the restart tool (a different executable), or a task
+ * forked from the test with its layout scrambled first
  */
-CR_TEST(cr_proc, identity)
+FIXTURE(cr_proc_restarter) { struct cr_ctx ctx; };
+FIXTURE_VARIANT(cr_proc_restarter) { bool fork; };
+FIXTURE_VARIANT_ADD(cr_proc_restarter, tool) { .fork = false };
+FIXTURE_VARIANT_ADD(cr_proc_restarter, fork) { .fork = true };
+FIXTURE_SETUP(cr_proc_restarter) { cr_setup(_metadata, &self->ctx); }
+FIXTURE_TEARDOWN(cr_proc_restarter) { cr_teardown(_metadata, &self->ctx); }
+
+/*
+ * comm, cmdline, environ, exe, auxv, stat layout, brk, personality,
+ * robust list and rseq
+ */
+CR_TEST_V(cr_proc_restarter, identity)
 {
-	by_tool(_metadata, ctx, "identity");
+	if (variant->fork)
+		by_fork(_metadata, ctx, "identity");
+	else
+		by_tool(_metadata, ctx, "identity");
 }
 
 /* the main stack grows down by 3 MiB after the restart */
-CR_TEST(cr_proc, stack_grows_down)
+CR_TEST_V(cr_proc_restarter, stack_grows_down)
 {
-	by_tool(_metadata, ctx, "stack");
+	if (variant->fork)
+		by_fork(_metadata, ctx, "stack");
+	else
+		by_tool(_metadata, ctx, "stack");
 }
 
 #define NICE_VALUE	7
@@ -955,18 +975,21 @@ static int wl_sched(struct cr_ctx *ctx, void *arg)
 	return 0;
 }
 
-/* SCHED_BATCH and a timer slack of its own come back */
-CR_TEST(cr_proc, sched_batch_and_timer_slack)
-{
-	int policy = SCHED_BATCH;
+/*
+ * The scheduling policy comes back, with a timer slack of its own:
+ * SCHED_BATCH, or SCHED_FIFO with its priority and SCHED_RESET_ON_FORK
+ */
+FIXTURE(cr_sched) { struct cr_ctx ctx; };
+FIXTURE_VARIANT(cr_sched) { int policy; };
+FIXTURE_VARIANT_ADD(cr_sched, batch) { .policy = SCHED_BATCH };
+FIXTURE_VARIANT_ADD(cr_sched, fifo_reset_on_fork) {
+	.policy = SCHED_FIFO | SCHED_RESET_ON_FORK };
+FIXTURE_SETUP(cr_sched) { cr_setup(_metadata, &self->ctx); }
+FIXTURE_TEARDOWN(cr_sched) { cr_teardown(_metadata, &self->ctx); }
 
-	cr_cycle(_metadata, ctx, wl_sched, &policy);
-}
-
-/* SCHED_FIFO with its priority and SCHED_RESET_ON_FORK comes back */
-CR_TEST(cr_proc, sched_fifo_reset_on_fork)
+CR_TEST_V(cr_sched, policy_kept)
 {
-	int policy = SCHED_FIFO | SCHED_RESET_ON_FORK;
+	int policy = variant->policy;
 
 	cr_cycle(_metadata, ctx, wl_sched, &policy);
 }
@@ -1034,19 +1057,6 @@ CR_TEST(cr_proc, bad_exit_signal_refused)
 	by_tool(_metadata, ctx, "threads");
 	refuse_exit_signal(_metadata, ctx, 0, 99, "the process");
 	refuse_exit_signal(_metadata, ctx, 1, SIGCHLD, "a thread");
-}
-
-CR_FIXTURE(cr_proc_forked);
-
-/* the same identity, restarted by a task forked from the test */
-CR_TEST(cr_proc_forked, identity)
-{
-	by_fork(_metadata, ctx, "identity");
-}
-
-CR_TEST(cr_proc_forked, stack_grows_down)
-{
-	by_fork(_metadata, ctx, "stack");
 }
 
 TEST_HARNESS_MAIN

@@ -56,7 +56,9 @@ static int wl_self(struct cr_ctx *ctx, void *arg)
 	return 0;
 }
 
-CR_FIXTURE(cr_self);
+FIXTURE(cr_self) { struct cr_ctx ctx; };
+FIXTURE_SETUP(cr_self) { cr_setup(_metadata, &self->ctx); }
+FIXTURE_TEARDOWN(cr_self) { cr_teardown(_metadata, &self->ctx); }
 
 CR_TEST(cr_self, checkpoint_returns_id_then_zero)
 {

@@ -266,7 +266,9 @@ static int wl_thread_signals(struct cr_ctx *ctx, void *arg)
 	return 0;
 }
 
-CR_FIXTURE(cr_signals);
+FIXTURE(cr_signals) { struct cr_ctx ctx; };
+FIXTURE_SETUP(cr_signals) { cr_setup(_metadata, &self->ctx); }
+FIXTURE_TEARDOWN(cr_signals) { cr_teardown(_metadata, &self->ctx); }
 
 CR_TEST(cr_signals, handlers_mask_altstack_pending)
 {

@@ -32,7 +32,9 @@
 #include <sys/sysmacros.h>
 #include <sys/un.h>
 
-CR_FIXTURE(cr_sockets);
+FIXTURE(cr_sockets) { struct cr_ctx ctx; };
+FIXTURE_SETUP(cr_sockets) { cr_setup(_metadata, &self->ctx); }
+FIXTURE_TEARDOWN(cr_sockets) { cr_teardown(_metadata, &self->ctx); }
 
 static int pair_at(int type, int a, int b)
 {

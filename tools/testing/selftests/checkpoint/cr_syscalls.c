@@ -53,7 +53,9 @@ static int wl_read_pipe(struct cr_ctx *ctx, void *arg)
 	return 0;
 }
 
-CR_FIXTURE(cr_syscalls);
+FIXTURE(cr_syscalls) { struct cr_ctx ctx; };
+FIXTURE_SETUP(cr_syscalls) { cr_setup(_metadata, &self->ctx); }
+FIXTURE_TEARDOWN(cr_syscalls) { cr_teardown(_metadata, &self->ctx); }
 
 /*
  * A task blocked in read() on its stdin, a pipe: it is restarted with
@@ -256,10 +258,10 @@ enum wait_kind {
 	WAIT_SELECT,		/* select() of no fd */
 	WAIT_PPOLL,		/* ppoll() with a signal mask */
 	WAIT_FUTEX,		/* FUTEX_WAIT_PRIVATE, relative timeout */
-	WAIT_FUTEX_SHARED,	/* FUTEX_WAIT on shared memory, which the test
-				 * wakes after restart */
-	WAIT_FUTEX_ABS_RT,	/* FUTEX_WAIT_BITSET | FUTEX_CLOCK_REALTIME,
-				 * an absolute deadline */
+	/* FUTEX_WAIT on shared memory, which the test wakes after restart */
+	WAIT_FUTEX_SHARED,
+	/* FUTEX_WAIT_BITSET | FUTEX_CLOCK_REALTIME, an absolute deadline */
+	WAIT_FUTEX_ABS_RT,
 };
 
 static const long wait_nr[] = {
@@ -408,34 +410,22 @@ static void wait_goes_on(struct __test_metadata *_metadata, struct cr_ctx *ctx,
  * an absolute CLOCK_REALTIME deadline (pthread_cond_timedwait()) ends at
  * its deadline.
  */
-CR_TEST(cr_syscalls, poll_timeout)
-{
-	wait_goes_on(_metadata, ctx, WAIT_POLL);
-}
+/* A wait with a timeout, by each call that can be interrupted in it */
+FIXTURE(cr_wait) { struct cr_ctx ctx; };
+FIXTURE_VARIANT(cr_wait) { int kind; };
+FIXTURE_VARIANT_ADD(cr_wait, poll) { .kind = WAIT_POLL };
+FIXTURE_VARIANT_ADD(cr_wait, select) { .kind = WAIT_SELECT };
+FIXTURE_VARIANT_ADD(cr_wait, ppoll) { .kind = WAIT_PPOLL };
+FIXTURE_VARIANT_ADD(cr_wait, futex) { .kind = WAIT_FUTEX };
+FIXTURE_VARIANT_ADD(cr_wait, futex_shared) { .kind = WAIT_FUTEX_SHARED };
+FIXTURE_VARIANT_ADD(cr_wait, futex_bitset_realtime) {
+	.kind = WAIT_FUTEX_ABS_RT };
+FIXTURE_SETUP(cr_wait) { cr_setup(_metadata, &self->ctx); }
+FIXTURE_TEARDOWN(cr_wait) { cr_teardown(_metadata, &self->ctx); }
 
-CR_TEST(cr_syscalls, select_timeout)
+CR_TEST_V(cr_wait, timeout_goes_on)
 {
-	wait_goes_on(_metadata, ctx, WAIT_SELECT);
-}
-
-CR_TEST(cr_syscalls, ppoll_timeout)
-{
-	wait_goes_on(_metadata, ctx, WAIT_PPOLL);
-}
-
-CR_TEST(cr_syscalls, futex_wait)
-{
-	wait_goes_on(_metadata, ctx, WAIT_FUTEX);
-}
-
-CR_TEST(cr_syscalls, futex_wait_shared)
-{
-	wait_goes_on(_metadata, ctx, WAIT_FUTEX_SHARED);
-}
-
-CR_TEST(cr_syscalls, futex_wait_bitset_realtime)
-{
-	wait_goes_on(_metadata, ctx, WAIT_FUTEX_ABS_RT);
+	wait_goes_on(_metadata, ctx, variant->kind);
 }
 
 /* The poll() restored once, checkpointed again while it goes on */
@@ -515,14 +505,17 @@ static void wait_for_signal(struct __test_metadata *_metadata,
  * restart; the signal wakes it, and sigsuspend() restores the mask it
  * had replaced.
  */
-CR_TEST(cr_syscalls, pause)
-{
-	wait_for_signal(_metadata, ctx, 0);
-}
+/* A wait for a signal: pause(), or sigsuspend() with a mask of its own */
+FIXTURE(cr_sigwait) { struct cr_ctx ctx; };
+FIXTURE_VARIANT(cr_sigwait) { int suspend; };
+FIXTURE_VARIANT_ADD(cr_sigwait, pause) { .suspend = 0 };
+FIXTURE_VARIANT_ADD(cr_sigwait, sigsuspend) { .suspend = 1 };
+FIXTURE_SETUP(cr_sigwait) { cr_setup(_metadata, &self->ctx); }
+FIXTURE_TEARDOWN(cr_sigwait) { cr_teardown(_metadata, &self->ctx); }
 
-CR_TEST(cr_syscalls, sigsuspend)
+CR_TEST_V(cr_sigwait, woken_after_restart)
 {
-	wait_for_signal(_metadata, ctx, 1);
+	wait_for_signal(_metadata, ctx, variant->suspend);
 }
 
 /* ---- a wait that cannot go on ------------------------------------------ */

@@ -152,7 +152,9 @@ static const struct tree ten = {
 	},
 };
 
-CR_FIXTURE(cr_tree);
+FIXTURE(cr_tree) { struct cr_ctx ctx; };
+FIXTURE_SETUP(cr_tree) { cr_setup(_metadata, &self->ctx); }
+FIXTURE_TEARDOWN(cr_tree) { cr_teardown(_metadata, &self->ctx); }
 
 /* pids, ppids, sids and pgids of a 10-process tree of depth 3 */
 CR_TEST(cr_tree, ten_processes_same_ids)
@@ -389,6 +391,7 @@ static void *par_thread(void *arg)
 static int par_kid(struct cr_ctx *ctx, int k, int shared)
 {
 	struct itimerspec its = { .it_value = { 1000, 0 } };
+	struct sigevent none = { .sigev_notify = SIGEV_NONE };
 	char path[PATH_MAX], buf[8] = "";
 	pthread_t th[PAR_THREADS];
 	unsigned long i;
@@ -404,8 +407,7 @@ static int par_kid(struct cr_ctx *ctx, int k, int shared)
 	snprintf(path, sizeof(path), "%s.par%d", ctx->data, k);
 	fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
 	if (!mem || fd < 0 || write(fd, "ab", 2) != 2 ||
-	    timer_create(CLOCK_MONOTONIC, &(struct sigevent){
-			 .sigev_notify = SIGEV_NONE }, &timer) ||
+	    timer_create(CLOCK_MONOTONIC, &none, &timer) ||
 	    timer_settime(timer, 0, &its, NULL))
 		return CR_EXIT_SETUP;
 	for (i = 0; i < PAR_WORDS; i++)
@@ -969,7 +971,8 @@ CR_TEST(cr_tree, shared_anon_outside_refused)
 
 	EXPECT_EQ(-1, ckpt_to_img(ctx, kid, 0, &err));
 	EXPECT_EQ(EBUSY, err);
-	EXPECT_TRUE(cr_log_has(ctx, "shared anonymous memory is shared with a task outside the tree"));
+	EXPECT_TRUE(cr_log_has(ctx,
+		"shared anonymous memory is shared with a task outside the tree"));
 	EXPECT_EQ(-1, ckpt_to_img(ctx, kid, CHECKPOINT_SUBTREE, &err));
 	EXPECT_EQ(EBUSY, err);
 	EXPECT_TRUE(cr_log_has(ctx, "also mapped by a process outside the tree")) {
@@ -1480,7 +1483,7 @@ CR_TEST(cr_tree, leaked_file_refused_unless_subtree)
 	/* the checkpoint tool suggests a subtree checkpoint */
 	snprintf(pid, sizeof(pid), "%d", ctx->wl_pid);
 	EXPECT_TRUE(cr_tool_said(cr_run_tool(out, argv), 1, out,
-				 "hint: the tree shares that with a process outside it; --subtree"));
+		"hint: the tree shares that with a process outside it; --subtree"));
 	unlink(out);
 
 	/* the same tree as a subtree */
@@ -1684,15 +1687,14 @@ CR_TEST(cr_tree, coordinator_killed_midway)
 	}
 
 	for (k = 0; k <= KILL_STEPS + KILL_MORE; k++) {
-		if (k <= KILL_STEPS) {
+		if (k <= KILL_STEPS)
 			delay = full * 3 * k / (2 * KILL_STEPS);
-		} else if (!nr[KILLED_LATE]) {
+		else if (!nr[KILLED_LATE])
 			delay = 2 * longest + 10;
-		} else if (!nr[KILLED_MID] && late - early > 1) {
+		else if (!nr[KILLED_MID] && late - early > 1)
 			delay = (early + late) / 2;
-		} else {
+		else
 			break;
-		}
 		if (delay > 10000)
 			delay = 10000;
 		out = kill_tool_after(_metadata, ctx, pids, n, delay);

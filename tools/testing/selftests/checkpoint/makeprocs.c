@@ -228,6 +228,7 @@ static void setup_extras(void)
 static void report(const char *line)
 {
 	int fd = STDERR_FILENO;
+	ssize_t n;
 
 	if (verifyfile) {
 		fd = open(verifyfile, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC,
@@ -235,9 +236,9 @@ static void report(const char *line)
 		if (fd < 0)
 			return;
 	}
-	if (write(fd, line, strlen(line)) < 0) {
-		/* nothing sensible to do */
-	}
+	/* a line that cannot be written is lost: nothing sensible to do */
+	n = write(fd, line, strlen(line));
+	(void)n;
 	if (verifyfile)
 		close(fd);
 }

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
 # Guest-side runner of the checkpoint kselftests (installed in
 # /usr/libexec/selftests/checkpoint/ by scripts/mkinitramfs, run by
 # scripts/run-check through scripts/vm-run).
