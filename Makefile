@@ -52,7 +52,7 @@ USER_CFLAGS := -static -O2 -g -Wall -Wextra -Wno-unused-parameter \
 		-I$(TOP)/include/uapi -I$(TOP)/arch/x86/include/uapi -I$(TOP)/user
 ST_DIR      := tools/testing/selftests/checkpoint
 # cr_lib.c: the selftests' helpers that need no harness, linked into every
-# test that includes cr_util.h
+# program that includes cr_lib.h (through cr_util.h or not)
 ST_SRCS     := $(filter-out $(ST_DIR)/cr_lib.c,$(wildcard $(ST_DIR)/*.c))
 ST_BINS     := $(patsubst $(ST_DIR)/%.c,$(B)/selftests/%,$(ST_SRCS))
 ST_CFLAGS   := -static -O1 -g -Wall -D_GNU_SOURCE -pthread \
@@ -147,7 +147,7 @@ selftests: $(ST_BINS)
 
 $(B)/selftests/%: $(ST_DIR)/%.c $(ST_DIR)/cr_lib.c $(wildcard $(ST_DIR)/*.h) user/cr_img.h include/uapi/linux/checkpoint.h include/uapi/linux/checkpoint_hdr.h arch/x86/include/uapi/asm/checkpoint_hdr.h | $(KSRC)/.cr-unpacked
 	@mkdir -p $(B)/selftests
-	gcc $(ST_CFLAGS) -o $@ $< $$(grep -q '^#include "cr_\(util\|tree\)\.h"' $< && \
+	gcc $(ST_CFLAGS) -o $@ $< $$(grep -q '^#include "cr_\(util\|tree\|lib\)\.h"' $< && \
 		echo $(ST_DIR)/cr_lib.c)
 
 initramfs: $(B)/initramfs.cpio.gz

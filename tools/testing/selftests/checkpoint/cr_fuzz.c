@@ -188,16 +188,8 @@
 #include <linux/checkpoint.h>
 #include <linux/checkpoint_hdr.h>
 
-#if !defined(__x86_64__)
-#error "cr_fuzz is x86_64 only"
-#endif
-/* In the patched kernel's <asm/unistd_64.h>, maybe not in the C library's */
-#ifndef __NR_checkpoint
-#define __NR_checkpoint		451
-#endif
-#ifndef __NR_restart
-#define __NR_restart		452
-#endif
+/* the selftests' helpers (cr_lib.c): files, sleeps, the system call numbers */
+#include "cr_lib.h"
 
 #ifndef SYS_pidfd_open
 #define SYS_pidfd_open 434
@@ -242,115 +234,12 @@ static int kmsg_fd = -1;
 
 /* ---- small utilities ---------------------------------------------------- */
 
-static void sleep_ms(long ms)
-{
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-
-	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
-		;
-}
-
 static double now_s(void)
 {
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static int write_str(const char *path, const char *s)
-{
-	ssize_t len = strlen(s), n;
-	int fd, err = 0;
-
-	fd = open(path, O_WRONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	n = write(fd, s, len);
-	if (n < 0)
-		err = -errno;
-	else if (n != len)
-		err = -EIO;
-	close(fd);
-	return err;
-}
-
-/* Up to size - 1 bytes of path, NUL terminated; length or -errno */
-static ssize_t read_str(const char *path, char *buf, size_t size)
-{
-	ssize_t n, total = 0;
-	int fd;
-
-	buf[0] = 0;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	while ((size_t)total < size - 1) {
-		n = read(fd, buf + total, size - 1 - total);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		total += n;
-	}
-	buf[total] = 0;
-	close(fd);
-	return total;
-}
-
-static int write_all(int fd, const void *buf, size_t len)
-{
-	const char *p = buf;
-	ssize_t n;
-
-	while (len) {
-		n = write(fd, p, len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -1;
-		p += n;
-		len -= n;
-	}
-	return 0;
-}
-
-/* A whole file (also of /proc or debugfs, which say size 0), NUL ended */
-static void *read_whole(const char *path, size_t *lenp)
-{
-	size_t got = 0, cap = 65536;
-	char *buf, *nb;
-	ssize_t n;
-	int fd;
-
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return NULL;
-	buf = malloc(cap + 1);
-	while (buf) {
-		if (got == cap) {
-			cap *= 2;
-			nb = realloc(buf, cap + 1);
-			if (!nb) {
-				free(buf);
-				buf = NULL;
-				break;
-			}
-			buf = nb;
-		}
-		n = read(fd, buf + got, cap - got);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		got += n;
-	}
-	close(fd);
-	if (!buf)
-		return NULL;
-	buf[got] = 0;
-	*lenp = got;
-	return buf;
 }
 
 static void reap_all(void)
@@ -811,7 +700,7 @@ static int mimg_write(const struct mimg *m, const char *path)
 	fchmod(fd, 0644);
 	for (i = 0; i < m->n && left && !ret; i++) {
 		n = m->r[i].size < left ? m->r[i].size : left;
-		ret = write_all(fd, m->r[i].data, n);
+		ret = cr_write_all(fd, m->r[i].data, n);
 		left -= n;
 	}
 	if (close(fd))
@@ -1621,7 +1510,7 @@ static int cg_write(const char *cg, const char *file, const char *val)
 	char path[PATH_MAX + 32];
 
 	snprintf(path, sizeof(path), "%s/%s", cg, file);
-	return write_str(path, val);
+	return cr_write_str(path, val);
 }
 
 static bool cg_populated(const char *cg)
@@ -1629,7 +1518,7 @@ static bool cg_populated(const char *cg)
 	char path[PATH_MAX + 32], buf[256];
 
 	snprintf(path, sizeof(path), "%s/cgroup.events", cg);
-	if (read_str(path, buf, sizeof(buf)) <= 0)
+	if (cr_read_str(path, buf, sizeof(buf)) <= 0)
 		return false;
 	return !strstr(buf, "populated 0");
 }
@@ -1645,7 +1534,7 @@ static bool cg_wait_empty(const char *cg, long ms)
 			return true;
 		if (waited >= ms)
 			return false;
-		sleep_ms(10);
+		cr_sleep_ms(10);
 	}
 }
 
@@ -1656,10 +1545,10 @@ static int cg_wait_frozen(const char *cg, long ms)
 
 	snprintf(path, sizeof(path), "%s/cgroup.events", cg);
 	for (waited = 0; waited <= ms; waited += 10) {
-		if (read_str(path, buf, sizeof(buf)) > 0 &&
+		if (cr_read_str(path, buf, sizeof(buf)) > 0 &&
 		    strstr(buf, "frozen 1"))
 			return 0;
-		sleep_ms(10);
+		cr_sleep_ms(10);
 	}
 	return -1;
 }
@@ -1671,7 +1560,7 @@ static int cg_threads(const char *cg, pid_t *tids, int max)
 	int n = 0;
 
 	snprintf(path, sizeof(path), "%s/cgroup.threads", cg);
-	if (read_str(path, buf, sizeof(buf)) < 0)
+	if (cr_read_str(path, buf, sizeof(buf)) < 0)
 		return 0;
 	for (p = buf; *p && n < max; p = end) {
 		long v = strtol(p, &end, 10);
@@ -1694,14 +1583,14 @@ static void cg_show(const char *prefix, const char *cg)
 	n = cg_threads(cg, tids, ARRAY_SIZE(tids));
 	for (i = 0; i < n; i++) {
 		snprintf(path, sizeof(path), "/proc/%d/stat", tids[i]);
-		read_str(path, stat, sizeof(stat));
+		cr_read_str(path, stat, sizeof(stat));
 		stat[strcspn(stat, "\n")] = 0;
 		snprintf(path, sizeof(path), "/proc/%d/wchan", tids[i]);
-		read_str(path, buf, sizeof(buf));
+		cr_read_str(path, buf, sizeof(buf));
 		printf("%s: task %d: %.80s wchan %s\n", prefix, tids[i], stat,
 		       buf);
 		snprintf(path, sizeof(path), "/proc/%d/stack", tids[i]);
-		if (read_str(path, buf, sizeof(buf)) > 0) {
+		if (cr_read_str(path, buf, sizeof(buf)) > 0) {
 			save = NULL;
 			for (line = strtok_r(buf, "\n", &save); line;
 			     line = strtok_r(NULL, "\n", &save))
@@ -1724,7 +1613,7 @@ static bool cg_kill(const char *cg)
 	for (i = 0; i < 100 && empty; i++) {
 		if (!rmdir(cg) || errno == ENOENT)
 			break;
-		sleep_ms(10);
+		cr_sleep_ms(10);
 	}
 	return empty;
 }
@@ -1822,7 +1711,7 @@ static void kmemleak_init(void)
 	if (access(KMEMLEAK, F_OK) && !access("/sys/kernel/debug", F_OK))
 		mount("debugfs", "/sys/kernel/debug", "debugfs", 0, NULL);
 	if (!access(KMEMLEAK, W_OK))
-		write_str(KMEMLEAK, "clear");
+		cr_write_str(KMEMLEAK, "clear");
 }
 
 /* kmemleak: scan, count (and show) the reports, clear. -1 without it */
@@ -1834,9 +1723,9 @@ static int kmemleak_scan(const char *prefix)
 
 	if (access(KMEMLEAK, W_OK))
 		return -1;
-	if (write_str(KMEMLEAK, "scan"))
+	if (cr_write_str(KMEMLEAK, "scan"))
 		return -1;
-	buf = read_whole(KMEMLEAK, &len);
+	buf = cr_read_whole(KMEMLEAK, &len);
 	if (!buf)
 		return -1;
 	for (line = strtok_r(buf, "\n", &save); line;
@@ -1847,7 +1736,7 @@ static int kmemleak_scan(const char *prefix)
 			printf("%s: kmemleak: %s\n", prefix, line);
 	}
 	free(buf);
-	write_str(KMEMLEAK, "clear");
+	cr_write_str(KMEMLEAK, "clear");
 	return bad;
 }
 
@@ -1856,7 +1745,7 @@ static int kmemleak_scan(const char *prefix)
 static void sleep_forever(void)
 {
 	for (;;)
-		sleep_ms(1000);
+		cr_sleep_ms(1000);
 }
 
 static int wl_thread_up;
@@ -2204,7 +2093,7 @@ static int workload(int argc, char **argv)
 				return wl_fail("a child died");
 		close(sync[0]);
 		while (!__atomic_load_n(&wl_thread_up, __ATOMIC_ACQUIRE))
-			sleep_ms(1);
+			cr_sleep_ms(1);
 	}
 	if (write(3, "R", 1) != 1)
 		return 65;
@@ -2249,7 +2138,7 @@ static int make_base(struct base *b)
 	for (len = 0; len < DATA_LEN; len++)
 		buf[len] = 'a' + len % 26;
 	fd = open(data, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0 || write_all(fd, buf, DATA_LEN) ||
+	if (fd < 0 || cr_write_all(fd, buf, DATA_LEN) ||
 	    fchown(fd, b->uid, b->uid)) {
 		printf("cr_fuzz: %s: %s\n", data, strerror(errno));
 		free(buf);
@@ -2295,7 +2184,7 @@ static int make_base(struct base *b)
 		       b->name, status, ret > 1 ? msg + 1 : "died");
 		return -1;
 	}
-	sleep_ms(100);	/* everyone asleep */
+	cr_sleep_ms(100);	/* everyone asleep */
 	if (cg_write(cg, "cgroup.freeze", "1") || cg_wait_frozen(cg, 10000)) {
 		printf("cr_fuzz: base %s: cannot freeze %s\n", b->name, cg);
 		cg_kill(cg);
@@ -2318,7 +2207,7 @@ static int make_base(struct base *b)
 	if (ret <= 0)
 		return -1;
 
-	b->buf = read_whole(img, &b->size);
+	b->buf = cr_read_whole(img, &b->size);
 	if (!b->buf)
 		return -1;
 	nr = walk_image(b->buf, b->size, NULL);
@@ -2403,7 +2292,7 @@ static int check_thread(const char *prefix, pid_t tid, enum who w)
 	int i, k;
 
 	snprintf(path, sizeof(path), "/proc/%d/status", tid);
-	if (read_str(path, st, sizeof(st)) <= 0)
+	if (cr_read_str(path, st, sizeof(st)) <= 0)
 		return 0;	/* gone */
 	for (k = 0; k < 2; k++) {
 		p = strstr(st, k ? "\nGid:" : "\nUid:");
@@ -2456,7 +2345,7 @@ static bool is_leader(pid_t tid)
 	char path[64], buf[4096], *p;
 
 	snprintf(path, sizeof(path), "/proc/%d/status", tid);
-	if (read_str(path, buf, sizeof(buf)) <= 0)
+	if (cr_read_str(path, buf, sizeof(buf)) <= 0)
 		return false;
 	p = strstr(buf, "\nTgid:");
 	return p && strtol(p + 6, NULL, 10) == tid;
@@ -2502,7 +2391,7 @@ static int held_files(pid_t pid, struct held *h, int max, char *root,
 			continue;
 		snprintf(path, sizeof(path), "/proc/%d/fdinfo/%s", pid,
 			 de->d_name);
-		if (read_str(path, fdinfo, sizeof(fdinfo)) <= 0)
+		if (cr_read_str(path, fdinfo, sizeof(fdinfo)) <= 0)
 			continue;
 		f = strstr(fdinfo, "flags:");
 		if (!f)
@@ -2516,7 +2405,7 @@ static int held_files(pid_t pid, struct held *h, int max, char *root,
 		closedir(dir);
 
 	snprintf(path, sizeof(path), "/proc/%d/maps", pid);
-	maps = read_whole(path, &len);
+	maps = cr_read_whole(path, &len);
 	for (line = maps ? strtok_r(maps, "\n", &save) : NULL;
 	     line && nr < max; line = strtok_r(NULL, "\n", &save)) {
 		char perms[8], *file = strchr(line, '/');
@@ -2573,7 +2462,7 @@ static int check_files(const char *prefix, pid_t pid)
 			if (fd >= 0)
 				close(fd);
 		}
-		write_all(p[1], res, nr);
+		cr_write_all(p[1], res, nr);
 		_exit(0);
 	}
 	close(p[1]);
@@ -2602,7 +2491,7 @@ static void last_line(const char *path, char *out, size_t size)
 	size_t len;
 
 	out[0] = 0;
-	buf = read_whole(path, &len);
+	buf = cr_read_whole(path, &len);
 	if (!buf)
 		return;
 	while (len && (buf[len - 1] == '\n' || buf[len - 1] == ' '))
@@ -2624,7 +2513,7 @@ static void show_file(const char *prefix, const char *what, const char *path)
 	size_t len;
 	int n = 0;
 
-	buf = read_whole(path, &len);
+	buf = cr_read_whole(path, &len);
 	if (!buf)
 		return;
 	for (line = strtok_r(buf, "\n", &save); line && n < 40;
@@ -2700,7 +2589,7 @@ static int feed_stdin(const char *img)
 		close(p[0]);
 		fd = open(img, O_RDONLY | O_CLOEXEC);
 		while (fd >= 0 && (n = read(fd, buf, sizeof(buf))) > 0)
-			if (write_all(p[1], buf, n))
+			if (cr_write_all(p[1], buf, n))
 				break;
 		_exit(0);
 	}
@@ -2781,7 +2670,7 @@ static void run_case(const char *img, const char *cg, const struct mode *md,
 				exited = true;
 				break;
 			}
-			sleep_ms(5);
+			cr_sleep_ms(5);
 		}
 	}
 	if (exited && pid)
@@ -2799,7 +2688,7 @@ static void run_case(const char *img, const char *cg, const struct mode *md,
 		for (ret = 0; ret < KILL_MS / 10; ret++) {
 			if (waitpid(pid, &status, WNOHANG) == pid)
 				break;
-			sleep_ms(10);
+			cr_sleep_ms(10);
 		}
 		if (ret == KILL_MS / 10) {
 			printf("%s: the restart tool does not die\n", prefix);
@@ -2904,8 +2793,8 @@ static void measure_caps(enum who w)
 		close(p[0]);
 		if (become_who(w))
 			_exit(1);
-		if (read_str("/proc/self/status", st, sizeof(st)) > 0)
-			write_all(p[1], st, strlen(st));
+		if (cr_read_str("/proc/self/status", st, sizeof(st)) > 0)
+			cr_write_all(p[1], st, strlen(st));
 		_exit(0);
 	}
 	close(p[1]);

@@ -189,26 +189,27 @@ int cr_move_fd(int fd, int to)
 
 void *cr_read_whole(const char *path, size_t *lenp)
 {
-	struct stat st;
-	char *buf;
+	size_t got = 0, cap = 65536;
+	char *buf, *nb;
 	ssize_t n;
-	size_t got = 0;
 	int fd;
 
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return NULL;
-	if (fstat(fd, &st) < 0) {
-		close(fd);
-		return NULL;
-	}
-	buf = malloc(st.st_size + 1);
-	if (!buf) {
-		close(fd);
-		return NULL;
-	}
-	while (got < (size_t)st.st_size) {
-		n = pread(fd, buf + got, st.st_size - got, got);
+	buf = malloc(cap + 1);
+	while (buf) {
+		if (got == cap) {
+			cap *= 2;
+			nb = realloc(buf, cap + 1);
+			if (!nb) {
+				free(buf);
+				buf = NULL;
+				break;
+			}
+			buf = nb;
+		}
+		n = read(fd, buf + got, cap - got);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0)
@@ -216,6 +217,8 @@ void *cr_read_whole(const char *path, size_t *lenp)
 		got += n;
 	}
 	close(fd);
+	if (!buf)
+		return NULL;
 	buf[got] = 0;
 	*lenp = got;
 	return buf;

@@ -161,7 +161,10 @@ int cr_read_all(int fd, void *buf, size_t len);
 /* Move fd @fd (-1: a call that failed) to number @to; 0 or -1 */
 int cr_move_fd(int fd, int to);
 
-/* Whole file in a malloc()ed buffer; NULL on error. */
+/*
+ * A whole file (also of /proc or debugfs, which say size 0) in a
+ * malloc()ed buffer, NUL ended; NULL on error
+ */
 void *cr_read_whole(const char *path, size_t *lenp);
 
 int cr_write_whole(const char *path, const void *buf, size_t len);
