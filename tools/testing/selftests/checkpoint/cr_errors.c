@@ -118,7 +118,8 @@ FIXTURE_TEARDOWN(cr_errors) { cr_teardown(_metadata, &self->ctx); }
 CR_TEST(cr_errors, unfrozen_task_ebusy)
 {
 	char pid[16];
-	char *argv[] = { "/usr/bin/checkpoint", "-o", ctx->img, pid, NULL };
+	char *argv[] = { (char *)cr_tool("checkpoint"), "-o", ctx->img, pid,
+			 NULL };
 	char *log;
 	size_t len;
 	int fd;
@@ -138,6 +139,7 @@ CR_TEST(cr_errors, unfrozen_task_ebusy)
 
 	/* the checkpoint tool says what to do about it */
 	snprintf(pid, sizeof(pid), "%d", ctx->wl_pid);
+	cr_need(_metadata, argv[0]);
 	EXPECT_TRUE(cr_tool_said(cr_run_tool(ctx->data2, argv), 1, ctx->data2,
 				 "hint: freeze the tree first"));
 

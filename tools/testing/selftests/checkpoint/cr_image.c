@@ -915,15 +915,16 @@ CR_TEST(cr_image, header_fields)
 	expect_intact_restarts(_metadata, ctx);
 }
 
-#define CKPTINFO_TOOL	"/usr/bin/ckptinfo"
+#define CKPTINFO_TOOL	cr_tool("ckptinfo")
 
 /* ckptinfo @opt @img: exit @code, and @said in its output */
 static void expect_ckptinfo(struct __test_metadata *_metadata,
 			    struct cr_ctx *ctx, char *opt, char *img, int code,
 			    const char *said)
 {
-	char *argv[] = { CKPTINFO_TOOL, opt, img, NULL };
+	char *argv[] = { (char *)CKPTINFO_TOOL, opt, img, NULL };
 
+	cr_need(_metadata, argv[0]);
 	EXPECT_TRUE(cr_tool_said(cr_run_tool(ctx->data2, argv), code,
 				 ctx->data2, said));
 }

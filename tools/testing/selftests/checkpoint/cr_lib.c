@@ -671,6 +671,27 @@ out:
 	return ret;
 }
 
+const char *cr_tool(const char *name)
+{
+	static struct {
+		char name[16];
+		char path[PATH_MAX];
+	} tools[8];
+	const char *dir = getenv("CR_TOOL_DIR");
+	size_t i, n = sizeof(tools) / sizeof(tools[0]);
+
+	for (i = 0; i < n && tools[i].name[0]; i++)
+		if (!strcmp(tools[i].name, name))
+			return tools[i].path;
+	/* more tools than the table holds, or a long name: not ours */
+	if (i == n || strlen(name) >= sizeof(tools[i].name))
+		return name;
+	snprintf(tools[i].path, sizeof(tools[i].path), "%s/%s",
+		 dir && *dir ? dir : "/usr/bin", name);
+	strcpy(tools[i].name, name);
+	return tools[i].path;
+}
+
 int cr_run_tool(const char *out, char *const argv[])
 {
 	int fd, status;

@@ -288,6 +288,14 @@ const struct cr_rec *cr_image_pages(const struct cr_image *im);
 int cr_image_scan(const char *path, struct cr_image *im);
 
 /*
+ * The path of the linux-cr tool @name (checkpoint, restart, ckptinfo,
+ * nsexec): $CR_TOOL_DIR/@name, /usr/bin/@name by default. The string
+ * lasts as long as the program; a test checks that it is there with
+ * cr_need() (cr_util.h) and skips without it.
+ */
+const char *cr_tool(const char *name);
+
+/*
  * Run a tool (argv[0] its path) with its standard output and error in
  * the file @out: its wait status, or -1 when it did not finish in time
  */

@@ -364,6 +364,8 @@ CR_TEST(cr_pipes, pipeline_producer_consumer)
 /* cat | md5sum prints the sum of all the data, half sent after restart */
 CR_TEST(cr_pipes, pipeline_cat_md5sum)
 {
+	cr_need(_metadata, "/bin/cat");
+	cr_need(_metadata, "/usr/bin/md5sum");
 	tree_cycle(_metadata, ctx, wl_cat_md5sum, NULL, 0);
 }
 

@@ -725,6 +725,7 @@ static int restart_conn(struct __test_metadata *_metadata, struct cr_ctx *ctx,
 	int status;
 	pid_t pid;
 
+	cr_need(_metadata, RESTART_TOOL);
 	fflush(stdout);
 	fflush(stderr);
 	pid = fork();

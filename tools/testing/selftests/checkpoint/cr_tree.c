@@ -1445,7 +1445,8 @@ CR_TEST(cr_tree, leaked_file_refused_unless_subtree)
 {
 	struct wl_call call = { wl_leaky, NULL };
 	char pid[16], out[CR_PATH_LEN + 8];
-	char *argv[] = { "/usr/bin/checkpoint", "-o", ctx->img, pid, NULL };
+	char *argv[] = { (char *)cr_tool("checkpoint"), "-o", ctx->img, pid,
+			 NULL };
 	int pidfd, stolen, fd, err, status;
 	char *log;
 	size_t len;
@@ -1482,6 +1483,7 @@ CR_TEST(cr_tree, leaked_file_refused_unless_subtree)
 	free(log);
 	/* the checkpoint tool suggests a subtree checkpoint */
 	snprintf(pid, sizeof(pid), "%d", ctx->wl_pid);
+	cr_need(_metadata, argv[0]);
 	EXPECT_TRUE(cr_tool_said(cr_run_tool(out, argv), 1, out,
 		"hint: the tree shares that with a process outside it; --subtree"));
 	unlink(out);
@@ -1547,6 +1549,7 @@ static pid_t start_tool(struct __test_metadata *_metadata, struct cr_ctx *ctx)
 {
 	pid_t tool;
 
+	cr_need(_metadata, RESTART_TOOL);
 	ASSERT_EQ(0, truncate(ctx->log, 0));
 	fflush(stdout);
 	fflush(stderr);

@@ -17,7 +17,7 @@
 
 #include <sys/prctl.h>
 
-#define RESTART_TOOL	"/usr/bin/restart"
+#define RESTART_TOOL	cr_tool("restart")
 
 /* ---- the workload side: nodes of a tree report ready by files ------------ */
 
@@ -109,6 +109,7 @@ static inline int restart_tool(struct __test_metadata *_metadata,
 	int status;
 	pid_t pid;
 
+	cr_need(_metadata, RESTART_TOOL);
 	fflush(stdout);
 	fflush(stderr);
 	pid = fork();

@@ -33,6 +33,21 @@
 #include "kselftest_harness.h"
 
 
+/*
+ * The test needs the program @path: a tool (cr_tool()) or one of the
+ * system's (/usr/bin/md5sum). Without it the whole test is skipped, not
+ * only the helper that calls this: the harness's jump back, as a failed
+ * ASSERT_*() takes it.
+ */
+static inline void cr_need(struct __test_metadata *_metadata,
+			   const char *path)
+{
+	if (access(path, X_OK))
+		SKIP(longjmp(_metadata->env, 1),
+		     "needs %s, which is not there (CR_TOOL_DIR: where the tools are)",
+		     path);
+}
+
 /* Print a text file through TH_LOG, one line at a time. */
 static inline void cr_dump(struct __test_metadata *_metadata,
 			   const char *title, const char *path)
