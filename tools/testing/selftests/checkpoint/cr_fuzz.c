@@ -195,8 +195,6 @@
 #define SYS_pidfd_open 434
 #endif
 
-#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
-
 #define USER_UID	1000
 #define WL_FLAG		"--cr-fuzz-workload"
 #define CG_ROOT		"/sys/fs/cgroup"

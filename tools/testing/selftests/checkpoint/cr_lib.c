@@ -678,7 +678,7 @@ const char *cr_tool(const char *name)
 		char path[PATH_MAX];
 	} tools[8];
 	const char *dir = getenv("CR_TOOL_DIR");
-	size_t i, n = sizeof(tools) / sizeof(tools[0]);
+	size_t i, n = ARRAY_SIZE(tools);
 
 	for (i = 0; i < n && tools[i].name[0]; i++)
 		if (!strcmp(tools[i].name, name))

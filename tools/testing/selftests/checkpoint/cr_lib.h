@@ -44,6 +44,11 @@
 #if !defined(__x86_64__)
 #error "the checkpoint/restart selftests are x86_64 only"
 #endif
+/* as kselftest.h has it, for cr_lib.c, which does not include it */
+#ifndef ARRAY_SIZE
+#define ARRAY_SIZE(arr) (sizeof(arr) / sizeof((arr)[0]))
+#endif
+
 /* In the patched kernel's <asm/unistd_64.h>, not yet in the C library's */
 #ifndef __NR_checkpoint
 #define __NR_checkpoint		451
