@@ -14,7 +14,7 @@
 #                 tree, with a cover letter (build/patchset; series/)
 #   make check-series  the series applied to a fresh base tree one patch
 #                 at a time: build, checkpatch --strict and kernel-doc after
-#                 each (slow: 10 min with a warm ccache, up to an hour without)
+#                 each (slow: 10 min with a warm ccache, much longer without)
 #   make check-debug  the suite on a debug kernel (KASAN, UBSAN, lockdep,
 #                 DEBUG_LIST, DEBUG_OBJECTS, kmemleak; slow)
 
